@@ -1,0 +1,2 @@
+/* labels.c - placeholder, being written (issue 3). */
+#include "base/base.h"

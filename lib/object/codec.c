@@ -1,0 +1,2 @@
+/* codec.c - placeholder, being written. */
+#include "object_private.h"

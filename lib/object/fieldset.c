@@ -1,0 +1,2 @@
+/* fieldset.c - placeholder, being written. */
+#include "object_private.h"

@@ -1,0 +1,2 @@
+/* kinds.c - placeholder, being written. */
+#include "object_private.h"

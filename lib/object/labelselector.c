@@ -1,0 +1,2 @@
+/* labelselector.c - placeholder, being written. */
+#include "object_private.h"

@@ -1,0 +1,77 @@
+/*
+ * object_private.h - internals shared by the files of the object layer
+ * (object.c, codec.c, yaml.c, json.c, quantity.c, kinds.c, validation.c, ...).
+ */
+#ifndef LIBKUBE_OBJECT_PRIVATE_H
+#define LIBKUBE_OBJECT_PRIVATE_H
+
+#include <json-c/json.h>
+
+#include "base/base.h"
+#include "libkube/codec.h"
+#include "libkube/kinds.h"
+#include "libkube/object.h"
+#include "libkube/quantity.h"
+#include "libkube/validate.h"
+
+/* ---- object.c ---- */
+
+/*
+ * Wraps a JSON tree into a new mutable object, taking ownership of `root`
+ * (also on failure, when root is released).  root must be a JSON object.
+ * Parses the hot metadata; a malformed metadata field (labels that are not
+ * a map of strings, ...) fails with KUBE_EINVAL naming the field.
+ */
+KUBE_INTERNAL int kube__object_adopt(kube_object **out, json_object *root);
+
+/* The document tree.  Borrowed; do not change it unless the object is mutable. */
+KUBE_INTERNAL json_object *kube__object_doc(const kube_object *o);
+
+/* Where the object came from in a decoded stream; takes ownership of pos. */
+typedef struct kube__posmap kube__posmap;
+KUBE_INTERNAL void kube__object_set_source(kube_object *o, int document, int line,
+                                           int column, kube__posmap *pos);
+
+/*
+ * Resolves a path against a JSON tree.  Returns 0 and the node (which may be
+ * NULL for a JSON null), KUBE_ENOTFOUND, or KUBE_EINVAL for a bad path.
+ * `deepest` (optional) receives the deepest node reached on the way, for
+ * position lookups of missing fields.
+ */
+KUBE_INTERNAL int kube__json_path_get(json_object *root, const char *path,
+                                      json_object **out, json_object **deepest);
+
+/* ---- positions (posmap.c, filled by the YAML and JSON decoders) ---- */
+
+KUBE_INTERNAL int kube__posmap_new(kube__posmap **out);
+/* Records that `node` starts at line/column (1-based). */
+KUBE_INTERNAL int kube__posmap_add(kube__posmap *pm, const json_object *node, int line, int column);
+/* 0 and the position, or KUBE_ENOTFOUND. */
+KUBE_INTERNAL int kube__posmap_lookup(const kube__posmap *pm, const json_object *node,
+                                      int *line, int *column);
+KUBE_INTERNAL void kube__posmap_free(kube__posmap *pm);
+
+/* ---- codec internals (codec.c, yaml.c, json.c) ---- */
+
+/* One decoded document before it becomes an object. */
+typedef struct kube__doc {
+	json_object *root;     /* owned */
+	int index;             /* 1-based document index in the stream */
+	int line, column;      /* where the document starts */
+	kube__posmap *pos;     /* owned; NULL unless KUBE_DECODE_POSITIONS */
+} kube__doc;
+
+typedef struct kube__docs {
+	kube__doc *items;
+	size_t count, cap;
+} kube__docs;
+
+KUBE_INTERNAL void kube__docs_free(kube__docs *docs);
+KUBE_INTERNAL int kube__yaml_decode(kube__docs *out, const char *buf, size_t len,
+                                    const kube_decode_options *opts);
+KUBE_INTERNAL int kube__json_decode(kube__docs *out, const char *buf, size_t len,
+                                    const kube_decode_options *opts);
+KUBE_INTERNAL int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags);
+KUBE_INTERNAL int kube__yaml_encode(kube__buf *out, json_object *root);
+
+#endif /* LIBKUBE_OBJECT_PRIVATE_H */

@@ -1,0 +1,2 @@
+/* posmap.c - placeholder, being written. */
+#include "object_private.h"

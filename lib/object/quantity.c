@@ -1,0 +1,2 @@
+/* quantity.c - placeholder, being written. */
+#include "object_private.h"

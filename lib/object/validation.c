@@ -1,0 +1,2 @@
+/* validation.c - placeholder, being written. */
+#include "object_private.h"
