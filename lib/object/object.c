@@ -1,2 +1,1001 @@
-/* object.c - placeholder, being written. */
+/*
+ * object.c - kube_object: a JSON document plus its parsed hot metadata.
+ *
+ *   kube_object
+ *   +-------------------------+
+ *   | refs (atomic), frozen   |
+ *   | doc ------------------------> json-c tree {apiVersion, kind, metadata, spec, ...}
+ *   | api_version, kind, name |        ^ borrowed const char * into the tree
+ *   | namespace, uid, rv, ... | -------+
+ *   | labels (kube_labels)    |   parsed copy of metadata.labels
+ *   | owners[], finalizers[]  |   borrowed strings
+ *   | source: doc/line/col,   |
+ *   |         posmap          |
+ *   +-------------------------+
+ *
+ * Invariants:
+ *   - The hot fields always describe the current tree: every change that may
+ *     touch them (a setter under metadata, apiVersion or kind) re-parses, and a
+ *     change that would leave metadata malformed is undone.
+ *   - Once frozen (first kube_object_ref() or kube_object_freeze()) nothing
+ *     changes: not the tree, not the hot fields.  So frozen objects are read
+ *     from many threads without locks, and the refcount is the only atomic.
+ *   - Label keys or values that are not valid are kept in the tree but left
+ *     out of the parsed label set; kube_validate_object() reports them.  That
+ *     way a manifest with a bad label still decodes and can be reported with
+ *     its line, instead of failing to load at all.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "object_private.h"
+#include "path.h"
+
+struct kube_object {
+	atomic_uint refs;
+	atomic_int frozen;
+	json_object *doc;
+
+	const char *api_version;
+	const char *kind;
+	const char *namespace_;
+	const char *name;
+	const char *generate_name;
+	const char *uid;
+	const char *resource_version;
+	const char *creation_timestamp;
+	const char *deletion_timestamp;
+	int64_t generation;
+	kube_labels *labels;
+	json_object *annotations;
+	kube_owner_ref *owners;
+	size_t nowners;
+	const char **finalizers;
+	size_t nfinalizers;
+
+	int src_document, src_line, src_column;
+	kube__posmap *pos;
+};
+
+/* ---- metadata parsing ---- */
+
+typedef struct meta {
+	const char *api_version, *kind, *namespace_, *name, *generate_name, *uid;
+	const char *resource_version, *creation_timestamp, *deletion_timestamp;
+	int64_t generation;
+	kube_labels *labels;
+	json_object *annotations;
+	kube_owner_ref *owners;
+	size_t nowners;
+	const char **finalizers;
+	size_t nfinalizers;
+} meta;
+
+static void meta_release(meta *m)
+{
+	kube_labels_free(m->labels);
+	kube_free(m->owners);
+	kube_free(m->finalizers);
+	memset(m, 0, sizeof(*m));
+}
+
+static int type_error(const char *field, json_object *v, const char *want)
+{
+	return kube__error_set(KUBE_EINVAL, field, "%s: expected %s, found %s",
+	                       field, want, kube__json_type_name(v));
+}
+
+/* A string member, or NULL when absent or null. */
+static int get_str(json_object *map, const char *key, const char *field, const char **out)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(map, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return type_error(field, v, "a string");
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int get_bool_member(json_object *map, const char *key, const char *field, int *out)
+{
+	json_object *v;
+	*out = 0;
+	if (!json_object_object_get_ex(map, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return type_error(field, v, "a boolean");
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int parse_string_map(json_object *v, const char *field)
+{
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return type_error(field, v, "a map of strings");
+	json_object_object_foreach(v, key, val) {
+		if (val != NULL && !json_object_is_type(val, json_type_string)) {
+			char f[600];
+			snprintf(f, sizeof(f), "%s[\"%s\"]", field, key);
+			return type_error(f, val, "a string");
+		}
+	}
+	return 0;
+}
+
+static int parse_labels(meta *m, json_object *v)
+{
+	int rc = parse_string_map(v, "metadata.labels");
+	if (rc)
+		return rc;
+	if ((rc = kube_labels_new(&m->labels)) != 0)
+		return rc;
+	if (v == NULL)
+		return 0;
+	json_object_object_foreach(v, key, val) {
+		rc = kube_labels_set(m->labels, key, val ? json_object_get_string(val) : "");
+		if (rc == KUBE_ENOMEM)
+			return rc;
+		/* an invalid key or value stays out of the set; validation reports it */
+	}
+	kube_error_clear();
+	return 0;
+}
+
+static int parse_owners(meta *m, json_object *v)
+{
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return type_error("metadata.ownerReferences", v, "an array");
+	n = json_object_array_length(v);
+	if (n == 0)
+		return 0;
+	m->owners = kube_calloc(n, sizeof(*m->owners));
+	if (!m->owners)
+		return kube__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		kube_owner_ref *r = &m->owners[i];
+		char f[96];
+		int rc;
+
+		snprintf(f, sizeof(f), "metadata.ownerReferences[%zu]", i);
+		if (e == NULL || !json_object_is_type(e, json_type_object))
+			return type_error(f, e, "a map");
+#define OWNER_STR(key, dst) \
+		do { \
+			char ff[128]; \
+			snprintf(ff, sizeof(ff), "%s.%s", f, key); \
+			if ((rc = get_str(e, key, ff, &r->dst)) != 0) \
+				return rc; \
+		} while (0)
+		OWNER_STR("apiVersion", api_version);
+		OWNER_STR("kind", kind);
+		OWNER_STR("name", name);
+		OWNER_STR("uid", uid);
+#undef OWNER_STR
+		char ff[128];
+		snprintf(ff, sizeof(ff), "%s.controller", f);
+		if ((rc = get_bool_member(e, "controller", ff, &r->controller)) != 0)
+			return rc;
+		snprintf(ff, sizeof(ff), "%s.blockOwnerDeletion", f);
+		if ((rc = get_bool_member(e, "blockOwnerDeletion", ff, &r->block_owner_deletion)) != 0)
+			return rc;
+	}
+	m->nowners = n;
+	return 0;
+}
+
+static int parse_finalizers(meta *m, json_object *v)
+{
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return type_error("metadata.finalizers", v, "an array of strings");
+	n = json_object_array_length(v);
+	if (n == 0)
+		return 0;
+	m->finalizers = kube_calloc(n, sizeof(*m->finalizers));
+	if (!m->finalizers)
+		return kube__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (e == NULL || !json_object_is_type(e, json_type_string)) {
+			char f[64];
+			snprintf(f, sizeof(f), "metadata.finalizers[%zu]", i);
+			return type_error(f, e, "a string");
+		}
+		m->finalizers[i] = json_object_get_string(e);
+	}
+	m->nfinalizers = n;
+	return 0;
+}
+
+static int parse_meta(meta *m, json_object *doc)
+{
+	json_object *md = NULL, *v;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_object_is_type(doc, json_type_object))
+		return type_error("(root)", doc, "a map");
+	if ((rc = get_str(doc, "apiVersion", "apiVersion", &m->api_version)) != 0 ||
+	    (rc = get_str(doc, "kind", "kind", &m->kind)) != 0)
+		goto fail;
+	if (json_object_object_get_ex(doc, "metadata", &md) && md != NULL &&
+	    !json_object_is_type(md, json_type_object)) {
+		rc = type_error("metadata", md, "a map");
+		goto fail;
+	}
+	if (md == NULL) {
+		rc = kube_labels_new(&m->labels);
+		if (rc)
+			goto fail;
+		return 0;
+	}
+	if ((rc = get_str(md, "name", "metadata.name", &m->name)) != 0 ||
+	    (rc = get_str(md, "generateName", "metadata.generateName", &m->generate_name)) != 0 ||
+	    (rc = get_str(md, "namespace", "metadata.namespace", &m->namespace_)) != 0 ||
+	    (rc = get_str(md, "uid", "metadata.uid", &m->uid)) != 0 ||
+	    (rc = get_str(md, "resourceVersion", "metadata.resourceVersion", &m->resource_version)) != 0 ||
+	    (rc = get_str(md, "creationTimestamp", "metadata.creationTimestamp",
+	                  &m->creation_timestamp)) != 0 ||
+	    (rc = get_str(md, "deletionTimestamp", "metadata.deletionTimestamp",
+	                  &m->deletion_timestamp)) != 0)
+		goto fail;
+	if (json_object_object_get_ex(md, "generation", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_int)) {
+			rc = type_error("metadata.generation", v, "an integer");
+			goto fail;
+		}
+		m->generation = json_object_get_int64(v);
+	}
+	v = NULL;
+	json_object_object_get_ex(md, "labels", &v);
+	if ((rc = parse_labels(m, v)) != 0)
+		goto fail;
+	v = NULL;
+	json_object_object_get_ex(md, "annotations", &v);
+	if ((rc = parse_string_map(v, "metadata.annotations")) != 0)
+		goto fail;
+	m->annotations = v;
+	v = NULL;
+	json_object_object_get_ex(md, "ownerReferences", &v);
+	if ((rc = parse_owners(m, v)) != 0)
+		goto fail;
+	v = NULL;
+	json_object_object_get_ex(md, "finalizers", &v);
+	if ((rc = parse_finalizers(m, v)) != 0)
+		goto fail;
+	return 0;
+fail:
+	meta_release(m);
+	return rc;
+}
+
+static void meta_install(kube_object *o, meta *m)
+{
+	kube_labels_free(o->labels);
+	kube_free(o->owners);
+	kube_free(o->finalizers);
+	o->api_version = m->api_version;
+	o->kind = m->kind;
+	o->namespace_ = m->namespace_;
+	o->name = m->name;
+	o->generate_name = m->generate_name;
+	o->uid = m->uid;
+	o->resource_version = m->resource_version;
+	o->creation_timestamp = m->creation_timestamp;
+	o->deletion_timestamp = m->deletion_timestamp;
+	o->generation = m->generation;
+	o->labels = m->labels;
+	o->annotations = m->annotations;
+	o->owners = m->owners;
+	o->nowners = m->nowners;
+	o->finalizers = m->finalizers;
+	o->nfinalizers = m->nfinalizers;
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- life cycle ---- */
+
+int kube__object_adopt(kube_object **out, json_object *root)
+{
+	kube_object *o;
+	meta m;
+	int rc;
+
+	*out = NULL;
+	if ((rc = parse_meta(&m, root)) != 0) {
+		json_object_put(root);
+		return rc;
+	}
+	o = kube_calloc(1, sizeof(*o));
+	if (!o) {
+		meta_release(&m);
+		json_object_put(root);
+		return kube__error_oom();
+	}
+	atomic_init(&o->refs, 1);
+	atomic_init(&o->frozen, 0);
+	o->doc = root;
+	meta_install(o, &m);
+	*out = o;
+	return 0;
+}
+
+json_object *kube__object_doc(const kube_object *o)
+{
+	return o->doc;
+}
+
+void kube__object_set_source(kube_object *o, int document, int line, int column,
+                             kube__posmap *pos)
+{
+	kube__posmap_free(o->pos);
+	o->src_document = document;
+	o->src_line = line;
+	o->src_column = column;
+	o->pos = pos;
+}
+
+int kube_object_new(kube_object **out, const char *api_version, const char *kind)
+{
+	json_object *root, *md;
+
+	KUBE_CHECK_ARG(out);
+	*out = NULL;
+	root = json_object_new_object();
+	md = json_object_new_object();
+	if (!root || !md)
+		goto oom;
+	if (api_version &&
+	    json_object_object_add(root, "apiVersion", json_object_new_string(api_version)))
+		goto oom;
+	if (kind && json_object_object_add(root, "kind", json_object_new_string(kind)))
+		goto oom;
+	if (json_object_object_add(root, "metadata", md)) {
+		md = NULL;
+		goto oom;
+	}
+	return kube__object_adopt(out, root);
+oom:
+	json_object_put(md);
+	json_object_put(root);
+	return kube__error_oom();
+}
+
+int kube_object_from_json(kube_object **out, const char *json, size_t len)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	json_object *root;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	*out = NULL;
+	KUBE_CHECK_ARG(json);
+	opts.format = KUBE_FORMAT_JSON;
+	if ((rc = kube__json_decode(&docs, json, len, &opts)) != 0)
+		return rc;
+	if (docs.count != 1) {
+		rc = kube__error_set(KUBE_EINVAL, NULL,
+		                     "kube_object_from_json: expected one JSON object, found %zu values",
+		                     docs.count);
+		kube__docs_free(&docs);
+		return rc;
+	}
+	root = docs.items[0].root;
+	docs.items[0].root = NULL;
+	kube__docs_free(&docs);
+	if (!json_object_is_type(root, json_type_object)) {
+		rc = kube__error_set(KUBE_EINVAL, NULL,
+		                     "kube_object_from_json: expected a JSON object, found %s",
+		                     kube__json_type_name(root));
+		json_object_put(root);
+		return rc;
+	}
+	return kube__object_adopt(out, root);
+}
+
+kube_object *kube_object_ref(kube_object *o)
+{
+	if (!o)
+		return NULL;
+	atomic_store_explicit(&o->frozen, 1, memory_order_release);
+	atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+	return o;
+}
+
+kube_object *kube_object_unref(kube_object *o)
+{
+	if (!o)
+		return NULL;
+	if (atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
+		return NULL;
+	kube_labels_free(o->labels);
+	kube_free(o->owners);
+	kube_free(o->finalizers);
+	kube__posmap_free(o->pos);
+	json_object_put(o->doc);
+	kube_free(o);
+	return NULL;
+}
+
+void kube_object_freeze(kube_object *o)
+{
+	if (o)
+		atomic_store_explicit(&o->frozen, 1, memory_order_release);
+}
+
+int kube_object_is_frozen(const kube_object *o)
+{
+	return o ? atomic_load_explicit(&((kube_object *)o)->frozen, memory_order_acquire) : 0;
+}
+
+int kube_object_mutable(kube_object **out, const kube_object *o)
+{
+	json_object *copy = NULL;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	*out = NULL;
+	KUBE_CHECK_ARG(o);
+	if (json_object_deep_copy(o->doc, &copy, NULL) != 0 || !copy)
+		return kube__error_oom();
+	rc = kube__object_adopt(out, copy);
+	return rc;
+}
+
+/* ---- hot metadata ---- */
+
+const char *kube_object_api_version(const kube_object *o) { return o ? o->api_version : NULL; }
+const char *kube_object_kind(const kube_object *o) { return o ? o->kind : NULL; }
+const char *kube_object_namespace(const kube_object *o) { return o ? o->namespace_ : NULL; }
+const char *kube_object_name(const kube_object *o) { return o ? o->name : NULL; }
+const char *kube_object_generate_name(const kube_object *o) { return o ? o->generate_name : NULL; }
+const char *kube_object_uid(const kube_object *o) { return o ? o->uid : NULL; }
+const char *kube_object_resource_version(const kube_object *o) { return o ? o->resource_version : NULL; }
+int64_t kube_object_generation(const kube_object *o) { return o ? o->generation : 0; }
+const char *kube_object_creation_timestamp(const kube_object *o) { return o ? o->creation_timestamp : NULL; }
+const char *kube_object_deletion_timestamp(const kube_object *o) { return o ? o->deletion_timestamp : NULL; }
+const kube_labels *kube_object_labels(const kube_object *o) { return o ? o->labels : NULL; }
+
+const char *kube_object_annotation(const kube_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !key || !o->annotations)
+		return NULL;
+	if (!json_object_object_get_ex(o->annotations, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+size_t kube_object_annotation_count(const kube_object *o)
+{
+	return o && o->annotations ? (size_t)json_object_object_length(o->annotations) : 0;
+}
+
+size_t kube_object_owner_ref_count(const kube_object *o)
+{
+	return o ? o->nowners : 0;
+}
+
+int kube_object_owner_ref(const kube_object *o, size_t i, kube_owner_ref *out)
+{
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(out);
+	if (i >= o->nowners)
+		return kube__error_set(KUBE_ENOTFOUND, "metadata.ownerReferences",
+		                       "owner reference %zu of %zu does not exist", i, o->nowners);
+	*out = o->owners[i];
+	return 0;
+}
+
+int kube_object_controller_ref(const kube_object *o, kube_owner_ref *out)
+{
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(out);
+	for (size_t i = 0; i < o->nowners; i++) {
+		if (o->owners[i].controller) {
+			*out = o->owners[i];
+			return 0;
+		}
+	}
+	return kube__error_set(KUBE_ENOTFOUND, "metadata.ownerReferences",
+	                       "no owner reference has controller: true");
+}
+
+size_t kube_object_finalizer_count(const kube_object *o)
+{
+	return o ? o->nfinalizers : 0;
+}
+
+const char *kube_object_finalizer(const kube_object *o, size_t i)
+{
+	return o && i < o->nfinalizers ? o->finalizers[i] : NULL;
+}
+
+int kube_object_has_finalizer(const kube_object *o, const char *finalizer)
+{
+	if (!o || !finalizer)
+		return 0;
+	for (size_t i = 0; i < o->nfinalizers; i++)
+		if (strcmp(o->finalizers[i], finalizer) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- getters ---- */
+
+static int lookup(const kube_object *o, const char *path, json_object **out)
+{
+	int rc;
+
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(path);
+	rc = kube__json_path_get(o->doc, path, out, NULL);
+	if (rc == KUBE_ENOTFOUND)
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
+	if (rc == 0 && *out == NULL)
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: is null", path);
+	return rc;
+}
+
+int kube_object_get_type(const kube_object *o, const char *path, kube_value_type *out)
+{
+	json_object *v;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(path);
+	rc = kube__json_path_get(o->doc, path, &v, NULL);
+	if (rc == KUBE_ENOTFOUND)
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
+	if (rc)
+		return rc;
+	switch (json_object_get_type(v)) {
+	case json_type_null:    *out = KUBE_VALUE_NULL; break;
+	case json_type_boolean: *out = KUBE_VALUE_BOOL; break;
+	case json_type_int:     *out = KUBE_VALUE_INT; break;
+	case json_type_double:  *out = KUBE_VALUE_NUMBER; break;
+	case json_type_string:  *out = KUBE_VALUE_STRING; break;
+	case json_type_array:   *out = KUBE_VALUE_ARRAY; break;
+	case json_type_object:  *out = KUBE_VALUE_MAP; break;
+	}
+	return 0;
+}
+
+static int wrong_type(const char *path, json_object *v, const char *want)
+{
+	return kube__error_set(KUBE_EINVAL, path, "%s: expected %s, found %s",
+	                       path, want, kube__json_type_name(v));
+}
+
+int kube_object_get_string(const kube_object *o, const char *path, const char **out)
+{
+	json_object *v;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	if ((rc = lookup(o, path, &v)) != 0)
+		return rc;
+	if (!json_object_is_type(v, json_type_string))
+		return wrong_type(path, v, "a string");
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+int kube_object_get_int(const kube_object *o, const char *path, int64_t *out)
+{
+	json_object *v;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	if ((rc = lookup(o, path, &v)) != 0)
+		return rc;
+	if (!json_object_is_type(v, json_type_int))
+		return wrong_type(path, v, "an integer");
+	/* json-c keeps integers above INT64_MAX as uint64; they do not fit */
+	if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+		return kube__error_set(KUBE_ERANGE, path, "%s: %s does not fit in int64",
+		                       path, json_object_to_json_string(v));
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+int kube_object_get_bool(const kube_object *o, const char *path, int *out)
+{
+	json_object *v;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	if ((rc = lookup(o, path, &v)) != 0)
+		return rc;
+	if (!json_object_is_type(v, json_type_boolean))
+		return wrong_type(path, v, "a boolean");
+	*out = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
+
+int kube_object_get_len(const kube_object *o, const char *path, size_t *out)
+{
+	json_object *v;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	if ((rc = lookup(o, path, &v)) != 0)
+		return rc;
+	if (json_object_is_type(v, json_type_array))
+		*out = json_object_array_length(v);
+	else if (json_object_is_type(v, json_type_object))
+		*out = (size_t)json_object_object_length(v);
+	else
+		return wrong_type(path, v, "an array or a map");
+	return 0;
+}
+
+int kube_object_get_key(const kube_object *o, const char *path, size_t i, const char **out)
+{
+	json_object *v;
+	size_t n = 0;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	if ((rc = lookup(o, path, &v)) != 0)
+		return rc;
+	if (!json_object_is_type(v, json_type_object))
+		return wrong_type(path, v, "a map");
+	json_object_object_foreach(v, key, val) {
+		(void)val;
+		if (n++ == i) {
+			*out = key;
+			return 0;
+		}
+	}
+	return kube__error_set(KUBE_ENOTFOUND, path, "%s: key %zu of %zu does not exist", path, i, n);
+}
+
+int kube_object_get_json(const kube_object *o, const char *path, char **out)
+{
+	json_object *v;
+	kube__buf b = KUBE__BUF_INIT;
+	int rc;
+
+	KUBE_CHECK_ARG(out);
+	*out = NULL;
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(path);
+	rc = kube__json_path_get(o->doc, path, &v, NULL);
+	if (rc == KUBE_ENOTFOUND)
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
+	if (rc)
+		return rc;
+	if ((rc = kube__json_encode(&b, v, 0)) != 0) {
+		kube__buf_free(&b);
+		return rc;
+	}
+	*out = kube__buf_detach(&b, NULL);
+	return *out ? 0 : kube__error_oom();
+}
+
+/* ---- setters ---- */
+
+static int touches_meta(const char *path)
+{
+	size_t n = strcspn(path, ".[");
+	return (n == 8 && memcmp(path, "metadata", 8) == 0) ||
+	       (n == 10 && memcmp(path, "apiVersion", 10) == 0) ||
+	       (n == 4 && memcmp(path, "kind", 4) == 0) || n == 0;
+}
+
+/*
+ * Walks to the parent of the last step, creating maps (or an array when the
+ * next step is an index) on the way, then stores or removes there.  `value`
+ * is consumed in every case.  remove != 0 removes instead of storing.
+ */
+static int store_at(json_object *root, const char *path, json_object *value, int remove)
+{
+	kube__path_cursor c = KUBE__PATH_CURSOR(path);
+	kube__path_step step, next;
+	json_object *cur = root;
+	int rc;
+
+	rc = kube__path_next(&c, &step);
+	if (rc <= 0) {
+		json_object_put(value);
+		return rc < 0 ? rc : kube__error_set(KUBE_EINVAL, path,
+		                                    "cannot replace the root of an object");
+	}
+	for (;;) {
+		rc = kube__path_next(&c, &next);
+		if (rc < 0) {
+			json_object_put(value);
+			return rc;
+		}
+		if (rc == 0)
+			break;
+		/* descend through `step`, creating what is missing */
+		json_object *child = NULL;
+		if (step.is_index) {
+			if (!json_object_is_type(cur, json_type_array) ||
+			    step.index >= json_object_array_length(cur))
+				goto missing;
+			child = json_object_array_get_idx(cur, step.index);
+		} else {
+			if (!json_object_is_type(cur, json_type_object))
+				goto badtype;
+			if (!json_object_object_get_ex(cur, step.key, &child) || child == NULL) {
+				if (remove)
+					goto missing;
+				child = next.is_index ? json_object_new_array() : json_object_new_object();
+				if (!child || json_object_object_add(cur, step.key, child)) {
+					json_object_put(value);
+					return kube__error_oom();
+				}
+			}
+		}
+		if (child == NULL)
+			goto missing;
+		cur = child;
+		step = next;
+	}
+
+	if (step.is_index) {
+		size_t len;
+		if (!json_object_is_type(cur, json_type_array))
+			goto badtype;
+		len = json_object_array_length(cur);
+		if (remove) {
+			if (step.index >= len)
+				goto missing;
+			json_object_array_del_idx(cur, step.index, 1);
+			return 0;
+		}
+		if (step.index > len) {
+			json_object_put(value);
+			return kube__error_set(KUBE_EINVAL, path,
+			                       "%s: index %zu is past the end of an array of %zu",
+			                       path, step.index, len);
+		}
+		if (step.index == len ? json_object_array_add(cur, value)
+		                      : json_object_array_put_idx(cur, step.index, value))
+			return kube__error_oom();
+		return 0;
+	}
+	if (!json_object_is_type(cur, json_type_object))
+		goto badtype;
+	if (remove) {
+		if (!json_object_object_get_ex(cur, step.key, NULL))
+			goto missing;
+		json_object_object_del(cur, step.key);
+		return 0;
+	}
+	if (json_object_object_add(cur, step.key, value))
+		return kube__error_oom();
+	return 0;
+
+missing:
+	json_object_put(value);
+	return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
+badtype:
+	json_object_put(value);
+	return kube__error_set(KUBE_EINVAL, path, "%s: %s cannot hold \"%s\"",
+	                       path, kube__json_type_name(cur),
+	                       step.is_index ? "[index]" : step.key);
+}
+
+enum { SET_VALUE = 0, SET_REMOVE = 1, SET_NULL = 2 };
+
+static int set_value(kube_object *o, const char *path, json_object *value, int mode)
+{
+	int remove = mode == SET_REMOVE;
+	json_object *saved = NULL, *top = NULL;
+	char topkey[16];
+	int meta_change, rc;
+	meta m;
+
+	if (!o || !path) {
+		json_object_put(value);
+		return kube__error_set(KUBE_EINVAL, NULL, "object and path are required");
+	}
+	if (kube_object_is_frozen(o)) {
+		json_object_put(value);
+		return kube__error_set(KUBE_EINVAL, path,
+		                       "%s: object is immutable (it is shared); "
+		                       "change a copy from kube_object_mutable()", path);
+	}
+	if (mode == SET_VALUE && !value)
+		return kube__error_oom();
+
+	meta_change = touches_meta(path);
+	if (meta_change) {
+		/* keep a copy of what may break, so a bad change can be undone */
+		size_t n = strcspn(path, ".[");
+		if (n == 0 || n >= sizeof(topkey)) {
+			json_object_put(value);
+			return kube__error_set(KUBE_EINVAL, path, "path \"%s\": empty key", path);
+		}
+		memcpy(topkey, path, n);
+		topkey[n] = '\0';
+		if (json_object_object_get_ex(o->doc, topkey, &top) && top &&
+		    json_object_deep_copy(top, &saved, NULL) != 0) {
+			json_object_put(value);
+			return kube__error_oom();
+		}
+	}
+	rc = store_at(o->doc, path, value, remove);
+	if (rc == 0 && meta_change) {
+		rc = parse_meta(&m, o->doc);
+		if (rc == 0) {
+			meta_install(o, &m);
+		} else {
+			/* undo: put the saved member back (or drop the new one) */
+			if (saved) {
+				json_object_object_add(o->doc, topkey, saved);
+				saved = NULL;
+			} else {
+				json_object_object_del(o->doc, topkey);
+			}
+			meta m2;
+			if (parse_meta(&m2, o->doc) == 0)
+				meta_install(o, &m2);
+		}
+	}
+	json_object_put(saved);
+	return rc;
+}
+
+int kube_object_set_string(kube_object *o, const char *path, const char *value)
+{
+	if (!value)
+		return kube__error_set(KUBE_EINVAL, path, "kube_object_set_string: value is NULL");
+	return set_value(o, path, json_object_new_string(value), 0);
+}
+
+int kube_object_set_int(kube_object *o, const char *path, int64_t value)
+{
+	return set_value(o, path, json_object_new_int64(value), 0);
+}
+
+int kube_object_set_bool(kube_object *o, const char *path, int value)
+{
+	return set_value(o, path, json_object_new_boolean(value ? 1 : 0), 0);
+}
+
+int kube_object_set_null(kube_object *o, const char *path)
+{
+	return set_value(o, path, NULL, SET_NULL);
+}
+
+int kube_object_set_json(kube_object *o, const char *path, const char *json)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	json_object *v;
+	int rc;
+
+	if (!json)
+		return kube__error_set(KUBE_EINVAL, path, "kube_object_set_json: json is NULL");
+	opts.format = KUBE_FORMAT_JSON;
+	if ((rc = kube__json_decode(&docs, json, strlen(json), &opts)) != 0)
+		return rc;
+	if (docs.count != 1) {
+		kube__docs_free(&docs);
+		return kube__error_set(KUBE_EINVAL, path,
+		                       "kube_object_set_json: expected one JSON value");
+	}
+	v = docs.items[0].root;
+	docs.items[0].root = NULL;
+	kube__docs_free(&docs);
+	return set_value(o, path, v, v ? SET_VALUE : SET_NULL);
+}
+
+int kube_object_remove(kube_object *o, const char *path)
+{
+	return set_value(o, path, NULL, SET_REMOVE);
+}
+
+static int set_map_entry(kube_object *o, const char *map, const char *key, const char *value)
+{
+	char path[1400];
+	kube__buf esc = KUBE__BUF_INIT;
+	int rc;
+
+	for (const char *p = key; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			kube__buf_putc(&esc, '\\');
+		kube__buf_putc(&esc, *p);
+	}
+	if (esc.failed)
+		return kube__error_oom();
+	if ((size_t)snprintf(path, sizeof(path), "metadata.%s[\"%s\"]", map,
+	                     esc.data ? esc.data : "") >= sizeof(path)) {
+		kube__buf_free(&esc);
+		return kube__error_set(KUBE_EINVAL, NULL, "metadata.%s: key too long", map);
+	}
+	kube__buf_free(&esc);
+	if (value)
+		return kube_object_set_string(o, path, value);
+	rc = kube_object_remove(o, path);
+	return rc == KUBE_ENOTFOUND ? 0 : rc;
+}
+
+/* upstream's ValidateLabels form: metadata.labels: Invalid value: "<key or value>": <why> */
+static int invalid_label(const char *field, const char *value, kube__buf *msg)
+{
+	int rc = msg->failed ? kube__error_oom()
+	                     : kube__error_set(KUBE_EINVAL, field, "%s: Invalid value: \"%s\": %s",
+	                                       field, value, msg->data ? msg->data : "");
+	kube__buf_free(msg);
+	return rc;
+}
+
+int kube_object_set_label(kube_object *o, const char *key, const char *value)
+{
+	kube__buf msg = KUBE__BUF_INIT;
+
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(key);
+	if (kube__check_qualified_name(key, strlen(key), &msg))
+		return invalid_label("metadata.labels", key, &msg);
+	if (value && kube__check_label_value(value, strlen(value), &msg))
+		return invalid_label("metadata.labels", value, &msg);
+	return set_map_entry(o, "labels", key, value);
+}
+
+int kube_object_set_annotation(kube_object *o, const char *key, const char *value)
+{
+	kube__buf msg = KUBE__BUF_INIT;
+
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(key);
+	if (kube__check_qualified_name(key, strlen(key), &msg))
+		return invalid_label("metadata.annotations", key, &msg);
+	return set_map_entry(o, "annotations", key, value);
+}
+
+/* ---- source positions ---- */
+
+int kube_object_source(const kube_object *o, const char *path,
+                       int *document, int *line, int *column)
+{
+	json_object *node = NULL, *deepest = NULL;
+	int l = 0, c = 0;
+
+	KUBE_CHECK_ARG(o);
+	KUBE_CHECK_ARG(path);
+	if (o->src_document == 0)
+		return kube__error_set(KUBE_ENOTFOUND, path,
+		                       "the object was not decoded from text");
+	if (o->pos) {
+		int rc = kube__json_path_get(o->doc, path, &node, &deepest);
+		if (rc == KUBE_EINVAL)
+			return rc;
+		if (rc != 0 || node == NULL)
+			node = deepest;
+		if (node && kube__posmap_lookup(o->pos, node, &l, &c) != 0)
+			l = c = 0;
+	}
+	if (l == 0) {
+		l = o->src_line;
+		c = o->src_column;
+	}
+	if (document)
+		*document = o->src_document;
+	if (line)
+		*line = l;
+	if (column)
+		*column = c;
+	return 0;
+}

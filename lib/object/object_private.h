@@ -41,6 +41,9 @@ KUBE_INTERNAL void kube__object_set_source(kube_object *o, int document, int lin
 KUBE_INTERNAL int kube__json_path_get(json_object *root, const char *path,
                                       json_object **out, json_object **deepest);
 
+/* "string", "integer", "map", ... for messages. */
+KUBE_INTERNAL const char *kube__json_type_name(json_object *v);
+
 /* ---- positions (posmap.c, filled by the YAML and JSON decoders) ---- */
 
 KUBE_INTERNAL int kube__posmap_new(kube__posmap **out);

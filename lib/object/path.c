@@ -1,2 +1,139 @@
-/* path.c - placeholder, being written. */
+/*
+ * path.c - the path syntax that names a value inside an object.
+ *
+ *   path    := step ( '.' key | '[' index ']' | '["' qkey '"]' )*
+ *   step    := key | '[' index ']' | '["' qkey '"]'
+ *   key     := any bytes except '.', '[' (non-empty)
+ *   qkey    := any bytes, with \" and \\ escaped
+ *   index   := decimal digits
+ *
+ * so "spec.containers[0].image" and 'metadata.annotations["a.b/c"]'.  The
+ * empty path names the root.  Paths are walked step by step without
+ * allocating; a key is copied into a bounded stack buffer only because json-c
+ * wants NUL-terminated keys.
+ */
+#include <string.h>
+
 #include "object_private.h"
+#include "path.h"
+
+int kube__path_next(kube__path_cursor *c, kube__path_step *step)
+{
+	const char *p = c->p;
+
+	if (*p == '\0')
+		return 0;
+	if (c->started) {
+		if (*p == '.') {
+			p++;
+		} else if (*p != '[') {
+			return kube__error_set(KUBE_EINVAL, NULL,
+			                       "path \"%s\": expected '.' or '[' at offset %zu",
+			                       c->path, (size_t)(p - c->path));
+		}
+	}
+	c->started = 1;
+
+	if (*p == '[' && p[1] == '"') {
+		size_t n = 0;
+		p += 2;
+		while (*p && *p != '"') {
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			if (n + 1 >= sizeof(step->key))
+				return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": key too long", c->path);
+			step->key[n++] = *p++;
+		}
+		if (p[0] != '"' || p[1] != ']')
+			return kube__error_set(KUBE_EINVAL, NULL,
+			                       "path \"%s\": unterminated [\"...\"] key", c->path);
+		step->key[n] = '\0';
+		step->is_index = 0;
+		c->p = p + 2;
+		return 1;
+	}
+	if (*p == '[') {
+		size_t idx = 0;
+		const char *start = ++p;
+		while (*p >= '0' && *p <= '9') {
+			if (idx > (SIZE_MAX - 9) / 10)
+				return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": index too large", c->path);
+			idx = idx * 10 + (size_t)(*p - '0');
+			p++;
+		}
+		if (p == start || *p != ']')
+			return kube__error_set(KUBE_EINVAL, NULL,
+			                       "path \"%s\": expected a number and ']' at offset %zu",
+			                       c->path, (size_t)(start - c->path));
+		step->index = idx;
+		step->is_index = 1;
+		c->p = p + 1;
+		return 1;
+	}
+
+	size_t n = strcspn(p, ".[");
+	if (n == 0)
+		return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": empty key at offset %zu",
+		                       c->path, (size_t)(p - c->path));
+	if (n >= sizeof(step->key))
+		return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": key too long", c->path);
+	memcpy(step->key, p, n);
+	step->key[n] = '\0';
+	step->is_index = 0;
+	c->p = p + n;
+	return 1;
+}
+
+const char *kube__json_type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:    return "null";
+	case json_type_boolean: return "bool";
+	case json_type_double:  return "number";
+	case json_type_int:     return "integer";
+	case json_type_object:  return "map";
+	case json_type_array:   return "array";
+	case json_type_string:  return "string";
+	}
+	return "unknown";
+}
+
+int kube__json_path_get(json_object *root, const char *path, json_object **out,
+                        json_object **deepest)
+{
+	kube__path_cursor c = KUBE__PATH_CURSOR(path);
+	kube__path_step step;
+	json_object *cur = root;
+	int rc;
+
+	if (deepest)
+		*deepest = root;
+	while ((rc = kube__path_next(&c, &step)) == 1) {
+		json_object *next = NULL;
+		if (cur == NULL)
+			return KUBE_ENOTFOUND;
+		if (step.is_index) {
+			if (!json_object_is_type(cur, json_type_array))
+				return kube__error_set(KUBE_EINVAL, path,
+				                       "%s: cannot index a %s with [%zu]",
+				                       path, kube__json_type_name(cur), step.index);
+			if (step.index >= json_object_array_length(cur))
+				return KUBE_ENOTFOUND;
+			next = json_object_array_get_idx(cur, step.index);
+		} else {
+			if (!json_object_is_type(cur, json_type_object))
+				return kube__error_set(KUBE_EINVAL, path,
+				                       "%s: cannot look up key \"%s\" in a %s",
+				                       path, step.key, kube__json_type_name(cur));
+			if (!json_object_object_get_ex(cur, step.key, &next))
+				return KUBE_ENOTFOUND;
+		}
+		cur = next;
+		if (deepest && cur)
+			*deepest = cur;
+	}
+	if (rc < 0)
+		return rc;
+	*out = cur;
+	return 0;
+}
