@@ -727,6 +727,8 @@ static int store_at(json_object *root, const char *path, json_object *value, int
 			break;
 		/* descend through `step`, creating what is missing */
 		json_object *child = NULL;
+		if (step.is_index && json_object_is_type(cur, json_type_object))
+			step.is_index = 0;
 		if (step.is_index) {
 			if (!json_object_is_type(cur, json_type_array) ||
 			    step.index >= json_object_array_length(cur))
@@ -751,6 +753,8 @@ static int store_at(json_object *root, const char *path, json_object *value, int
 		step = next;
 	}
 
+	if (step.is_index && json_object_is_type(cur, json_type_object))
+		step.is_index = 0;
 	if (step.is_index) {
 		size_t len;
 		if (!json_object_is_type(cur, json_type_array))

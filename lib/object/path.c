@@ -1,13 +1,16 @@
 /*
  * path.c - the path syntax that names a value inside an object.
  *
- *   path    := step ( '.' key | '[' index ']' | '["' qkey '"]' )*
- *   step    := key | '[' index ']' | '["' qkey '"]'
+ *   path    := step ( '.' key | '[' index ']' | '[' bkey ']' | '["' qkey '"]' )*
+ *   step    := key | '[' index ']' | '[' bkey ']' | '["' qkey '"]'
  *   key     := any bytes except '.', '[' (non-empty)
+ *   bkey    := any bytes except ']' (non-empty): a map key, as upstream
+ *              prints them in field paths (data[my.key])
  *   qkey    := any bytes, with \" and \\ escaped
  *   index   := decimal digits
  *
- * so "spec.containers[0].image" and 'metadata.annotations["a.b/c"]'.  The
+ * so "spec.containers[0].image" and 'metadata.annotations["a.b/c"]'.  An
+ * index applied to a map looks up the digits as a key.  The
  * empty path names the root.  Paths are walked step by step without
  * allocating; a key is copied into a bounded stack buffer only because json-c
  * wants NUL-terminated keys.
@@ -53,21 +56,30 @@ int kube__path_next(kube__path_cursor *c, kube__path_step *step)
 		return 1;
 	}
 	if (*p == '[') {
-		size_t idx = 0;
+		/* [N] is an index, or a map key made of digits; [key] a plain key
+		 * (upstream prints map keys in field paths this way: data[key]) */
 		const char *start = ++p;
-		while (*p >= '0' && *p <= '9') {
-			if (idx > (SIZE_MAX - 9) / 10)
-				return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": index too large", c->path);
-			idx = idx * 10 + (size_t)(*p - '0');
-			p++;
-		}
-		if (p == start || *p != ']')
+		size_t n = strcspn(p, "]");
+		size_t idx = 0;
+		int digits = n > 0;
+
+		if (p[n] != ']' || n == 0)
 			return kube__error_set(KUBE_EINVAL, NULL,
-			                       "path \"%s\": expected a number and ']' at offset %zu",
+			                       "path \"%s\": expected a key or number and ']' at offset %zu",
 			                       c->path, (size_t)(start - c->path));
+		if (n >= sizeof(step->key))
+			return kube__error_set(KUBE_EINVAL, NULL, "path \"%s\": key too long", c->path);
+		for (size_t i = 0; i < n && digits; i++) {
+			if (p[i] < '0' || p[i] > '9' || idx > (SIZE_MAX - 9) / 10)
+				digits = 0;
+			else
+				idx = idx * 10 + (size_t)(p[i] - '0');
+		}
+		memcpy(step->key, p, n);
+		step->key[n] = '\0';
 		step->index = idx;
-		step->is_index = 1;
-		c->p = p + 1;
+		step->is_index = digits;
+		c->p = p + n + 1;
 		return 1;
 	}
 
@@ -112,7 +124,7 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 		json_object *next = NULL;
 		if (cur == NULL)
 			return KUBE_ENOTFOUND;
-		if (step.is_index) {
+		if (step.is_index && !json_object_is_type(cur, json_type_object)) {
 			if (!json_object_is_type(cur, json_type_array))
 				return kube__error_set(KUBE_EINVAL, path,
 				                       "%s: cannot index a %s with [%zu]",
