@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libkube needs to build and test, only those
+# that are missing.  Runs apt-get as root (directly, or through sudo).
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config
+  libyaml-dev libjson-c-dev check
+  clang libclang-rt-dev llvm    # libFuzzer and the sanitizer runtimes
+  binutils                      # nm, for the exported-symbol test
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
