@@ -1,0 +1,137 @@
+/*
+ * labels_private.h - internals shared by the files of the labels layer
+ * (labels.c, goerr.c, selector.c, fields.c, index.c) and by the two
+ * object-layer files that build selectors and field sets from objects.
+ *
+ * The labels layer sits on lib/base only: objects use labels, not the
+ * other way round.
+ */
+#ifndef LIBKUBE_LABELS_PRIVATE_H
+#define LIBKUBE_LABELS_PRIVATE_H
+
+#include "base/base.h"
+#include "libkube/labels.h"
+
+/* ---- hashing (used as a cheap pre-check; equality is always confirmed) ---- */
+
+static inline uint32_t kube__strhash(const char *s, size_t n)
+{
+	/* FNV-1a: keys and values are short, so a byte loop is as fast as anything. */
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static inline int kube__streq(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+	if (alen != blen)
+		return 0;
+	for (uint32_t i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* ---- label sets (labels.c) ---- */
+
+/*
+ * One entry.  The key and value live in the set's arena as "key\0value\0"
+ * starting at `off`, so borrowed pointers are NUL-terminated.
+ */
+typedef struct kube__label_ent {
+	uint32_t khash;
+	uint32_t vhash;
+	uint32_t off;
+	uint32_t klen;
+	uint32_t vlen;
+} kube__label_ent;
+
+/*
+ *   ents   [0 .. count)  sorted by (khash, klen, key bytes): the order
+ *                        selectors merge against
+ *   order  [0 .. count)  indexes into ents, sorted by key bytes: the order
+ *                        callers iterate in
+ *   arena  key\0value\0 key\0value\0 ...   (replaced values leave waste)
+ */
+struct kube_labels {
+	kube__label_ent *ents;
+	uint32_t *order;
+	char *arena;
+	uint32_t count, cap;
+	uint32_t alen, acap, waste;
+	uint32_t novalidate;   /* a field set: any strings, no label rules */
+};
+
+static inline const char *kube__label_key(const kube_labels *l, const kube__label_ent *e)
+{
+	return l->arena + e->off;
+}
+
+static inline const char *kube__label_value(const kube_labels *l, const kube__label_ent *e)
+{
+	return l->arena + e->off + e->klen + 1;
+}
+
+/* Orders two (hash, key) pairs the way ents is sorted. */
+static inline int kube__hkey_cmp(uint32_t ha, const char *a, uint32_t alen,
+                                 uint32_t hb, const char *b, uint32_t blen)
+{
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	for (uint32_t i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+	return 0;
+}
+
+/* The entry for key (length n, hash h), or NULL. */
+KUBE_INTERNAL const kube__label_ent *kube__labels_find(const kube_labels *l, const char *key,
+                                                      uint32_t n, uint32_t h);
+
+/*
+ * Sets key=value with explicit lengths and no validation (field sets; and
+ * label sets whose caller already validated).  0 or KUBE_ENOMEM/KUBE_ETOOBIG.
+ */
+KUBE_INTERNAL int kube__labels_put(kube_labels *l, const char *key, size_t klen,
+                                   const char *value, size_t vlen);
+
+/* A new set that takes any strings (a field set). */
+KUBE_INTERNAL int kube__fieldset_new(kube_labels **out);
+
+/* ---- Go-compatible error text (goerr.c) ---- */
+
+/* Appends s the way Go's %q / strconv.Quote prints it. */
+KUBE_INTERNAL void kube__go_quote(kube__buf *b, const char *s, size_t n);
+/* Appends a []string the way encoding/json marshals it (NULL/0 -> null). */
+KUBE_INTERNAL void kube__go_json_strings(kube__buf *b, const char *const *v, const size_t *lens,
+                                         size_t n);
+
+/*
+ * A field.ErrorList being collected, rendered as utilerrors.Aggregate
+ * renders it: one error alone, or "[e1, e2]" with duplicates dropped.
+ */
+typedef struct kube__ferrs {
+	kube__buf text;      /* the errors, each NUL-separated */
+	size_t count;
+} kube__ferrs;
+
+#define KUBE__FERRS_INIT { KUBE__BUF_INIT, 0 }
+
+/* Starts a new error; append its text to e->text after this call. */
+KUBE_INTERNAL kube__buf *kube__ferrs_begin(kube__ferrs *e);
+/* "<field>: Invalid value: \"<bad>\": <detail>" (field.Invalid with a string). */
+KUBE_INTERNAL void kube__ferrs_invalid(kube__ferrs *e, const char *field, const char *bad,
+                                       size_t badlen, const char *detail);
+/* Raises the aggregate as the thread's KUBE_EINVAL (prefix prepended). */
+KUBE_INTERNAL int kube__ferrs_raise(kube__ferrs *e, const char *prefix);
+KUBE_INTERNAL void kube__ferrs_free(kube__ferrs *e);
+
+/* Go's strconv.ParseInt(s, 10, 64).  0 and *out, or -1. */
+KUBE_INTERNAL int kube__parse_int64(const char *s, size_t n, int64_t *out);
+
+#endif /* LIBKUBE_LABELS_PRIVATE_H */
