@@ -77,4 +77,25 @@ KUBE_INTERNAL int kube__json_decode(kube__docs *out, const char *buf, size_t len
 KUBE_INTERNAL int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags);
 KUBE_INTERNAL int kube__yaml_encode(kube__buf *out, json_object *root);
 
+/* -- codec helpers shared by json.c and yaml.c (codec area; defined in json.c) -- */
+
+/* Raises `code` with "document D, line L, column C: <fmt>" (parts that are
+ * 0 are left out) and sets the error's position. Returns code. */
+KUBE_INTERNAL int kube__codec_error(int code, int document, int line, int column,
+                                    const char *fmt, ...) KUBE_PRINTF(5, 6);
+/* Length (1-4) of the well-formed UTF-8 sequence at s, or 0 if it is not one. */
+KUBE_INTERNAL size_t kube__utf8_len(const unsigned char *s, size_t n);
+/* A number node from JSON number text: int64 when it is an integer that fits,
+ * else a double that serializes as `text` itself (json_object_new_double_s),
+ * so big integers and float spellings survive.  NULL on ENOMEM (not raised). */
+KUBE_INTERNAL json_object *kube__number_new(const char *text, size_t len, int integer);
+/* Appends the JSON text of an int or double node.  KUBE_EINVAL (raised) for
+ * NaN and infinities, which JSON cannot carry. */
+KUBE_INTERNAL int kube__number_text(kube__buf *out, json_object *num);
+/* Longest number text the decoders accept (keeps strtod and the base
+ * conversion of huge hex literals cheap). */
+#define KUBE__NUMBER_MAX 4096
+/* Nesting cap whatever max_depth says: the encoders and json-c recurse. */
+#define KUBE__DEPTH_CAP 10000
+
 #endif /* LIBKUBE_OBJECT_PRIVATE_H */
