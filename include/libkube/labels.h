@@ -78,9 +78,107 @@ KUBE_EXTERN char *kube_labels_string(const kube_labels *labels);
 /* Frees the set.  NULL is a no-op. */
 KUBE_EXTERN void kube_labels_free(kube_labels *labels);
 
+/* ---- label selectors ----
+ *
+ * Semantics, grammar, messages and canonical form are those of
+ * k8s.io/apimachinery/pkg/labels (Parse, Requirement, String).  A selector
+ * is immutable once built except through kube_selector_add; a selector
+ * nobody changes may be used from any thread.  Matching never allocates.
+ *
+ * Requirements are kept sorted by key (byte order).  Requirements with the
+ * same key keep the order they were written or added in (a stable sort);
+ * upstream's sort.Sort is stable only up to 12 requirements, so for longer
+ * selectors upstream may print equal keys in another order.
+ */
+
+typedef enum kube_selector_op {
+	KUBE_SELECTOR_EQUALS = 0,       /* k=v */
+	KUBE_SELECTOR_DOUBLE_EQUALS,    /* k==v */
+	KUBE_SELECTOR_NOT_EQUALS,       /* k!=v */
+	KUBE_SELECTOR_IN,               /* k in (a,b) */
+	KUBE_SELECTOR_NOT_IN,           /* k notin (a,b) */
+	KUBE_SELECTOR_EXISTS,           /* k */
+	KUBE_SELECTOR_DOES_NOT_EXIST,   /* !k */
+	KUBE_SELECTOR_GT,               /* k>N */
+	KUBE_SELECTOR_LT                /* k<N */
+} kube_selector_op;
+
+/*
+ * Parses a selector string ("" is the empty selector: it matches every set).
+ * Returns 0, KUBE_ENOMEM, or KUBE_EINVAL with upstream's message, e.g.
+ *   found ',', expected: !, identifier, or 'end of string'
+ *   unable to parse requirement: found '', expected: ',' or ')'
+ *   unable to parse requirement: <nil>: Invalid value: "-k": name part ...
+ *   unable to parse requirement: values[0][k]: Invalid value: "-v": a valid label ...
+ *   unable to parse requirement: values[0]: Invalid value: "x": for 'Gt', 'Lt'
+ *     operators, the value must be an integer
+ */
 KUBE_EXTERN int kube_selector_parse(kube_selector **out, const char *text);
+
+/* As kube_selector_parse, for text of explicit length (a NUL ends it early,
+ * exactly as it ends Go's lexer). */
+KUBE_EXTERN int kube_selector_parse_len(kube_selector **out, const char *text, size_t len);
+
+/* The empty selector (labels.Everything()): matches every set.  0 or ENOMEM. */
+KUBE_EXTERN int kube_selector_new(kube_selector **out);
+
+/* A selector that matches nothing (labels.Nothing(), a nil LabelSelector). */
+KUBE_EXTERN int kube_selector_nothing(kube_selector **out);
+
+/*
+ * Adds a requirement (labels.NewRequirement + Selector.Add).  values are
+ * copied.  In/NotIn need at least one value; =, ==, != exactly one; Exists
+ * and DoesNotExist none; Gt/Lt one integer.  Returns 0, KUBE_ENOMEM, or
+ * KUBE_EINVAL with upstream's aggregated messages, e.g.
+ *   key: Invalid value: "-k": name part ...
+ *   values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty
+ * On error the selector is unchanged.  Adding to a "nothing" selector keeps
+ * it matching nothing.
+ */
+KUBE_EXTERN int kube_selector_add(kube_selector *sel, const char *key, kube_selector_op op,
+                                  const char *const *values, size_t nvalues);
+
+/* A copy of sel.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM. */
+KUBE_EXTERN int kube_selector_copy(kube_selector **out, const kube_selector *sel);
+
+/*
+ * The canonical form (Selector.String()): requirements by key, joined by
+ * ",", values sorted, spaces only around in/notin.  "" for the empty and
+ * the nothing selector.  Release with kube_free(); NULL on ENOMEM.
+ */
 KUBE_EXTERN char *kube_selector_string(const kube_selector *sel);
+
+/* 1 when sel matches the set (NULL labels = empty set), 0 otherwise. */
 KUBE_EXTERN int kube_selector_matches(const kube_selector *sel, const kube_labels *labels);
+
+/* 1 when sel has no requirements (matches everything); 0 for nothing. */
+KUBE_EXTERN int kube_selector_empty(const kube_selector *sel);
+
+/* 1 for a selector made by kube_selector_nothing(). */
+KUBE_EXTERN int kube_selector_matches_nothing(const kube_selector *sel);
+
+/* Number of requirements. */
+KUBE_EXTERN size_t kube_selector_requirement_count(const kube_selector *sel);
+
+/*
+ * The i-th requirement in canonical order: key (borrowed), operator and
+ * number of values (any out pointer may be NULL).  0 or KUBE_ENOTFOUND.
+ */
+KUBE_EXTERN int kube_selector_requirement(const kube_selector *sel, size_t i, const char **key,
+                                          kube_selector_op *op, size_t *nvalues);
+
+/* The j-th value (sorted) of the i-th requirement, borrowed; NULL if out of range. */
+KUBE_EXTERN const char *kube_selector_requirement_value(const kube_selector *sel, size_t i,
+                                                        size_t j);
+
+/*
+ * Selector.RequiresExactMatch: if the first requirement on `label` is =, ==
+ * or in with a single value, sets *value (borrowed) and returns 1; else 0.
+ */
+KUBE_EXTERN int kube_selector_requires_exact_match(const kube_selector *sel, const char *label,
+                                                   const char **value);
+
+/* Frees the selector.  NULL is a no-op. */
 KUBE_EXTERN void kube_selector_free(kube_selector *sel);
 
 KUBE_END_DECLS

@@ -126,8 +126,9 @@ void kube__go_quote(kube__buf *b, const char *str, size_t n)
 	kube__buf_putc(b, '"');
 }
 
-static void json_string(kube__buf *b, const unsigned char *s, size_t n)
+void kube__go_json_string(kube__buf *b, const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 
 	kube__buf_putc(b, '"');
@@ -177,7 +178,7 @@ void kube__go_json_strings(kube__buf *b, const char *const *v, const size_t *len
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			kube__buf_putc(b, ',');
-		json_string(b, (const unsigned char *)v[i], lens ? lens[i] : strlen(v[i]));
+		kube__go_json_string(b, v[i], lens ? lens[i] : strlen(v[i]));
 	}
 	kube__buf_putc(b, ']');
 }

@@ -103,10 +103,47 @@ KUBE_INTERNAL int kube__labels_put(kube_labels *l, const char *key, size_t klen,
 /* A new set that takes any strings (a field set). */
 KUBE_INTERNAL int kube__fieldset_new(kube_labels **out);
 
+/* ---- selectors (selector.c) ---- */
+
+typedef struct kube__sval {
+	const char *s;       /* NUL-terminated, in the selector's block */
+	uint32_t len;
+	uint32_t hash;
+} kube__sval;
+
+typedef struct kube__sreq {
+	const char *key;     /* NUL-terminated, in the selector's block */
+	uint32_t klen;
+	uint32_t khash;
+	uint32_t op;         /* kube_selector_op */
+	uint32_t nvals;
+	const kube__sval *vals;  /* sorted by bytes (duplicates only from kube_selector_add) */
+	int64_t num;         /* the integer of a gt/lt requirement */
+} kube__sreq;
+
+/*
+ * The header stays put (callers hold the pointer); everything else lives in
+ * one block that kube_selector_add rebuilds:
+ *   block: reqs[n] (canonical: by key, stable) | mreqs[n] (by khash, key) |
+ *          vals[] | string bytes
+ */
+struct kube_selector {
+	void *block;
+	const kube__sreq *reqs;
+	const kube__sreq *mreqs;
+	uint32_t nreqs;
+	uint32_t nothing;    /* labels.Nothing(): matches no label set */
+};
+
+/* Matches one requirement against a set. */
+KUBE_INTERNAL int kube__sreq_matches(const kube__sreq *r, const kube_labels *l);
+
 /* ---- Go-compatible error text (goerr.c) ---- */
 
 /* Appends s the way Go's %q / strconv.Quote prints it. */
 KUBE_INTERNAL void kube__go_quote(kube__buf *b, const char *s, size_t n);
+/* Appends one string the way encoding/json marshals it (HTML-escaped). */
+KUBE_INTERNAL void kube__go_json_string(kube__buf *b, const char *s, size_t n);
 /* Appends a []string the way encoding/json marshals it (NULL/0 -> null). */
 KUBE_INTERNAL void kube__go_json_strings(kube__buf *b, const char *const *v, const size_t *lens,
                                          size_t n);
