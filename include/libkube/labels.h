@@ -181,6 +181,74 @@ KUBE_EXTERN int kube_selector_requires_exact_match(const kube_selector *sel, con
 /* Frees the selector.  NULL is a no-op. */
 KUBE_EXTERN void kube_selector_free(kube_selector *sel);
 
+/* ---- field sets and field selectors ----
+ *
+ * k8s.io/apimachinery/pkg/fields.  A field set maps field paths
+ * ("metadata.name", "spec.nodeName") to string values; unlike labels, any
+ * strings are allowed.  kube_field_selector_matches_object() (object.h
+ * layer, lib/object/fieldset.c) builds an object's set for you.
+ */
+
+typedef struct kube_fields kube_fields;
+typedef struct kube_field_selector kube_field_selector;
+
+typedef enum kube_field_op {
+	KUBE_FIELD_EQUALS = 0,   /* f=v or f==v (printed as "=") */
+	KUBE_FIELD_NOT_EQUALS    /* f!=v */
+} kube_field_op;
+
+KUBE_EXTERN int kube_fields_new(kube_fields **out);
+/* Sets field=value (any strings, copied).  0, KUBE_EINVAL, KUBE_ENOMEM. */
+KUBE_EXTERN int kube_fields_set(kube_fields *f, const char *field, const char *value);
+/* The value (borrowed, valid until the set changes), or NULL when absent. */
+KUBE_EXTERN const char *kube_fields_get(const kube_fields *f, const char *field);
+KUBE_EXTERN size_t kube_fields_count(const kube_fields *f);
+/* The i-th field in byte order of the names.  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_fields_at(const kube_fields *f, size_t i, const char **field,
+                               const char **value);
+KUBE_EXTERN void kube_fields_free(kube_fields *f);
+
+/*
+ * Parses a field selector (fields.ParseSelector): terms split on unescaped
+ * commas and sorted as strings, each "field=value", "field==value" or
+ * "field!=value"; in values "\\", "\\," and "\\=" stand for \ , and =.
+ * "" matches everything.  Returns 0, KUBE_ENOMEM, or KUBE_EINVAL with
+ * upstream's message:
+ *   invalid selector: '<selector>'; can't understand '<term>'
+ *   invalid field selector: invalid escape sequence: \x
+ *   invalid field selector: unescaped character in value: 61
+ */
+KUBE_EXTERN int kube_field_selector_parse(kube_field_selector **out, const char *text);
+
+/* The empty field selector (fields.Everything()). */
+KUBE_EXTERN int kube_field_selector_new(kube_field_selector **out);
+
+/* Adds the term field op value (fields.OneTermEqualSelector / AndSelectors). */
+KUBE_EXTERN int kube_field_selector_add(kube_field_selector *sel, const char *field,
+                                        kube_field_op op, const char *value);
+
+/* "f=v,g!=w" with values escaped; "" when empty.  Release with kube_free(). */
+KUBE_EXTERN char *kube_field_selector_string(const kube_field_selector *sel);
+
+/* 1 when every term holds; a missing field reads as "".  NULL set = empty. */
+KUBE_EXTERN int kube_field_selector_matches(const kube_field_selector *sel,
+                                            const kube_fields *fields);
+
+/* 1 when the selector has no terms. */
+KUBE_EXTERN int kube_field_selector_empty(const kube_field_selector *sel);
+
+KUBE_EXTERN size_t kube_field_selector_term_count(const kube_field_selector *sel);
+/* The i-th term (borrowed strings).  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_field_selector_term(const kube_field_selector *sel, size_t i,
+                                         const char **field, kube_field_op *op,
+                                         const char **value);
+
+/* Selector.RequiresExactMatch: the value of the first f=v term on field. */
+KUBE_EXTERN int kube_field_selector_requires_exact_match(const kube_field_selector *sel,
+                                                         const char *field, const char **value);
+
+KUBE_EXTERN void kube_field_selector_free(kube_field_selector *sel);
+
 KUBE_END_DECLS
 
 #endif /* LIBKUBE_LABELS_H */

@@ -103,6 +103,9 @@ KUBE_INTERNAL int kube__labels_put(kube_labels *l, const char *key, size_t klen,
 /* A new set that takes any strings (a field set). */
 KUBE_INTERNAL int kube__fieldset_new(kube_labels **out);
 
+/* The set behind a kube_fields (fields.c). */
+KUBE_INTERNAL kube_labels *kube__fields_set(kube_fields *f);
+
 /* ---- selectors (selector.c) ---- */
 
 typedef struct kube__sval {
