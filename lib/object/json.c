@@ -1,2 +1,782 @@
-/* json.c - placeholder, being written. */
+/*
+ * json.c - a strict JSON stream decoder and the JSON encoder.
+ *
+ * json-c's tokener reports no positions and turns integers beyond 64 bits
+ * into lossy doubles, so decoding is done here: a recursive-descent parser
+ * over RFC 8259 that builds json-c nodes directly.  The input is a stream of
+ * values separated by optional whitespace (`{..} {..}` or one per line), each
+ * value one document, numbered from 1.  A UTF-8 byte order mark at the very
+ * start is skipped.  The parser is strict where RFC 8259 is: no leading
+ * zeros, no trailing commas, no comments, no single quotes, no control
+ * characters or invalid UTF-8 inside strings.  Two choices it makes where the
+ * RFC leaves room:
+ *   - a duplicate key in one object is an error (`object key "x" already
+ *     defined`), as in the YAML decoder and upstream's strict decoding;
+ *   - an escaped lone surrogate (\ud800 without its pair) becomes U+FFFD, as
+ *     Go's encoding/json does; raw invalid UTF-8 is refused instead.
+ * Keys may not contain NUL (json-c keys are C strings); values may.
+ *
+ * Numbers keep their text.  An integer that fits int64 becomes a json-c
+ * int; any other number (fraction, exponent, or an integer of any size
+ * beyond int64) becomes a double that serializes as its original text, so
+ * 2^64+5 and 1.50 come back out exactly as they went in.
+ *
+ * Positions: line and column are 1-based; a column counts characters (UTF-8
+ * sequences), not bytes, as libyaml does, so both decoders agree.  With
+ * KUBE_DECODE_POSITIONS every node's start is put in the document's posmap.
+ *
+ * The encoder writes compact or pretty (2-space) JSON with keys in document
+ * order, '/' unescaped and non-ASCII UTF-8 as is; invalid UTF-8 that reached
+ * a tree through the API is written as U+FFFD (as Go does).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "object_private.h"
+
+/* ---- helpers shared with yaml.c ---- */
+
+int kube__codec_error(int code, int document, int line, int column, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (document > 0 && line > 0)
+		kube__error_set(code, NULL, "document %d, line %d, column %d: %s",
+		                document, line, column, what);
+	else if (document > 0)
+		kube__error_set(code, NULL, "document %d: %s", document, what);
+	else if (line > 0)
+		kube__error_set(code, NULL, "line %d, column %d: %s", line, column, what);
+	else
+		kube__error_set(code, NULL, "%s", what);
+	kube__error_set_position(document, line, column);
+	return code;
+}
+
+size_t kube__utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		/* no overlongs (E0 80..9F) and no surrogates (ED A0..BF) */
+		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		return (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80) ? 3 : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		return (n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
+		        (s[3] & 0xC0) == 0x80) ? 4 : 0;
+	}
+	return 0;
+}
+
+json_object *kube__number_new(const char *text, size_t len, int integer)
+{
+	char tmp[KUBE__NUMBER_MAX + 1];
+
+	if (len > KUBE__NUMBER_MAX)
+		return NULL;
+	if (integer) {
+		/* text is -?[0-9]+ without leading zeros */
+		size_t i = text[0] == '-';
+		int neg = (int)i;
+		uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+		int fits = 1;
+		for (; i < len; i++) {
+			unsigned d = (unsigned)(text[i] - '0');
+			if (v > (lim - d) / 10) {
+				fits = 0;
+				break;
+			}
+			v = v * 10 + d;
+		}
+		if (fits) {
+			int64_t sv = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v)
+			                 : (int64_t)v;
+			return json_object_new_int64(sv);
+		}
+	}
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	return json_object_new_double_s(strtod(tmp, NULL), tmp);
+}
+
+int kube__number_text(kube__buf *out, json_object *num)
+{
+	char tmp[40];
+	double d;
+
+	if (json_object_is_type(num, json_type_int)) {
+		int64_t i = json_object_get_int64(num);
+		if (i == INT64_MAX)  /* json-c clamps uint64 values to INT64_MAX */
+			return kube__buf_printf(out, "%llu",
+			                        (unsigned long long)json_object_get_uint64(num));
+		return kube__buf_printf(out, "%lld", (long long)i);
+	}
+	if (json_object_get_userdata(num))  /* made by json_object_new_double_s */
+		return kube__buf_puts(out, (const char *)json_object_get_userdata(num));
+	d = json_object_get_double(num);
+	if (!isfinite(d))
+		return kube__error_set(KUBE_EINVAL, NULL, "cannot encode %s: JSON has no %s",
+		                       isnan(d) ? "NaN" : "an infinite number",
+		                       isnan(d) ? "NaN" : "infinities");
+	/* the shortest text that reads back as the same double */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	if (!strpbrk(tmp, ".e"))
+		strcat(tmp, ".0");  /* stays a float when read back */
+	return kube__buf_puts(out, tmp);
+}
+
+/* ---- decoder ---- */
+
+typedef struct jdec {
+	const unsigned char *s;
+	size_t n, p;
+	int line, col;
+	int doc;                 /* index of the document being read */
+	size_t doc_start;        /* byte offset where it starts */
+	size_t max_doc;
+	unsigned int max_depth;
+	int want_pos;
+	kube__posmap *pos;       /* the current document's */
+	kube__buf str;           /* scratch for decoded strings */
+} jdec;
+
+static int jerr(jdec *d, int code, int line, int col, const char *fmt, ...) KUBE_PRINTF(5, 6);
+
+static int jerr(jdec *d, int code, int line, int col, const char *fmt, ...)
+{
+	char what[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return kube__codec_error(code, d->doc, line, col, "%s", what);
+}
+
+/* Describes the input at p for an error message. */
+static const char *describe(const jdec *d, char *buf, size_t cap)
+{
+	unsigned char c;
+	size_t l;
+
+	if (d->p >= d->n)
+		return "end of input";
+	c = d->s[d->p];
+	if (c >= 0x20 && c < 0x7F) {
+		snprintf(buf, cap, "'%c'", c);
+		return buf;
+	}
+	l = kube__utf8_len(d->s + d->p, d->n - d->p);
+	if (l == 0) {
+		snprintf(buf, cap, "invalid UTF-8 byte 0x%02X", c);
+		return buf;
+	}
+	{
+		uint32_t cp = l == 1 ? c : l == 2 ? (c & 0x1Fu) : l == 3 ? (c & 0x0Fu) : (c & 0x07u);
+		for (size_t i = 1; i < l; i++)
+			cp = (cp << 6) | (d->s[d->p + i] & 0x3Fu);
+		snprintf(buf, cap, "U+%04X", (unsigned)cp);
+	}
+	return buf;
+}
+
+/* Moves over one byte, keeping line and column. */
+static inline void adv(jdec *d)
+{
+	unsigned char c = d->s[d->p++];
+	if (c == '\n' || (c == '\r' && (d->p >= d->n || d->s[d->p] != '\n'))) {
+		d->line++;
+		d->col = 1;
+	} else if ((c & 0xC0) != 0x80 && c != '\r') {
+		d->col++;
+	}
+}
+
+static void skip_ws(jdec *d)
+{
+	while (d->p < d->n) {
+		unsigned char c = d->s[d->p];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		adv(d);
+	}
+}
+
+static int check_size(jdec *d)
+{
+	if (d->p - d->doc_start > d->max_doc)
+		return jerr(d, KUBE_ETOOBIG, d->line, d->col,
+		            "document is larger than %zu bytes (max_document_bytes)", d->max_doc);
+	return 0;
+}
+
+static int put_utf8(kube__buf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	return kube__buf_put(b, u, n);
+}
+
+static int hex4(const unsigned char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads a string at p (which is '"') into d->str. */
+static int parse_string(jdec *d)
+{
+	int sl = d->line, sc = d->col;
+	char what[48];
+
+	d->str.len = 0;
+	if (d->str.data)
+		d->str.data[0] = '\0';
+	adv(d);
+	for (;;) {
+		size_t run = d->p;
+		unsigned char c;
+
+		while (run < d->n) {
+			c = d->s[run];
+			if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+				break;
+			run++;
+		}
+		if (run > d->p) {
+			if (kube__buf_put(&d->str, d->s + d->p, run - d->p))
+				return kube__error_oom();
+			d->col += (int)(run - d->p);
+			d->p = run;
+		}
+		if (d->p >= d->n)
+			return jerr(d, KUBE_EINVAL, sl, sc, "unterminated string");
+		c = d->s[d->p];
+		if (c == '"') {
+			adv(d);
+			return check_size(d);
+		}
+		if (c >= 0x80) {
+			size_t l = kube__utf8_len(d->s + d->p, d->n - d->p);
+			if (l == 0)
+				return jerr(d, KUBE_EINVAL, d->line, d->col, "invalid UTF-8 in string");
+			if (kube__buf_put(&d->str, d->s + d->p, l))
+				return kube__error_oom();
+			d->p += l;
+			d->col++;
+			continue;
+		}
+		if (c < 0x20)
+			return jerr(d, KUBE_EINVAL, d->line, d->col,
+			            "invalid control character U+%04X in string (escape it)", c);
+		/* an escape */
+		{
+			int el = d->line, ec = d->col;
+			uint32_t cp;
+			char out;
+
+			if (d->p + 1 >= d->n)
+				return jerr(d, KUBE_EINVAL, sl, sc, "unterminated string");
+			switch (d->s[d->p + 1]) {
+			case '"': out = '"'; break;
+			case '\\': out = '\\'; break;
+			case '/': out = '/'; break;
+			case 'b': out = '\b'; break;
+			case 'f': out = '\f'; break;
+			case 'n': out = '\n'; break;
+			case 'r': out = '\r'; break;
+			case 't': out = '\t'; break;
+			case 'u':
+				if (d->p + 6 > d->n || hex4(d->s + d->p + 2, &cp))
+					return jerr(d, KUBE_EINVAL, el, ec,
+					            "invalid \\u escape in string (expected 4 hex digits)");
+				d->p += 6;
+				d->col += 6;
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					uint32_t lo;
+					if (d->p + 6 <= d->n && d->s[d->p] == '\\' && d->s[d->p + 1] == 'u' &&
+					    hex4(d->s + d->p + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						d->p += 6;
+						d->col += 6;
+					} else {
+						cp = 0xFFFD;
+					}
+				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					cp = 0xFFFD;
+				}
+				if (put_utf8(&d->str, cp))
+					return kube__error_oom();
+				continue;
+			default:
+				d->p++;
+				d->col++;
+				return jerr(d, KUBE_EINVAL, el, ec, "invalid escape '\\%s' in string",
+				            describe(d, what, sizeof(what)));
+			}
+			if (kube__buf_putc(&d->str, out))
+				return kube__error_oom();
+			d->p += 2;
+			d->col += 2;
+		}
+	}
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int parse_number(jdec *d, json_object **out)
+{
+	size_t start = d->p;
+	int sl = d->line, sc = d->col, integer = 1;
+	char what[48];
+
+	if (d->s[d->p] == '-')
+		d->p++;
+	if (d->p >= d->n || !is_digit(d->s[d->p])) {
+		d->col += (int)(d->p - start);
+		return jerr(d, KUBE_EINVAL, d->line, d->col, "expected a digit after '-', found %s",
+		            describe(d, what, sizeof(what)));
+	}
+	if (d->s[d->p] == '0' && d->p + 1 < d->n && is_digit(d->s[d->p + 1]))
+		return jerr(d, KUBE_EINVAL, sl, sc, "leading zeros are not allowed in numbers");
+	while (d->p < d->n && is_digit(d->s[d->p]))
+		d->p++;
+	if (d->p < d->n && d->s[d->p] == '.') {
+		integer = 0;
+		d->p++;
+		if (d->p >= d->n || !is_digit(d->s[d->p])) {
+			d->col += (int)(d->p - start);
+			return jerr(d, KUBE_EINVAL, d->line, d->col,
+			            "expected a digit after the decimal point, found %s",
+			            describe(d, what, sizeof(what)));
+		}
+		while (d->p < d->n && is_digit(d->s[d->p]))
+			d->p++;
+	}
+	if (d->p < d->n && (d->s[d->p] == 'e' || d->s[d->p] == 'E')) {
+		integer = 0;
+		d->p++;
+		if (d->p < d->n && (d->s[d->p] == '+' || d->s[d->p] == '-'))
+			d->p++;
+		if (d->p >= d->n || !is_digit(d->s[d->p])) {
+			d->col += (int)(d->p - start);
+			return jerr(d, KUBE_EINVAL, d->line, d->col,
+			            "expected a digit in the exponent, found %s",
+			            describe(d, what, sizeof(what)));
+		}
+		while (d->p < d->n && is_digit(d->s[d->p]))
+			d->p++;
+	}
+	d->col += (int)(d->p - start);
+	if (d->p - start > KUBE__NUMBER_MAX)
+		return jerr(d, KUBE_ETOOBIG, sl, sc, "number is longer than %d characters",
+		            KUBE__NUMBER_MAX);
+	*out = kube__number_new((const char *)d->s + start, d->p - start, integer);
+	if (!*out)
+		return kube__error_oom();
+	return check_size(d);
+}
+
+static int parse_literal(jdec *d, const char *word, size_t wl)
+{
+	if (d->n - d->p < wl || memcmp(d->s + d->p, word, wl) != 0)
+		return jerr(d, KUBE_EINVAL, d->line, d->col, "invalid literal (expected %s)", word);
+	d->p += wl;
+	d->col += (int)wl;
+	return 0;
+}
+
+static int parse_value(jdec *d, unsigned int depth, json_object **out);
+
+static int parse_container(jdec *d, unsigned int depth, json_object *node, int is_obj)
+{
+	char what[48];
+	const char *close = is_obj ? "'}'" : "']'";
+
+	adv(d);
+	skip_ws(d);
+	if (d->p < d->n && d->s[d->p] == (is_obj ? '}' : ']')) {
+		adv(d);
+		return 0;
+	}
+	for (;;) {
+		json_object *v = NULL;
+		char *key = NULL;
+		int rc;
+
+		skip_ws(d);
+		if (is_obj) {
+			int kl = d->line, kc = d->col;
+			if (d->p >= d->n || d->s[d->p] != '"')
+				return jerr(d, KUBE_EINVAL, d->line, d->col,
+				            "expected a string key, found %s", describe(d, what, sizeof(what)));
+			if ((rc = parse_string(d)) != 0)
+				return rc;
+			if (memchr(d->str.data, '\0', d->str.len))
+				return jerr(d, KUBE_EINVAL, kl, kc, "object key contains a NUL character");
+			if (json_object_object_get_ex(node, d->str.data, NULL))
+				return jerr(d, KUBE_EINVAL, kl, kc, "object key \"%s\" already defined",
+				            d->str.data);
+			key = kube_strndup(d->str.data, d->str.len);
+			if (!key)
+				return kube__error_oom();
+			skip_ws(d);
+			if (d->p >= d->n || d->s[d->p] != ':') {
+				kube_free(key);
+				return jerr(d, KUBE_EINVAL, d->line, d->col,
+				            "expected ':' after object key, found %s",
+				            describe(d, what, sizeof(what)));
+			}
+			adv(d);
+		}
+		if ((rc = parse_value(d, depth, &v)) != 0) {
+			kube_free(key);
+			return rc;
+		}
+		if (is_obj) {
+			rc = json_object_object_add_ex(node, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW);
+			kube_free(key);
+		} else {
+			rc = json_object_array_add(node, v);
+		}
+		if (rc != 0) {
+			json_object_put(v);
+			return kube__error_oom();
+		}
+		skip_ws(d);
+		if (d->p < d->n && d->s[d->p] == ',') {
+			adv(d);
+			continue;
+		}
+		if (d->p < d->n && d->s[d->p] == (is_obj ? '}' : ']')) {
+			adv(d);
+			return 0;
+		}
+		return jerr(d, KUBE_EINVAL, d->line, d->col, "expected ',' or %s after %s, found %s",
+		            close, is_obj ? "an object member" : "an array element",
+		            describe(d, what, sizeof(what)));
+	}
+}
+
+static int parse_value(jdec *d, unsigned int depth, json_object **out)
+{
+	int line, col, rc;
+	char what[48];
+	json_object *v = NULL;
+
+	*out = NULL;
+	skip_ws(d);
+	line = d->line;
+	col = d->col;
+	if ((rc = check_size(d)) != 0)
+		return rc;
+	if (d->p >= d->n)
+		return jerr(d, KUBE_EINVAL, line, col, "unexpected end of input, expected a value");
+	switch (d->s[d->p]) {
+	case '{':
+	case '[':
+		if (depth + 1 > d->max_depth)
+			return jerr(d, KUBE_ETOOBIG, line, col, "nesting deeper than %u (max_depth)",
+			            d->max_depth);
+		v = d->s[d->p] == '{' ? json_object_new_object() : json_object_new_array();
+		if (!v)
+			return kube__error_oom();
+		if (d->pos && kube__posmap_add(d->pos, v, line, col)) {
+			json_object_put(v);
+			return KUBE_ENOMEM;
+		}
+		rc = parse_container(d, depth + 1, v, d->s[d->p] == '{');
+		if (rc) {
+			json_object_put(v);
+			return rc;
+		}
+		*out = v;
+		return 0;
+	case '"':
+		if ((rc = parse_string(d)) != 0)
+			return rc;
+		if (d->str.len > INT32_MAX)
+			return jerr(d, KUBE_ETOOBIG, line, col, "string too long");
+		v = json_object_new_string_len(d->str.data ? d->str.data : "", (int)d->str.len);
+		break;
+	case 't':
+		if ((rc = parse_literal(d, "true", 4)) != 0)
+			return rc;
+		v = json_object_new_boolean(1);
+		break;
+	case 'f':
+		if ((rc = parse_literal(d, "false", 5)) != 0)
+			return rc;
+		v = json_object_new_boolean(0);
+		break;
+	case 'n':
+		return parse_literal(d, "null", 4);
+	default:
+		if (d->s[d->p] == '-' || is_digit(d->s[d->p])) {
+			if ((rc = parse_number(d, &v)) != 0)
+				return rc;
+			break;
+		}
+		return jerr(d, KUBE_EINVAL, line, col, "unexpected %s%s, expected a value",
+		            d->s[d->p] >= 0x20 && d->s[d->p] < 0x7F ? "character " : "",
+		            describe(d, what, sizeof(what)));
+	}
+	if (!v)
+		return kube__error_oom();
+	if (d->pos && kube__posmap_add(d->pos, v, line, col)) {
+		json_object_put(v);
+		return KUBE_ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+static int docs_push(kube__docs *docs, json_object *root, int index, int line, int col,
+                     kube__posmap *pos)
+{
+	if (docs->count == docs->cap) {
+		size_t ncap = docs->cap ? docs->cap * 2 : 4;
+		kube__doc *ni = kube_realloc(docs->items, ncap * sizeof(*ni));
+		if (!ni)
+			return kube__error_oom();
+		docs->items = ni;
+		docs->cap = ncap;
+	}
+	docs->items[docs->count++] = (kube__doc){ root, index, line, col, pos };
+	return 0;
+}
+
+int kube__json_decode(kube__docs *out, const char *buf, size_t len,
+                      const kube_decode_options *opts)
+{
+	jdec d = { 0 };
+	int rc = 0;
+
+	d.s = (const unsigned char *)buf;
+	d.n = len;
+	d.line = d.col = 1;
+	d.max_doc = opts && opts->max_document_bytes ? opts->max_document_bytes : 3u * 1024 * 1024;
+	d.max_depth = opts && opts->max_depth ? opts->max_depth : 256;
+	if (d.max_depth > KUBE__DEPTH_CAP)
+		d.max_depth = KUBE__DEPTH_CAP;
+	d.want_pos = opts && (opts->flags & KUBE_DECODE_POSITIONS);
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		d.p = 3;
+	for (;;) {
+		json_object *root = NULL;
+		int line, col;
+
+		skip_ws(&d);
+		if (d.p >= d.n)
+			break;
+		d.doc++;
+		d.doc_start = d.p;
+		line = d.line;
+		col = d.col;
+		if (d.want_pos && (rc = kube__posmap_new(&d.pos)) != 0)
+			break;
+		if ((rc = parse_value(&d, 0, &root)) != 0 ||
+		    (rc = docs_push(out, root, d.doc, line, col, d.pos)) != 0) {
+			json_object_put(root);
+			kube__posmap_free(d.pos);
+			break;
+		}
+		d.pos = NULL;
+	}
+	kube__buf_free(&d.str);
+	if (rc)
+		kube__docs_free(out);
+	return rc;
+}
+
+/* ---- encoder ---- */
+
+static void put_indent(kube__buf *b, int level)
+{
+	kube__buf_putc(b, '\n');
+	for (int i = 0; i < level; i++)
+		kube__buf_put(b, "  ", 2);
+}
+
+static void put_string(kube__buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0;
+
+	kube__buf_putc(b, '"');
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+		size_t l = 1;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			l = kube__utf8_len((const unsigned char *)s + i, n - i);
+			if (l) {
+				i += l;
+				continue;
+			}
+			esc = "\xEF\xBF\xBD";  /* U+FFFD for a byte that is not UTF-8 */
+		}
+		kube__buf_put(b, s + run, i - run);
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			if (c < 0x20) {
+				memcpy(u, "\\u00", 4);
+				u[4] = hex[c >> 4];
+				u[5] = hex[c & 15];
+				kube__buf_put(b, u, 6);
+			}
+		}
+		if (esc)
+			kube__buf_puts(b, esc);
+		i++;
+		run = i;
+	}
+	kube__buf_put(b, s + run, n - run);
+	kube__buf_putc(b, '"');
+}
+
+static int enc_value(kube__buf *b, json_object *v, unsigned int flags, int level)
+{
+	int pretty = (flags & KUBE_ENCODE_PRETTY) != 0, rc;
+
+	if (level > KUBE__DEPTH_CAP)
+		return kube__error_set(KUBE_ETOOBIG, NULL, "cannot encode: nesting deeper than %d",
+		                       KUBE__DEPTH_CAP);
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		kube__buf_puts(b, "null");
+		return 0;
+	case json_type_boolean:
+		kube__buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+		return 0;
+	case json_type_int:
+	case json_type_double:
+		return kube__number_text(b, v) == KUBE_EINVAL ? KUBE_EINVAL : 0;
+	case json_type_string:
+		put_string(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		return 0;
+	case json_type_array: {
+		size_t n = json_object_array_length(v);
+		if (n == 0) {
+			kube__buf_puts(b, "[]");
+			return 0;
+		}
+		kube__buf_putc(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				kube__buf_putc(b, ',');
+			if (pretty)
+				put_indent(b, level + 1);
+			if ((rc = enc_value(b, json_object_array_get_idx(v, i), flags, level + 1)) != 0)
+				return rc;
+		}
+		if (pretty)
+			put_indent(b, level);
+		kube__buf_putc(b, ']');
+		return 0;
+	}
+	case json_type_object: {
+		int first = 1;
+		if (json_object_object_length(v) == 0) {
+			kube__buf_puts(b, "{}");
+			return 0;
+		}
+		kube__buf_putc(b, '{');
+		json_object_object_foreach(v, key, val) {
+			if (!first)
+				kube__buf_putc(b, ',');
+			first = 0;
+			if (pretty)
+				put_indent(b, level + 1);
+			put_string(b, key, strlen(key));
+			kube__buf_puts(b, pretty ? ": " : ":");
+			if ((rc = enc_value(b, val, flags, level + 1)) != 0)
+				return rc;
+		}
+		if (pretty)
+			put_indent(b, level);
+		kube__buf_putc(b, '}');
+		return 0;
+	}
+	}
+	return kube__error_set(KUBE_EINVAL, NULL, "cannot encode: unknown json-c type");
+}
+
+int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags)
+{
+	int rc = enc_value(out, root, flags, 0);
+	if (rc == 0 && (flags & KUBE_ENCODE_PRETTY))
+		kube__buf_putc(out, '\n');
+	if (rc == 0 && out->failed)
+		rc = kube__error_oom();
+	return rc;
+}
