@@ -103,8 +103,10 @@ static int match_dns_subdomain(const char *s, size_t n)
 
 static void add_msg(kube__buf *msg, int *count, const char *prefix, const char *text)
 {
-	if (!msg)
+	if (!msg) {
+		(*count)++;
 		return;
+	}
 	if ((*count)++ > 0)
 		kube__buf_puts(msg, "; ");
 	if (prefix)

@@ -137,12 +137,15 @@ static int parse_labels(meta *m, json_object *v)
 	if (v == NULL)
 		return 0;
 	json_object_object_foreach(v, key, val) {
-		rc = kube_labels_set(m->labels, key, val ? json_object_get_string(val) : "");
-		if (rc == KUBE_ENOMEM)
+		const char *value = val ? json_object_get_string(val) : "";
+		/* an invalid key or value stays out of the set; validation reports
+		 * it.  Checked here first so parsing raises no error of its own. */
+		if (kube__check_qualified_name(key, strlen(key), NULL) ||
+		    kube__check_label_value(value, strlen(value), NULL))
+			continue;
+		if ((rc = kube_labels_set(m->labels, key, value)) != 0)
 			return rc;
-		/* an invalid key or value stays out of the set; validation reports it */
 	}
-	kube_error_clear();
 	return 0;
 }
 
@@ -730,10 +733,23 @@ static int store_at(json_object *root, const char *path, json_object *value, int
 		if (step.is_index && json_object_is_type(cur, json_type_object))
 			step.is_index = 0;
 		if (step.is_index) {
-			if (!json_object_is_type(cur, json_type_array) ||
-			    step.index >= json_object_array_length(cur))
+			size_t len;
+			if (!json_object_is_type(cur, json_type_array))
+				goto badtype;
+			len = json_object_array_length(cur);
+			if (step.index < len) {
+				child = json_object_array_get_idx(cur, step.index);
+			} else if (step.index == len && !remove) {
+				/* appending a new element on the way down */
+				child = next.is_index ? json_object_new_array() : json_object_new_object();
+				if (!child || json_object_array_add(cur, child)) {
+					json_object_put(child);
+					json_object_put(value);
+					return kube__error_oom();
+				}
+			} else {
 				goto missing;
-			child = json_object_array_get_idx(cur, step.index);
+			}
 		} else {
 			if (!json_object_is_type(cur, json_type_object))
 				goto badtype;

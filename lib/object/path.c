@@ -110,6 +110,16 @@ const char *kube__json_type_name(json_object *v)
 	return "unknown";
 }
 
+/* The rest of a path must be well-formed even when a value is missing. */
+static int finish_syntax(kube__path_cursor *c)
+{
+	kube__path_step step;
+	int rc;
+	while ((rc = kube__path_next(c, &step)) == 1)
+		;
+	return rc;
+}
+
 int kube__json_path_get(json_object *root, const char *path, json_object **out,
                         json_object **deepest)
 {
@@ -123,14 +133,14 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 	while ((rc = kube__path_next(&c, &step)) == 1) {
 		json_object *next = NULL;
 		if (cur == NULL)
-			return KUBE_ENOTFOUND;
+			goto notfound;
 		if (step.is_index && !json_object_is_type(cur, json_type_object)) {
 			if (!json_object_is_type(cur, json_type_array))
 				return kube__error_set(KUBE_EINVAL, path,
 				                       "%s: cannot index a %s with [%zu]",
 				                       path, kube__json_type_name(cur), step.index);
 			if (step.index >= json_object_array_length(cur))
-				return KUBE_ENOTFOUND;
+				goto notfound;
 			next = json_object_array_get_idx(cur, step.index);
 		} else {
 			if (!json_object_is_type(cur, json_type_object))
@@ -138,7 +148,7 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 				                       "%s: cannot look up key \"%s\" in a %s",
 				                       path, step.key, kube__json_type_name(cur));
 			if (!json_object_object_get_ex(cur, step.key, &next))
-				return KUBE_ENOTFOUND;
+				goto notfound;
 		}
 		cur = next;
 		if (deepest && cur)
@@ -148,4 +158,8 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 		return rc;
 	*out = cur;
 	return 0;
+notfound:
+	rc = finish_syntax(&c);
+	return rc < 0 ? rc : KUBE_ENOTFOUND;
 }
+

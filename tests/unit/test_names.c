@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "libkube/kube.h"
 
 #define SUB_MSG "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
@@ -159,6 +160,24 @@ START_TEST(test_names_dns1035_label)
 }
 END_TEST
 
+START_TEST(test_names_internal_checks_without_buffer)
+{
+	/* the internal checks answer the same with or without a message buffer */
+	ck_assert_int_eq(kube__check_qualified_name("bad key", 7, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube__check_qualified_name("a/b", 3, NULL), 0);
+	ck_assert_int_eq(kube__check_label_value("-v", 2, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube__check_label_value("", 0, NULL), 0);
+	ck_assert_int_eq(kube__check_dns1123_label("a.b", 3, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube__check_dns1123_subdomain("a..b", 4, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube__check_dns1035_label("1a", 2, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube__check_dns1035_label("a1", 2, NULL), 0);
+	/* and raise no error of their own */
+	kube_error_clear();
+	kube__check_qualified_name("bad key", 7, NULL);
+	ck_assert_ptr_null(kube_error_last());
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
 	Suite *s = suite_create("names");
@@ -170,6 +189,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, test_names_dns1123_label);
 	tcase_add_test(tc, test_names_dns1123_subdomain);
 	tcase_add_test(tc, test_names_dns1035_label);
+	tcase_add_test(tc, test_names_internal_checks_without_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# meson install puts headers, libkube.so, libkube.a and libkube.pc in place,
+# and a program builds against them with pkg-config alone, both shared and
+# static, and runs.
+set -eu
+build="$1"; src="$2"
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+meson install -C "$build" --destdir "$dest" --no-rebuild >/dev/null
+prefix=$(meson introspect "$build" --buildoptions | python3 -c \
+  'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
+sanitize=$(meson introspect "$build" --buildoptions | python3 -c \
+  'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="b_sanitize"][0])')
+# a sanitized library needs the sanitizer runtimes linked into every program
+[ "$sanitize" = "none" ] || { echo "skipped: sanitized build"; exit 77; }
+root="$dest$prefix"
+pc=$(find "$root" -name libkube.pc | head -1)
+[ -n "$pc" ] || { echo "libkube.pc not installed"; exit 1; }
+for f in include/libkube/kube.h include/libkube/object.h; do
+  [ -f "$root/$f" ] || { echo "missing $f"; exit 1; }
+done
+libdir=$(dirname "$(dirname "$pc")")
+ls "$libdir"/libkube.so.0 "$libdir"/libkube.a >/dev/null
+export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$dest"
+cflags=$(pkg-config --cflags libkube); libs=$(pkg-config --libs libkube)
+cc -std=c11 -Wall -Werror $cflags "$src/examples/embed/hello.c" $libs -o "$dest/hello"
+out=$(LD_LIBRARY_PATH="$libdir" "$dest/hello" < "$src/examples/manifests/web-service.yaml")
+[ "$out" = "Service/web: valid" ] || { echo "unexpected output: $out"; exit 1; }
+cc -std=c11 -Wall -Werror $cflags "$src/examples/embed/hello.c" \
+   "$libdir/libkube.a" $(pkg-config --libs --static libkube | sed 's/-lkube//') -o "$dest/hello-static"
+out=$("$dest/hello-static" < "$src/examples/manifests/web-service.yaml")
+[ "$out" = "Service/web: valid" ] || { echo "unexpected static output: $out"; exit 1; }
+echo "install ok"
