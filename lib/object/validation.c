@@ -1,2 +1,3807 @@
-/* validation.c - placeholder, being written. */
+/*
+ * validation.c - whole-object validation with Kubernetes' rules and messages.
+ *
+ * kube_validate_object() walks an object's JSON tree the way the API server's
+ * create path does (ValidateObjectMeta, then the kind's Validate<Kind>) and
+ * collects every problem as upstream's field.Error would print it:
+ *
+ *   <field path>: <type>[: <bad value>][: <detail>]
+ *
+ *   metadata.name: Invalid value: "A_b": a lowercase RFC 1123 subdomain must ...
+ *   spec.template.spec.containers[0].image: Required value
+ *   spec.ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"
+ *
+ * Bad values print as field/errors.go prints them: strings Go-%q-quoted,
+ * integers bare, anything else as Go's encoding/json would marshal it (maps
+ * with sorted keys, upstream's internal structs with their Go field names).
+ *
+ * What the server would see.  The API server defaults an object before it
+ * validates it, and a manifest on disk is not defaulted; so a field that
+ * upstream defaults (a port's protocol, a pod's restartPolicy, a
+ * Deployment's strategy, ...) is checked as its default when absent, never
+ * reported as missing.  For the same reason a namespaced object without a
+ * namespace is valid (the request supplies one) and the namespace of a
+ * cluster-scoped object is ignored (the server clears it before validating).
+ *
+ * Order.  Problems come in upstream's order of checks, which visits the
+ * object top-down (metadata, then spec); where upstream iterates a Go map
+ * (labels, annotations, resource lists, ConfigMap data) its order is random
+ * and we use the document's order instead.
+ *
+ * Kinds.  The kind is resolved through the kinds registry (kinds.h).  Known
+ * kinds get the metadata rules of pkg/apis/core/validation and their
+ * structural rules where implemented below; a kind the registry does not
+ * know (a custom resource) gets only apimachinery's metadata rules with the
+ * DNS-subdomain name rule, as the API server applies to custom resources.
+ *
+ * A field with the wrong JSON type is a decoding error upstream, not a
+ * validation error; we report it as "<path>: Invalid value: <json>: must be
+ * of type <type>" and skip the checks beneath it.
+ *
+ * Nothing here keeps global state: the walk is a pure function of the tree.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
 #include "object_private.h"
+
+/* ------------------------------------------------------------------------ */
+/* the result list                                                           */
+
+typedef struct problem {
+	char *field;
+	char *message;
+} problem;
+
+struct kube_validation {
+	problem *items;
+	size_t count, cap;
+};
+
+size_t kube_validation_count(const kube_validation *v)
+{
+	return v ? v->count : 0;
+}
+
+const char *kube_validation_field(const kube_validation *v, size_t i)
+{
+	return v && i < v->count ? v->items[i].field : NULL;
+}
+
+const char *kube_validation_message(const kube_validation *v, size_t i)
+{
+	return v && i < v->count ? v->items[i].message : NULL;
+}
+
+void kube_validation_free(kube_validation *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->count; i++) {
+		kube_free(v->items[i].field);
+		kube_free(v->items[i].message);
+	}
+	kube_free(v->items);
+	kube_free(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the walk's context: the current field path and the problems so far       */
+
+typedef struct vctx {
+	kube_validation *v;
+	kube__buf path;   /* "spec.template.spec.containers[0]" */
+	int oom;          /* sticky: an allocation failed */
+} vctx;
+
+/* Appends ".name" (or "name" at the root); returns the length to pop back to. */
+static size_t push(vctx *c, const char *name)
+{
+	size_t mark = c->path.len;
+	if (c->path.len > 0)
+		kube__buf_putc(&c->path, '.');
+	kube__buf_puts(&c->path, name);
+	return mark;
+}
+
+/* Appends "[i]". */
+static size_t push_index(vctx *c, size_t i)
+{
+	size_t mark = c->path.len;
+	kube__buf_printf(&c->path, "[%zu]", i);
+	return mark;
+}
+
+/* Appends "[key]", upstream's Path.Key(): the key is not quoted. */
+static size_t push_key(vctx *c, const char *key)
+{
+	size_t mark = c->path.len;
+	kube__buf_putc(&c->path, '[');
+	kube__buf_puts(&c->path, key);
+	kube__buf_putc(&c->path, ']');
+	return mark;
+}
+
+static void pop(vctx *c, size_t mark)
+{
+	if (c->path.data && mark <= c->path.len) {
+		c->path.len = mark;
+		c->path.data[mark] = '\0';
+	}
+}
+
+/* ---- value printing ---- */
+
+static int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are invalid */
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return (int)len;
+}
+
+/*
+ * Go's unicode.IsPrint for the code points that matter in names and
+ * manifests: the C0/C1 controls and the invisible format and separator
+ * characters are not printable; every other valid code point is taken as
+ * printable (Go also excludes unassigned code points; we do not carry the
+ * Unicode tables for that).
+ */
+static int go_is_print(uint32_t c)
+{
+	if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+		return 0;
+	if (c == 0xad || c == 0x61c || c == 0x180e || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
+	    (c >= 0xfff9 && c <= 0xfffb) || c == 0x3000 || (c >= 0x2000 && c <= 0x200a) ||
+	    c == 0xa0 || c == 0x1680 || c == 0x202f || c == 0x205f || (c >= 0xe000 && c <= 0xf8ff) ||
+	    (c & 0xfffe) == 0xfffe)
+		return 0;
+	return 1;
+}
+
+/* Go's strconv.Quote (the %q verb): what field.Error prints for a string. */
+static void put_go_quoted(kube__buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	kube__buf_putc(b, '"');
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int len = utf8_decode(p + i, n - i, &cp);
+
+		if (len == 0) {
+			kube__buf_printf(b, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			kube__buf_putc(b, '\\');
+			kube__buf_putc(b, (char)cp);
+		} else if (go_is_print(cp)) {
+			kube__buf_put(b, p + i, (size_t)len);
+		} else {
+			switch (cp) {
+			case '\a': kube__buf_puts(b, "\\a"); break;
+			case '\b': kube__buf_puts(b, "\\b"); break;
+			case '\f': kube__buf_puts(b, "\\f"); break;
+			case '\n': kube__buf_puts(b, "\\n"); break;
+			case '\r': kube__buf_puts(b, "\\r"); break;
+			case '\t': kube__buf_puts(b, "\\t"); break;
+			case '\v': kube__buf_puts(b, "\\v"); break;
+			default:
+				if (cp < 0x80)
+					kube__buf_printf(b, "\\x%02x", (unsigned)cp);
+				else if (cp < 0x10000)
+					kube__buf_printf(b, "\\u%04x", (unsigned)cp);
+				else
+					kube__buf_printf(b, "\\U%08x", (unsigned)cp);
+			}
+		}
+		i += (size_t)len;
+	}
+	kube__buf_putc(b, '"');
+}
+
+/* A string as Go's encoding/json writes it (HTML-safe escapes included). */
+static void put_go_json_string(kube__buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	kube__buf_putc(b, '"');
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int len = utf8_decode(p + i, n - i, &cp);
+
+		if (len == 0) {
+			kube__buf_puts(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"': kube__buf_puts(b, "\\\""); break;
+		case '\\': kube__buf_puts(b, "\\\\"); break;
+		case '\n': kube__buf_puts(b, "\\n"); break;
+		case '\r': kube__buf_puts(b, "\\r"); break;
+		case '\t': kube__buf_puts(b, "\\t"); break;
+		case '<': case '>': case '&': case 0x2028: case 0x2029:
+			kube__buf_printf(b, "\\u%04x", (unsigned)cp);
+			break;
+		default:
+			if (cp < 0x20)
+				kube__buf_printf(b, "\\u%04x", (unsigned)cp);
+			else
+				kube__buf_put(b, p + i, (size_t)len);
+		}
+		i += (size_t)len;
+	}
+	kube__buf_putc(b, '"');
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void put_go_json(kube__buf *b, json_object *v);
+
+/* A JSON map with Go's sorted keys; json-c keeps document order. */
+static void put_go_json_map(kube__buf *b, json_object *m)
+{
+	size_t n = (size_t)json_object_object_length(m), i = 0;
+	const char **keys = n ? kube_calloc(n, sizeof(*keys)) : NULL;
+
+	if (n && !keys) {
+		b->failed = 1;
+		return;
+	}
+	json_object_object_foreach(m, k, unused) {
+		KUBE_UNUSED(unused);
+		keys[i++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str_ptr);
+	kube__buf_putc(b, '{');
+	for (i = 0; i < n; i++) {
+		json_object *val = NULL;
+		if (i)
+			kube__buf_putc(b, ',');
+		put_go_json_string(b, keys[i]);
+		kube__buf_putc(b, ':');
+		json_object_object_get_ex(m, keys[i], &val);
+		put_go_json(b, val);
+	}
+	kube__buf_putc(b, '}');
+	kube_free(keys);
+}
+
+/* Any JSON value as Go's encoding/json would re-marshal it. */
+static void put_go_json(kube__buf *b, json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		kube__buf_puts(b, "null");
+		break;
+	case json_type_boolean:
+		kube__buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+		break;
+	case json_type_int:
+	case json_type_double:
+		kube__buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_string:
+		put_go_json_string(b, json_object_get_string(v));
+		break;
+	case json_type_array:
+		kube__buf_putc(b, '[');
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			if (i)
+				kube__buf_putc(b, ',');
+			put_go_json(b, json_object_array_get_idx(v, i));
+		}
+		kube__buf_putc(b, ']');
+		break;
+	case json_type_object:
+		put_go_json_map(b, v);
+		break;
+	}
+}
+
+/* ---- recording problems ---- */
+
+enum vkind { V_NONE, V_STR, V_INT, V_RAW };
+
+typedef struct bad_value {
+	enum vkind kind;
+	const char *s;     /* V_STR: the string; V_RAW: preformatted JSON */
+	int64_t i;         /* V_INT */
+} bad_value;
+
+static const bad_value NO_VALUE = { V_NONE, NULL, 0 };
+
+static bad_value vstr(const char *s) { bad_value v = { V_STR, s ? s : "", 0 }; return v; }
+static bad_value vint(int64_t i) { bad_value v = { V_INT, NULL, i }; return v; }
+static bad_value vraw(const char *s) { bad_value v = { V_RAW, s ? s : "null", 0 }; return v; }
+
+/*
+ * Records one problem at the current path (plus `child` when not NULL):
+ * "<path>: <type>[: <value>][: <detail>]".  The first problem recorded is
+ * what kube_validate_object() raises as the thread's error.
+ */
+static void add(vctx *c, const char *child, const char *type, bad_value val, const char *detail)
+{
+	kube__buf field = KUBE__BUF_INIT, msg = KUBE__BUF_INIT;
+	kube_validation *v = c->v;
+
+	if (c->oom)
+		return;
+	kube__buf_puts(&field, c->path.data ? c->path.data : "");
+	if (child) {
+		if (field.len > 0 && child[0] != '[')
+			kube__buf_putc(&field, '.');
+		kube__buf_puts(&field, child);
+	}
+	if (field.len == 0)
+		kube__buf_puts(&field, "[]");   /* upstream's field.NewPath("") prints so */
+	kube__buf_put(&msg, field.data, field.len);
+	kube__buf_puts(&msg, ": ");
+	kube__buf_puts(&msg, type);
+	switch (val.kind) {
+	case V_NONE:
+		break;
+	case V_STR:
+		kube__buf_puts(&msg, ": ");
+		put_go_quoted(&msg, val.s, strlen(val.s));
+		break;
+	case V_INT:
+		kube__buf_printf(&msg, ": %" PRId64, val.i);
+		break;
+	case V_RAW:
+		kube__buf_puts(&msg, ": ");
+		kube__buf_puts(&msg, val.s);
+		break;
+	}
+	if (detail && *detail) {
+		kube__buf_puts(&msg, ": ");
+		kube__buf_puts(&msg, detail);
+	}
+	if (c->path.failed || field.failed || msg.failed)
+		goto oom;
+	if (v->count == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8, bytes;
+		problem *items;
+		if (kube__size_mul(cap, sizeof(*items), &bytes))
+			goto oom;
+		items = kube_realloc(v->items, bytes);
+		if (!items)
+			goto oom;
+		v->items = items;
+		v->cap = cap;
+	}
+	v->items[v->count].field = kube__buf_detach(&field, NULL);
+	v->items[v->count].message = kube__buf_detach(&msg, NULL);
+	v->count++;
+	return;
+oom:
+	kube__buf_free(&field);
+	kube__buf_free(&msg);
+	c->oom = 1;
+}
+
+static void required(vctx *c, const char *child, const char *detail)
+{
+	add(c, child, "Required value", NO_VALUE, detail);
+}
+
+static void forbidden(vctx *c, const char *child, const char *detail)
+{
+	add(c, child, "Forbidden", NO_VALUE, detail);
+}
+
+static void invalid(vctx *c, const char *child, bad_value val, const char *detail)
+{
+	add(c, child, "Invalid value", val, detail);
+}
+
+static void duplicate(vctx *c, const char *child, bad_value val)
+{
+	add(c, child, "Duplicate value", val, NULL);
+}
+
+static void not_found(vctx *c, const char *child, bad_value val)
+{
+	add(c, child, "Not found", val, NULL);
+}
+
+/* upstream's TooLong(): the value is never shown */
+static void too_long(vctx *c, const char *child, long max)
+{
+	char detail[64];
+	snprintf(detail, sizeof(detail), "may not be more than %ld byte%s", max, max == 1 ? "" : "s");
+	add(c, child, "Too long", NO_VALUE, detail);
+}
+
+/* NotSupported(): `supported` is NULL-terminated, printed in the given order. */
+static void not_supported(vctx *c, const char *child, bad_value val, const char *const *supported)
+{
+	kube__buf detail = KUBE__BUF_INIT;
+
+	if (supported && supported[0]) {
+		kube__buf_puts(&detail, "supported values: ");
+		for (size_t i = 0; supported[i]; i++) {
+			if (i)
+				kube__buf_puts(&detail, ", ");
+			put_go_quoted(&detail, supported[i], strlen(supported[i]));
+		}
+	}
+	if (detail.failed)
+		c->oom = 1;
+	else
+		add(c, child, "Unsupported value", val, detail.data);
+	kube__buf_free(&detail);
+}
+
+/*
+ * The kube__check_* functions join upstream's messages with "; "; upstream
+ * makes one field error per message, so split them back.
+ */
+static void invalid_msgs(vctx *c, const char *child, bad_value val, kube__buf *msgs)
+{
+	const char *p;
+
+	if (msgs->failed) {
+		c->oom = 1;
+		return;
+	}
+	p = msgs->data;
+	while (p && *p) {
+		const char *end = strstr(p, "; ");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *one = kube_strndup(p, n);
+		if (!one) {
+			c->oom = 1;
+			return;
+		}
+		invalid(c, child, val, one);
+		kube_free(one);
+		p = end ? end + 2 : p + n;
+	}
+}
+
+typedef int (*check_fn)(const char *, size_t, kube__buf *);
+
+/* Runs a name check and records each of its messages against `value`. */
+static int check_name(vctx *c, const char *child, check_fn fn, const char *value)
+{
+	kube__buf msgs = KUBE__BUF_INIT;
+	int rc = fn(value, strlen(value), &msgs);
+	if (rc)
+		invalid_msgs(c, child, vstr(value), &msgs);
+	kube__buf_free(&msgs);
+	return rc;
+}
+
+/* ---- typed access to the tree ---- */
+
+/* A member of a map; NULL when the map is not a map, or the member is absent or null. */
+static json_object *member(json_object *map, const char *key)
+{
+	json_object *v = NULL;
+	if (!map || !json_object_is_type(map, json_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(map, key, &v))
+		return NULL;
+	return v;
+}
+
+static void type_problem(vctx *c, const char *child, json_object *v, const char *type)
+{
+	kube__buf raw = KUBE__BUF_INIT;
+	char detail[64];
+
+	put_go_json(&raw, v);
+	snprintf(detail, sizeof(detail), "must be of type %s", type);
+	if (raw.failed)
+		c->oom = 1;
+	else
+		invalid(c, child, vraw(raw.data), detail);
+	kube__buf_free(&raw);
+}
+
+/*
+ * get_*: 1 and the value when present with the right type, 0 when absent
+ * (or null), -1 when present with another type (recorded as a problem).
+ */
+static int get_map(vctx *c, json_object *map, const char *key, json_object **out)
+{
+	json_object *v = member(map, key);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_object)) {
+		type_problem(c, key, v, "object");
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int get_array(vctx *c, json_object *map, const char *key, json_object **out)
+{
+	json_object *v = member(map, key);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array)) {
+		type_problem(c, key, v, "array");
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int get_string(vctx *c, json_object *map, const char *key, const char **out)
+{
+	json_object *v = member(map, key);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		type_problem(c, key, v, "string");
+		return -1;
+	}
+	*out = json_object_get_string(v);
+	return 1;
+}
+
+/* "" when absent or of another type (a type problem is recorded then). */
+static const char *get_str_or(vctx *c, json_object *map, const char *key, const char *dflt)
+{
+	const char *s;
+	return get_string(c, map, key, &s) == 1 ? s : dflt;
+}
+
+static int get_bool(vctx *c, json_object *map, const char *key, int *out)
+{
+	json_object *v = member(map, key);
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		type_problem(c, key, v, "boolean");
+		return -1;
+	}
+	*out = json_object_get_boolean(v);
+	return 1;
+}
+
+static int get_int_range(vctx *c, json_object *map, const char *key, int64_t lo, int64_t hi,
+                         const char *type, int64_t *out)
+{
+	json_object *v = member(map, key);
+	int64_t i;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		type_problem(c, key, v, type);
+		return -1;
+	}
+	i = json_object_get_int64(v);
+	if (i < lo || i > hi) {
+		type_problem(c, key, v, type);
+		return -1;
+	}
+	*out = i;
+	return 1;
+}
+
+static int get_int32(vctx *c, json_object *map, const char *key, int64_t *out)
+{
+	return get_int_range(c, map, key, INT32_MIN, INT32_MAX, "int32", out);
+}
+
+static int get_int64(vctx *c, json_object *map, const char *key, int64_t *out)
+{
+	return get_int_range(c, map, key, INT64_MIN, INT64_MAX, "int64", out);
+}
+
+/* An intstr.IntOrString member. */
+typedef struct intstr {
+	int present;     /* 0 absent, 1 present */
+	int is_str;
+	int64_t i;
+	const char *s;
+} intstr;
+
+static int get_intstr(vctx *c, json_object *map, const char *key, intstr *out)
+{
+	json_object *v = member(map, key);
+
+	memset(out, 0, sizeof(*out));
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		out->present = 1;
+		out->is_str = 1;
+		out->s = json_object_get_string(v);
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+		if (i >= INT32_MIN && i <= INT32_MAX) {
+			out->present = 1;
+			out->i = i;
+			return 1;
+		}
+	}
+	type_problem(c, key, v, "int-or-string");
+	return -1;
+}
+
+static bad_value intstr_value(const intstr *v)
+{
+	return v->is_str ? vstr(v->s) : vint(v->i);
+}
+
+/* ValidateNonnegativeField() */
+static void nonnegative(vctx *c, const char *child, int64_t value)
+{
+	if (value < 0)
+		invalid(c, child, vint(value), "must be greater than or equal to 0");
+}
+
+/* An optional int32 member that must not be negative. */
+static void nonnegative_member(vctx *c, json_object *map, const char *key)
+{
+	int64_t i;
+	if (get_int32(c, map, key, &i) == 1)
+		nonnegative(c, key, i);
+}
+
+static int is_one_of(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* names                                                                     */
+
+typedef enum name_rule {
+	NAME_SUBDOMAIN,      /* NameIsDNSSubdomain: most kinds */
+	NAME_LABEL,          /* NameIsDNSLabel: Namespace, StatefulSet */
+	NAME_DNS1035,        /* NameIsDNS1035Label: Service */
+	NAME_PATH_SEGMENT    /* ValidatePathSegmentName: RBAC kinds */
+} name_rule;
+
+static void msg_add(kube__buf *msg, int *count, const char *text)
+{
+	if ((*count)++ > 0)
+		kube__buf_puts(msg, "; ");
+	kube__buf_puts(msg, text);
+}
+
+/* content.IsPathSegmentPrefix(): may not contain '/' or '%'. */
+static int check_path_segment_prefix(const char *s, size_t n, kube__buf *msg)
+{
+	int count = 0;
+	if (memchr(s, '/', n))
+		msg_add(msg, &count, "may not contain '/'");
+	if (memchr(s, '%', n))
+		msg_add(msg, &count, "may not contain '%'");
+	return count ? KUBE_EINVAL : 0;
+}
+
+/* content.IsPathSegmentName(): also may not be "." or "..". */
+static int check_path_segment(const char *s, size_t n, kube__buf *msg)
+{
+	int count = 0;
+	if (n == 1 && s[0] == '.') {
+		msg_add(msg, &count, "may not be '.'");
+		return KUBE_EINVAL;
+	}
+	if (n == 2 && s[0] == '.' && s[1] == '.') {
+		msg_add(msg, &count, "may not be '..'");
+		return KUBE_EINVAL;
+	}
+	return check_path_segment_prefix(s, n, msg);
+}
+
+/*
+ * A ValidateNameFunc: the messages for `name` under `rule`, joined by "; ".
+ * With prefix (a generateName), a trailing dash is allowed the way
+ * upstream's maskTrailingDash() allows it: the last two characters are
+ * replaced by one "a" before the check.
+ */
+static int check_object_name(name_rule rule, const char *name, int prefix, kube__buf *msg)
+{
+	size_t n = strlen(name);
+	char *masked = NULL;
+	int rc;
+
+	if (rule == NAME_PATH_SEGMENT)
+		return prefix ? check_path_segment_prefix(name, n, msg) : check_path_segment(name, n, msg);
+	if (prefix && n > 1 && name[n - 1] == '-') {
+		masked = kube_malloc(n);
+		if (!masked) {
+			msg->failed = 1;
+			return KUBE_ENOMEM;
+		}
+		memcpy(masked, name, n - 2);
+		masked[n - 2] = 'a';
+		masked[n - 1] = '\0';
+		name = masked;
+		n--;
+	}
+	switch (rule) {
+	case NAME_LABEL:
+		rc = kube__check_dns1123_label(name, n, msg);
+		break;
+	case NAME_DNS1035:
+		rc = kube__check_dns1035_label(name, n, msg);
+		break;
+	default:
+		rc = kube__check_dns1123_subdomain(name, n, msg);
+		break;
+	}
+	kube_free(masked);
+	return rc;
+}
+
+static void check_object_name_at(vctx *c, const char *child, name_rule rule, const char *name,
+                                 int prefix)
+{
+	kube__buf msgs = KUBE__BUF_INIT;
+	if (check_object_name(rule, name, prefix, &msgs))
+		invalid_msgs(c, child, vstr(name), &msgs);
+	kube__buf_free(&msgs);
+}
+
+/* ------------------------------------------------------------------------ */
+/* labels, annotations, selectors                                            */
+
+/* ValidateLabels(): keys are qualified names, values label values; every
+ * problem is reported on the map's path with the bad key or value. */
+static void validate_labels(vctx *c, const char *child, json_object *labels)
+{
+	size_t mark;
+
+	if (!labels || !json_object_is_type(labels, json_type_object))
+		return;
+	mark = child ? push(c, child) : c->path.len;
+	json_object_object_foreach(labels, key, val) {
+		const char *s = "";
+		check_name(c, NULL, kube__check_qualified_name, key);
+		if (val && json_object_is_type(val, json_type_string))
+			s = json_object_get_string(val);
+		else if (val) {
+			type_problem(c, NULL, val, "string");
+			continue;
+		}
+		check_name(c, NULL, kube__check_label_value, s);
+	}
+	pop(c, mark);
+}
+
+/* A labels-like member: a map of strings; wrong types are recorded. */
+static json_object *get_labels_member(vctx *c, json_object *map, const char *key)
+{
+	json_object *m;
+	return get_map(c, map, key, &m) == 1 ? m : NULL;
+}
+
+#define TOTAL_ANNOTATION_SIZE_LIMIT (256L * 1024L)
+
+/* ValidateAnnotations(): keys are qualified names ignoring case; keys and
+ * values together may not pass 256 KiB. */
+static void validate_annotations(vctx *c, const char *child, json_object *ann)
+{
+	size_t mark;
+	uint64_t total = 0;
+
+	if (!ann || !json_object_is_type(ann, json_type_object))
+		return;
+	mark = push(c, child);
+	json_object_object_foreach(ann, key, val) {
+		size_t n = strlen(key);
+		char *lower = kube_strdup(key);
+		kube__buf msgs = KUBE__BUF_INIT;
+
+		if (!lower) {
+			c->oom = 1;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			lower[i] = (char)tolower((unsigned char)lower[i]);
+		if (kube__check_qualified_name(lower, n, &msgs))
+			invalid_msgs(c, NULL, vstr(key), &msgs);
+		kube__buf_free(&msgs);
+		kube_free(lower);
+		total += n;
+		if (val && json_object_is_type(val, json_type_string))
+			total += (uint64_t)json_object_get_string_len(val);
+		else if (val)
+			type_problem(c, NULL, val, "string");
+	}
+	pop(c, mark);
+	if (total > (uint64_t)TOTAL_ANNOTATION_SIZE_LIMIT)
+		too_long(c, child, TOTAL_ANNOTATION_SIZE_LIMIT);
+}
+
+/*
+ * ValidateLabelSelector() on a metav1.LabelSelector at `child`.  Returns 1
+ * when the selector has problems: exactly the selectors that upstream's
+ * LabelSelectorAsSelector() then refuses too.
+ */
+static int validate_label_selector(vctx *c, const char *child, json_object *sel)
+{
+	size_t before = c->v->count, mark;
+	json_object *ml, *exprs;
+	int bad_types = 0;
+
+	if (!sel)
+		return 0;
+	mark = push(c, child);
+	if (get_map(c, sel, "matchLabels", &ml) < 0)
+		bad_types = 1;
+	validate_labels(c, "matchLabels", ml);
+	if (get_array(c, sel, "matchExpressions", &exprs) < 0)
+		bad_types = 1;
+	for (size_t i = 0; exprs && i < json_object_array_length(exprs); i++) {
+		json_object *e = json_object_array_get_idx(exprs, i), *vals;
+		size_t m2 = push(c, "matchExpressions"), m3;
+		const char *op, *key;
+		size_t nvals = 0;
+
+		push_index(c, i);
+		if (!e || !json_object_is_type(e, json_type_object)) {
+			type_problem(c, NULL, e, "object");
+			pop(c, m2);
+			continue;
+		}
+		op = get_str_or(c, e, "operator", "");
+		key = get_str_or(c, e, "key", "");
+		if (get_array(c, e, "values", &vals) == 1)
+			nvals = json_object_array_length(vals);
+		if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+			if (nvals == 0)
+				required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
+		} else if (strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0) {
+			if (nvals > 0)
+				forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+		} else {
+			invalid(c, "operator", vstr(op), "not a valid selector operator");
+		}
+		check_name(c, "key", kube__check_qualified_name, key);
+		for (size_t j = 0; j < nvals; j++) {
+			json_object *s = json_object_array_get_idx(vals, j);
+			m3 = push(c, "values");
+			push_index(c, j);
+			if (s && json_object_is_type(s, json_type_string))
+				check_name(c, NULL, kube__check_label_value, json_object_get_string(s));
+			else
+				type_problem(c, NULL, s, "string");
+			pop(c, m3);
+		}
+		pop(c, m2);
+	}
+	pop(c, mark);
+	return bad_types || c->v->count > before;
+}
+
+/* 1 when the selector has neither matchLabels nor matchExpressions entries. */
+static int selector_is_empty(json_object *sel)
+{
+	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+	size_t n = 0;
+	if (ml && json_object_is_type(ml, json_type_object))
+		n += (size_t)json_object_object_length(ml);
+	if (ex && json_object_is_type(ex, json_type_array))
+		n += json_object_array_length(ex);
+	return n == 0;
+}
+
+static const char *label_get(json_object *labels, const char *key, int *found)
+{
+	json_object *v = NULL;
+	*found = labels && json_object_is_type(labels, json_type_object) &&
+	         json_object_object_get_ex(labels, key, &v);
+	if (!*found)
+		return NULL;
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+/* labels.Selector.Matches() for a valid selector; a nil selector matches nothing. */
+static int selector_matches(json_object *sel, json_object *labels)
+{
+	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+
+	if (!sel)
+		return 0;
+	if (ml && json_object_is_type(ml, json_type_object)) {
+		json_object_object_foreach(ml, key, val) {
+			int found;
+			const char *have = label_get(labels, key, &found);
+			const char *want = val ? json_object_get_string(val) : "";
+			if (!found || strcmp(have, want) != 0)
+				return 0;
+		}
+	}
+	for (size_t i = 0; ex && json_object_is_type(ex, json_type_array) &&
+	                   i < json_object_array_length(ex); i++) {
+		json_object *e = json_object_array_get_idx(ex, i);
+		json_object *vals = member(e, "values");
+		const char *op = json_object_get_string(member(e, "operator"));
+		const char *key = json_object_get_string(member(e, "key"));
+		int found, in = 0;
+		const char *have;
+
+		if (!op || !key)
+			return 0;
+		have = label_get(labels, key, &found);
+		for (size_t j = 0; found && vals && j < json_object_array_length(vals); j++) {
+			const char *v = json_object_get_string(json_object_array_get_idx(vals, j));
+			if (v && strcmp(v, have) == 0)
+				in = 1;
+		}
+		if (strcmp(op, "In") == 0 && !in)
+			return 0;
+		if (strcmp(op, "NotIn") == 0 && in)
+			return 0;
+		if (strcmp(op, "Exists") == 0 && !found)
+			return 0;
+		if (strcmp(op, "DoesNotExist") == 0 && found)
+			return 0;
+	}
+	return 1;
+}
+
+/* A metav1.LabelSelector as Go's json marshals it (omitempty members). */
+static void put_selector_json(kube__buf *b, json_object *sel)
+{
+	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+	int first = 1;
+
+	if (!sel) {
+		kube__buf_puts(b, "null");
+		return;
+	}
+	kube__buf_putc(b, '{');
+	if (ml && json_object_is_type(ml, json_type_object) && json_object_object_length(ml) > 0) {
+		kube__buf_puts(b, "\"matchLabels\":");
+		put_go_json_map(b, ml);
+		first = 0;
+	}
+	if (ex && json_object_is_type(ex, json_type_array) && json_object_array_length(ex) > 0) {
+		if (!first)
+			kube__buf_putc(b, ',');
+		kube__buf_puts(b, "\"matchExpressions\":[");
+		for (size_t i = 0; i < json_object_array_length(ex); i++) {
+			json_object *e = json_object_array_get_idx(ex, i), *vals = member(e, "values");
+			if (i)
+				kube__buf_putc(b, ',');
+			kube__buf_puts(b, "{\"key\":");
+			put_go_json_string(b, json_object_get_string(member(e, "key")) ?
+			                      json_object_get_string(member(e, "key")) : "");
+			kube__buf_puts(b, ",\"operator\":");
+			put_go_json_string(b, json_object_get_string(member(e, "operator")) ?
+			                      json_object_get_string(member(e, "operator")) : "");
+			if (vals && json_object_is_type(vals, json_type_array) &&
+			    json_object_array_length(vals) > 0) {
+				kube__buf_puts(b, ",\"values\":");
+				put_go_json(b, vals);
+			}
+			kube__buf_putc(b, '}');
+		}
+		kube__buf_putc(b, ']');
+	}
+	kube__buf_putc(b, '}');
+}
+
+/* Records Invalid at `child` with the JSON of `v` rendered by `put`. */
+static void invalid_json(vctx *c, const char *child, void (*put)(kube__buf *, json_object *),
+                         json_object *v, const char *detail)
+{
+	kube__buf raw = KUBE__BUF_INIT;
+	put(&raw, v);
+	if (raw.failed)
+		c->oom = 1;
+	else
+		invalid(c, child, vraw(raw.data), detail);
+	kube__buf_free(&raw);
+}
+
+/* A map[string]string as Go marshals it: sorted keys, nil as null. */
+static void put_labels_json(kube__buf *b, json_object *labels)
+{
+	if (!labels || !json_object_is_type(labels, json_type_object))
+		kube__buf_puts(b, "null");
+	else
+		put_go_json_map(b, labels);
+}
+
+/* ------------------------------------------------------------------------ */
+/* metadata                                                                  */
+
+static const char *const standard_finalizers[] = { "kubernetes", "orphan", "foregroundDeletion", NULL };
+
+/* metav1.OwnerReference as Go marshals it. */
+static void put_owner_ref_json(kube__buf *b, json_object *ref)
+{
+	static const char *const keys[] = { "apiVersion", "kind", "name", "uid", NULL };
+	static const char *const flags[] = { "controller", "blockOwnerDeletion", NULL };
+
+	kube__buf_putc(b, '{');
+	for (size_t i = 0; keys[i]; i++) {
+		const char *s = json_object_get_string(member(ref, keys[i]));
+		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", keys[i]);
+		put_go_json_string(b, s ? s : "");
+	}
+	for (size_t i = 0; flags[i]; i++) {
+		json_object *f = member(ref, flags[i]);
+		if (f)
+			kube__buf_printf(b, ",\"%s\":%s", flags[i],
+			                 json_object_get_boolean(f) ? "true" : "false");
+	}
+	kube__buf_putc(b, '}');
+}
+
+static void put_owner_refs_json(kube__buf *b, json_object *refs)
+{
+	kube__buf_putc(b, '[');
+	for (size_t i = 0; i < json_object_array_length(refs); i++) {
+		if (i)
+			kube__buf_putc(b, ',');
+		put_owner_ref_json(b, json_object_array_get_idx(refs, i));
+	}
+	kube__buf_putc(b, ']');
+}
+
+/* ValidateOwnerReferences(), at metadata.ownerReferences. */
+static void validate_owner_refs(vctx *c, json_object *refs)
+{
+	char first[1024] = "";
+	size_t mark;
+
+	if (!refs || !json_object_is_type(refs, json_type_array))
+		return;
+	mark = push(c, "ownerReferences");
+	for (size_t i = 0; i < json_object_array_length(refs); i++) {
+		json_object *ref = json_object_array_get_idx(refs, i);
+		const char *api = get_str_or(c, ref, "apiVersion", "");
+		const char *kind = get_str_or(c, ref, "kind", "");
+		const char *name = get_str_or(c, ref, "name", "");
+		const char *uid = get_str_or(c, ref, "uid", "");
+		const char *slash = strchr(api, '/');
+		size_t m2 = push_index(c, i);
+		int controller = 0;
+
+		if (!*api) {
+			required(c, "apiVersion", "must not be empty");
+		} else if (slash && (strchr(slash + 1, '/') || slash[1] == '\0')) {
+			/* schema.ParseGroupVersion(): at most one '/', and a version */
+			invalid(c, "apiVersion", vstr(api), "must be <group>/<version> or <version>");
+		}
+		if (!*kind)
+			required(c, "kind", "must not be empty");
+		if (!*name)
+			required(c, "name", "must not be empty");
+		if (!*uid)
+			required(c, "uid", "must not be empty");
+		if ((strcmp(api, "v1") == 0 || strcmp(api, "/v1") == 0) && strcmp(kind, "Event") == 0)
+			invalid_json(c, NULL, put_owner_ref_json, ref,
+			             "/v1, Kind=Event is disallowed from being an owner");
+		pop(c, m2);
+		get_bool(c, ref, "controller", &controller);
+		if (controller) {
+			char cur[1024];
+			snprintf(cur, sizeof(cur), "%s/%s", kind, name);
+			if (first[0]) {
+				char detail[2200];
+				snprintf(detail, sizeof(detail),
+				         "Only one reference can have Controller set to true. "
+				         "Found \"true\" in references for %s and %s", first, cur);
+				invalid_json(c, NULL, put_owner_refs_json, refs, detail);
+			} else {
+				snprintf(first, sizeof(first), "%s", cur);
+			}
+		}
+	}
+	pop(c, mark);
+}
+
+/* apimachinery's ValidateFinalizers(), at metadata.finalizers. */
+static void validate_finalizers(vctx *c, const char *child, json_object *fins)
+{
+	int orphan = 0, foreground = 0;
+
+	if (!fins || !json_object_is_type(fins, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(fins); i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+		if (!f)
+			f = "";
+		check_name(c, child, kube__check_qualified_name, f);
+		orphan |= strcmp(f, "orphan") == 0;
+		foreground |= strcmp(f, "foregroundDeletion") == 0;
+	}
+	if (orphan && foreground)
+		invalid_json(c, child, put_go_json, fins,
+		             "finalizer orphan and foregroundDeletion cannot be both set");
+}
+
+/* core's validateKubeFinalizerName(): unqualified names must be standard. */
+static void validate_kube_finalizer(vctx *c, const char *f)
+{
+	if (!strchr(f, '/') && !is_one_of(f, standard_finalizers))
+		invalid(c, NULL, vstr(f), "name is neither a standard finalizer name nor is it fully qualified");
+}
+
+typedef struct meta_opts {
+	name_rule rule;
+	int namespaced;   /* 1 namespaced, 0 cluster-scoped, -1 unknown (custom resource) */
+	int core;         /* 1: pkg/apis/core's ValidateObjectMeta (finalizer names too) */
+} meta_opts;
+
+/* ValidateObjectMeta() at "metadata". */
+static void validate_object_meta(vctx *c, json_object *doc, const meta_opts *mo)
+{
+	json_object *md;
+	const char *name = "", *gen = "", *ns = "";
+	int64_t generation;
+	size_t mark;
+
+	if (get_map(c, doc, "metadata", &md) < 0)
+		return;
+	mark = push(c, "metadata");
+	if (md) {
+		name = get_str_or(c, md, "name", "");
+		gen = get_str_or(c, md, "generateName", "");
+		ns = get_str_or(c, md, "namespace", "");
+	}
+	if (*gen)
+		check_object_name_at(c, "generateName", mo->rule, gen, 1);
+	if (!*name) {
+		/* with generateName the server makes the name up before validating */
+		if (!*gen)
+			required(c, "name", "name or generateName is required");
+	} else {
+		check_object_name_at(c, "name", mo->rule, name, 0);
+	}
+	/* a cluster-scoped object's namespace is cleared by the server first */
+	if (*ns && mo->namespaced != 0)
+		check_object_name_at(c, "namespace", NAME_LABEL, ns, 0);
+	if (md && get_int64(c, md, "generation", &generation) == 1)
+		nonnegative(c, "generation", generation);
+	if (md) {
+		json_object *fins = member(md, "finalizers");
+		validate_labels(c, "labels", member(md, "labels"));
+		validate_annotations(c, "annotations", member(md, "annotations"));
+		validate_owner_refs(c, member(md, "ownerReferences"));
+		validate_finalizers(c, "finalizers", fins);
+		if (mo->core && fins && json_object_is_type(fins, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(fins); i++) {
+				const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+				size_t m2 = push(c, "finalizers");
+				push_index(c, i);
+				validate_kube_finalizer(c, f ? f : "");
+				pop(c, m2);
+			}
+		}
+	}
+	pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------ */
+/* small sets of names                                                       */
+
+typedef struct nameset {
+	const char **v;
+	size_t n, cap;
+} nameset;
+
+static int nameset_has(const nameset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void nameset_add(vctx *c, nameset *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		const char **v = kube_realloc(s->v, cap * sizeof(*v));
+		if (!v) {
+			c->oom = 1;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = name;
+}
+
+static void nameset_free(nameset *s)
+{
+	kube_free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* quantities and resource requirements                                      */
+
+/* A resource.Quantity member value: a JSON string or number. */
+static int parse_quantity(vctx *c, json_object *v, kube_quantity *q, const char **text)
+{
+	const char *s;
+
+	if (json_object_is_type(v, json_type_string))
+		s = json_object_get_string(v);
+	else if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	else {
+		type_problem(c, NULL, v, "quantity");
+		return -1;
+	}
+	*text = s;
+	if (kube_quantity_parse(q, s) != 0) {
+		const kube_error *e = kube_error_last();
+		if (e && e->code == KUBE_ENOMEM)
+			c->oom = 1;
+		else
+			invalid(c, NULL, vstr(s), e && e->message ? e->message : "invalid quantity");
+		return -1;
+	}
+	return 0;
+}
+
+/* Records Invalid with the quantity's canonical string as the value. */
+static void invalid_quantity(vctx *c, const char *child, const kube_quantity *q, const char *detail)
+{
+	char *s = kube_quantity_string(q);
+	if (!s) {
+		c->oom = 1;
+		return;
+	}
+	invalid(c, child, vstr(s), detail);
+	kube_free(s);
+}
+
+static int quantity_sign(const kube_quantity *q)
+{
+	kube_quantity zero;
+	if (kube_quantity_parse(&zero, "0") != 0)
+		return 0;
+	return kube_quantity_cmp(q, &zero);
+}
+
+static const char *const standard_resources[] = {
+	"cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory",
+	"requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage",
+	"pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
+	"persistentvolumeclaims", "storage", "requests.storage", "services.nodeports",
+	"services.loadbalancers", NULL,
+};
+
+static const char *const integer_resources[] = {
+	"pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
+	"persistentvolumeclaims", "services.nodeports", "services.loadbalancers", NULL,
+};
+
+static int has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int is_hugepages(const char *name)
+{
+	return has_prefix(name, "hugepages-");
+}
+
+static int is_native_resource(const char *name)
+{
+	return !strchr(name, '/') || strstr(name, "kubernetes.io/") != NULL;
+}
+
+static int is_extended_resource(const char *name)
+{
+	char buf[512];
+	int n;
+
+	if (is_native_resource(name) || has_prefix(name, "requests."))
+		return 0;
+	n = snprintf(buf, sizeof(buf), "requests.%s", name);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return 0;
+	return kube__check_qualified_name(buf, (size_t)n, NULL) == 0;
+}
+
+static int is_overcommit_allowed(const char *name)
+{
+	return is_native_resource(name) && !is_hugepages(name);
+}
+
+/* validateContainerResourceName() at the current path. */
+static void validate_container_resource_name(vctx *c, const char *name)
+{
+	int slash = strchr(name, '/') != NULL;
+
+	if (check_name(c, NULL, kube__check_qualified_name, name) == 0 && !slash &&
+	    !is_one_of(name, standard_resources) && !is_hugepages(name) &&
+	    !has_prefix(name, "requests.hugepages-"))
+		invalid(c, NULL, vstr(name), "must be a standard resource type or fully qualified");
+	if (!slash) {
+		if (strcmp(name, "cpu") != 0 && strcmp(name, "memory") != 0 &&
+		    strcmp(name, "ephemeral-storage") != 0 && !is_hugepages(name))
+			invalid(c, NULL, vstr(name), "must be a standard resource for containers");
+	} else if (!is_native_resource(name) && !is_extended_resource(name)) {
+		invalid(c, NULL, vstr(name), "doesn't follow extended resource name standard");
+	}
+}
+
+/* ValidateResourceQuantityValue() at the current path. */
+static void validate_quantity_value(vctx *c, const char *name, const kube_quantity *q)
+{
+	int64_t milli;
+
+	if (quantity_sign(q) < 0)
+		invalid_quantity(c, NULL, q, "must be greater than or equal to 0");
+	if (is_one_of(name, integer_resources) || is_extended_resource(name)) {
+		if (kube_quantity_milli(q, &milli) != 0 || milli % 1000 != 0)
+			invalid_quantity(c, NULL, q, "must be an integer");
+	}
+}
+
+/* ValidateContainerResourceRequirements() at "resources". */
+static void validate_resources(vctx *c, json_object *ctr)
+{
+	json_object *res, *limits, *requests;
+	size_t mark;
+	int cpu_mem = 0, huge = 0;
+
+	if (get_map(c, ctr, "resources", &res) != 1)
+		return;
+	mark = push(c, "resources");
+	get_map(c, res, "limits", &limits);
+	get_map(c, res, "requests", &requests);
+	if (limits) {
+		size_t m2 = push(c, "limits");
+		json_object_object_foreach(limits, name, val) {
+			kube_quantity q;
+			const char *text;
+			size_t m3 = push_key(c, name);
+			validate_container_resource_name(c, name);
+			if (val && parse_quantity(c, val, &q, &text) == 0)
+				validate_quantity_value(c, name, &q);
+			huge |= is_hugepages(name);
+			cpu_mem |= strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0;
+			pop(c, m3);
+		}
+		pop(c, m2);
+	}
+	if (requests) {
+		json_object_object_foreach(requests, name, val) {
+			kube_quantity q, lq;
+			const char *text, *ltext;
+			json_object *lim = member(limits, name);
+			size_t m2 = push(c, "requests");
+			int ok;
+
+			push_key(c, name);
+			validate_container_resource_name(c, name);
+			ok = val && parse_quantity(c, val, &q, &text) == 0;
+			if (ok)
+				validate_quantity_value(c, name, &q);
+			pop(c, m2);
+			if (ok && lim) {
+				int lok;
+				/* the limit's own problems were reported with the limits */
+				if (json_object_is_type(lim, json_type_string))
+					ltext = json_object_get_string(lim);
+				else
+					ltext = json_object_to_json_string_ext(lim, JSON_C_TO_STRING_PLAIN);
+				lok = kube_quantity_parse(&lq, ltext) == 0;
+				if (lok) {
+					int cmp = kube_quantity_cmp(&q, &lq);
+					char *ls = kube_quantity_string(&lq);
+					char detail[600];
+					if (!ls) {
+						c->oom = 1;
+						break;
+					}
+					if (cmp != 0 && !is_overcommit_allowed(name)) {
+						snprintf(detail, sizeof(detail), "must be equal to %s limit of %s", name, ls);
+						invalid_quantity(c, "requests", &q, detail);
+					} else if (cmp > 0) {
+						snprintf(detail, sizeof(detail),
+						         "must be less than or equal to %s limit of %s", name, ls);
+						invalid_quantity(c, "requests", &q, detail);
+					}
+					kube_free(ls);
+				}
+			} else if (!lim && !is_overcommit_allowed(name)) {
+				required(c, "limits", "Limit must be set for non overcommitable resources");
+			}
+			huge |= is_hugepages(name);
+			cpu_mem |= strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0;
+		}
+	}
+	if (huge && !cpu_mem)
+		forbidden(c, NULL, "HugePages require cpu or memory");
+	pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ports, env, mounts, probes                                                */
+
+/* validation.IsValidPortName(): an IANA_SVC_NAME. */
+static int check_port_name(const char *s, size_t n, kube__buf *msg)
+{
+	int count = 0, charset = n > 0, letter = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 'a' && ch <= 'z')
+			letter = 1;
+		else if (!(ch >= '0' && ch <= '9') && ch != '-')
+			charset = 0;
+	}
+	if (n > 15)
+		msg_add(msg, &count, "must be no more than 15 characters");
+	if (!charset)
+		msg_add(msg, &count, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+	if (!letter)
+		msg_add(msg, &count, "must contain at least one letter (a-z)");
+	if (n >= 2 && strstr(s, "--"))
+		msg_add(msg, &count, "must not contain consecutive hyphens");
+	if (n > 0 && (s[0] == '-' || s[n - 1] == '-'))
+		msg_add(msg, &count, "must not begin or end with a hyphen");
+	return count ? KUBE_EINVAL : 0;
+}
+
+#define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
+
+static void valid_port_num(vctx *c, const char *child, int64_t port)
+{
+	if (port < 1 || port > 65535)
+		invalid(c, child, vint(port), PORT_RANGE_MSG);
+}
+
+/* ValidatePortNumOrName() */
+static void validate_port_num_or_name(vctx *c, const char *child, const intstr *p)
+{
+	if (p->is_str)
+		check_name(c, child, check_port_name, p->s);
+	else
+		valid_port_num(c, child, p->i);
+}
+
+static const char *const port_protocols[] = { "SCTP", "TCP", "UDP", NULL };
+
+/* validateContainerPorts() at "ports". */
+static void validate_container_ports(vctx *c, json_object *ctr)
+{
+	json_object *ports;
+	nameset names = { 0 };
+	size_t mark;
+
+	if (get_array(c, ctr, "ports", &ports) != 1)
+		return;
+	mark = push(c, "ports");
+	for (size_t i = 0; i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		size_t m2 = push_index(c, i);
+		const char *name, *proto;
+		int64_t port = 0, host = 0;
+
+		if (!p || !json_object_is_type(p, json_type_object)) {
+			type_problem(c, NULL, p, "object");
+			pop(c, m2);
+			continue;
+		}
+		name = get_str_or(c, p, "name", "");
+		if (*name) {
+			if (check_name(c, "name", check_port_name, name) == 0) {
+				if (nameset_has(&names, name))
+					duplicate(c, "name", vstr(name));
+				else
+					nameset_add(c, &names, name);
+			}
+		}
+		if (get_int32(c, p, "containerPort", &port) >= 0) {
+			if (port == 0)
+				required(c, "containerPort", NULL);
+			else
+				valid_port_num(c, "containerPort", port);
+		}
+		if (get_int32(c, p, "hostPort", &host) == 1 && host != 0)
+			valid_port_num(c, "hostPort", host);
+		proto = get_str_or(c, p, "protocol", "TCP");   /* defaulted */
+		if (!*proto)
+			required(c, "protocol", NULL);
+		else if (!is_one_of(proto, port_protocols))
+			not_supported(c, "protocol", vstr(proto), port_protocols);
+		pop(c, m2);
+	}
+	pop(c, mark);
+	nameset_free(&names);
+}
+
+/* A set of strings it owns. */
+typedef struct strset {
+	char **v;
+	size_t n, cap;
+} strset;
+
+static int strset_has(const strset *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return 1;
+	return 0;
+}
+
+static void strset_add(vctx *c, strset *s, const char *str)
+{
+	char *dup = kube_strdup(str);
+	if (!dup) {
+		c->oom = 1;
+		return;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		char **v = kube_realloc(s->v, cap * sizeof(*v));
+		if (!v) {
+			kube_free(dup);
+			c->oom = 1;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = dup;
+}
+
+static void strset_free(strset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		kube_free(s->v[i]);
+	kube_free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * AccumulateUniqueHostPorts() over containers[first, first+count), at the
+ * current path (a containers list): "<protocol>/<hostIP>/<hostPort>" must be
+ * unique.  Indexes are relative to `first`, as upstream passes a sub-slice.
+ */
+static void check_host_ports(vctx *c, json_object *containers, size_t first, size_t count,
+                             strset *seen)
+{
+	for (size_t ci = first; ci < first + count; ci++) {
+		json_object *ports = member(json_object_array_get_idx(containers, ci), "ports");
+		for (size_t pi = 0; ports && json_object_is_type(ports, json_type_array) &&
+		                    pi < json_object_array_length(ports); pi++) {
+			json_object *p = json_object_array_get_idx(ports, pi), *hp = member(p, "hostPort");
+			json_object *pr = member(p, "protocol"), *hip = member(p, "hostIP");
+			const char *proto = pr && json_object_is_type(pr, json_type_string) ?
+			                    json_object_get_string(pr) : "TCP";
+			const char *ip = hip && json_object_is_type(hip, json_type_string) ?
+			                 json_object_get_string(hip) : "";
+			char key[600];
+			int64_t host;
+			size_t m;
+
+			if (!hp || !json_object_is_type(hp, json_type_int))
+				continue;
+			host = json_object_get_int64(hp);
+			if (host == 0)
+				continue;
+			snprintf(key, sizeof(key), "%s/%s/%" PRId64, proto, ip, host);
+			m = push_index(c, ci - first);
+			push(c, "ports");
+			push_index(c, pi);
+			if (strset_has(seen, key))
+				duplicate(c, "hostPort", vstr(key));
+			else
+				strset_add(c, seen, key);
+			pop(c, m);
+		}
+	}
+}
+
+/* IsRelaxedEnvVarName(): printable ASCII other than '='. */
+static int check_env_name(const char *s, size_t n, kube__buf *msg)
+{
+	int count = 0;
+	if (n == 0)
+		msg_add(msg, &count, "environment variable name must be non-empty");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch > 0x7e || ch == '=') {
+			msg_add(msg, &count, "a valid environment variable name must consist only of "
+			                     "printable ASCII characters other than '='");
+			break;
+		}
+	}
+	return count ? KUBE_EINVAL : 0;
+}
+
+/* validation.IsConfigMapKey() */
+static int check_config_key(const char *s, size_t n, kube__buf *msg)
+{
+	int count = 0, ok = n > 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (!isalnum(ch) || ch > 0x7f)
+			if (ch != '-' && ch != '.' && ch != '_')
+				ok = 0;
+	}
+	if (n > 253)
+		msg_add(msg, &count, "must be no more than 253 characters");
+	if (!ok)
+		msg_add(msg, &count, "a valid config key must consist of alphanumeric characters, "
+		                     "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', "
+		                     "regex used for validation is '[-._a-zA-Z0-9]+')");
+	if (n == 1 && s[0] == '.')
+		msg_add(msg, &count, "must not be '.'");
+	else if (n == 2 && s[0] == '.' && s[1] == '.')
+		msg_add(msg, &count, "must not be '..'");
+	else if (n >= 2 && s[0] == '.' && s[1] == '.')
+		msg_add(msg, &count, "must not start with '..'");
+	return count ? KUBE_EINVAL : 0;
+}
+
+static int check_subdomain_prefix(const char *s, size_t n, kube__buf *msg)
+{
+	char *z = kube_strndup(s, n);
+	int rc;
+	if (!z) {
+		msg->failed = 1;
+		return KUBE_ENOMEM;
+	}
+	rc = check_object_name(NAME_SUBDOMAIN, z, 1, msg);
+	kube_free(z);
+	return rc;
+}
+
+/* validateConfigMapKeySelector() / validateSecretKeySelector() */
+static void validate_key_selector(vctx *c, json_object *sel)
+{
+	const char *key = get_str_or(c, sel, "key", "");
+	check_name(c, "name", kube__check_dns1123_subdomain, get_str_or(c, sel, "name", ""));
+	if (!*key)
+		required(c, "key", NULL);
+	else
+		check_name(c, "key", check_config_key, key);
+}
+
+static const char *const env_field_paths[] = {
+	"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+	"spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
+	"status.podIPs", NULL,
+};
+
+/* Field labels podshelper.ConvertDownwardAPIFieldLabel() accepts for pods. */
+static const char *const pod_field_labels[] = {
+	"metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace",
+	"metadata.uid", "spec.nodeName", "spec.restartPolicy", "spec.serviceAccountName",
+	"spec.schedulerName", "status.phase", "status.hostIP", "status.hostIPs", "status.podIP",
+	"status.podIPs", NULL,
+};
+
+/* validateObjectFieldSelector() for env vars, at "fieldRef". */
+static void validate_field_ref(vctx *c, json_object *fs)
+{
+	const char *api = get_str_or(c, fs, "apiVersion", "v1");   /* defaulted */
+	const char *fp = get_str_or(c, fs, "fieldPath", "");
+	const char *bracket;
+	char path[256], detail[600];
+
+	if (!*api) {
+		required(c, "apiVersion", NULL);
+		return;
+	}
+	if (!*fp) {
+		required(c, "fieldPath", NULL);
+		return;
+	}
+	/* SplitMaybeSubscriptedPath(): "metadata.labels['key']" */
+	bracket = strchr(fp, '[');
+	if (bracket && strlen(bracket) >= 4 && bracket[1] == '\'' &&
+	    strcmp(bracket + strlen(bracket) - 2, "']") == 0 && (size_t)(bracket - fp) < sizeof(path)) {
+		const char *sub = bracket + 2;
+		size_t sublen = strlen(sub) - 2;
+		char *key;
+
+		memcpy(path, fp, (size_t)(bracket - fp));
+		path[bracket - fp] = '\0';
+		if (strcmp(api, "v1") != 0) {
+			snprintf(detail, sizeof(detail), "error converting fieldPath: unsupported pod version: %s", api);
+			invalid(c, "fieldPath", vstr(fp), detail);
+			return;
+		}
+		if (strcmp(path, "metadata.annotations") != 0 && strcmp(path, "metadata.labels") != 0) {
+			snprintf(detail, sizeof(detail),
+			         "error converting fieldPath: field label does not support subscript: %s", path);
+			invalid(c, "fieldPath", vstr(fp), detail);
+			return;
+		}
+		key = kube_strndup(sub, sublen);
+		if (!key) {
+			c->oom = 1;
+			return;
+		}
+		if (strcmp(path, "metadata.annotations") == 0)
+			for (char *p = key; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		check_name(c, NULL, kube__check_qualified_name, key);
+		kube_free(key);
+		return;
+	}
+	if (strcmp(api, "v1") != 0) {
+		snprintf(detail, sizeof(detail), "error converting fieldPath: unsupported pod version: %s", api);
+		invalid(c, "fieldPath", vstr(fp), detail);
+		return;
+	}
+	if (strcmp(fp, "spec.host") == 0)
+		fp = "spec.nodeName";
+	else if (!is_one_of(fp, pod_field_labels)) {
+		snprintf(detail, sizeof(detail), "error converting fieldPath: field label not supported: %s", fp);
+		invalid(c, "fieldPath", vstr(fp), detail);
+		return;
+	}
+	if (!is_one_of(fp, env_field_paths))
+		not_supported(c, "fieldPath", vstr(fp), env_field_paths);
+}
+
+static const char *const env_resource_paths[] = {
+	"limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
+	"requests.ephemeral-storage", "requests.memory", NULL,
+};
+
+/* validateEnvVarValueFrom() at "valueFrom". */
+static void validate_value_from(vctx *c, json_object *ev, int has_value)
+{
+	json_object *vf, *m;
+	int sources = 0;
+	size_t mark;
+
+	if (get_map(c, ev, "valueFrom", &vf) != 1)
+		return;
+	mark = push(c, "valueFrom");
+	if (get_map(c, vf, "fieldRef", &m) == 1) {
+		size_t m2 = push(c, "fieldRef");
+		sources++;
+		validate_field_ref(c, m);
+		pop(c, m2);
+	}
+	if (get_map(c, vf, "resourceFieldRef", &m) == 1) {
+		const char *res = get_str_or(c, m, "resource", "");
+		size_t m2 = push(c, "resourceFieldRef");
+		sources++;
+		if (!*res)
+			required(c, "resource", NULL);
+		else if (!is_one_of(res, env_resource_paths) && !has_prefix(res, "limits.hugepages-") &&
+		         !has_prefix(res, "requests.hugepages-"))
+			not_supported(c, "resource", vstr(res), env_resource_paths);
+		pop(c, m2);
+	}
+	if (get_map(c, vf, "configMapKeyRef", &m) == 1) {
+		size_t m2 = push(c, "configMapKeyRef");
+		sources++;
+		validate_key_selector(c, m);
+		pop(c, m2);
+	}
+	if (get_map(c, vf, "secretKeyRef", &m) == 1) {
+		size_t m2 = push(c, "secretKeyRef");
+		sources++;
+		validate_key_selector(c, m);
+		pop(c, m2);
+	}
+	if (sources == 0)
+		invalid(c, NULL, vstr(""), "must specify one of: `fieldRef`, `resourceFieldRef`, "
+		                           "`configMapKeyRef` or `secretKeyRef`");
+	else if (has_value)
+		invalid(c, NULL, vstr(""), "may not be specified when `value` is not empty");
+	else if (sources > 1)
+		invalid(c, NULL, vstr(""), "may not have more than one field specified at a time");
+	pop(c, mark);
+}
+
+/* ValidateEnv() at "env". */
+static void validate_env(vctx *c, json_object *ctr)
+{
+	json_object *env;
+	size_t mark;
+
+	if (get_array(c, ctr, "env", &env) != 1)
+		return;
+	mark = push(c, "env");
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		json_object *ev = json_object_array_get_idx(env, i);
+		size_t m2 = push_index(c, i);
+		const char *name, *value;
+
+		if (!ev || !json_object_is_type(ev, json_type_object)) {
+			type_problem(c, NULL, ev, "object");
+			pop(c, m2);
+			continue;
+		}
+		name = get_str_or(c, ev, "name", "");
+		value = get_str_or(c, ev, "value", "");
+		if (!*name)
+			required(c, "name", NULL);
+		else
+			check_name(c, "name", check_env_name, name);
+		validate_value_from(c, ev, *value != '\0');
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
+/* ValidateEnvFrom() at "envFrom". */
+static void validate_env_from(vctx *c, json_object *ctr)
+{
+	static const char *const refs[] = { "configMapRef", "secretRef", NULL };
+	json_object *list;
+	size_t mark;
+
+	if (get_array(c, ctr, "envFrom", &list) != 1)
+		return;
+	mark = push(c, "envFrom");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *ev = json_object_array_get_idx(list, i), *ref;
+		const char *prefix;
+		size_t m2 = push_index(c, i);
+		int sources = 0;
+
+		if (!ev || !json_object_is_type(ev, json_type_object)) {
+			type_problem(c, NULL, ev, "object");
+			pop(c, m2);
+			continue;
+		}
+		prefix = get_str_or(c, ev, "prefix", "");
+		if (*prefix)
+			check_name(c, "prefix", check_env_name, prefix);
+		for (size_t r = 0; refs[r]; r++) {
+			if (get_map(c, ev, refs[r], &ref) == 1) {
+				const char *name = get_str_or(c, ref, "name", "");
+				size_t m3 = push(c, refs[r]);
+				sources++;
+				if (!*name)
+					required(c, "name", NULL);
+				else
+					check_name(c, "name", check_subdomain_prefix, name);
+				pop(c, m3);
+			}
+		}
+		pop(c, m2);
+		if (sources == 0)
+			invalid(c, NULL, vstr(""), "must specify one of: `configMapRef` or `secretRef`");
+		else if (sources > 1)
+			invalid(c, NULL, vstr(""), "may not have more than one field specified at a time");
+	}
+	pop(c, mark);
+}
+
+/* validateLocalDescendingPath() at `child`. */
+static void validate_local_descending_path(vctx *c, const char *child, const char *p)
+{
+	if (p[0] == '/')
+		invalid(c, child, vstr(p), "must be a relative path");
+	for (const char *s = p; *s;) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			invalid(c, child, vstr(p), "must not contain '..'");
+			break;
+		}
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+}
+
+/* ValidateVolumeMounts() at "volumeMounts"; `vols` are the valid volumes. */
+static void validate_volume_mounts(vctx *c, json_object *ctr, const nameset *vols)
+{
+	json_object *mounts;
+	nameset paths = { 0 };
+	size_t mark;
+
+	if (get_array(c, ctr, "volumeMounts", &mounts) != 1)
+		return;
+	mark = push(c, "volumeMounts");
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		json_object *m = json_object_array_get_idx(mounts, i);
+		const char *name, *mp, *sub, *subexpr;
+		size_t m2 = push_index(c, i);
+
+		if (!m || !json_object_is_type(m, json_type_object)) {
+			type_problem(c, NULL, m, "object");
+			pop(c, m2);
+			continue;
+		}
+		name = get_str_or(c, m, "name", "");
+		mp = get_str_or(c, m, "mountPath", "");
+		sub = get_str_or(c, m, "subPath", "");
+		subexpr = get_str_or(c, m, "subPathExpr", "");
+		if (!*name)
+			required(c, "name", NULL);
+		if (!nameset_has(vols, name))
+			not_found(c, "name", vstr(name));
+		if (!*mp)
+			required(c, "mountPath", NULL);
+		if (nameset_has(&paths, mp))
+			invalid(c, "mountPath", vstr(mp), "must be unique");
+		nameset_add(c, &paths, mp);
+		pop(c, m2);
+		/* upstream reports these two on the list's path, not the item's */
+		if (*sub)
+			validate_local_descending_path(c, "subPath", sub);
+		if (*subexpr) {
+			if (*sub) {
+				m2 = push_index(c, i);
+				invalid(c, "subPathExpr", vstr(subexpr), "subPathExpr and subPath are mutually exclusive");
+				pop(c, m2);
+			}
+			validate_local_descending_path(c, "subPathExpr", subexpr);
+		}
+	}
+	pop(c, mark);
+	nameset_free(&paths);
+}
+
+/* validateHandler() + validateProbe() at `child`. */
+static void validate_probe(vctx *c, json_object *ctr, const char *child, int liveness_like)
+{
+	static const char *const handlers[] = { "exec", "httpGet", "tcpSocket", "grpc", NULL };
+	static const char *const counters[] = { "initialDelaySeconds", "timeoutSeconds", "periodSeconds",
+	                                        "successThreshold", "failureThreshold", NULL };
+	json_object *probe, *h;
+	int handlers_seen = 0;
+	int64_t v;
+	size_t mark;
+
+	if (get_map(c, ctr, child, &probe) != 1)
+		return;
+	mark = push(c, child);
+	for (size_t i = 0; handlers[i]; i++) {
+		if (get_map(c, probe, handlers[i], &h) != 1)
+			continue;
+		if (handlers_seen++) {
+			forbidden(c, handlers[i], "may not specify more than 1 handler type");
+			continue;
+		}
+		if (strcmp(handlers[i], "exec") == 0) {
+			json_object *cmd;
+			if (get_array(c, h, "command", &cmd) >= 0 && (!cmd || json_object_array_length(cmd) == 0)) {
+				size_t m2 = push(c, "exec");
+				required(c, "command", NULL);
+				pop(c, m2);
+			}
+		} else if (strcmp(handlers[i], "grpc") == 0) {
+			size_t m2 = push(c, "grpc");
+			if (get_int32(c, h, "port", &v) >= 0)
+				valid_port_num(c, "port", v);
+			pop(c, m2);
+		} else {
+			intstr port;
+			size_t m2 = push(c, handlers[i]);
+			if (get_intstr(c, h, "port", &port) >= 0) {
+				if (!port.present)
+					port.is_str = 0, port.i = 0;
+				validate_port_num_or_name(c, "port", &port);
+			}
+			pop(c, m2);
+		}
+	}
+	if (handlers_seen == 0)
+		required(c, NULL, "must specify a handler type");
+	for (size_t i = 0; counters[i]; i++)
+		nonnegative_member(c, probe, counters[i]);
+	if (get_int64(c, probe, "terminationGracePeriodSeconds", &v) == 1 && v <= 0)
+		invalid(c, "terminationGracePeriodSeconds", vint(v), "must be greater than 0");
+	if (liveness_like && get_int32(c, probe, "successThreshold", &v) == 1 && v != 1)
+		invalid(c, "successThreshold", vint(v), "must be 1");
+	pop(c, mark);
+}
+
+static const char *const pull_policies[] = { "Always", "IfNotPresent", "Never", NULL };
+static const char *const message_policies[] = { "File", "FallbackToLogsOnError", NULL };
+
+/* validateContainerCommon() at the container's path. */
+static void validate_container_common(vctx *c, json_object *ctr, const nameset *vols)
+{
+	const char *name = get_str_or(c, ctr, "name", "");
+	const char *image = get_str_or(c, ctr, "image", "");
+	const char *tmp = get_str_or(c, ctr, "terminationMessagePolicy", "File");
+	const char *pull;
+
+	if (!*name)
+		required(c, "name", NULL);
+	else
+		check_name(c, "name", kube__check_dns1123_label, name);
+	if (!*image)
+		required(c, "image", NULL);
+	if (!*tmp)
+		required(c, "terminationMessagePolicy", NULL);
+	else if (!is_one_of(tmp, message_policies))
+		not_supported(c, "terminationMessagePolicy", vstr(tmp), message_policies);
+	validate_container_ports(c, ctr);
+	validate_env(c, ctr);
+	validate_env_from(c, ctr);
+	validate_volume_mounts(c, ctr, vols);
+	/* defaulted from the image's tag when absent */
+	if (get_string(c, ctr, "imagePullPolicy", &pull) == 1) {
+		if (!*pull)
+			required(c, "imagePullPolicy", NULL);
+		else if (!is_one_of(pull, pull_policies))
+			not_supported(c, "imagePullPolicy", vstr(pull), pull_policies);
+	}
+	validate_resources(c, ctr);
+}
+
+/* validateContainers() at "containers"; fills `names` with every name. */
+static void validate_containers(vctx *c, json_object *spec, const nameset *vols, nameset *names)
+{
+	json_object *list;
+	strset hostports = { 0 };
+	size_t mark, n;
+
+	if (get_array(c, spec, "containers", &list) < 0)
+		return;
+	n = list ? json_object_array_length(list) : 0;
+	if (n == 0) {
+		required(c, "containers", NULL);
+		return;
+	}
+	mark = push(c, "containers");
+	for (size_t i = 0; i < n; i++) {
+		json_object *ctr = json_object_array_get_idx(list, i);
+		size_t m2 = push_index(c, i);
+		const char *name;
+
+		if (!ctr || !json_object_is_type(ctr, json_type_object)) {
+			type_problem(c, NULL, ctr, "object");
+			pop(c, m2);
+			continue;
+		}
+		validate_container_common(c, ctr, vols);
+		name = get_str_or(c, ctr, "name", "");
+		if (nameset_has(names, name))
+			duplicate(c, "name", vstr(name));
+		else
+			nameset_add(c, names, name);
+		validate_probe(c, ctr, "livenessProbe", 1);
+		validate_probe(c, ctr, "readinessProbe", 0);
+		validate_probe(c, ctr, "startupProbe", 1);
+		if (member(ctr, "restartPolicy"))
+			forbidden(c, "restartPolicy", "may not be set for non-init containers");
+		pop(c, m2);
+	}
+	check_host_ports(c, list, 0, n, &hostports);
+	strset_free(&hostports);
+	pop(c, mark);
+}
+
+/* validateInitContainers() at "initContainers". */
+static void validate_init_containers(vctx *c, json_object *spec, const nameset *vols,
+                                     nameset *names)
+{
+	static const char *const always[] = { "Always", NULL };
+	static const char *const probes[] = { "lifecycle", "livenessProbe", "readinessProbe",
+	                                      "startupProbe", NULL };
+	json_object *list;
+	size_t mark;
+
+	if (get_array(c, spec, "initContainers", &list) != 1)
+		return;
+	mark = push(c, "initContainers");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *ctr = json_object_array_get_idx(list, i);
+		size_t m2 = push_index(c, i);
+		const char *name, *rp = NULL;
+		strset hostports = { 0 };
+		int restart_always = 0;
+
+		if (!ctr || !json_object_is_type(ctr, json_type_object)) {
+			type_problem(c, NULL, ctr, "object");
+			pop(c, m2);
+			continue;
+		}
+		validate_container_common(c, ctr, vols);
+		if (get_string(c, ctr, "restartPolicy", &rp) == 1) {
+			if (strcmp(rp, "Always") == 0)
+				restart_always = 1;
+			else
+				not_supported(c, "restartPolicy", vstr(rp), always);
+		}
+		name = get_str_or(c, ctr, "name", "");
+		if (nameset_has(names, name))
+			duplicate(c, "name", vstr(name));
+		else if (*name)
+			nameset_add(c, names, name);
+		/* upstream checks each init container alone, as index 0 of the list */
+		pop(c, m2);
+		check_host_ports(c, list, i, 1, &hostports);
+		strset_free(&hostports);
+		push_index(c, i);
+		if (restart_always) {
+			validate_probe(c, ctr, "livenessProbe", 1);
+			validate_probe(c, ctr, "readinessProbe", 0);
+			validate_probe(c, ctr, "startupProbe", 1);
+		} else {
+			for (size_t p = 0; probes[p]; p++)
+				if (member(ctr, probes[p]))
+					forbidden(c, probes[p], "may not be set for init containers without "
+					                        "restartPolicy=Always");
+		}
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------ */
+/* volumes and the pod spec                                                  */
+
+/* Volume sources in upstream's order of checks; `path` is the name upstream
+ * reports (a few differ from the JSON key, typos included). */
+static const struct volume_source {
+	const char *key, *path;
+} volume_sources[] = {
+	{ "hostPath", "hostPath" }, { "gitRepo", "gitRepo" },
+	{ "gcePersistentDisk", "gcePersistentDisk" }, { "awsElasticBlockStore", "awsElasticBlockStore" },
+	{ "secret", "secret" }, { "nfs", "nfs" }, { "iscsi", "iscsi" }, { "glusterfs", "glusterfs" },
+	{ "flocker", "flocker" }, { "persistentVolumeClaim", "persistentVolumeClaim" },
+	{ "rbd", "rbd" }, { "cinder", "cinder" }, { "cephfs", "cephFS" }, { "quobyte", "quobyte" },
+	{ "downwardAPI", "downwarAPI" }, { "fc", "fc" }, { "flexVolume", "flexVolume" },
+	{ "configMap", "configMap" }, { "azureFile", "azureFile" }, { "vsphereVolume", "vsphereVolume" },
+	{ "photonPersistentDisk", "photonPersistentDisk" }, { "portworxVolume", "portworxVolume" },
+	{ "azureDisk", "azureDisk" }, { "storageos", "storageos" }, { "projected", "projected" },
+	{ "scaleIO", "scaleIO" }, { "csi", "csi" }, { "ephemeral", "ephemeral" }, { "image", "image" },
+	{ NULL, NULL },
+};
+
+/* The one required member of the common sources. */
+static void validate_volume_source(vctx *c, const char *key, json_object *src)
+{
+	const char *field = NULL;
+	size_t mark;
+
+	if (strcmp(key, "hostPath") == 0)
+		field = "path";
+	else if (strcmp(key, "secret") == 0)
+		field = "secretName";
+	else if (strcmp(key, "configMap") == 0)
+		field = "name";
+	else if (strcmp(key, "persistentVolumeClaim") == 0)
+		field = "claimName";
+	if (!field)
+		return;
+	mark = push(c, key);
+	if (!*get_str_or(c, src, field, ""))
+		required(c, field, NULL);
+	pop(c, mark);
+}
+
+/* ValidateVolumes() at "volumes"; `vols` receives the names of the valid ones. */
+static void validate_volumes(vctx *c, json_object *spec, nameset *vols)
+{
+	json_object *list;
+	nameset all = { 0 };
+	size_t mark;
+
+	if (get_array(c, spec, "volumes", &list) != 1)
+		return;
+	mark = push(c, "volumes");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *vol = json_object_array_get_idx(list, i), *src;
+		size_t m2 = push_index(c, i), before = c->v->count;
+		const char *name;
+		int sources = 0;
+
+		if (!vol || !json_object_is_type(vol, json_type_object)) {
+			type_problem(c, NULL, vol, "object");
+			pop(c, m2);
+			continue;
+		}
+		if (get_map(c, vol, "emptyDir", &src) == 1)
+			sources++;
+		for (size_t s = 0; volume_sources[s].key; s++) {
+			if (get_map(c, vol, volume_sources[s].key, &src) != 1)
+				continue;
+			if (sources++) {
+				forbidden(c, volume_sources[s].path, "may not specify more than 1 volume type");
+				continue;
+			}
+			validate_volume_source(c, volume_sources[s].key, src);
+		}
+		if (sources == 0)
+			required(c, NULL, "must specify a volume type");
+		name = get_str_or(c, vol, "name", "");
+		if (!*name)
+			required(c, "name", NULL);
+		else
+			check_name(c, "name", kube__check_dns1123_label, name);
+		if (nameset_has(&all, name))
+			duplicate(c, "name", vstr(name));
+		if (c->v->count == before) {
+			nameset_add(c, &all, name);
+			nameset_add(c, vols, name);
+		}
+		pop(c, m2);
+	}
+	pop(c, mark);
+	nameset_free(&all);
+}
+
+static const char *const restart_policies[] = { "Always", "OnFailure", "Never", NULL };
+static const char *const dns_policies[] = { "ClusterFirstWithHostNet", "ClusterFirst", "Default",
+                                            "None", NULL };
+
+/*
+ * ValidatePodSpec() at the current path.  `extra_vols` are volumes the pods
+ * will get from elsewhere (a StatefulSet's volumeClaimTemplates).  Returns
+ * the effective restartPolicy (borrowed; "Always" when defaulted).
+ */
+static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *extra_vols)
+{
+	nameset vols = { 0 }, names = { 0 };
+	const char *rp = "Always", *dns = "ClusterFirst", *s;
+	int64_t v;
+
+	get_int64(c, spec, "terminationGracePeriodSeconds", &v);
+	validate_volumes(c, spec, &vols);
+	for (size_t i = 0; extra_vols && i < extra_vols->n; i++)
+		if (!nameset_has(&vols, extra_vols->v[i]))
+			nameset_add(c, &vols, extra_vols->v[i]);
+	validate_containers(c, spec, &vols, &names);
+	validate_init_containers(c, spec, &vols, &names);
+	if (get_string(c, spec, "restartPolicy", &s) == 1)
+		rp = s;
+	if (!*rp)
+		required(c, "restartPolicy", NULL);
+	else if (!is_one_of(rp, restart_policies))
+		not_supported(c, "restartPolicy", vstr(rp), restart_policies);
+	if (get_string(c, spec, "dnsPolicy", &s) == 1)
+		dns = s;
+	if (!*dns)
+		required(c, "dnsPolicy", NULL);
+	else if (!is_one_of(dns, dns_policies))
+		not_supported(c, "dnsPolicy", vstr(dns), dns_policies);
+	validate_labels(c, "nodeSelector", get_labels_member(c, spec, "nodeSelector"));
+	if (strcmp(dns, "None") == 0 && !member(spec, "dnsConfig"))
+		required(c, "dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
+	if (*(s = get_str_or(c, spec, "serviceAccountName", "")))
+		check_name(c, "serviceAccountName", kube__check_dns1123_subdomain, s);
+	if (*(s = get_str_or(c, spec, "nodeName", "")))
+		check_name(c, "nodeName", kube__check_dns1123_subdomain, s);
+	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1 && (v < 1 || v > INT32_MAX))
+		invalid(c, "activeDeadlineSeconds", vint(v), "must be between 1 and 2147483647, inclusive");
+	if (*(s = get_str_or(c, spec, "hostname", "")))
+		check_name(c, "hostname", kube__check_dns1123_label, s);
+	if (*(s = get_str_or(c, spec, "subdomain", "")))
+		check_name(c, "subdomain", kube__check_dns1123_label, s);
+	if (*(s = get_str_or(c, spec, "priorityClassName", "")))
+		check_name(c, "priorityClassName", kube__check_dns1123_subdomain, s);
+	if (get_string(c, spec, "runtimeClassName", &s) == 1)
+		check_name(c, "runtimeClassName", kube__check_dns1123_subdomain, s);
+	if (get_string(c, spec, "preemptionPolicy", &s) == 1) {
+		static const char *const preempt[] = { "PreemptLowerPriority", "Never", NULL };
+		if (!*s)
+			required(c, "preemptionPolicy", NULL);
+		else if (!is_one_of(s, preempt))
+			not_supported(c, "preemptionPolicy", vstr(s), preempt);
+	}
+	nameset_free(&vols);
+	nameset_free(&names);
+	return rp;
+}
+
+/* The pod spec under a template (or a Pod): {"spec": ...} of `parent`. */
+static const char *validate_pod_spec_at(vctx *c, json_object *parent, const nameset *extra_vols)
+{
+	json_object *spec;
+	const char *rp = "Always";
+	size_t mark;
+
+	if (get_map(c, parent, "spec", &spec) < 0)
+		return "";
+	mark = push(c, "spec");
+	if (spec) {
+		rp = validate_pod_spec(c, spec, extra_vols);
+	} else {
+		required(c, "containers", NULL);
+	}
+	pop(c, mark);
+	return rp;
+}
+
+/*
+ * ValidatePodTemplateSpec() at "template" of `parent`.  Its labels and
+ * annotations are reported as "<template>.labels", not under metadata, as
+ * upstream does.  Returns the template (NULL when absent) and the effective
+ * restartPolicy through *rp.
+ */
+static json_object *validate_pod_template(vctx *c, json_object *parent, const nameset *extra_vols,
+                                          const char **rp, int full)
+{
+	json_object *tpl, *md = NULL;
+	size_t mark;
+
+	*rp = "Always";
+	if (get_map(c, parent, "template", &tpl) < 0)
+		return NULL;
+	mark = push(c, "template");
+	if (tpl)
+		get_map(c, tpl, "metadata", &md);
+	if (md) {
+		size_t m2 = push(c, "metadata");
+		json_object *l = get_labels_member(c, md, "labels");
+		json_object *a = get_labels_member(c, md, "annotations");
+		pop(c, m2);
+		validate_labels(c, "labels", l);
+		validate_annotations(c, "annotations", a);
+	}
+	if (full) {
+		*rp = validate_pod_spec_at(c, tpl, extra_vols);
+		if (member(member(tpl, "spec"), "ephemeralContainers"))
+			forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
+	} else {
+		const char *s;
+		if (get_string(c, member(tpl, "spec"), "restartPolicy", &s) == 1)
+			*rp = s;
+	}
+	pop(c, mark);
+	return tpl;
+}
+
+static json_object *template_labels(json_object *tpl)
+{
+	return member(member(tpl, "metadata"), "labels");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pod                                                                       */
+
+static void validate_pod(vctx *c, json_object *doc)
+{
+	json_object *spec = member(doc, "spec"), *gates = member(spec, "schedulingGates");
+
+	validate_pod_spec_at(c, doc, NULL);
+	if (member(spec, "ephemeralContainers"))
+		forbidden(c, "spec.ephemeralContainers", "cannot be set on create");
+	if (*get_str_or(c, spec, "nodeName", "") && gates && json_object_is_type(gates, json_type_array) &&
+	    json_object_array_length(gates) > 0)
+		forbidden(c, "spec.nodeName", "cannot be set until all schedulingGates have been cleared");
+}
+
+/* ------------------------------------------------------------------------ */
+/* workload controllers                                                      */
+
+/* strconv.Atoi() as intstr.IntValue() uses it: 0 on any error. */
+static int64_t go_atoi(const char *s)
+{
+	const char *p = s;
+	int neg = 0;
+	int64_t v = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		return 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	return neg ? -v : v;
+}
+
+/* getPercentValue(): 1 and the number for "<digits>%". */
+static int percent_value(const intstr *v, int64_t *out)
+{
+	size_t n;
+
+	if (!v->is_str)
+		return 0;
+	n = strlen(v->s);
+	if (n < 2 || v->s[n - 1] != '%')
+		return 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (v->s[i] < '0' || v->s[i] > '9')
+			return 0;
+	*out = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (*out > (INT64_MAX - (v->s[i] - '0')) / 10) {
+			*out = 0;   /* strconv.Atoi fails: upstream ignores the error */
+			return 1;
+		}
+		*out = *out * 10 + (v->s[i] - '0');
+	}
+	return 1;
+}
+
+static int64_t int_or_percent_value(const intstr *v)
+{
+	int64_t p;
+	if (percent_value(v, &p))
+		return p;
+	return v->is_str ? go_atoi(v->s) : v->i;
+}
+
+#define PERCENT_MSG "a valid percent string must be a numeric string followed by an ending '%' " \
+                    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+
+/* ValidatePositiveIntOrPercent() */
+static void positive_int_or_percent(vctx *c, const char *child, const intstr *v)
+{
+	int64_t p;
+	if (v->is_str) {
+		if (!percent_value(v, &p))
+			invalid(c, child, vstr(v->s), PERCENT_MSG);
+	} else {
+		nonnegative(c, child, v->i);
+	}
+}
+
+/* IsNotMoreThan100Percent() */
+static void not_more_than_100_percent(vctx *c, const char *child, const intstr *v)
+{
+	int64_t p;
+	if (percent_value(v, &p) && p > 100)
+		invalid(c, child, vstr(v->s), "must not be greater than 100%");
+}
+
+/* A member that is an IntOrString, with a default when absent. */
+static intstr intstr_member(vctx *c, json_object *map, const char *key, intstr dflt)
+{
+	intstr v;
+	if (get_intstr(c, map, key, &v) == 1)
+		return v;
+	return dflt;
+}
+
+static const intstr INTSTR_25_PERCENT = { 1, 1, 0, "25%" };
+static const intstr INTSTR_ONE = { 1, 0, 1, NULL };
+static const intstr INTSTR_ZERO = { 1, 0, 0, NULL };
+
+/* upstream's internal {Type, RollingUpdate{MaxUnavailable, MaxSurge}} as Go marshals it */
+static void put_strategy_json(kube__buf *b, const char *type, json_object *ru)
+{
+	kube__buf_puts(b, "{\"Type\":");
+	put_go_json_string(b, type);
+	kube__buf_puts(b, ",\"RollingUpdate\":");
+	if (!ru) {
+		kube__buf_puts(b, "null}");
+		return;
+	}
+	kube__buf_puts(b, "{\"MaxUnavailable\":");
+	if (member(ru, "maxUnavailable"))
+		put_go_json(b, member(ru, "maxUnavailable"));
+	else
+		kube__buf_puts(b, "0");
+	kube__buf_puts(b, ",\"MaxSurge\":");
+	if (member(ru, "maxSurge"))
+		put_go_json(b, member(ru, "maxSurge"));
+	else
+		kube__buf_puts(b, "0");
+	kube__buf_puts(b, "}}");
+}
+
+static void invalid_raw_buf(vctx *c, const char *child, kube__buf *raw, const char *detail,
+                            const char *const *supported)
+{
+	if (raw->failed)
+		c->oom = 1;
+	else if (supported)
+		not_supported(c, child, vraw(raw->data), supported);
+	else
+		invalid(c, child, vraw(raw->data), detail);
+	kube__buf_free(raw);
+}
+
+/* The selector and template rules that ReplicaSets and Deployments share. */
+static void validate_rs_selector_and_template(vctx *c, json_object *spec, const char *what,
+                                              const char *kind_name)
+{
+	json_object *sel;
+	const char *rp;
+	char detail[128];
+	int bad = 0;
+
+	if (get_map(c, spec, "selector", &sel) == 0) {
+		required(c, "selector", NULL);
+	} else if (sel) {
+		bad = validate_label_selector(c, "selector", sel);
+		if (selector_is_empty(sel)) {
+			snprintf(detail, sizeof(detail), "empty selector is invalid for %s", what);
+			invalid_json(c, "selector", put_selector_json, sel, detail);
+		}
+	} else {
+		bad = 1;   /* a selector of the wrong type */
+	}
+	if (bad) {
+		if (sel)
+			invalid_json(c, "selector", put_selector_json, sel, "invalid label selector");
+		return;
+	}
+	/* ValidatePodTemplateSpecForReplicaSet() */
+	{
+		json_object *tpl = member(spec, "template");
+		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
+			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
+			             "`selector` does not match template `labels`");
+		tpl = validate_pod_template(c, spec, NULL, &rp, 1);
+		if (strcmp(rp, "Always") != 0) {
+			static const char *const always[] = { "Always", NULL };
+			not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+		}
+		if (member(member(tpl, "spec"), "activeDeadlineSeconds")) {
+			snprintf(detail, sizeof(detail), "activeDeadlineSeconds in %s is not Supported", kind_name);
+			forbidden(c, "template.spec.activeDeadlineSeconds", detail);
+		}
+	}
+}
+
+static json_object *spec_of(vctx *c, json_object *doc)
+{
+	json_object *spec;
+	get_map(c, doc, "spec", &spec);
+	return spec;
+}
+
+/* ValidateDeploymentSpec() */
+static void validate_deployment(vctx *c, json_object *doc)
+{
+	static const char *const types[] = { "Recreate", "RollingUpdate", NULL };
+	json_object *spec = spec_of(c, doc), *strategy = NULL, *ru = NULL;
+	const char *type = "RollingUpdate";
+	int64_t replicas = 1, min_ready = 0, v, deadline = 600;
+	size_t mark = push(c, "spec");
+
+	if (get_int32(c, spec, "replicas", &replicas) >= 0)
+		nonnegative(c, "replicas", replicas);
+	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
+
+	if (get_map(c, spec, "strategy", &strategy) >= 0) {
+		size_t m2 = push(c, "strategy");
+		const char *t;
+		if (get_string(c, strategy, "type", &t) == 1 && *t)
+			type = t;
+		get_map(c, strategy, "rollingUpdate", &ru);
+		if (strcmp(type, "Recreate") == 0) {
+			if (ru)
+				forbidden(c, "rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+		} else if (strcmp(type, "RollingUpdate") == 0) {
+			size_t m3 = push(c, "rollingUpdate");
+			intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_25_PERCENT);
+			intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_25_PERCENT);
+			positive_int_or_percent(c, "maxUnavailable", &mu);
+			positive_int_or_percent(c, "maxSurge", &ms);
+			if (int_or_percent_value(&mu) == 0 && int_or_percent_value(&ms) == 0)
+				invalid(c, "maxUnavailable", intstr_value(&mu), "may not be 0 when `maxSurge` is 0");
+			not_more_than_100_percent(c, "maxUnavailable", &mu);
+			pop(c, m3);
+		} else {
+			kube__buf raw = KUBE__BUF_INIT;
+			put_strategy_json(&raw, type, ru);
+			invalid_raw_buf(c, NULL, &raw, NULL, types);
+		}
+		pop(c, m2);
+	}
+	if (get_int32(c, spec, "minReadySeconds", &min_ready) == 1)
+		nonnegative(c, "minReadySeconds", min_ready);
+	if (get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
+		nonnegative(c, "revisionHistoryLimit", v);
+	if (get_int32(c, spec, "progressDeadlineSeconds", &deadline) >= 0) {
+		if (!member(spec, "progressDeadlineSeconds"))
+			deadline = 600;   /* defaulted */
+		nonnegative(c, "progressDeadlineSeconds", deadline);
+		if (deadline <= min_ready)
+			invalid(c, "progressDeadlineSeconds", vint(deadline), "must be greater than minReadySeconds");
+	}
+	pop(c, mark);
+}
+
+/* ValidateReplicaSetSpec() */
+static void validate_replicaset(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc);
+	int64_t v = 1;
+	size_t mark = push(c, "spec");
+
+	if (get_int32(c, spec, "replicas", &v) >= 0)
+		nonnegative(c, "replicas", v);
+	nonnegative_member(c, spec, "minReadySeconds");
+	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
+	pop(c, mark);
+}
+
+/* ValidateDaemonSetSpec() */
+static void validate_daemonset(vctx *c, json_object *doc)
+{
+	static const char *const types[] = { "RollingUpdate", "OnDelete", NULL };
+	json_object *spec = spec_of(c, doc), *sel = NULL, *us, *tpl;
+	const char *rp;
+	int64_t v;
+	size_t mark = push(c, "spec");
+	int bad = 0;
+
+	if (get_map(c, spec, "selector", &sel) < 0)
+		bad = 1;
+	else if (sel)
+		bad = validate_label_selector(c, "selector", sel);
+	tpl = member(spec, "template");
+	if (!bad && !selector_matches(sel, template_labels(tpl)) && !(sel && selector_is_empty(sel)))
+		invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
+		             "`selector` does not match template `labels`");
+	if (sel && selector_is_empty(sel))
+		invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for daemonset");
+	tpl = validate_pod_template(c, spec, NULL, &rp, 1);
+	if (strcmp(rp, "Always") != 0) {
+		static const char *const always[] = { "Always", NULL };
+		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+	}
+	if (member(member(tpl, "spec"), "activeDeadlineSeconds"))
+		forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported");
+	nonnegative_member(c, spec, "minReadySeconds");
+	if (get_int64(c, spec, "templateGeneration", &v) == 1)
+		nonnegative(c, "templateGeneration", v);
+	if (get_map(c, spec, "updateStrategy", &us) >= 0) {
+		size_t m2 = push(c, "updateStrategy");
+		const char *type = get_str_or(c, us, "type", "");
+		json_object *ru = NULL;
+
+		if (!*type)
+			type = "RollingUpdate";   /* defaulted */
+		get_map(c, us, "rollingUpdate", &ru);
+		if (strcmp(type, "RollingUpdate") == 0) {
+			size_t m3 = push(c, "rollingUpdate");
+			intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_ONE);
+			intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_ZERO);
+			int has_mu, has_ms;
+			positive_int_or_percent(c, "maxUnavailable", &mu);
+			positive_int_or_percent(c, "maxSurge", &ms);
+			not_more_than_100_percent(c, "maxUnavailable", &mu);
+			not_more_than_100_percent(c, "maxSurge", &ms);
+			has_mu = int_or_percent_value(&mu) != 0;
+			has_ms = int_or_percent_value(&ms) != 0;
+			if (has_mu && has_ms)
+				invalid(c, "maxSurge", intstr_value(&ms), "may not be set when maxUnavailable is non-zero");
+			else if (!has_mu && !has_ms)
+				required(c, "maxUnavailable", "cannot be 0 when maxSurge is 0");
+			pop(c, m3);
+		} else if (strcmp(type, "OnDelete") != 0) {
+			kube__buf raw = KUBE__BUF_INIT;
+			put_strategy_json(&raw, type, ru);
+			invalid_raw_buf(c, NULL, &raw, NULL, types);
+		}
+		pop(c, m2);
+	}
+	if (get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
+		nonnegative(c, "revisionHistoryLimit", v);
+	pop(c, mark);
+}
+
+/* ValidateStatefulSetSpec() */
+static void validate_statefulset(vctx *c, json_object *doc)
+{
+	static const char *const retain_delete[] = { "Retain", "Delete", NULL };
+	json_object *spec = spec_of(c, doc), *us, *pol, *sel = NULL, *tpl, *claims, *ord;
+	nameset claim_names = { 0 };
+	const char *pmp, *rp, *svc;
+	size_t mark = push(c, "spec");
+	int64_t v;
+	int bad = 0;
+
+	/* kubernetes#130233: the pods' subdomain, so a DNS-1123 label when set */
+	if (*(svc = get_str_or(c, spec, "serviceName", "")))
+		check_name(c, "serviceName", kube__check_dns1123_label, svc);
+	pmp = get_str_or(c, spec, "podManagementPolicy", "OrderedReady");
+	if (!*pmp)
+		required(c, "podManagementPolicy", NULL);
+	else if (strcmp(pmp, "OrderedReady") != 0 && strcmp(pmp, "Parallel") != 0)
+		invalid(c, "podManagementPolicy", vstr(pmp), "must be 'OrderedReady' or 'Parallel'");
+
+	if (get_map(c, spec, "updateStrategy", &us) >= 0) {
+		const char *type = get_str_or(c, us, "type", "");
+		json_object *ru = NULL;
+		size_t m2 = push(c, "updateStrategy");
+
+		if (!*type)
+			type = "RollingUpdate";   /* defaulted */
+		get_map(c, us, "rollingUpdate", &ru);
+		if (strcmp(type, "OnDelete") == 0) {
+			if (ru) {
+				kube__buf raw = KUBE__BUF_INIT;
+				kube__buf_puts(&raw, "{\"Partition\":");
+				if (member(ru, "partition"))
+					put_go_json(&raw, member(ru, "partition"));
+				else
+					kube__buf_puts(&raw, "0");
+				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
+				put_go_json(&raw, member(ru, "maxUnavailable"));
+				kube__buf_putc(&raw, '}');
+				invalid_raw_buf(c, "rollingUpdate", &raw,
+				                "only allowed for updateStrategy 'RollingUpdate'", NULL);
+			}
+		} else if (strcmp(type, "RollingUpdate") == 0) {
+			if (ru) {
+				size_t m3 = push(c, "rollingUpdate");
+				intstr mu;
+				nonnegative_member(c, ru, "partition");
+				if (get_intstr(c, ru, "maxUnavailable", &mu) == 1) {
+					positive_int_or_percent(c, "maxUnavailable", &mu);
+					if (int_or_percent_value(&mu) == 0)
+						invalid(c, "maxUnavailable", intstr_value(&mu), "cannot be 0");
+					not_more_than_100_percent(c, "maxUnavailable", &mu);
+				}
+				pop(c, m3);
+			}
+		} else {
+			kube__buf raw = KUBE__BUF_INIT;
+			kube__buf_puts(&raw, "{\"Type\":");
+			put_go_json_string(&raw, type);
+			kube__buf_puts(&raw, ",\"RollingUpdate\":");
+			if (ru) {
+				kube__buf_puts(&raw, "{\"Partition\":");
+				if (member(ru, "partition"))
+					put_go_json(&raw, member(ru, "partition"));
+				else
+					kube__buf_puts(&raw, "0");
+				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
+				put_go_json(&raw, member(ru, "maxUnavailable"));
+				kube__buf_puts(&raw, "}}");
+			} else {
+				kube__buf_puts(&raw, "null}");
+			}
+			invalid_raw_buf(c, NULL, &raw, "must be 'RollingUpdate' or 'OnDelete'", NULL);
+		}
+		pop(c, m2);
+	}
+	if (get_map(c, spec, "persistentVolumeClaimRetentionPolicy", &pol) == 1) {
+		static const char *const keys[] = { "whenDeleted", "whenScaled", NULL };
+		size_t m2 = push(c, "persistentVolumeClaimRetentionPolicy");
+		for (size_t i = 0; keys[i]; i++) {
+			const char *p = get_str_or(c, pol, keys[i], "Retain");
+			if (!is_one_of(p, retain_delete))
+				not_supported(c, keys[i], vstr(p), retain_delete);
+		}
+		pop(c, m2);
+	}
+	nonnegative_member(c, spec, "replicas");
+	nonnegative_member(c, spec, "minReadySeconds");
+	if (get_map(c, spec, "ordinals", &ord) == 1 && get_int32(c, ord, "start", &v) == 1)
+		nonnegative(c, "ordinals.start", v);
+
+	if (get_map(c, spec, "selector", &sel) == 0) {
+		required(c, "selector", NULL);
+	} else if (sel) {
+		bad = validate_label_selector(c, "selector", sel);
+		if (selector_is_empty(sel))
+			invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for statefulset");
+	} else {
+		bad = 1;
+	}
+	if (bad) {
+		if (sel)
+			invalid_json(c, "selector", put_selector_json, sel, "");
+	} else {
+		tpl = member(spec, "template");
+		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
+			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
+			             "`selector` does not match template `labels`");
+	}
+	/*
+	 * Upstream leaves a StatefulSet's pod spec to the pods it creates (the
+	 * volumeClaimTemplates would not resolve); we check it here, with the
+	 * claim templates as volumes, so the pods' own rejections show up early.
+	 */
+	if (get_array(c, spec, "volumeClaimTemplates", &claims) == 1) {
+		for (size_t i = 0; i < json_object_array_length(claims); i++) {
+			json_object *md = member(json_object_array_get_idx(claims, i), "metadata");
+			json_object *n = member(md, "name");
+			if (n && json_object_is_type(n, json_type_string))
+				nameset_add(c, &claim_names, json_object_get_string(n));
+		}
+	}
+	tpl = validate_pod_template(c, spec, &claim_names, &rp, 1);
+	nameset_free(&claim_names);
+	if (strcmp(rp, "Always") != 0) {
+		static const char *const always[] = { "Always", NULL };
+		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+	}
+	if (member(member(tpl, "spec"), "activeDeadlineSeconds"))
+		forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported");
+	pop(c, mark);
+}
+
+/* validateJobSpec() at the current path ("spec" or "spec.jobTemplate.spec"). */
+static void validate_job_spec(vctx *c, json_object *spec)
+{
+	static const char *const counters[] = { "parallelism", "completions", "backoffLimit",
+	                                        "ttlSecondsAfterFinished", NULL };
+	static const char *const job_policies[] = { "OnFailure", "Never", NULL };
+	const char *rp;
+	int64_t v;
+
+	nonnegative_member(c, spec, counters[0]);
+	nonnegative_member(c, spec, counters[1]);
+	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1)
+		nonnegative(c, "activeDeadlineSeconds", v);
+	nonnegative_member(c, spec, counters[2]);
+	nonnegative_member(c, spec, counters[3]);
+	validate_pod_template(c, spec, NULL, &rp, 1);
+	/* an absent restartPolicy was defaulted to Always */
+	if (strcmp(rp, "Always") == 0 || !*rp)
+		required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
+	else if (!is_one_of(rp, job_policies))
+		not_supported(c, "template.spec.restartPolicy", vstr(rp), job_policies);
+}
+
+/* ValidateJob(): a selector only matters with manualSelector: true, else the
+ * server generates both the selector and the matching template labels. */
+static void validate_job(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc), *sel;
+	size_t mark = push(c, "spec");
+	int manual = 0, bad = 0;
+
+	validate_job_spec(c, spec);
+	get_bool(c, spec, "manualSelector", &manual);
+	if (manual) {
+		if (get_map(c, spec, "selector", &sel) == 0)
+			required(c, "selector", NULL);
+		else if (sel)
+			bad = validate_label_selector(c, "selector", sel);
+		else
+			bad = 1;
+		if (!bad && !selector_matches(sel, template_labels(member(spec, "template"))) &&
+		    !(sel && selector_is_empty(sel)))
+			invalid_json(c, "template.metadata.labels", put_labels_json,
+			             template_labels(member(spec, "template")),
+			             "`selector` does not match template `labels`");
+	}
+	pop(c, mark);
+}
+
+/* ---- cron schedules (github.com/robfig/cron/v3, ParseStandard) ---- */
+
+typedef struct cron_bounds {
+	uint64_t min, max;
+	const char *const *names;   /* names[i] is the value min+i... see cron_name() */
+} cron_bounds;
+
+static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                           "aug", "sep", "oct", "nov", "dec", NULL };
+static const char *const dow_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
+
+/* strconv.Atoi() with its error text; 0 on success. */
+static int go_atoi_err(const char *s, int64_t *out, char *err, size_t errlen)
+{
+	kube__buf q = KUBE__BUF_INIT;
+	const char *p = s;
+	int neg = 0, range = 0;
+	int64_t v = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		goto syntax;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		if (!range && v > (INT64_MAX - (*p - '0')) / 10)
+			range = 1;
+		if (!range)
+			v = v * 10 + (*p - '0');
+	}
+	if (range) {
+		put_go_quoted(&q, s, strlen(s));
+		snprintf(err, errlen, "strconv.Atoi: parsing %s: value out of range", q.data ? q.data : "");
+		kube__buf_free(&q);
+		return -1;
+	}
+	*out = neg ? -v : v;
+	return 0;
+syntax:
+	put_go_quoted(&q, s, strlen(s));
+	snprintf(err, errlen, "strconv.Atoi: parsing %s: invalid syntax", q.data ? q.data : "");
+	kube__buf_free(&q);
+	return -1;
+}
+
+/* mustParseInt(): a non-negative int. */
+static int cron_int(const char *expr, uint64_t *out, char *msg, size_t len)
+{
+	char err[600];
+	int64_t v;
+
+	if (go_atoi_err(expr, &v, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "failed to parse int from %s: %s", expr, err);
+		return -1;
+	}
+	if (v < 0) {
+		snprintf(msg, len, "negative number (%" PRId64 ") not allowed: %s", v, expr);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int cron_int_or_name(const char *expr, const cron_bounds *r, uint64_t *out, char *msg, size_t len)
+{
+	if (r->names) {
+		for (size_t i = 0; r->names[i]; i++) {
+			if (strcasecmp(expr, r->names[i]) == 0) {
+				*out = r->min + i;
+				return 0;
+			}
+		}
+	}
+	return cron_int(expr, out, msg, len);
+}
+
+/* getRange() for one comma-separated part. */
+static int cron_range(const char *expr, const cron_bounds *r, char *msg, size_t len)
+{
+	char buf[256], *slash1, *slash2, *low, *dash1, *dash2;
+	uint64_t start, end, step = 1;
+	int single;
+
+	snprintf(buf, sizeof(buf), "%s", expr);
+	slash1 = strchr(buf, '/');
+	slash2 = slash1 ? strchr(slash1 + 1, '/') : NULL;
+	if (slash1)
+		*slash1 = '\0';
+	low = buf;
+	dash1 = strchr(low, '-');
+	dash2 = dash1 ? strchr(dash1 + 1, '-') : NULL;
+	single = dash1 == NULL;
+	if (dash1)
+		*dash1 = '\0';
+	if (strcmp(low, "*") == 0 || strcmp(low, "?") == 0) {
+		start = r->min;
+		end = r->max;
+	} else {
+		if (cron_int_or_name(low, r, &start, msg, len))
+			return -1;
+		if (!dash1) {
+			end = start;
+		} else if (dash2) {
+			snprintf(msg, len, "too many hyphens: %s", expr);
+			return -1;
+		} else if (cron_int_or_name(dash1 + 1, r, &end, msg, len)) {
+			return -1;
+		}
+	}
+	if (slash2) {
+		snprintf(msg, len, "too many slashes: %s", expr);
+		return -1;
+	}
+	if (slash1) {
+		*slash1 = '/';
+		if (slash2)
+			*slash2 = '\0';
+		if (cron_int(slash1 + 1, &step, msg, len))
+			return -1;
+		if (single)
+			end = r->max;
+	}
+	if (start < r->min) {
+		snprintf(msg, len, "beginning of range (%" PRIu64 ") below minimum (%" PRIu64 "): %s",
+		         start, r->min, expr);
+		return -1;
+	}
+	if (end > r->max) {
+		snprintf(msg, len, "end of range (%" PRIu64 ") above maximum (%" PRIu64 "): %s",
+		         end, r->max, expr);
+		return -1;
+	}
+	if (start > end) {
+		snprintf(msg, len, "beginning of range (%" PRIu64 ") beyond end of range (%" PRIu64 "): %s",
+		         start, end, expr);
+		return -1;
+	}
+	if (step == 0) {
+		snprintf(msg, len, "step of range should be a positive number: %s", expr);
+		return -1;
+	}
+	return 0;
+}
+
+static int cron_field(const char *field, const cron_bounds *r, char *msg, size_t len)
+{
+	char part[256];
+	const char *p = field;
+
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n > 0) {   /* strings.FieldsFunc drops empty parts */
+			snprintf(part, sizeof(part), "%.*s", (int)n, p);
+			if (cron_range(part, r, msg, len))
+				return -1;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int cron_space(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
+}
+
+/* time.ParseDuration(), for "@every <duration>": 0 or the error text. */
+static int go_parse_duration(const char *s, char *msg, size_t len)
+{
+	static const char *const units[] = { "ns", "us", "\xc2\xb5s", "\xce\xbcs", "ms", "s", "m", "h", NULL };
+	kube__buf q = KUBE__BUF_INIT;
+	const char *p = s;
+	int rc = 0;
+
+	put_go_quoted(&q, s, strlen(s));
+	if (*p == '+' || *p == '-')
+		p++;
+	if (strcmp(p, "0") == 0)
+		goto out;
+	if (!*p)
+		goto invalid;
+	while (*p) {
+		const char *u;
+		size_t ulen, i;
+		int digits = 0;
+
+		if (!(*p == '.' || (*p >= '0' && *p <= '9')))
+			goto invalid;
+		while (*p >= '0' && *p <= '9')
+			p++, digits++;
+		if (*p == '.') {
+			p++;
+			while (*p >= '0' && *p <= '9')
+				p++, digits++;
+		}
+		if (!digits)
+			goto invalid;
+		u = p;
+		while (*p && *p != '.' && !(*p >= '0' && *p <= '9'))
+			p++;
+		ulen = (size_t)(p - u);
+		if (ulen == 0) {
+			snprintf(msg, len, "time: missing unit in duration %s", q.data ? q.data : "");
+			rc = -1;
+			goto out;
+		}
+		for (i = 0; units[i]; i++)
+			if (strlen(units[i]) == ulen && memcmp(units[i], u, ulen) == 0)
+				break;
+		if (!units[i]) {
+			kube__buf uq = KUBE__BUF_INIT;
+			put_go_quoted(&uq, u, ulen);
+			snprintf(msg, len, "time: unknown unit %s in duration %s", uq.data ? uq.data : "",
+			         q.data ? q.data : "");
+			kube__buf_free(&uq);
+			rc = -1;
+			goto out;
+		}
+	}
+	goto out;
+invalid:
+	snprintf(msg, len, "time: invalid duration %s", q.data ? q.data : "");
+	rc = -1;
+out:
+	kube__buf_free(&q);
+	return rc;
+}
+
+/* cron.ParseStandard(): 0, or -1 and upstream's error text in msg. */
+static int cron_parse_standard(const char *spec, char *msg, size_t len)
+{
+	static const char *const descriptors[] = { "@yearly", "@annually", "@monthly", "@weekly",
+	                                           "@daily", "@midnight", "@hourly", NULL };
+	static const cron_bounds bounds[] = {
+		{ 0, 59, NULL }, { 0, 59, NULL }, { 0, 23, NULL }, { 1, 31, NULL },
+		{ 1, 12, month_names }, { 0, 6, dow_names },
+	};
+	char fields[6][256];
+	size_t nfields = 0;
+	const char *p;
+
+	if (!*spec) {
+		snprintf(msg, len, "empty spec string");
+		return -1;
+	}
+	if (has_prefix(spec, "TZ=") || has_prefix(spec, "CRON_TZ=")) {
+		/* the location itself is not checked: that needs the zone database */
+		const char *sp = strchr(spec, ' ');
+		spec = sp ? sp : "";
+		while (cron_space((unsigned char)*spec))
+			spec++;
+	}
+	if (spec[0] == '@') {
+		if (is_one_of(spec, descriptors))
+			return 0;
+		if (has_prefix(spec, "@every ")) {
+			char err[600];
+			if (go_parse_duration(spec + 7, err, sizeof(err)) == 0)
+				return 0;
+			snprintf(msg, len, "failed to parse duration %s: %s", spec, err);
+			return -1;
+		}
+		snprintf(msg, len, "unrecognized descriptor: %s", spec);
+		return -1;
+	}
+	/* strings.Fields, then the fields as Go prints a []string: [a b c] */
+	{
+		kube__buf list = KUBE__BUF_INIT;
+		size_t count = 0;
+		for (p = spec; *p;) {
+			const char *e;
+			while (cron_space((unsigned char)*p))
+				p++;
+			if (!*p)
+				break;
+			e = p;
+			while (*e && !cron_space((unsigned char)*e))
+				e++;
+			if (count < 5)
+				snprintf(fields[count + 1], sizeof(fields[0]), "%.*s", (int)(e - p), p);
+			kube__buf_printf(&list, "%s%.*s", count ? " " : "", (int)(e - p), p);
+			count++;
+			p = e;
+		}
+		if (count != 5) {
+			snprintf(msg, len, "expected exactly 5 fields, found %zu: [%s]", count,
+			         list.data ? list.data : "");
+			kube__buf_free(&list);
+			return -1;
+		}
+		kube__buf_free(&list);
+		nfields = 6;
+	}
+	snprintf(fields[0], sizeof(fields[0]), "0");   /* the seconds field defaults to 0 */
+	for (size_t i = 0; i < nfields; i++)
+		if (cron_field(fields[i], &bounds[i], msg, len))
+			return -1;
+	return 0;
+}
+
+static const char *const concurrency_policies[] = { "Allow", "Forbid", "Replace", NULL };
+
+/* ValidateCronJobCreate() */
+static void validate_cronjob(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc), *jt, *jspec = NULL;
+	const char *sched, *cp, *name;
+	size_t mark = push(c, "spec");
+	int64_t v;
+
+	sched = get_str_or(c, spec, "schedule", "");
+	if (!*sched) {
+		required(c, "schedule", NULL);
+	} else {
+		char msg[1024];
+		if (cron_parse_standard(sched, msg, sizeof(msg)))
+			invalid(c, "schedule", vstr(sched), msg);
+		if (strstr(sched, "TZ"))
+			invalid(c, "schedule", vstr(sched),
+			        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+	}
+	if (get_int64(c, spec, "startingDeadlineSeconds", &v) == 1)
+		nonnegative(c, "startingDeadlineSeconds", v);
+	cp = get_str_or(c, spec, "concurrencyPolicy", "Allow");
+	if (!*cp)
+		required(c, "concurrencyPolicy", NULL);
+	else if (!is_one_of(cp, concurrency_policies))
+		not_supported(c, "concurrencyPolicy", vstr(cp), concurrency_policies);
+	if (get_map(c, spec, "jobTemplate", &jt) >= 0) {
+		size_t m2 = push(c, "jobTemplate");
+		int manual = 0;
+		if (get_map(c, jt, "spec", &jspec) >= 0) {
+			size_t m3 = push(c, "spec");
+			json_object *sel = member(jspec, "selector");
+			validate_job_spec(c, jspec);
+			if (sel)
+				invalid_json(c, "selector", put_selector_json, sel, "`selector` will be auto-generated");
+			if (get_bool(c, jspec, "manualSelector", &manual) == 1 && manual) {
+				static const char *const nil_false[] = { "nil", "false", NULL };
+				not_supported(c, "manualSelector", vraw("true"), nil_false);
+			}
+			pop(c, m3);
+		}
+		pop(c, m2);
+	}
+	nonnegative_member(c, spec, "successfulJobsHistoryLimit");
+	nonnegative_member(c, spec, "failedJobsHistoryLimit");
+	pop(c, mark);
+	/* the controller appends an 11-character suffix to make Job names */
+	name = get_str_or(c, member(doc, "metadata"), "name", "");
+	if (strlen(name) > 52)
+		invalid(c, "metadata.name", vstr(name), "must be no more than 52 characters");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Service                                                                   */
+
+static const char *const service_types[] = { "ClusterIP", "ExternalName", "LoadBalancer", "NodePort", NULL };
+static const char *const affinities[] = { "ClientIP", "None", NULL };
+static const char *const traffic_policies[] = { "Cluster", "Local", NULL };
+
+/* A port's protocol as defaulted. */
+static const char *port_protocol(json_object *p)
+{
+	json_object *v = member(p, "protocol");
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "TCP";
+}
+
+static int64_t port_int(json_object *p, const char *key)
+{
+	json_object *v = member(p, key);
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+}
+
+/* validateServicePort() at the port's path. */
+static void validate_service_port(vctx *c, json_object *p, int require_name, nameset *names)
+{
+	const char *name = get_str_or(c, p, "name", ""), *proto, *app;
+	int64_t port = 0;
+	intstr target;
+
+	if (require_name && !*name) {
+		required(c, "name", NULL);
+	} else if (*name) {
+		check_name(c, "name", kube__check_dns1123_label, name);
+		if (nameset_has(names, name))
+			duplicate(c, "name", vstr(name));
+		else
+			nameset_add(c, names, name);
+	}
+	if (get_int32(c, p, "port", &port) >= 0)
+		valid_port_num(c, "port", port);
+	proto = get_str_or(c, p, "protocol", "TCP");
+	if (!*proto)
+		required(c, "protocol", NULL);
+	else if (!is_one_of(proto, port_protocols))
+		not_supported(c, "protocol", vstr(proto), port_protocols);
+	if (get_intstr(c, p, "targetPort", &target) >= 0) {
+		/* defaulted to the port when absent, 0 or "" */
+		if (!target.present || (target.is_str ? !*target.s : target.i == 0)) {
+			target.is_str = 0;
+			target.i = port;
+		}
+		validate_port_num_or_name(c, "targetPort", &target);
+	}
+	if (get_string(c, p, "appProtocol", &app) == 1)
+		check_name(c, "appProtocol", kube__check_qualified_name, app);
+}
+
+/* ValidateService() */
+static void validate_service(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc), *ports = NULL, *ips, *eips, *ru;
+	const char *type, *ip, *aff, *s;
+	nameset names = { 0 };
+	size_t mark = push(c, "spec"), nports = 0;
+	int headless, accessible, has_ips;
+
+	type = get_str_or(c, spec, "type", "ClusterIP");
+	ip = get_str_or(c, spec, "clusterIP", "");
+	get_array(c, spec, "clusterIPs", &ips);
+	if (!*ip && ips && json_object_array_length(ips) > 0)
+		ip = json_object_get_string(json_object_array_get_idx(ips, 0));
+	if (!ip)
+		ip = "";
+	has_ips = *ip || (ips && json_object_array_length(ips) > 0);
+	headless = strcmp(ip, "None") == 0;
+	if (get_array(c, spec, "ports", &ports) == 1)
+		nports = json_object_array_length(ports);
+
+	if (nports == 0 && !headless && strcmp(type, "ExternalName") != 0)
+		required(c, "ports", NULL);
+	if (strcmp(type, "LoadBalancer") == 0 && headless)
+		invalid(c, "clusterIPs[0]", vstr(ip), "may not be set to 'None' for LoadBalancer services");
+	else if (strcmp(type, "NodePort") == 0 && headless)
+		invalid(c, "clusterIPs[0]", vstr(ip), "may not be set to 'None' for NodePort services");
+	else if (strcmp(type, "ExternalName") == 0) {
+		const char *cname = get_str_or(c, spec, "externalName", "");
+		size_t n = strlen(cname);
+		json_object *fam = member(spec, "ipFamilies");
+		if (has_ips)
+			forbidden(c, "clusterIPs", "may not be set for ExternalName services");
+		if (fam && json_object_is_type(fam, json_type_array) && json_object_array_length(fam) > 0)
+			forbidden(c, "ipFamilies", "may not be set for ExternalName services");
+		if (member(spec, "ipFamilyPolicy"))
+			forbidden(c, "ipFamilyPolicy", "may not be set for ExternalName services");
+		if (n > 0 && cname[n - 1] == '.')
+			n--;   /* a trailing dot marks a fully qualified CNAME */
+		if (n > 0) {
+			char *trimmed = kube_strndup(cname, n);
+			if (!trimmed) {
+				c->oom = 1;
+			} else {
+				check_name(c, "externalName", kube__check_dns1123_subdomain, trimmed);
+				kube_free(trimmed);
+			}
+		} else {
+			required(c, "externalName", NULL);
+		}
+	}
+	for (size_t i = 0; i < nports; i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		size_t m2 = push(c, "ports");
+		push_index(c, i);
+		if (!p || !json_object_is_type(p, json_type_object))
+			type_problem(c, NULL, p, "object");
+		else
+			validate_service_port(c, p, nports > 1, &names);
+		pop(c, m2);
+	}
+	nameset_free(&names);
+	if (member(spec, "selector"))
+		validate_labels(c, "selector", get_labels_member(c, spec, "selector"));
+	aff = get_str_or(c, spec, "sessionAffinity", "None");
+	if (!*aff)
+		required(c, "sessionAffinity", NULL);
+	else if (!is_one_of(aff, affinities))
+		not_supported(c, "sessionAffinity", vstr(aff), affinities);
+	if (strcmp(aff, "None") == 0 && member(spec, "sessionAffinityConfig"))
+		forbidden(c, "sessionAffinityConfig", "must not be set when session affinity is None");
+	if (!*type)
+		required(c, "type", NULL);
+	else if (!is_one_of(type, service_types))
+		not_supported(c, "type", vstr(type), service_types);
+	for (size_t i = 0; strcmp(type, "ClusterIP") == 0 && i < nports; i++) {
+		if (port_int(json_object_array_get_idx(ports, i), "nodePort") != 0) {
+			size_t m2 = push(c, "ports");
+			push_index(c, i);
+			forbidden(c, "nodePort", "may not be used when `type` is 'ClusterIP'");
+			pop(c, m2);
+		}
+	}
+	/* duplicate (protocol, nodePort) and (protocol, port) pairs */
+	for (size_t i = 0; i < nports; i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		int64_t np = port_int(p, "nodePort");
+		if (np == 0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			json_object *q = json_object_array_get_idx(ports, j);
+			if (port_int(q, "nodePort") == np && strcmp(port_protocol(q), port_protocol(p)) == 0) {
+				size_t m2 = push(c, "ports");
+				push_index(c, i);
+				duplicate(c, "nodePort", vint(np));
+				pop(c, m2);
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < nports; i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		for (size_t j = 0; j < i; j++) {
+			json_object *q = json_object_array_get_idx(ports, j);
+			if (port_int(q, "port") == port_int(p, "port") &&
+			    strcmp(port_protocol(q), port_protocol(p)) == 0) {
+				/* upstream prints its internal ServicePort key struct */
+				kube__buf raw = KUBE__BUF_INIT;
+				size_t m2 = push(c, "ports");
+				kube__buf_puts(&raw, "{\"Name\":\"\",\"Protocol\":");
+				put_go_json_string(&raw, port_protocol(p));
+				kube__buf_printf(&raw, ",\"AppProtocol\":null,\"Port\":%" PRId64
+				                 ",\"TargetPort\":0,\"NodePort\":0}", port_int(p, "port"));
+				push_index(c, i);
+				if (raw.failed)
+					c->oom = 1;
+				else
+					duplicate(c, NULL, vraw(raw.data));
+				kube__buf_free(&raw);
+				pop(c, m2);
+				break;
+			}
+		}
+	}
+	if (get_array(c, spec, "loadBalancerSourceRanges", &ru) == 1 && json_object_array_length(ru) > 0 &&
+	    strcmp(type, "LoadBalancer") != 0)
+		forbidden(c, "LoadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'");
+	if (member(spec, "allocateLoadBalancerNodePorts") && strcmp(type, "LoadBalancer") != 0)
+		forbidden(c, "allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'");
+	get_array(c, spec, "externalIPs", &eips);
+	accessible = strcmp(type, "LoadBalancer") == 0 || strcmp(type, "NodePort") == 0 ||
+	             (strcmp(type, "ClusterIP") == 0 && eips && json_object_array_length(eips) > 0);
+	if (get_string(c, spec, "externalTrafficPolicy", &s) == 1 && *s) {
+		if (!accessible)
+			invalid(c, "externalTrafficPolicy", vstr(s), "may only be set for externally-accessible services");
+		else if (!is_one_of(s, traffic_policies))
+			not_supported(c, "externalTrafficPolicy", vstr(s), traffic_policies);
+	}
+	{
+		int64_t hc;
+		int local = strcmp(get_str_or(c, spec, "externalTrafficPolicy", ""), "Local") == 0;
+		if (get_int32(c, spec, "healthCheckNodePort", &hc) == 1 && hc != 0 &&
+		    !(strcmp(type, "LoadBalancer") == 0 && local))
+			invalid(c, "healthCheckNodePort", vint(hc),
+			        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
+	}
+	if (get_string(c, spec, "internalTrafficPolicy", &s) == 1 && !is_one_of(s, traffic_policies))
+		not_supported(c, "internalTrafficPolicy", vstr(s), traffic_policies);
+	pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ConfigMap, Secret, PersistentVolumeClaim, Namespace                       */
+
+#define MAX_SECRET_SIZE (1024L * 1024L)
+
+/* The length of base64 data once decoded (the API carries []byte as base64). */
+static size_t base64_decoded_len(const char *s)
+{
+	size_t n = 0, pad = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '=')
+			pad++;
+		else if (!isspace((unsigned char)*p))
+			n++;
+	}
+	return (n * 3) / 4 - (pad && n % 4 == 0 ? 0 : 0);
+}
+
+static size_t string_member_len(json_object *v)
+{
+	return v && json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v) : 0;
+}
+
+/* ValidateConfigMap() */
+static void validate_configmap(vctx *c, json_object *doc)
+{
+	json_object *data, *bin;
+	uint64_t total = 0;
+	size_t mark;
+
+	get_map(c, doc, "data", &data);
+	get_map(c, doc, "binaryData", &bin);
+	if (data) {
+		mark = push(c, "data");
+		json_object_object_foreach(data, key, val) {
+			size_t m2 = push_key(c, key);
+			check_name(c, NULL, check_config_key, key);
+			if (member(bin, key) || (bin && json_object_object_get_ex(bin, key, NULL)))
+				invalid(c, NULL, vstr(key), "duplicate of key present in binaryData");
+			if (val && !json_object_is_type(val, json_type_string))
+				type_problem(c, NULL, val, "string");
+			total += string_member_len(val);
+			pop(c, m2);
+		}
+		pop(c, mark);
+	}
+	if (bin) {
+		mark = push(c, "binaryData");
+		json_object_object_foreach(bin, key, val) {
+			size_t m2 = push_key(c, key);
+			check_name(c, NULL, check_config_key, key);
+			if (val && json_object_is_type(val, json_type_string))
+				total += base64_decoded_len(json_object_get_string(val));
+			else if (val)
+				type_problem(c, NULL, val, "string");
+			pop(c, m2);
+		}
+		pop(c, mark);
+	}
+	if (total > (uint64_t)MAX_SECRET_SIZE)
+		too_long(c, NULL, MAX_SECRET_SIZE);   /* upstream: field.NewPath(""), printed "[]" */
+}
+
+/* ValidateSecret(): stringData is merged into data before validation. */
+static void validate_secret(vctx *c, json_object *doc)
+{
+	json_object *data, *sdata;
+	const char *type = get_str_or(c, doc, "type", "Opaque");
+	uint64_t total = 0;
+	size_t mark = push(c, "data");
+
+	get_map(c, doc, "data", &data);
+	get_map(c, doc, "stringData", &sdata);
+	if (data) {
+		json_object_object_foreach(data, key, val) {
+			size_t m2 = push_key(c, key);
+			check_name(c, NULL, check_config_key, key);
+			if (val && !json_object_is_type(val, json_type_string))
+				type_problem(c, NULL, val, "string");
+			else if (!member(sdata, key))
+				total += val ? base64_decoded_len(json_object_get_string(val)) : 0;
+			pop(c, m2);
+		}
+	}
+	if (sdata) {
+		json_object_object_foreach(sdata, key, val) {
+			size_t m2 = push_key(c, key);
+			if (!data || !json_object_object_get_ex(data, key, NULL))
+				check_name(c, NULL, check_config_key, key);
+			if (val && !json_object_is_type(val, json_type_string))
+				type_problem(c, NULL, val, "string");
+			total += string_member_len(val);
+			pop(c, m2);
+		}
+	}
+	pop(c, mark);
+	if (total > (uint64_t)MAX_SECRET_SIZE)
+		too_long(c, "data", MAX_SECRET_SIZE);
+
+#define HAS_KEY(k) ((data && json_object_object_get_ex(data, (k), NULL)) || \
+                    (sdata && json_object_object_get_ex(sdata, (k), NULL)))
+	if (strcmp(type, "kubernetes.io/service-account-token") == 0) {
+		json_object *ann = member(member(doc, "metadata"), "annotations");
+		if (string_member_len(member(ann, "kubernetes.io/service-account.name")) == 0)
+			required(c, "metadata.annotations[kubernetes.io/service-account.name]", NULL);
+	} else if (strcmp(type, "kubernetes.io/dockercfg") == 0) {
+		if (!HAS_KEY(".dockercfg"))
+			required(c, "data[.dockercfg]", NULL);
+	} else if (strcmp(type, "kubernetes.io/dockerconfigjson") == 0) {
+		if (!HAS_KEY(".dockerconfigjson"))
+			required(c, "data[.dockerconfigjson]", NULL);
+	} else if (strcmp(type, "kubernetes.io/basic-auth") == 0) {
+		if (!HAS_KEY("username") && !HAS_KEY("password")) {
+			required(c, "data[username]", NULL);
+			required(c, "data[password]", NULL);
+		}
+	} else if (strcmp(type, "kubernetes.io/ssh-auth") == 0) {
+		if (string_member_len(member(data, "ssh-privatekey")) == 0 &&
+		    string_member_len(member(sdata, "ssh-privatekey")) == 0)
+			required(c, "data[ssh-privatekey]", NULL);
+	} else if (strcmp(type, "kubernetes.io/tls") == 0) {
+		if (!HAS_KEY("tls.crt"))
+			required(c, "data[tls.crt]", NULL);
+		if (!HAS_KEY("tls.key"))
+			required(c, "data[tls.key]", NULL);
+	}
+#undef HAS_KEY
+}
+
+static const char *const access_modes[] = { "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce",
+                                            "ReadWriteOncePod", NULL };
+static const char *const volume_modes[] = { "Block", "Filesystem", NULL };
+
+/* ValidatePersistentVolumeClaimSpec() */
+static void validate_pvc(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc), *modes = NULL, *sel, *res = NULL, *req = NULL, *storage;
+	size_t mark = push(c, "spec"), n = 0;
+	int rwop = 0, other = 0;
+	const char *s;
+
+	if (get_array(c, spec, "accessModes", &modes) == 1)
+		n = json_object_array_length(modes);
+	if (n == 0)
+		required(c, "accessModes", "at least 1 access mode is required");
+	if (get_map(c, spec, "selector", &sel) == 1)
+		validate_label_selector(c, "selector", sel);
+	for (size_t i = 0; i < n; i++) {
+		const char *m = json_object_get_string(json_object_array_get_idx(modes, i));
+		if (!m)
+			m = "";
+		if (!is_one_of(m, access_modes))
+			not_supported(c, "accessModes", vstr(m), access_modes);
+		if (strcmp(m, "ReadWriteOncePod") == 0)
+			rwop = 1;
+		else if (is_one_of(m, access_modes))
+			other = 1;
+	}
+	if (rwop && other)
+		forbidden(c, "accessModes", "may not use ReadWriteOncePod with other access modes");
+	if (get_map(c, spec, "resources", &res) == 1) {
+		size_t m2 = push(c, "resources");
+		get_map(c, res, "requests", &req);
+		pop(c, m2);
+	}
+	storage = member(req, "storage");
+	if (!storage) {
+		required(c, "resources[storage]", NULL);
+	} else {
+		kube_quantity q;
+		const char *text;
+		size_t m2 = push(c, "resources");
+		push_key(c, "storage");
+		if (parse_quantity(c, storage, &q, &text) == 0 && quantity_sign(&q) <= 0)
+			invalid_quantity(c, NULL, &q, "must be greater than zero");
+		pop(c, m2);
+	}
+	if (get_string(c, spec, "storageClassName", &s) == 1 && *s)
+		check_name(c, "storageClassName", kube__check_dns1123_subdomain, s);
+	if (get_string(c, spec, "volumeMode", &s) == 1 && !is_one_of(s, volume_modes))
+		not_supported(c, "volumeMode", vstr(s), volume_modes);
+	pop(c, mark);
+}
+
+/* ValidateNamespace(): spec.finalizers follow the finalizer name rules. */
+static void validate_namespace(vctx *c, json_object *doc)
+{
+	json_object *spec = spec_of(c, doc), *fins;
+	size_t mark = push(c, "spec");
+
+	if (get_array(c, spec, "finalizers", &fins) == 1) {
+		for (size_t i = 0; i < json_object_array_length(fins); i++) {
+			const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+			size_t m2 = push(c, "finalizers");
+			if (!f)
+				f = "";
+			check_name(c, NULL, kube__check_qualified_name, f);
+			validate_kube_finalizer(c, f);
+			pop(c, m2);
+		}
+	}
+	pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------ */
+/* dispatch                                                                  */
+
+typedef void (*kind_fn)(vctx *c, json_object *doc);
+
+static const struct kind_rules {
+	const char *group;   /* "" for the core group */
+	const char *kind;
+	name_rule rule;
+	kind_fn validate;
+} kind_rules[] = {
+	{ "", "Pod", NAME_SUBDOMAIN, validate_pod },
+	{ "", "Service", NAME_DNS1035, validate_service },
+	{ "", "ConfigMap", NAME_SUBDOMAIN, validate_configmap },
+	{ "", "Secret", NAME_SUBDOMAIN, validate_secret },
+	{ "", "PersistentVolumeClaim", NAME_SUBDOMAIN, validate_pvc },
+	{ "", "Namespace", NAME_LABEL, validate_namespace },
+	{ "apps", "Deployment", NAME_SUBDOMAIN, validate_deployment },
+	{ "apps", "ReplicaSet", NAME_SUBDOMAIN, validate_replicaset },
+	{ "apps", "DaemonSet", NAME_SUBDOMAIN, validate_daemonset },
+	{ "apps", "StatefulSet", NAME_LABEL, validate_statefulset },
+	{ "batch", "Job", NAME_SUBDOMAIN, validate_job },
+	{ "batch", "CronJob", NAME_SUBDOMAIN, validate_cronjob },
+	{ "rbac.authorization.k8s.io", "Role", NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRole", NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "RoleBinding", NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", NAME_PATH_SEGMENT, NULL },
+	{ NULL, NULL, NAME_SUBDOMAIN, NULL },
+};
+
+/* The group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), into buf. */
+static const char *api_group(const char *api_version, char *buf, size_t len)
+{
+	const char *slash = strchr(api_version, '/');
+	if (!slash)
+		return "";
+	snprintf(buf, len, "%.*s", (int)(slash - api_version), api_version);
+	return buf;
+}
+
+/*
+ * Resolves the kind: the registry's entry for (apiVersion, kind), or for the
+ * kind in the same group at another version (older manifests); NULL for kinds
+ * the registry does not know.
+ */
+/* TEMPORARY until lib/object/kinds.c lands: weak, so the library links without it. */
+#pragma weak kube_kind_lookup
+#pragma weak kube_kind_count
+#pragma weak kube_kind_at
+
+static const kube_kind_info *resolve_kind(const char *api_version, const char *kind)
+{
+	const kube_kind_info *info;
+	char group[256];
+
+	if (!kube_kind_lookup || !kube_kind_count || !kube_kind_at)
+		return NULL;
+	info = kube_kind_lookup(api_version, kind);
+	if (info)
+		return info;
+	for (size_t i = 0; i < kube_kind_count(); i++) {
+		const kube_kind_info *k = kube_kind_at(i);
+		if (k && strcmp(k->kind, kind) == 0 &&
+		    strcmp(k->group, api_group(api_version, group, sizeof(group))) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static void validate_doc(vctx *c, json_object *doc)
+{
+	const char *api = get_str_or(c, doc, "apiVersion", "");
+	const char *kind = get_str_or(c, doc, "kind", "");
+	const kube_kind_info *info = NULL;
+	const struct kind_rules *rules = NULL;
+	meta_opts mo = { NAME_SUBDOMAIN, -1, 0 };
+
+	if (!*api)
+		required(c, "apiVersion", NULL);
+	if (!*kind)
+		required(c, "kind", NULL);
+	if (*api && *kind)
+		info = resolve_kind(api, kind);
+	if (info) {
+		mo.namespaced = info->namespaced ? 1 : 0;
+		mo.core = 1;
+		for (size_t i = 0; kind_rules[i].kind; i++) {
+			if (strcmp(kind_rules[i].kind, info->kind) == 0 &&
+			    strcmp(kind_rules[i].group, info->group) == 0) {
+				rules = &kind_rules[i];
+				mo.rule = rules->rule;
+				break;
+			}
+		}
+	}
+	validate_object_meta(c, doc, &mo);
+	if (rules && rules->validate)
+		rules->validate(c, doc);
+}
+
+int kube_validate_object(kube_validation **out, const kube_object *o)
+{
+	kube_validation *v;
+	vctx c;
+	int rc = 0;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(o);
+	v = kube_calloc(1, sizeof(*v));
+	if (!v)
+		return kube__error_oom();
+	memset(&c, 0, sizeof(c));
+	c.v = v;
+	validate_doc(&c, kube__object_doc(o));
+	kube__buf_free(&c.path);
+	if (c.oom) {
+		kube_validation_free(v);
+		return kube__error_oom();
+	}
+	if (v->count > 0)
+		rc = kube__error_set(KUBE_EINVAL, v->items[0].field, "%s", v->items[0].message);
+	if (out)
+		*out = v;
+	else
+		kube_validation_free(v);
+	return rc;
+}
