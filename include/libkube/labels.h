@@ -249,6 +249,64 @@ KUBE_EXTERN int kube_field_selector_requires_exact_match(const kube_field_select
 
 KUBE_EXTERN void kube_field_selector_free(kube_field_selector *sel);
 
+/* ---- the label index ----
+ *
+ * An inverted index over the label sets of many objects:
+ *   key -> value -> posting list (sorted object ids)
+ * that answers "which objects match this selector" without looking at
+ * every object when the selector has an =, == or in requirement: it starts
+ * from the requirement whose posting lists are shortest and checks only
+ * those objects against the other requirements.  Selectors without such a
+ * requirement are answered by a scan of the index's own records.
+ *
+ * Object ids are uint32_t chosen by the caller, best dense and small (a
+ * store's slot numbers): the index keeps an 8-byte record per id up to the
+ * largest id used, so ids must be below KUBE_LABEL_INDEX_MAX_ID.  The index
+ * copies what it needs from the label sets; callers keep nothing alive.
+ * One thread at a time may use an index.
+ */
+
+#define KUBE_LABEL_INDEX_MAX_ID (1u << 30)
+
+typedef struct kube_label_index kube_label_index;
+
+KUBE_EXTERN int kube_label_index_new(kube_label_index **out);
+KUBE_EXTERN void kube_label_index_free(kube_label_index *idx);
+
+/*
+ * Indexes object `id` with `labels` (NULL = no labels).  Returns 0,
+ * KUBE_EEXISTS if id is already indexed, KUBE_ERANGE if id is too large,
+ * KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_label_index_add(kube_label_index *idx, uint32_t id,
+                                     const kube_labels *labels);
+
+/* Replaces the labels of `id` (adds it if absent), touching only the
+ * postings that change.  Same errors as add, without KUBE_EEXISTS. */
+KUBE_EXTERN int kube_label_index_update(kube_label_index *idx, uint32_t id,
+                                        const kube_labels *labels);
+
+/* Forgets `id`.  Returns 0, KUBE_ENOTFOUND, KUBE_EINVAL. */
+KUBE_EXTERN int kube_label_index_remove(kube_label_index *idx, uint32_t id);
+
+/* 1 when id is indexed. */
+KUBE_EXTERN int kube_label_index_contains(const kube_label_index *idx, uint32_t id);
+
+/* Number of indexed objects. */
+KUBE_EXTERN size_t kube_label_index_count(const kube_label_index *idx);
+
+/*
+ * The ids of the indexed objects that sel matches, ascending, in a new
+ * array (release with kube_free(); NULL when *count is 0).  Exactly the
+ * objects for which kube_selector_matches() would answer 1.
+ * Returns 0, KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_label_index_select(const kube_label_index *idx, const kube_selector *sel,
+                                        uint32_t **ids, size_t *count);
+
+/* Bytes the index holds (its own accounting of what it allocated). */
+KUBE_EXTERN size_t kube_label_index_memory(const kube_label_index *idx);
+
 KUBE_END_DECLS
 
 #endif /* LIBKUBE_LABELS_H */
