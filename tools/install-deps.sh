@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libyaml-dev libjson-c-dev check
+  libevent-dev                  # the event loop (lib/loop)
   clang libclang-rt-dev llvm    # libFuzzer and the sanitizer runtimes
   binutils                      # nm, for the exported-symbol test
 )

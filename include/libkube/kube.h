@@ -14,6 +14,8 @@
 #include "kinds.h"
 #include "quantity.h"
 #include "validate.h"
+#include "loop.h"
+#include "store.h"
 
 KUBE_BEGIN_DECLS
 

@@ -1,0 +1,286 @@
+/*
+ * store.h - the object store: keys, resourceVersion, list, watch, indexes.
+ *
+ * Everything that changes cluster state goes through a store, as everything
+ * in Kubernetes goes through the API server and etcd; components see each
+ * other's changes through watches.
+ *
+ * Keys are "<resource>/<namespace>/<name>" ("<resource>/<name>" for
+ * cluster-scoped kinds); the resource comes from the kinds registry
+ * (kinds.h) by the object's apiVersion and kind.  One global revision
+ * (int64) counts every write; each written object carries it as
+ * metadata.resourceVersion (a decimal string).
+ *
+ * Objects handed back by the store are frozen and shared: a get, a list and
+ * every watcher of one write see the same pointer.  To change one, take
+ * kube_object_mutable(), change the copy and pass it to kube_store_update().
+ * The store never keeps or changes the objects passed in: it copies them.
+ *
+ * Threading: a store belongs to its loop's thread; every kube_store_* and
+ * kube_watch_* call is made on that thread.  Watch events are delivered on
+ * it, from the loop, never inside the call that caused them.
+ *
+ * Errors (all through kube_error_last() with upstream's messages):
+ *   KUBE_EINVAL    bad argument, object without a registered kind, name or
+ *                  namespace missing or unusable in a key, object over the
+ *                  size limit, malformed selector or continue token
+ *   KUBE_ENOTFOUND pods "x" not found
+ *   KUBE_EEXISTS   pods "x" already exists
+ *   KUBE_ECONFLICT Operation cannot be fulfilled on pods "x": the object has
+ *                  been modified; please apply your changes to the latest
+ *                  version and try again   (and failed delete preconditions)
+ *   KUBE_EGONE     a watch or continue token older than the kept history
+ */
+#ifndef LIBKUBE_STORE_H
+#define LIBKUBE_STORE_H
+
+#include "common.h"
+#include "loop.h"
+#include "object.h"
+
+KUBE_BEGIN_DECLS
+
+typedef struct kube_store kube_store;
+typedef struct kube_watch kube_watch;
+typedef struct kube_index_values kube_index_values;
+
+/* etcd's request limit, which kube-apiserver inherits: 1.5 MiB of JSON. */
+#define KUBE_STORE_MAX_OBJECT_BYTES ((size_t)1572864)
+
+typedef struct kube_store_options {
+	unsigned int version;            /* KUBE_STORE_OPTIONS_VERSION */
+	const char *backend;             /* "memory" (also when NULL) */
+	const char *path;                /* data directory of durable backends */
+	size_t history;                  /* watch events kept for resuming (> 0) */
+	size_t watch_backlog;            /* undelivered events after which a watcher
+	                                    is ended with KUBE_EBUSY (> 0) */
+	unsigned int bookmark_ms;        /* BOOKMARK period; 0 = no bookmarks */
+	size_t max_object_bytes;         /* larger objects are refused; <= 1.5 MiB */
+} kube_store_options;
+
+#define KUBE_STORE_OPTIONS_VERSION 1
+#define KUBE_STORE_OPTIONS_INIT \
+	{ KUBE_STORE_OPTIONS_VERSION, "memory", NULL, 10000, 10000, 60000, \
+	  KUBE_STORE_MAX_OBJECT_BYTES }
+
+/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_store_options_init(kube_store_options *opts, unsigned int version);
+
+/*
+ * Opens a store on `loop` (which must outlive it).  opts may be NULL for the
+ * defaults.  Returns 0, KUBE_EINVAL (bad options, unknown backend),
+ * KUBE_ENOMEM, or a backend's error.
+ */
+KUBE_EXTERN int kube_store_open(kube_store **out, kube_loop *loop,
+                                const kube_store_options *opts);
+
+/*
+ * Closes the store.  Watches still open receive a final ERROR event with
+ * KUBE_ECANCELED (inside this call) and are freed.  NULL is a no-op.
+ */
+KUBE_EXTERN void kube_store_close(kube_store *store);
+
+/* The store's current revision (0 before the first write). */
+KUBE_EXTERN int64_t kube_store_revision(const kube_store *store);
+
+/* ---- reading ---- */
+
+/*
+ * The object at resource/namespace/name (namespace NULL or "" for
+ * cluster-scoped kinds).  *out receives a reference: kube_object_unref() it.
+ * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND.
+ */
+KUBE_EXTERN int kube_store_get(kube_object **out, kube_store *store, const char *resource,
+                               const char *namespace_, const char *name);
+
+typedef struct kube_list_options {
+	unsigned int version;            /* KUBE_LIST_OPTIONS_VERSION */
+	const char *namespace_;          /* NULL or "" = every namespace */
+	const char *label_selector;      /* selector text; NULL or "" = everything */
+	const char *field_selector;      /* "metadata.name=x,spec.nodeName!=" ... */
+	size_t limit;                    /* 0 = no limit */
+	const char *continue_token;      /* from the previous page, or NULL */
+	const char *index;               /* list by this index (NULL = none) ... */
+	const char *index_value;         /* ... and this value */
+} kube_list_options;
+
+#define KUBE_LIST_OPTIONS_VERSION 1
+#define KUBE_LIST_OPTIONS_INIT { KUBE_LIST_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+/*
+ * Lists the objects of `resource` that match every filter in opts (may be
+ * NULL), in key order.  *out receives a new list (kube_object_list_free);
+ * revision (optional) the revision the list reflects; continue_token
+ * (optional) a token for the next page (release with kube_free), or NULL
+ * when this page is the last.  Pages after the first show the store as it
+ * was at the first page's revision, as etcd-backed lists do.
+ * Returns 0, KUBE_EINVAL (bad selector, unknown index, malformed token:
+ * "continue key is not valid: ..."), KUBE_EGONE (the token's revision is
+ * older than the kept history), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_store_list(kube_object_list **out, kube_store *store,
+                                const char *resource, const kube_list_options *opts,
+                                int64_t *revision, char **continue_token);
+
+/* ---- writing ---- */
+
+/*
+ * Stores a copy of obj under a new key: sets metadata.uid (a random UUID),
+ * creationTimestamp (now, UTC, seconds), generation 1 and resourceVersion.
+ * A name comes from metadata.name, or from metadata.generateName plus five
+ * random characters.  *out (optional) receives a reference to the stored
+ * object.  Returns 0, KUBE_EINVAL, KUBE_EEXISTS, KUBE_ENOMEM, a backend error.
+ */
+KUBE_EXTERN int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj);
+
+/*
+ * Replaces the stored object with a copy of obj.  A non-empty
+ * metadata.resourceVersion must equal the stored one (else KUBE_ECONFLICT);
+ * an empty one updates unconditionally.  uid (if set) must match.  uid,
+ * creationTimestamp and deletionTimestamp are kept from the stored object;
+ * generation is increased when spec changed.  An update that changes
+ * nothing writes nothing and returns the stored object.  An update that
+ * removes the last finalizer of an object being deleted deletes it.
+ * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND, KUBE_ECONFLICT, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_store_update(kube_object **out, kube_store *store, const kube_object *obj);
+
+/*
+ * Changes an object in place: calls mutate with a private mutable copy of
+ * the current object, writes it, and on a conflict starts again from the
+ * fresh object (up to 64 times).  mutate returns 0 to write, or an error
+ * code, which kube_store_guaranteed_update returns without writing.
+ */
+typedef int (*kube_store_mutate_cb)(kube_object *obj, void *userdata);
+
+KUBE_EXTERN int kube_store_guaranteed_update(kube_object **out, kube_store *store,
+                                             const char *resource, const char *namespace_,
+                                             const char *name, kube_store_mutate_cb mutate,
+                                             void *userdata);
+
+typedef struct kube_delete_options {
+	unsigned int version;            /* KUBE_DELETE_OPTIONS_VERSION */
+	const char *uid;                 /* precondition, or NULL */
+	const char *resource_version;    /* precondition, or NULL */
+} kube_delete_options;
+
+#define KUBE_DELETE_OPTIONS_VERSION 1
+#define KUBE_DELETE_OPTIONS_INIT { KUBE_DELETE_OPTIONS_VERSION, NULL, NULL }
+
+/*
+ * Deletes an object.  With finalizers present it only sets
+ * deletionTimestamp (and deletionGracePeriodSeconds 0): a MODIFIED event;
+ * the object goes when an update removes the last finalizer.  Deleting an
+ * object already being deleted changes nothing.  *out (optional) receives
+ * the last state of the object.  opts may be NULL.
+ * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND, KUBE_ECONFLICT (a precondition
+ * failed: "Precondition failed: UID in precondition: a, UID in object
+ * meta: b"), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_store_delete(kube_object **out, kube_store *store, const char *resource,
+                                  const char *namespace_, const char *name,
+                                  const kube_delete_options *opts);
+
+/* ---- indexes ---- */
+
+/* Built-in indexes, present for every resource. */
+#define KUBE_INDEX_NAMESPACE "namespace"       /* metadata.namespace */
+#define KUBE_INDEX_OWNER     "owner-uid"       /* each ownerReferences[].uid */
+#define KUBE_INDEX_NODE_NAME "spec.nodeName"   /* spec.nodeName when set */
+
+/* Adds one value (copied) for the object being indexed.  0 or KUBE_ENOMEM. */
+KUBE_EXTERN int kube_index_values_add(kube_index_values *values, const char *value);
+
+/*
+ * Computes an object's values for a caller-defined index: adds 0 or more
+ * with kube_index_values_add.  Must depend on the object only.  A nonzero
+ * return leaves the object out of the index (and is logged).
+ */
+typedef int (*kube_index_cb)(const kube_object *obj, kube_index_values *values, void *userdata);
+
+/*
+ * Adds index `name` over the objects of `resource`, and indexes those
+ * already stored.  destroy(userdata) runs when the store closes; on failure
+ * neither fn is kept nor destroy called.  Returns 0, KUBE_EINVAL, KUBE_EEXISTS (the name is
+ * taken), KUBE_ENOMEM, or the index function's error on a stored object.
+ */
+KUBE_EXTERN int kube_store_add_index(kube_store *store, const char *resource, const char *name,
+                                     kube_index_cb fn, void *userdata, void (*destroy)(void *));
+
+/* ---- watch ---- */
+
+typedef enum kube_watch_event_type {
+	KUBE_WATCH_ADDED = 1,
+	KUBE_WATCH_MODIFIED = 2,
+	KUBE_WATCH_DELETED = 3,
+	KUBE_WATCH_BOOKMARK = 4,
+	KUBE_WATCH_ERROR = 5
+} kube_watch_event_type;
+
+typedef struct kube_watch_event {
+	kube_watch_event_type type;
+	/* The object (borrowed for the callback; kube_object_ref to keep).  For
+	 * DELETED its last state with the deletion's resourceVersion.  NULL for
+	 * BOOKMARK and ERROR. */
+	kube_object *object;
+	/* The event's revision; for BOOKMARK the store revision the watcher has
+	 * seen everything up to. */
+	int64_t revision;
+	/* ERROR only: why the watch ended.  KUBE_EBUSY: the watcher fell
+	 * behind past the backlog bound; KUBE_EGONE: events it still needed
+	 * left the history; KUBE_ECANCELED: the store closed.  Recover by
+	 * listing again and watching from the list's revision. */
+	int error;
+} kube_watch_event;
+
+/*
+ * One event.  The callback may call any kube_store_* function (its events
+ * come later) and may cancel this or any watch.  After an ERROR event the
+ * watch is over: it is freed after the callback returns (destroy runs) and
+ * must not be cancelled.
+ */
+typedef void (*kube_watch_cb)(kube_watch *watch, const kube_watch_event *event, void *userdata);
+
+typedef struct kube_watch_options {
+	unsigned int version;            /* KUBE_WATCH_OPTIONS_VERSION */
+	const char *namespace_;          /* NULL or "" = every namespace */
+	const char *label_selector;
+	const char *field_selector;
+	/* Deliver every change after this revision.  0 = upstream's "any":
+	 * first an ADDED event for each object that exists now, then every
+	 * change after now. */
+	int64_t revision;
+	int bookmarks;                   /* 1 = BOOKMARK events every bookmark_ms */
+} kube_watch_options;
+
+#define KUBE_WATCH_OPTIONS_VERSION 1
+#define KUBE_WATCH_OPTIONS_INIT { KUBE_WATCH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+
+/*
+ * Watches `resource`.  With selectors, an object that starts matching is
+ * ADDED, one that stops matching DELETED, as upstream's watch cache does.
+ * Events come in revision order, each exactly once.  *out (optional) is the
+ * handle for kube_watch_cancel.
+ * Returns 0, KUBE_EINVAL (bad selector; "Too large resource version: R,
+ * current: C"), KUBE_EGONE ("too old resource version: R (O)"),
+ * KUBE_ENOMEM.  On failure destroy is not called and cb never runs.
+ */
+KUBE_EXTERN int kube_store_watch(kube_watch **out, kube_store *store, const char *resource,
+                                 const kube_watch_options *opts, kube_watch_cb cb,
+                                 void *userdata, void (*destroy)(void *));
+
+/* Ends the watch: no more callbacks; destroy runs.  May be called inside
+ * any watch callback.  NULL is a no-op. */
+KUBE_EXTERN void kube_watch_cancel(kube_watch *watch);
+
+/*
+ * Pauses delivery (for a consumer that cannot take more now, e.g. a full
+ * socket).  Writers are never held back: a paused watcher's backlog grows,
+ * and past watch_backlog the watch ends with KUBE_EBUSY.
+ */
+KUBE_EXTERN void kube_watch_pause(kube_watch *watch);
+KUBE_EXTERN void kube_watch_resume(kube_watch *watch);
+
+KUBE_END_DECLS
+
+#endif /* LIBKUBE_STORE_H */

@@ -1,0 +1,197 @@
+/*
+ * store_private.h - internals shared by the files of the store layer:
+ * store.c (keys, writes, reads, indexes), watch.c (event ring, watchers),
+ * tree.c (ordered string maps), fieldsel.c, and the backends (memory.c).
+ *
+ * The in-memory state (entries, indexes, event ring) is authoritative for
+ * reads; a backend is where writes become durable (or shared).  The backend
+ * vtable is shaped after etcd v3, the most demanding backend:
+ *   - the backend assigns revisions (etcd: the mod_revision of the write);
+ *   - every write is conditional on the key's mod_revision (create: == 0,
+ *     update/delete: == the revision the caller read), the Txn that
+ *     kube-apiserver sends to etcd;
+ *   - writes come as a batch, so SQLite can group-commit many in one
+ *     transaction and one fsync;
+ *   - stored values are JSON without metadata.resourceVersion, which is
+ *     stamped from the revision when an object is loaded or written, as
+ *     kube-apiserver does with etcd.
+ */
+#ifndef LIBKUBE_STORE_PRIVATE_H
+#define LIBKUBE_STORE_PRIVATE_H
+
+#include "base/base.h"
+#include "libkube/loop.h"
+#include "libkube/store.h"
+
+/* ---- ordered string map (tree.c): a treap keyed by borrowed strings ---- */
+
+typedef struct kube__tnode {
+	struct kube__tnode *left, *right;
+	const char *key;     /* borrowed from whatever `val` is */
+	void *val;
+	uint32_t prio;
+} kube__tnode;
+
+KUBE_INTERNAL kube__tnode *kube__tree_find(kube__tnode *root, const char *key);
+/* Inserts n (key must be absent). */
+KUBE_INTERNAL void kube__tree_insert(kube__tnode **root, kube__tnode *n);
+/* Unlinks and returns the node with `key`, or NULL. */
+KUBE_INTERNAL kube__tnode *kube__tree_remove(kube__tnode **root, const char *key);
+/* The node with the smallest key > key (>= key when inclusive), or NULL. */
+KUBE_INTERNAL kube__tnode *kube__tree_next(kube__tnode *root, const char *key, int inclusive);
+KUBE_INTERNAL uint32_t kube__tree_prio(void);
+
+/* ---- backend vtable ---- */
+
+typedef enum kube__op_type {
+	KUBE__OP_PUT = 1,
+	KUBE__OP_DELETE = 2
+} kube__op_type;
+
+/* expect_revision: the key's mod_revision the write is conditional on. */
+#define KUBE__EXPECT_ABSENT 0     /* create: the key must not exist */
+#define KUBE__EXPECT_ANY   (-1)   /* no condition */
+
+typedef struct kube__store_op {
+	kube__op_type type;
+	const char *key;
+	const char *value;           /* PUT: JSON, without resourceVersion */
+	size_t len;
+	int64_t expect_revision;
+	/* Filled by commit: 0 or KUBE_ECONFLICT / KUBE_EEXISTS / KUBE_ENOTFOUND
+	 * when this op's condition failed, and the revision of the write. */
+	int result;
+	int64_t revision;
+} kube__store_op;
+
+/* One stored key, as load() hands it over (borrowed for the call). */
+typedef struct kube__store_kv {
+	const char *key;
+	const char *value;
+	size_t len;
+	int64_t mod_revision;
+} kube__store_kv;
+
+typedef int (*kube__store_load_cb)(const kube__store_kv *kv, void *userdata);
+
+typedef struct kube__store_backend_ops {
+	uint32_t abi_version;        /* 1 */
+	uint32_t struct_size;
+	const char *name;            /* "memory", "sqlite", "etcd" */
+	/* Opens the backend for these options (path, ...). */
+	int (*open)(void **state, const kube_store_options *opts);
+	void (*close)(void *state);
+	/* Streams every stored key in key order and gives the current
+	 * revision (reload on open). */
+	int (*load)(void *state, kube__store_load_cb fn, void *userdata, int64_t *revision);
+	/*
+	 * Applies ops in order; each is atomic and conditional on its own.
+	 * Returns 0 when the batch was processed (per-op results in ops[i]),
+	 * or an error for the whole batch (nothing applied, e.g. KUBE_EIO,
+	 * KUBE_ENOSPC).  When it returns 0 every applied op is durable.
+	 */
+	int (*commit)(void *state, kube__store_op *ops, size_t n);
+	/* Optional (NULL = not supported): forget history up to revision. */
+	int (*compact)(void *state, int64_t revision);
+} kube__store_backend_ops;
+
+KUBE_INTERNAL extern const kube__store_backend_ops kube__store_memory_backend;
+
+/* ---- field selectors (fieldsel.c) ---- */
+
+typedef struct kube__fieldsel kube__fieldsel;
+/* "" or NULL gives NULL (everything matches).  KUBE_EINVAL with upstream's
+ * message for bad text. */
+KUBE_INTERNAL int kube__fieldsel_parse(kube__fieldsel **out, const char *text);
+KUBE_INTERNAL int kube__fieldsel_matches(const kube__fieldsel *fs, const kube_object *obj);
+KUBE_INTERNAL void kube__fieldsel_free(kube__fieldsel *fs);
+
+/* ---- store internals ---- */
+
+/* One key's current state. */
+typedef struct kube__entry {
+	char *key;                   /* "<resource>/<namespace>/<name>" */
+	size_t resource_len;         /* strlen of the "<resource>" part */
+	kube_object *obj;            /* frozen, one reference held */
+	int64_t mod_revision;
+	kube__tnode node;            /* in store->entries */
+} kube__entry;
+
+/* One write as watchers see it (the ring keeps the last `history`). */
+typedef struct kube__event {
+	kube_watch_event_type type;
+	int64_t revision;
+	char *key;                   /* owned */
+	kube_object *obj;            /* new state; for DELETED the last state */
+	kube_object *prev;           /* state before (NULL for ADDED) */
+} kube__event;
+
+struct kube_index_values {
+	char **v;
+	size_t n, cap;
+};
+
+typedef struct kube__index kube__index;
+
+typedef struct kube__watch_list {
+	kube_watch *head, *tail;
+} kube__watch_list;
+
+struct kube_store {
+	kube_loop *loop;
+	kube_store_options opts;
+	char *backend_path;
+	const kube__store_backend_ops *backend;
+	void *backend_state;
+
+	int64_t revision;
+	kube__tnode *entries;        /* key -> kube__entry */
+	size_t count;
+	kube__index *indexes;
+
+	/* event ring: events[(first + i) % cap], i < len, revisions ascending */
+	kube__event *ring;
+	size_t ring_cap, ring_first, ring_len;
+
+	kube__watch_list watches;
+	kube_timer *dispatch_timer;  /* zero timeout: deliver events later */
+	kube_timer *bookmark_timer;
+	int dispatching;
+	int closing;
+
+	kube__buf scratch;           /* encode buffer, reused */
+};
+
+/* watch.c */
+KUBE_INTERNAL int kube__watch_init(kube_store *s);
+KUBE_INTERNAL void kube__watch_fini(kube_store *s);
+/* Appends an event (takes ownership of key; references obj and prev) and
+ * schedules delivery. */
+KUBE_INTERNAL int kube__ring_append(kube_store *s, kube_watch_event_type type, int64_t rev,
+                                    const char *key, kube_object *obj, kube_object *prev);
+/* Index into the ring of the first event with revision > rev (ring_len if none). */
+KUBE_INTERNAL size_t kube__ring_after(const kube_store *s, int64_t rev);
+KUBE_INTERNAL kube__event *kube__ring_at(const kube_store *s, size_t i);
+/* The oldest revision a watch or continue token may start from. */
+KUBE_INTERNAL int64_t kube__ring_oldest_start(const kube_store *s);
+
+/* store.c, for watch.c */
+typedef struct kube__filter {
+	const char *resource;
+	size_t resource_len;
+	const char *namespace_;      /* NULL = any */
+	kube_selector *labels;       /* NULL = any */
+	kube__fieldsel *fields;      /* NULL = any */
+} kube__filter;
+
+KUBE_INTERNAL int kube__filter_init(kube__filter *f, const char *resource, const char *ns,
+                                    const char *label_selector, const char *field_selector);
+KUBE_INTERNAL void kube__filter_fini(kube__filter *f);
+/* Does the object under `key` pass the filter? */
+KUBE_INTERNAL int kube__filter_matches(const kube__filter *f, const char *key,
+                                       const kube_object *obj);
+/* Appends references to every current object passing f, in key order. */
+KUBE_INTERNAL int kube__store_snapshot(kube_store *s, const kube__filter *f,
+                                       kube_object ***objs, size_t *n);
+
+#endif /* LIBKUBE_STORE_PRIVATE_H */

@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int kube__placeholder_watch;
