@@ -430,6 +430,14 @@ static int parse_number(jdec *d, json_object **out)
 	*out = kube__number_new((const char *)d->s + start, d->p - start, integer);
 	if (!*out)
 		return kube__error_oom();
+	/* An integer keeps its digits whatever its size; a float that no double
+	 * can hold is refused, as Go's encoding/json refuses it. */
+	if (!integer && !isfinite(json_object_get_double(*out))) {
+		json_object_put(*out);
+		*out = NULL;
+		return jerr(d, KUBE_EINVAL, sl, sc, "number %.*s is out of range",
+		            (int)(d->p - start > 64 ? 64 : d->p - start), (const char *)d->s + start);
+	}
 	return check_size(d);
 }
 

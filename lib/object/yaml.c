@@ -421,6 +421,7 @@ typedef struct frame {
 	int merge;              /* map: the pending key is << */
 	json_object *merged;    /* map: keys that came in by a merge (a set), or NULL */
 	int anchor;             /* index in anchors, or -1 */
+	yaml_mark_t start;      /* where the node starts */
 } frame;
 
 typedef struct anchor {
@@ -910,7 +911,7 @@ static int on_start(ydec *d, const yaml_event_t *e, int is_map)
 		json_object_put(node);
 		return KUBE_ENOMEM;
 	}
-	d->st[d->depth++] = (frame){ node, is_map, is_map, NULL, 0, 0, 0, NULL, ai };
+	d->st[d->depth++] = (frame){ node, is_map, is_map, NULL, 0, 0, 0, NULL, ai, e->start_mark };
 	if (d->depth == 1) {
 		d->doc_line = (int)e->start_mark.line + 1;
 		d->doc_col = (int)e->start_mark.column + 1;
@@ -918,7 +919,7 @@ static int on_start(ydec *d, const yaml_event_t *e, int is_map)
 	return 0;
 }
 
-static int on_end(ydec *d, const yaml_event_t *e, yaml_mark_t *start)
+static int on_end(ydec *d)
 {
 	frame f = d->st[--d->depth];
 
@@ -928,8 +929,7 @@ static int on_end(ydec *d, const yaml_event_t *e, yaml_mark_t *start)
 		d->root = f.node;
 		return 0;
 	}
-	(void)e;
-	return add_value(d, f.node, start);
+	return add_value(d, f.node, &f.start);
 }
 
 static int docs_push(kube__docs *docs, json_object *root, int index, int line, int col,
@@ -1064,12 +1064,7 @@ int kube__yaml_decode(kube__docs *out, const char *buf, size_t len,
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			{
-				/* the node's position was recorded at its start; the
-				 * parent needs a mark only for merge errors */
-				yaml_mark_t m = e.start_mark;
-				rc = on_end(&d, &e, &m);
-			}
+			rc = on_end(&d);
 			break;
 		default:
 			break;
