@@ -2276,6 +2276,97 @@ static void validate_volumes(vctx *c, json_object *spec, nameset *vols)
 	nameset_free(&all);
 }
 
+/* upstream's internal core.Toleration as Go marshals it */
+static void put_toleration_json(kube__buf *b, json_object *t)
+{
+	static const char *const keys[] = { "key", "operator", "value", "effect", NULL };
+	static const char *const names[] = { "Key", "Operator", "Value", "Effect", NULL };
+	json_object *secs = member(t, "tolerationSeconds");
+
+	kube__buf_putc(b, '{');
+	for (size_t i = 0; keys[i]; i++) {
+		json_object *v = member(t, keys[i]);
+		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
+		put_go_json_string(b, v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
+	}
+	kube__buf_puts(b, ",\"TolerationSeconds\":");
+	if (secs)
+		put_go_json(b, secs);
+	else
+		kube__buf_puts(b, "null");
+	kube__buf_putc(b, '}');
+}
+
+static const char *const taint_effects[] = { "NoSchedule", "PreferNoSchedule", "NoExecute", NULL };
+
+/* ValidateTolerations() at "tolerations". */
+static void validate_tolerations(vctx *c, json_object *spec)
+{
+	static const char *const operators[] = { "Equal", "Exists", NULL };
+	json_object *list;
+	size_t mark;
+
+	if (get_array(c, spec, "tolerations", &list) != 1)
+		return;
+	mark = push(c, "tolerations");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		size_t m2 = push_index(c, i);
+		const char *key, *op, *value, *effect;
+		int64_t secs;
+		int has_secs;
+
+		if (!t || !json_object_is_type(t, json_type_object)) {
+			type_problem(c, NULL, t, "object");
+			pop(c, m2);
+			continue;
+		}
+		key = get_str_or(c, t, "key", "");
+		op = get_str_or(c, t, "operator", "");
+		value = get_str_or(c, t, "value", "");
+		effect = get_str_or(c, t, "effect", "");
+		has_secs = get_int64(c, t, "tolerationSeconds", &secs) == 1;
+		if (*key)
+			check_name(c, "key", kube__check_qualified_name, key);
+		if (!*key && strcmp(op, "Exists") != 0)
+			invalid(c, "operator", vstr(op), "operator must be Exists when `key` is empty, "
+			                                 "which means \"match all values and all keys\"");
+		if (has_secs && strcmp(effect, "NoExecute") != 0)
+			invalid(c, "effect", vstr(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set");
+		if (!*op || strcmp(op, "Equal") == 0) {
+			kube__buf msgs = KUBE__BUF_INIT;
+			if (kube__check_label_value(value, strlen(value), &msgs)) {
+				/* upstream joins these with ";", unlike the name checks' "; " */
+				char *joined = kube_strdup(msgs.data ? msgs.data : "");
+				if (!joined || msgs.failed) {
+					c->oom = 1;
+				} else {
+					char *w = joined;
+					for (const char *r = joined; *r; r++) {
+						*w++ = *r;
+						if (r[0] == ';' && r[1] == ' ')
+							r++;
+					}
+					*w = '\0';
+					invalid(c, "operator", vstr(value), joined);
+				}
+				kube_free(joined);
+			}
+			kube__buf_free(&msgs);
+		} else if (strcmp(op, "Exists") == 0) {
+			if (*value)
+				invalid_json(c, "operator", put_toleration_json, t,
+				             "value must be empty when `operator` is 'Exists'");
+		} else {
+			not_supported(c, "operator", vstr(op), operators);
+		}
+		if (*effect && !is_one_of(effect, taint_effects))
+			not_supported(c, "effect", vstr(effect), taint_effects);
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
 static const char *const restart_policies[] = { "Always", "OnFailure", "Never", NULL };
 static const char *const dns_policies[] = { "ClusterFirstWithHostNet", "ClusterFirst", "Default",
                                             "None", NULL };
@@ -2323,6 +2414,7 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 		check_name(c, "hostname", kube__check_dns1123_label, s);
 	if (*(s = get_str_or(c, spec, "subdomain", "")))
 		check_name(c, "subdomain", kube__check_dns1123_label, s);
+	validate_tolerations(c, spec);
 	if (*(s = get_str_or(c, spec, "priorityClassName", "")))
 		check_name(c, "priorityClassName", kube__check_dns1123_subdomain, s);
 	if (get_string(c, spec, "runtimeClassName", &s) == 1)

@@ -518,6 +518,22 @@ START_TEST(test_validation_pod_spec_fields)
 }
 END_TEST
 
+START_TEST(test_validation_tolerations)
+{
+	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'tolerations':[{'operator':'Exists'},{'operator':'Equal'},"
+	           "{'key':'k','operator':'Exists','value':'v'},"
+	           "{'key':'k','value':'-bad-','tolerationSeconds':5,'effect':'NoSchedule'},"
+	           "{'key':'bad key','operator':'Gt','effect':'Sometimes'}]}"),
+	       "spec.tolerations[1].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+	       "spec.tolerations[2].operator: Invalid value: {\"Key\":\"k\",\"Operator\":\"Exists\",\"Value\":\"v\",\"Effect\":\"\",\"TolerationSeconds\":null}: value must be empty when `operator` is 'Exists'",
+	       "spec.tolerations[3].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+	       "spec.tolerations[3].operator: Invalid value: \"-bad-\": " VAL_MSG,
+	       "spec.tolerations[4].key: Invalid value: \"bad key\": name part " QN_MSG,
+	       "spec.tolerations[4].operator: Unsupported value: \"Gt\": supported values: \"Equal\", \"Exists\"",
+	       "spec.tolerations[4].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"");
+}
+END_TEST
+
 /* ---- workloads ---- */
 
 #define DEPLOY(spec) "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':" spec "}"
@@ -847,6 +863,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_volumes_and_mounts);
 	tcase_add_test(tc, test_validation_probes);
 	tcase_add_test(tc, test_validation_pod_spec_fields);
+	tcase_add_test(tc, test_validation_tolerations);
 	tcase_add_test(tc, test_validation_deployment_selector);
 	tcase_add_test(tc, test_validation_deployment_spec);
 	tcase_add_test(tc, test_validation_replicaset_daemonset);
