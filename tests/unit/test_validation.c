@@ -173,6 +173,33 @@ START_TEST(test_validation_valid_manifests)
 }
 END_TEST
 
+/* A manifest with many problems at once: every one, in upstream's order. */
+START_TEST(test_validation_broken_manifest_fixture)
+{
+	char *json = read_file("broken-deployment.json");
+	char *want = read_file("broken-deployment.expected");
+	const char *lines[64];
+	size_t n = 0;
+	kube_object *o = NULL;
+
+	for (char *p = want; *p && n < 63;) {
+		char *nl = strchr(p, '\n');
+		lines[n++] = p;
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	lines[n] = NULL;
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(kube_object_from_json(&o, json, strlen(json)), 0);
+	expect_object(o, lines);
+	kube_object_unref(o);
+	free(json);
+	free(want);
+}
+END_TEST
+
 /* ---- metadata ---- */
 
 START_TEST(test_validation_apiversion_and_kind_required)
@@ -844,6 +871,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_null_arguments);
 	tcase_add_test(tc, test_validation_frozen_object);
 	tcase_add_test(tc, test_validation_valid_manifests);
+	tcase_add_test(tc, test_validation_broken_manifest_fixture);
 	tcase_add_test(tc, test_validation_apiversion_and_kind_required);
 	tcase_add_test(tc, test_validation_name_rules_by_kind);
 	tcase_add_test(tc, test_validation_generate_name);
