@@ -1,0 +1,1230 @@
+/*
+ * test_store.c - the object store on the memory backend: keys and system
+ * fields, optimistic concurrency, finalizers, guaranteed update, size
+ * limit, lists with selectors and continue tokens, indexes, and watch
+ * (order, exactly once, sharing, history, slow watchers, bookmarks).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libkube/kube.h"
+
+static kube_loop *loop;
+static kube_store *st;
+
+static void setup_opts(const kube_store_options *o)
+{
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, o), 0);
+}
+
+static void setup(void)
+{
+	setup_opts(NULL);
+}
+
+static void teardown(void)
+{
+	kube_store_close(st);
+	kube_loop_free(loop);
+	st = NULL;
+	loop = NULL;
+}
+
+/* Closes the store now (watchers get their final ERROR before the test
+ * frees what they write into). */
+static void close_store(void)
+{
+	kube_store_close(st);
+	st = NULL;
+}
+
+/* Runs the loop until nothing is ready. */
+static void pump(void)
+{
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+}
+
+static kube_object *obj(const char *json)
+{
+	kube_object *o = NULL;
+	ck_assert_int_eq(kube_object_from_json(&o, json, strlen(json)), 0);
+	return o;
+}
+
+static kube_object *pod_json(const char *ns, const char *name, const char *labels, const char *extra)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"%s\",\"name\":\"%s\","
+	         "\"labels\":{%s}%s},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}",
+	         ns, name, labels ? labels : "", extra ? extra : "");
+	return obj(buf);
+}
+
+/* Creates a pod and returns the stored object (a reference). */
+static kube_object *create_pod(const char *ns, const char *name, const char *labels)
+{
+	kube_object *in = pod_json(ns, name, labels, NULL), *out = NULL;
+	ck_assert_int_eq(kube_store_create(&out, st, in), 0);
+	kube_object_unref(in);
+	return out;
+}
+
+static void expect_err(int rc, int code, const char *msg)
+{
+	ck_assert_int_eq(rc, code);
+	ck_assert_ptr_nonnull(kube_error_last());
+	ck_assert_str_eq(kube_error_last()->message, msg);
+}
+
+/* ---- create / get ---- */
+
+START_TEST(test_store_open_options)
+{
+	kube_loop *l;
+	kube_store *s = NULL;
+	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+
+	ck_assert_int_eq(kube_loop_new(&l, NULL), 0);
+	o.backend = "leveldb";
+	expect_err(kube_store_open(&s, l, &o), KUBE_EINVAL, "kube_store_open: unknown backend \"leveldb\"");
+	ck_assert_ptr_null(s);
+	o.backend = "memory";
+	o.history = 0;
+	expect_err(kube_store_open(&s, l, &o), KUBE_EINVAL,
+	           "kube_store_open: history and watch_backlog must be > 0");
+	o.history = 10;
+	o.max_object_bytes = KUBE_STORE_MAX_OBJECT_BYTES + 1;
+	ck_assert_int_eq(kube_store_open(&s, l, &o), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_open(&s, NULL, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_options_init(&o, 1), 0);
+	ck_assert_uint_eq(o.history, 10000);
+	ck_assert_uint_eq(o.max_object_bytes, 1572864);
+	ck_assert_int_eq(kube_store_open(&s, l, &o), 0);
+	ck_assert_int_eq(kube_store_revision(s), 0);
+	kube_store_close(s);
+	kube_store_close(NULL);
+	kube_loop_free(l);
+}
+END_TEST
+
+START_TEST(test_store_create_sets_system_fields)
+{
+	kube_object *in = pod_json("default", "a", "\"app\":\"web\"",
+	                           ",\"uid\":\"mine\",\"generation\":7,\"creationTimestamp\":\"2000-01-01T00:00:00Z\"");
+	kube_object *out = NULL, *got = NULL;
+	const char *uid, *ts;
+
+	ck_assert_int_eq(kube_store_create(&out, st, in), 0);
+	ck_assert_int_eq(kube_object_is_frozen(in), 0);   /* the input is copied, not kept */
+	ck_assert_str_eq(kube_object_uid(in), "mine");
+	ck_assert_int_eq(kube_object_is_frozen(out), 1);
+	ck_assert_str_eq(kube_object_resource_version(out), "1");
+	ck_assert_int_eq(kube_store_revision(st), 1);
+	ck_assert_int_eq(kube_object_generation(out), 1);
+	uid = kube_object_uid(out);
+	ck_assert_uint_eq(strlen(uid), 36);
+	ck_assert_str_ne(uid, "mine");
+	ck_assert_int_eq(uid[8], '-');
+	ck_assert_int_eq(uid[14], '4');   /* version 4 */
+	ck_assert(strchr("89ab", uid[19]) != NULL);
+	ts = kube_object_creation_timestamp(out);
+	ck_assert_uint_eq(strlen(ts), 20);
+	ck_assert_str_ne(ts, "2000-01-01T00:00:00Z");
+	ck_assert_int_eq(ts[10], 'T');
+	ck_assert_int_eq(ts[19], 'Z');
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "default", "a"), 0);
+	ck_assert_ptr_eq(got, out);   /* shared, not copied */
+	kube_object_unref(got);
+
+	/* a second create gets a new uid and the next revision */
+	kube_object *b = create_pod("default", "b", NULL);
+	ck_assert_str_eq(kube_object_resource_version(b), "2");
+	ck_assert_str_ne(kube_object_uid(b), uid);
+	kube_object_unref(b);
+	kube_object_unref(out);
+	kube_object_unref(in);
+}
+END_TEST
+
+START_TEST(test_store_create_errors)
+{
+	kube_object *in, *out = NULL;
+
+	kube_object_unref(create_pod("default", "a", NULL));
+	in = pod_json("default", "a", NULL, NULL);
+	expect_err(kube_store_create(&out, st, in), KUBE_EEXISTS, "pods \"a\" already exists");
+	ck_assert_ptr_null(out);
+	kube_object_unref(in);
+	ck_assert_int_eq(kube_store_revision(st), 1);   /* nothing written */
+
+	in = pod_json("default", "r", NULL, ",\"resourceVersion\":\"5\"");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "resourceVersion should not be set on objects to be created");
+	kube_object_unref(in);
+
+	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\"}}");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "metadata.name: Required value: name or generateName is required");
+	kube_object_unref(in);
+
+	in = pod_json("default", "a/b", NULL, NULL);
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "metadata.name: Invalid value: \"a/b\": may not contain '/'");
+	kube_object_unref(in);
+	in = pod_json("default", "..", NULL, NULL);
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "metadata.name: Invalid value: \"..\": may not be '..'");
+	kube_object_unref(in);
+
+	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL, "metadata.namespace: Required value");
+	kube_object_unref(in);
+
+	in = obj("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"x\"}}");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "no matches for kind \"Widget\" in version \"example.com/v1\"");
+	kube_object_unref(in);
+
+	in = obj("{\"metadata\":{\"name\":\"x\"}}");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "Object 'Kind' is missing or 'apiVersion' is missing");
+	kube_object_unref(in);
+	ck_assert_int_eq(kube_store_create(NULL, NULL, in), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_revision(st), 1);
+}
+END_TEST
+
+START_TEST(test_store_generate_name_and_cluster_scope)
+{
+	kube_object *in, *out = NULL, *got = NULL;
+	const char *name;
+
+	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\","
+	         "\"generateName\":\"web-\"}}");
+	ck_assert_int_eq(kube_store_create(&out, st, in), 0);
+	name = kube_object_name(out);
+	ck_assert_uint_eq(strlen(name), 9);
+	ck_assert_int_eq(strncmp(name, "web-", 4), 0);
+	for (int i = 4; i < 9; i++)
+		ck_assert_msg(strchr("bcdfghjklmnpqrstvwxz2456789", name[i]) != NULL, "%s", name);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), 0);
+	kube_object_unref(got);
+	kube_object_unref(out);
+	kube_object_unref(in);
+
+	/* Nodes are cluster-scoped: a namespace is dropped, the key has none. */
+	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\",\"namespace\":\"x\"}}");
+	ck_assert_int_eq(kube_store_create(&out, st, in), 0);
+	ck_assert_ptr_null(kube_object_namespace(out));
+	ck_assert_int_eq(kube_store_get(&got, st, "nodes", NULL, "n1"), 0);
+	ck_assert_ptr_eq(got, out);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "nodes", "ignored", "n1"), 0);
+	kube_object_unref(got);
+	expect_err(kube_store_get(&got, st, "nodes", NULL, "n2"), KUBE_ENOTFOUND, "nodes \"n2\" not found");
+	expect_err(kube_store_get(&got, st, "pods", "ns", "zz"), KUBE_ENOTFOUND, "pods \"zz\" not found");
+	expect_err(kube_store_get(&got, st, "widgets", "ns", "zz"), KUBE_EINVAL,
+	           "the server doesn't have a resource type \"widgets\"");
+	kube_object_unref(out);
+	kube_object_unref(in);
+
+	/* A group resource is named with its group in messages. */
+	in = obj("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\","
+	         "\"namespace\":\"ns\"},\"spec\":{\"replicas\":1}}");
+	ck_assert_int_eq(kube_store_create(NULL, st, in), 0);
+	expect_err(kube_store_create(NULL, st, in), KUBE_EEXISTS, "deployments.apps \"d\" already exists");
+	kube_object_unref(in);
+}
+END_TEST
+
+START_TEST(test_store_object_size_limit)
+{
+	size_t n = 1600 * 1024;
+	char *big = malloc(n + 256);
+	kube_object *in;
+
+	int len = snprintf(big, 256, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	                   "{\"namespace\":\"ns\",\"name\":\"big\"},\"data\":{\"x\":\"");
+	memset(big + len, 'a', n);
+	strcpy(big + len + n, "\"}}");
+	in = obj(big);
+	ck_assert_int_eq(kube_store_create(NULL, st, in), KUBE_EINVAL);
+	ck_assert_msg(strncmp(kube_error_last()->message, "configmaps/ns/big: the object is too large: ", 44) == 0,
+	              "%s", kube_error_last()->message);
+	ck_assert_ptr_nonnull(strstr(kube_error_last()->message, " bytes of JSON, the limit is 1572864"));
+	kube_object_unref(in);
+	ck_assert_int_eq(kube_store_revision(st), 0);
+
+	/* just under the limit passes */
+	big[len + 1500 * 1024] = '\0';
+	strcat(big, "\"}}");
+	in = obj(big);
+	ck_assert_int_eq(kube_store_create(NULL, st, in), 0);
+	kube_object_unref(in);
+	free(big);
+}
+END_TEST
+
+/* ---- update ---- */
+
+START_TEST(test_store_update_conflict_and_generation)
+{
+	kube_object *a = create_pod("default", "a", "\"app\":\"web\""), *m = NULL, *out = NULL, *out2 = NULL;
+
+	/* labels only: new revision, same generation */
+	ck_assert_int_eq(kube_object_mutable(&m, a), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "tier", "front"), 0);
+	ck_assert_int_eq(kube_store_update(&out, st, m), 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "2");
+	ck_assert_int_eq(kube_object_generation(out), 1);
+	ck_assert_str_eq(kube_object_uid(out), kube_object_uid(a));
+	ck_assert_str_eq(kube_object_creation_timestamp(out), kube_object_creation_timestamp(a));
+
+	/* the same change again from the stale copy (resourceVersion 1) */
+	expect_err(kube_store_update(NULL, st, m), KUBE_ECONFLICT,
+	           "Operation cannot be fulfilled on pods \"a\": the object has been modified; "
+	           "please apply your changes to the latest version and try again");
+	kube_object_unref(m);
+
+	/* spec change: generation 2 */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "spec.containers[0].image", "nginx"), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "metadata.generation", 40), 0);   /* ignored */
+	ck_assert_int_eq(kube_object_set_string(m, "metadata.uid", ""), 0);
+	ck_assert_int_eq(kube_store_update(&out2, st, m), 0);
+	ck_assert_int_eq(kube_object_generation(out2), 2);
+	ck_assert_str_eq(kube_object_resource_version(out2), "3");
+	ck_assert_str_eq(kube_object_uid(out2), kube_object_uid(a));
+	kube_object_unref(m);
+
+	/* an update that changes nothing writes nothing */
+	ck_assert_int_eq(kube_object_mutable(&m, out2), 0);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update(&out, st, m), 0);
+	ck_assert_ptr_eq(out, out2);
+	ck_assert_int_eq(kube_store_revision(st), 3);
+	kube_object_unref(m);
+
+	/* empty resourceVersion: unconditional */
+	ck_assert_int_eq(kube_object_mutable(&m, a), 0);   /* from revision 1 */
+	ck_assert_int_eq(kube_object_set_string(m, "metadata.resourceVersion", ""), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "status.phase", "Running"), 0);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update(&out, st, m), 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "4");
+	ck_assert_int_eq(kube_object_generation(out), 3);   /* spec went back to busybox */
+	kube_object_unref(m);
+
+	/* uid precondition */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "metadata.uid", "other"), 0);
+	char want[300];
+	snprintf(want, sizeof(want), "Operation cannot be fulfilled on pods \"a\": Precondition failed: "
+	         "UID in precondition: other, UID in object meta: %s", kube_object_uid(a));
+	expect_err(kube_store_update(NULL, st, m), KUBE_ECONFLICT, want);
+	kube_object_unref(m);
+
+	/* not found */
+	m = pod_json("default", "nope", NULL, NULL);
+	expect_err(kube_store_update(NULL, st, m), KUBE_ENOTFOUND, "pods \"nope\" not found");
+	kube_object_unref(m);
+	kube_object_unref(out);
+	kube_object_unref(out2);
+	kube_object_unref(a);
+}
+END_TEST
+
+typedef struct mut_ctx {
+	int calls;
+	int conflicts_to_induce;
+} mut_ctx;
+
+static int mutate_add_label(kube_object *o, void *ud)
+{
+	mut_ctx *c = ud;
+	c->calls++;
+	if (c->conflicts_to_induce > 0) {
+		/* Someone else writes the object between our read and our write. */
+		kube_object *other = NULL;
+		c->conflicts_to_induce--;
+		ck_assert_int_eq(kube_object_mutable(&other, o), 0);
+		char v[16];
+		snprintf(v, sizeof(v), "w%d", c->calls);
+		ck_assert_int_eq(kube_object_set_annotation(other, "writer", v), 0);
+		ck_assert_int_eq(kube_store_update(NULL, st, other), 0);
+		kube_object_unref(other);
+	}
+	return kube_object_set_label(o, "mutated", "yes");
+}
+
+static int mutate_fail(kube_object *o, void *ud)
+{
+	(void)o;
+	(void)ud;
+	return KUBE_ECANCELED;
+}
+
+START_TEST(test_store_guaranteed_update_retries)
+{
+	kube_object *a = create_pod("default", "a", NULL), *out = NULL;
+	mut_ctx c = { 0, 3 };
+
+	ck_assert_int_eq(kube_store_guaranteed_update(&out, st, "pods", "default", "a",
+	                                              mutate_add_label, &c), 0);
+	ck_assert_int_eq(c.calls, 4);   /* three conflicts, then success */
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(out), "mutated"), "yes");
+	ck_assert_str_eq(kube_object_annotation(out, "writer"), "w3");   /* the others' write kept */
+	ck_assert_str_eq(kube_object_resource_version(out), "5");
+	kube_object_unref(out);
+
+	ck_assert_int_eq(kube_store_guaranteed_update(&out, st, "pods", "default", "a", mutate_fail, NULL),
+	                 KUBE_ECANCELED);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(kube_store_revision(st), 5);
+	expect_err(kube_store_guaranteed_update(&out, st, "pods", "default", "zz", mutate_fail, NULL),
+	           KUBE_ENOTFOUND, "pods \"zz\" not found");
+	kube_object_unref(a);
+}
+END_TEST
+
+/* ---- watch helpers ---- */
+
+typedef struct rec_event {
+	kube_watch_event_type type;
+	int64_t revision;
+	kube_object *obj;   /* a reference */
+	int error;
+	char name[64];
+} rec_event;
+
+typedef struct recorder {
+	rec_event ev[4096];
+	size_t n;
+	int destroyed;
+	int cancel_after;    /* cancel itself after this many events (0 = never) */
+	kube_watch *self;
+	int write_on_first;  /* create a pod inside the first callback */
+} recorder;
+
+static void rec_cb(kube_watch *w, const kube_watch_event *e, void *ud)
+{
+	recorder *r = ud;
+	ck_assert_uint_lt(r->n, 4096);
+	rec_event *x = &r->ev[r->n++];
+	x->type = e->type;
+	x->revision = e->revision;
+	x->obj = kube_object_ref(e->object);
+	x->error = e->error;
+	snprintf(x->name, sizeof(x->name), "%s", e->object && kube_object_name(e->object) ?
+	         kube_object_name(e->object) : "");
+	if (r->write_on_first && r->n == 1)
+		kube_object_unref(create_pod("default", "from-callback", NULL));
+	if (r->cancel_after && (int)r->n == r->cancel_after)
+		kube_watch_cancel(w);
+}
+
+static void rec_destroy(void *ud)
+{
+	((recorder *)ud)->destroyed++;
+}
+
+static recorder *rec_new(void)
+{
+	return calloc(1, sizeof(recorder));
+}
+
+static void rec_free(recorder *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		kube_object_unref(r->ev[i].obj);
+	free(r);
+}
+
+/* ---- delete and finalizers ---- */
+
+START_TEST(test_store_delete_preconditions)
+{
+	kube_object *a = create_pod("default", "a", NULL), *out = NULL;
+	kube_delete_options o = KUBE_DELETE_OPTIONS_INIT;
+	char want[300];
+
+	o.uid = "bad";
+	snprintf(want, sizeof(want), "Operation cannot be fulfilled on pods \"a\": Precondition failed: "
+	         "UID in precondition: bad, UID in object meta: %s", kube_object_uid(a));
+	expect_err(kube_store_delete(NULL, st, "pods", "default", "a", &o), KUBE_ECONFLICT, want);
+	o.uid = kube_object_uid(a);
+	o.resource_version = "7";
+	expect_err(kube_store_delete(NULL, st, "pods", "default", "a", &o), KUBE_ECONFLICT,
+	           "Operation cannot be fulfilled on pods \"a\": Precondition failed: ResourceVersion in "
+	           "precondition: 7, ResourceVersion in object meta: 1");
+	o.resource_version = "1";
+	ck_assert_int_eq(kube_store_delete(&out, st, "pods", "default", "a", &o), 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "2");   /* the deletion's revision */
+	ck_assert_str_eq(kube_object_uid(out), kube_object_uid(a));
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_get(&out, st, "pods", "default", "a"), KUBE_ENOTFOUND);
+	expect_err(kube_store_delete(NULL, st, "pods", "default", "a", NULL), KUBE_ENOTFOUND,
+	           "pods \"a\" not found");
+	/* the name is free again; the new object is another one */
+	kube_object *b = create_pod("default", "a", NULL);
+	ck_assert_str_ne(kube_object_uid(b), kube_object_uid(a));
+	ck_assert_str_eq(kube_object_resource_version(b), "3");
+	kube_object_unref(b);
+	kube_object_unref(a);
+}
+END_TEST
+
+START_TEST(test_store_finalizer_flow)
+{
+	kube_object *in = pod_json("default", "f", NULL, ",\"finalizers\":[\"example.com/a\",\"example.com/b\"]");
+	kube_object *a = NULL, *out = NULL, *m = NULL, *again = NULL;
+	recorder *r = rec_new();
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+
+	ck_assert_int_eq(kube_store_create(&a, st, in), 0);
+	kube_object_unref(in);
+	wo.revision = kube_store_revision(st);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), 0);
+
+	ck_assert_int_eq(kube_store_delete(&out, st, "pods", "default", "f", NULL), 0);
+	ck_assert_ptr_nonnull(kube_object_deletion_timestamp(out));
+	int64_t grace = -1;
+	ck_assert_int_eq(kube_object_get_int(out, "metadata.deletionGracePeriodSeconds", &grace), 0);
+	ck_assert_int_eq(grace, 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "2");
+	/* deleting again changes nothing */
+	ck_assert_int_eq(kube_store_delete(&again, st, "pods", "default", "f", NULL), 0);
+	ck_assert_ptr_eq(again, out);
+	ck_assert_int_eq(kube_store_revision(st), 2);
+	kube_object_unref(again);
+
+	/* removing one finalizer: still there */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_json(m, "metadata.finalizers", "[\"example.com/b\"]"), 0);
+	ck_assert_int_eq(kube_object_remove(m, "metadata.deletionTimestamp"), 0);   /* cannot undo */
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update(&out, st, m), 0);
+	ck_assert_ptr_nonnull(kube_object_deletion_timestamp(out));
+	ck_assert_uint_eq(kube_object_finalizer_count(out), 1);
+	kube_object_unref(m);
+
+	/* removing the last: gone */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_remove(m, "metadata.finalizers"), 0);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update(&out, st, m), 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "4");
+	kube_object_unref(m);
+	ck_assert_int_eq(kube_store_get(&m, st, "pods", "default", "f"), KUBE_ENOTFOUND);
+
+	ck_assert_uint_eq(r->n, 0);   /* nothing inside the writes */
+	pump();
+	ck_assert_uint_eq(r->n, 3);
+	ck_assert_int_eq(r->ev[0].type, KUBE_WATCH_MODIFIED);
+	ck_assert_int_eq(r->ev[0].revision, 2);
+	ck_assert_int_eq(r->ev[1].type, KUBE_WATCH_MODIFIED);
+	ck_assert_int_eq(r->ev[1].revision, 3);
+	ck_assert_int_eq(r->ev[2].type, KUBE_WATCH_DELETED);
+	ck_assert_int_eq(r->ev[2].revision, 4);
+	ck_assert_ptr_eq(r->ev[2].obj, out);
+	ck_assert_uint_eq(kube_object_finalizer_count(r->ev[2].obj), 0);
+	kube_object_unref(out);
+	kube_object_unref(a);
+	kube_store_close(st);
+	st = NULL;
+	ck_assert_int_eq(r->destroyed, 1);
+	ck_assert_int_eq(r->ev[3].type, KUBE_WATCH_ERROR);   /* close ends the watch */
+	ck_assert_int_eq(r->ev[3].error, KUBE_ECANCELED);
+	rec_free(r);
+}
+END_TEST
+
+/* ---- list ---- */
+
+static kube_object_list *list(const kube_list_options *o, int64_t *rev, char **cont)
+{
+	kube_object_list *l = NULL;
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", o, rev, cont), 0);
+	return l;
+}
+
+static void expect_names(kube_object_list *l, const char *names)
+{
+	char buf[1024] = "";
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *o = kube_object_list_get(l, i);
+		if (i)
+			strcat(buf, " ");
+		strcat(buf, kube_object_namespace(o));
+		strcat(buf, "/");
+		strcat(buf, kube_object_name(o));
+	}
+	ck_assert_str_eq(buf, names);
+}
+
+START_TEST(test_store_list_selectors)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	int64_t rev = 0;
+	kube_object *m;
+
+	kube_object_unref(create_pod("b", "y", "\"app\":\"web\",\"tier\":\"front\""));
+	kube_object_unref(create_pod("a", "z", "\"app\":\"db\""));
+	kube_object_unref(create_pod("a", "x", "\"app\":\"web\""));
+	kube_object_unref(create_pod("b", "w", NULL));
+	/* a node must not show up in a pod list */
+	m = obj("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"}}");
+	ck_assert_int_eq(kube_store_create(NULL, st, m), 0);
+	kube_object_unref(m);
+
+	l = list(NULL, &rev, NULL);
+	expect_names(l, "a/x a/z b/w b/y");   /* key order */
+	ck_assert_int_eq(rev, 5);
+	kube_object_list_free(l);
+
+	o.label_selector = "app=web";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/x b/y");
+	kube_object_list_free(l);
+	o.label_selector = "app in (web,db),tier!=front";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/x a/z");
+	kube_object_list_free(l);
+	o.label_selector = "!app";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "b/w");
+	kube_object_list_free(l);
+
+	o.label_selector = NULL;
+	o.namespace_ = "a";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/x a/z");
+	kube_object_list_free(l);
+
+	o.namespace_ = NULL;
+	o.field_selector = "metadata.name=y";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "b/y");
+	kube_object_list_free(l);
+	o.field_selector = "metadata.namespace!=a,metadata.name!=y";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "b/w");
+	kube_object_list_free(l);
+	o.field_selector = "spec.nodeName=";   /* unscheduled */
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/x a/z b/w b/y");
+	kube_object_list_free(l);
+
+	o.field_selector = "metadata.name";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
+	o.field_selector = NULL;
+	o.label_selector = "app=";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &o, NULL, NULL), 0);
+	expect_names(l, "");
+	kube_object_list_free(l);
+	o.label_selector = "a b";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL);
+	ck_assert_ptr_null(l);
+}
+END_TEST
+
+START_TEST(test_store_list_pages_consistent)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	kube_object *m;
+	char *cont = NULL, *cont2 = NULL;
+	int64_t rev = 0, rev2 = 0;
+	char name[8];
+
+	for (int i = 0; i < 7; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod("ns", name, "\"app\":\"web\""));
+	}
+	o.limit = 3;
+	l = list(&o, &rev, &cont);
+	expect_names(l, "ns/p0 ns/p1 ns/p2");
+	ck_assert_int_eq(rev, 7);
+	ck_assert_ptr_nonnull(cont);
+	kube_object_list_free(l);
+
+	/* Writes between pages: later pages still show revision 7. */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "p4", NULL), 0);
+	kube_object_unref(create_pod("ns", "p35", NULL));
+	ck_assert_int_eq(kube_store_get(&m, st, "pods", "ns", "p5"), 0);
+	kube_object *mm;
+	ck_assert_int_eq(kube_object_mutable(&mm, m), 0);
+	ck_assert_int_eq(kube_object_set_label(mm, "app", "db"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, mm), 0);
+	kube_object_unref(mm);
+
+	o.continue_token = cont;
+	o.label_selector = "app=web";
+	l = list(&o, &rev2, &cont2);
+	expect_names(l, "ns/p3 ns/p4 ns/p5");   /* p35 did not exist, p4 still did, p5 was web */
+	ck_assert_int_eq(rev2, 7);
+	ck_assert_ptr_eq(kube_object_list_get(l, 2), m);   /* the state at 7 is the old object */
+	ck_assert_ptr_nonnull(cont2);
+	kube_object_list_free(l);
+	kube_object_unref(m);
+	kube_free(cont);
+
+	o.continue_token = cont2;
+	l = list(&o, &rev2, &cont);
+	expect_names(l, "ns/p6");
+	ck_assert_ptr_null(cont);   /* the last page */
+	kube_object_list_free(l);
+	kube_free(cont2);
+
+	/* A fresh list sees the present. */
+	o.continue_token = NULL;
+	o.limit = 0;
+	l = list(&o, &rev, NULL);
+	expect_names(l, "ns/p0 ns/p1 ns/p2 ns/p3 ns/p6");
+	ck_assert_int_eq(rev, 10);
+	kube_object_list_free(l);
+
+	/* An exact page: no token when nothing follows. */
+	o.limit = 5;
+	l = list(&o, NULL, &cont);
+	ck_assert_uint_eq(kube_object_list_count(l), 5);
+	ck_assert_ptr_null(cont);
+	kube_object_list_free(l);
+}
+END_TEST
+
+START_TEST(test_store_list_bad_tokens)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+
+	kube_object_unref(create_pod("ns", "a", NULL));
+	o.continue_token = "!!!!";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "continue key is not valid: illegal base64 data at input byte 0");
+	ck_assert_ptr_null(l);
+	/* {"v":"meta.k8s.io/v2","rv":1,"start":"a"} */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjIiLCJydiI6MSwic3RhcnQiOiJhIn0";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "continue key is not valid: server does not recognize this encoded version \"meta.k8s.io/v2\"");
+	/* {"v":"meta.k8s.io/v1","rv":0,"start":"a"} */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MCwic3RhcnQiOiJhIn0";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+	/* {"v":"meta.k8s.io/v1","rv":1,"start":""} */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiIifQ";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "continue key is not valid: encoded start key empty (version meta.k8s.io/v1)");
+	/* {"v":"meta.k8s.io/v1","rv":1,"start":"../secrets/x"} */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiIuLi9zZWNyZXRzL3gifQ";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "continue key is not valid: ../secrets/x");
+	/* {"v":"meta.k8s.io/v1","rv":99,"start":"a"}: a revision from the future */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6OTksInN0YXJ0IjoiYSJ9";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL);
+	/* {"v":"meta.k8s.io/v1","rv":1,"start":"ns/a"}: inclusive start, valid */
+	o.continue_token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiJucy9hIn0";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "ns/a");
+	kube_object_list_free(l);
+	o.continue_token = NULL;
+	o.index = "nope";
+	o.index_value = "x";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "Index with name nope does not exist");
+}
+END_TEST
+
+START_TEST(test_store_list_token_gone)
+{
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	char *cont = NULL;
+
+	so.history = 4;
+	setup_opts(&so);
+	for (int i = 0; i < 3; i++) {
+		char n[4] = { 'a', (char)('0' + i), 0, 0 };
+		kube_object_unref(create_pod("ns", n, NULL));
+	}
+	o.limit = 1;
+	l = list(&o, NULL, &cont);
+	kube_object_list_free(l);
+	for (int i = 0; i < 5; i++) {
+		char n[4] = { 'b', (char)('0' + i), 0, 0 };
+		kube_object_unref(create_pod("ns", n, NULL));
+	}
+	o.continue_token = cont;
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EGONE,
+	           "The provided continue parameter is too old to display a consistent list result. "
+	           "You can start a new list without the continue parameter.");
+	kube_free(cont);
+}
+END_TEST
+
+/* ---- indexes ---- */
+
+static int index_by_app(const kube_object *o, kube_index_values *v, void *ud)
+{
+	const char *app = kube_labels_get(kube_object_labels(o), "app");
+	(*(int *)ud)++;
+	return app ? kube_index_values_add(v, app) : 0;
+}
+
+static void destroy_count(void *ud)
+{
+	(*(int *)ud) += 1000;
+}
+
+START_TEST(test_store_indexes)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	kube_object *in, *m, *cur;
+	int calls = 0;
+	char *cont = NULL;
+
+	kube_object_unref(create_pod("a", "p1", "\"app\":\"web\""));
+	kube_object_unref(create_pod("b", "p2", "\"app\":\"web\""));
+	in = pod_json("a", "p3", "\"app\":\"db\"", ",\"ownerReferences\":[{\"apiVersion\":\"apps/v1\","
+	              "\"kind\":\"ReplicaSet\",\"name\":\"rs\",\"uid\":\"u-1\",\"controller\":true}]");
+	ck_assert_int_eq(kube_object_set_string(in, "spec.nodeName", "node-1"), 0);
+	ck_assert_int_eq(kube_store_create(NULL, st, in), 0);
+	kube_object_unref(in);
+
+	o.index = KUBE_INDEX_NAMESPACE;
+	o.index_value = "a";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p1 a/p3");
+	kube_object_list_free(l);
+	o.index = KUBE_INDEX_OWNER;
+	o.index_value = "u-1";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p3");
+	kube_object_list_free(l);
+	o.index = KUBE_INDEX_NODE_NAME;
+	o.index_value = "node-1";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p3");
+	kube_object_list_free(l);
+
+	/* a custom index over existing objects */
+	ck_assert_int_eq(kube_store_add_index(st, "pods", "app", index_by_app, &calls, destroy_count), 0);
+	ck_assert_int_eq(calls, 3);
+	expect_err(kube_store_add_index(st, "pods", "app", index_by_app, &calls, NULL), KUBE_EEXISTS,
+	           "indexer conflict: map[app:{}]");
+	o.index = "app";
+	o.index_value = "web";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p1 b/p2");
+	kube_object_list_free(l);
+	/* combined with other filters and pages */
+	o.limit = 1;
+	l = list(&o, NULL, &cont);
+	expect_names(l, "a/p1");
+	kube_object_list_free(l);
+	o.continue_token = cont;
+	l = list(&o, NULL, NULL);
+	expect_names(l, "b/p2");
+	kube_object_list_free(l);
+	kube_free(cont);
+	o.continue_token = NULL;
+	o.limit = 0;
+
+	/* moving between buckets on update: p3 gets scheduled elsewhere and becomes web */
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", "a", "p3"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "spec.nodeName", "node-2"), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "app", "web"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(cur);
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p1 a/p3 b/p2");
+	kube_object_list_free(l);
+	o.index_value = "db";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "");
+	kube_object_list_free(l);
+	o.index = KUBE_INDEX_NODE_NAME;
+	o.index_value = "node-1";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "");
+	kube_object_list_free(l);
+	o.index_value = "node-2";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p3");
+	kube_object_list_free(l);
+
+	/* delete leaves every bucket */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "a", "p3", NULL), 0);
+	l = list(&o, NULL, NULL);
+	expect_names(l, "");
+	kube_object_list_free(l);
+	o.index = KUBE_INDEX_OWNER;
+	o.index_value = "u-1";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "");
+	kube_object_list_free(l);
+
+	kube_store_close(st);
+	st = NULL;
+	ck_assert_int_ge(calls, 1000);   /* destroy ran once at close */
+	ck_assert_int_lt(calls, 2000);
+}
+END_TEST
+
+/* ---- watch ---- */
+
+START_TEST(test_store_watch_order_exactly_once_many_watchers)
+{
+	recorder *r[3];
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	char name[16];
+	int64_t expect_rev = 0;
+
+	for (int i = 0; i < 3; i++) {
+		r[i] = rec_new();
+		ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r[i], rec_destroy), 0);
+	}
+	/* 300 creates, 200 updates, 100 deletes, pumping the loop now and then */
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "p%03d", i);
+		kube_object_unref(create_pod("ns", name, NULL));
+		if (i % 37 == 0)
+			pump();
+	}
+	for (int i = 0; i < 200; i++) {
+		kube_object *cur, *m;
+		snprintf(name, sizeof(name), "p%03d", i);
+		ck_assert_int_eq(kube_store_get(&cur, st, "pods", "ns", name), 0);
+		ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+		ck_assert_int_eq(kube_object_set_label(m, "n", "1"), 0);
+		ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+		kube_object_unref(m);
+		kube_object_unref(cur);
+		if (i % 53 == 0)
+			pump();
+	}
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "p%03d", i * 3);
+		ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", name, NULL), 0);
+	}
+	pump();
+	for (int w = 0; w < 3; w++) {
+		ck_assert_uint_eq(r[w]->n, 600);
+		expect_rev = 0;
+		for (size_t i = 0; i < 600; i++) {
+			rec_event *e = &r[w]->ev[i];
+			ck_assert_int_eq(e->revision, ++expect_rev);   /* every one, in order */
+			ck_assert_int_eq(e->type, i < 300 ? KUBE_WATCH_ADDED : i < 500 ? KUBE_WATCH_MODIFIED
+			                                                             : KUBE_WATCH_DELETED);
+			char rv[24];
+			snprintf(rv, sizeof(rv), "%lld", (long long)e->revision);
+			ck_assert_str_eq(kube_object_resource_version(e->obj), rv);
+			/* every watcher got the same object, not a copy */
+			ck_assert_ptr_eq(e->obj, r[0]->ev[i].obj);
+		}
+	}
+	close_store();
+	for (int i = 0; i < 3; i++)
+		rec_free(r[i]);
+}
+END_TEST
+
+START_TEST(test_store_watch_from_revision_and_initial_events)
+{
+	recorder *from2 = rec_new(), *from0 = rec_new();
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+
+	kube_object_unref(create_pod("ns", "a", NULL));
+	kube_object_unref(create_pod("ns", "c", NULL));
+	kube_object_unref(create_pod("ns", "b", NULL));
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "c", NULL), 0);
+	wo.revision = 2;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, from2, rec_destroy), 0);
+	wo.revision = 0;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, from0, rec_destroy), 0);
+	ck_assert_uint_eq(from2->n, 0);
+	pump();
+	/* from 2: the events of revisions 3 and 4 */
+	ck_assert_uint_eq(from2->n, 2);
+	ck_assert_int_eq(from2->ev[0].type, KUBE_WATCH_ADDED);
+	ck_assert_str_eq(from2->ev[0].name, "b");
+	ck_assert_int_eq(from2->ev[1].type, KUBE_WATCH_DELETED);
+	ck_assert_str_eq(from2->ev[1].name, "c");
+	ck_assert_int_eq(from2->ev[1].revision, 4);
+	/* from 0: what exists now, in key order, then changes */
+	ck_assert_uint_eq(from0->n, 2);
+	ck_assert_int_eq(from0->ev[0].type, KUBE_WATCH_ADDED);
+	ck_assert_str_eq(from0->ev[0].name, "a");
+	ck_assert_int_eq(from0->ev[0].revision, 1);
+	ck_assert_str_eq(from0->ev[1].name, "b");
+	ck_assert_int_eq(from0->ev[1].revision, 3);
+	kube_object_unref(create_pod("ns", "d", NULL));
+	pump();
+	ck_assert_uint_eq(from0->n, 3);
+	ck_assert_str_eq(from0->ev[2].name, "d");
+	ck_assert_int_eq(from0->ev[2].revision, 5);
+	ck_assert_uint_eq(from2->n, 3);
+
+	wo.revision = 6;
+	expect_err(kube_store_watch(NULL, st, "pods", &wo, rec_cb, from0, rec_destroy), KUBE_EINVAL,
+	           "Too large resource version: 6, current: 5");
+	close_store();
+	rec_free(from2);
+	rec_free(from0);
+}
+END_TEST
+
+START_TEST(test_store_watch_gone)
+{
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *r = rec_new(), *late = rec_new();
+	char name[8];
+
+	so.history = 5;
+	setup_opts(&so);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, late, rec_destroy), 0);
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod("ns", name, NULL));
+	}
+	/* the ring holds revisions 4..8: a watch may start at 3 or later */
+	wo.revision = 2;
+	expect_err(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), KUBE_EGONE,
+	           "too old resource version: 2 (3)");
+	ck_assert_int_eq(r->destroyed, 0);
+	wo.revision = 3;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), 0);
+	pump();
+	ck_assert_uint_eq(r->n, 5);
+	ck_assert_int_eq(r->ev[0].revision, 4);
+	/* `late` watched from 0 but never ran before its events left the ring */
+	ck_assert_uint_eq(late->n, 1);
+	ck_assert_int_eq(late->ev[0].type, KUBE_WATCH_ERROR);
+	ck_assert_int_eq(late->ev[0].error, KUBE_EGONE);
+	ck_assert_int_eq(late->destroyed, 1);   /* freed after its ERROR */
+	close_store();
+	rec_free(r);
+	rec_free(late);
+}
+END_TEST
+
+START_TEST(test_store_watch_slow_watcher_ended)
+{
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *slow = rec_new(), *fast = rec_new();
+	kube_watch *ws;
+	char name[8];
+
+	so.watch_backlog = 3;
+	setup_opts(&so);
+	ck_assert_int_eq(kube_store_watch(&ws, st, "pods", &wo, rec_cb, slow, rec_destroy), 0);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, fast, rec_destroy), 0);
+	kube_watch_pause(ws);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod("ns", name, NULL));
+	}
+	pump();
+	ck_assert_uint_eq(slow->n, 0);   /* paused, within its bound */
+	kube_watch_resume(ws);
+	pump();
+	ck_assert_uint_eq(slow->n, 3);
+	kube_watch_pause(ws);
+	for (int i = 3; i < 7; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod("ns", name, NULL));   /* writers never wait */
+	}
+	ck_assert_int_eq(kube_store_revision(st), 7);
+	pump();
+	ck_assert_uint_eq(slow->n, 4);
+	ck_assert_int_eq(slow->ev[3].type, KUBE_WATCH_ERROR);
+	ck_assert_int_eq(slow->ev[3].error, KUBE_EBUSY);
+	ck_assert_int_eq(slow->destroyed, 1);
+	ck_assert_uint_eq(fast->n, 7);   /* the others are unaffected */
+	ck_assert_int_eq(fast->ev[6].revision, 7);
+	close_store();
+	rec_free(slow);
+	rec_free(fast);
+}
+END_TEST
+
+START_TEST(test_store_watch_selectors_and_cancel)
+{
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *sel = rec_new(), *ns = rec_new(), *once = rec_new();
+	kube_watch *w;
+	kube_object *cur, *m;
+
+	wo.label_selector = "app=web";
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, sel, rec_destroy), 0);
+	wo.label_selector = NULL;
+	wo.namespace_ = "other";
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, ns, rec_destroy), 0);
+	wo.namespace_ = NULL;
+	once->cancel_after = 1;
+	ck_assert_int_eq(kube_store_watch(&w, st, "pods", &wo, rec_cb, once, rec_destroy), 0);
+
+	kube_object_unref(create_pod("ns", "a", "\"app\":\"db\""));             /* 1 */
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", "ns", "a"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "app", "web"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);                     /* 2: now selected */
+	kube_object_unref(m);
+	kube_object_unref(cur);
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", "ns", "a"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "status.phase", "Running"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);                     /* 3 */
+	kube_object_unref(m);
+	kube_object_unref(cur);
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", "ns", "a"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "app", NULL), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);                     /* 4: no longer */
+	kube_object_unref(m);
+	kube_object_unref(cur);
+	kube_object_unref(create_pod("other", "b", "\"app\":\"web\""));          /* 5 */
+	pump();
+
+	ck_assert_uint_eq(sel->n, 4);
+	ck_assert_int_eq(sel->ev[0].type, KUBE_WATCH_ADDED);
+	ck_assert_int_eq(sel->ev[0].revision, 2);
+	ck_assert_int_eq(sel->ev[1].type, KUBE_WATCH_MODIFIED);
+	ck_assert_int_eq(sel->ev[1].revision, 3);
+	ck_assert_int_eq(sel->ev[2].type, KUBE_WATCH_DELETED);
+	ck_assert_int_eq(sel->ev[2].revision, 4);
+	ck_assert_int_eq(sel->ev[3].type, KUBE_WATCH_ADDED);
+	ck_assert_str_eq(sel->ev[3].name, "b");
+	ck_assert_uint_eq(ns->n, 1);
+	ck_assert_str_eq(ns->ev[0].name, "b");
+	/* cancelled inside its first callback: one event, destroy ran */
+	ck_assert_uint_eq(once->n, 1);
+	ck_assert_int_eq(once->destroyed, 1);
+	kube_watch_cancel(NULL);
+	close_store();
+	rec_free(sel);
+	rec_free(ns);
+	rec_free(once);
+}
+END_TEST
+
+START_TEST(test_store_watch_write_inside_callback)
+{
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *r = rec_new(), *other = rec_new();
+
+	r->write_on_first = 1;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), 0);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, other, rec_destroy), 0);
+	kube_object_unref(create_pod("default", "first", NULL));
+	pump();
+	ck_assert_uint_eq(r->n, 2);
+	ck_assert_str_eq(r->ev[0].name, "first");
+	ck_assert_str_eq(r->ev[1].name, "from-callback");
+	ck_assert_uint_eq(other->n, 2);
+	ck_assert_str_eq(other->ev[0].name, "first");
+	ck_assert_str_eq(other->ev[1].name, "from-callback");
+	close_store();
+	rec_free(r);
+	rec_free(other);
+}
+END_TEST
+
+static void stop_loop(kube_timer *t, void *ud)
+{
+	(void)t;
+	kube_loop_stop(ud);
+}
+
+START_TEST(test_store_watch_bookmarks)
+{
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *bm = rec_new(), *plain = rec_new();
+	kube_timer *t;
+
+	so.bookmark_ms = 10;
+	setup_opts(&so);
+	kube_object_unref(create_pod("ns", "a", "\"app\":\"db\""));
+	wo.label_selector = "app=web";   /* sees no object events at all */
+	wo.bookmarks = 1;
+	wo.revision = 1;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, bm, rec_destroy), 0);
+	wo.bookmarks = 0;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, plain, rec_destroy), 0);
+	kube_object_unref(create_pod("ns", "b", "\"app\":\"db\""));
+	ck_assert_int_eq(kube_timer_new(&t, loop, stop_loop, loop, NULL), 0);
+	ck_assert_int_eq(kube_timer_start(t, 35, 0), 0);
+	ck_assert_int_eq(kube_loop_run(loop), 0);
+	ck_assert_uint_ge(bm->n, 2);
+	for (size_t i = 0; i < bm->n; i++) {
+		ck_assert_int_eq(bm->ev[i].type, KUBE_WATCH_BOOKMARK);
+		ck_assert_int_eq(bm->ev[i].revision, 2);
+		ck_assert_ptr_null(bm->ev[i].obj);
+	}
+	ck_assert_uint_eq(plain->n, 0);
+	kube_timer_free(t);
+	close_store();
+	rec_free(bm);
+	rec_free(plain);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("memory");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_store_create_sets_system_fields);
+	tcase_add_test(tc, test_store_create_errors);
+	tcase_add_test(tc, test_store_generate_name_and_cluster_scope);
+	tcase_add_test(tc, test_store_object_size_limit);
+	tcase_add_test(tc, test_store_update_conflict_and_generation);
+	tcase_add_test(tc, test_store_guaranteed_update_retries);
+	tcase_add_test(tc, test_store_delete_preconditions);
+	tcase_add_test(tc, test_store_finalizer_flow);
+	tcase_add_test(tc, test_store_list_selectors);
+	tcase_add_test(tc, test_store_list_pages_consistent);
+	tcase_add_test(tc, test_store_list_bad_tokens);
+	tcase_add_test(tc, test_store_indexes);
+	tcase_add_test(tc, test_store_watch_order_exactly_once_many_watchers);
+	tcase_add_test(tc, test_store_watch_from_revision_and_initial_events);
+	tcase_add_test(tc, test_store_watch_selectors_and_cancel);
+	tcase_add_test(tc, test_store_watch_write_inside_callback);
+	suite_add_tcase(s, tc);
+
+	/* tests that open their own store */
+	TCase *own = tcase_create("options");
+	tcase_add_checked_fixture(own, NULL, teardown);
+	tcase_set_timeout(own, 60);
+	tcase_add_test(own, test_store_open_options);
+	tcase_add_test(own, test_store_list_token_gone);
+	tcase_add_test(own, test_store_watch_gone);
+	tcase_add_test(own, test_store_watch_slow_watcher_ended);
+	tcase_add_test(own, test_store_watch_bookmarks);
+	suite_add_tcase(s, own);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
