@@ -282,9 +282,11 @@ static int parse_string(jdec *d)
 	int sl = d->line, sc = d->col;
 	char what[48];
 
+	/* keep the scratch allocated: an empty key must still be a C string */
+	if (!d->str.data && kube__buf_grow(&d->str, 64))
+		return kube__error_oom();
 	d->str.len = 0;
-	if (d->str.data)
-		d->str.data[0] = '\0';
+	d->str.data[0] = '\0';
 	adv(d);
 	for (;;) {
 		size_t run = d->p;
@@ -383,7 +385,7 @@ static int is_digit(unsigned char c)
 static int parse_number(jdec *d, json_object **out)
 {
 	size_t start = d->p;
-	int sl = d->line, sc = d->col, integer = 1;
+	int sl = d->line, sc = d->col, integer = 1, rc;
 	char what[48];
 
 	if (d->s[d->p] == '-')
@@ -438,7 +440,11 @@ static int parse_number(jdec *d, json_object **out)
 		return jerr(d, KUBE_EINVAL, sl, sc, "number %.*s is out of range",
 		            (int)(d->p - start > 64 ? 64 : d->p - start), (const char *)d->s + start);
 	}
-	return check_size(d);
+	if ((rc = check_size(d)) != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int parse_literal(jdec *d, const char *word, size_t wl)

@@ -649,6 +649,7 @@ END_TEST
 
 START_TEST(test_codec_json_values)
 {
+	json_is("{\"\": {\"\": \"\"}}", "{\"\":{\"\":\"\"}}");
 	json_is("{\"a\": [1, -2, 0, -0, 1.5, 1.50, -2.5e-3, 1E+21, true, false, null, \"s\"]}",
 	        "{\"a\":[1,-2,0,0,1.5,1.50,-2.5e-3,1E+21,true,false,null,\"s\"]}");
 	json_is("  {\n\t\"k\" : { } ,\r\n \"l\":[ ] }  ", "{\"k\":{},\"l\":[]}");
