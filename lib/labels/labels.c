@@ -8,6 +8,9 @@
  *   order[]  indexes into ents, sorted by key bytes (for callers)
  *   arena    "app\0web\0tier\0db\0..."        every string NUL-terminated
  *
+ * ents[count] is a sentinel whose khash is UINT32_MAX (whenever ents
+ * exists), so the matcher's merge needs no bounds check while it advances.
+ *
  * Selectors keep their requirements in the same (hash, key) order, so a
  * match is one merge over two short sorted arrays that compares 32-bit
  * hashes and confirms equal hashes on the bytes; it never allocates.
@@ -49,13 +52,14 @@ static int reserve_ents(kube_labels *l, uint32_t need)
 	l->ents = block;
 	l->order = (uint32_t *)((kube__label_ent *)block + cap);
 	l->cap = cap;
+	l->ents[l->count].khash = UINT32_MAX;   /* the sentinel, cap > count here */
 	return 0;
 }
 
 /* Rewrites the arena without waste, into a buffer of at least `cap` bytes. */
 static int compact(kube_labels *l, uint32_t cap)
 {
-	char *fresh = kube_malloc(cap);
+	char *fresh = kube_malloc((size_t)cap + KUBE__PAD);
 	uint32_t len = 0;
 
 	if (!fresh)
@@ -175,7 +179,7 @@ int kube__labels_put(kube_labels *l, const char *key, size_t klen, const char *v
 	h = kube__strhash(key, klen);
 	need = klen + vlen + 2;
 	/* key and value may point into our own arena (a copy within a set) */
-	if ((rc = reserve_ents(l, l->count + 1)) != 0)
+	if ((rc = reserve_ents(l, l->count + 2)) != 0)   /* + the sentinel */
 		return rc;
 	pos = lower_bound(l, key, (uint32_t)klen, h, &found);
 	if (found) {
@@ -225,6 +229,7 @@ int kube__labels_put(kube_labels *l, const char *key, size_t klen, const char *v
 	memmove(&l->order[opos + 1], &l->order[opos], (l->count - opos) * sizeof(uint32_t));
 	l->order[opos] = pos;
 	l->count++;
+	l->ents[l->count].khash = UINT32_MAX;
 	return 0;
 }
 
@@ -301,6 +306,7 @@ int kube_labels_remove(kube_labels *l, const char *key)
 		l->order[j++] = l->order[i] > pos ? l->order[i] - 1 : l->order[i];
 	}
 	l->count--;
+	l->ents[l->count].khash = UINT32_MAX;
 	return 0;
 }
 
@@ -354,13 +360,13 @@ int kube_labels_copy(kube_labels **out, const kube_labels *src)
 		return rc;
 	if (src->count) {
 		uint32_t live = src->alen - src->waste;
-		if ((rc = reserve_ents(l, src->count)) != 0 ||
-		    !(l->arena = kube_malloc(live))) {
+		if ((rc = reserve_ents(l, src->count + 1)) != 0 ||
+		    !(l->arena = kube_malloc((size_t)live + KUBE__PAD))) {
 			kube_labels_free(l);
 			return rc ? rc : kube__error_oom();
 		}
 		l->acap = live;
-		memcpy(l->ents, src->ents, src->count * sizeof(kube__label_ent));
+		memcpy(l->ents, src->ents, (src->count + 1) * sizeof(kube__label_ent));
 		memcpy(l->order, src->order, src->count * sizeof(uint32_t));
 		l->count = src->count;
 		/* copy only the live strings, re-pointing each entry */

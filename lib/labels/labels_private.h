@@ -9,6 +9,8 @@
 #ifndef LIBKUBE_LABELS_PRIVATE_H
 #define LIBKUBE_LABELS_PRIVATE_H
 
+#include <string.h>
+
 #include "base/base.h"
 #include "libkube/labels.h"
 
@@ -33,6 +35,65 @@ static inline int kube__streq(const char *a, uint32_t alen, const char *b, uint3
 		if (a[i] != b[i])
 			return 0;
 	return 1;
+}
+
+/*
+ * Label-set arenas and selector blocks are allocated KUBE__PAD bytes longer
+ * than they need, so two of their strings can be compared 8 bytes at a
+ * time without reading past an allocation.
+ */
+#define KUBE__PAD 8
+
+static inline int kube__padeq(const char *a, const char *b, uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x, y;
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	if (n == 0)
+		return 1;
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	return ((x ^ y) & (~(uint64_t)0 >> (64 - 8 * n))) == 0;
+#else
+	return memcmp(a, b, n) == 0;
+#endif
+}
+
+static inline uint64_t kube__load8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* The mask that keeps the first n (<= 8) bytes of a kube__load8. */
+static inline uint64_t kube__mask8(uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return n >= 8 ? ~(uint64_t)0 : n == 0 ? 0 : ~(uint64_t)0 >> (64 - 8 * n);
+#else
+	return n >= 8 ? ~(uint64_t)0 : n == 0 ? 0 : ~(uint64_t)0 << (64 - 8 * n);
+#endif
+}
+
+/*
+ * a (a padded string of length n, first word w already masked and known)
+ * against b (padded): equal when the first words match and the rest does.
+ */
+static inline int kube__wordeq(uint64_t word, uint64_t mask, const char *a, const char *b,
+                               uint32_t n)
+{
+	if ((kube__load8(b) & mask) != word)
+		return 0;
+	return n <= 8 || memcmp(a + 8, b + 8, n - 8) == 0;
 }
 
 /* ---- label sets (labels.c) ---- */
@@ -108,17 +169,28 @@ KUBE_INTERNAL kube_labels *kube__fields_set(kube_fields *f);
 
 /* ---- selectors (selector.c) ---- */
 
+/*
+ * word/mask: the first 8 bytes of the string (little-endian load) and the
+ * mask of its length, so a string of up to 8 bytes is compared with one
+ * load, one AND and one compare.
+ */
 typedef struct kube__sval {
 	const char *s;       /* NUL-terminated, in the selector's block */
 	uint32_t len;
 	uint32_t hash;
+	uint64_t word;
+	uint64_t mask;
 } kube__sval;
 
 typedef struct kube__sreq {
 	const char *key;     /* NUL-terminated, in the selector's block */
 	uint32_t klen;
 	uint32_t khash;
-	uint32_t op;         /* kube_selector_op */
+	uint64_t kword;      /* as kube__sval.word/mask, for the key */
+	uint64_t kmask;
+	uint16_t op;         /* kube_selector_op */
+	uint8_t kind;        /* MATCH_KIND_*: what the matcher tests */
+	uint8_t neg;         /* the test's answer is inverted (!=, notin, !k) */
 	uint32_t nvals;
 	const kube__sval *vals;  /* sorted by bytes (duplicates only from kube_selector_add) */
 	int64_t num;         /* the integer of a gt/lt requirement */
@@ -137,6 +209,8 @@ struct kube_selector {
 	uint32_t nreqs;
 	uint32_t nothing;    /* labels.Nothing(): matches no label set */
 };
+
+enum { KUBE__KIND_EXISTS = 0, KUBE__KIND_VALUE = 1, KUBE__KIND_NUMBER = 2 };
 
 /* Matches one requirement against a set. */
 KUBE_INTERNAL int kube__sreq_matches(const kube__sreq *r, const kube_labels *l);

@@ -290,7 +290,7 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
 	if (n > UINT32_MAX / 4 || bytes > UINT32_MAX)
 		return kube__error_set(KUBE_ETOOBIG, NULL, "selector too large");
 	total = 2 * n * sizeof(kube__sreq) + nvals * sizeof(kube__sval) + bytes;
-	block = kube_malloc(total ? total : 1);
+	block = kube_malloc(total + KUBE__PAD);
 	if (!block)
 		return kube__error_oom();
 	cr = (kube__sreq *)block;
@@ -306,8 +306,24 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
 		r->key = str;
 		r->klen = (uint32_t)p->klen;
 		r->khash = kube__strhash(str, p->klen);
-		r->op = p->op;
+		r->kmask = kube__mask8(r->klen);
+		r->kword = kube__load8(str) & r->kmask;
+		r->op = (uint16_t)p->op;
 		r->num = p->num;
+		switch (p->op) {
+		case KUBE_SELECTOR_EXISTS:
+		case KUBE_SELECTOR_DOES_NOT_EXIST:
+			r->kind = KUBE__KIND_EXISTS;
+			break;
+		case KUBE_SELECTOR_GT:
+		case KUBE_SELECTOR_LT:
+			r->kind = KUBE__KIND_NUMBER;
+			break;
+		default:
+			r->kind = KUBE__KIND_VALUE;
+		}
+		r->neg = p->op == KUBE_SELECTOR_DOES_NOT_EXIST || p->op == KUBE_SELECTOR_NOT_EQUALS ||
+		         p->op == KUBE_SELECTOR_NOT_IN;
 		r->nvals = (uint32_t)p->nvals;
 		r->vals = sv;
 		str += p->klen + 1;
@@ -319,10 +335,20 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
 			sv->s = str;
 			sv->len = (uint32_t)v->len;
 			sv->hash = kube__strhash(str, v->len);
+			sv->mask = kube__mask8(sv->len);
+			sv->word = 0;   /* filled below, once the block's padding is in place */
 			sv++;
 			str += v->len + 1;
 		}
 	}
+	/* the first words may reach into the padding, which must be defined */
+	memset(str, 0, KUBE__PAD);
+	for (size_t i = 0; i < nvals; i++) {
+		kube__sval *w = (kube__sval *)(mr + n) + i;
+		w->word = kube__load8(w->s) & w->mask;
+	}
+	for (size_t i = 0; i < n; i++)
+		cr[i].kword = kube__load8(cr[i].key) & cr[i].kmask;
 	/* mreqs is scratch for the merge sort first, then the hash order */
 	sort_by_key(cr, n, mr);
 	memcpy(mr, cr, n * sizeof(*mr));
@@ -889,37 +915,37 @@ char *kube_selector_string(const kube_selector *sel)
 static inline int has_value(const kube__sreq *r, const kube_labels *l, const kube__label_ent *e)
 {
 	const char *v = kube__label_value(l, e);
+	const uint32_t vlen = e->vlen;
+	const uint64_t w = kube__load8(v);
 	for (uint32_t j = 0; j < r->nvals; j++) {
 		const kube__sval *sv = &r->vals[j];
-		if (sv->hash == e->vhash && kube__streq(sv->s, sv->len, v, e->vlen))
+		if (sv->len == vlen && (w & sv->mask) == sv->word &&
+		    (vlen <= 8 || memcmp(sv->s + 8, v + 8, vlen - 8) == 0))
 			return 1;
 	}
 	return 0;
 }
 
+/*
+ * One requirement: "found" for exists/!k, "found with a wanted value" for
+ * =, ==, in and their negations, a number comparison for gt/lt.  Written as
+ * two predictable branches rather than a switch (an indirect jump).
+ */
 static inline int eval(const kube__sreq *r, const kube_labels *l, const kube__label_ent *e)
 {
-	switch (r->op) {
-	case KUBE_SELECTOR_EQUALS:
-	case KUBE_SELECTOR_DOUBLE_EQUALS:
-	case KUBE_SELECTOR_IN:
-		return e && has_value(r, l, e);
-	case KUBE_SELECTOR_NOT_EQUALS:
-	case KUBE_SELECTOR_NOT_IN:
-		return !e || !has_value(r, l, e);
-	case KUBE_SELECTOR_EXISTS:
-		return e != NULL;
-	case KUBE_SELECTOR_DOES_NOT_EXIST:
-		return e == NULL;
-	case KUBE_SELECTOR_GT:
-	case KUBE_SELECTOR_LT: {
+	int ok;
+
+	if (KUBE_LIKELY(r->kind == KUBE__KIND_VALUE)) {
+		ok = e && has_value(r, l, e);
+	} else if (r->kind == KUBE__KIND_EXISTS) {
+		ok = e != NULL;
+	} else {
 		int64_t n;
 		if (!e || kube__parse_int64(kube__label_value(l, e), e->vlen, &n) != 0)
 			return 0;
 		return r->op == KUBE_SELECTOR_GT ? n > r->num : n < r->num;
 	}
-	}
-	return 0;
+	return ok ^ r->neg;
 }
 
 int kube__sreq_matches(const kube__sreq *r, const kube_labels *l)
@@ -930,28 +956,30 @@ int kube__sreq_matches(const kube__sreq *r, const kube_labels *l)
 
 int kube_selector_matches(const kube_selector *sel, const kube_labels *l)
 {
-	const kube__label_ent *ents;
-	uint32_t n, i = 0;
+	static const kube__label_ent sentinel = { UINT32_MAX, 0, 0, 0, 0 };
+	const kube__label_ent *e, *end;
+	const char *arena;
 
-	if (!sel)
+	if (!sel || KUBE_UNLIKELY(sel->nothing))
 		return 0;
-	if (KUBE_UNLIKELY(sel->nothing))
-		return 0;
-	if (l) {
-		ents = l->ents;
-		n = l->count;
+	if (l && l->ents) {
+		e = l->ents;
+		end = e + l->count;
+		arena = l->arena;
 	} else {
-		ents = NULL;
-		n = 0;
+		e = end = &sentinel;
+		arena = NULL;
 	}
-	for (uint32_t j = 0; j < sel->nreqs; j++) {
-		const kube__sreq *r = &sel->mreqs[j];
+	for (const kube__sreq *r = sel->mreqs, *rend = r + sel->nreqs; r < rend; r++) {
+		const uint32_t h = r->khash;
 		const kube__label_ent *found = NULL;
-		while (i < n && ents[i].khash < r->khash)
-			i++;
-		for (uint32_t k = i; k < n && ents[k].khash == r->khash; k++) {
-			if (kube__streq(l->arena + ents[k].off, ents[k].klen, r->key, r->klen)) {
-				found = &ents[k];
+		/* the sentinel (khash UINT32_MAX) stops this without a bounds check */
+		while (e->khash < h)
+			e++;
+		for (const kube__label_ent *k = e; k < end && k->khash == h; k++) {
+			if (k->klen == r->klen &&
+			    kube__wordeq(r->kword, r->kmask, r->key, arena + k->off, r->klen)) {
+				found = k;
 				break;
 			}
 		}
