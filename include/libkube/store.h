@@ -52,8 +52,8 @@ typedef struct kube_store_options {
 	const char *backend;             /* "memory" (also when NULL) */
 	const char *path;                /* data directory of durable backends */
 	size_t history;                  /* watch events kept for resuming (> 0) */
-	size_t watch_backlog;            /* undelivered events after which a watcher
-	                                    is ended with KUBE_EBUSY (> 0) */
+	size_t watch_backlog;            /* undelivered events after which a paused
+	                                    watcher is ended with KUBE_EBUSY (> 0) */
 	unsigned int bookmark_ms;        /* BOOKMARK period; 0 = no bookmarks */
 	size_t max_object_bytes;         /* larger objects are refused; <= 1.5 MiB */
 } kube_store_options;
@@ -220,8 +220,9 @@ typedef enum kube_watch_event_type {
 typedef struct kube_watch_event {
 	kube_watch_event_type type;
 	/* The object (borrowed for the callback; kube_object_ref to keep).  For
-	 * DELETED its last state with the deletion's resourceVersion.  NULL for
-	 * BOOKMARK and ERROR. */
+	 * DELETED its last state with the deletion's resourceVersion (for an
+	 * object that left the watch's selectors: its state before the change,
+	 * with the change's resourceVersion).  NULL for BOOKMARK and ERROR. */
 	kube_object *object;
 	/* The event's revision; for BOOKMARK the store revision the watcher has
 	 * seen everything up to. */

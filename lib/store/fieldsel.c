@@ -1,142 +1,85 @@
 /*
- * fieldsel.c - a minimal field-selector matcher for list and watch.
+ * fieldsel.c - field selectors for list and watch, matched on objects.
  *
- * TODO(store): replace with the labels layer's field-selector engine once it
- * lands (issue 3); this one is here so the store does not wait for it.
+ * Parsing (grammar, escapes, upstream's error messages) is the labels
+ * layer's kube_field_selector_parse; matching is here, term by term against
+ * the object's hot metadata or a path lookup, without building a field set
+ * per object.  A missing field reads as "", so "spec.nodeName=" selects
+ * unscheduled pods as it does upstream.
  *
- * Grammar, as fields.ParseSelector: terms joined by ',', each
- * "field=value", "field==value" or "field!=value"; a backslash escapes the
- * next character in a value.  A field is a path into the object
- * (metadata.name, metadata.namespace, spec.nodeName, status.phase, ...); a
- * missing field has the value "", so "spec.nodeName=" selects unscheduled
- * pods as it does upstream.
+ * TODO(store): upstream accepts only each resource's registered fields
+ * (pods: metadata.*, spec.nodeName, spec.restartPolicy, spec.schedulerName,
+ * spec.serviceAccountName, spec.hostNetwork, status.phase, status.podIP,
+ * status.nominatedNodeName) and refuses others with "field label not
+ * supported: x"; this matcher takes any path.  Switch to the object layer's
+ * per-kind field sets (fieldset.c) when they land.
  */
 #include <string.h>
 
 #include "store_private.h"
 
-typedef struct term {
-	char *field;
-	char *value;
-	int negate;
-} term;
-
 struct kube__fieldsel {
-	term *terms;
-	size_t n;
+	kube_field_selector *sel;
 };
 
 void kube__fieldsel_free(kube__fieldsel *fs)
 {
 	if (!fs)
 		return;
-	for (size_t i = 0; i < fs->n; i++) {
-		kube_free(fs->terms[i].field);
-		kube_free(fs->terms[i].value);
-	}
-	kube_free(fs->terms);
+	kube_field_selector_free(fs->sel);
 	kube_free(fs);
-}
-
-/* Splits at unescaped ',' into [start, end) pieces, one at a time. */
-static const char *term_end(const char *p)
-{
-	for (; *p && *p != ','; p++)
-		if (*p == '\\' && p[1])
-			p++;
-	return p;
-}
-
-static int parse_term(term *t, const char *sel, const char *p, const char *end)
-{
-	const char *op = NULL;
-	size_t oplen = 0;
-	kube__buf v = KUBE__BUF_INIT;
-
-	for (const char *q = p; q < end; q++) {
-		if (*q == '\\' && q + 1 < end) {
-			q++;
-			continue;
-		}
-		if (q[0] == '!' && q + 1 < end && q[1] == '=') {
-			op = q, oplen = 2, t->negate = 1;
-			break;
-		}
-		if (q[0] == '=') {
-			op = q;
-			oplen = (q + 1 < end && q[1] == '=') ? 2 : 1;
-			break;
-		}
-	}
-	if (!op || op == p)
-		return kube__error_set(KUBE_EINVAL, NULL, "invalid selector: '%s'; can't understand '%.*s'",
-		                       sel, (int)(end - p), p);
-	if (!(t->field = kube_strndup(p, (size_t)(op - p))))
-		return kube__error_oom();
-	for (const char *q = op + oplen; q < end; q++) {
-		if (*q == '\\' && q + 1 < end)
-			q++;
-		kube__buf_putc(&v, *q);
-	}
-	kube__buf_putc(&v, '\0');
-	if (v.failed) {
-		kube__buf_free(&v);
-		return kube__error_oom();
-	}
-	t->value = kube__buf_detach(&v, NULL);
-	return t->value ? 0 : kube__error_oom();
 }
 
 int kube__fieldsel_parse(kube__fieldsel **out, const char *text)
 {
-	kube__fieldsel *fs;
-	const char *p = text;
-	size_t n = 1;
+	kube_field_selector *sel = NULL;
 	int rc;
 
 	*out = NULL;
 	if (!text || !*text)
 		return 0;
-	for (const char *q = text; *(q = term_end(q)); q++)
-		n++;
-	if (!(fs = kube_calloc(1, sizeof(*fs))) || !(fs->terms = kube_calloc(n, sizeof(term)))) {
-		kube_free(fs);
+	if ((rc = kube_field_selector_parse(&sel, text)) != 0)
+		return rc;
+	if (kube_field_selector_empty(sel)) {
+		kube_field_selector_free(sel);
+		return 0;
+	}
+	if (!(*out = kube_calloc(1, sizeof(**out)))) {
+		kube_field_selector_free(sel);
 		return kube__error_oom();
 	}
-	for (;;) {
-		const char *end = term_end(p);
-		if ((rc = parse_term(&fs->terms[fs->n++], text, p, end)) != 0) {
-			kube__fieldsel_free(fs);
-			return rc;
-		}
-		if (!*end)
-			break;
-		p = end + 1;
-	}
-	*out = fs;
+	(*out)->sel = sel;
 	return 0;
 }
 
 static const char *field_value(const kube_object *obj, const char *field)
 {
 	const char *v = NULL;
+	kube_value_type t;
 
 	if (strcmp(field, "metadata.name") == 0)
 		v = kube_object_name(obj);
 	else if (strcmp(field, "metadata.namespace") == 0)
 		v = kube_object_namespace(obj);
-	else if (kube_object_get_string(obj, field, &v) != 0)
-		v = NULL;
+	/* get_type first: a missing field is normal here, not an error to raise */
+	else if (kube_object_get_type(obj, field, &t) == 0 && t == KUBE_VALUE_STRING)
+		kube_object_get_string(obj, field, &v);
 	return v ? v : "";
 }
 
 int kube__fieldsel_matches(const kube__fieldsel *fs, const kube_object *obj)
 {
+	size_t n;
+
 	if (!fs)
 		return 1;
-	for (size_t i = 0; i < fs->n; i++) {
-		int eq = strcmp(field_value(obj, fs->terms[i].field), fs->terms[i].value) == 0;
-		if (eq == fs->terms[i].negate)
+	n = kube_field_selector_term_count(fs->sel);
+	for (size_t i = 0; i < n; i++) {
+		const char *field, *value;
+		kube_field_op op;
+		kube_field_selector_term(fs->sel, i, &field, &op, &value);
+		int eq = strcmp(field_value(obj, field), value) == 0;
+		if (eq != (op == KUBE_FIELD_EQUALS))
 			return 0;
 	}
 	return 1;

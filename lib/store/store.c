@@ -456,6 +456,82 @@ int kube_store_add_index(kube_store *store, const char *resource, const char *na
 	return 0;
 }
 
+/* ---- label indexes: one kube_label_index per resource, ids = slots ---- */
+
+typedef struct kube__lindex {
+	struct kube__lindex *next;
+	char *resource;
+	kube_label_index *idx;
+} kube__lindex;
+
+static kube_label_index *lindex_for(kube_store *s, const char *resource, size_t rlen, int create)
+{
+	kube__lindex *l;
+
+	for (l = s->lindexes; l; l = l->next)
+		if (strlen(l->resource) == rlen && memcmp(l->resource, resource, rlen) == 0)
+			return l->idx;
+	if (!create)
+		return NULL;
+	if (!(l = kube_calloc(1, sizeof(*l))) || !(l->resource = kube_strndup(resource, rlen)) ||
+	    kube_label_index_new(&l->idx) != 0) {
+		if (l)
+			kube_free(l->resource);
+		kube_free(l);
+		kube__error_oom();
+		return NULL;
+	}
+	l->next = s->lindexes;
+	s->lindexes = l;
+	return l->idx;
+}
+
+static int slot_alloc(kube_store *s, kube__entry *e)
+{
+	if (s->nfree > 0) {
+		e->slot = s->free_slots[--s->nfree];
+	} else {
+		if (s->nslots == s->slots_cap) {
+			size_t cap = s->slots_cap ? s->slots_cap * 2 : 64;
+			kube__entry **v;
+			if (cap > KUBE_LABEL_INDEX_MAX_ID || !(v = kube_realloc(s->slots, cap * sizeof(*v))))
+				return kube__error_oom();
+			s->slots = v;
+			s->slots_cap = cap;
+		}
+		e->slot = (uint32_t)s->nslots++;
+	}
+	s->slots[e->slot] = e;
+	return 0;
+}
+
+static void slot_free(kube_store *s, kube__entry *e)
+{
+	s->slots[e->slot] = NULL;
+	if (s->nfree == s->free_cap) {
+		size_t cap = s->free_cap ? s->free_cap * 2 : 64;
+		uint32_t *v = kube_realloc(s->free_slots, cap * sizeof(*v));
+		if (!v)
+			return;   /* the slot is leaked, not reused: harmless */
+		s->free_slots = v;
+		s->free_cap = cap;
+	}
+	s->free_slots[s->nfree++] = e->slot;
+}
+
+/* A selector worth the index: some requirement names exact values. */
+static int selector_indexable(const kube_selector *sel)
+{
+	for (size_t i = 0, n = kube_selector_requirement_count(sel); i < n; i++) {
+		kube_selector_op op;
+		if (kube_selector_requirement(sel, i, NULL, &op, NULL) == 0 &&
+		    (op == KUBE_SELECTOR_EQUALS || op == KUBE_SELECTOR_DOUBLE_EQUALS ||
+		     op == KUBE_SELECTOR_IN))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- open / close ---- */
 
 int kube_store_options_init(kube_store_options *opts, unsigned int version)
@@ -555,6 +631,15 @@ void kube_store_close(kube_store *store)
 		index_free(idx);
 	}
 	free_entries(store->entries);
+	while (store->lindexes) {
+		kube__lindex *l = store->lindexes;
+		store->lindexes = l->next;
+		kube_label_index_free(l->idx);
+		kube_free(l->resource);
+		kube_free(l);
+	}
+	kube_free(store->slots);
+	kube_free(store->free_slots);
 	if (store->backend_state)
 		store->backend->close(store->backend_state);
 	kube__buf_free(&store->scratch);
@@ -658,10 +743,23 @@ static int new_entry(kube_store *s, char *key, const kube_kind_info *k, kube_obj
 {
 	kube__entry *e = kube_calloc(1, sizeof(*e));
 
+	kube_label_index *li;
+	int rc;
+
 	if (!e)
 		return kube__error_oom();
-	e->key = key;
 	e->resource_len = strlen(k->resource);
+	if ((rc = slot_alloc(s, e)) != 0) {
+		kube_free(e);
+		return rc;
+	}
+	if (!(li = lindex_for(s, k->resource, e->resource_len, 1)) ||
+	    (rc = kube_label_index_add(li, e->slot, kube_object_labels(obj))) != 0) {
+		slot_free(s, e);
+		kube_free(e);
+		return li ? rc : KUBE_ENOMEM;
+	}
+	e->key = key;
 	e->obj = obj;
 	e->mod_revision = rev;
 	e->node.key = e->key;
@@ -749,6 +847,16 @@ fail:
 	return rc;
 }
 
+/* Follows a label change of e (from `old` to e->obj) in the label index. */
+static void relabel(kube_store *s, kube__entry *e, const kube_object *old)
+{
+	if (kube_labels_equal(kube_object_labels(old), kube_object_labels(e->obj)))
+		return;
+	if (kube_label_index_update(lindex_for(s, e->key, e->resource_len, 0), e->slot,
+	                            kube_object_labels(e->obj)) != 0)
+		KUBE_LOG(KUBE_LOG_ERROR, "store", "%s: label index update failed", e->key);
+}
+
 /* Copies (or removes) metadata field `path` of `from` into `to`. */
 static int keep_field(kube_object *to, const kube_object *from, const char *path)
 {
@@ -794,6 +902,8 @@ static int delete_entry(kube_store *s, kube__entry *e, kube_object *last, kube_o
 	kube__tree_remove(&s->entries, e->key);
 	s->count--;
 	reindex(s, e, e->obj, NULL);
+	kube_label_index_remove(lindex_for(s, e->key, e->resource_len, 0), e->slot);
+	slot_free(s, e);
 	kube__ring_append(s, KUBE_WATCH_DELETED, rev, e->key, last, e->obj);
 	if (out)
 		*out = kube_object_ref(last);
@@ -876,6 +986,7 @@ static int do_update(kube_store *s, const kube_kind_info *k, kube_object *copy, 
 	e->obj = copy;
 	e->mod_revision = rev;
 	copy = NULL;
+	relabel(s, e, old);
 	reindex(s, e, old, e->obj);
 	kube__ring_append(s, KUBE_WATCH_MODIFIED, rev, e->key, e->obj, old);
 	kube_object_unref(old);
@@ -1014,6 +1125,7 @@ int kube_store_delete(kube_object **out, kube_store *store, const char *resource
 	}
 	e->obj = copy;
 	e->mod_revision = rev;
+	relabel(store, e, old);
 	reindex(store, e, old, copy);
 	kube__ring_append(store, KUBE_WATCH_MODIFIED, rev, e->key, copy, old);
 	kube_object_unref(old);
@@ -1339,6 +1451,60 @@ static int collect_changes(kube_store *s, int64_t rev, const char *prefix, chang
 	return 0;
 }
 
+static int entry_key_cmp(const void *a, const void *b)
+{
+	return strcmp((*(kube__entry *const *)a)->key, (*(kube__entry *const *)b)->key);
+}
+
+/*
+ * A list answered from the label index: the ids whose labels match, kept
+ * when in range and passing the other filters, sorted by key.  Used when
+ * the selector names exact values (so the matches are few) and the page
+ * is at the current revision.
+ */
+static int list_by_labels(kube_store *s, const kube__filter *f, const char *prefix,
+                          const char *pos, int inclusive, size_t limit, int64_t rev,
+                          kube_object_list *list, char **cont)
+{
+	kube_label_index *li = lindex_for(s, f->resource, f->resource_len, 0);
+	size_t n = 0, m = 0, plen = strlen(prefix);
+	uint32_t *ids = NULL;
+	kube__entry **v = NULL;
+	int rc;
+
+	if (!li)
+		return 0;
+	if ((rc = kube_label_index_select(li, f->labels, &ids, &n)) != 0)
+		return rc;
+	if (n > 0 && !(v = kube_malloc(n * sizeof(*v)))) {
+		kube_free(ids);
+		return kube__error_oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		kube__entry *e = ids[i] < s->nslots ? s->slots[ids[i]] : NULL;
+		int c;
+		if (!e || strncmp(e->key, prefix, plen) != 0)
+			continue;
+		c = strcmp(e->key, pos);
+		if (c < 0 || (c == 0 && !inclusive))
+			continue;
+		if (kube__filter_matches(f, e->key, e->obj))
+			v[m++] = e;
+	}
+	kube_free(ids);
+	qsort(v, m, sizeof(*v), entry_key_cmp);
+	for (size_t i = 0; i < m && rc == 0; i++) {
+		if (limit && i == limit) {
+			if (cont && !(*cont = encode_continue(rev, v[i - 1]->key + plen)))
+				rc = kube__error_oom();
+			break;
+		}
+		rc = kube_object_list_append(list, v[i]->obj);
+	}
+	kube_free(v);
+	return rc;
+}
+
 int kube_store_list(kube_object_list **out, kube_store *store, const char *resource,
                     const kube_list_options *opts, int64_t *revision, char **continue_token)
 {
@@ -1397,6 +1563,12 @@ int kube_store_list(kube_object_list **out, kube_store *store, const char *resou
 	}
 	if ((rc = kube_object_list_new(&list)) != 0)
 		goto done;
+	if (!idx && f.labels && nchanges == 0 && selector_indexable(f.labels)) {
+		if ((rc = list_by_labels(store, &f, prefix, pos, inclusive, opts->limit, rev, list,
+		                         continue_token)) != 0)
+			goto done;
+		goto finish;
+	}
 	root = store->entries;
 	if (idx) {
 		kube__tnode *bn = kube__tree_find(idx->buckets, opts->index_value);
@@ -1472,6 +1644,7 @@ int kube_store_list(kube_object_list **out, kube_store *store, const char *resou
 			goto done;
 		}
 	}
+finish:
 	if (revision)
 		*revision = rev;
 	*out = list;

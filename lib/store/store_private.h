@@ -114,6 +114,7 @@ typedef struct kube__entry {
 	size_t resource_len;         /* strlen of the "<resource>" part */
 	kube_object *obj;            /* frozen, one reference held */
 	int64_t mod_revision;
+	uint32_t slot;               /* dense id: store->slots[slot] == this */
 	kube__tnode node;            /* in store->entries */
 } kube__entry;
 
@@ -124,6 +125,10 @@ typedef struct kube__event {
 	char *key;                   /* owned */
 	kube_object *obj;            /* new state; for DELETED the last state */
 	kube_object *prev;           /* state before (NULL for ADDED) */
+	/* prev with this event's resourceVersion, made on first need: what a
+	 * watcher whose selector the object leaves gets as DELETED, as
+	 * upstream's cacher sends it.  Shared by all such watchers. */
+	kube_object *prev_at;
 } kube__event;
 
 struct kube_index_values {
@@ -148,6 +153,13 @@ struct kube_store {
 	kube__tnode *entries;        /* key -> kube__entry */
 	size_t count;
 	kube__index *indexes;
+
+	/* Dense ids for the label indexes (one kube_label_index per resource). */
+	kube__entry **slots;
+	size_t nslots, slots_cap;
+	uint32_t *free_slots;
+	size_t nfree, free_cap;
+	struct kube__lindex *lindexes;
 
 	/* event ring: events[(first + i) % cap], i < len, revisions ascending */
 	kube__event *ring;

@@ -21,6 +21,7 @@
  * Watchers ended or cancelled inside a callback stay linked (marked dead)
  * until the outermost callback context returns, then are freed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ static void event_release(kube__event *ev)
 	kube_free(ev->key);
 	kube_object_unref(ev->obj);
 	kube_object_unref(ev->prev);
+	kube_object_unref(ev->prev_at);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -181,6 +183,24 @@ static int64_t object_revision(const kube_object *o)
 	return rv ? strtoll(rv, NULL, 10) : 0;
 }
 
+/* The previous state stamped with the event's revision (see kube__event). */
+static kube_object *prev_at(kube__event *ev)
+{
+	kube_object *o = NULL;
+	char rv[24];
+
+	if (ev->prev_at)
+		return ev->prev_at;
+	snprintf(rv, sizeof(rv), "%lld", (long long)ev->revision);
+	if (kube_object_mutable(&o, ev->prev) != 0 ||
+	    kube_object_set_string(o, "metadata.resourceVersion", rv) != 0) {
+		kube_object_unref(o);
+		return NULL;
+	}
+	kube_object_freeze(o);
+	return ev->prev_at = o;
+}
+
 static void deliver(kube_store *s, kube_watch *w)
 {
 	while (!w->dead && !w->paused && w->initial_pos < w->ninitial) {
@@ -221,6 +241,7 @@ static void deliver(kube_store *s, kube_watch *w)
 		w->cursor = ev->revision;
 		now = ev->type != KUBE_WATCH_DELETED && kube__filter_matches(&w->filter, ev->key, ev->obj);
 		before = ev->prev && kube__filter_matches(&w->filter, ev->key, ev->prev);
+		kube_object *obj = ev->obj;
 		if (now && before)
 			type = KUBE_WATCH_MODIFIED;
 		else if (now)
@@ -229,7 +250,12 @@ static void deliver(kube_store *s, kube_watch *w)
 			type = KUBE_WATCH_DELETED;   /* deleted, or no longer selected */
 		else
 			continue;
-		emit(w, type, ev->obj, ev->revision, 0);
+		if (type == KUBE_WATCH_DELETED && ev->type == KUBE_WATCH_MODIFIED &&
+		    !(obj = prev_at(ev))) {
+			end_watch(w, KUBE_ENOMEM);
+			return;
+		}
+		emit(w, type, obj, ev->revision, 0);
 	}
 }
 

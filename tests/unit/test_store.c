@@ -632,6 +632,64 @@ START_TEST(test_store_list_selectors)
 	o.label_selector = "a b";
 	ck_assert_int_eq(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL);
 	ck_assert_ptr_null(l);
+	o.label_selector = NULL;
+	o.field_selector = "metadata.name=a\\x";
+	expect_err(kube_store_list(&l, st, "pods", &o, NULL, NULL), KUBE_EINVAL,
+	           "invalid field selector: invalid escape sequence: \\x");
+}
+END_TEST
+
+/* Lists by an equality selector go through the label index: it must follow
+ * label changes and deletions, and page in key order. */
+START_TEST(test_store_list_label_index)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	kube_object *cur, *m;
+	char *cont = NULL, name[8];
+
+	for (int i = 9; i >= 0; i--) {   /* created out of key order */
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod(i % 2 ? "b" : "a", name, i % 3 ? "\"app\":\"web\"" : "\"app\":\"db\""));
+	}
+	o.label_selector = "app=web";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p2 a/p4 a/p8 b/p1 b/p5 b/p7");
+	kube_object_list_free(l);
+	o.limit = 4;
+	l = list(&o, NULL, &cont);
+	expect_names(l, "a/p2 a/p4 a/p8 b/p1");
+	kube_object_list_free(l);
+	o.continue_token = cont;
+	char *cont2 = NULL;
+	l = list(&o, NULL, &cont2);
+	expect_names(l, "b/p5 b/p7");
+	ck_assert_ptr_null(cont2);
+	kube_object_list_free(l);
+	kube_free(cont);
+	o.continue_token = NULL;
+	o.limit = 0;
+
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", "a", "p2"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "app", "db"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(cur);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "b", "p5", NULL), 0);
+	kube_object_unref(create_pod("a", "p0x", "\"app\":\"web\""));   /* reuses p5's slot */
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p0x a/p4 a/p8 b/p1 b/p7");
+	kube_object_list_free(l);
+	o.label_selector = "app in (db),app!=web";
+	o.namespace_ = "a";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p0 a/p2 a/p6");
+	kube_object_list_free(l);
+	o.field_selector = "metadata.name!=p0";
+	l = list(&o, NULL, NULL);
+	expect_names(l, "a/p2 a/p6");
+	kube_object_list_free(l);
 }
 END_TEST
 
@@ -1106,6 +1164,9 @@ START_TEST(test_store_watch_selectors_and_cancel)
 	ck_assert_int_eq(sel->ev[1].revision, 3);
 	ck_assert_int_eq(sel->ev[2].type, KUBE_WATCH_DELETED);
 	ck_assert_int_eq(sel->ev[2].revision, 4);
+	/* the state it was selected in, stamped with the change's version */
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(sel->ev[2].obj), "app"), "web");
+	ck_assert_str_eq(kube_object_resource_version(sel->ev[2].obj), "4");
 	ck_assert_int_eq(sel->ev[3].type, KUBE_WATCH_ADDED);
 	ck_assert_str_eq(sel->ev[3].name, "b");
 	ck_assert_uint_eq(ns->n, 1);
@@ -1198,6 +1259,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_delete_preconditions);
 	tcase_add_test(tc, test_store_finalizer_flow);
 	tcase_add_test(tc, test_store_list_selectors);
+	tcase_add_test(tc, test_store_list_label_index);
 	tcase_add_test(tc, test_store_list_pages_consistent);
 	tcase_add_test(tc, test_store_list_bad_tokens);
 	tcase_add_test(tc, test_store_indexes);
