@@ -753,8 +753,12 @@ static int new_entry(kube_store *s, char *key, const kube_kind_info *k, kube_obj
 		kube_free(e);
 		return rc;
 	}
+	/* Objects without labels stay out of the label index: the index only
+	 * answers selectors with =, == or in, which an empty set never
+	 * matches. */
 	if (!(li = lindex_for(s, k->resource, e->resource_len, 1)) ||
-	    (rc = kube_label_index_add(li, e->slot, kube_object_labels(obj))) != 0) {
+	    (kube_labels_count(kube_object_labels(obj)) > 0 &&
+	     (rc = kube_label_index_add(li, e->slot, kube_object_labels(obj))) != 0)) {
 		slot_free(s, e);
 		kube_free(e);
 		return li ? rc : KUBE_ENOMEM;
@@ -850,10 +854,16 @@ fail:
 /* Follows a label change of e (from `old` to e->obj) in the label index. */
 static void relabel(kube_store *s, kube__entry *e, const kube_object *old)
 {
-	if (kube_labels_equal(kube_object_labels(old), kube_object_labels(e->obj)))
+	kube_label_index *li = lindex_for(s, e->key, e->resource_len, 0);
+	const kube_labels *now = kube_object_labels(e->obj);
+
+	if (kube_labels_equal(kube_object_labels(old), now))
 		return;
-	if (kube_label_index_update(lindex_for(s, e->key, e->resource_len, 0), e->slot,
-	                            kube_object_labels(e->obj)) != 0)
+	if (kube_labels_count(now) == 0) {
+		kube_label_index_remove(li, e->slot);   /* see new_entry */
+		return;
+	}
+	if (kube_label_index_update(li, e->slot, now) != 0)
 		KUBE_LOG(KUBE_LOG_ERROR, "store", "%s: label index update failed", e->key);
 }
 
@@ -902,7 +912,8 @@ static int delete_entry(kube_store *s, kube__entry *e, kube_object *last, kube_o
 	kube__tree_remove(&s->entries, e->key);
 	s->count--;
 	reindex(s, e, e->obj, NULL);
-	kube_label_index_remove(lindex_for(s, e->key, e->resource_len, 0), e->slot);
+	if (kube_labels_count(kube_object_labels(e->obj)) > 0)
+		kube_label_index_remove(lindex_for(s, e->key, e->resource_len, 0), e->slot);
 	slot_free(s, e);
 	kube__ring_append(s, KUBE_WATCH_DELETED, rev, e->key, last, e->obj);
 	if (out)
@@ -1492,7 +1503,8 @@ static int list_by_labels(kube_store *s, const kube__filter *f, const char *pref
 			v[m++] = e;
 	}
 	kube_free(ids);
-	qsort(v, m, sizeof(*v), entry_key_cmp);
+	if (m > 1)
+		qsort(v, m, sizeof(*v), entry_key_cmp);
 	for (size_t i = 0; i < m && rc == 0; i++) {
 		if (limit && i == limit) {
 			if (cont && !(*cont = encode_continue(rev, v[i - 1]->key + plen)))
