@@ -17,6 +17,7 @@
  * Options: a zero in max_document_bytes, max_depth or max_alias_nodes means
  * the default, so a zeroed struct with only `version` set is valid.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "object_private.h"
@@ -84,6 +85,30 @@ static const char *json_kind(json_object *v)
 	}
 }
 
+/*
+ * The object layer refused a document (say metadata.labels is a list): say
+ * which document, and where the field is when positions were kept.
+ */
+static void adopt_error(int rc, const kube__doc *d, json_object *root)
+{
+	const kube_error *e = kube_error_last();
+	char msg[1024], field[512];
+	json_object *node = NULL, *deepest = NULL;
+	int line = d->line, col = d->column;
+
+	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : kube_strerror(rc));
+	snprintf(field, sizeof(field), "%s", e && e->field ? e->field : "");
+	if (d->pos && field[0]) {
+		if (kube__json_path_get(root, field, &node, &deepest) != 0 || !node)
+			node = deepest;
+		if (node)
+			kube__posmap_lookup(d->pos, node, &line, &col);
+	}
+	kube__error_set(rc, field[0] ? field : NULL, "document %d, line %d, column %d: %s",
+	                d->index, line, col, msg);
+	kube__error_set_position(d->index, line, col);
+}
+
 int kube_decode(kube_object_list **out, const char *buf, size_t len,
                 const kube_decode_options *opts)
 {
@@ -118,6 +143,7 @@ int kube_decode(kube_object_list **out, const char *buf, size_t len,
 	for (size_t i = 0; i < docs.count; i++) {
 		kube__doc *d = &docs.items[i];
 		kube_object *obj = NULL;
+		json_object *keep;
 
 		if (d->root == NULL)  /* empty or null document: skipped, as kubectl does */
 			continue;
@@ -129,12 +155,14 @@ int kube_decode(kube_object_list **out, const char *buf, size_t len,
 			                                               : yaml_kind(d->root));
 			goto fail;
 		}
+		keep = json_object_get(d->root);  /* to place an error in the tree */
 		rc = kube__object_adopt(&obj, d->root);
 		d->root = NULL;  /* adopted, or released by adopt on failure */
-		if (rc) {
-			kube__error_set_position(d->index, d->line, d->column);
+		if (rc)
+			adopt_error(rc, d, keep);
+		json_object_put(keep);
+		if (rc)
 			goto fail;
-		}
 		kube__object_set_source(obj, d->index, d->line, d->column, d->pos);
 		d->pos = NULL;
 		rc = kube_object_list_append(list, obj);

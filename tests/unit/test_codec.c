@@ -1115,6 +1115,24 @@ START_TEST(test_codec_decode_not_a_mapping)
 	y = "kind: A\n---\nkind: [\n";
 	ck_assert_int_eq(kube_decode(&l, y, strlen(y), NULL), KUBE_EINVAL);
 	ck_assert_ptr_null(l);
+	/* metadata the object layer refuses: placed on the field with positions,
+	 * on the document without */
+	y = "kind: A\n---\nkind: B\nmetadata:\n  labels: [1]\n";
+	/* (the rest of the message is the object layer's) */
+	ck_assert_int_eq(kube_decode(&l, y, strlen(y), NULL), KUBE_EINVAL);
+	ck_assert_msg(strncmp(kube_error_last()->message, "document 2, line 3, column 1: metadata.labels: ", 47) == 0,
+	              "%s", kube_error_last()->message);
+	ck_assert_int_eq(kube_error_last()->line, 3);
+	ck_assert_str_eq(kube_error_last()->field, "metadata.labels");
+	kube_decode_options o = KUBE_DECODE_OPTIONS_INIT;
+	o.flags = KUBE_DECODE_POSITIONS;
+	ck_assert_int_eq(kube_decode(&l, y, strlen(y), &o), KUBE_EINVAL);
+	ck_assert_msg(strncmp(kube_error_last()->message, "document 2, line 5, column 11: metadata.labels: ", 48) == 0,
+	              "%s", kube_error_last()->message);
+	ck_assert_int_eq(kube_error_last()->document, 2);
+	ck_assert_int_eq(kube_error_last()->line, 5);
+	ck_assert_int_eq(kube_error_last()->column, 11);
+	ck_assert_ptr_null(l);
 }
 END_TEST
 
