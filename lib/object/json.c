@@ -556,6 +556,8 @@ static int parse_value(jdec *d, unsigned int depth, json_object **out)
 			return KUBE_ENOMEM;
 		}
 		rc = parse_container(d, depth + 1, v, d->s[d->p] == '{');
+		if (rc == 0)
+			rc = check_size(d);  /* blanks before the closing bracket count too */
 		if (rc) {
 			json_object_put(v);
 			return rc;

@@ -34,19 +34,22 @@
  *
  * Map keys become strings as sigs.k8s.io/yaml makes them: an int key is its
  * decimal digits (0x1F: a -> "31"), a bool key "true"/"false" (so `on:` is
- * "true"), a float key Go's FormatFloat(f, 'g', -1, 32), .inf ".inf"; a null
- * key or a mapping or sequence as a key is an error.  Duplicate keys in one
- * mapping are an error, 'mapping key "x" already defined', as in upstream's
- * strict decoding (the server rejects them too); keys brought in by a merge
- * may be overridden.  Merge keys (<<) follow the YAML merge spec as go-yaml
+ * "true"), a float key Go's FormatFloat(f, 'g', -1, 32), .inf ".inf" (an
+ * integer key beyond int64 is spelled like a float key, where upstream
+ * refuses the uint64 range); a null key or a mapping or sequence as a key is
+ * an error.  Duplicate keys in one mapping are an error, 'mapping key "x"
+ * already defined', as in upstream's strict decoding (the server rejects
+ * them too); keys brought in by a merge may be overridden.  Merge keys (<<) follow the YAML merge spec as go-yaml
  * does: the value is a mapping or a sequence of mappings, explicit keys win
  * wherever they stand, earlier merged mappings win over later ones, and
  * merged keys take the place of the << in key order.
  *
- * Hostile input: a document larger than max_document_bytes (measured in
- * bytes between its first and last event), nesting deeper than max_depth,
- * or more than max_alias_nodes nodes created by alias expansion (aliases and
- * merges are copied, counting each node) fails at once with KUBE_ETOOBIG.
+ * Hostile input: a document larger than max_document_bytes (in bytes, from
+ * its first token, its "---" when it has one, to where the next document
+ * starts, so its trailing comments and line breaks count), nesting deeper
+ * than max_depth, or more than max_alias_nodes nodes created by alias
+ * expansion (aliases and merges are copied, counting each node) fails at
+ * once with KUBE_ETOOBIG.
  * The billion laughs stop after max_alias_nodes copies.  An alias to an
  * unknown anchor, or to an anchor whose node is still open, is KUBE_EINVAL.
  *

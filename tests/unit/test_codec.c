@@ -631,6 +631,10 @@ START_TEST(test_codec_limit_document_size)
 	expect_error(jdecode(&docs, "{\"a\":\"0123\"} {\"b\":\"0123456789\"}", &o), KUBE_ETOOBIG,
 	             "document 2, line 1, column 31: document is larger than 16 bytes (max_document_bytes)",
 	             2, 1, 31);
+	o.max_document_bytes = 10;
+	expect_error(jdecode(&docs, "{                    }", &o), KUBE_ETOOBIG,
+	             "document 1, line 1, column 23: document is larger than 10 bytes (max_document_bytes)",
+	             1, 1, 23);
 	/* the default is 3 MiB */
 	size_t big = 3u * 1024 * 1024 + 16;
 	char *huge = malloc(big + 1);
