@@ -3570,17 +3570,18 @@ static void validate_service(vctx *c, json_object *doc)
 
 #define MAX_SECRET_SIZE (1024L * 1024L)
 
-/* The length of base64 data once decoded (the API carries []byte as base64). */
+/*
+ * The length of base64 data once decoded (the API carries []byte as
+ * base64): every 4 characters make 3 bytes, and a final group of 2 or 3
+ * characters (before its '=' padding) makes 1 or 2.
+ */
 static size_t base64_decoded_len(const char *s)
 {
-	size_t n = 0, pad = 0;
-	for (const char *p = s; *p; p++) {
-		if (*p == '=')
-			pad++;
-		else if (!isspace((unsigned char)*p))
+	size_t n = 0;
+	for (const char *p = s; *p; p++)
+		if (*p != '=' && !isspace((unsigned char)*p))
 			n++;
-	}
-	return (n * 3) / 4 - (pad && n % 4 == 0 ? 0 : 0);
+	return (n / 4) * 3 + (n % 4 ? n % 4 - 1 : 0);
 }
 
 static size_t string_member_len(json_object *v)
