@@ -266,6 +266,43 @@ KUBE_EXTERN void kube_field_selector_free(kube_field_selector *sel);
  * One thread at a time may use an index.
  */
 
+/* ---- selectors and field sets of objects (lib/object) ----
+ *
+ * metav1.LabelSelector, as found in Deployment, ReplicaSet, StatefulSet,
+ * DaemonSet, Job, NetworkPolicy and affinity terms, compiles to the same
+ * kube_selector (metav1.LabelSelectorAsSelector): a missing or null
+ * selector matches nothing, an empty one ({}) matches everything.
+ */
+
+typedef struct kube_object kube_object;
+
+/*
+ * The LabelSelector at `path` in o (e.g. "spec.selector").  Returns 0,
+ * KUBE_ENOMEM, or KUBE_EINVAL with upstream's message and the failing
+ * requirement's path as the error's field, e.g.
+ *   "Foo" is not a valid label selector operator
+ *   values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty
+ */
+KUBE_EXTERN int kube_selector_from_object(kube_selector **out, const kube_object *o,
+                                          const char *path);
+
+/* The same from a LabelSelector written as JSON ("null" matches nothing). */
+KUBE_EXTERN int kube_selector_from_json(kube_selector **out, const char *json, size_t len);
+
+/*
+ * The field set upstream's registries expose for o's kind: metadata.name
+ * and metadata.namespace for every object; for v1 Pods spec.nodeName,
+ * spec.restartPolicy, spec.schedulerName, spec.serviceAccountName,
+ * spec.hostNetwork, status.phase, status.podIP, status.nominatedNodeName;
+ * for Events involvedObject.{kind,namespace,name,uid,apiVersion,
+ * resourceVersion,fieldPath}, reason, source, type.  Absent fields are "".
+ */
+KUBE_EXTERN int kube_fields_from_object(kube_fields **out, const kube_object *o);
+
+/* kube_field_selector_matches over o's field set, without allocating. */
+KUBE_EXTERN int kube_field_selector_matches_object(const kube_field_selector *sel,
+                                                   const kube_object *o);
+
 #define KUBE_LABEL_INDEX_MAX_ID (1u << 30)
 
 typedef struct kube_label_index kube_label_index;

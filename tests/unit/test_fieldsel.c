@@ -176,6 +176,96 @@ START_TEST(test_fieldsel_builder_and_sets)
 }
 END_TEST
 
+/* ---- objects' field sets ---- */
+
+static kube_object *obj(const char *json)
+{
+	kube_object *o;
+	int rc = kube_object_from_json(&o, json, strlen(json));
+	ck_assert_msg(rc == 0, "%s", rc ? kube_error_last()->message : "");
+	return o;
+}
+
+static int match_obj(const char *sel, const kube_object *o)
+{
+	kube_field_selector *s;
+	kube_fields *f;
+	ck_assert_msg(kube_field_selector_parse(&s, sel) == 0, "%s", sel);
+	int m = kube_field_selector_matches_object(s, o);
+	/* the built set must give the same answer */
+	ck_assert_int_eq(kube_fields_from_object(&f, o), 0);
+	ck_assert_int_eq(kube_field_selector_matches(s, f), m);
+	kube_fields_free(f);
+	kube_field_selector_free(s);
+	return m;
+}
+
+START_TEST(test_fieldsel_pod_fields)
+{
+	kube_object *o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},"
+	                     "\"spec\":{\"nodeName\":\"n1\",\"restartPolicy\":\"Always\",\"schedulerName\":\"s\","
+	                     "\"serviceAccountName\":\"sa\",\"hostNetwork\":true},"
+	                     "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.9\",\"podIPs\":[{\"ip\":\"10.0.0.1\"}],"
+	                     "\"nominatedNodeName\":\"n2\"}}");
+	ck_assert_int_eq(match_obj("metadata.name=p,metadata.namespace=ns", o), 1);
+	ck_assert_int_eq(match_obj("spec.nodeName=n1,spec.restartPolicy=Always", o), 1);
+	ck_assert_int_eq(match_obj("spec.schedulerName=s,spec.serviceAccountName=sa", o), 1);
+	ck_assert_int_eq(match_obj("spec.hostNetwork=true", o), 1);
+	ck_assert_int_eq(match_obj("status.phase=Running,status.nominatedNodeName=n2", o), 1);
+	ck_assert_int_eq(match_obj("status.podIP=10.0.0.1", o), 1);
+	ck_assert_int_eq(match_obj("status.podIP=10.0.0.9", o), 0);
+	ck_assert_int_eq(match_obj("spec.nodeName!=n1", o), 0);
+	/* not a selectable field of pods: reads as "" */
+	ck_assert_int_eq(match_obj("spec.hostname=", o), 1);
+	kube_fields *f;
+	ck_assert_int_eq(kube_fields_from_object(&f, o), 0);
+	ck_assert_int_eq(kube_fields_count(f), 10);
+	ck_assert_str_eq(kube_fields_get(f, "spec.hostNetwork"), "true");
+	kube_fields_free(f);
+	kube_object_unref(o);
+
+	o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"q\"},"
+	        "\"status\":{\"podIP\":\"10.1.1.1\"}}");
+	ck_assert_int_eq(match_obj("spec.hostNetwork=false,spec.nodeName=,metadata.namespace=", o), 1);
+	ck_assert_int_eq(match_obj("status.podIP=10.1.1.1", o), 1);
+	kube_object_unref(o);
+
+	o = obj("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"},"
+	        "\"spec\":{\"nodeName\":\"n1\"}}");
+	ck_assert_int_eq(match_obj("metadata.name=c", o), 1);
+	ck_assert_int_eq(match_obj("spec.nodeName=", o), 1);
+	ck_assert_int_eq(kube_fields_from_object(&f, o), 0);
+	ck_assert_int_eq(kube_fields_count(f), 2);
+	kube_fields_free(f);
+	kube_object_unref(o);
+}
+END_TEST
+
+START_TEST(test_fieldsel_event_fields)
+{
+	kube_object *o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e\",\"namespace\":\"ns\"},"
+	                     "\"involvedObject\":{\"kind\":\"Pod\",\"namespace\":\"ns\",\"name\":\"p\",\"uid\":\"u1\","
+	                     "\"apiVersion\":\"v1\",\"resourceVersion\":\"7\",\"fieldPath\":\"spec.containers{c}\"},"
+	                     "\"reason\":\"Started\",\"source\":{\"component\":\"kubelet\"},\"type\":\"Normal\"}");
+	ck_assert_int_eq(match_obj("involvedObject.kind=Pod,involvedObject.name=p,involvedObject.namespace=ns", o), 1);
+	ck_assert_int_eq(match_obj("involvedObject.uid=u1,involvedObject.apiVersion=v1", o), 1);
+	ck_assert_int_eq(match_obj("involvedObject.resourceVersion=7,involvedObject.fieldPath=spec.containers{c}", o), 1);
+	ck_assert_int_eq(match_obj("reason=Started,source=kubelet,type=Normal", o), 1);
+	ck_assert_int_eq(match_obj("type!=Normal", o), 0);
+	kube_fields *f;
+	ck_assert_int_eq(kube_fields_from_object(&f, o), 0);
+	ck_assert_int_eq(kube_fields_count(f), 12);
+	kube_fields_free(f);
+	kube_object_unref(o);
+
+	o = obj("{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e\"},"
+	        "\"regarding\":{\"kind\":\"Node\",\"name\":\"n\"},\"reason\":\"R\",\"reportingController\":\"ctl\"}");
+	ck_assert_int_eq(match_obj("involvedObject.kind=Node,involvedObject.name=n,source=ctl,reason=R", o), 1);
+	ck_assert_int_eq(kube_field_selector_matches_object(NULL, o), 0);
+	kube_object_unref(o);
+}
+END_TEST
+
 static Suite *fieldsel_suite(void)
 {
 	Suite *s = suite_create("fieldsel");
@@ -185,6 +275,8 @@ static Suite *fieldsel_suite(void)
 	tcase_add_test(tc, test_fieldsel_unescape_invalid_utf8);
 	tcase_add_test(tc, test_fieldsel_matches);
 	tcase_add_test(tc, test_fieldsel_builder_and_sets);
+	tcase_add_test(tc, test_fieldsel_pod_fields);
+	tcase_add_test(tc, test_fieldsel_event_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -555,6 +555,116 @@ START_TEST(test_selector_many_requirements)
 }
 END_TEST
 
+/* ---- metav1.LabelSelector ---- */
+
+static kube_object *obj(const char *json)
+{
+	kube_object *o;
+	int rc = kube_object_from_json(&o, json, strlen(json));
+	ck_assert_msg(rc == 0, "%s", rc ? kube_error_last()->message : "");
+	return o;
+}
+
+static char *sel_string(const kube_selector *s)
+{
+	static char buf[1024];
+	char *str = kube_selector_string(s);
+	snprintf(buf, sizeof(buf), "%s", str);
+	kube_free(str);
+	return buf;
+}
+
+START_TEST(test_selector_label_selector_object)
+{
+	kube_object *o = obj("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+	                     "\"metadata\":{\"name\":\"d\"},\"spec\":{\"selector\":{"
+	                     "\"matchLabels\":{\"tier\":\"web\",\"app\":\"x\"},"
+	                     "\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"In\",\"values\":[\"prod\",\"dev\",\"prod\"]},"
+	                     "{\"key\":\"app\",\"operator\":\"NotIn\",\"values\":[\"y\"]},"
+	                     "{\"key\":\"canary\",\"operator\":\"DoesNotExist\"},"
+	                     "{\"key\":\"zone\",\"operator\":\"Exists\",\"values\":[]}]},"
+	                     "\"template\":{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+	                     "[{\"labelSelector\":{},\"topologyKey\":\"z\"}]}}}}}}");
+	kube_selector *s;
+	ck_assert_int_eq(kube_selector_from_object(&s, o, "spec.selector"), 0);
+	/* matchLabels first, then expressions; stable by key; values sorted, not deduplicated */
+	ck_assert_str_eq(sel_string(s), "app=x,app notin (y),!canary,env in (dev,prod,prod),tier=web,zone");
+	kube_labels *l = set_of("app=x,tier=web,env=prod,zone=a");
+	ck_assert_int_eq(kube_selector_matches(s, l), 1);
+	kube_labels_set(l, "canary", "1");
+	ck_assert_int_eq(kube_selector_matches(s, l), 0);
+	kube_labels_free(l);
+	kube_selector_free(s);
+
+	/* an empty selector matches everything; a missing one nothing */
+	ck_assert_int_eq(kube_selector_from_object(&s, o,
+	                 "spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector"), 0);
+	ck_assert_int_eq(kube_selector_empty(s), 1);
+	ck_assert_int_eq(kube_selector_matches(s, NULL), 1);
+	kube_selector_free(s);
+	ck_assert_int_eq(kube_selector_from_object(&s, o, "spec.nothere"), 0);
+	ck_assert_int_eq(kube_selector_matches_nothing(s), 1);
+	ck_assert_int_eq(kube_selector_matches(s, NULL), 0);
+	kube_selector_free(s);
+	ck_assert_int_eq(kube_selector_from_object(&s, o, "metadata.name"), KUBE_EINVAL);
+	ck_assert_int_eq(kube_selector_from_object(NULL, o, "spec.selector"), KUBE_EINVAL);
+	kube_object_unref(o);
+}
+END_TEST
+
+static void expect_json_err(const char *json, const char *msg, const char *field)
+{
+	kube_selector *s = (kube_selector *)1;
+	ck_assert_int_eq(kube_selector_from_json(&s, json, strlen(json)), KUBE_EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(kube_error_last()->message, msg);
+	if (field)
+		ck_assert_str_eq(kube_error_last()->field, field);
+}
+
+START_TEST(test_selector_label_selector_json)
+{
+	kube_selector *s;
+	ck_assert_int_eq(kube_selector_from_json(&s, "null", 4), 0);
+	ck_assert_int_eq(kube_selector_matches_nothing(s), 1);
+	kube_selector_free(s);
+	ck_assert_int_eq(kube_selector_from_json(&s, " {} ", 4), 0);
+	ck_assert_int_eq(kube_selector_empty(s), 1);
+	kube_selector_free(s);
+	ck_assert_int_eq(kube_selector_from_json(&s, "{\"matchLabels\":{},\"matchExpressions\":[]}", 40), 0);
+	ck_assert_int_eq(kube_selector_empty(s), 1);
+	kube_selector_free(s);
+	const char *j = "{\"matchLabels\":{\"a\":\"b\"}}";
+	ck_assert_int_eq(kube_selector_from_json(&s, j, strlen(j)), 0);
+	ck_assert_str_eq(sel_string(s), "a=b");
+	kube_selector_free(s);
+
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"Foo\"}]}",
+	                "\"Foo\" is not a valid label selector operator", "matchExpressions[0]");
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"in\",\"values\":[\"x\"]}]}",
+	                "\"in\" is not a valid label selector operator", NULL);
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\"}]}",
+	                "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty",
+	                "matchExpressions[0]");
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"NotIn\",\"values\":[]}]}",
+	                "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty", NULL);
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"Exists\",\"values\":[\"x\"]}]}",
+	                "values: Invalid value: [\"x\"]: values set must be empty for exists and does not exist", NULL);
+	expect_json_err("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\",\"values\":[\"ok\",\"-x\"]}]}",
+	                "values[1][a]: Invalid value: \"-x\": " VAL_MSG, NULL);
+	expect_json_err("{\"matchLabels\":{\"-k\":\"v\"}}",
+	                "key: Invalid value: \"-k\": name part " QN_MSG, "matchLabels[\"-k\"]");
+	expect_json_err("{\"matchLabels\":{\"k\":\"v v\"}}",
+	                "values[0][k]: Invalid value: \"v v\": " VAL_MSG, NULL);
+	expect_json_err("{\"matchExpressions\":[{\"operator\":\"Exists\"}]}",
+	                "key: Invalid value: \"\": name part must be non-empty; name part " QN_MSG, NULL);
+	expect_json_err("{\"matchLabels\":{\"k\":1}}", "matchLabels[\"k\"]: must be a string", NULL);
+	expect_json_err("[]", ": a label selector must be a map", NULL);
+	expect_json_err("{", "label selector: invalid JSON: unexpected end of data", NULL);
+	expect_json_err("{} x", "label selector: invalid JSON: data after the value", NULL);
+}
+END_TEST
+
 static Suite *selector_suite(void)
 {
 	Suite *s = suite_create("selector");
@@ -570,6 +680,8 @@ static Suite *selector_suite(void)
 	tcase_add_test(tc, test_selector_nothing_everything);
 	tcase_add_test(tc, test_selector_property_roundtrip);
 	tcase_add_test(tc, test_selector_many_requirements);
+	tcase_add_test(tc, test_selector_label_selector_object);
+	tcase_add_test(tc, test_selector_label_selector_json);
 	suite_add_tcase(s, tc);
 	return s;
 }
