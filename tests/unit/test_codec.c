@@ -222,7 +222,7 @@ START_TEST(test_codec_yaml_plain_scalars)
 		{ "1.5", "1.5" }, { "1.50", "1.50" }, { ".5", "0.5" }, { "-.5", "-0.5" },
 		{ "+1.5", "1.5" }, { "1.", "1" }, { "1e3", "1e3" }, { "1E+3", "1E+3" },
 		{ "1_000.5", "1000.5" }, { "007.5", "7.5" }, { ".5e2", "0.5e2" },
-		{ "1e400", "\"1e400\"" }, { ".5_0", "\".5_0\"" }, { ".", "\".\"" },
+		{ "1e400", "\"1e400\"" }, { ".5_0", "0.50" }, { ".", "\".\"" }, { "._", "\"._\"" },
 		{ "9223372036854775807", "9223372036854775807" },
 		{ "-9223372036854775808", "-9223372036854775808" },
 		{ "9223372036854775808", "9223372036854775808" },
@@ -230,7 +230,7 @@ START_TEST(test_codec_yaml_plain_scalars)
 		{ "18446744073709551621", "18446744073709551621" },
 		{ "-9223372036854775809", "-9223372036854775809" },
 		{ "0x8000000000000000", "9223372036854775808" },
-		{ "0x1FFFFFFFFFFFFFFFF", "36893488147419103231" },
+		{ "0x1FFFFFFFFFFFFFFFF", "\"0x1FFFFFFFFFFFFFFFF\"" }, { "0b1_0", "2" },
 		{ "0777777777777777777777777", "777777777777777777777777" },
 		{ "-0x1FFFFFFFFFFFFFFFF", "\"-0x1FFFFFFFFFFFFFFFF\"" },
 		{ "0x", "\"0x\"" }, { "0xG", "\"0xG\"" }, { "08x", "\"08x\"" },
@@ -311,6 +311,10 @@ START_TEST(test_codec_yaml_map_keys)
 	yaml_is("1.5: a\n1e3: b\n1e7: c\n0.1: d\n-2.5e-5: e\n", "{\"1.5\":\"a\",\"1000\":\"b\",\"1e+07\":\"c\",\"0.1\":\"d\",\"-2.5e-05\":\"e\"}");
 	yaml_is(".inf: a\n-.Inf: b\n.NaN: c\n", "{\".inf\":\"a\",\"-.inf\":\"b\",\".nan\":\"c\"}");
 	yaml_is("2001-12-14: a\n", "{\"2001-12-14\":\"a\"}");
+	yaml_is("18446744073709551616: a\n", "{\"1.8446744e+19\":\"a\"}");
+	yaml_fails("9223372036854775808: a\n", KUBE_EINVAL,
+	           "document 1, line 1, column 1: unsupported map key: 9223372036854775808 "
+	           "(an unsigned 64-bit integer)", 1, 1, 1);
 	yaml_fails("~: a\n", KUBE_EINVAL, "document 1, line 1, column 1: unsupported map key: null", 1, 1, 1);
 	yaml_fails("a: 1\n? [1, 2]\n: b\n", KUBE_EINVAL,
 	           "document 1, line 2, column 3: unsupported map key: a sequence", 1, 2, 3);
@@ -933,7 +937,7 @@ START_TEST(test_codec_yaml_encode_quoting)
 		{ "0x1F", "\"0x1F\"" }, { "017", "\"017\"" }, { "1_000", "\"1_000\"" }, { ".5", "\".5\"" },
 		{ "true", "\"true\"" }, { "yes", "\"yes\"" }, { "y", "\"y\"" }, { "N", "\"N\"" },
 		{ "off", "\"off\"" }, { "null", "\"null\"" }, { "~", "\"~\"" }, { "", "\"\"" },
-		{ ".inf", "\".inf\"" }, { ".NaN", "\".NaN\"" }, { "<<", "\"<<\"" },
+		{ ".inf", "\".inf\"" }, { ".NaN", "\".NaN\"" }, { "<<", "<<" },
 		{ "1:20", "\"1:20\"" }, { "2001-12-14", "\"2001-12-14\"" },
 		{ "2001-12-14T21:59:43Z", "\"2001-12-14T21:59:43Z\"" },
 		{ "2001-12-14 21:59:43.10", "\"2001-12-14 21:59:43.10\"" },
@@ -966,9 +970,10 @@ START_TEST(test_codec_yaml_encode_quoting)
 	json_object_object_add(o, "1", json_object_new_int(1));
 	json_object_object_add(o, "on", json_object_new_int(2));
 	json_object_object_add(o, "a\nb", json_object_new_int(3));
+	json_object_object_add(o, "<<", json_object_new_int(4));
 	json_object_object_add(o, "k", json_object_new_string_len("a\0b", 3));
 	char *y = yaml_of(o);
-	ck_assert_str_eq(y, "\"1\": 1\n\"on\": 2\n? \"a\\nb\"\n: 3\nk: \"a\\0b\"\n");
+	ck_assert_str_eq(y, "\"1\": 1\n\"on\": 2\n? \"a\\nb\"\n: 3\n\"<<\": 4\nk: \"a\\0b\"\n");
 	kube_free(y);
 	json_object_put(o);
 }
