@@ -965,6 +965,26 @@ START_TEST(test_codec_yaml_encode_quoting)
 		kube_free(y);
 		json_object_put(o);
 	}
+	/* long scalars fold at 80 columns, as go-yaml folds them, and read back whole */
+	{
+		json_object *o = json_object_new_object();
+		const char *words = "this is a long string that goes on and on past eighty columns "
+		                    "without any line break at all";
+		json_object_object_add(o, "long", json_object_new_string(words));
+		json_object_object_add(o, "quoted", json_object_new_string("0123456789 0123456789 0123456789 "
+		                       "0123456789 0123456789 0123456789 0123456789 0123456789\t"));
+		char *y = yaml_of(o);
+		ck_assert_str_eq(y, "long: this is a long string that goes on and on past eighty columns without any line\n"
+		                    "  break at all\n"
+		                    "quoted: \"0123456789 0123456789 0123456789 0123456789 0123456789 0123456789 0123456789\n"
+		                    "  0123456789\\t\"\n");
+		kube__docs docs;
+		ck_assert_int_eq(ydecode(&docs, y, NULL), 0);
+		ck_assert(tree_equal(o, docs.items[0].root));
+		kube__docs_free(&docs);
+		kube_free(y);
+		json_object_put(o);
+	}
 	/* keys are quoted by the same rules; a multi-line key is double-quoted */
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "1", json_object_new_int(1));
