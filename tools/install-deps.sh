@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libyaml-dev libjson-c-dev check
-  libevent-dev                  # the event loop (lib/loop)
+  libevent-dev libsqlite3-dev   # the event loop, the store's durable backend
   clang libclang-rt-dev llvm    # libFuzzer and the sanitizer runtimes
   binutils                      # nm, for the exported-symbol test
 )

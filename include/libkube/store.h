@@ -30,6 +30,8 @@
  *                  been modified; please apply your changes to the latest
  *                  version and try again   (and failed delete preconditions)
  *   KUBE_EGONE     a watch or continue token older than the kept history
+ *   KUBE_ENOSPC, KUBE_EIO  a durable backend could not write (disk full,
+ *                  file size limit, I/O error): nothing was changed
  */
 #ifndef LIBKUBE_STORE_H
 #define LIBKUBE_STORE_H
@@ -49,8 +51,9 @@ typedef struct kube_index_values kube_index_values;
 
 typedef struct kube_store_options {
 	unsigned int version;            /* KUBE_STORE_OPTIONS_VERSION */
-	const char *backend;             /* "memory" (also when NULL) */
-	const char *path;                /* data directory of durable backends */
+	const char *backend;             /* "memory" (also when NULL) or "sqlite" */
+	const char *path;                /* data directory of durable backends
+	                                    (created if missing) */
 	size_t history;                  /* watch events kept for resuming (> 0) */
 	size_t watch_backlog;            /* undelivered events after which a paused
 	                                    watcher is ended with KUBE_EBUSY (> 0) */
@@ -68,8 +71,18 @@ KUBE_EXTERN int kube_store_options_init(kube_store_options *opts, unsigned int v
 
 /*
  * Opens a store on `loop` (which must outlive it).  opts may be NULL for the
- * defaults.  Returns 0, KUBE_EINVAL (bad options, unknown backend),
- * KUBE_ENOMEM, or a backend's error.
+ * defaults.  A durable backend reloads every stored object and rebuilds the
+ * indexes; the revision continues from where it was.
+ *
+ * "sqlite" keeps <path>/store.db (WAL, synchronous=FULL): a write is
+ * acknowledged (its call returns 0) only once it is on disk, so it survives
+ * kill -9.  One store at a time may use a directory.
+ *
+ * Returns 0, KUBE_EINVAL (bad options, unknown backend, no path for
+ * sqlite), KUBE_ENOMEM, KUBE_EPERM (a directory or file that may not be
+ * used), KUBE_EIO (a corrupt or foreign database; an I/O error),
+ * KUBE_EBUSY (another store or process holds the database), KUBE_ENOSPC.
+ * Every message names the database file.
  */
 KUBE_EXTERN int kube_store_open(kube_store **out, kube_loop *loop,
                                 const kube_store_options *opts);

@@ -559,6 +559,41 @@ static void free_entries(kube__tnode *n)
 	kube_free(e);
 }
 
+static int new_entry(kube_store *s, char *key, const kube_kind_info *k, kube_object *obj,
+                     int64_t rev, kube__entry **out);
+static int publish(kube_object *obj, int64_t rev);
+
+/* One stored key on open: decode, check, stamp, index. */
+static int load_one(const kube__store_kv *kv, void *userdata)
+{
+	kube_store *s = userdata;
+	const kube_kind_info *k;
+	kube_object *o = NULL;
+	kube__entry *e;
+	char *key = NULL;
+	int rc;
+
+	if ((rc = kube_object_from_json(&o, kv->value, kv->len)) != 0)
+		return kube__error_set(KUBE_EIO, NULL, "store: the stored object %s does not decode: %s",
+		                       kv->key, kube_error_last() ? kube_error_last()->message : "");
+	if ((rc = object_kind(o, &k)) != 0 ||
+	    !(key = make_key(k->resource, k->namespaced ? kube_object_namespace(o) : NULL,
+	                     kube_object_name(o) ? kube_object_name(o) : "")) ||
+	    strcmp(key, kv->key) != 0) {
+		rc = kube__error_set(KUBE_EIO, NULL, "store: the stored object %s is not the object its key names",
+		                     kv->key);
+		goto fail;
+	}
+	if ((rc = publish(o, kv->mod_revision)) != 0 ||
+	    (rc = new_entry(s, key, k, o, kv->mod_revision, &e)) != 0)
+		goto fail;
+	return reindex(s, e, NULL, e->obj);
+fail:
+	kube_free(key);
+	kube_object_unref(o);
+	return rc;
+}
+
 int kube_store_open(kube_store **out, kube_loop *loop, const kube_store_options *opts)
 {
 	kube_store_options def = KUBE_STORE_OPTIONS_INIT;
@@ -582,21 +617,22 @@ int kube_store_open(kube_store **out, kube_loop *loop, const kube_store_options 
 		return kube__error_set(KUBE_EINVAL, NULL,
 		                       "kube_store_open: max_object_bytes must be in 1..%zu",
 		                       KUBE_STORE_MAX_OBJECT_BYTES);
-	if (opts->backend && strcmp(opts->backend, "memory") != 0)
+	if (opts->backend && strcmp(opts->backend, "memory") != 0 && strcmp(opts->backend, "sqlite") != 0)
 		return kube__error_set(KUBE_EINVAL, NULL, "kube_store_open: unknown backend \"%s\"",
 		                       opts->backend);
 	if (!(s = kube_calloc(1, sizeof(*s))))
 		return kube__error_oom();
 	s->loop = loop;
 	s->opts = *opts;
-	s->opts.backend = "memory";
+	s->backend = opts->backend && strcmp(opts->backend, "sqlite") == 0 ? &kube__store_sqlite_backend
+	                                                                  : &kube__store_memory_backend;
+	s->opts.backend = s->backend->name;
 	s->opts.path = NULL;
 	if (opts->path && !(s->backend_path = kube_strdup(opts->path))) {
 		kube_free(s);
 		return kube__error_oom();
 	}
 	s->opts.path = s->backend_path;
-	s->backend = &kube__store_memory_backend;
 	if ((rc = add_index(s, NULL, KUBE_INDEX_NAMESPACE, IDX_NAMESPACE, NULL, NULL, NULL, &idx)) ||
 	    (rc = add_index(s, NULL, KUBE_INDEX_OWNER, IDX_OWNER, NULL, NULL, NULL, &idx)) ||
 	    (rc = add_index(s, NULL, KUBE_INDEX_NODE_NAME, IDX_NODE_NAME, NULL, NULL, NULL, &idx)) ||
@@ -608,9 +644,9 @@ int kube_store_open(kube_store **out, kube_loop *loop, const kube_store_options 
 		kube_store_close(s);
 		return rc;
 	}
-	/* TODO(store): durable backends stream their keys here (load) and the
-	 * store rebuilds entries and indexes; the memory backend starts empty. */
-	if ((rc = s->backend->load(s->backend_state, NULL, NULL, &rev)) != 0) {
+	/* Durable backends stream their keys here and the store rebuilds its
+	 * entries and indexes; the memory backend starts empty. */
+	if ((rc = s->backend->load(s->backend_state, load_one, s, &rev)) != 0) {
 		kube_store_close(s);
 		return rc;
 	}

@@ -96,6 +96,7 @@ typedef struct kube__store_backend_ops {
 } kube__store_backend_ops;
 
 KUBE_INTERNAL extern const kube__store_backend_ops kube__store_memory_backend;
+KUBE_INTERNAL extern const kube__store_backend_ops kube__store_sqlite_backend;
 
 /* ---- field selectors (fieldsel.c) ---- */
 

@@ -5,9 +5,16 @@
  * (order, exactly once, sharing, history, slow watchers, bookmarks).
  */
 #include <check.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "libkube/kube.h"
 
@@ -1244,6 +1251,384 @@ START_TEST(test_store_watch_bookmarks)
 }
 END_TEST
 
+/* ---- the SQLite backend ---- */
+
+static char tmpdir[64];
+
+static void sqlite_setup(void)
+{
+	strcpy(tmpdir, "/tmp/kube-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+}
+
+static void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			rm_tree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void sqlite_teardown(void)
+{
+	kube_store_close(st);
+	st = NULL;
+	kube_loop_free(loop);
+	loop = NULL;
+	rm_tree(tmpdir);
+}
+
+static int open_sqlite(kube_store **out, const char *dir)
+{
+	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+	o.backend = "sqlite";
+	o.path = dir;
+	return kube_store_open(out, loop, &o);
+}
+
+static void set_string(const char *ns, const char *name, const char *path, const char *value)
+{
+	kube_object *cur, *m;
+	ck_assert_int_eq(kube_store_get(&cur, st, "pods", ns, name), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, cur), 0);
+	ck_assert_int_eq(kube_object_set_string(m, path, value), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(cur);
+}
+
+START_TEST(test_store_sqlite_reopen)
+{
+	kube_object *a, *in, *got;
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	kube_object_list *l;
+	recorder *r = rec_new();
+	char uid[40];
+	int64_t rev;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	a = create_pod("ns", "a", "\"app\":\"web\"");                    /* 1 */
+	snprintf(uid, sizeof(uid), "%s", kube_object_uid(a));
+	kube_object_unref(a);
+	set_string("ns", "a", "spec.nodeName", "n1");                       /* 2 */
+	kube_object_unref(create_pod("ns", "b", "\"app\":\"db\""));       /* 3 */
+	kube_object_unref(create_pod("ns", "c", NULL));                    /* 4 */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "c", NULL), 0);   /* 5 */
+	in = pod_json("ns", "d", NULL, ",\"finalizers\":[\"x/y\"]");
+	ck_assert_int_eq(kube_store_create(NULL, st, in), 0);              /* 6 */
+	kube_object_unref(in);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "d", NULL), 0);   /* 7 */
+	close_store();
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 7);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_uid(got), uid);
+	ck_assert_str_eq(kube_object_resource_version(got), "2");
+	ck_assert_int_eq(kube_object_is_frozen(got), 1);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "d"), 0);
+	ck_assert_ptr_nonnull(kube_object_deletion_timestamp(got));
+	ck_assert_str_eq(kube_object_resource_version(got), "7");
+	kube_object_unref(got);
+
+	/* indexes are rebuilt */
+	l = list(NULL, &rev, NULL);
+	expect_names(l, "ns/a ns/b ns/d");
+	ck_assert_int_eq(rev, 7);
+	kube_object_list_free(l);
+	lo.index = KUBE_INDEX_NODE_NAME;
+	lo.index_value = "n1";
+	l = list(&lo, NULL, NULL);
+	expect_names(l, "ns/a");
+	kube_object_list_free(l);
+	lo.index = NULL;
+	lo.index_value = NULL;
+	lo.label_selector = "app=db";
+	l = list(&lo, NULL, NULL);
+	expect_names(l, "ns/b");
+	kube_object_list_free(l);
+
+	/* the history did not survive, the revision did */
+	wo.revision = 6;
+	expect_err(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), KUBE_EGONE,
+	           "too old resource version: 6 (7)");
+	wo.revision = 7;
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, r, rec_destroy), 0);
+	a = create_pod("ns", "e", NULL);
+	ck_assert_str_eq(kube_object_resource_version(a), "8");
+	kube_object_unref(a);
+	pump();
+	ck_assert_uint_eq(r->n, 1);
+	ck_assert_int_eq(r->ev[0].revision, 8);
+
+	/* removing the last finalizer of d deletes it, durably */
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "d"), 0);
+	ck_assert_int_eq(kube_object_mutable(&in, got), 0);
+	ck_assert_int_eq(kube_object_remove(in, "metadata.finalizers"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, in), 0);
+	kube_object_unref(in);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "d"), KUBE_ENOTFOUND);
+	close_store();
+	rec_free(r);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 9);
+}
+END_TEST
+
+START_TEST(test_store_sqlite_open_errors)
+{
+	kube_store *other = NULL;
+	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+	char want[512], path[256];
+	FILE *f;
+
+	o.backend = "sqlite";
+	expect_err(kube_store_open(&other, loop, &o), KUBE_EINVAL,
+	           "kube_store_open: the sqlite backend needs a data directory (path)");
+
+	/* one store per directory */
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "a", NULL));
+	snprintf(want, sizeof(want), "store: %s/store.db is in use by another store or process "
+	         "(database is locked)", tmpdir);
+	expect_err(open_sqlite(&other, tmpdir), KUBE_EBUSY, want);
+	ck_assert_ptr_null(other);
+	close_store();
+
+	/* a path that is a file, and a directory we may not create */
+	snprintf(path, sizeof(path), "%s/afile", tmpdir);
+	f = fopen(path, "w");
+	fclose(f);
+	snprintf(want, sizeof(want), "store: cannot use data directory %s: Not a directory", path);
+	expect_err(open_sqlite(&other, path), KUBE_EIO, want);
+	expect_err(open_sqlite(&other, "/sys/kube-store-test"), KUBE_EPERM,
+	           "store: cannot use data directory /sys/kube-store-test: Operation not permitted");
+	if (geteuid() != 0) {
+		snprintf(path, sizeof(path), "%s/ro", tmpdir);
+		ck_assert_int_eq(mkdir(path, 0500), 0);
+		snprintf(want, sizeof(want), "store: cannot use data directory %s: Permission denied", path);
+		expect_err(open_sqlite(&other, path), KUBE_EPERM, want);
+	}
+}
+END_TEST
+
+START_TEST(test_store_sqlite_corrupt_file)
+{
+	char file[256], want[512], junk[8192];
+	kube_store *s = NULL;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	f = fopen(file, "w");
+	memset(junk, 'x', sizeof(junk));
+	fwrite(junk, 1, sizeof(junk), f);
+	fclose(f);
+	snprintf(want, sizeof(want), "store: %s is corrupt or not a libkube database (file is not a "
+	         "database, during reading the schema version)", file);
+	expect_err(open_sqlite(&s, tmpdir), KUBE_EIO, want);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_store_sqlite_truncated_file)
+{
+	char file[256], name[16], data[4096];
+	kube_store *s = NULL;
+	struct stat sb;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	memset(data, 'd', sizeof(data) - 1);
+	data[sizeof(data) - 1] = '\0';
+	for (int i = 0; i < 200; i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "p%03d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create(NULL, st, in), 0);
+		kube_object_unref(in);
+	}
+	close_store();   /* checkpoints the WAL into store.db */
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(stat(file, &sb), 0);
+	ck_assert_int_gt(sb.st_size, 400000);
+	ck_assert_int_eq(truncate(file, sb.st_size / 2), 0);
+	ck_assert_int_eq(open_sqlite(&s, tmpdir), KUBE_EIO);
+	ck_assert_ptr_null(s);
+	char prefix[512];
+	snprintf(prefix, sizeof(prefix), "store: %s is corrupt or not a libkube database (", file);
+	ck_assert_msg(strncmp(kube_error_last()->message, prefix, strlen(prefix)) == 0, "%s",
+	              kube_error_last()->message);
+}
+END_TEST
+
+START_TEST(test_store_sqlite_disk_full)
+{
+	struct rlimit old, lim;
+	char name[16], *data;
+	kube_object *got;
+	int rc = 0, n;
+	int64_t rev;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "first", NULL));
+	data = malloc(200 * 1024);
+	memset(data, 'z', 200 * 1024 - 1);
+	data[200 * 1024 - 1] = '\0';
+	/* A file size limit stands in for a full disk: writes past it fail
+	 * with EFBIG (SIGXFSZ ignored), as they would with ENOSPC. */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 1024 * 1024;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (n = 0; n < 20; n++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "big%02d", n);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		rev = kube_store_revision(st);
+		rc = kube_store_create(NULL, st, in);
+		kube_object_unref(in);
+		if (rc)
+			break;
+	}
+	ck_assert_msg(rc == KUBE_ENOSPC, "%d %s", rc, kube_error_last()->message);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(strstr(kube_error_last()->message, "store.db") != NULL, "%s", kube_error_last()->message);
+	ck_assert_msg(strstr(kube_error_last()->message, "File too large") != NULL, "%s",
+	              kube_error_last()->message);
+	/* nothing changed: not the revision, not the key */
+	ck_assert_int_eq(kube_store_revision(st), rev);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "first"), 0);
+	kube_object_unref(got);
+	/* room again: writes work, and everything acknowledged is there after a reopen */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	kube_object_unref(create_pod("ns", "after", NULL));
+	close_store();
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "big%02d", i);
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), 0);
+		kube_object_unref(got);
+	}
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "after"), 0);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_revision(st), rev + 1);
+	free(data);
+}
+END_TEST
+
+/*
+ * kill -9 while writing: a child writes objects and reports each
+ * acknowledged one through a pipe; the parent kills it at a random moment,
+ * reopens the store and checks that every acknowledged write is there,
+ * intact, and that revisions keep increasing.  KUBE_CRASH_ROUNDS sets the
+ * number of kills (20 by default; CI runs it with 50).
+ */
+static void crash_child(const char *dir, int fd, int start)
+{
+	kube_loop *l;
+	kube_store *s;
+	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+	char name[32];
+
+	o.backend = "sqlite";
+	o.path = dir;
+	if (kube_loop_new(&l, NULL) || kube_store_open(&s, l, &o))
+		_exit(3);
+	for (int i = start;; i++) {
+		kube_object *in, *out = NULL;
+		char line[64];
+		snprintf(name, sizeof(name), "c%06d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		if (kube_store_create(&out, s, in) != 0)
+			_exit(4);
+		int len = snprintf(line, sizeof(line), "%s %s\n", name, kube_object_resource_version(out));
+		if (write(fd, line, (size_t)len) != len)
+			_exit(5);
+		kube_object_unref(out);
+		kube_object_unref(in);
+	}
+}
+
+START_TEST(test_store_sqlite_crash_kill9)
+{
+	int64_t last_rev = 0;
+	int next = 0;
+	unsigned seed = (unsigned)time(NULL);
+
+	int rounds = getenv("KUBE_CRASH_ROUNDS") ? atoi(getenv("KUBE_CRASH_ROUNDS")) : 20;
+
+	for (int round = 0; round < rounds; round++) {
+		int p[2];
+		pid_t pid;
+		char buf[65536];
+		size_t got = 0;
+		ssize_t r;
+
+		ck_assert_int_eq(pipe(p), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(p[0]);
+			crash_child(tmpdir, p[1], next);
+		}
+		close(p[1]);
+		usleep(30000 + (useconds_t)(rand_r(&seed) % 120000));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		while ((r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+			got += (size_t)r;
+		close(p[0]);
+		buf[got] = '\0';
+
+		ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+		ck_assert_int_ge(kube_store_revision(st), last_rev);
+		int acked = 0;
+		for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+			char name[32], rv[32];
+			kube_object *o;
+			*nl = '\0';
+			ck_assert_int_eq(sscanf(line, "%31s %31s", name, rv), 2);
+			ck_assert_msg(kube_store_get(&o, st, "pods", "ns", name) == 0, "lost %s", name);
+			ck_assert_str_eq(kube_object_resource_version(o), rv);
+			ck_assert_str_eq(kube_object_name(o), name);
+			ck_assert_int_gt(strtoll(rv, NULL, 10), last_rev);
+			kube_object_unref(o);
+			acked++;
+		}
+		/* the next round starts past whatever the child may have written */
+		last_rev = kube_store_revision(st);
+		next = (int)last_rev + 1;
+		close_store();
+		ck_assert_int_ge(acked, 0);
+		if (getenv("KUBE_TEST_VERBOSE"))
+			fprintf(stderr, "crash round %d: %d acknowledged, revision %lld\n", round, acked, (long long)last_rev);
+	}
+	ck_assert_int_gt(last_rev, 0);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1279,6 +1664,17 @@ static Suite *store_suite(void)
 	tcase_add_test(own, test_store_watch_slow_watcher_ended);
 	tcase_add_test(own, test_store_watch_bookmarks);
 	suite_add_tcase(s, own);
+
+	TCase *sq = tcase_create("sqlite");
+	tcase_add_checked_fixture(sq, sqlite_setup, sqlite_teardown);
+	tcase_set_timeout(sq, 120);
+	tcase_add_test(sq, test_store_sqlite_reopen);
+	tcase_add_test(sq, test_store_sqlite_open_errors);
+	tcase_add_test(sq, test_store_sqlite_corrupt_file);
+	tcase_add_test(sq, test_store_sqlite_truncated_file);
+	tcase_add_test(sq, test_store_sqlite_disk_full);
+	tcase_add_test(sq, test_store_sqlite_crash_kill9);
+	suite_add_tcase(s, sq);
 	return s;
 }
 
