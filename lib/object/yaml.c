@@ -28,8 +28,8 @@
  * .5 -> 0.5, +1 -> 1, 1_000.5 -> 1000.5).  A hex, octal or binary literal
  * beyond 64 bits stays a string, as in kubectl 1.32.
  *
- * Tags: !!str and !!binary force a string (binary is kept as its base64
- * text); !!int, !!float, !!bool, !!null resolve the text and fail if it is
+ * Tags: !!str forces a string, !!binary a string of the decoded base64 (its
+ * bytes that are not UTF-8 become U+FFFD, as JSON writes them); !!int, !!float, !!bool, !!null resolve the text and fail if it is
  * something else ("cannot decode !!str `abc` as a !!int"); any other tag is
  * ignored and the scalar is a string, as go-yaml does for unknown tags.
  *
@@ -38,12 +38,17 @@
  * "true"), a float key Go's FormatFloat(f, 'g', -1, 32) (so is a decimal
  * integer key beyond 64 bits, which go-yaml reads as a float), .inf ".inf";
  * a null key, a key in the uint64 range beyond int64, or a mapping or
- * sequence as a key is an error ("unsupported map key").  Duplicate keys in one mapping are an error, 'mapping key "x"
- * already defined', as in upstream's strict decoding (the server rejects
- * them too); keys brought in by a merge may be overridden.  Merge keys (<<) follow the YAML merge spec as go-yaml
- * does: the value is a mapping or a sequence of mappings, explicit keys win
- * wherever they stand, earlier merged mappings win over later ones, and
- * merged keys take the place of the << in key order.
+ * sequence as a key is an error ("unsupported map key").
+ *
+ * A key written twice in one mapping is an error, 'mapping key "x" already
+ * defined', as in upstream's strict decoding (kubectl's client keeps the
+ * last one silently; the server's strict field validation refuses them); a
+ * key brought in by a merge may be set again.  Merge keys (<<)
+ * work as in go-yaml v2 (checked against kubectl): the value is a mapping or
+ * a sequence of mappings, earlier mappings of a sequence win over later ones,
+ * and keys are assigned in document order, so a merge overrides the keys
+ * written above it and is overridden by those written below it.  New keys
+ * from a merge are added where the << stands.
  *
  * Hostile input: a document larger than max_document_bytes (in bytes, from
  * its first token, its "---" when it has one, to where the next document
@@ -578,6 +583,7 @@ static int copy_node(ydec *d, json_object *src, unsigned int depth, const yaml_m
 /* Merges the mapping(s) of `v` into map frame f (see the file comment). */
 static int merge_into(ydec *d, frame *f, json_object *v, const yaml_mark_t *m)
 {
+	json_object *mine = NULL;  /* keys set by this merge, for a sequence */
 	size_t n = 1;
 	int is_seq = json_object_is_type(v, json_type_array);
 
@@ -589,19 +595,30 @@ static int merge_into(ydec *d, frame *f, json_object *v, const yaml_mark_t *m)
 	} else if (!json_object_is_type(v, json_type_object)) {
 		goto want_map;
 	}
+	if (!f->merged && !(f->merged = json_object_new_object()))
+		return kube__error_oom();
+	if (n > 1 && !(mine = json_object_new_object()))
+		return kube__error_oom();
 	for (size_t i = 0; i < n; i++) {
 		json_object *src = is_seq ? json_object_array_get_idx(v, i) : v;
 		json_object_object_foreach(src, k, val) {
-			if (json_object_object_get_ex(f->node, k, NULL))
-				continue;
-			if (!f->merged && !(f->merged = json_object_new_object()))
+			int had = json_object_object_get_ex(f->node, k, NULL);
+			if (had && mine && json_object_object_get_ex(mine, k, NULL))
+				continue;  /* an earlier mapping of this merge has it */
+			/* new keys are added at the end; a key set before (explicitly
+			 * or by an earlier merge) is overwritten in place, as go-yaml
+			 * assigns in order */
+			if (json_object_object_add(f->node, k, json_object_get(val)) ||
+			    (!had && json_object_object_add(f->merged, k, NULL)) ||
+			    (had && !json_object_object_get_ex(f->merged, k, NULL) &&
+			     json_object_object_add(f->merged, k, NULL)) ||
+			    (mine && json_object_object_add(mine, k, NULL))) {
+				json_object_put(mine);
 				return kube__error_oom();
-			if (json_object_object_add_ex(f->node, k, json_object_get(val),
-			                              JSON_C_OBJECT_ADD_KEY_IS_NEW) ||
-			    json_object_object_add(f->merged, k, NULL))
-				return kube__error_oom();
+			}
 		}
 	}
+	json_object_put(mine);
 	return 0;
 want_map:
 	return yerr(d, KUBE_EINVAL, m, "map merge requires map or sequence of maps as the value");
@@ -660,6 +677,8 @@ static const char *short_tag(const char *tag)
 	return NULL;
 }
 
+static int binary_node(ydec *d, const char *s, size_t n, const yaml_mark_t *m, json_object **out);
+
 /*
  * The node of a scalar event, as a value.  *special is set for .inf/.nan
  * (no node; only a key may be one).
@@ -682,7 +701,9 @@ static int scalar_node(ydec *d, const yaml_event_t *e, json_object **out, const 
 	r->text.len = 0;
 	if (n > INT32_MAX)
 		return yerr(d, KUBE_ETOOBIG, m, "scalar too long");
-	if ((tag && !st) || (st && (!strcmp(st, "str") || !strcmp(st, "binary"))) ||
+	if (st && !strcmp(st, "binary"))
+		return binary_node(d, s, n, m, out);
+	if ((tag && !st) || (st && !strcmp(st, "str")) ||
 	    (!tag && e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) ||
 	    (st && !strcmp(st, "timestamp")) ||
 	    (st && strcmp(st, "int") && strcmp(st, "float") && strcmp(st, "bool") &&
@@ -729,6 +750,66 @@ made:
 		return kube__error_oom();
 	*out = v;
 	return 0;
+}
+
+/*
+ * !!binary: go-yaml decodes the base64 (StdEncoding, line breaks ignored)
+ * into a Go string, and JSON then writes each byte that is not UTF-8 as
+ * U+FFFD.  Both steps are done here.
+ */
+static int binary_node(ydec *d, const char *s, size_t n, const yaml_mark_t *m, json_object **out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	kube__buf raw = KUBE__BUF_INIT, text = KUBE__BUF_INIT;
+	uint32_t acc = 0;
+	int got = 0, pad = 0, rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p;
+		if (s[i] == '\r' || s[i] == '\n')
+			continue;
+		if (s[i] == '=' && got >= 2) {
+			pad++;
+			acc <<= 6;
+			got++;
+		} else if (!pad && s[i] && (p = strchr(alphabet, s[i])) != NULL) {
+			acc = (acc << 6) | (uint32_t)(p - alphabet);
+			got++;
+		} else {
+			goto bad;
+		}
+		if (got == 4) {
+			char b[3] = { (char)(acc >> 16), (char)(acc >> 8), (char)acc };
+			kube__buf_put(&raw, b, (size_t)(3 - pad));
+			acc = 0;
+			got = 0;
+			if (pad)
+				pad = -1;  /* nothing may follow the padding */
+		}
+	}
+	if (got != 0)
+		goto bad;
+	for (size_t i = 0; i < raw.len;) {
+		size_t l = kube__utf8_len((const unsigned char *)raw.data + i, raw.len - i);
+		if (l) {
+			kube__buf_put(&text, raw.data + i, l);
+			i += l;
+		} else {
+			kube__buf_puts(&text, "\xEF\xBF\xBD");
+			i++;
+		}
+	}
+	if (raw.failed || text.failed || text.len > INT32_MAX)
+		rc = kube__error_oom();
+	else if (!(*out = json_object_new_string_len(text.data ? text.data : "", (int)text.len)))
+		rc = kube__error_oom();
+	kube__buf_free(&raw);
+	kube__buf_free(&text);
+	return rc;
+bad:
+	kube__buf_free(&raw);
+	return yerr(d, KUBE_EINVAL, m, "!!binary value contains invalid base64 data");
 }
 
 /* The string a map key becomes (sigs.k8s.io/yaml's conversion); *out owned. */

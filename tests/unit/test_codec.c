@@ -279,7 +279,13 @@ START_TEST(test_codec_yaml_quoted_and_tagged)
 	yaml_is("a: !!str 1\nb: !!str true\nc: !!int \"5\"\nd: !!float 1\ne: !!bool yes\n"
 	        "f: !!null ~\ng: !custom 5\nh: ! 7\ni: !!binary aGVsbG8=\nj: !!timestamp 2001-12-14\n",
 	        "{\"a\":\"1\",\"b\":\"true\",\"c\":5,\"d\":1,\"e\":true,\"f\":null,\"g\":\"5\","
-	        "\"h\":\"7\",\"i\":\"aGVsbG8=\",\"j\":\"2001-12-14\"}");
+	        "\"h\":\"7\",\"i\":\"hello\",\"j\":\"2001-12-14\"}");
+	yaml_is("a: !!binary |\n  aGVs\n  bG8/\nb: !!binary /w==\nc: !!binary \"\"\n",
+	        "{\"a\":\"hello?\",\"b\":\"\xEF\xBF\xBD\",\"c\":\"\"}");
+	yaml_fails("a: !!binary aGVsbG8\n", KUBE_EINVAL,
+	           "document 1, line 1, column 4: !!binary value contains invalid base64 data", 1, 1, 4);
+	yaml_fails("a: !!binary aG=sbG8=\n", KUBE_EINVAL,
+	           "document 1, line 1, column 4: !!binary value contains invalid base64 data", 1, 1, 4);
 	yaml_fails("a: !!int abc\n", KUBE_EINVAL,
 	           "document 1, line 1, column 4: cannot decode !!str `abc` as a !!int", 1, 1, 4);
 	yaml_fails("a: !!bool 1\n", KUBE_EINVAL,
@@ -343,9 +349,12 @@ START_TEST(test_codec_yaml_merge_keys)
 {
 	yaml_is("b: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n  w: 4\n",
 	        "{\"b\":{\"x\":1,\"z\":2},\"m\":{\"x\":1,\"z\":3,\"w\":4}}");
-	/* explicit keys win wherever they stand; merged keys take the <<'s place */
+	/* keys are assigned in order (go-yaml v2, kubectl): a merge overrides the
+	 * keys above it, in place; its new keys take the <<'s place */
 	yaml_is("b: &b {x: 1, z: 2}\nm:\n  z: 0\n  <<: *b\n  w: 4\n",
-	        "{\"b\":{\"x\":1,\"z\":2},\"m\":{\"z\":0,\"x\":1,\"w\":4}}");
+	        "{\"b\":{\"x\":1,\"z\":2},\"m\":{\"z\":2,\"x\":1,\"w\":4}}");
+	yaml_is("a: &a {k: 1}\nb: &b {k: 2}\nm:\n  <<: *a\n  <<: *b\n",
+	        "{\"a\":{\"k\":1},\"b\":{\"k\":2},\"m\":{\"k\":2}}");
 	/* earlier mappings of a merge sequence win */
 	yaml_is("a: &a {k: a, p: 1}\nb: &b {k: b, q: 2}\nm:\n  <<: [*a, *b]\n",
 	        "{\"a\":{\"k\":\"a\",\"p\":1},\"b\":{\"k\":\"b\",\"q\":2},\"m\":{\"k\":\"a\",\"p\":1,\"q\":2}}");
