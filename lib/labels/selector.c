@@ -912,17 +912,18 @@ char *kube_selector_string(const kube_selector *sel)
 
 /* ---- matching ---- */
 
+/* Value requirements always carry at least one value (NewRequirement's rules). */
 static inline int has_value(const kube__sreq *r, const kube_labels *l, const kube__label_ent *e)
 {
 	const char *v = kube__label_value(l, e);
 	const uint32_t vlen = e->vlen;
 	const uint64_t w = kube__load8(v);
-	for (uint32_t j = 0; j < r->nvals; j++) {
-		const kube__sval *sv = &r->vals[j];
+	const kube__sval *sv = r->vals, *end = sv + r->nvals;
+	do {
 		if (sv->len == vlen && (w & sv->mask) == sv->word &&
 		    (vlen <= 8 || memcmp(sv->s + 8, v + 8, vlen - 8) == 0))
 			return 1;
-	}
+	} while (++sv < end);
 	return 0;
 }
 
