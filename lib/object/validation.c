@@ -594,6 +594,16 @@ static const char *get_str_or(vctx *c, json_object *map, const char *key, const 
 	return get_string(c, map, key, &s) == 1 ? s : dflt;
 }
 
+/*
+ * A string field upstream defaults: Go cannot tell "" from absent, so both
+ * take the default before validation.
+ */
+static const char *get_str_dflt(vctx *c, json_object *map, const char *key, const char *dflt)
+{
+	const char *s = get_str_or(c, map, key, "");
+	return *s ? s : dflt;
+}
+
 static int get_bool(vctx *c, json_object *map, const char *key, int *out)
 {
 	json_object *v = member(map, key);
@@ -1555,7 +1565,7 @@ static void validate_container_ports(vctx *c, json_object *ctr)
 		}
 		if (get_int32(c, p, "hostPort", &host) == 1 && host != 0)
 			valid_port_num(c, "hostPort", host);
-		proto = get_str_or(c, p, "protocol", "TCP");   /* defaulted */
+		proto = get_str_dflt(c, p, "protocol", "TCP");
 		if (!*proto)
 			required(c, "protocol", NULL);
 		else if (!is_one_of(proto, port_protocols))
@@ -1732,7 +1742,7 @@ static const char *const pod_field_labels[] = {
 /* validateObjectFieldSelector() for env vars, at "fieldRef". */
 static void validate_field_ref(vctx *c, json_object *fs)
 {
-	const char *api = get_str_or(c, fs, "apiVersion", "v1");   /* defaulted */
+	const char *api = get_str_dflt(c, fs, "apiVersion", "v1");   /* defaulted */
 	const char *fp = get_str_or(c, fs, "fieldPath", "");
 	const char *bracket;
 	char path[256], detail[600];
@@ -2055,7 +2065,7 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 {
 	const char *name = get_str_or(c, ctr, "name", "");
 	const char *image = get_str_or(c, ctr, "image", "");
-	const char *tmp = get_str_or(c, ctr, "terminationMessagePolicy", "File");
+	const char *tmp = get_str_dflt(c, ctr, "terminationMessagePolicy", "File");
 	const char *pull;
 
 	if (!*name)
@@ -2073,10 +2083,8 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 	validate_env_from(c, ctr);
 	validate_volume_mounts(c, ctr, vols);
 	/* defaulted from the image's tag when absent */
-	if (get_string(c, ctr, "imagePullPolicy", &pull) == 1) {
-		if (!*pull)
-			required(c, "imagePullPolicy", NULL);
-		else if (!is_one_of(pull, pull_policies))
+	if (get_string(c, ctr, "imagePullPolicy", &pull) == 1 && *pull) {
+		if (!is_one_of(pull, pull_policies))
 			not_supported(c, "imagePullPolicy", vstr(pull), pull_policies);
 	}
 	validate_resources(c, ctr);
@@ -2389,14 +2397,12 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 			nameset_add(c, &vols, extra_vols->v[i]);
 	validate_containers(c, spec, &vols, &names);
 	validate_init_containers(c, spec, &vols, &names);
-	if (get_string(c, spec, "restartPolicy", &s) == 1)
-		rp = s;
+	rp = get_str_dflt(c, spec, "restartPolicy", "Always");
 	if (!*rp)
 		required(c, "restartPolicy", NULL);
 	else if (!is_one_of(rp, restart_policies))
 		not_supported(c, "restartPolicy", vstr(rp), restart_policies);
-	if (get_string(c, spec, "dnsPolicy", &s) == 1)
-		dns = s;
+	dns = get_str_dflt(c, spec, "dnsPolicy", "ClusterFirst");
 	if (!*dns)
 		required(c, "dnsPolicy", NULL);
 	else if (!is_one_of(dns, dns_policies))
@@ -2439,7 +2445,7 @@ static const char *validate_pod_spec_at(vctx *c, json_object *parent, const name
 	size_t mark;
 
 	if (get_map(c, parent, "spec", &spec) < 0)
-		return "";
+		return NULL;   /* unknown: the callers skip their restartPolicy rules */
 	mark = push(c, "spec");
 	if (spec) {
 		rp = validate_pod_spec(c, spec, extra_vols);
@@ -2482,7 +2488,7 @@ static json_object *validate_pod_template(vctx *c, json_object *parent, const na
 			forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
 	} else {
 		const char *s;
-		if (get_string(c, member(tpl, "spec"), "restartPolicy", &s) == 1)
+		if (get_string(c, member(tpl, "spec"), "restartPolicy", &s) == 1 && *s)
 			*rp = s;
 	}
 	pop(c, mark);
@@ -2668,7 +2674,7 @@ static void validate_rs_selector_and_template(vctx *c, json_object *spec, const 
 			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
 			             "`selector` does not match template `labels`");
 		tpl = validate_pod_template(c, spec, NULL, &rp, 1);
-		if (strcmp(rp, "Always") != 0) {
+		if (rp && strcmp(rp, "Always") != 0) {
 			static const char *const always[] = { "Always", NULL };
 			not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
 		}
@@ -2774,7 +2780,7 @@ static void validate_daemonset(vctx *c, json_object *doc)
 	if (sel && selector_is_empty(sel))
 		invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for daemonset");
 	tpl = validate_pod_template(c, spec, NULL, &rp, 1);
-	if (strcmp(rp, "Always") != 0) {
+	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
 		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
 	}
@@ -2833,7 +2839,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 	/* kubernetes#130233: the pods' subdomain, so a DNS-1123 label when set */
 	if (*(svc = get_str_or(c, spec, "serviceName", "")))
 		check_name(c, "serviceName", kube__check_dns1123_label, svc);
-	pmp = get_str_or(c, spec, "podManagementPolicy", "OrderedReady");
+	pmp = get_str_dflt(c, spec, "podManagementPolicy", "OrderedReady");
 	if (!*pmp)
 		required(c, "podManagementPolicy", NULL);
 	else if (strcmp(pmp, "OrderedReady") != 0 && strcmp(pmp, "Parallel") != 0)
@@ -2899,7 +2905,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 		static const char *const keys[] = { "whenDeleted", "whenScaled", NULL };
 		size_t m2 = push(c, "persistentVolumeClaimRetentionPolicy");
 		for (size_t i = 0; keys[i]; i++) {
-			const char *p = get_str_or(c, pol, keys[i], "Retain");
+			const char *p = get_str_dflt(c, pol, keys[i], "Retain");
 			if (!is_one_of(p, retain_delete))
 				not_supported(c, keys[i], vstr(p), retain_delete);
 		}
@@ -2943,7 +2949,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 	}
 	tpl = validate_pod_template(c, spec, &claim_names, &rp, 1);
 	nameset_free(&claim_names);
-	if (strcmp(rp, "Always") != 0) {
+	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
 		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
 	}
@@ -2969,6 +2975,8 @@ static void validate_job_spec(vctx *c, json_object *spec)
 	nonnegative_member(c, spec, counters[3]);
 	validate_pod_template(c, spec, NULL, &rp, 1);
 	/* an absent restartPolicy was defaulted to Always */
+	if (!rp)
+		return;
 	if (strcmp(rp, "Always") == 0 || !*rp)
 		required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
 	else if (!is_one_of(rp, job_policies))
@@ -3328,7 +3336,7 @@ static void validate_cronjob(vctx *c, json_object *doc)
 	}
 	if (get_int64(c, spec, "startingDeadlineSeconds", &v) == 1)
 		nonnegative(c, "startingDeadlineSeconds", v);
-	cp = get_str_or(c, spec, "concurrencyPolicy", "Allow");
+	cp = get_str_dflt(c, spec, "concurrencyPolicy", "Allow");
 	if (!*cp)
 		required(c, "concurrencyPolicy", NULL);
 	else if (!is_one_of(cp, concurrency_policies))
@@ -3397,7 +3405,7 @@ static void validate_service_port(vctx *c, json_object *p, int require_name, nam
 	}
 	if (get_int32(c, p, "port", &port) >= 0)
 		valid_port_num(c, "port", port);
-	proto = get_str_or(c, p, "protocol", "TCP");
+	proto = get_str_dflt(c, p, "protocol", "TCP");
 	if (!*proto)
 		required(c, "protocol", NULL);
 	else if (!is_one_of(proto, port_protocols))
@@ -3423,7 +3431,7 @@ static void validate_service(vctx *c, json_object *doc)
 	size_t mark = push(c, "spec"), nports = 0;
 	int headless, accessible, has_ips;
 
-	type = get_str_or(c, spec, "type", "ClusterIP");
+	type = get_str_dflt(c, spec, "type", "ClusterIP");
 	ip = get_str_or(c, spec, "clusterIP", "");
 	get_array(c, spec, "clusterIPs", &ips);
 	if (!*ip && ips && json_object_array_length(ips) > 0)
@@ -3478,7 +3486,7 @@ static void validate_service(vctx *c, json_object *doc)
 	nameset_free(&names);
 	if (member(spec, "selector"))
 		validate_labels(c, "selector", get_labels_member(c, spec, "selector"));
-	aff = get_str_or(c, spec, "sessionAffinity", "None");
+	aff = get_str_dflt(c, spec, "sessionAffinity", "None");
 	if (!*aff)
 		required(c, "sessionAffinity", NULL);
 	else if (!is_one_of(aff, affinities))
@@ -3633,7 +3641,7 @@ static void validate_configmap(vctx *c, json_object *doc)
 static void validate_secret(vctx *c, json_object *doc)
 {
 	json_object *data, *sdata;
-	const char *type = get_str_or(c, doc, "type", "Opaque");
+	const char *type = get_str_dflt(c, doc, "type", "Opaque");
 	uint64_t total = 0;
 	size_t mark = push(c, "data");
 
