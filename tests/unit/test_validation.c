@@ -539,6 +539,9 @@ START_TEST(test_validation_pod_spec_fields)
 	       "spec.hostname: Invalid value: \"web.1\": must not contain dots",
 	       "spec.subdomain: Invalid value: \"Sub\": " LABEL_MSG,
 	       "spec.priorityClassName: Invalid value: \"high!\": " SUB_MSG);
+	/* "" is what Go decodes for absent strings: such fields take their defaults */
+	EXPECT_VALID(POD("{'restartPolicy':'','dnsPolicy':'','containers':[{'name':'a','image':'i','imagePullPolicy':'',"
+	                 "'terminationMessagePolicy':'','ports':[{'containerPort':80,'protocol':''}]}]}"));
 	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'dnsPolicy':'Custom','nodeName':'n1','schedulingGates':[{'name':'g'}]}"),
 	       "spec.dnsPolicy: Unsupported value: \"Custom\": supported values: \"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"",
 	       "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared");
