@@ -2375,6 +2375,195 @@ static void validate_tolerations(vctx *c, json_object *spec)
 	pop(c, mark);
 }
 
+/* Runs f over each element of the array member `key`, at "<key>[i]". */
+static void each(vctx *c, json_object *map, const char *key,
+                 void (*f)(vctx *c, json_object *item, void *arg), void *arg)
+{
+	json_object *list;
+	size_t mark;
+
+	if (get_array(c, map, key, &list) != 1)
+		return;
+	mark = push(c, key);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *item = json_object_array_get_idx(list, i);
+		size_t m2 = push_index(c, i);
+		if (!item || !json_object_is_type(item, json_type_object))
+			type_problem(c, NULL, item, "object");
+		else
+			f(c, item, arg);
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
+/* ValidateNodeSelectorRequirement(); arg non-NULL allows invalid values. */
+static void node_selector_requirement(vctx *c, json_object *rq, void *allow_invalid_values)
+{
+	const char *op = get_str_or(c, rq, "operator", "");
+	json_object *vals;
+	size_t n = 0;
+
+	if (get_array(c, rq, "values", &vals) == 1)
+		n = json_object_array_length(vals);
+	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+		if (n == 0)
+			required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
+	} else if (strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0) {
+		if (n > 0)
+			forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+	} else if (strcmp(op, "Gt") == 0 || strcmp(op, "Lt") == 0) {
+		if (n != 1)
+			required(c, "values", "must be specified single value when `operator` is 'Lt' or 'Gt'");
+	} else {
+		invalid(c, "operator", vstr(op), "not a valid selector operator");
+	}
+	check_name(c, "key", kube__check_qualified_name, get_str_or(c, rq, "key", ""));
+	for (size_t i = 0; !allow_invalid_values && i < n; i++) {
+		json_object *v = json_object_array_get_idx(vals, i);
+		size_t m = push(c, "values");
+		push_index(c, i);
+		if (v && json_object_is_type(v, json_type_string))
+			check_name(c, NULL, kube__check_label_value, json_object_get_string(v));
+		else
+			type_problem(c, NULL, v, "string");
+		pop(c, m);
+	}
+}
+
+/* ValidateNodeFieldSelectorRequirement() */
+static void node_field_requirement(vctx *c, json_object *rq, void *unused)
+{
+	const char *op = get_str_or(c, rq, "operator", "");
+	const char *key = get_str_or(c, rq, "key", "");
+	json_object *vals;
+	size_t n = 0;
+
+	KUBE_UNUSED(unused);
+	if (get_array(c, rq, "values", &vals) == 1)
+		n = json_object_array_length(vals);
+	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+		if (n != 1)
+			required(c, "values", "must be only one value when `operator` is 'In' or 'NotIn' for node field selector");
+	} else {
+		invalid(c, "operator", vstr(op), "not a valid selector operator");
+	}
+	if (strcmp(key, "metadata.name") != 0) {
+		invalid(c, "key", vstr(key), "not a valid field selector key");
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const char *v = json_object_get_string(json_object_array_get_idx(vals, i));
+			size_t m = push(c, "values");
+			push_index(c, i);
+			check_name(c, NULL, kube__check_dns1123_subdomain, v ? v : "");
+			pop(c, m);
+		}
+	}
+}
+
+/* ValidateNodeSelectorTerm() */
+static void node_selector_term(vctx *c, json_object *term, void *allow_invalid_values)
+{
+	each(c, term, "matchExpressions", node_selector_requirement, allow_invalid_values);
+	each(c, term, "matchFields", node_field_requirement, NULL);
+}
+
+static void weight_1_100(vctx *c, json_object *item)
+{
+	int64_t w = 0;
+	if (get_int32(c, item, "weight", &w) >= 0 && (w <= 0 || w > 100))
+		invalid(c, "weight", vint(w), "must be in the range 1-100");
+}
+
+/* ValidatePreferredSchedulingTerms(): invalid label values are allowed there */
+static void preferred_scheduling_term(vctx *c, json_object *term, void *unused)
+{
+	json_object *pref;
+	size_t m;
+
+	KUBE_UNUSED(unused);
+	weight_1_100(c, term);
+	get_map(c, term, "preference", &pref);
+	m = push(c, "preference");
+	node_selector_term(c, pref, (void *)1);
+	pop(c, m);
+}
+
+/* validatePodAffinityTerm() */
+static void pod_affinity_term(vctx *c, json_object *term, void *unused)
+{
+	json_object *sel, *nss;
+	const char *topo;
+
+	KUBE_UNUSED(unused);
+	if (get_map(c, term, "labelSelector", &sel) == 1)
+		validate_label_selector(c, "labelSelector", sel);
+	if (get_map(c, term, "namespaceSelector", &sel) == 1)
+		validate_label_selector(c, "namespaceSelector", sel);
+	if (get_array(c, term, "namespaces", &nss) == 1) {
+		for (size_t i = 0; i < json_object_array_length(nss); i++) {
+			const char *ns = json_object_get_string(json_object_array_get_idx(nss, i));
+			/* upstream reports these on "namespace", singular */
+			check_name(c, "namespace", kube__check_dns1123_label, ns ? ns : "");
+		}
+	}
+	topo = get_str_or(c, term, "topologyKey", "");
+	if (!*topo)
+		required(c, "topologyKey", "can not be empty");
+	check_name(c, "topologyKey", kube__check_qualified_name, topo);
+}
+
+static void weighted_pod_affinity_term(vctx *c, json_object *term, void *unused)
+{
+	json_object *t;
+	size_t m;
+
+	KUBE_UNUSED(unused);
+	weight_1_100(c, term);
+	get_map(c, term, "podAffinityTerm", &t);
+	m = push(c, "podAffinityTerm");
+	pod_affinity_term(c, t ? t : NULL, NULL);
+	pop(c, m);
+}
+
+/* validateAffinity() at "affinity". */
+static void validate_affinity(vctx *c, json_object *spec)
+{
+	static const char *const pod_kinds[] = { "podAffinity", "podAntiAffinity", NULL };
+	json_object *aff, *na, *req;
+	size_t mark;
+
+	if (get_map(c, spec, "affinity", &aff) != 1)
+		return;
+	mark = push(c, "affinity");
+	if (get_map(c, aff, "nodeAffinity", &na) == 1) {
+		size_t m2 = push(c, "nodeAffinity");
+		if (get_map(c, na, "requiredDuringSchedulingIgnoredDuringExecution", &req) == 1) {
+			json_object *terms;
+			size_t m3 = push(c, "requiredDuringSchedulingIgnoredDuringExecution");
+			if (get_array(c, req, "nodeSelectorTerms", &terms) >= 0 &&
+			    (!terms || json_object_array_length(terms) == 0))
+				required(c, "nodeSelectorTerms", "must have at least one node selector term");
+			else
+				each(c, req, "nodeSelectorTerms", node_selector_term, NULL);
+			pop(c, m3);
+		}
+		each(c, na, "preferredDuringSchedulingIgnoredDuringExecution", preferred_scheduling_term, NULL);
+		pop(c, m2);
+	}
+	for (size_t k = 0; pod_kinds[k]; k++) {
+		json_object *pa;
+		size_t m2;
+		if (get_map(c, aff, pod_kinds[k], &pa) != 1)
+			continue;
+		m2 = push(c, pod_kinds[k]);
+		each(c, pa, "requiredDuringSchedulingIgnoredDuringExecution", pod_affinity_term, NULL);
+		each(c, pa, "preferredDuringSchedulingIgnoredDuringExecution", weighted_pod_affinity_term, NULL);
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
 static const char *const restart_policies[] = { "Always", "OnFailure", "Never", NULL };
 static const char *const dns_policies[] = { "ClusterFirstWithHostNet", "ClusterFirst", "Default",
                                             "None", NULL };
@@ -2408,6 +2597,7 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 	else if (!is_one_of(dns, dns_policies))
 		not_supported(c, "dnsPolicy", vstr(dns), dns_policies);
 	validate_labels(c, "nodeSelector", get_labels_member(c, spec, "nodeSelector"));
+	validate_affinity(c, spec);
 	if (strcmp(dns, "None") == 0 && !member(spec, "dnsConfig"))
 		required(c, "dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
 	if (*(s = get_str_or(c, spec, "serviceAccountName", "")))

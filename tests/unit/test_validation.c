@@ -548,6 +548,28 @@ START_TEST(test_validation_pod_spec_fields)
 }
 END_TEST
 
+START_TEST(test_validation_affinity)
+{
+	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'affinity':{"
+	           "'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':{'nodeSelectorTerms':[{"
+	           "'matchExpressions':[{'key':'zone','operator':'Near','values':['-a']},{'key':'gpu','operator':'Gt','values':['1','2']}],"
+	           "'matchFields':[{'key':'metadata.uid','operator':'In','values':['x']}]}]},"
+	           "'preferredDuringSchedulingIgnoredDuringExecution':[{'weight':0,'preference':{'matchExpressions':[{'key':'k','operator':'In','values':['-ok-here']}]}}]},"
+	           "'podAntiAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':[{'labelSelector':{'matchLabels':{'app':'web'}},'namespaces':['A'],'topologyKey':''}]}}}"),
+	       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: Invalid value: \"Near\": not a valid selector operator",
+	       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[0]: Invalid value: \"-a\": " VAL_MSG,
+	       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[1].values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'",
+	       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key: Invalid value: \"metadata.uid\": not a valid field selector key",
+	       "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100",
+	       "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespace: Invalid value: \"A\": " LABEL_MSG,
+	       "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty",
+	       "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Invalid value: \"\": name part must be non-empty",
+	       "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Invalid value: \"\": name part " QN_MSG);
+	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':{'nodeSelectorTerms':[]}}}}"),
+	       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term");
+}
+END_TEST
+
 START_TEST(test_validation_tolerations)
 {
 	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'tolerations':[{'operator':'Exists'},{'operator':'Equal'},"
@@ -895,6 +917,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_probes);
 	tcase_add_test(tc, test_validation_pod_spec_fields);
 	tcase_add_test(tc, test_validation_tolerations);
+	tcase_add_test(tc, test_validation_affinity);
 	tcase_add_test(tc, test_validation_deployment_selector);
 	tcase_add_test(tc, test_validation_deployment_spec);
 	tcase_add_test(tc, test_validation_replicaset_daemonset);
