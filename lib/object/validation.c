@@ -38,6 +38,18 @@
  * validation error; we report it as "<path>: Invalid value: <json>: must be
  * of type <type>" and skip the checks beneath it.
  *
+ * Not checked yet (upstream checks them; they rarely matter in manifests):
+ * security contexts, lifecycle handlers, ephemeral containers' fields, the
+ * inner fields of volume sources other than the one required member of
+ * hostPath/secret/configMap/persistentVolumeClaim, topology spread, DNS
+ * config details, host aliases, pod-specific annotations (mirror, seccomp,
+ * AppArmor, deletion cost), hugepage sizes and downward-API divisors,
+ * Service IPs/families/CIDRs and session affinity timeouts, CronJob
+ * timeZone, Job completion modes and failure/success policies, the JSON
+ * inside dockercfg Secrets, PVC data sources.  A StatefulSet's pod template
+ * is checked although upstream leaves it to the pods (see
+ * validate_statefulset()).
+ *
  * Nothing here keeps global state: the walk is a pure function of the tree.
  */
 #include <ctype.h>
