@@ -217,7 +217,7 @@ static int interpret_suffix(const char *s, size_t n, int *base, int64_t *exponen
 
 	if (n <= 2) {
 		for (size_t i = 0; i < KUBE_ARRAY_SIZE(table); i++) {
-			if (strlen(table[i].s) == n && memcmp(table[i].s, s, n) == 0) {
+			if (strlen(table[i].s) == n && (n == 0 || memcmp(table[i].s, s, n) == 0)) {
 				*base = table[i].base;
 				*exponent = table[i].exp;
 				*format = table[i].base == 2 ? KUBE_QUANTITY_BINARY_SI
