@@ -200,9 +200,9 @@ static int pval_cmp(const void *a, const void *b)
 {
 	const pval *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->s, y->s, n);
-	if (c)
-		return c;
+	for (size_t i = 0; i < n; i++)
+		if (x->s[i] != y->s[i])
+			return (unsigned char)x->s[i] < (unsigned char)y->s[i] ? -1 : 1;
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
@@ -223,12 +223,13 @@ static void sort_pvals(pval *v, size_t n)
 	}
 }
 
-static int key_cmp_bytes(const char *a, uint32_t alen, const char *b, uint32_t blen)
+/* Byte order; keys are short, so an inline loop beats a call to memcmp. */
+static inline int key_cmp_bytes(const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
 	uint32_t n = alen < blen ? alen : blen;
-	int c = memcmp(a, b, n);
-	if (c)
-		return c;
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
 	return alen < blen ? -1 : alen > blen;
 }
 
@@ -274,7 +275,7 @@ static int hreq_cmp(const void *a, const void *b)
  * Builds a fresh block from pending requirements (whose strings may point
  * into the selector's current block) and swaps it in.
  */
-static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
+static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals, int sorted)
 {
 	size_t nvals = 0, bytes = 0, total;
 	char *block, *str;
@@ -327,7 +328,8 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
 		r->nvals = (uint32_t)p->nvals;
 		r->vals = sv;
 		str += p->klen + 1;
-		sort_pvals(vals + p->vstart, p->nvals);
+		if (!sorted)
+			sort_pvals(vals + p->vstart, p->nvals);
 		for (size_t j = 0; j < p->nvals; j++) {
 			const pval *v = &vals[p->vstart + j];
 			memcpy(str, v->s, v->len);
@@ -352,7 +354,19 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals)
 	/* mreqs is scratch for the merge sort first, then the hash order */
 	sort_by_key(cr, n, mr);
 	memcpy(mr, cr, n * sizeof(*mr));
-	qsort(mr, n, sizeof(*mr), hreq_cmp);
+	if (n > 16) {
+		qsort(mr, n, sizeof(*mr), hreq_cmp);
+	} else {
+		for (size_t i = 1; i < n; i++) {
+			kube__sreq x = mr[i];
+			size_t j = i;
+			while (j > 0 && hreq_cmp(&mr[j - 1], &x) > 0) {
+				mr[j] = mr[j - 1];
+				j--;
+			}
+			mr[j] = x;
+		}
+	}
 
 	kube_free(sel->block);
 	sel->block = block;
@@ -743,7 +757,7 @@ int kube_selector_parse_len(kube_selector **out, const char *text, size_t len)
 	}
 	if ((rc = new_header(&sel)) != 0)
 		goto done;
-	if ((rc = build(sel, p.reqs.v, p.reqs.n, p.vals.v)) != 0) {
+	if ((rc = build(sel, p.reqs.v, p.reqs.n, p.vals.v, 1)) != 0) {
 		kube_free(sel);
 		goto done;
 	}
@@ -839,7 +853,7 @@ int kube_selector_add(kube_selector *sel, const char *key, kube_selector_op op,
 		rc = kube__error_oom();
 		goto done;
 	}
-	rc = build(sel, reqs.v, reqs.n, vals.v);
+	rc = build(sel, reqs.v, reqs.n, vals.v, 0);
 done:
 	kube__ferrs_free(&e);
 	VEC_FREE(reqs);
@@ -865,7 +879,7 @@ int kube_selector_copy(kube_selector **out, const kube_selector *sel)
 	if (pending_from(sel, &reqs, &vals) != 0)
 		rc = kube__error_oom();
 	else
-		rc = build(c, reqs.v, reqs.n, vals.v);
+		rc = build(c, reqs.v, reqs.n, vals.v, 1);
 	VEC_FREE(reqs);
 	VEC_FREE(vals);
 	if (rc) {
