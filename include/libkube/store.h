@@ -194,6 +194,37 @@ KUBE_EXTERN int kube_store_delete(kube_object **out, kube_store *store, const ch
                                   const char *namespace_, const char *name,
                                   const kube_delete_options *opts);
 
+/* ---- asynchronous writes (group commit) ----
+ *
+ * The same writes, queued: each is checked and applied exactly as its
+ * synchronous form would be at the moment its turn comes, but writes
+ * queued together are made durable together (one SQLite transaction, one
+ * fsync, on a worker thread), so many writes in flight cost about one
+ * fsync per batch instead of one per write.  Writes apply, get their
+ * revisions and call back in the order they were queued.
+ *
+ * cb runs on the loop thread once the write is durable (or failed), never
+ * inside the call: status is 0 or what the synchronous call would have
+ * returned (kube_error_last() has the message); obj (borrowed; ref to keep)
+ * is the stored object, for a delete its last state, NULL on failure.
+ * Closing the store runs the callbacks of writes in flight and fails the
+ * queued ones with KUBE_ECANCELED.  The object is copied (or, if frozen,
+ * shared) at the call.  Returns 0, KUBE_EINVAL or KUBE_ENOMEM (then cb
+ * never runs and destroy is not called).
+ */
+typedef void (*kube_store_write_cb)(int status, kube_object *obj, void *userdata);
+
+KUBE_EXTERN int kube_store_create_async(kube_store *store, const kube_object *obj,
+                                        kube_store_write_cb cb, void *userdata,
+                                        void (*destroy)(void *));
+KUBE_EXTERN int kube_store_update_async(kube_store *store, const kube_object *obj,
+                                        kube_store_write_cb cb, void *userdata,
+                                        void (*destroy)(void *));
+KUBE_EXTERN int kube_store_delete_async(kube_store *store, const char *resource,
+                                        const char *namespace_, const char *name,
+                                        const kube_delete_options *opts, kube_store_write_cb cb,
+                                        void *userdata, void (*destroy)(void *));
+
 /* ---- indexes ---- */
 
 /* Built-in indexes, present for every resource. */

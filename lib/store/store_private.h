@@ -20,6 +20,7 @@
 #define LIBKUBE_STORE_PRIVATE_H
 
 #include "base/base.h"
+#include "libkube/kinds.h"
 #include "libkube/loop.h"
 #include "libkube/store.h"
 
@@ -172,7 +173,7 @@ struct kube_store {
 	int dispatching;
 	int closing;
 
-	kube__buf scratch;           /* encode buffer, reused */
+	struct kube__writes *writes; /* asynchronous writes (write.c), or NULL */
 };
 
 /* watch.c */
@@ -187,6 +188,59 @@ KUBE_INTERNAL size_t kube__ring_after(const kube_store *s, int64_t rev);
 KUBE_INTERNAL kube__event *kube__ring_at(const kube_store *s, size_t i);
 /* The oldest revision a watch or continue token may start from. */
 KUBE_INTERNAL int64_t kube__ring_oldest_start(const kube_store *s);
+
+/* ---- store.c, shared with write.c and list.c ---- */
+
+KUBE_INTERNAL int kube__random_bytes(void *buf, size_t n);
+KUBE_INTERNAL int kube__new_uid(char out[37]);
+KUBE_INTERNAL void kube__now_rfc3339(char out[32]);
+/* "pods", or "deployments.apps": upstream's qualified resource in messages. */
+KUBE_INTERNAL void kube__qualified_resource(char *buf, size_t n, const kube_kind_info *k);
+/* Raise upstream's NotFound / Conflict messages; return the code. */
+KUBE_INTERNAL int kube__not_found(const kube_kind_info *k, const char *name);
+KUBE_INTERNAL int kube__conflict(const kube_kind_info *k, const char *name, const char *why);
+/* The registered kind of a plural resource name, or NULL. */
+KUBE_INTERNAL const kube_kind_info *kube__resource_info(const char *resource);
+/* The kind of an object by apiVersion/kind; KUBE_EINVAL with upstream's message. */
+KUBE_INTERNAL int kube__object_kind(const kube_object *obj, const kube_kind_info **out);
+/* path.IsValidPathSegmentName for names and namespaces in keys. */
+KUBE_INTERNAL int kube__check_segment(const char *field, const char *v);
+/* "<resource>/<ns>/<name>" or "<resource>/<name>"; NULL on ENOMEM (raised). */
+KUBE_INTERNAL char *kube__make_key(const char *resource, const char *ns, const char *name);
+KUBE_INTERNAL kube__entry *kube__find_entry(kube_store *s, const char *key);
+
+KUBE_INTERNAL kube__index *kube__find_index(kube_store *s, const char *resource, const char *name);
+/* An index's values for obj (cleared first). */
+KUBE_INTERNAL int kube__index_values(const kube__index *idx, const kube_object *obj,
+                                     kube_index_values *out);
+KUBE_INTERNAL int kube__values_contain(const kube_index_values *vals, const char *value);
+KUBE_INTERNAL void kube__values_clear(kube_index_values *values);
+/* The entries (tree by key) holding `value` in idx, or NULL. */
+KUBE_INTERNAL kube__tnode *kube__index_members(const kube__index *idx, const char *value);
+/* Moves e from old's index buckets to new_'s (either may be NULL). */
+KUBE_INTERNAL int kube__reindex(kube_store *s, kube__entry *e, const kube_object *old,
+                                const kube_object *new_);
+KUBE_INTERNAL kube_label_index *kube__lindex_for(kube_store *s, const char *resource, size_t rlen,
+                                                 int create);
+KUBE_INTERNAL int kube__selector_indexable(const kube_selector *sel);
+/* Follows a label change of e (from old to e->obj) in the label index. */
+KUBE_INTERNAL void kube__relabel(kube_store *s, kube__entry *e, const kube_object *old);
+
+KUBE_INTERNAL int kube__set_rv(kube_object *o, int64_t rev);
+/* Stamps rev and freezes obj. */
+KUBE_INTERNAL int kube__publish(kube_object *obj, int64_t rev);
+KUBE_INTERNAL void kube__remove_if_present(kube_object *o, const char *path);
+/* A new entry for key (taken) holding obj (its reference taken), in the
+ * key tree, a slot and the label index (not the other indexes). */
+KUBE_INTERNAL int kube__new_entry(kube_store *s, char *key, const kube_kind_info *k,
+                                  kube_object *obj, int64_t rev, kube__entry **out);
+/* Takes e out of the key tree, every index and its slot (does not free). */
+KUBE_INTERNAL void kube__unlink_entry(kube_store *s, kube__entry *e);
+
+/* write.c */
+/* Fails every queued asynchronous write with KUBE_ECANCELED and waits for
+ * the batch in flight (store close). */
+KUBE_INTERNAL void kube__writes_fini(kube_store *s);
 
 /* store.c, for watch.c */
 typedef struct kube__filter {

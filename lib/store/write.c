@@ -1,0 +1,1005 @@
+/*
+ * write.c - create, update, delete: one at a time, or batched (group commit).
+ *
+ * Every write goes through three steps:
+ *   prepare  check it against the committed in-memory state (existence,
+ *            resourceVersion, preconditions, finalizers), build the new
+ *            object and its JSON, and the conditional backend op;
+ *   commit   the backend makes it durable and gives it a revision;
+ *   apply    the in-memory state (entries, indexes, ring) takes it, and
+ *            watchers get their event later from the loop.
+ * Nothing is visible to readers before the backend has it: a get or a list
+ * never sees a write that could still be lost.
+ *
+ * Synchronous calls (kube_store_create, ...) do the three steps in the
+ * call: one transaction, one fsync each.  Asynchronous calls queue the
+ * write; the queue is cut into batches, each committed as one backend
+ * call (one SQLite transaction, one fsync) on a worker thread while the
+ * next batch gathers.  That is group commit: throughput grows with the
+ * number of writes in flight instead of being one fsync per write.
+ *
+ *   submit ─▶ queue ──flush──▶ batch: prepare each ─▶ worker: commit ─▶ loop: apply, callbacks
+ *                     (one batch in flight; the queue fills meanwhile)
+ *
+ * A batch stops before a second write to the same key, so each write is
+ * prepared against a state that includes every earlier write: writes are
+ * applied, get their revisions and call back in submission order.  A
+ * synchronous write that comes while a batch is in flight first waits for
+ * it and applies it (its callbacks then run from the loop, not inside the
+ * synchronous call).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "object/object_private.h"
+#include "store_private.h"
+
+#define MAX_UPDATE_RETRIES 64
+#define MAX_BATCH 1024
+
+static const char *const MODIFIED_MSG =
+	"the object has been modified; please apply your changes to the latest version and try again";
+
+typedef enum wkind {
+	W_CREATE,
+	W_UPDATE,
+	W_DELETE
+} wkind;
+
+/* One write, from its request to its result. */
+typedef struct pending {
+	struct pending *next;
+	wkind kind;
+	/* the request */
+	kube_object *in;                 /* create/update: the object to write */
+	int in_owned;                    /* in holds a reference (asynchronous) */
+	char *resource, *ns, *name;      /* delete */
+	char *pre_uid, *pre_rv;          /* delete preconditions */
+	kube_store_write_cb cb;
+	void *userdata;
+	void (*destroy)(void *);
+	/* prepared */
+	int status;                      /* 0, or why it failed */
+	char *errmsg;                    /* the message of a failure */
+	const kube_kind_info *kind_info;
+	kube_watch_event_type event;
+	char *key;
+	kube__entry *entry;              /* NULL for a create */
+	kube_object *obj;                /* the new (or, deleted: last) state, mutable */
+	int noop;                        /* nothing to write: the result is entry->obj */
+	int has_op;
+	kube__store_op op;
+	kube__buf value;
+	char *rkey;                      /* the key the request names, if it names one */
+	kube__tnode knode;               /* in a batch's key set */
+	/* the outcome */
+	kube_object *result;             /* a reference, for the callback */
+} pending;
+
+typedef struct batch {
+	struct batch *wnext;             /* in writes->waiting */
+	kube_store *s;                   /* NULL once the store is gone */
+	pending *head;                   /* in submission order */
+	kube__store_op *ops;
+	pending **op_owner;
+	size_t nops;
+	int rc;                          /* the backend's answer for the whole batch */
+	char *errmsg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int committed;                   /* the worker is done */
+	int applied;                     /* the results are in memory */
+	int refs;                        /* the pool's done callback + the store */
+} batch;
+
+typedef struct kube__writes {
+	pending *q_head, *q_tail;
+	batch *inflight;
+	batch *waiting;                  /* applied, callbacks deferred */
+	kube_timer *flush_timer;
+} kube__writes;
+
+/* ---- pending writes ---- */
+
+static void pending_free(pending *p)
+{
+	if (!p)
+		return;
+	if (p->in_owned)
+		kube_object_unref(p->in);
+	kube_object_unref(p->obj);
+	kube_object_unref(p->result);
+	kube_free(p->resource);
+	kube_free(p->ns);
+	kube_free(p->name);
+	kube_free(p->pre_uid);
+	kube_free(p->pre_rv);
+	kube_free(p->errmsg);
+	kube_free(p->key);
+	kube_free(p->rkey);
+	kube__buf_free(&p->value);
+	if (p->destroy)
+		p->destroy(p->userdata);
+	kube_free(p);
+}
+
+/* Forgets what prepare() made, so the write can be prepared again later. */
+static void unprepare(pending *p)
+{
+	p->obj = kube_object_unref(p->obj);
+	kube_free(p->key);
+	p->key = NULL;
+	kube__buf_free(&p->value);
+	p->value = (kube__buf)KUBE__BUF_INIT;
+	p->entry = NULL;
+	p->noop = p->has_op = 0;
+	p->status = 0;
+	kube_free(p->errmsg);
+	p->errmsg = NULL;
+}
+
+/* Records the thread's current error as p's failure; returns rc. */
+static int fail(pending *p, int rc)
+{
+	const kube_error *e = kube_error_last();
+	p->status = rc;
+	kube_free(p->errmsg);
+	p->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
+	return rc;
+}
+
+/* ---- prepare ---- */
+
+/* Generates metadata.name from generateName, as upstream's SimpleNameGenerator. */
+static int generate_name(kube_object *copy, const char *base)
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char r[5];
+	char name[80];
+	size_t n = strlen(base);
+	int rc;
+
+	if (n > 58)
+		n = 58;
+	if ((rc = kube__random_bytes(r, sizeof(r))) != 0)
+		return rc;
+	memcpy(name, base, n);
+	for (int i = 0; i < 5; i++)
+		name[n + (size_t)i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	name[n + 5] = '\0';
+	return kube_object_set_string(copy, "metadata.name", name);
+}
+
+/* Copies (or removes) metadata field `path` of `from` into `to`. */
+static int keep_field(kube_object *to, const kube_object *from, const char *path)
+{
+	char *json = NULL;
+	int rc = kube_object_get_json(from, path, &json);
+
+	if (rc == KUBE_ENOTFOUND) {
+		kube_error_clear();
+		kube__remove_if_present(to, path);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	rc = kube_object_set_json(to, path, json);
+	kube_free(json);
+	return rc;
+}
+
+static int spec_equal(const kube_object *a, const kube_object *b)
+{
+	json_object *sa = NULL, *sb = NULL;
+	json_object_object_get_ex(kube__object_doc(a), "spec", &sa);
+	json_object_object_get_ex(kube__object_doc(b), "spec", &sb);
+	return json_object_equal(sa, sb);
+}
+
+static int prepare_create(kube_store *s, pending *p)
+{
+	const kube_kind_info *k;
+	kube_object *copy = p->in;
+	const char *name, *ns, *rv;
+	char uid[37], ts[32];
+	int rc;
+
+	if ((rc = kube__object_kind(copy, &k)) != 0)
+		return rc;
+	p->kind_info = k;
+	if ((rv = kube_object_resource_version(copy)) && *rv)
+		return kube__error_set(KUBE_EINVAL, "metadata.resourceVersion",
+		                       "resourceVersion should not be set on objects to be created");
+	name = kube_object_name(copy);
+	if ((!name || !*name) && !(kube_object_generate_name(copy) && *kube_object_generate_name(copy)))
+		return kube__error_set(KUBE_EINVAL, "metadata.name",
+		                       "metadata.name: Required value: name or generateName is required");
+	ns = kube_object_namespace(copy);
+	if (k->namespaced && (!ns || !*ns))
+		return kube__error_set(KUBE_EINVAL, "metadata.namespace",
+		                       "metadata.namespace: Required value");
+	if (k->namespaced && (rc = kube__check_segment("metadata.namespace", ns)) != 0)
+		return rc;
+	/* From here on work on our own copy: a retried prepare starts again
+	 * from the caller's object. */
+	if ((rc = kube_object_mutable(&p->obj, copy)) != 0)
+		return rc;
+	copy = p->obj;
+	if (!k->namespaced)
+		kube__remove_if_present(copy, "metadata.namespace");
+	if ((!name || !*name) && (rc = generate_name(copy, kube_object_generate_name(p->in))) != 0)
+		return rc;
+	name = kube_object_name(copy);
+	if ((rc = kube__check_segment("metadata.name", name)) != 0)
+		return rc;
+	if (!(p->key = kube__make_key(k->resource, k->namespaced ? kube_object_namespace(copy) : NULL,
+	                              name)))
+		return KUBE_ENOMEM;
+	if (kube__find_entry(s, p->key)) {
+		char qr[160];
+		kube__qualified_resource(qr, sizeof(qr), k);
+		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr, name);
+	}
+	if ((rc = kube__new_uid(uid)) != 0)
+		return rc;
+	kube__now_rfc3339(ts);
+	/* System fields, as upstream's BeforeCreate: whatever the caller sent. */
+	if ((rc = kube_object_set_string(copy, "metadata.uid", uid)) != 0 ||
+	    (rc = kube_object_set_string(copy, "metadata.creationTimestamp", ts)) != 0 ||
+	    (rc = kube_object_set_int(copy, "metadata.generation", 1)) != 0)
+		return rc;
+	kube__remove_if_present(copy, "metadata.deletionTimestamp");
+	kube__remove_if_present(copy, "metadata.deletionGracePeriodSeconds");
+	kube__remove_if_present(copy, "metadata.resourceVersion");
+	kube__remove_if_present(copy, "metadata.selfLink");
+	p->event = KUBE_WATCH_ADDED;
+	p->op.type = KUBE__OP_PUT;
+	p->op.expect_revision = KUBE__EXPECT_ABSENT;
+	p->has_op = 1;
+	return 0;
+}
+
+static int prepare_update(kube_store *s, pending *p)
+{
+	const kube_kind_info *k;
+	const char *name, *ns, *rv, *uid;
+	kube_object *copy, *old;
+	kube__entry *e;
+	int rc;
+
+	if ((rc = kube__object_kind(p->in, &k)) != 0)
+		return rc;
+	p->kind_info = k;
+	if ((rc = kube_object_mutable(&p->obj, p->in)) != 0)
+		return rc;
+	copy = p->obj;
+	name = kube_object_name(copy);
+	ns = kube_object_namespace(copy);
+	rv = kube_object_resource_version(copy);
+	uid = kube_object_uid(copy);
+	if (!name || !*name)
+		return kube__error_set(KUBE_EINVAL, "metadata.name",
+		                       "metadata.name: Required value: name is required");
+	if (k->namespaced && (!ns || !*ns))
+		return kube__error_set(KUBE_EINVAL, "metadata.namespace", "metadata.namespace: Required value");
+	if ((rc = kube__check_segment("metadata.name", name)) != 0 ||
+	    (k->namespaced && (rc = kube__check_segment("metadata.namespace", ns)) != 0))
+		return rc;
+	if (!(p->key = kube__make_key(k->resource, k->namespaced ? ns : NULL, name)))
+		return KUBE_ENOMEM;
+	if (!(e = kube__find_entry(s, p->key)))
+		return kube__not_found(k, name);
+	p->entry = e;
+	old = e->obj;
+	if (rv && *rv && strcmp(rv, kube_object_resource_version(old)) != 0)
+		return kube__conflict(k, name, MODIFIED_MSG);
+	if (uid && *uid && strcmp(uid, kube_object_uid(old)) != 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+		         uid, kube_object_uid(old));
+		return kube__conflict(k, name, why);
+	}
+	if (!k->namespaced)
+		kube__remove_if_present(copy, "metadata.namespace");
+	/* uid, creation and deletion are the store's, as upstream's BeforeUpdate */
+	if ((rc = keep_field(copy, old, "metadata.uid")) != 0 ||
+	    (rc = keep_field(copy, old, "metadata.creationTimestamp")) != 0 ||
+	    (rc = keep_field(copy, old, "metadata.deletionTimestamp")) != 0 ||
+	    (rc = keep_field(copy, old, "metadata.deletionGracePeriodSeconds")) != 0 ||
+	    (rc = kube_object_set_int(copy, "metadata.generation",
+	                              kube_object_generation(old) + (spec_equal(old, copy) ? 0 : 1))) != 0 ||
+	    (rc = kube_object_set_string(copy, "metadata.resourceVersion",
+	                                 kube_object_resource_version(old))) != 0)
+		return rc;
+	/* Nothing changed: upstream writes nothing and keeps the revision. */
+	if (json_object_equal(kube__object_doc(old), kube__object_doc(copy))) {
+		p->noop = 1;
+		return 0;
+	}
+	kube__remove_if_present(copy, "metadata.resourceVersion");
+	p->has_op = 1;
+	p->op.expect_revision = e->mod_revision;
+	if (kube_object_deletion_timestamp(old) && kube_object_finalizer_count(copy) == 0) {
+		/* The last finalizer went: the object goes. */
+		p->event = KUBE_WATCH_DELETED;
+		p->op.type = KUBE__OP_DELETE;
+	} else {
+		p->event = KUBE_WATCH_MODIFIED;
+		p->op.type = KUBE__OP_PUT;
+	}
+	return 0;
+}
+
+static int prepare_delete(kube_store *s, pending *p)
+{
+	const kube_kind_info *k;
+	kube__entry *e;
+	char ts[32];
+	int rc;
+
+	if (!(k = kube__resource_info(p->resource)))
+		return kube__error_set(KUBE_EINVAL, NULL, "the server doesn't have a resource type \"%s\"",
+		                       p->resource);
+	p->kind_info = k;
+	if (!(p->key = kube__make_key(p->resource, k->namespaced ? p->ns : NULL, p->name)))
+		return KUBE_ENOMEM;
+	if (!(e = kube__find_entry(s, p->key)))
+		return kube__not_found(k, p->name);
+	p->entry = e;
+	if (p->pre_uid && strcmp(p->pre_uid, kube_object_uid(e->obj)) != 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+		         p->pre_uid, kube_object_uid(e->obj));
+		return kube__conflict(k, p->name, why);
+	}
+	if (p->pre_rv && strcmp(p->pre_rv, kube_object_resource_version(e->obj)) != 0) {
+		char why[200];
+		snprintf(why, sizeof(why),
+		         "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
+		         p->pre_rv, kube_object_resource_version(e->obj));
+		return kube__conflict(k, p->name, why);
+	}
+	if (kube_object_finalizer_count(e->obj) > 0 && kube_object_deletion_timestamp(e->obj)) {
+		p->noop = 1;   /* already being deleted: wait for the finalizers */
+		return 0;
+	}
+	if ((rc = kube_object_mutable(&p->obj, e->obj)) != 0)
+		return rc;
+	kube__remove_if_present(p->obj, "metadata.resourceVersion");
+	p->has_op = 1;
+	p->op.expect_revision = e->mod_revision;
+	if (kube_object_finalizer_count(e->obj) == 0) {
+		p->event = KUBE_WATCH_DELETED;
+		p->op.type = KUBE__OP_DELETE;
+		return 0;
+	}
+	kube__now_rfc3339(ts);
+	if ((rc = kube_object_set_string(p->obj, "metadata.deletionTimestamp", ts)) != 0 ||
+	    (rc = kube_object_set_int(p->obj, "metadata.deletionGracePeriodSeconds", 0)) != 0)
+		return rc;
+	p->event = KUBE_WATCH_MODIFIED;
+	p->op.type = KUBE__OP_PUT;
+	return 0;
+}
+
+/* Prepares p against the committed state; on failure p->status says why. */
+static int prepare(kube_store *s, pending *p)
+{
+	int rc;
+
+	memset(&p->op, 0, sizeof(p->op));
+	switch (p->kind) {
+	case W_CREATE: rc = prepare_create(s, p); break;
+	case W_UPDATE: rc = prepare_update(s, p); break;
+	default:       rc = prepare_delete(s, p); break;
+	}
+	if (rc == 0 && p->has_op) {
+		p->op.key = p->key;
+		if (p->op.type == KUBE__OP_PUT) {
+			if ((rc = kube__json_encode(&p->value, kube__object_doc(p->obj), 0)) != 0)
+				return fail(p, rc);
+			if (p->value.len > s->opts.max_object_bytes)
+				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
+				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
+				                               p->key, p->value.len, s->opts.max_object_bytes));
+			p->op.value = p->value.data;
+			p->op.len = p->value.len;
+		}
+	}
+	return rc ? fail(p, rc) : 0;
+}
+
+/* ---- apply ---- */
+
+/* A backend refused an op's condition: the error the caller would have
+ * got had the store seen the other writer (etcd: another instance). */
+static int op_refused(pending *p)
+{
+	const char *name = p->kind == W_DELETE ? p->name : kube_object_name(p->obj);
+	char qr[160];
+
+	switch (p->op.result) {
+	case KUBE_EEXISTS:
+		kube__qualified_resource(qr, sizeof(qr), p->kind_info);
+		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr, name);
+	case KUBE_ENOTFOUND:
+		return kube__not_found(p->kind_info, name);
+	case KUBE_ECONFLICT:
+		return kube__conflict(p->kind_info, name, MODIFIED_MSG);
+	default:
+		return kube__error_set(p->op.result, NULL, "%s: the backend refused the write", p->key);
+	}
+}
+
+/* Takes a committed write into the in-memory state and the ring. */
+static int apply(kube_store *s, pending *p)
+{
+	int64_t rev = p->op.revision;
+	kube__entry *e = p->entry;
+	kube_object *obj = p->obj, *old;
+	int rc;
+
+	if ((rc = kube__publish(obj, rev)) != 0)
+		return rc;
+	if (rev > s->revision)
+		s->revision = rev;
+	p->obj = NULL;
+	switch (p->event) {
+	case KUBE_WATCH_ADDED:
+		if ((rc = kube__new_entry(s, p->key, p->kind_info, obj, rev, &e)) != 0) {
+			kube_object_unref(obj);
+			return rc;
+		}
+		p->key = NULL;
+		kube__reindex(s, e, NULL, e->obj);
+		kube__ring_append(s, KUBE_WATCH_ADDED, rev, e->key, e->obj, NULL);
+		break;
+	case KUBE_WATCH_MODIFIED:
+		old = e->obj;
+		e->obj = obj;
+		e->mod_revision = rev;
+		kube__relabel(s, e, old);
+		kube__reindex(s, e, old, e->obj);
+		kube__ring_append(s, KUBE_WATCH_MODIFIED, rev, e->key, e->obj, old);
+		kube_object_unref(old);
+		break;
+	default:
+		kube__unlink_entry(s, e);
+		kube__ring_append(s, KUBE_WATCH_DELETED, rev, e->key, obj, e->obj);
+		kube_object_unref(e->obj);
+		kube_free(e->key);
+		kube_free(e);
+		p->entry = NULL;
+		/* the result is the last state, which the ring now holds */
+		p->result = kube_object_ref(obj);
+		kube_object_unref(obj);
+		return 0;
+	}
+	p->result = kube_object_ref(obj);
+	return 0;
+}
+
+/* The outcome of a prepared write once its op came back (or none was needed). */
+static void finish(kube_store *s, pending *p)
+{
+	int rc;
+
+	if (p->status)
+		return;
+	if (p->noop) {
+		p->result = kube_object_ref(p->entry->obj);
+		return;
+	}
+	if (p->op.result)
+		rc = op_refused(p);
+	else
+		rc = apply(s, p);
+	if (rc)
+		fail(p, rc);
+}
+
+/* ---- synchronous writes ---- */
+
+static void wait_inflight(kube_store *s);
+
+static int write_sync(kube_store *s, pending *p, kube_object **out)
+{
+	int rc;
+
+	wait_inflight(s);
+	if (prepare(s, p) == 0 && p->has_op) {
+		if ((rc = s->backend->commit(s->backend_state, &p->op, 1)) != 0)
+			fail(p, rc);
+	}
+	finish(s, p);
+	if (p->status) {
+		/* Raise it again: cleanups since may have touched the thread's error. */
+		kube__error_set(p->status, NULL, "%s", p->errmsg ? p->errmsg : kube_strerror(p->status));
+		return p->status;
+	}
+	if (out)
+		*out = kube_object_ref(p->result);
+	return 0;
+}
+
+static void pending_reset(pending *p)
+{
+	unprepare(p);
+	if (p->in_owned)
+		kube_object_unref(p->in);
+	kube_object_unref(p->result);
+	kube_free(p->resource);
+	kube_free(p->ns);
+	kube_free(p->name);
+	kube_free(p->pre_uid);
+	kube_free(p->pre_rv);
+	memset(p, 0, sizeof(*p));
+}
+
+int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj)
+{
+	pending p;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(obj);
+	memset(&p, 0, sizeof(p));
+	p.kind = W_CREATE;
+	p.in = (kube_object *)obj;   /* borrowed: read, never changed */
+	rc = write_sync(store, &p, out);
+	pending_reset(&p);
+	return rc;
+}
+
+int kube_store_update(kube_object **out, kube_store *store, const kube_object *obj)
+{
+	pending p;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(obj);
+	memset(&p, 0, sizeof(p));
+	p.kind = W_UPDATE;
+	p.in = (kube_object *)obj;   /* borrowed: read, never changed */
+	rc = write_sync(store, &p, out);
+	pending_reset(&p);
+	return rc;
+}
+
+static int delete_request(pending *p, const char *resource, const char *ns, const char *name,
+                          const kube_delete_options *opts)
+{
+	p->kind = W_DELETE;
+	if (!(p->resource = kube_strdup(resource)) || !(p->name = kube_strdup(name)) ||
+	    (ns && !(p->ns = kube_strdup(ns))) ||
+	    (opts && opts->uid && !(p->pre_uid = kube_strdup(opts->uid))) ||
+	    (opts && opts->resource_version && !(p->pre_rv = kube_strdup(opts->resource_version))))
+		return kube__error_oom();
+	return 0;
+}
+
+int kube_store_delete(kube_object **out, kube_store *store, const char *resource,
+                      const char *namespace_, const char *name, const kube_delete_options *opts)
+{
+	pending p;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(!opts || (opts->version >= 1 && opts->version <= KUBE_DELETE_OPTIONS_VERSION));
+	memset(&p, 0, sizeof(p));
+	if ((rc = delete_request(&p, resource, namespace_, name, opts)) == 0)
+		rc = write_sync(store, &p, out);
+	pending_reset(&p);
+	return rc;
+}
+
+int kube_store_guaranteed_update(kube_object **out, kube_store *store, const char *resource,
+                                 const char *namespace_, const char *name,
+                                 kube_store_mutate_cb mutate, void *userdata)
+{
+	int rc = KUBE_ECONFLICT;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(mutate);
+	for (int attempt = 0; attempt < MAX_UPDATE_RETRIES; attempt++) {
+		kube_object *cur = NULL, *copy = NULL;
+		char rv[24];
+
+		if ((rc = kube_store_get(&cur, store, resource, namespace_, name)) != 0)
+			return rc;
+		snprintf(rv, sizeof(rv), "%s", kube_object_resource_version(cur));
+		rc = kube_object_mutable(&copy, cur);
+		kube_object_unref(cur);
+		if (rc)
+			return rc;
+		/* The write is conditional on the version mutate started from,
+		 * whatever mutate does to the field. */
+		if ((rc = mutate(copy, userdata)) != 0 ||
+		    (rc = kube_object_set_string(copy, "metadata.resourceVersion", rv)) != 0) {
+			kube_object_unref(copy);
+			return rc;
+		}
+		rc = kube_store_update(out, store, copy);
+		kube_object_unref(copy);
+		if (rc != KUBE_ECONFLICT)
+			return rc;
+	}
+	return rc;
+}
+
+/* ---- asynchronous writes and group commit ---- */
+
+static void batch_unref(batch *b)
+{
+	if (--b->refs > 0)
+		return;
+	while (b->head) {
+		pending *p = b->head;
+		b->head = p->next;
+		pending_free(p);
+	}
+	kube_free(b->ops);
+	kube_free(b->op_owner);
+	kube_free(b->errmsg);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	kube_free(b);
+}
+
+static void commit_batch(batch *b);
+
+static void commit_work(void *userdata)
+{
+	commit_batch(userdata);
+}
+
+static void commit_batch(batch *b)
+{
+	kube_store *s = b->s;
+	int rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
+
+	if (rc) {
+		const kube_error *e = kube_error_last();
+		b->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
+	}
+	pthread_mutex_lock(&b->mu);
+	b->rc = rc;
+	b->committed = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Applies a committed batch to memory, in submission order (loop thread). */
+static void apply_batch(kube_store *s, batch *b)
+{
+	if (b->applied)
+		return;
+	b->applied = 1;
+	for (size_t i = 0; i < b->nops; i++)
+		b->op_owner[i]->op = b->ops[i];
+	for (pending *p = b->head; p; p = p->next) {
+		if (!p->status && p->has_op && b->rc) {
+			kube__error_set(b->rc, NULL, "%s", b->errmsg ? b->errmsg : kube_strerror(b->rc));
+			fail(p, b->rc);
+			continue;
+		}
+		finish(s, p);
+	}
+	s->writes->inflight = NULL;
+}
+
+/* Runs a batch's callbacks, in order, each failure with its message. */
+static void notify_batch(batch *b)
+{
+	for (pending *p = b->head; p; p = p->next) {
+		kube_store_write_cb cb = p->cb;
+		p->cb = NULL;
+		if (!cb)
+			continue;
+		if (p->status) {
+			kube__error_set(p->status, NULL, "%s", p->errmsg ? p->errmsg : kube_strerror(p->status));
+			cb(p->status, NULL, p->userdata);
+		} else {
+			cb(0, p->result, p->userdata);
+		}
+	}
+}
+
+static void start_batch(kube_store *s);
+
+/*
+ * The key a request names, before any checks: the batch cut compares these,
+ * so that a write is prepared only after every earlier write to its key is
+ * applied.  NULL when the request names none (generateName) or is too
+ * broken to name one (its prepare fails whatever the batch holds).
+ */
+static char *request_key(const pending *p)
+{
+	const kube_kind_info *k;
+
+	if (p->kind == W_DELETE) {
+		if (!(k = kube__resource_info(p->resource)))
+			return NULL;
+		return kube__make_key(p->resource, k->namespaced ? p->ns : NULL, p->name);
+	}
+	if (!kube_object_name(p->in) || !*kube_object_name(p->in) ||
+	    kube__object_kind(p->in, &k) != 0)
+		return NULL;
+	return kube__make_key(k->resource, k->namespaced ? kube_object_namespace(p->in) : NULL,
+	                      kube_object_name(p->in));
+}
+
+/* Callbacks of a batch that a synchronous write applied. */
+static void on_notify(void *userdata)
+{
+	batch *b = userdata;
+	kube_store *s = b->s;
+
+	if (s) {
+		batch **pp = &s->writes->waiting;
+		while (*pp && *pp != b)
+			pp = &(*pp)->wnext;
+		if (*pp)
+			*pp = b->wnext;
+		notify_batch(b);
+	}
+	batch_unref(b);
+}
+
+/* The pool's completion of a batch commit (loop thread). */
+static void on_committed(int status, void *userdata)
+{
+	batch *b = userdata;
+	kube_store *s = b->s;
+
+	KUBE_UNUSED(status);
+	if (s) {
+		if (!b->applied) {
+			apply_batch(s, b);
+			notify_batch(b);
+		}
+		if (s->writes->q_head)
+			start_batch(s);
+	}
+	batch_unref(b);
+}
+
+static void wait_inflight(kube_store *s)
+{
+	batch *b = s->writes ? s->writes->inflight : NULL;
+
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->mu);
+	while (!b->committed)
+		pthread_cond_wait(&b->cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+	apply_batch(s, b);
+	/* Callbacks run from the loop, not inside this (synchronous) call. */
+	b->refs++;
+	if (kube_loop_defer(s->loop, on_notify, b, NULL) != 0) {
+		b->refs--;
+		notify_batch(b);   /* no memory to defer: better now than never */
+		return;
+	}
+	b->wnext = s->writes->waiting;
+	s->writes->waiting = b;
+}
+
+/* Cuts the next batch from the queue, prepares it, and commits it. */
+static void start_batch(kube_store *s)
+{
+	kube__writes *w = s->writes;
+	kube__tnode *keys = NULL;
+	pending **tail;
+	batch *b;
+	size_t n = 0;
+
+	if (w->inflight || !w->q_head)
+		return;
+	if (!(b = kube_calloc(1, sizeof(*b))) ||
+	    !(b->ops = kube_calloc(MAX_BATCH, sizeof(*b->ops))) ||
+	    !(b->op_owner = kube_calloc(MAX_BATCH, sizeof(*b->op_owner)))) {
+		if (b) {
+			kube_free(b->ops);
+			kube_free(b);
+		}
+		/* Try again on the next flush. */
+		kube_timer_start(w->flush_timer, 1, 0);
+		return;
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	b->s = s;
+	b->refs = 1;
+	tail = &b->head;
+	while (w->q_head && n < MAX_BATCH) {
+		pending *p = w->q_head;
+		if (!p->rkey)
+			p->rkey = request_key(p);
+		kube_error_clear();
+		if (p->rkey) {
+			if (kube__tree_find(keys, p->rkey))
+				break;   /* a second write to a key: the next batch */
+			p->knode.key = p->rkey;
+			p->knode.val = p;
+			p->knode.prio = kube__tree_prio();
+			kube__tree_insert(&keys, &p->knode);
+		}
+		prepare(s, p);
+		w->q_head = p->next;
+		if (!w->q_head)
+			w->q_tail = NULL;
+		p->next = NULL;
+		*tail = p;
+		tail = &p->next;
+		if (!p->status && p->has_op) {
+			b->ops[b->nops] = p->op;
+			b->op_owner[b->nops++] = p;
+		}
+		n++;
+	}
+	w->inflight = b;
+	/* A durable backend commits on a worker, so the loop goes on and the
+	 * next batch gathers meanwhile; the memory backend needs no thread. */
+	if (b->nops && s->backend != &kube__store_memory_backend) {
+		b->refs++;
+		if (kube_loop_queue_work(NULL, s->loop, commit_work, on_committed, b,
+		                         NULL) == 0) {
+			batch_unref(b);   /* the pool's reference stays */
+			return;
+		}
+		b->refs--;
+	}
+	commit_batch(b);
+	apply_batch(s, b);
+	notify_batch(b);
+	batch_unref(b);
+	if (w->q_head)
+		kube_timer_start(w->flush_timer, 0, 0);
+}
+
+static void on_flush(kube_timer *t, void *userdata)
+{
+	KUBE_UNUSED(t);
+	start_batch(userdata);
+}
+
+static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userdata,
+                  void (*destroy)(void *))
+{
+	kube__writes *w = s->writes;
+
+	if (!w) {
+		if (!(w = kube_calloc(1, sizeof(*w))))
+			return kube__error_oom();
+		if (kube_timer_new(&w->flush_timer, s->loop, on_flush, s, NULL) != 0) {
+			kube_free(w);
+			return kube__error_oom();
+		}
+		s->writes = w;
+	}
+	p->cb = cb;
+	p->userdata = userdata;
+	p->destroy = destroy;
+	if (w->q_tail)
+		w->q_tail->next = p;
+	else
+		w->q_head = p;
+	w->q_tail = p;
+	if (!w->inflight && !kube_timer_is_active(w->flush_timer))
+		kube_timer_start(w->flush_timer, 0, 0);
+	return 0;
+}
+
+static int submit_object(kube_store *s, wkind kind, const kube_object *obj, kube_store_write_cb cb,
+                         void *userdata, void (*destroy)(void *))
+{
+	pending *p;
+
+	KUBE_CHECK_ARG(s);
+	KUBE_CHECK_ARG(obj);
+	KUBE_CHECK_ARG(cb);
+	KUBE_CHECK_ARG(!s->closing);
+	if (!(p = kube_calloc(1, sizeof(*p))))
+		return kube__error_oom();
+	p->kind = kind;
+	/* A frozen object is shared as it is; a mutable one is copied now, so
+	 * the caller may go on changing theirs. */
+	if (kube_object_is_frozen(obj)) {
+		p->in = kube_object_ref((kube_object *)obj);
+	} else if (kube_object_mutable(&p->in, obj) != 0) {
+		kube_free(p);
+		return KUBE_ENOMEM;
+	}
+	p->in_owned = 1;
+	if (submit(s, p, cb, userdata, destroy) != 0) {
+		pending_free(p);
+		return KUBE_ENOMEM;
+	}
+	return 0;
+}
+
+int kube_store_create_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
+                            void *userdata, void (*destroy)(void *))
+{
+	return submit_object(store, W_CREATE, obj, cb, userdata, destroy);
+}
+
+int kube_store_update_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
+                            void *userdata, void (*destroy)(void *))
+{
+	return submit_object(store, W_UPDATE, obj, cb, userdata, destroy);
+}
+
+int kube_store_delete_async(kube_store *store, const char *resource, const char *namespace_,
+                            const char *name, const kube_delete_options *opts,
+                            kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
+{
+	pending *p;
+
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(cb);
+	KUBE_CHECK_ARG(!store->closing);
+	KUBE_CHECK_ARG(!opts || (opts->version >= 1 && opts->version <= KUBE_DELETE_OPTIONS_VERSION));
+	if (!(p = kube_calloc(1, sizeof(*p))))
+		return kube__error_oom();
+	if (delete_request(p, resource, namespace_, name, opts) != 0 ||
+	    submit(store, p, cb, userdata, destroy) != 0) {
+		pending_free(p);
+		return KUBE_ENOMEM;
+	}
+	return 0;
+}
+
+void kube__writes_fini(kube_store *s)
+{
+	kube__writes *w = s->writes;
+	batch *b;
+
+	if (!w)
+		return;
+	/* The batch in flight is durable or failed: apply it and tell its
+	 * writers, as if the loop had run. */
+	if ((b = w->inflight)) {
+		pthread_mutex_lock(&b->mu);
+		while (!b->committed)
+			pthread_cond_wait(&b->cv, &b->mu);
+		pthread_mutex_unlock(&b->mu);
+		apply_batch(s, b);
+		notify_batch(b);
+		b->s = NULL;   /* the pool's completion only frees it now */
+	}
+	/* Batches a synchronous write applied: their callbacks now. */
+	while ((b = w->waiting)) {
+		w->waiting = b->wnext;
+		notify_batch(b);
+		b->s = NULL;   /* the deferred call only frees it now */
+	}
+	/* Writes not started are cancelled. */
+	while (w->q_head) {
+		pending *p = w->q_head;
+		w->q_head = p->next;
+		kube__error_set(KUBE_ECANCELED, NULL, "the store was closed before the write started");
+		p->cb(KUBE_ECANCELED, NULL, p->userdata);
+		pending_free(p);
+	}
+	kube_timer_free(w->flush_timer);
+	kube_free(w);
+	s->writes = NULL;
+}
