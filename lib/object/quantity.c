@@ -7,8 +7,9 @@
  * value its parser produces is already rounded to a whole number of
  * nano-units, so one fixed-point integer represents all of them, and
  * compare/add/sub become integer operations with no scale alignment.
- * |N| < 10^38 is the invariant (|value| < 10^29): it leaves headroom for
- * an add in 128 bits and keeps every canonical string under 43 bytes.
+ * |N| < 10^38 is the invariant (|value| < 10^29): a round decimal bound
+ * that is easy to state and to check, above anything int64 can express in
+ * nano-units, and short enough that every canonical string fits 43 bytes.
  *
  *   opaque_[0]  low 64 bits of N  (two's complement)
  *   opaque_[1]  high 64 bits of N
@@ -561,11 +562,10 @@ static int add_signed(kube_quantity *out, const kube_quantity *a, const kube_qua
 	qrep x = load(a), y = load(b);
 	i128 sum;
 
-	/* both |x|, |y| < 10^38, so the sum fits 128 bits (< 2^128 / 2) */
+	/* |x|, |y| < 10^38 but 2 * 10^38 > 2^127: the sum itself can overflow */
 	if (negate_b)
 		y.n = -y.n;
-	sum = x.n + y.n;
-	if (magnitude(sum) >= LIMIT)
+	if (__builtin_add_overflow(x.n, y.n, &sum) || magnitude(sum) >= LIMIT)
 		return kube__error_set(KUBE_ERANGE, NULL, MSG_RANGE);
 	store(out, sum, x.n == 0 ? y.format : x.format);
 	return 0;

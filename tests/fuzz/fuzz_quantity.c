@@ -6,7 +6,8 @@
  *   - printing is idempotent after one round (a BinarySI value may print
  *     as plain decimal, "2000000", which then reparses as DecimalSI "2M",
  *     so only the second print is a fixed point, as upstream);
- *   - -(-q) == q, q - q == 0, q + (-q) == 0;
+ *   - -(-q) == q, q - q == 0, q + (-q) == 0, (q + q) - q == q unless
+ *     q + q is out of range;
  *   - Value() rounds away from zero by less than one unit.
  * An input that fails must leave an EINVAL or ERANGE error with a message.
  */
@@ -56,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(kube_quantity_sub(&t, &q, &q) == 0 && kube_quantity_is_zero(&t));
 	CHECK(kube_quantity_neg(&t, &q) == 0);
 	CHECK(kube_quantity_add(&t, &q, &t) == 0 && kube_quantity_is_zero(&t));
+	rc = kube_quantity_add(&t, &q, &q);
+	if (rc == 0) {
+		CHECK(kube_quantity_sign(&t) == kube_quantity_sign(&q));
+		CHECK(kube_quantity_sub(&t, &t, &q) == 0 && kube_quantity_cmp(&t, &q) == 0);
+	} else {
+		CHECK(rc == KUBE_ERANGE);
+	}
 
 	int64_t v;
 	if (kube_quantity_value(&q, &v) == 0) {
