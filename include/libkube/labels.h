@@ -263,7 +263,8 @@ KUBE_EXTERN void kube_field_selector_free(kube_field_selector *sel);
  * store's slot numbers): the index keeps an 8-byte record per id up to the
  * largest id used, so ids must be below KUBE_LABEL_INDEX_MAX_ID.  The index
  * copies what it needs from the label sets; callers keep nothing alive.
- * One thread at a time may use an index.
+ * Changes (add, update, remove) need the index to themselves; selects only
+ * read it, so any number of threads may select while nobody changes it.
  */
 
 /* ---- selectors and field sets of objects (lib/object) ----
