@@ -4025,18 +4025,11 @@ static const char *api_group(const char *api_version, char *buf, size_t len)
  * kind in the same group at another version (older manifests); NULL for kinds
  * the registry does not know.
  */
-/* TEMPORARY until lib/object/kinds.c lands: weak, so the library links without it. */
-#pragma weak kube_kind_lookup
-#pragma weak kube_kind_count
-#pragma weak kube_kind_at
-
 static const kube_kind_info *resolve_kind(const char *api_version, const char *kind)
 {
 	const kube_kind_info *info;
 	char group[256];
 
-	if (!kube_kind_lookup || !kube_kind_count || !kube_kind_at)
-		return NULL;
 	info = kube_kind_lookup(api_version, kind);
 	if (info)
 		return info;
