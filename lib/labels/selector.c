@@ -273,14 +273,18 @@ static int hreq_cmp(const void *a, const void *b)
 
 /*
  * Builds a fresh block from pending requirements (whose strings may point
- * into the selector's current block) and swaps it in.
+ * into the selector's current block) and swaps it in.  With *selp NULL, a
+ * new selector is made whose header and block share one allocation (the
+ * parser's case: one malloc per parse); its block pointer stays NULL, as
+ * only a separately allocated block is freed on its own.
  */
-static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals, int sorted)
+static int build(kube_selector **selp, const preq *reqs, size_t n, pval *vals, int sorted)
 {
-	size_t nvals = 0, bytes = 0, total;
-	char *block, *str;
+	size_t nvals = 0, bytes = 0, total, head;
+	char *block, *str, *mem;
 	kube__sreq *cr, *mr;
 	kube__sval *sv;
+	kube_selector *sel = *selp;
 
 	for (size_t i = 0; i < n; i++) {
 		nvals += reqs[i].nvals;
@@ -291,9 +295,11 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals, int
 	if (n > UINT32_MAX / 4 || bytes > UINT32_MAX)
 		return kube__error_set(KUBE_ETOOBIG, NULL, "selector too large");
 	total = 2 * n * sizeof(kube__sreq) + nvals * sizeof(kube__sval) + bytes;
-	block = kube_malloc(total + KUBE__PAD);
-	if (!block)
+	head = sel ? 0 : (sizeof(kube_selector) + 15) & ~(size_t)15;
+	mem = kube_malloc(head + total + KUBE__PAD);
+	if (!mem)
 		return kube__error_oom();
+	block = mem + head;
 	cr = (kube__sreq *)block;
 	mr = cr + n;
 	sv = (kube__sval *)(mr + n);
@@ -368,8 +374,14 @@ static int build(kube_selector *sel, const preq *reqs, size_t n, pval *vals, int
 		}
 	}
 
-	kube_free(sel->block);
-	sel->block = block;
+	if (sel) {
+		kube_free(sel->block);
+		sel->block = block;
+	} else {
+		sel = (kube_selector *)mem;
+		memset(sel, 0, sizeof(*sel));
+		*selp = sel;
+	}
 	sel->reqs = cr;
 	sel->mreqs = mr;
 	sel->nreqs = (uint32_t)n;
@@ -755,12 +767,8 @@ int kube_selector_parse_len(kube_selector **out, const char *text, size_t len)
 		}
 		goto done;
 	}
-	if ((rc = new_header(&sel)) != 0)
+	if ((rc = build(&sel, p.reqs.v, p.reqs.n, p.vals.v, 1)) != 0)
 		goto done;
-	if ((rc = build(sel, p.reqs.v, p.reqs.n, p.vals.v, 1)) != 0) {
-		kube_free(sel);
-		goto done;
-	}
 	*out = sel;
 done:
 	VEC_FREE(toks);
@@ -853,7 +861,7 @@ int kube_selector_add(kube_selector *sel, const char *key, kube_selector_op op,
 		rc = kube__error_oom();
 		goto done;
 	}
-	rc = build(sel, reqs.v, reqs.n, vals.v, 0);
+	rc = build(&sel, reqs.v, reqs.n, vals.v, 0);
 done:
 	kube__ferrs_free(&e);
 	VEC_FREE(reqs);
@@ -879,7 +887,7 @@ int kube_selector_copy(kube_selector **out, const kube_selector *sel)
 	if (pending_from(sel, &reqs, &vals) != 0)
 		rc = kube__error_oom();
 	else
-		rc = build(c, reqs.v, reqs.n, vals.v, 1);
+		rc = build(&c, reqs.v, reqs.n, vals.v, 1);
 	VEC_FREE(reqs);
 	VEC_FREE(vals);
 	if (rc) {
