@@ -1,7 +1,22 @@
 /*
  * labels.h - label sets, label selectors, field selectors, the label index.
  *
- * (Being completed under issue 3; the functions below are the stable API.)
+ * Everything here gives the answers, canonical strings and error messages
+ * of k8s.io/apimachinery (pkg/labels, pkg/fields, metav1's LabelSelector
+ * helpers), so code ported from Kubernetes behaves the same.  What is ours
+ * is the speed: a compiled selector matches a label set with a few integer
+ * compares and no allocation, and the label index answers list-by-selector
+ * without looking at every object.
+ *
+ *   kube_labels          a label set            k=v,k2=v2
+ *   kube_selector        a label selector       env in (prod),tier!=db,!canary
+ *   kube_fields          a field set            metadata.name -> "web-1"
+ *   kube_field_selector  a field selector       status.phase=Running
+ *   kube_label_index     object ids by labels   select(selector) -> ids
+ *
+ * Errors: functions return 0 or a KUBE_E* code; kube_error_last() has the
+ * message.  Strings a function returns as char * are the caller's
+ * (kube_free()); const char * results are borrowed, as each function says.
  */
 #ifndef LIBKUBE_LABELS_H
 #define LIBKUBE_LABELS_H
