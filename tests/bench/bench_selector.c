@@ -3,7 +3,9 @@
  * 1,000,000 objects by index and by scan (issue 3's benchmark).
  *
  * Prints one JSON object per line (DESIGN.md section 6).  Every figure is
- * the median of several repetitions.  Allocations are counted by a
+ * the median of several repetitions, timed in this thread's CPU time (the
+ * machine is shared); "best_ns_per_op" is the fastest repetition, the one
+ * least disturbed by other work.  Allocations are counted by a
  * counting allocator installed with kube_set_allocator() before anything
  * else, so "allocs_per_op" is what libkube itself asked for.
  *
@@ -20,7 +22,7 @@
 
 #include "libkube/kube.h"
 
-#define REPS 7
+#define REPS 15
 #define NOBJ 1000000
 
 static unsigned long long n_alloc;
@@ -91,7 +93,7 @@ static void bench_parse_match(void)
 	for (int c = 0; c < 4; c++) {
 		double t[REPS];
 		unsigned long long allocs = 0;
-		const long iters = 200000;
+		const long iters = 50000;
 
 		for (int r = 0; r < REPS; r++) {
 			unsigned long long a0 = n_alloc;
@@ -106,8 +108,9 @@ static void bench_parse_match(void)
 			t[r] = (now_ns() - t0) / (double)iters;
 			allocs = n_alloc - a0;
 		}
+		double med = median(t, REPS);
 		printf("{\"bench\":\"selector_parse\",\"case\":\"%s\",\"ns_per_op\":%.1f,"
-		       "\"allocs_per_op\":%.1f}\n", cases[c][0], median(t, REPS),
+		       "\"best_ns_per_op\":%.1f,\"allocs_per_op\":%.1f}\n", cases[c][0], med, t[0],
 		       (double)allocs / (double)iters);
 	}
 
@@ -115,7 +118,7 @@ static void bench_parse_match(void)
 		kube_selector *s;
 		double tm[REPS], tn[REPS];
 		unsigned long long allocs = 0;
-		const long iters = 20000000;
+		const long iters = 4000000;
 		int m_yes, m_no;
 
 		if (kube_selector_parse(&s, cases[c][1]) != 0)
@@ -140,10 +143,11 @@ static void bench_parse_match(void)
 			allocs += n_alloc - a0;
 			sink += acc;
 		}
+		double med_m = median(tm, REPS), med_n = median(tn, REPS);
+		/* median() sorted the samples: [0] is the least disturbed run */
 		printf("{\"bench\":\"selector_match\",\"case\":\"%s\",\"ns_per_op\":%.2f,"
-		       "\"nomatch_ns_per_op\":%.2f,\"allocs_per_op\":%.0f}\n", cases[c][0],
-		       median(tm, REPS), median(tn, REPS),
-		       (double)allocs / (2.0 * REPS * (double)iters));
+		       "\"nomatch_ns_per_op\":%.2f,\"best_ns_per_op\":%.2f,\"allocs_per_op\":%.0f}\n",
+		       cases[c][0], med_m, med_n, tm[0], (double)allocs / (2.0 * REPS * (double)iters));
 		kube_selector_free(s);
 	}
 	kube_labels_free(yes);
