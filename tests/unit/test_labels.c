@@ -185,6 +185,44 @@ START_TEST(test_labels_parse_errors)
 }
 END_TEST
 
+/*
+ * Regression: growing the entry array while replacing a value must keep the
+ * matcher's end marker, or a selector on an absent key reads past the set.
+ */
+START_TEST(test_labels_grow_then_replace_keeps_matching)
+{
+	kube_labels *l;
+	kube_selector *s;
+	ck_assert_int_eq(kube_labels_new(&l), 0);
+	ck_assert_int_eq(kube_labels_set(l, "a", "1"), 0);
+	ck_assert_int_eq(kube_labels_set(l, "b", "1"), 0);
+	ck_assert_int_eq(kube_labels_set(l, "c", "1"), 0);
+	ck_assert_int_eq(kube_labels_set(l, "a", "2"), 0);   /* grows, then replaces */
+	ck_assert_int_eq(kube_selector_parse(&s, "!zzzzzz,!yyyy,!x,a=2"), 0);
+	ck_assert_int_eq(kube_selector_matches(s, l), 1);
+	kube_selector_free(s);
+	/* many keys: every one still found after removals */
+	char k[16];
+	for (int i = 0; i < 100; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		ck_assert_int_eq(kube_labels_set(l, k, "v"), 0);
+	}
+	for (int i = 0; i < 100; i += 3) {
+		snprintf(k, sizeof(k), "k%d", i);
+		ck_assert_int_eq(kube_labels_remove(l, k), 0);
+	}
+	for (int i = 0; i < 100; i++) {
+		char sel[32];
+		snprintf(sel, sizeof(sel), "k%d", i);
+		ck_assert_int_eq(kube_selector_parse(&s, sel), 0);
+		ck_assert_int_eq(kube_selector_matches(s, l), i % 3 != 0);
+		kube_selector_free(s);
+	}
+	ck_assert_int_eq(kube_labels_count(l), 3 + 100 - 34);
+	kube_labels_free(l);
+}
+END_TEST
+
 static Suite *labels_suite(void)
 {
 	Suite *s = suite_create("labels");
@@ -195,6 +233,7 @@ static Suite *labels_suite(void)
 	tcase_add_test(tc, test_labels_validation_messages);
 	tcase_add_test(tc, test_labels_parse_format);
 	tcase_add_test(tc, test_labels_parse_errors);
+	tcase_add_test(tc, test_labels_grow_then_replace_keeps_matching);
 	suite_add_tcase(s, tc);
 	return s;
 }
