@@ -19,7 +19,8 @@
  * plus upstream's leniencies, kept on purpose because manifests rely on
  * whatever the API server accepts: a suffix with no number ("Ki", "m", "e3")
  * is 0, and so are "+", "-" and "."; "1." and "1.G" are accepted.  No
- * whitespace is allowed anywhere.
+ * whitespace is allowed anywhere (upstream's JSON decoding trims spaces
+ * around the string before parsing; a caller decoding JSON may do the same).
  *
  * Exactness and range.  Upstream keeps an arbitrary-precision decimal;
  * libkube keeps the value as an integer count of nano-units (10^-9) in 128
@@ -101,8 +102,11 @@ KUBE_EXTERN int kube_quantity_cmp(const kube_quantity *a, const kube_quantity *b
 KUBE_EXTERN int kube_quantity_milli(const kube_quantity *q, int64_t *out);
 
 /* The value in whole units (bytes for memory), rounded away from zero
- * (upstream's Value(): "1.5" -> 2, "-1.5" -> -2, "1m" -> 1).  0, KUBE_EINVAL
- * for NULL, or KUBE_ERANGE if it does not fit an int64 (*out untouched). */
+ * (upstream's Value(): "1.5" -> 2, "-1.5" -> -2, "1m" -> 1; upstream's
+ * arbitrary-precision path rounds some negative values toward zero instead,
+ * "-1.5000000000" -> 0, which libkube does not copy).  0, KUBE_EINVAL for
+ * NULL, or KUBE_ERANGE if it does not fit an int64 (*out untouched), where
+ * upstream silently overflows. */
 KUBE_EXTERN int kube_quantity_value(const kube_quantity *q, int64_t *out);
 
 /* The canonical form ("1500m" -> "1500m", "1.5" -> "1500m", "1024Mi" ->

@@ -175,7 +175,7 @@ static int scan_quantity(const char *s, size_t n, scan *sc)
 
 /* ---- suffixes ---- */
 
-enum { BASE_NONE = 0, BASE_2 = 2, BASE_10 = 10 };
+enum { BASE_2 = 2, BASE_10 = 10 };
 
 /* Go's strconv.ParseInt(s, 10, 64): optional sign, at least one digit. */
 static int parse_int64(const char *s, size_t n, int64_t *out)
@@ -208,29 +208,27 @@ static int parse_int64(const char *s, size_t n, int64_t *out)
 static int interpret_suffix(const char *s, size_t n, int *base, int64_t *exponent,
                             kube_quantity_format *format)
 {
-	static const struct { const char *s; int base, exp; } table[] = {
-		{ "", 10, 0 }, { "n", 10, -9 }, { "u", 10, -6 }, { "m", 10, -3 },
-		{ "k", 10, 3 }, { "M", 10, 6 }, { "G", 10, 9 }, { "T", 10, 12 },
-		{ "P", 10, 15 }, { "E", 10, 18 },
-		{ "Ki", 2, 10 }, { "Mi", 2, 20 }, { "Gi", 2, 30 }, { "Ti", 2, 40 },
-		{ "Pi", 2, 50 }, { "Ei", 2, 60 },
-	};
+	/* 10^-9 .. 10^18 by threes; the blank holds the place of "" (10^0) */
+	static const char dec_chars[] = "num kMGTPE";
+	static const char bin_chars[] = "KMGTPE";       /* 2^10 .. 2^60 by tens */
+	const char *p;
 
-	if (n <= 2) {
-		for (size_t i = 0; i < KUBE_ARRAY_SIZE(table); i++) {
-			if (strlen(table[i].s) == n && (n == 0 || memcmp(table[i].s, s, n) == 0)) {
-				*base = table[i].base;
-				*exponent = table[i].exp;
-				*format = table[i].base == 2 ? KUBE_QUANTITY_BINARY_SI
-				                             : KUBE_QUANTITY_DECIMAL_SI;
-				return 0;
-			}
-		}
+	if (n == 0 || (n == 1 && s[0] != ' ' && (p = memchr(dec_chars, s[0], 10)) != NULL)) {
+		*base = BASE_10;
+		*exponent = n == 0 ? 0 : 3 * (p - dec_chars) - 9;
+		*format = KUBE_QUANTITY_DECIMAL_SI;
+		return 0;
+	}
+	if (n == 2 && s[1] == 'i' && (p = memchr(bin_chars, s[0], 6)) != NULL) {
+		*base = BASE_2;
+		*exponent = 10 * (p - bin_chars + 1);
+		*format = KUBE_QUANTITY_BINARY_SI;
+		return 0;
 	}
 	if (n > 1 && (s[0] == 'e' || s[0] == 'E')) {
 		if (parse_int64(s + 1, n - 1, exponent) != 0)
 			return -1;
-		*base = 10;
+		*base = BASE_10;
 		*format = KUBE_QUANTITY_DECIMAL_EXPONENT;
 		return 0;
 	}
