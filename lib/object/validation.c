@@ -4042,7 +4042,39 @@ static const kube_kind_info *resolve_kind(const char *api_version, const char *k
 	return NULL;
 }
 
-static void validate_doc(vctx *c, json_object *doc)
+static void validate_doc(vctx *c, json_object *doc, const char *list_api, const char *list_kind);
+
+/*
+ * A list (kind "List", or "<Kind>List", with an items array) never reaches
+ * the server as such: kubectl sends each item on its own.  So each item is
+ * validated as an object, at "items[i]"; items without apiVersion or kind
+ * take the list's apiVersion and the kind it names, as client-go fills them.
+ */
+static int validate_list(vctx *c, json_object *doc, const char *api, const char *kind)
+{
+	json_object *items = member(doc, "items");
+	size_t n = strlen(kind);
+	char item_kind[256] = "";
+
+	if (n < 4 || strcmp(kind + n - 4, "List") != 0 || !items ||
+	    !json_object_is_type(items, json_type_array))
+		return 0;
+	if (n > 4 && n - 4 < sizeof(item_kind))
+		snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(n - 4), kind);
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *item = json_object_array_get_idx(items, i);
+		size_t mark = push(c, "items");
+		push_index(c, i);
+		if (!item || !json_object_is_type(item, json_type_object))
+			type_problem(c, NULL, item, "object");
+		else
+			validate_doc(c, item, api, item_kind);
+		pop(c, mark);
+	}
+	return 1;
+}
+
+static void validate_doc(vctx *c, json_object *doc, const char *list_api, const char *list_kind)
 {
 	const char *api = get_str_or(c, doc, "apiVersion", "");
 	const char *kind = get_str_or(c, doc, "kind", "");
@@ -4050,12 +4082,18 @@ static void validate_doc(vctx *c, json_object *doc)
 	const struct kind_rules *rules = NULL;
 	meta_opts mo = { NAME_SUBDOMAIN, -1, 0 };
 
+	if (!*api && list_api)
+		api = list_api;
+	if (!*kind && list_kind)
+		kind = list_kind;
 	if (!*api)
 		required(c, "apiVersion", NULL);
 	if (!*kind)
 		required(c, "kind", NULL);
 	if (*api && *kind)
 		info = resolve_kind(api, kind);
+	if (!info && *kind && validate_list(c, doc, api, kind))
+		return;
 	if (info) {
 		mo.namespaced = info->namespaced ? 1 : 0;
 		mo.core = 1;
@@ -4087,7 +4125,7 @@ int kube_validate_object(kube_validation **out, const kube_object *o)
 		return kube__error_oom();
 	memset(&c, 0, sizeof(c));
 	c.v = v;
-	validate_doc(&c, kube__object_doc(o));
+	validate_doc(&c, kube__object_doc(o), NULL, NULL);
 	kube__buf_free(&c.path);
 	if (c.oom) {
 		kube_validation_free(v);

@@ -200,6 +200,23 @@ START_TEST(test_validation_broken_manifest_fixture)
 }
 END_TEST
 
+/* kubectl sends a list's items one by one: each is validated as an object */
+START_TEST(test_validation_lists)
+{
+	EXPECT_VALID("{'apiVersion':'v1','kind':'List','metadata':{},'items':[]}");
+	EXPECT("{'apiVersion':'v1','kind':'List','items':["
+	       "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'ok'}},"
+	       "{'apiVersion':'v1','kind':'Service','metadata':{'name':'Bad'},'spec':{'clusterIP':'None'}},"
+	       "{'apiVersion':'v1','kind':'ConfigMap'}, 7]}",
+	       "items[1].metadata.name: Invalid value: \"Bad\": " D1035_MSG,
+	       "items[2].metadata.name: Required value: name or generateName is required",
+	       "items[3]: Invalid value: 7: must be of type object");
+	/* typed lists: items may leave out apiVersion and kind */
+	EXPECT("{'apiVersion':'v1','kind':'PodList','items':[{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]}}]}",
+	       "items[0].spec.containers[0].image: Required value");
+}
+END_TEST
+
 /* ---- metadata ---- */
 
 START_TEST(test_validation_apiversion_and_kind_required)
@@ -897,6 +914,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_frozen_object);
 	tcase_add_test(tc, test_validation_valid_manifests);
 	tcase_add_test(tc, test_validation_broken_manifest_fixture);
+	tcase_add_test(tc, test_validation_lists);
 	tcase_add_test(tc, test_validation_apiversion_and_kind_required);
 	tcase_add_test(tc, test_validation_name_rules_by_kind);
 	tcase_add_test(tc, test_validation_generate_name);
