@@ -54,7 +54,9 @@ typedef struct kube_validation kube_validation;
  * namespace is fine (the request supplies it) and a cluster-scoped object's
  * namespace is ignored (the server clears it).  Kinds the registry
  * (kinds.h) does not know, such as custom resources, get only the metadata
- * rules, with the DNS-1123 subdomain name rule.  apiVersion and kind are
+ * rules, with the DNS-1123 subdomain name rule.  A list (kind "List" or
+ * "<Kind>List" with items) is checked item by item, as kubectl sends them,
+ * with paths under "items[N]".  apiVersion and kind are
  * required ("kind: Required value").  A field of the wrong JSON type reads
  * "<path>: Invalid value: <json>: must be of type <type>" (upstream fails to
  * decode such objects before validating).
