@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "object/object_private.h"
 #include "store_private.h"
@@ -65,15 +66,38 @@ static int resource_matches(const kube__index *idx, const char *key, size_t rlen
 	return !idx->resource || (strlen(idx->resource) == rlen && memcmp(idx->resource, key, rlen) == 0);
 }
 
+/* Random bytes from a per-thread pool refilled 4 KiB at a time: one
+ * getrandom() per 256 uids instead of one per create.  A fork() child
+ * must not replay its parent's pool, so the pool remembers its pid. */
 int kube__random_bytes(void *buf, size_t n)
 {
-	size_t got = 0;
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t avail;
+	static _Thread_local pid_t owner;
+	unsigned char *out = buf;
 
-	while (got < n) {
-		ssize_t r = getrandom((char *)buf + got, n - got, 0);
-		if (r <= 0)
-			return kube__error_set(KUBE_EIO, NULL, "store: no random bytes for a uid");
-		got += (size_t)r;
+	if (owner != getpid()) {
+		owner = getpid();
+		avail = 0;
+	}
+	while (n > 0) {
+		if (avail == 0) {
+			size_t got = 0;
+			while (got < sizeof(pool)) {
+				ssize_t r = getrandom(pool + got, sizeof(pool) - got, 0);
+				if (r <= 0)
+					return kube__error_set(KUBE_EIO, NULL, "store: no random bytes for a uid");
+				got += (size_t)r;
+			}
+			avail = sizeof(pool);
+		}
+		size_t take = n < avail ? n : avail;
+		memcpy(out, pool + sizeof(pool) - avail, take);
+		/* used bytes are wiped: they must not be handed out twice */
+		memset(pool + sizeof(pool) - avail, 0, take);
+		avail -= take;
+		out += take;
+		n -= take;
 	}
 	return 0;
 }
@@ -563,6 +587,26 @@ static void free_entries(kube__tnode *n)
 }
 
 
+/* Sets metadata.resourceVersion on a freshly decoded object and freezes it,
+ * re-parsing its metadata once instead of copying it through a setter. */
+static int stamp(kube_object **o, int64_t rev)
+{
+	json_object *doc = json_object_get(kube__object_doc(*o)), *md = NULL;
+	char rv[24];
+
+	*o = kube_object_unref(*o);   /* the tree is ours alone now */
+	snprintf(rv, sizeof(rv), "%lld", (long long)rev);
+	if (!json_object_object_get_ex(doc, "metadata", &md) || !json_object_is_type(md, json_type_object) ||
+	    json_object_object_add(md, "resourceVersion", json_object_new_string(rv)) != 0) {
+		json_object_put(doc);
+		return kube__error_oom();
+	}
+	int rc = kube__object_adopt(o, doc);
+	if (rc == 0)
+		kube_object_freeze(*o);
+	return rc;
+}
+
 /* One stored key on open: decode, check, stamp, index. */
 static int load_one(const kube__store_kv *kv, void *userdata)
 {
@@ -584,7 +628,7 @@ static int load_one(const kube__store_kv *kv, void *userdata)
 		                     kv->key);
 		goto fail;
 	}
-	if ((rc = kube__publish(o, kv->mod_revision)) != 0 ||
+	if ((rc = stamp(&o, kv->mod_revision)) != 0 ||
 	    (rc = kube__new_entry(s, key, k, o, kv->mod_revision, &e)) != 0)
 		goto fail;
 	return kube__reindex(s, e, NULL, e->obj);
@@ -689,29 +733,6 @@ int64_t kube_store_revision(const kube_store *store)
 }
 
 /* ---- applying writes to the in-memory state (write.c) ---- */
-
-int kube__set_rv(kube_object *o, int64_t rev)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%lld", (long long)rev);
-	return kube_object_set_string(o, "metadata.resourceVersion", buf);
-}
-
-/* Stamps rev and publishes (freezes) obj; takes the caller's reference. */
-int kube__publish(kube_object *obj, int64_t rev)
-{
-	int rc = kube__set_rv(obj, rev);
-	if (rc == 0)
-		kube_object_freeze(obj);
-	return rc;
-}
-
-void kube__remove_if_present(kube_object *o, const char *path)
-{
-	kube_value_type t;
-	if (kube_object_get_type(o, path, &t) == 0)
-		kube_object_remove(o, path);
-}
 
 int kube__new_entry(kube_store *s, char *key, const kube_kind_info *k, kube_object *obj,
                      int64_t rev, kube__entry **out)

@@ -226,10 +226,6 @@ KUBE_INTERNAL int kube__selector_indexable(const kube_selector *sel);
 /* Follows a label change of e (from old to e->obj) in the label index. */
 KUBE_INTERNAL void kube__relabel(kube_store *s, kube__entry *e, const kube_object *old);
 
-KUBE_INTERNAL int kube__set_rv(kube_object *o, int64_t rev);
-/* Stamps rev and freezes obj. */
-KUBE_INTERNAL int kube__publish(kube_object *obj, int64_t rev);
-KUBE_INTERNAL void kube__remove_if_present(kube_object *o, const char *path);
 /* A new entry for key (taken) holding obj (its reference taken), in the
  * key tree, a slot and the label index (not the other indexes). */
 KUBE_INTERNAL int kube__new_entry(kube_store *s, char *key, const kube_kind_info *k,

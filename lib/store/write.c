@@ -54,6 +54,7 @@ typedef struct pending {
 	/* the request */
 	kube_object *in;                 /* create/update: the object to write */
 	int in_owned;                    /* in holds a reference (asynchronous) */
+	int in_private;                  /* ... to our own copy: prepare may take its tree */
 	char *resource, *ns, *name;      /* delete */
 	char *pre_uid, *pre_rv;          /* delete preconditions */
 	kube_store_write_cb cb;
@@ -66,7 +67,8 @@ typedef struct pending {
 	kube_watch_event_type event;
 	char *key;
 	kube__entry *entry;              /* NULL for a create */
-	kube_object *obj;                /* the new (or, deleted: last) state, mutable */
+	json_object *doc;                /* the new (or, deleted: last) state, without
+	                                    resourceVersion; it becomes the object at apply */
 	int noop;                        /* nothing to write: the result is entry->obj */
 	int has_op;
 	kube__store_op op;
@@ -108,7 +110,7 @@ static void pending_free(pending *p)
 		return;
 	if (p->in_owned)
 		kube_object_unref(p->in);
-	kube_object_unref(p->obj);
+	json_object_put(p->doc);
 	kube_object_unref(p->result);
 	kube_free(p->resource);
 	kube_free(p->ns);
@@ -127,7 +129,8 @@ static void pending_free(pending *p)
 /* Forgets what prepare() made, so the write can be prepared again later. */
 static void unprepare(pending *p)
 {
-	p->obj = kube_object_unref(p->obj);
+	json_object_put(p->doc);
+	p->doc = NULL;
 	kube_free(p->key);
 	p->key = NULL;
 	kube__buf_free(&p->value);
@@ -151,108 +154,165 @@ static int fail(pending *p, int rc)
 
 /* ---- prepare ---- */
 
-/* Generates metadata.name from generateName, as upstream's SimpleNameGenerator. */
-static int generate_name(kube_object *copy, const char *base)
+/*
+ * A prepared write is edited as a plain JSON tree: one deep copy of the
+ * caller's document, system fields set in place, and one metadata parse
+ * when it becomes the stored object (apply).  Going through the object
+ * setters instead would re-parse (and copy, for undo) on every field.
+ */
+
+static json_object *metadata_of(json_object *doc)
+{
+	json_object *md = NULL;
+
+	if (json_object_object_get_ex(doc, "metadata", &md) && json_object_is_type(md, json_type_object))
+		return md;
+	if (!(md = json_object_new_object()))
+		return NULL;
+	if (json_object_object_add(doc, "metadata", md) != 0) {
+		json_object_put(md);
+		return NULL;
+	}
+	return md;
+}
+
+static int jset(json_object *map, const char *key, json_object *v)
+{
+	if (!v || json_object_object_add(map, key, v) != 0) {
+		json_object_put(v);
+		return kube__error_oom();
+	}
+	return 0;
+}
+
+static int jset_str(json_object *map, const char *key, const char *v)
+{
+	return jset(map, key, json_object_new_string(v));
+}
+
+/* Copies member `key` of map `from` (deeply) into `to`, or removes it from
+ * `to` when `from` has none. */
+static int jkeep(json_object *to, json_object *from, const char *key)
+{
+	json_object *v = NULL, *copy = NULL;
+
+	if (!json_object_object_get_ex(from, key, &v)) {
+		json_object_object_del(to, key);
+		return 0;
+	}
+	if (!v)   /* a JSON null */
+		return json_object_object_add(to, key, NULL) == 0 ? 0 : kube__error_oom();
+	if (json_object_deep_copy(v, &copy, NULL) != 0 || !copy)
+		return kube__error_oom();
+	return jset(to, key, copy);
+}
+
+static int deep_copy(json_object *src, json_object **out)
+{
+	*out = NULL;
+	if (json_object_deep_copy(src, out, NULL) != 0 || !*out)
+		return kube__error_oom();
+	return 0;
+}
+
+/* The request's tree, to edit: taken from our private copy of the caller's
+ * object when there is one (asynchronous writes copied it already), else
+ * copied.  p->in is gone afterwards in the first case: read it first. */
+static int take_doc(pending *p, json_object **out)
+{
+	if (!p->in_private)
+		return deep_copy(kube__object_doc(p->in), out);
+	*out = json_object_get(kube__object_doc(p->in));
+	p->in = kube_object_unref(p->in);
+	p->in_owned = p->in_private = 0;
+	return 0;
+}
+
+/* A name from generateName, as upstream's SimpleNameGenerator. */
+static int generate_name(char *out, size_t cap, const char *base)
 {
 	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 	unsigned char r[5];
-	char name[80];
 	size_t n = strlen(base);
 	int rc;
 
 	if (n > 58)
 		n = 58;
+	if (n + 6 > cap)
+		return KUBE_EINVAL;
 	if ((rc = kube__random_bytes(r, sizeof(r))) != 0)
 		return rc;
-	memcpy(name, base, n);
+	memcpy(out, base, n);
 	for (int i = 0; i < 5; i++)
-		name[n + (size_t)i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
-	name[n + 5] = '\0';
-	return kube_object_set_string(copy, "metadata.name", name);
+		out[n + (size_t)i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[n + 5] = '\0';
+	return 0;
 }
 
-/* Copies (or removes) metadata field `path` of `from` into `to`. */
-static int keep_field(kube_object *to, const kube_object *from, const char *path)
-{
-	char *json = NULL;
-	int rc = kube_object_get_json(from, path, &json);
-
-	if (rc == KUBE_ENOTFOUND) {
-		kube_error_clear();
-		kube__remove_if_present(to, path);
-		return 0;
-	}
-	if (rc)
-		return rc;
-	rc = kube_object_set_json(to, path, json);
-	kube_free(json);
-	return rc;
-}
-
-static int spec_equal(const kube_object *a, const kube_object *b)
+static int spec_equal(json_object *a, json_object *b)
 {
 	json_object *sa = NULL, *sb = NULL;
-	json_object_object_get_ex(kube__object_doc(a), "spec", &sa);
-	json_object_object_get_ex(kube__object_doc(b), "spec", &sb);
+	json_object_object_get_ex(a, "spec", &sa);
+	json_object_object_get_ex(b, "spec", &sb);
 	return json_object_equal(sa, sb);
 }
 
 static int prepare_create(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
-	kube_object *copy = p->in;
+	const kube_object *in = p->in;
 	const char *name, *ns, *rv;
-	char uid[37], ts[32];
+	json_object *md;
+	char uid[37], ts[32], gen[80];
 	int rc;
 
-	if ((rc = kube__object_kind(copy, &k)) != 0)
+	if ((rc = kube__object_kind(in, &k)) != 0)
 		return rc;
 	p->kind_info = k;
-	if ((rv = kube_object_resource_version(copy)) && *rv)
+	if ((rv = kube_object_resource_version(in)) && *rv)
 		return kube__error_set(KUBE_EINVAL, "metadata.resourceVersion",
 		                       "resourceVersion should not be set on objects to be created");
-	name = kube_object_name(copy);
-	if ((!name || !*name) && !(kube_object_generate_name(copy) && *kube_object_generate_name(copy)))
+	name = kube_object_name(in);
+	if ((!name || !*name) && !(kube_object_generate_name(in) && *kube_object_generate_name(in)))
 		return kube__error_set(KUBE_EINVAL, "metadata.name",
 		                       "metadata.name: Required value: name or generateName is required");
-	ns = kube_object_namespace(copy);
+	ns = kube_object_namespace(in);
 	if (k->namespaced && (!ns || !*ns))
 		return kube__error_set(KUBE_EINVAL, "metadata.namespace",
 		                       "metadata.namespace: Required value");
 	if (k->namespaced && (rc = kube__check_segment("metadata.namespace", ns)) != 0)
 		return rc;
-	/* From here on work on our own copy: a retried prepare starts again
-	 * from the caller's object. */
-	if ((rc = kube_object_mutable(&p->obj, copy)) != 0)
-		return rc;
-	copy = p->obj;
-	if (!k->namespaced)
-		kube__remove_if_present(copy, "metadata.namespace");
-	if ((!name || !*name) && (rc = generate_name(copy, kube_object_generate_name(p->in))) != 0)
-		return rc;
-	name = kube_object_name(copy);
+	if (!name || !*name) {
+		if ((rc = generate_name(gen, sizeof(gen), kube_object_generate_name(in))) != 0)
+			return rc;
+		name = gen;
+	}
 	if ((rc = kube__check_segment("metadata.name", name)) != 0)
 		return rc;
-	if (!(p->key = kube__make_key(k->resource, k->namespaced ? kube_object_namespace(copy) : NULL,
-	                              name)))
+	if (!(p->key = kube__make_key(k->resource, k->namespaced ? ns : NULL, name)))
 		return KUBE_ENOMEM;
 	if (kube__find_entry(s, p->key)) {
 		char qr[160];
 		kube__qualified_resource(qr, sizeof(qr), k);
 		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr, name);
 	}
-	if ((rc = kube__new_uid(uid)) != 0)
+	if ((rc = kube__new_uid(uid)) != 0 || (rc = take_doc(p, &p->doc)) != 0)
 		return rc;
+	if (!(md = metadata_of(p->doc)))
+		return kube__error_oom();
 	kube__now_rfc3339(ts);
 	/* System fields, as upstream's BeforeCreate: whatever the caller sent. */
-	if ((rc = kube_object_set_string(copy, "metadata.uid", uid)) != 0 ||
-	    (rc = kube_object_set_string(copy, "metadata.creationTimestamp", ts)) != 0 ||
-	    (rc = kube_object_set_int(copy, "metadata.generation", 1)) != 0)
+	if (!k->namespaced)
+		json_object_object_del(md, "namespace");
+	if ((name == gen && (rc = jset_str(md, "name", gen)) != 0) ||
+	    (rc = jset_str(md, "uid", uid)) != 0 ||
+	    (rc = jset_str(md, "creationTimestamp", ts)) != 0 ||
+	    (rc = jset(md, "generation", json_object_new_int64(1))) != 0)
 		return rc;
-	kube__remove_if_present(copy, "metadata.deletionTimestamp");
-	kube__remove_if_present(copy, "metadata.deletionGracePeriodSeconds");
-	kube__remove_if_present(copy, "metadata.resourceVersion");
-	kube__remove_if_present(copy, "metadata.selfLink");
+	json_object_object_del(md, "deletionTimestamp");
+	json_object_object_del(md, "deletionGracePeriodSeconds");
+	json_object_object_del(md, "resourceVersion");
+	json_object_object_del(md, "selfLink");
 	p->event = KUBE_WATCH_ADDED;
 	p->op.type = KUBE__OP_PUT;
 	p->op.expect_revision = KUBE__EXPECT_ABSENT;
@@ -263,21 +323,20 @@ static int prepare_create(kube_store *s, pending *p)
 static int prepare_update(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
+	const kube_object *in = p->in;
 	const char *name, *ns, *rv, *uid;
-	kube_object *copy, *old;
+	json_object *md, *old_doc, *old_md;
+	kube_object *old;
 	kube__entry *e;
 	int rc;
 
-	if ((rc = kube__object_kind(p->in, &k)) != 0)
+	if ((rc = kube__object_kind(in, &k)) != 0)
 		return rc;
 	p->kind_info = k;
-	if ((rc = kube_object_mutable(&p->obj, p->in)) != 0)
-		return rc;
-	copy = p->obj;
-	name = kube_object_name(copy);
-	ns = kube_object_namespace(copy);
-	rv = kube_object_resource_version(copy);
-	uid = kube_object_uid(copy);
+	name = kube_object_name(in);
+	ns = kube_object_namespace(in);
+	rv = kube_object_resource_version(in);
+	uid = kube_object_uid(in);
 	if (!name || !*name)
 		return kube__error_set(KUBE_EINVAL, "metadata.name",
 		                       "metadata.name: Required value: name is required");
@@ -300,27 +359,33 @@ static int prepare_update(kube_store *s, pending *p)
 		         uid, kube_object_uid(old));
 		return kube__conflict(k, name, why);
 	}
+	int finalizers = (int)kube_object_finalizer_count(in);
+	if ((rc = take_doc(p, &p->doc)) != 0)
+		return rc;
+	if (!(md = metadata_of(p->doc)))
+		return kube__error_oom();
+	old_doc = kube__object_doc(old);
+	old_md = metadata_of(old_doc);   /* a stored object always has metadata */
 	if (!k->namespaced)
-		kube__remove_if_present(copy, "metadata.namespace");
+		json_object_object_del(md, "namespace");
 	/* uid, creation and deletion are the store's, as upstream's BeforeUpdate */
-	if ((rc = keep_field(copy, old, "metadata.uid")) != 0 ||
-	    (rc = keep_field(copy, old, "metadata.creationTimestamp")) != 0 ||
-	    (rc = keep_field(copy, old, "metadata.deletionTimestamp")) != 0 ||
-	    (rc = keep_field(copy, old, "metadata.deletionGracePeriodSeconds")) != 0 ||
-	    (rc = kube_object_set_int(copy, "metadata.generation",
-	                              kube_object_generation(old) + (spec_equal(old, copy) ? 0 : 1))) != 0 ||
-	    (rc = kube_object_set_string(copy, "metadata.resourceVersion",
-	                                 kube_object_resource_version(old))) != 0)
+	if ((rc = jkeep(md, old_md, "uid")) != 0 ||
+	    (rc = jkeep(md, old_md, "creationTimestamp")) != 0 ||
+	    (rc = jkeep(md, old_md, "deletionTimestamp")) != 0 ||
+	    (rc = jkeep(md, old_md, "deletionGracePeriodSeconds")) != 0 ||
+	    (rc = jset(md, "generation", json_object_new_int64(kube_object_generation(old) +
+	                                  (spec_equal(old_doc, p->doc) ? 0 : 1)))) != 0 ||
+	    (rc = jset_str(md, "resourceVersion", kube_object_resource_version(old))) != 0)
 		return rc;
 	/* Nothing changed: upstream writes nothing and keeps the revision. */
-	if (json_object_equal(kube__object_doc(old), kube__object_doc(copy))) {
+	if (json_object_equal(old_doc, p->doc)) {
 		p->noop = 1;
 		return 0;
 	}
-	kube__remove_if_present(copy, "metadata.resourceVersion");
+	json_object_object_del(md, "resourceVersion");
 	p->has_op = 1;
 	p->op.expect_revision = e->mod_revision;
-	if (kube_object_deletion_timestamp(old) && kube_object_finalizer_count(copy) == 0) {
+	if (kube_object_deletion_timestamp(old) && finalizers == 0) {
 		/* The last finalizer went: the object goes. */
 		p->event = KUBE_WATCH_DELETED;
 		p->op.type = KUBE__OP_DELETE;
@@ -334,6 +399,7 @@ static int prepare_update(kube_store *s, pending *p)
 static int prepare_delete(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
+	json_object *md;
 	kube__entry *e;
 	char ts[32];
 	int rc;
@@ -364,9 +430,11 @@ static int prepare_delete(kube_store *s, pending *p)
 		p->noop = 1;   /* already being deleted: wait for the finalizers */
 		return 0;
 	}
-	if ((rc = kube_object_mutable(&p->obj, e->obj)) != 0)
+	if ((rc = deep_copy(kube__object_doc(e->obj), &p->doc)) != 0)
 		return rc;
-	kube__remove_if_present(p->obj, "metadata.resourceVersion");
+	if (!(md = metadata_of(p->doc)))
+		return kube__error_oom();
+	json_object_object_del(md, "resourceVersion");
 	p->has_op = 1;
 	p->op.expect_revision = e->mod_revision;
 	if (kube_object_finalizer_count(e->obj) == 0) {
@@ -375,8 +443,8 @@ static int prepare_delete(kube_store *s, pending *p)
 		return 0;
 	}
 	kube__now_rfc3339(ts);
-	if ((rc = kube_object_set_string(p->obj, "metadata.deletionTimestamp", ts)) != 0 ||
-	    (rc = kube_object_set_int(p->obj, "metadata.deletionGracePeriodSeconds", 0)) != 0)
+	if ((rc = jset_str(md, "deletionTimestamp", ts)) != 0 ||
+	    (rc = jset(md, "deletionGracePeriodSeconds", json_object_new_int64(0))) != 0)
 		return rc;
 	p->event = KUBE_WATCH_MODIFIED;
 	p->op.type = KUBE__OP_PUT;
@@ -397,7 +465,7 @@ static int prepare(kube_store *s, pending *p)
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT) {
-			if ((rc = kube__json_encode(&p->value, kube__object_doc(p->obj), 0)) != 0)
+			if ((rc = kube__json_encode(&p->value, p->doc, 0)) != 0)
 				return fail(p, rc);
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
@@ -416,7 +484,8 @@ static int prepare(kube_store *s, pending *p)
  * got had the store seen the other writer (etcd: another instance). */
 static int op_refused(pending *p)
 {
-	const char *name = p->kind == W_DELETE ? p->name : kube_object_name(p->obj);
+	/* the name is the key's last segment */
+	const char *name = strrchr(p->key, '/') + 1;
 	char qr[160];
 
 	switch (p->op.result) {
@@ -437,14 +506,21 @@ static int apply(kube_store *s, pending *p)
 {
 	int64_t rev = p->op.revision;
 	kube__entry *e = p->entry;
-	kube_object *obj = p->obj, *old;
+	kube_object *obj, *old;
+	json_object *md = metadata_of(p->doc);
+	char rvs[24];
 	int rc;
 
-	if ((rc = kube__publish(obj, rev)) != 0)
+	snprintf(rvs, sizeof(rvs), "%lld", (long long)rev);
+	if (!md || (rc = jset_str(md, "resourceVersion", rvs)) != 0)
+		return kube__error_oom();
+	rc = kube__object_adopt(&obj, p->doc);   /* takes the tree, also on failure */
+	p->doc = NULL;
+	if (rc)
 		return rc;
+	kube_object_freeze(obj);
 	if (rev > s->revision)
 		s->revision = rev;
-	p->obj = NULL;
 	switch (p->event) {
 	case KUBE_WATCH_ADDED:
 		if ((rc = kube__new_entry(s, p->key, p->kind_info, obj, rev, &e)) != 0) {
@@ -926,6 +1002,7 @@ static int submit_object(kube_store *s, wkind kind, const kube_object *obj, kube
 		return KUBE_ENOMEM;
 	}
 	p->in_owned = 1;
+	p->in_private = !kube_object_is_frozen(p->in);
 	if (submit(s, p, cb, userdata, destroy) != 0) {
 		pending_free(p);
 		return KUBE_ENOMEM;
