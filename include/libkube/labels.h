@@ -134,8 +134,12 @@ KUBE_EXTERN int kube_selector_parse(kube_selector **out, const char *text);
  * exactly as it ends Go's lexer). */
 KUBE_EXTERN int kube_selector_parse_len(kube_selector **out, const char *text, size_t len);
 
-/* The empty selector (labels.Everything()): matches every set.  0 or ENOMEM. */
+/* The empty selector (labels.NewSelector()): matches every set, and takes
+ * requirements with kube_selector_add.  0 or ENOMEM. */
 KUBE_EXTERN int kube_selector_new(kube_selector **out);
+
+/* labels.Everything(): the same as kube_selector_new. */
+KUBE_EXTERN int kube_selector_everything(kube_selector **out);
 
 /* A selector that matches nothing (labels.Nothing(), a nil LabelSelector). */
 KUBE_EXTERN int kube_selector_nothing(kube_selector **out);

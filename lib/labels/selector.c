@@ -793,6 +793,11 @@ int kube_selector_new(kube_selector **out)
 	return new_header(out);
 }
 
+int kube_selector_everything(kube_selector **out)
+{
+	return kube_selector_new(out);
+}
+
 int kube_selector_nothing(kube_selector **out)
 {
 	int rc;

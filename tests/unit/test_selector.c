@@ -357,6 +357,11 @@ START_TEST(test_selector_nothing_everything)
 	ck_assert_int_eq(kube_selector_copy(&c, n), 0);
 	ck_assert_int_eq(kube_selector_matches_nothing(c), 1);
 	kube_selector_free(c);
+	ck_assert_int_eq(kube_selector_everything(&e), 0);
+	ck_assert_int_eq(kube_selector_empty(e), 1);
+	ck_assert_int_eq(kube_selector_matches(e, l), 1);
+	ck_assert_int_eq(kube_selector_matches(e, NULL), 1);
+	kube_selector_free(e);
 	ck_assert_int_eq(kube_selector_parse(&e, ""), 0);
 	ck_assert_int_eq(kube_selector_empty(e), 1);
 	ck_assert_int_eq(kube_selector_matches_nothing(e), 0);
