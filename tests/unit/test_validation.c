@@ -217,6 +217,70 @@ START_TEST(test_validation_lists)
 }
 END_TEST
 
+/* An allocator that fails after a budget of allocations; it delegates to
+ * the C library, so memory crosses freely between it and the default. */
+static long alloc_budget = -1;
+
+static void *budget_malloc(size_t n, void *ud)
+{
+	(void)ud;
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(n);
+}
+
+static void *budget_realloc(void *p, size_t n, void *ud)
+{
+	(void)ud;
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return realloc(p, n);
+}
+
+static void budget_free(void *p, void *ud)
+{
+	(void)ud;
+	free(p);
+}
+
+/* Every allocation failure gives KUBE_ENOMEM and no list, never a partial one. */
+START_TEST(test_validation_out_of_memory)
+{
+	static const kube_allocator budget = { budget_malloc, budget_realloc, budget_free, NULL };
+	char *json = read_file("broken-deployment.json");
+	kube_object *o = NULL;
+	int done = 0;
+
+	ck_assert_int_eq(kube_set_allocator(&budget), 0);
+	ck_assert_int_eq(kube_object_from_json(&o, json, strlen(json)), 0);
+	for (long n = 0; !done && n < 100000; n++) {
+		kube_validation *v = (kube_validation *)1;
+		int rc;
+
+		alloc_budget = n;
+		rc = kube_validate_object(&v, o);
+		alloc_budget = -1;
+		if (rc == KUBE_ENOMEM) {
+			ck_assert_ptr_null(v);
+			ck_assert_int_eq(kube_error_last()->code, KUBE_ENOMEM);
+			continue;
+		}
+		ck_assert_int_eq(rc, KUBE_EINVAL);
+		ck_assert_uint_eq(kube_validation_count(v), 10);
+		kube_validation_free(v);
+		done = 1;
+	}
+	ck_assert(done);
+	kube_object_unref(o);
+	ck_assert_int_eq(kube_set_allocator(NULL), 0);
+	free(json);
+}
+END_TEST
+
 /* ---- metadata ---- */
 
 START_TEST(test_validation_apiversion_and_kind_required)
@@ -915,6 +979,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_valid_manifests);
 	tcase_add_test(tc, test_validation_broken_manifest_fixture);
 	tcase_add_test(tc, test_validation_lists);
+	tcase_add_test(tc, test_validation_out_of_memory);
 	tcase_add_test(tc, test_validation_apiversion_and_kind_required);
 	tcase_add_test(tc, test_validation_name_rules_by_kind);
 	tcase_add_test(tc, test_validation_generate_name);
