@@ -1645,8 +1645,9 @@ static void check_host_ports(vctx *c, json_object *containers, size_t first, siz
 		                    pi < json_object_array_length(ports); pi++) {
 			json_object *p = json_object_array_get_idx(ports, pi), *hp = member(p, "hostPort");
 			json_object *pr = member(p, "protocol"), *hip = member(p, "hostIP");
-			const char *proto = pr && json_object_is_type(pr, json_type_string) ?
-			                    json_object_get_string(pr) : "TCP";
+			const char *proto = pr && json_object_is_type(pr, json_type_string) &&
+			                    json_object_get_string_len(pr) > 0 ?
+			                    json_object_get_string(pr) : "TCP";   /* defaulted */
 			const char *ip = hip && json_object_is_type(hip, json_type_string) ?
 			                 json_object_get_string(hip) : "";
 			char key[600];
@@ -3580,7 +3581,8 @@ static const char *const traffic_policies[] = { "Cluster", "Local", NULL };
 static const char *port_protocol(json_object *p)
 {
 	json_object *v = member(p, "protocol");
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "TCP";
+	return v && json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0 ?
+	       json_object_get_string(v) : "TCP";
 }
 
 static int64_t port_int(json_object *p, const char *key)
