@@ -44,8 +44,8 @@
  * hostPath/secret/configMap/persistentVolumeClaim, topology spread, DNS
  * config details, host aliases, pod-specific annotations (mirror, seccomp,
  * AppArmor, deletion cost), hugepage sizes and downward-API divisors,
- * Service IPs/families/CIDRs and session affinity timeouts, CronJob
- * timeZone, Job completion modes and failure/success policies, the JSON
+ * Service IPs/families/CIDRs and session affinity timeouts, whether a
+ * CronJob's timeZone is in the zone database, Job completion modes and failure/success policies, the JSON
  * inside dockercfg Secrets, PVC data sources.  A StatefulSet's pod template
  * is checked although upstream leaves it to the pods (see
  * validate_statefulset()).
@@ -3516,6 +3516,42 @@ static int cron_parse_standard(const char *spec, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * validateTimeZone(), without its final time.LoadLocation(): that reads the
+ * zone database, which a pure check does not do (see the header).
+ */
+static void validate_time_zone(vctx *c, json_object *spec)
+{
+	const char *tz;
+	char detail[600];
+
+	if (get_string(c, spec, "timeZone", &tz) != 1)
+		return;
+	if (!*tz) {
+		invalid(c, "timeZone", vstr(tz), "timeZone must be nil or non-empty string");
+		return;
+	}
+	for (const char *p = tz;;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		int ok = n >= 1 && n <= 14 && p[0] != '-' &&
+		         !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)p[i]) || strchr(".-_+", p[i]) != NULL;
+		if (!ok) {
+			snprintf(detail, sizeof(detail), "unknown time zone %s", tz);
+			invalid(c, "timeZone", vstr(tz), detail);
+			return;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (strcasecmp(tz, "Local") == 0)
+		invalid(c, "timeZone", vstr(tz),
+		        "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
+}
+
 static const char *const concurrency_policies[] = { "Allow", "Forbid", "Replace", NULL };
 
 /* ValidateCronJobCreate() */
@@ -3563,6 +3599,7 @@ static void validate_cronjob(vctx *c, json_object *doc)
 	}
 	nonnegative_member(c, spec, "successfulJobsHistoryLimit");
 	nonnegative_member(c, spec, "failedJobsHistoryLimit");
+	validate_time_zone(c, spec);
 	pop(c, mark);
 	/* the controller appends an 11-character suffix to make Job names */
 	name = get_str_or(c, member(doc, "metadata"), "name", "");

@@ -814,6 +814,15 @@ END_TEST
 
 START_TEST(test_validation_cronjob_spec)
 {
+	EXPECT_VALID("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'c'},'spec':{'schedule':'@daily','timeZone':'Etc/GMT+5',"
+	             "'jobTemplate':{'spec':{'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}}}}");
+	EXPECT("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'c'},'spec':{'schedule':'@daily','timeZone':'Europe/../Paris',"
+	       "'jobTemplate':{'spec':{'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}}}}",
+	       "spec.timeZone: Invalid value: \"Europe/../Paris\": unknown time zone Europe/../Paris");
+	EXPECT("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'c'},'spec':{'schedule':'@daily','timeZone':'local',"
+	       "'jobTemplate':{'spec':{'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}}}}",
+	       "spec.timeZone: Invalid value: \"local\": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
+
 	EXPECT("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'a-very-long-cronjob-name-that-is-longer-than-fifty-two'},"
 	       "'spec':{'schedule':'@hourly','concurrencyPolicy':'Sometimes','startingDeadlineSeconds':-5,'failedJobsHistoryLimit':-1,"
 	       "'jobTemplate':{'spec':{'selector':{'matchLabels':{'a':'b'}},'manualSelector':true,"
