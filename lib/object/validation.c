@@ -3164,18 +3164,46 @@ static void validate_statefulset(vctx *c, json_object *doc)
 /* validateJobSpec() at the current path ("spec" or "spec.jobTemplate.spec"). */
 static void validate_job_spec(vctx *c, json_object *spec)
 {
-	static const char *const counters[] = { "parallelism", "completions", "backoffLimit",
-	                                        "ttlSecondsAfterFinished", NULL };
 	static const char *const job_policies[] = { "OnFailure", "Never", NULL };
-	const char *rp;
-	int64_t v;
+	static const char *const modes[] = { "NonIndexed", "Indexed", NULL };
+	const char *rp, *mode = NULL;
+	int64_t v, completions = 0, parallelism = 0, per_index = 0, max_failed = 0;
+	int has_completions, has_parallelism, has_per_index, has_max_failed;
 
-	nonnegative_member(c, spec, counters[0]);
-	nonnegative_member(c, spec, counters[1]);
+	if ((has_parallelism = get_int32(c, spec, "parallelism", &parallelism) == 1))
+		nonnegative(c, "parallelism", parallelism);
+	if ((has_completions = get_int32(c, spec, "completions", &completions) == 1))
+		nonnegative(c, "completions", completions);
 	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1)
 		nonnegative(c, "activeDeadlineSeconds", v);
-	nonnegative_member(c, spec, counters[2]);
-	nonnegative_member(c, spec, counters[3]);
+	nonnegative_member(c, spec, "backoffLimit");
+	nonnegative_member(c, spec, "ttlSecondsAfterFinished");
+	if ((has_per_index = get_int32(c, spec, "backoffLimitPerIndex", &per_index) == 1))
+		nonnegative(c, "backoffLimitPerIndex", per_index);
+	if ((has_max_failed = get_int32(c, spec, "maxFailedIndexes", &max_failed) == 1)) {
+		nonnegative(c, "maxFailedIndexes", max_failed);
+		if (!has_per_index)
+			required(c, "backoffLimitPerIndex", "when maxFailedIndexes is specified");
+	}
+	if (get_string(c, spec, "completionMode", &mode) == 1) {
+		if (!is_one_of(mode, modes))
+			not_supported(c, "completionMode", vstr(mode), modes);
+		if (strcmp(mode, "Indexed") == 0) {
+			if (!has_completions)
+				required(c, "completions", "when completion mode is Indexed");
+			if (has_parallelism && parallelism > 100000)
+				invalid(c, "parallelism", vint(parallelism),
+				        "must be less than or equal to 100000 when completion mode is Indexed");
+			if (has_completions && has_max_failed && max_failed > completions)
+				invalid(c, "maxFailedIndexes", vint(max_failed), "must be less than or equal to completions");
+		}
+	}
+	if (!mode || strcmp(mode, "NonIndexed") == 0) {
+		if (has_per_index)
+			invalid(c, "backoffLimitPerIndex", vint(per_index), "requires indexed completion mode");
+		if (has_max_failed)
+			invalid(c, "maxFailedIndexes", vint(max_failed), "requires indexed completion mode");
+	}
 	validate_pod_template(c, spec, NULL, &rp, 1);
 	/* an absent restartPolicy was defaulted to Always */
 	if (!rp)
@@ -3184,6 +3212,9 @@ static void validate_job_spec(vctx *c, json_object *spec)
 		required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
 	else if (!is_one_of(rp, job_policies))
 		not_supported(c, "template.spec.restartPolicy", vstr(rp), job_policies);
+	else if (member(spec, "podFailurePolicy") && strcmp(rp, "Never") != 0)
+		invalid(c, "template.spec.restartPolicy", vstr(rp),
+		        "only \"Never\" is supported when podFailurePolicy is specified");
 }
 
 /* ValidateJob(): a selector only matters with manualSelector: true, else the

@@ -778,6 +778,17 @@ START_TEST(test_validation_job)
 	EXPECT(JOB("{'template':{'spec':{'restartPolicy':'Sometimes','containers':[{'name':'c','image':'i'}]}}}"),
 	       "spec.template.spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"",
 	       "spec.template.spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"OnFailure\", \"Never\"");
+	EXPECT(JOB("{'completionMode':'Indexed','parallelism':200000,'maxFailedIndexes':-1,'podFailurePolicy':{'rules':[]},"
+	           "'template':{'spec':{'restartPolicy':'OnFailure','containers':[{'name':'c','image':'i'}]}}}"),
+	       "spec.maxFailedIndexes: Invalid value: -1: " NEG_MSG,
+	       "spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified",
+	       "spec.completions: Required value: when completion mode is Indexed",
+	       "spec.parallelism: Invalid value: 200000: must be less than or equal to 100000 when completion mode is Indexed",
+	       "spec.template.spec.restartPolicy: Invalid value: \"OnFailure\": only \"Never\" is supported when podFailurePolicy is specified");
+	EXPECT(JOB("{'completionMode':'Sometimes','backoffLimitPerIndex':1,'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}"),
+	       "spec.completionMode: Unsupported value: \"Sometimes\": supported values: \"NonIndexed\", \"Indexed\"");
+	EXPECT(JOB("{'backoffLimitPerIndex':1,'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}"),
+	       "spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode");
 	/* with manualSelector the selector is the user's and must match */
 	EXPECT(JOB("{'manualSelector':true,'template':{'metadata':{'labels':{'a':'b'}},'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}"),
 	       "spec.selector: Required value",
