@@ -3241,6 +3241,22 @@ static void validate_job(vctx *c, json_object *doc)
 			             "`selector` does not match template `labels`");
 	}
 	pop(c, mark);
+	/* an Indexed Job's pods are named <job>-<index>: the last must be a DNS label */
+	{
+		json_object *mode = member(spec, "completionMode"), *comp = member(spec, "completions");
+		const char *name = get_str_or(c, member(doc, "metadata"), "name", "");
+		if (mode && json_object_is_type(mode, json_type_string) &&
+		    strcmp(json_object_get_string(mode), "Indexed") == 0 &&
+		    comp && json_object_is_type(comp, json_type_int) && json_object_get_int64(comp) > 0 &&
+		    json_object_get_int64(comp) <= INT32_MAX) {
+			char host[600], detail[700];
+			snprintf(host, sizeof(host), "%s-%" PRId64, name, json_object_get_int64(comp) - 1);
+			if (kube__check_dns1123_label(host, strlen(host), NULL)) {
+				snprintf(detail, sizeof(detail), "will not able to create pod with invalid DNS label: %s", host);
+				invalid(c, "metadata.name", vstr(name), detail);
+			}
+		}
+	}
 }
 
 /* ---- cron schedules (github.com/robfig/cron/v3, ParseStandard) ---- */

@@ -789,6 +789,9 @@ START_TEST(test_validation_job)
 	       "spec.completionMode: Unsupported value: \"Sometimes\": supported values: \"NonIndexed\", \"Indexed\"");
 	EXPECT(JOB("{'backoffLimitPerIndex':1,'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}"),
 	       "spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode");
+	EXPECT("{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'a.b'},'spec':{'completionMode':'Indexed','completions':3,"
+	       "'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}}",
+	       "metadata.name: Invalid value: \"a.b\": will not able to create pod with invalid DNS label: a.b-2");
 	/* with manualSelector the selector is the user's and must match */
 	EXPECT(JOB("{'manualSelector':true,'template':{'metadata':{'labels':{'a':'b'}},'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'i'}]}}}"),
 	       "spec.selector: Required value",
