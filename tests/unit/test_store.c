@@ -1542,10 +1542,44 @@ END_TEST
  * kill -9 while writing: a child writes objects and reports each
  * acknowledged one through a pipe; the parent kills it at a random moment,
  * reopens the store and checks that every acknowledged write is there,
- * intact, and that revisions keep increasing.  KUBE_CRASH_ROUNDS sets the
+ * intact, and that revisions keep increasing.  Odd rounds write with 64
+ * asynchronous creates in flight (group commit).  KUBE_CRASH_ROUNDS sets the
  * number of kills (20 by default; CI runs it with 50).
  */
-static void crash_child(const char *dir, int fd, int start)
+static int crash_fd;
+
+static void crash_ack(int status, kube_object *o, void *ud)
+{
+	char line[64];
+	int *inflight = ud;
+	if (status != 0)
+		_exit(6);
+	int len = snprintf(line, sizeof(line), "%s %s\n", kube_object_name(o), kube_object_resource_version(o));
+	if (write(crash_fd, line, (size_t)len) != len)
+		_exit(5);
+	(*inflight)--;
+}
+
+/* The asynchronous writer: 64 creates in flight, group-committed. */
+static void crash_child_async(kube_loop *l, kube_store *s, int start)
+{
+	int inflight = 0;
+	for (int i = start;;) {
+		while (inflight < 64) {
+			char name[32];
+			kube_object *in;
+			snprintf(name, sizeof(name), "c%06d", i++);
+			in = pod_json("ns", name, NULL, NULL);
+			if (kube_store_create_async(s, in, crash_ack, &inflight, NULL) != 0)
+				_exit(4);
+			kube_object_unref(in);
+			inflight++;
+		}
+		kube_loop_run_once(l, 0);
+	}
+}
+
+static void crash_child(const char *dir, int fd, int start, int async)
 {
 	kube_loop *l;
 	kube_store *s;
@@ -1556,6 +1590,9 @@ static void crash_child(const char *dir, int fd, int start)
 	o.path = dir;
 	if (kube_loop_new(&l, NULL) || kube_store_open(&s, l, &o))
 		_exit(3);
+	crash_fd = fd;
+	if (async)
+		crash_child_async(l, s, start);
 	for (int i = start;; i++) {
 		kube_object *in, *out = NULL;
 		char line[64];
@@ -1591,7 +1628,7 @@ START_TEST(test_store_sqlite_crash_kill9)
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
 			close(p[0]);
-			crash_child(tmpdir, p[1], next);
+			crash_child(tmpdir, p[1], next, round % 2);   /* odd rounds: group commit */
 		}
 		close(p[1]);
 		/* Once the child is writing (its first ack), kill it at a random
@@ -1835,6 +1872,37 @@ START_TEST(test_store_async_close_cancels_queued)
 }
 END_TEST
 
+START_TEST(test_store_async_close_with_batch_in_flight)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	kube_object *got;
+	char name[16];
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 10; i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "p%d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_store_create_async(st, in, wcb, w, wdestroy), 0);
+		kube_object_unref(in);
+	}
+	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);   /* batch to a worker */
+	close_store();   /* waits for it: durable, so reported as done */
+	ck_assert_int_eq(w->n, 10);
+	for (int i = 0; i < 10; i++) {
+		ck_assert_int_eq(w->status[i], 0);
+		ck_assert_int_eq(w->rev[i], i + 1);
+	}
+	ck_assert_int_eq(w->destroyed, 0);   /* freed when the pool reports back */
+	pump();
+	ck_assert_int_eq(w->destroyed, 10);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p9"), 0);
+	kube_object_unref(got);
+	free(w);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1885,6 +1953,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_async_sqlite_group_commit);
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
+	tcase_add_test(sq, test_store_async_close_with_batch_in_flight);
 	suite_add_tcase(s, sq);
 	return s;
 }
