@@ -182,7 +182,8 @@ typedef struct kube_delete_options {
 
 /*
  * Deletes an object.  With finalizers present it only sets
- * deletionTimestamp (and deletionGracePeriodSeconds 0): a MODIFIED event;
+ * deletionTimestamp (and deletionGracePeriodSeconds 0, and generation + 1
+ * as upstream's markAsDeleting): a MODIFIED event;
  * the object goes when an update removes the last finalizer.  Deleting an
  * object already being deleted changes nothing.  *out (optional) receives
  * the last state of the object.  opts may be NULL.

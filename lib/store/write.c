@@ -442,9 +442,12 @@ static int prepare_delete(kube_store *s, pending *p)
 		p->op.type = KUBE__OP_DELETE;
 		return 0;
 	}
+	/* upstream's markAsDeleting: the generation moves too (if it is used) */
 	kube__now_rfc3339(ts);
 	if ((rc = jset_str(md, "deletionTimestamp", ts)) != 0 ||
-	    (rc = jset(md, "deletionGracePeriodSeconds", json_object_new_int64(0))) != 0)
+	    (rc = jset(md, "deletionGracePeriodSeconds", json_object_new_int64(0))) != 0 ||
+	    (kube_object_generation(e->obj) > 0 &&
+	     (rc = jset(md, "generation", json_object_new_int64(kube_object_generation(e->obj) + 1))) != 0))
 		return rc;
 	p->event = KUBE_WATCH_MODIFIED;
 	p->op.type = KUBE__OP_PUT;

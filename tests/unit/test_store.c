@@ -503,6 +503,7 @@ START_TEST(test_store_finalizer_flow)
 	int64_t grace = -1;
 	ck_assert_int_eq(kube_object_get_int(out, "metadata.deletionGracePeriodSeconds", &grace), 0);
 	ck_assert_int_eq(grace, 0);
+	ck_assert_int_eq(kube_object_generation(out), 2);   /* markAsDeleting */
 	ck_assert_str_eq(kube_object_resource_version(out), "2");
 	/* deleting again changes nothing */
 	ck_assert_int_eq(kube_store_delete(&again, st, "pods", "default", "f", NULL), 0);
