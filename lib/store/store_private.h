@@ -117,6 +117,7 @@ typedef struct kube__entry {
 	kube_object *obj;            /* frozen, one reference held */
 	int64_t mod_revision;
 	uint32_t slot;               /* dense id: store->slots[slot] == this */
+	uint64_t hash;               /* of key, for store->htab */
 	kube__tnode node;            /* in store->entries */
 } kube__entry;
 
@@ -152,8 +153,10 @@ struct kube_store {
 	void *backend_state;
 
 	int64_t revision;
-	kube__tnode *entries;        /* key -> kube__entry */
+	kube__tnode *entries;        /* key -> kube__entry, ordered (lists) */
 	size_t count;
+	kube__entry **htab;          /* key -> kube__entry, hashed (gets, writes) */
+	size_t hcap, hused;          /* slots; slots not empty (live + tombstones) */
 	kube__index *indexes;
 
 	/* Dense ids for the label indexes (one kube_label_index per resource). */

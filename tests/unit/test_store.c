@@ -1904,6 +1904,50 @@ START_TEST(test_store_async_close_with_batch_in_flight)
 }
 END_TEST
 
+/* Many keys created and deleted in waves: lookups, key order and counts
+ * stay right through table growth and tombstones. */
+START_TEST(test_store_key_churn)
+{
+	char name[16];
+	kube_object *got;
+	kube_object_list *l;
+
+	for (int wave = 0; wave < 4; wave++) {
+		for (int i = 0; i < 1500; i++) {
+			snprintf(name, sizeof(name), "k%05d", wave * 1000 + i);
+			if (kube_store_get(&got, st, "pods", "ns", name) == 0) {
+				kube_object_unref(got);
+				continue;
+			}
+			kube_object_unref(create_pod("ns", name, NULL));
+		}
+		for (int i = 0; i < 1500; i += 2) {
+			snprintf(name, sizeof(name), "k%05d", wave * 1000 + i);
+			ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", name, NULL), 0);
+		}
+	}
+	l = list(NULL, NULL, NULL);
+	size_t n = kube_object_list_count(l);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_str_lt(kube_object_name(kube_object_list_get(l, i - 1)),
+		                 kube_object_name(kube_object_list_get(l, i)));
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = kube_object_name(kube_object_list_get(l, i));
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", nm), 0);
+		ck_assert_ptr_eq(got, kube_object_list_get(l, i));
+		kube_object_unref(got);
+	}
+	/* every odd key of the last wave is there, every even one is not */
+	for (int i = 0; i < 1500; i++) {
+		snprintf(name, sizeof(name), "k%05d", 3000 + i);
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), i % 2 ? 0 : KUBE_ENOTFOUND);
+		if (i % 2)
+			kube_object_unref(got);
+	}
+	kube_object_list_free(l);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1923,6 +1967,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_list_pages_consistent);
 	tcase_add_test(tc, test_store_list_bad_tokens);
 	tcase_add_test(tc, test_store_indexes);
+	tcase_add_test(tc, test_store_key_churn);
 	tcase_add_test(tc, test_store_watch_order_exactly_once_many_watchers);
 	tcase_add_test(tc, test_store_watch_from_revision_and_initial_events);
 	tcase_add_test(tc, test_store_watch_selectors_and_cancel);
