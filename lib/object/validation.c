@@ -305,7 +305,8 @@ static void put_go_json_map(kube__buf *b, json_object *m)
 		KUBE_UNUSED(unused);
 		keys[i++] = k;
 	}
-	qsort(keys, n, sizeof(*keys), cmp_str_ptr);
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_str_ptr);
 	kube__buf_putc(b, '{');
 	for (i = 0; i < n; i++) {
 		json_object *val = NULL;

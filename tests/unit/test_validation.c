@@ -683,6 +683,8 @@ START_TEST(test_validation_deployment_selector)
 	       "spec.template.metadata.labels: Invalid value: {\"app\":\"web\"}: " MISMATCH);
 	EXPECT(DEPLOY("{'selector':{'matchLabels':{'app':'web'}},'template':{'spec':{'containers':[{'name':'c','image':'i'}]}}}"),
 	       "spec.template.metadata.labels: Invalid value: null: " MISMATCH);
+	EXPECT(DEPLOY("{'selector':{'matchLabels':{'app':'web'}},'template':{'metadata':{'labels':{}},'spec':{'containers':[{'name':'c','image':'i'}]}}}"),
+	       "spec.template.metadata.labels: Invalid value: {}: " MISMATCH);
 	EXPECT(DEPLOY("{'selector':{}," TEMPLATE "}"),
 	       "spec.selector: Invalid value: {}: empty selector is invalid for deployment");
 	EXPECT(DEPLOY("{'selector':{'matchExpressions':[{'key':'app','operator':'Like','values':['w']},"
