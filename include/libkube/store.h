@@ -153,7 +153,9 @@ KUBE_EXTERN int kube_store_create(kube_object **out, kube_store *store, const ku
  * creationTimestamp and deletionTimestamp are kept from the stored object;
  * generation is increased when spec changed.  An update that changes
  * nothing writes nothing and returns the stored object.  An update that
- * removes the last finalizer of an object being deleted deletes it.
+ * removes the last finalizer of an object being deleted deletes it; one
+ * that adds a finalizer to it fails (KUBE_EINVAL, upstream's "no new
+ * finalizers can be added if the object is being deleted, ...").
  * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND, KUBE_ECONFLICT, KUBE_ENOMEM.
  */
 KUBE_EXTERN int kube_store_update(kube_object **out, kube_store *store, const kube_object *obj);

@@ -30,6 +30,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "object/object_private.h"
@@ -320,6 +321,57 @@ static int prepare_create(kube_store *s, pending *p)
 	return 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* upstream's ValidateNoNewFinalizers: an object being deleted takes no new
+ * finalizers (the message lists them sorted, as Go's %#v of a []string). */
+static int check_no_new_finalizers(const kube_object *in, const kube_object *old)
+{
+	size_t n = kube_object_finalizer_count(in), m = 0;
+	const char **extra;
+	kube__buf b = KUBE__BUF_INIT;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (!(extra = kube_calloc(n, sizeof(*extra))))
+		return kube__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		const char *f = kube_object_finalizer(in, i);
+		int dup = 0;
+		for (size_t j = 0; j < m && !dup; j++)
+			dup = strcmp(extra[j], f) == 0;
+		if (!dup && !kube_object_has_finalizer(old, f))
+			extra[m++] = f;
+	}
+	if (m == 0) {
+		kube_free(extra);
+		return 0;
+	}
+	qsort(extra, m, sizeof(*extra), str_cmp);
+	kube__buf_puts(&b, "[]string{");
+	for (size_t i = 0; i < m; i++) {
+		kube__buf_puts(&b, i ? ", \"" : "\"");
+		for (const char *c = extra[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				kube__buf_putc(&b, '\\');
+			kube__buf_putc(&b, *c);
+		}
+		kube__buf_putc(&b, '"');
+	}
+	kube__buf_putc(&b, '}');
+	rc = b.failed ? kube__error_oom()
+	              : kube__error_set(KUBE_EINVAL, "metadata.finalizers",
+	                                "metadata.finalizers: Forbidden: no new finalizers can be added if "
+	                                "the object is being deleted, found new finalizers %s", b.data);
+	kube__buf_free(&b);
+	kube_free(extra);
+	return rc;
+}
+
 static int prepare_update(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
@@ -360,6 +412,8 @@ static int prepare_update(kube_store *s, pending *p)
 		return kube__conflict(k, name, why);
 	}
 	int finalizers = (int)kube_object_finalizer_count(in);
+	if (kube_object_deletion_timestamp(old) && (rc = check_no_new_finalizers(in, old)) != 0)
+		return rc;
 	if ((rc = take_doc(p, &p->doc)) != 0)
 		return rc;
 	if (!(md = metadata_of(p->doc)))

@@ -511,6 +511,15 @@ START_TEST(test_store_finalizer_flow)
 	ck_assert_int_eq(kube_store_revision(st), 2);
 	kube_object_unref(again);
 
+	/* no new finalizers on an object being deleted */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_json(m, "metadata.finalizers",
+	                                      "[\"example.com/b\",\"z/late\",\"example.com/a\",\"a/late\"]"), 0);
+	expect_err(kube_store_update(NULL, st, m), KUBE_EINVAL,
+	           "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being "
+	           "deleted, found new finalizers []string{\"a/late\", \"z/late\"}");
+	kube_object_unref(m);
+
 	/* removing one finalizer: still there */
 	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
 	ck_assert_int_eq(kube_object_set_json(m, "metadata.finalizers", "[\"example.com/b\"]"), 0);
