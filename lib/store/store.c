@@ -1,27 +1,28 @@
 /*
- * store.c - the object store: keys, revisions, writes, reads, indexes.
+ * store.c - the object store's state: entries, indexes, open/close, get.
  *
- *   entries (treap, key order)          indexes (per name)
- *   "pods/default/a" ─▶ kube__entry      "spec.nodeName" ─▶ buckets (treap by value)
- *   "pods/default/b" ─▶ kube__entry         "node-1" ─▶ members (treap by entry key)
- *   "nodes/node-1"   ─▶ kube__entry
+ *   entries: treap in key order (lists)     indexes (per name)
+ *            + hash table (gets, writes)    "spec.nodeName" ─▶ buckets (treap by value)
+ *   "pods/default/a" ─▶ kube__entry            "node-1" ─▶ members (treap by entry key)
+ *   "pods/default/b" ─▶ kube__entry         label index (labels layer), one per
+ *   "nodes/node-1"   ─▶ kube__entry           resource, over entry slots
+ *
+ * Writes are in write.c, lists in list.c, watches in watch.c.
  *
  * Invariants:
  *   - Every stored object is frozen; the entry holds one reference, and a
  *     get, a list and each watch event share it.  The store copies what
  *     callers pass in and never changes an object it published.
- *   - A write goes to the backend first (which assigns the revision, as
- *     etcd does) and only then touches the in-memory state, so the memory
- *     state never shows a write the backend refused.
+ *   - A write reaches the backend first (which assigns the revision, as
+ *     etcd does) and only then the in-memory state, so readers never see a
+ *     write the backend refused or has not made durable.
  *   - Every write appends exactly one event to the ring (watch.c), whose
  *     revisions ascend; watchers and continued lists read history there.
  *   - Index buckets hold exactly the entries whose current object yields
  *     that value; an update re-indexes from the old and the new object.
- *
- * Pages after the first of a list show the store at the first page's
- * revision, as etcd's MVCC does: keys changed since then are read from the
- * ring's "state before" objects.  A token older than the ring is
- * KUBE_EGONE, like a compacted etcd revision.
+ *     The label index holds every entry that has labels.
+ *   - On open, a durable backend's keys are decoded, checked against their
+ *     key, stamped with their revision and indexed, before any call.
  */
 #include <stdio.h>
 #include <stdlib.h>
