@@ -20,6 +20,14 @@
  * kube_watch_* call is made on that thread.  Watch events are delivered on
  * it, from the loop, never inside the call that caused them.
  *
+ * Writes come in two forms.  The synchronous ones (kube_store_create, ...)
+ * return once the write is durable: on "sqlite" that is one transaction
+ * and one fsync each, during which the loop waits.  The asynchronous ones
+ * (kube_store_create_async, ...) queue the write and call back when it is
+ * durable; writes queued together share one transaction and one fsync on
+ * a worker thread (group commit).  A program that writes a lot from its
+ * loop wants the asynchronous forms.  Both see the same rules and errors.
+ *
  * Errors (all through kube_error_last() with upstream's messages):
  *   KUBE_EINVAL    bad argument, object without a registered kind, name or
  *                  namespace missing or unusable in a key, object over the
