@@ -284,6 +284,16 @@ static void put_go_json_string(kube__buf *b, const char *s)
 	kube__buf_putc(b, '"');
 }
 
+/*
+ * The string of a string node, else NULL.  json_object_get_string() would
+ * print other types into a buffer cached on the node, which writes to a
+ * frozen object that other threads may be reading.
+ */
+static const char *str_of(json_object *v)
+{
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 static int cmp_str_ptr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -333,10 +343,11 @@ static void put_go_json(kube__buf *b, json_object *v)
 		break;
 	case json_type_int:
 	case json_type_double:
-		kube__buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		if (kube__number_text(b, v) != 0)
+			kube__buf_puts(b, "null");   /* NaN or infinity: JSON has no text for them */
 		break;
 	case json_type_string:
-		put_go_json_string(b, json_object_get_string(v));
+		put_go_json_string(b, str_of(v));
 		break;
 	case json_type_array:
 		kube__buf_putc(b, '[');
@@ -596,7 +607,7 @@ static int get_string(vctx *c, json_object *map, const char *key, const char **o
 		type_problem(c, key, v, "string");
 		return -1;
 	}
-	*out = json_object_get_string(v);
+	*out = str_of(v);
 	return 1;
 }
 
@@ -681,7 +692,7 @@ static int get_intstr(vctx *c, json_object *map, const char *key, intstr *out)
 	if (json_object_is_type(v, json_type_string)) {
 		out->present = 1;
 		out->is_str = 1;
-		out->s = json_object_get_string(v);
+		out->s = str_of(v);
 		return 1;
 	}
 	if (json_object_is_type(v, json_type_int)) {
@@ -833,7 +844,7 @@ static void validate_labels(vctx *c, const char *child, json_object *labels)
 		const char *s = "";
 		check_name(c, NULL, kube__check_qualified_name, key);
 		if (val && json_object_is_type(val, json_type_string))
-			s = json_object_get_string(val);
+			s = str_of(val);
 		else if (val) {
 			type_problem(c, NULL, val, "string");
 			continue;
@@ -938,7 +949,7 @@ static int validate_label_selector(vctx *c, const char *child, json_object *sel)
 			m3 = push(c, "values");
 			push_index(c, j);
 			if (s && json_object_is_type(s, json_type_string))
-				check_name(c, NULL, kube__check_label_value, json_object_get_string(s));
+				check_name(c, NULL, kube__check_label_value, str_of(s));
 			else
 				type_problem(c, NULL, s, "string");
 			pop(c, m3);
@@ -968,7 +979,7 @@ static const char *label_get(json_object *labels, const char *key, int *found)
 	         json_object_object_get_ex(labels, key, &v);
 	if (!*found)
 		return NULL;
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	return v && json_object_is_type(v, json_type_string) ? str_of(v) : "";
 }
 
 /* labels.Selector.Matches() for a valid selector; a nil selector matches nothing. */
@@ -982,7 +993,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 		json_object_object_foreach(ml, key, val) {
 			int found;
 			const char *have = label_get(labels, key, &found);
-			const char *want = val ? json_object_get_string(val) : "";
+			const char *want = str_of(val) ? str_of(val) : "";
 			if (!found || strcmp(have, want) != 0)
 				return 0;
 		}
@@ -991,8 +1002,8 @@ static int selector_matches(json_object *sel, json_object *labels)
 	                   i < json_object_array_length(ex); i++) {
 		json_object *e = json_object_array_get_idx(ex, i);
 		json_object *vals = member(e, "values");
-		const char *op = json_object_get_string(member(e, "operator"));
-		const char *key = json_object_get_string(member(e, "key"));
+		const char *op = str_of(member(e, "operator"));
+		const char *key = str_of(member(e, "key"));
 		int found, in = 0;
 		const char *have;
 
@@ -1000,7 +1011,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 			return 0;
 		have = label_get(labels, key, &found);
 		for (size_t j = 0; found && vals && j < json_object_array_length(vals); j++) {
-			const char *v = json_object_get_string(json_object_array_get_idx(vals, j));
+			const char *v = str_of(json_object_array_get_idx(vals, j));
 			if (v && strcmp(v, have) == 0)
 				in = 1;
 		}
@@ -1041,11 +1052,11 @@ static void put_selector_json(kube__buf *b, json_object *sel)
 			if (i)
 				kube__buf_putc(b, ',');
 			kube__buf_puts(b, "{\"key\":");
-			put_go_json_string(b, json_object_get_string(member(e, "key")) ?
-			                      json_object_get_string(member(e, "key")) : "");
+			put_go_json_string(b, str_of(member(e, "key")) ?
+			                      str_of(member(e, "key")) : "");
 			kube__buf_puts(b, ",\"operator\":");
-			put_go_json_string(b, json_object_get_string(member(e, "operator")) ?
-			                      json_object_get_string(member(e, "operator")) : "");
+			put_go_json_string(b, str_of(member(e, "operator")) ?
+			                      str_of(member(e, "operator")) : "");
 			if (vals && json_object_is_type(vals, json_type_array) &&
 			    json_object_array_length(vals) > 0) {
 				kube__buf_puts(b, ",\"values\":");
@@ -1093,7 +1104,7 @@ static void put_owner_ref_json(kube__buf *b, json_object *ref)
 
 	kube__buf_putc(b, '{');
 	for (size_t i = 0; keys[i]; i++) {
-		const char *s = json_object_get_string(member(ref, keys[i]));
+		const char *s = str_of(member(ref, keys[i]));
 		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", keys[i]);
 		put_go_json_string(b, s ? s : "");
 	}
@@ -1178,7 +1189,7 @@ static void validate_finalizers(vctx *c, const char *child, json_object *fins)
 	if (!fins || !json_object_is_type(fins, json_type_array))
 		return;
 	for (size_t i = 0; i < json_object_array_length(fins); i++) {
-		const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+		const char *f = str_of(json_object_array_get_idx(fins, i));
 		if (!f)
 			f = "";
 		check_name(c, child, kube__check_qualified_name, f);
@@ -1241,7 +1252,7 @@ static void validate_object_meta(vctx *c, json_object *doc, const meta_opts *mo)
 		validate_finalizers(c, "finalizers", fins);
 		if (mo->core && fins && json_object_is_type(fins, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(fins); i++) {
-				const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+				const char *f = str_of(json_object_array_get_idx(fins, i));
 				size_t m2 = push(c, "finalizers");
 				push_index(c, i);
 				validate_kube_finalizer(c, f ? f : "");
@@ -1292,29 +1303,45 @@ static void nameset_free(nameset *s)
 /* ------------------------------------------------------------------------ */
 /* quantities and resource requirements                                      */
 
-/* A resource.Quantity member value: a JSON string or number. */
-static int parse_quantity(vctx *c, json_object *v, kube_quantity *q, const char **text)
+/*
+ * A resource.Quantity value (a JSON string or number) parsed quietly: 0,
+ * or -1 when it is not a quantity.  Numbers keep their source text.
+ */
+static int quantity_of(json_object *v, kube_quantity *q, kube__buf *text)
 {
-	const char *s;
-
 	if (json_object_is_type(v, json_type_string))
-		s = json_object_get_string(v);
+		kube__buf_puts(text, json_object_get_string(v));
 	else if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	else {
+		kube__number_text(text, v);
+	else
+		return -1;
+	if (text->failed || !text->data)
+		return -1;
+	return kube_quantity_parse(q, text->data) == 0 ? 0 : -1;
+}
+
+/* A resource.Quantity member value, with its problem recorded. */
+static int parse_quantity(vctx *c, json_object *v, kube_quantity *q)
+{
+	kube__buf text = KUBE__BUF_INIT;
+	int rc = 0;
+
+	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double)) {
 		type_problem(c, NULL, v, "quantity");
 		return -1;
 	}
-	*text = s;
-	if (kube_quantity_parse(q, s) != 0) {
+	if (quantity_of(v, q, &text) != 0) {
 		const kube_error *e = kube_error_last();
-		if (e && e->code == KUBE_ENOMEM)
+		if (text.failed || (e && e->code == KUBE_ENOMEM))
 			c->oom = 1;
 		else
-			invalid(c, NULL, vstr(s), e && e->message ? e->message : "invalid quantity");
-		return -1;
+			invalid(c, NULL, vstr(text.data ? text.data : ""),
+			        e && e->message ? e->message : "invalid quantity");
+		rc = -1;
 	}
-	return 0;
+	kube__buf_free(&text);
+	return rc;
 }
 
 /* Records Invalid with the quantity's canonical string as the value. */
@@ -1430,10 +1457,9 @@ static void validate_resources(vctx *c, json_object *ctr)
 		size_t m2 = push(c, "limits");
 		json_object_object_foreach(limits, name, val) {
 			kube_quantity q;
-			const char *text;
 			size_t m3 = push_key(c, name);
 			validate_container_resource_name(c, name);
-			if (val && parse_quantity(c, val, &q, &text) == 0)
+			if (val && parse_quantity(c, val, &q) == 0)
 				validate_quantity_value(c, name, &q);
 			huge |= is_hugepages(name);
 			cpu_mem |= strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0;
@@ -1444,25 +1470,21 @@ static void validate_resources(vctx *c, json_object *ctr)
 	if (requests) {
 		json_object_object_foreach(requests, name, val) {
 			kube_quantity q, lq;
-			const char *text, *ltext;
 			json_object *lim = member(limits, name);
 			size_t m2 = push(c, "requests");
 			int ok;
 
 			push_key(c, name);
 			validate_container_resource_name(c, name);
-			ok = val && parse_quantity(c, val, &q, &text) == 0;
+			ok = val && parse_quantity(c, val, &q) == 0;
 			if (ok)
 				validate_quantity_value(c, name, &q);
 			pop(c, m2);
 			if (ok && lim) {
-				int lok;
+				kube__buf ltext = KUBE__BUF_INIT;
 				/* the limit's own problems were reported with the limits */
-				if (json_object_is_type(lim, json_type_string))
-					ltext = json_object_get_string(lim);
-				else
-					ltext = json_object_to_json_string_ext(lim, JSON_C_TO_STRING_PLAIN);
-				lok = kube_quantity_parse(&lq, ltext) == 0;
+				int lok = quantity_of(lim, &lq, &ltext) == 0;
+				kube__buf_free(&ltext);
 				if (lok) {
 					int cmp = kube_quantity_cmp(&q, &lq);
 					char *ls = kube_quantity_string(&lq);
@@ -1648,9 +1670,9 @@ static void check_host_ports(vctx *c, json_object *containers, size_t first, siz
 			json_object *pr = member(p, "protocol"), *hip = member(p, "hostIP");
 			const char *proto = pr && json_object_is_type(pr, json_type_string) &&
 			                    json_object_get_string_len(pr) > 0 ?
-			                    json_object_get_string(pr) : "TCP";   /* defaulted */
+			                    str_of(pr) : "TCP";   /* defaulted */
 			const char *ip = hip && json_object_is_type(hip, json_type_string) ?
-			                 json_object_get_string(hip) : "";
+			                 str_of(hip) : "";
 			char key[600];
 			int64_t host;
 			size_t m;
@@ -2309,7 +2331,7 @@ static void put_toleration_json(kube__buf *b, json_object *t)
 	for (size_t i = 0; keys[i]; i++) {
 		json_object *v = member(t, keys[i]);
 		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
-		put_go_json_string(b, v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
+		put_go_json_string(b, v && json_object_is_type(v, json_type_string) ? str_of(v) : "");
 	}
 	kube__buf_puts(b, ",\"TolerationSeconds\":");
 	if (secs)
@@ -2438,7 +2460,7 @@ static void node_selector_requirement(vctx *c, json_object *rq, void *allow_inva
 		size_t m = push(c, "values");
 		push_index(c, i);
 		if (v && json_object_is_type(v, json_type_string))
-			check_name(c, NULL, kube__check_label_value, json_object_get_string(v));
+			check_name(c, NULL, kube__check_label_value, str_of(v));
 		else
 			type_problem(c, NULL, v, "string");
 		pop(c, m);
@@ -2466,7 +2488,7 @@ static void node_field_requirement(vctx *c, json_object *rq, void *unused)
 		invalid(c, "key", vstr(key), "not a valid field selector key");
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			const char *v = json_object_get_string(json_object_array_get_idx(vals, i));
+			const char *v = str_of(json_object_array_get_idx(vals, i));
 			size_t m = push(c, "values");
 			push_index(c, i);
 			check_name(c, NULL, kube__check_dns1123_subdomain, v ? v : "");
@@ -2516,7 +2538,7 @@ static void pod_affinity_term(vctx *c, json_object *term, void *unused)
 		validate_label_selector(c, "namespaceSelector", sel);
 	if (get_array(c, term, "namespaces", &nss) == 1) {
 		for (size_t i = 0; i < json_object_array_length(nss); i++) {
-			const char *ns = json_object_get_string(json_object_array_get_idx(nss, i));
+			const char *ns = str_of(json_object_array_get_idx(nss, i));
 			/* upstream reports these on "namespace", singular */
 			check_name(c, "namespace", kube__check_dns1123_label, ns ? ns : "");
 		}
@@ -3148,7 +3170,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 			json_object *md = member(json_object_array_get_idx(claims, i), "metadata");
 			json_object *n = member(md, "name");
 			if (n && json_object_is_type(n, json_type_string))
-				nameset_add(c, &claim_names, json_object_get_string(n));
+				nameset_add(c, &claim_names, str_of(n));
 		}
 	}
 	tpl = validate_pod_template(c, spec, &claim_names, &rp, 1);
@@ -3247,7 +3269,7 @@ static void validate_job(vctx *c, json_object *doc)
 		json_object *mode = member(spec, "completionMode"), *comp = member(spec, "completions");
 		const char *name = get_str_or(c, member(doc, "metadata"), "name", "");
 		if (mode && json_object_is_type(mode, json_type_string) &&
-		    strcmp(json_object_get_string(mode), "Indexed") == 0 &&
+		    strcmp(str_of(mode), "Indexed") == 0 &&
 		    comp && json_object_is_type(comp, json_type_int) && json_object_get_int64(comp) > 0 &&
 		    json_object_get_int64(comp) <= INT32_MAX) {
 			char host[600], detail[700];
@@ -3667,7 +3689,7 @@ static const char *port_protocol(json_object *p)
 {
 	json_object *v = member(p, "protocol");
 	return v && json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0 ?
-	       json_object_get_string(v) : "TCP";
+	       str_of(v) : "TCP";
 }
 
 static int64_t port_int(json_object *p, const char *key)
@@ -3724,7 +3746,7 @@ static void validate_service(vctx *c, json_object *doc)
 	ip = get_str_or(c, spec, "clusterIP", "");
 	get_array(c, spec, "clusterIPs", &ips);
 	if (!*ip && ips && json_object_array_length(ips) > 0)
-		ip = json_object_get_string(json_object_array_get_idx(ips, 0));
+		ip = str_of(json_object_array_get_idx(ips, 0));
 	if (!ip)
 		ip = "";
 	has_ips = *ip || (ips && json_object_array_length(ips) > 0);
@@ -3915,7 +3937,7 @@ static void validate_configmap(vctx *c, json_object *doc)
 			size_t m2 = push_key(c, key);
 			check_name(c, NULL, check_config_key, key);
 			if (val && json_object_is_type(val, json_type_string))
-				total += base64_decoded_len(json_object_get_string(val));
+				total += base64_decoded_len(str_of(val));
 			else if (val)
 				type_problem(c, NULL, val, "string");
 			pop(c, m2);
@@ -3943,7 +3965,7 @@ static void validate_secret(vctx *c, json_object *doc)
 			if (val && !json_object_is_type(val, json_type_string))
 				type_problem(c, NULL, val, "string");
 			else if (!member(sdata, key))
-				total += val ? base64_decoded_len(json_object_get_string(val)) : 0;
+				total += val ? base64_decoded_len(str_of(val)) : 0;
 			pop(c, m2);
 		}
 	}
@@ -4011,7 +4033,7 @@ static void validate_pvc(vctx *c, json_object *doc)
 	if (get_map(c, spec, "selector", &sel) == 1)
 		validate_label_selector(c, "selector", sel);
 	for (size_t i = 0; i < n; i++) {
-		const char *m = json_object_get_string(json_object_array_get_idx(modes, i));
+		const char *m = str_of(json_object_array_get_idx(modes, i));
 		if (!m)
 			m = "";
 		if (!is_one_of(m, access_modes))
@@ -4033,10 +4055,9 @@ static void validate_pvc(vctx *c, json_object *doc)
 		required(c, "resources[storage]", NULL);
 	} else {
 		kube_quantity q;
-		const char *text;
 		size_t m2 = push(c, "resources");
 		push_key(c, "storage");
-		if (parse_quantity(c, storage, &q, &text) == 0 && quantity_sign(&q) <= 0)
+		if (parse_quantity(c, storage, &q) == 0 && quantity_sign(&q) <= 0)
 			invalid_quantity(c, NULL, &q, "must be greater than zero");
 		pop(c, m2);
 	}
@@ -4055,7 +4076,7 @@ static void validate_namespace(vctx *c, json_object *doc)
 
 	if (get_array(c, spec, "finalizers", &fins) == 1) {
 		for (size_t i = 0; i < json_object_array_length(fins); i++) {
-			const char *f = json_object_get_string(json_object_array_get_idx(fins, i));
+			const char *f = str_of(json_object_array_get_idx(fins, i));
 			size_t m2 = push(c, "finalizers");
 			if (!f)
 				f = "";

@@ -8,6 +8,7 @@
  * give none.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,56 @@ START_TEST(test_validation_out_of_memory)
 	kube_object_unref(o);
 	ck_assert_int_eq(kube_set_allocator(NULL), 0);
 	free(json);
+}
+END_TEST
+
+/* A frozen object is read-only: many threads may validate it at once and
+ * each gets the same report (run under TSan to check for races). */
+static kube_object *shared_object;
+
+static void *validate_many(void *arg)
+{
+	char *first = NULL;
+	long bad = 0;
+
+	(void)arg;
+	for (int i = 0; i < 200; i++) {
+		kube_validation *v = NULL;
+		kube_validate_object(&v, shared_object);
+		if (kube_validation_count(v) != 3)
+			bad++;
+		else if (!first)
+			first = strdup(kube_validation_message(v, 0));
+		else if (strcmp(first, kube_validation_message(v, 0)) != 0)
+			bad++;
+		kube_validation_free(v);
+	}
+	free(first);
+	return (void *)bad;
+}
+
+START_TEST(test_validation_shared_object_threads)
+{
+	pthread_t threads[4];
+
+	shared_object = parse("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},'spec':{'replicas':2.5,"
+	                      "'selector':{'matchLabels':{'a':'b'}},'template':{'metadata':{'labels':{'a':'b'}},"
+	                      "'spec':{'containers':[{'name':'c','image':'i','resources':{'requests':{'cpu':2.5},'limits':{'cpu':1}}},"
+	                      "{'name':'d','image':'i','ports':[{'containerPort':1.5}]}]}}}}");
+	kube_object_freeze(shared_object);
+	expect_object(shared_object, (const char *const[]){
+		"spec.replicas: Invalid value: 2.5: must be of type int32",
+		"spec.template.spec.containers[0].resources.requests: Invalid value: \"2500m\": must be less than or equal to cpu limit of 1",
+		"spec.template.spec.containers[1].ports[0].containerPort: Invalid value: 1.5: must be of type int32",
+		NULL });
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, validate_many, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+		ck_assert_int_eq(pthread_join(threads[i], &bad), 0);
+		ck_assert_ptr_null(bad);
+	}
+	shared_object = kube_object_unref(shared_object);
 }
 END_TEST
 
@@ -1005,6 +1056,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_broken_manifest_fixture);
 	tcase_add_test(tc, test_validation_lists);
 	tcase_add_test(tc, test_validation_out_of_memory);
+	tcase_add_test(tc, test_validation_shared_object_threads);
 	tcase_add_test(tc, test_validation_apiversion_and_kind_required);
 	tcase_add_test(tc, test_validation_name_rules_by_kind);
 	tcase_add_test(tc, test_validation_generate_name);
