@@ -39,10 +39,10 @@
  * of type <type>" and skip the checks beneath it.
  *
  * Not checked yet (upstream checks them; they rarely matter in manifests):
- * security contexts, lifecycle handlers, ephemeral containers' fields, the
+ * container security contexts (the pod's IDs are checked), lifecycle handlers, ephemeral containers' fields, the
  * inner fields of volume sources other than the one required member of
- * hostPath/secret/configMap/persistentVolumeClaim, topology spread, DNS
- * config details, host aliases, pod-specific annotations (mirror, seccomp,
+ * hostPath/secret/configMap/persistentVolumeClaim, topology spread
+ * matchLabelKeys, DNS config details, host aliases, pod-specific annotations (mirror, seccomp,
  * AppArmor, deletion cost), hugepage sizes and downward-API divisors,
  * Service IPs/families/CIDRs and session affinity timeouts, whether a
  * CronJob's timeZone is in the zone database, Job completion modes and failure/success policies, the JSON
@@ -2600,6 +2600,127 @@ static void validate_affinity(vctx *c, json_object *spec)
 	pop(c, mark);
 }
 
+#define ID_RANGE_MSG "must be between 0 and 2147483647, inclusive"
+
+/* validatePodSpecSecurityContext(): the ID ranges and the PID namespace rule. */
+static void validate_pod_security_context(vctx *c, json_object *spec)
+{
+	static const char *const ids[] = { "fsGroup", "runAsUser", "runAsGroup", NULL };
+	json_object *sc, *groups;
+	int64_t v;
+	int share = 0, host_pid = 0;
+	size_t mark;
+
+	if (get_map(c, spec, "securityContext", &sc) != 1)
+		return;
+	mark = push(c, "securityContext");
+	for (size_t i = 0; ids[i]; i++)
+		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
+			invalid(c, ids[i], vint(v), ID_RANGE_MSG);
+	if (get_array(c, sc, "supplementalGroups", &groups) == 1) {
+		for (size_t i = 0; i < json_object_array_length(groups); i++) {
+			json_object *g = json_object_array_get_idx(groups, i);
+			size_t m2 = push(c, "supplementalGroups");
+			push_index(c, i);
+			if (!g || !json_object_is_type(g, json_type_int))
+				type_problem(c, NULL, g, "int64");
+			else if (json_object_get_int64(g) < 0 || json_object_get_int64(g) > INT32_MAX)
+				invalid(c, NULL, vint(json_object_get_int64(g)), ID_RANGE_MSG);
+			pop(c, m2);
+		}
+	}
+	/* the v1 fields live on the spec; upstream's internal type keeps them here */
+	if (get_bool(c, spec, "shareProcessNamespace", &share) == 1 && share &&
+	    get_bool(c, spec, "hostPID", &host_pid) == 1 && host_pid)
+		invalid(c, "shareProcessNamespace", vraw("true"), "ShareProcessNamespace and HostPID cannot both be enabled");
+	pop(c, mark);
+}
+
+/* validateTopologySpreadConstraints() at "topologySpreadConstraints". */
+static void validate_topology_spread(vctx *c, json_object *spec)
+{
+	static const char *const actions[] = { "DoNotSchedule", "ScheduleAnyway", NULL };
+	static const char *const policies[] = { "Honor", "Ignore", NULL };
+	json_object *list;
+	size_t mark, n;
+
+	if (get_array(c, spec, "topologySpreadConstraints", &list) != 1)
+		return;
+	mark = push(c, "topologySpreadConstraints");
+	n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *tc = json_object_array_get_idx(list, i), *sel;
+		size_t m2 = push_index(c, i);
+		const char *key, *action;
+		int64_t skew = 0, min_domains;
+
+		if (!tc || !json_object_is_type(tc, json_type_object)) {
+			type_problem(c, NULL, tc, "object");
+			pop(c, m2);
+			continue;
+		}
+		if (get_int32(c, tc, "maxSkew", &skew) >= 0 && skew <= 0)
+			invalid(c, "maxSkew", vint(skew), "must be greater than zero");
+		key = get_str_or(c, tc, "topologyKey", "");
+		if (!*key)
+			required(c, "topologyKey", "can not be empty");
+		action = get_str_or(c, tc, "whenUnsatisfiable", "");
+		if (!is_one_of(action, actions))
+			not_supported(c, "whenUnsatisfiable", vstr(action), actions);
+		for (size_t j = i + 1; j < n; j++) {
+			json_object *other = json_object_array_get_idx(list, j);
+			const char *ok = str_of(member(other, "topologyKey"));
+			const char *oa = str_of(member(other, "whenUnsatisfiable"));
+			if (strcmp(ok ? ok : "", key) == 0 && strcmp(oa ? oa : "", action) == 0) {
+				char dup[1200];
+				snprintf(dup, sizeof(dup), "{%s, %s}", key, action);
+				duplicate(c, "{topologyKey, whenUnsatisfiable}", vstr(dup));
+				break;
+			}
+		}
+		if (get_int32(c, tc, "minDomains", &min_domains) == 1) {
+			if (min_domains <= 0)
+				invalid(c, "minDomains", vint(min_domains), "must be greater than zero");
+			if (strcmp(action, "DoNotSchedule") != 0) {
+				char detail[600];
+				snprintf(detail, sizeof(detail),
+				         "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not %s", action);
+				invalid(c, "minDomains", vint(min_domains), detail);
+			}
+		}
+		{
+			static const char *const pols[] = { "nodeAffinityPolicy", "nodeTaintsPolicy", NULL };
+			for (size_t k = 0; pols[k]; k++) {
+				const char *p;
+				if (get_string(c, tc, pols[k], &p) == 1 && !is_one_of(p, policies))
+					not_supported(c, pols[k], vstr(p), policies);
+			}
+		}
+		if (get_map(c, tc, "labelSelector", &sel) == 1)
+			validate_label_selector(c, "labelSelector", sel);
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
+/* validateReadinessGates() */
+static void validate_readiness_gates(vctx *c, json_object *spec)
+{
+	json_object *list;
+	size_t mark;
+
+	if (get_array(c, spec, "readinessGates", &list) != 1)
+		return;
+	mark = push(c, "readinessGates");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *ct = str_of(member(json_object_array_get_idx(list, i), "conditionType"));
+		size_t m2 = push_index(c, i);
+		check_name(c, "conditionType", kube__check_qualified_name, ct ? ct : "");
+		pop(c, m2);
+	}
+	pop(c, mark);
+}
+
 static const char *const restart_policies[] = { "Always", "OnFailure", "Never", NULL };
 static const char *const dns_policies[] = { "ClusterFirstWithHostNet", "ClusterFirst", "Default",
                                             "None", NULL };
@@ -2633,9 +2754,12 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 	else if (!is_one_of(dns, dns_policies))
 		not_supported(c, "dnsPolicy", vstr(dns), dns_policies);
 	validate_labels(c, "nodeSelector", get_labels_member(c, spec, "nodeSelector"));
+	validate_pod_security_context(c, spec);
 	validate_affinity(c, spec);
 	if (strcmp(dns, "None") == 0 && !member(spec, "dnsConfig"))
 		required(c, "dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
+	validate_readiness_gates(c, spec);
+	validate_topology_spread(c, spec);
 	if (*(s = get_str_or(c, spec, "serviceAccountName", "")))
 		check_name(c, "serviceAccountName", kube__check_dns1123_subdomain, s);
 	if (*(s = get_str_or(c, spec, "nodeName", "")))

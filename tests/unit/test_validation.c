@@ -680,6 +680,32 @@ START_TEST(test_validation_pod_spec_fields)
 }
 END_TEST
 
+START_TEST(test_validation_pod_security_and_spread)
+{
+	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'hostPID':true,'shareProcessNamespace':true,"
+	           "'securityContext':{'runAsUser':-1,'fsGroup':2147483648,'supplementalGroups':[5,-2]},"
+	           "'readinessGates':[{'conditionType':'example.com/ready'},{'conditionType':'not ok'}],"
+	           "'topologySpreadConstraints':["
+	           "{'maxSkew':0,'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule','minDomains':0},"
+	           "{'maxSkew':1,'topologyKey':'','whenUnsatisfiable':'Maybe','nodeTaintsPolicy':'Obey'},"
+	           "{'maxSkew':1,'topologyKey':'zone','whenUnsatisfiable':'ScheduleAnyway','minDomains':2,'labelSelector':{'matchLabels':{'a':'-'}}},"
+	           "{'maxSkew':1,'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule'}]}"),
+	       "spec.securityContext.fsGroup: Invalid value: 2147483648: must be between 0 and 2147483647, inclusive",
+	       "spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
+	       "spec.securityContext.supplementalGroups[1]: Invalid value: -2: must be between 0 and 2147483647, inclusive",
+	       "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled",
+	       "spec.readinessGates[1].conditionType: Invalid value: \"not ok\": name part " QN_MSG,
+	       "spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero",
+	       "spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{zone, DoNotSchedule}\"",
+	       "spec.topologySpreadConstraints[0].minDomains: Invalid value: 0: must be greater than zero",
+	       "spec.topologySpreadConstraints[1].topologyKey: Required value: can not be empty",
+	       "spec.topologySpreadConstraints[1].whenUnsatisfiable: Unsupported value: \"Maybe\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
+	       "spec.topologySpreadConstraints[1].nodeTaintsPolicy: Unsupported value: \"Obey\": supported values: \"Honor\", \"Ignore\"",
+	       "spec.topologySpreadConstraints[2].minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+	       "spec.topologySpreadConstraints[2].labelSelector.matchLabels: Invalid value: \"-\": " VAL_MSG);
+}
+END_TEST
+
 START_TEST(test_validation_affinity)
 {
 	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'affinity':{"
@@ -1078,6 +1104,7 @@ static Suite *validation_suite(void)
 	tcase_add_test(tc, test_validation_pod_spec_fields);
 	tcase_add_test(tc, test_validation_tolerations);
 	tcase_add_test(tc, test_validation_affinity);
+	tcase_add_test(tc, test_validation_pod_security_and_spread);
 	tcase_add_test(tc, test_validation_deployment_selector);
 	tcase_add_test(tc, test_validation_deployment_spec);
 	tcase_add_test(tc, test_validation_replicaset_daemonset);
