@@ -39,7 +39,7 @@
  * of type <type>" and skip the checks beneath it.
  *
  * Not checked yet (upstream checks them; they rarely matter in manifests):
- * container security contexts (the pod's IDs are checked), lifecycle handlers, ephemeral containers' fields, the
+ * security contexts beyond user and group IDs, lifecycle handlers, ephemeral containers' fields, the
  * inner fields of volume sources other than the one required member of
  * hostPath/secret/configMap/persistentVolumeClaim, topology spread
  * matchLabelKeys, DNS config details, host aliases, pod-specific annotations (mirror, seccomp,
@@ -2096,6 +2096,24 @@ static void validate_probe(vctx *c, json_object *ctr, const char *child, int liv
 static const char *const pull_policies[] = { "Always", "IfNotPresent", "Never", NULL };
 static const char *const message_policies[] = { "File", "FallbackToLogsOnError", NULL };
 
+/* ValidateSecurityContext(): the ID ranges (the privilege rules print
+ * upstream's whole internal struct and are left out). */
+static void validate_container_security_context(vctx *c, json_object *ctr)
+{
+	static const char *const ids[] = { "runAsUser", "runAsGroup", NULL };
+	json_object *sc;
+	int64_t v;
+	size_t mark;
+
+	if (get_map(c, ctr, "securityContext", &sc) != 1)
+		return;
+	mark = push(c, "securityContext");
+	for (size_t i = 0; ids[i]; i++)
+		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
+			invalid(c, ids[i], vint(v), "must be between 0 and 2147483647, inclusive");
+	pop(c, mark);
+}
+
 /* validateContainerCommon() at the container's path. */
 static void validate_container_common(vctx *c, json_object *ctr, const nameset *vols)
 {
@@ -2124,6 +2142,7 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 			not_supported(c, "imagePullPolicy", vstr(pull), pull_policies);
 	}
 	validate_resources(c, ctr);
+	validate_container_security_context(c, ctr);
 }
 
 /* validateContainers() at "containers"; fills `names` with every name. */

@@ -682,6 +682,8 @@ END_TEST
 
 START_TEST(test_validation_pod_security_and_spread)
 {
+	EXPECT(POD("{'containers':[{'name':'a','image':'i','securityContext':{'runAsUser':1000,'runAsGroup':-5}}]}"),
+	       "spec.containers[0].securityContext.runAsGroup: Invalid value: -5: must be between 0 and 2147483647, inclusive");
 	EXPECT(POD("{'containers':[{'name':'a','image':'i'}],'hostPID':true,'shareProcessNamespace':true,"
 	           "'securityContext':{'runAsUser':-1,'fsGroup':2147483648,'supplementalGroups':[5,-2]},"
 	           "'readinessGates':[{'conditionType':'example.com/ready'},{'conditionType':'not ok'}],"
