@@ -2829,10 +2829,10 @@ static const char *validate_pod_spec_at(vctx *c, json_object *parent, const name
  * ValidatePodTemplateSpec() at "template" of `parent`.  Its labels and
  * annotations are reported as "<template>.labels", not under metadata, as
  * upstream does.  Returns the template (NULL when absent) and the effective
- * restartPolicy through *rp.
+ * restartPolicy through *rp (NULL when the spec has the wrong type).
  */
 static json_object *validate_pod_template(vctx *c, json_object *parent, const nameset *extra_vols,
-                                          const char **rp, int full)
+                                          const char **rp)
 {
 	json_object *tpl, *md = NULL;
 	size_t mark;
@@ -2851,15 +2851,9 @@ static json_object *validate_pod_template(vctx *c, json_object *parent, const na
 		validate_labels(c, "labels", l);
 		validate_annotations(c, "annotations", a);
 	}
-	if (full) {
-		*rp = validate_pod_spec_at(c, tpl, extra_vols);
-		if (member(member(tpl, "spec"), "ephemeralContainers"))
-			forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
-	} else {
-		const char *s;
-		if (get_string(c, member(tpl, "spec"), "restartPolicy", &s) == 1 && *s)
-			*rp = s;
-	}
+	*rp = validate_pod_spec_at(c, tpl, extra_vols);
+	if (member(member(tpl, "spec"), "ephemeralContainers"))
+		forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
 	pop(c, mark);
 	return tpl;
 }
@@ -3042,7 +3036,7 @@ static void validate_rs_selector_and_template(vctx *c, json_object *spec, const 
 		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
 			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
 			             "`selector` does not match template `labels`");
-		tpl = validate_pod_template(c, spec, NULL, &rp, 1);
+		tpl = validate_pod_template(c, spec, NULL, &rp);
 		if (rp && strcmp(rp, "Always") != 0) {
 			static const char *const always[] = { "Always", NULL };
 			not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
@@ -3148,7 +3142,7 @@ static void validate_daemonset(vctx *c, json_object *doc)
 		             "`selector` does not match template `labels`");
 	if (sel && selector_is_empty(sel))
 		invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for daemonset");
-	tpl = validate_pod_template(c, spec, NULL, &rp, 1);
+	tpl = validate_pod_template(c, spec, NULL, &rp);
 	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
 		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
@@ -3316,7 +3310,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 				nameset_add(c, &claim_names, str_of(n));
 		}
 	}
-	tpl = validate_pod_template(c, spec, &claim_names, &rp, 1);
+	tpl = validate_pod_template(c, spec, &claim_names, &rp);
 	nameset_free(&claim_names);
 	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
@@ -3370,7 +3364,7 @@ static void validate_job_spec(vctx *c, json_object *spec)
 		if (has_max_failed)
 			invalid(c, "maxFailedIndexes", vint(max_failed), "requires indexed completion mode");
 	}
-	validate_pod_template(c, spec, NULL, &rp, 1);
+	validate_pod_template(c, spec, NULL, &rp);
 	/* an absent restartPolicy was defaulted to Always */
 	if (!rp)
 		return;
