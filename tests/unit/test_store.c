@@ -1227,6 +1227,16 @@ static void stop_loop(kube_timer *t, void *ud)
 	kube_loop_stop(ud);
 }
 
+static recorder *bm_watch;
+
+/* Stops the loop once the bookmark watcher has two events. */
+static void stop_at_two(kube_timer *t, void *ud)
+{
+	(void)t;
+	if (bm_watch->n >= 2)
+		kube_loop_stop(ud);
+}
+
 START_TEST(test_store_watch_bookmarks)
 {
 	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
@@ -1244,9 +1254,14 @@ START_TEST(test_store_watch_bookmarks)
 	wo.bookmarks = 0;
 	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, rec_cb, plain, rec_destroy), 0);
 	kube_object_unref(create_pod("ns", "b", "\"app\":\"db\""));
+	kube_timer *check;
+	bm_watch = bm;
 	ck_assert_int_eq(kube_timer_new(&t, loop, stop_loop, loop, NULL), 0);
-	ck_assert_int_eq(kube_timer_start(t, 35, 0), 0);
+	ck_assert_int_eq(kube_timer_start(t, 5000, 0), 0);   /* a bound, not the expected path */
+	ck_assert_int_eq(kube_timer_new(&check, loop, stop_at_two, loop, NULL), 0);
+	ck_assert_int_eq(kube_timer_start(check, 1, 1), 0);
 	ck_assert_int_eq(kube_loop_run(loop), 0);
+	kube_timer_free(check);
 	ck_assert_uint_ge(bm->n, 2);
 	for (size_t i = 0; i < bm->n; i++) {
 		ck_assert_int_eq(bm->ev[i].type, KUBE_WATCH_BOOKMARK);
