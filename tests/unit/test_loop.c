@@ -291,6 +291,16 @@ START_TEST(test_loop_timers_fire_in_deadline_order)
 }
 END_TEST
 
+static tctx *watch_r, *watch_f;
+
+/* Stops the loop once both timers of the next test are done. */
+static void both_done_cb(kube_timer *timer, void *ud)
+{
+	(void)timer;
+	if (watch_r->fires >= 3 && watch_f->fires >= 2)
+		kube_loop_stop(ud);
+}
+
 START_TEST(test_loop_timer_repeat_stop_and_free_inside)
 {
 	kube_loop *loop;
@@ -302,9 +312,18 @@ START_TEST(test_loop_timer_repeat_stop_and_free_inside)
 	ck_assert_int_eq(kube_timer_new(&tr, loop, timer_cb, &r, timer_destroy), 0);
 	ck_assert_int_eq(kube_timer_new(&tf, loop, timer_cb, &f, timer_destroy), 0);
 	ck_assert_int_eq(kube_timer_new(&stop, loop, stop_timer_cb, loop, NULL), 0);
+	kube_timer *check;
+	watch_r = &r;
+	watch_f = &f;
 	ck_assert_int_eq(kube_timer_start(tr, 1, 5), 0);
 	ck_assert_int_eq(kube_timer_start(tf, 2, 7), 0);
-	ck_assert_int_eq(kube_timer_start(stop, 80, 0), 0);
+	ck_assert_int_eq(kube_timer_start(stop, 5000, 0), 0);   /* a bound only */
+	ck_assert_int_eq(kube_timer_new(&check, loop, both_done_cb, loop, NULL), 0);
+	ck_assert_int_eq(kube_timer_start(check, 1, 1), 0);
+	ck_assert_int_eq(kube_loop_run(loop), 0);
+	kube_timer_free(check);
+	/* a little longer: a stopped or freed timer must stay quiet */
+	ck_assert_int_eq(kube_timer_start(stop, 30, 0), 0);
 	ck_assert_int_eq(kube_loop_run(loop), 0);
 	ck_assert_int_eq(r.fires, 3);          /* stopped inside its 3rd callback */
 	ck_assert_int_eq(kube_timer_is_active(tr), 0);
