@@ -449,7 +449,8 @@ static int store_object(kube_label_index *x, uint32_t id, const kube_labels *l, 
 	x->pwaste += nold;
 	s->off = (uint32_t)x->plen;
 	s->n1 = n + 1;
-	memcpy(x->pool + x->plen, tids, n * sizeof(uint32_t));
+	if (n)	/* the pool may still be NULL when an object has no labels */
+		memcpy(x->pool + x->plen, tids, n * sizeof(uint32_t));
 	x->plen += n;
 done:
 	if (tids != inl)

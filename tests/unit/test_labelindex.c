@@ -121,6 +121,32 @@ START_TEST(test_labelindex_matches_scan)
 }
 END_TEST
 
+START_TEST(test_labelindex_first_object_without_labels)
+{
+	/* the posting pool is still unallocated when the first object has no
+	 * labels; adding it and then labelling it must work (and stay UB-free) */
+	kube_label_index *idx;
+	kube_labels *empty, *l;
+	kube_selector *s;
+	uint32_t *ids;
+	size_t n;
+	ck_assert_int_eq(kube_label_index_new(&idx), 0);
+	ck_assert_int_eq(kube_labels_new(&empty), 0);
+	ck_assert_int_eq(kube_label_index_add(idx, 0, empty), 0);
+	ck_assert_int_eq(kube_labels_parse(&l, "app=web"), 0);
+	ck_assert_int_eq(kube_label_index_update(idx, 0, l), 0);
+	ck_assert_int_eq(kube_selector_parse(&s, "app=web"), 0);
+	ck_assert_int_eq(kube_label_index_select(idx, s, &ids, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ids[0], 0);
+	kube_free(ids);
+	kube_selector_free(s);
+	kube_labels_free(l);
+	kube_labels_free(empty);
+	kube_label_index_free(idx);
+}
+END_TEST
+
 START_TEST(test_labelindex_basics)
 {
 	kube_label_index *idx;
@@ -200,6 +226,7 @@ static Suite *labelindex_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_labelindex_basics);
+	tcase_add_test(tc, test_labelindex_first_object_without_labels);
 	tcase_add_test(tc, test_labelindex_matches_scan);
 	suite_add_tcase(s, tc);
 	return s;
