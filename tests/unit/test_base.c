@@ -93,12 +93,18 @@ START_TEST(test_base_allocator_hooks)
 	ck_assert_str_eq(t, "he");
 	int *z = kube_calloc(4, sizeof(int));
 	ck_assert_int_eq(z[0] + z[3], 0);
+	char *m = kube_malloc(0);	/* a zero-size request still gives a pointer */
+	ck_assert_ptr_nonnull(m);
+	m = kube_realloc(m, 4096);
+	ck_assert_ptr_nonnull(m);
+	memset(m, 'a', 4096);
+	kube_free(m);
 	kube_free(s);
 	kube_free(t);
 	kube_free(z);
 	kube_free(NULL);
-	ck_assert_uint_eq(n_malloc, 3);
-	ck_assert_uint_eq(n_free, 3);
+	ck_assert_uint_eq(n_malloc, 4);
+	ck_assert_uint_eq(n_free, 4);
 	ck_assert_ptr_null(kube_calloc(SIZE_MAX / 2, 4));
 	ck_assert_ptr_null(kube_strdup(NULL));
 
