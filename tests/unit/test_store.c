@@ -2,7 +2,8 @@
  * test_store.c - the object store on the memory backend: keys and system
  * fields, optimistic concurrency, finalizers, guaranteed update, size
  * limit, lists with selectors and continue tokens, indexes, and watch
- * (order, exactly once, sharing, history, slow watchers, bookmarks).
+ * (order, exactly once, sharing, history, slow watchers, bookmarks).  The
+ * kill -9 test of the SQLite backend is tests/integration/test_crash.c.
  */
 #include <check.h>
 #include <dirent.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "libkube/kube.h"
@@ -1563,138 +1562,6 @@ START_TEST(test_store_sqlite_disk_full)
 }
 END_TEST
 
-/*
- * kill -9 while writing: a child writes objects and reports each
- * acknowledged one through a pipe; the parent kills it at a random moment,
- * reopens the store and checks that every acknowledged write is there,
- * intact, and that revisions keep increasing.  Odd rounds write with 64
- * asynchronous creates in flight (group commit).  KUBE_CRASH_ROUNDS sets the
- * number of kills (20 by default; CI runs it with 50).
- */
-static int crash_fd;
-
-static void crash_ack(int status, kube_object *o, void *ud)
-{
-	char line[64];
-	int *inflight = ud;
-	if (status != 0)
-		_exit(6);
-	int len = snprintf(line, sizeof(line), "%s %s\n", kube_object_name(o), kube_object_resource_version(o));
-	if (write(crash_fd, line, (size_t)len) != len)
-		_exit(5);
-	(*inflight)--;
-}
-
-/* The asynchronous writer: 64 creates in flight, group-committed. */
-static void crash_child_async(kube_loop *l, kube_store *s, int start)
-{
-	int inflight = 0;
-	for (int i = start;;) {
-		while (inflight < 64) {
-			char name[32];
-			kube_object *in;
-			snprintf(name, sizeof(name), "c%06d", i++);
-			in = pod_json("ns", name, NULL, NULL);
-			if (kube_store_create_async(s, in, crash_ack, &inflight, NULL) != 0)
-				_exit(4);
-			kube_object_unref(in);
-			inflight++;
-		}
-		kube_loop_run_once(l, 0);
-	}
-}
-
-static void crash_child(const char *dir, int fd, int start, int async)
-{
-	kube_loop *l;
-	kube_store *s;
-	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
-	char name[32];
-
-	o.backend = "sqlite";
-	o.path = dir;
-	if (kube_loop_new(&l, NULL) || kube_store_open(&s, l, &o))
-		_exit(3);
-	crash_fd = fd;
-	if (async)
-		crash_child_async(l, s, start);
-	for (int i = start;; i++) {
-		kube_object *in, *out = NULL;
-		char line[64];
-		snprintf(name, sizeof(name), "c%06d", i);
-		in = pod_json("ns", name, NULL, NULL);
-		if (kube_store_create(&out, s, in) != 0)
-			_exit(4);
-		int len = snprintf(line, sizeof(line), "%s %s\n", name, kube_object_resource_version(out));
-		if (write(fd, line, (size_t)len) != len)
-			_exit(5);
-		kube_object_unref(out);
-		kube_object_unref(in);
-	}
-}
-
-START_TEST(test_store_sqlite_crash_kill9)
-{
-	int64_t last_rev = 0;
-	int next = 0;
-	unsigned seed = (unsigned)time(NULL);
-
-	int rounds = getenv("KUBE_CRASH_ROUNDS") ? atoi(getenv("KUBE_CRASH_ROUNDS")) : 20;
-
-	for (int round = 0; round < rounds; round++) {
-		int p[2];
-		pid_t pid;
-		char buf[65536];
-		size_t got = 0;
-		ssize_t r;
-
-		ck_assert_int_eq(pipe(p), 0);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			close(p[0]);
-			crash_child(tmpdir, p[1], next, round % 2);   /* odd rounds: group commit */
-		}
-		close(p[1]);
-		/* Once the child is writing (its first ack), kill it at a random
-		 * moment within the next 150 ms. */
-		while (!memchr(buf, '\n', got) && (r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-			got += (size_t)r;
-		usleep((useconds_t)(rand_r(&seed) % 150000));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		while ((r = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-			got += (size_t)r;
-		close(p[0]);
-		buf[got] = '\0';
-
-		ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
-		ck_assert_int_ge(kube_store_revision(st), last_rev);
-		int acked = 0;
-		for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-			char name[32], rv[32];
-			kube_object *o;
-			*nl = '\0';
-			ck_assert_int_eq(sscanf(line, "%31s %31s", name, rv), 2);
-			ck_assert_msg(kube_store_get(&o, st, "pods", "ns", name) == 0, "lost %s", name);
-			ck_assert_str_eq(kube_object_resource_version(o), rv);
-			ck_assert_str_eq(kube_object_name(o), name);
-			ck_assert_int_gt(strtoll(rv, NULL, 10), last_rev);
-			kube_object_unref(o);
-			acked++;
-		}
-		/* the next round starts past whatever the child may have written */
-		last_rev = kube_store_revision(st);
-		next = (int)last_rev + 1;
-		close_store();
-		ck_assert_int_ge(acked, 1);
-		if (getenv("KUBE_TEST_VERBOSE"))
-			fprintf(stderr, "crash round %d: %d acknowledged, revision %lld\n", round, acked, (long long)last_rev);
-	}
-	ck_assert_int_gt(last_rev, 0);
-}
-END_TEST
-
 /* ---- asynchronous writes ---- */
 
 typedef struct wrec {
@@ -2019,7 +1886,6 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_corrupt_file);
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
 	tcase_add_test(sq, test_store_sqlite_disk_full);
-	tcase_add_test(sq, test_store_sqlite_crash_kill9);
 	tcase_add_test(sq, test_store_async_sqlite_group_commit);
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
