@@ -60,7 +60,7 @@
 #include <strings.h>
 #include <string.h>
 
-#include "object_private.h"
+#include "validation_private.h"
 
 /* ------------------------------------------------------------------------ */
 /* the result list                                                           */
@@ -103,16 +103,8 @@ void kube_validation_free(kube_validation *v)
 }
 
 /* ------------------------------------------------------------------------ */
-/* the walk's context: the current field path and the problems so far       */
-
-typedef struct vctx {
-	kube_validation *v;
-	kube__buf path;   /* "spec.template.spec.containers[0]" */
-	int oom;          /* sticky: an allocation failed */
-} vctx;
-
 /* Appends ".name" (or "name" at the root); returns the length to pop back to. */
-static size_t push(vctx *c, const char *name)
+static size_t push(kube__val_ctx *c, const char *name)
 {
 	size_t mark = c->path.len;
 	if (c->path.len > 0)
@@ -122,7 +114,7 @@ static size_t push(vctx *c, const char *name)
 }
 
 /* Appends "[i]". */
-static size_t push_index(vctx *c, size_t i)
+static size_t push_index(kube__val_ctx *c, size_t i)
 {
 	size_t mark = c->path.len;
 	kube__buf_printf(&c->path, "[%zu]", i);
@@ -130,7 +122,7 @@ static size_t push_index(vctx *c, size_t i)
 }
 
 /* Appends "[key]", upstream's Path.Key(): the key is not quoted. */
-static size_t push_key(vctx *c, const char *key)
+static size_t push_key(kube__val_ctx *c, const char *key)
 {
 	size_t mark = c->path.len;
 	kube__buf_putc(&c->path, '[');
@@ -139,7 +131,7 @@ static size_t push_key(vctx *c, const char *key)
 	return mark;
 }
 
-static void pop(vctx *c, size_t mark)
+static void pop(kube__val_ctx *c, size_t mark)
 {
 	if (c->path.data && mark <= c->path.len) {
 		c->path.len = mark;
@@ -206,7 +198,7 @@ static int go_is_print(uint32_t c)
 }
 
 /* Go's strconv.Quote (the %q verb): what field.Error prints for a string. */
-static void put_go_quoted(kube__buf *b, const char *s, size_t n)
+void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -366,26 +358,18 @@ static void put_go_json(kube__buf *b, json_object *v)
 
 /* ---- recording problems ---- */
 
-enum vkind { V_NONE, V_STR, V_INT, V_RAW };
+static const kube__val_value NO_VALUE = { KUBE__VAL_NONE, NULL, 0 };
 
-typedef struct bad_value {
-	enum vkind kind;
-	const char *s;     /* V_STR: the string; V_RAW: preformatted JSON */
-	int64_t i;         /* V_INT */
-} bad_value;
-
-static const bad_value NO_VALUE = { V_NONE, NULL, 0 };
-
-static bad_value vstr(const char *s) { bad_value v = { V_STR, s ? s : "", 0 }; return v; }
-static bad_value vint(int64_t i) { bad_value v = { V_INT, NULL, i }; return v; }
-static bad_value vraw(const char *s) { bad_value v = { V_RAW, s ? s : "null", 0 }; return v; }
+static kube__val_value vstr(const char *s) { kube__val_value v = { KUBE__VAL_STR, s ? s : "", 0 }; return v; }
+static kube__val_value vint(int64_t i) { kube__val_value v = { KUBE__VAL_INT, NULL, i }; return v; }
+static kube__val_value vraw(const char *s) { kube__val_value v = { KUBE__VAL_RAW, s ? s : "null", 0 }; return v; }
 
 /*
  * Records one problem at the current path (plus `child` when not NULL):
  * "<path>: <type>[: <value>][: <detail>]".  The first problem recorded is
  * what kube_validate_object() raises as the thread's error.
  */
-static void add(vctx *c, const char *child, const char *type, bad_value val, const char *detail)
+static void add(kube__val_ctx *c, const char *child, const char *type, kube__val_value val, const char *detail)
 {
 	kube__buf field = KUBE__BUF_INIT, msg = KUBE__BUF_INIT;
 	kube_validation *v = c->v;
@@ -404,16 +388,16 @@ static void add(vctx *c, const char *child, const char *type, bad_value val, con
 	kube__buf_puts(&msg, ": ");
 	kube__buf_puts(&msg, type);
 	switch (val.kind) {
-	case V_NONE:
+	case KUBE__VAL_NONE:
 		break;
-	case V_STR:
+	case KUBE__VAL_STR:
 		kube__buf_puts(&msg, ": ");
-		put_go_quoted(&msg, val.s, strlen(val.s));
+		kube__val_put_go_quoted(&msg, val.s, strlen(val.s));
 		break;
-	case V_INT:
+	case KUBE__VAL_INT:
 		kube__buf_printf(&msg, ": %" PRId64, val.i);
 		break;
-	case V_RAW:
+	case KUBE__VAL_RAW:
 		kube__buf_puts(&msg, ": ");
 		kube__buf_puts(&msg, val.s);
 		break;
@@ -445,33 +429,33 @@ oom:
 	c->oom = 1;
 }
 
-static void required(vctx *c, const char *child, const char *detail)
+static void required(kube__val_ctx *c, const char *child, const char *detail)
 {
 	add(c, child, "Required value", NO_VALUE, detail);
 }
 
-static void forbidden(vctx *c, const char *child, const char *detail)
+static void forbidden(kube__val_ctx *c, const char *child, const char *detail)
 {
 	add(c, child, "Forbidden", NO_VALUE, detail);
 }
 
-static void invalid(vctx *c, const char *child, bad_value val, const char *detail)
+static void invalid(kube__val_ctx *c, const char *child, kube__val_value val, const char *detail)
 {
 	add(c, child, "Invalid value", val, detail);
 }
 
-static void duplicate(vctx *c, const char *child, bad_value val)
+static void duplicate(kube__val_ctx *c, const char *child, kube__val_value val)
 {
 	add(c, child, "Duplicate value", val, NULL);
 }
 
-static void not_found(vctx *c, const char *child, bad_value val)
+static void not_found(kube__val_ctx *c, const char *child, kube__val_value val)
 {
 	add(c, child, "Not found", val, NULL);
 }
 
 /* upstream's TooLong(): the value is never shown */
-static void too_long(vctx *c, const char *child, long max)
+static void too_long(kube__val_ctx *c, const char *child, long max)
 {
 	char detail[64];
 	snprintf(detail, sizeof(detail), "may not be more than %ld byte%s", max, max == 1 ? "" : "s");
@@ -479,7 +463,7 @@ static void too_long(vctx *c, const char *child, long max)
 }
 
 /* NotSupported(): `supported` is NULL-terminated, printed in the given order. */
-static void not_supported(vctx *c, const char *child, bad_value val, const char *const *supported)
+static void not_supported(kube__val_ctx *c, const char *child, kube__val_value val, const char *const *supported)
 {
 	kube__buf detail = KUBE__BUF_INIT;
 
@@ -488,7 +472,7 @@ static void not_supported(vctx *c, const char *child, bad_value val, const char 
 		for (size_t i = 0; supported[i]; i++) {
 			if (i)
 				kube__buf_puts(&detail, ", ");
-			put_go_quoted(&detail, supported[i], strlen(supported[i]));
+			kube__val_put_go_quoted(&detail, supported[i], strlen(supported[i]));
 		}
 	}
 	if (detail.failed)
@@ -502,7 +486,7 @@ static void not_supported(vctx *c, const char *child, bad_value val, const char 
  * The kube__check_* functions join upstream's messages with "; "; upstream
  * makes one field error per message, so split them back.
  */
-static void invalid_msgs(vctx *c, const char *child, bad_value val, kube__buf *msgs)
+static void invalid_msgs(kube__val_ctx *c, const char *child, kube__val_value val, kube__buf *msgs)
 {
 	const char *p;
 
@@ -525,10 +509,8 @@ static void invalid_msgs(vctx *c, const char *child, bad_value val, kube__buf *m
 	}
 }
 
-typedef int (*check_fn)(const char *, size_t, kube__buf *);
-
 /* Runs a name check and records each of its messages against `value`. */
-static int check_name(vctx *c, const char *child, check_fn fn, const char *value)
+static int check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn, const char *value)
 {
 	kube__buf msgs = KUBE__BUF_INIT;
 	int rc = fn(value, strlen(value), &msgs);
@@ -551,7 +533,7 @@ static json_object *member(json_object *map, const char *key)
 	return v;
 }
 
-static void type_problem(vctx *c, const char *child, json_object *v, const char *type)
+static void type_problem(kube__val_ctx *c, const char *child, json_object *v, const char *type)
 {
 	kube__buf raw = KUBE__BUF_INIT;
 	char detail[64];
@@ -569,7 +551,7 @@ static void type_problem(vctx *c, const char *child, json_object *v, const char 
  * get_*: 1 and the value when present with the right type, 0 when absent
  * (or null), -1 when present with another type (recorded as a problem).
  */
-static int get_map(vctx *c, json_object *map, const char *key, json_object **out)
+static int get_map(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
 {
 	json_object *v = member(map, key);
 	*out = NULL;
@@ -583,7 +565,7 @@ static int get_map(vctx *c, json_object *map, const char *key, json_object **out
 	return 1;
 }
 
-static int get_array(vctx *c, json_object *map, const char *key, json_object **out)
+static int get_array(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
 {
 	json_object *v = member(map, key);
 	*out = NULL;
@@ -597,7 +579,7 @@ static int get_array(vctx *c, json_object *map, const char *key, json_object **o
 	return 1;
 }
 
-static int get_string(vctx *c, json_object *map, const char *key, const char **out)
+static int get_string(kube__val_ctx *c, json_object *map, const char *key, const char **out)
 {
 	json_object *v = member(map, key);
 	*out = NULL;
@@ -612,7 +594,7 @@ static int get_string(vctx *c, json_object *map, const char *key, const char **o
 }
 
 /* "" when absent or of another type (a type problem is recorded then). */
-static const char *get_str_or(vctx *c, json_object *map, const char *key, const char *dflt)
+static const char *get_str_or(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
 {
 	const char *s;
 	return get_string(c, map, key, &s) == 1 ? s : dflt;
@@ -622,13 +604,13 @@ static const char *get_str_or(vctx *c, json_object *map, const char *key, const 
  * A string field upstream defaults: Go cannot tell "" from absent, so both
  * take the default before validation.
  */
-static const char *get_str_dflt(vctx *c, json_object *map, const char *key, const char *dflt)
+static const char *get_str_dflt(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
 {
 	const char *s = get_str_or(c, map, key, "");
 	return *s ? s : dflt;
 }
 
-static int get_bool(vctx *c, json_object *map, const char *key, int *out)
+static int get_bool(kube__val_ctx *c, json_object *map, const char *key, int *out)
 {
 	json_object *v = member(map, key);
 	*out = 0;
@@ -642,7 +624,7 @@ static int get_bool(vctx *c, json_object *map, const char *key, int *out)
 	return 1;
 }
 
-static int get_int_range(vctx *c, json_object *map, const char *key, int64_t lo, int64_t hi,
+static int get_int_range(kube__val_ctx *c, json_object *map, const char *key, int64_t lo, int64_t hi,
                          const char *type, int64_t *out)
 {
 	json_object *v = member(map, key);
@@ -664,25 +646,17 @@ static int get_int_range(vctx *c, json_object *map, const char *key, int64_t lo,
 	return 1;
 }
 
-static int get_int32(vctx *c, json_object *map, const char *key, int64_t *out)
+static int get_int32(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
 {
 	return get_int_range(c, map, key, INT32_MIN, INT32_MAX, "int32", out);
 }
 
-static int get_int64(vctx *c, json_object *map, const char *key, int64_t *out)
+static int get_int64(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
 {
 	return get_int_range(c, map, key, INT64_MIN, INT64_MAX, "int64", out);
 }
 
-/* An intstr.IntOrString member. */
-typedef struct intstr {
-	int present;     /* 0 absent, 1 present */
-	int is_str;
-	int64_t i;
-	const char *s;
-} intstr;
-
-static int get_intstr(vctx *c, json_object *map, const char *key, intstr *out)
+static int get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr *out)
 {
 	json_object *v = member(map, key);
 
@@ -707,27 +681,27 @@ static int get_intstr(vctx *c, json_object *map, const char *key, intstr *out)
 	return -1;
 }
 
-static bad_value intstr_value(const intstr *v)
+static kube__val_value intstr_value(const kube__val_intstr *v)
 {
 	return v->is_str ? vstr(v->s) : vint(v->i);
 }
 
 /* ValidateNonnegativeField() */
-static void nonnegative(vctx *c, const char *child, int64_t value)
+static void nonnegative(kube__val_ctx *c, const char *child, int64_t value)
 {
 	if (value < 0)
 		invalid(c, child, vint(value), "must be greater than or equal to 0");
 }
 
 /* An optional int32 member that must not be negative. */
-static void nonnegative_member(vctx *c, json_object *map, const char *key)
+static void nonnegative_member(kube__val_ctx *c, json_object *map, const char *key)
 {
 	int64_t i;
 	if (get_int32(c, map, key, &i) == 1)
 		nonnegative(c, key, i);
 }
 
-static int is_one_of(const char *s, const char *const *list)
+int kube__val_is_one_of(const char *s, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
 		if (strcmp(s, list[i]) == 0)
@@ -737,13 +711,6 @@ static int is_one_of(const char *s, const char *const *list)
 
 /* ------------------------------------------------------------------------ */
 /* names                                                                     */
-
-typedef enum name_rule {
-	NAME_SUBDOMAIN,      /* NameIsDNSSubdomain: most kinds */
-	NAME_LABEL,          /* NameIsDNSLabel: Namespace, StatefulSet */
-	NAME_DNS1035,        /* NameIsDNS1035Label: Service */
-	NAME_PATH_SEGMENT    /* ValidatePathSegmentName: RBAC kinds */
-} name_rule;
 
 static void msg_add(kube__buf *msg, int *count, const char *text)
 {
@@ -784,13 +751,13 @@ static int check_path_segment(const char *s, size_t n, kube__buf *msg)
  * upstream's maskTrailingDash() allows it: the last two characters are
  * replaced by one "a" before the check.
  */
-static int check_object_name(name_rule rule, const char *name, int prefix, kube__buf *msg)
+static int check_object_name(kube__val_name_rule rule, const char *name, int prefix, kube__buf *msg)
 {
 	size_t n = strlen(name);
 	char *masked = NULL;
 	int rc;
 
-	if (rule == NAME_PATH_SEGMENT)
+	if (rule == KUBE__VAL_NAME_PATH_SEGMENT)
 		return prefix ? check_path_segment_prefix(name, n, msg) : check_path_segment(name, n, msg);
 	if (prefix && n > 1 && name[n - 1] == '-') {
 		masked = kube_malloc(n);
@@ -805,10 +772,10 @@ static int check_object_name(name_rule rule, const char *name, int prefix, kube_
 		n--;
 	}
 	switch (rule) {
-	case NAME_LABEL:
+	case KUBE__VAL_NAME_LABEL:
 		rc = kube__check_dns1123_label(name, n, msg);
 		break;
-	case NAME_DNS1035:
+	case KUBE__VAL_NAME_DNS1035:
 		rc = kube__check_dns1035_label(name, n, msg);
 		break;
 	default:
@@ -819,7 +786,7 @@ static int check_object_name(name_rule rule, const char *name, int prefix, kube_
 	return rc;
 }
 
-static void check_object_name_at(vctx *c, const char *child, name_rule rule, const char *name,
+static void check_object_name_at(kube__val_ctx *c, const char *child, kube__val_name_rule rule, const char *name,
                                  int prefix)
 {
 	kube__buf msgs = KUBE__BUF_INIT;
@@ -833,7 +800,7 @@ static void check_object_name_at(vctx *c, const char *child, name_rule rule, con
 
 /* ValidateLabels(): keys are qualified names, values label values; every
  * problem is reported on the map's path with the bad key or value. */
-static void validate_labels(vctx *c, const char *child, json_object *labels)
+static void validate_labels(kube__val_ctx *c, const char *child, json_object *labels)
 {
 	size_t mark;
 
@@ -855,7 +822,7 @@ static void validate_labels(vctx *c, const char *child, json_object *labels)
 }
 
 /* A labels-like member: a map of strings; wrong types are recorded. */
-static json_object *get_labels_member(vctx *c, json_object *map, const char *key)
+static json_object *get_labels_member(kube__val_ctx *c, json_object *map, const char *key)
 {
 	json_object *m;
 	return get_map(c, map, key, &m) == 1 ? m : NULL;
@@ -865,7 +832,7 @@ static json_object *get_labels_member(vctx *c, json_object *map, const char *key
 
 /* ValidateAnnotations(): keys are qualified names ignoring case; keys and
  * values together may not pass 256 KiB. */
-static void validate_annotations(vctx *c, const char *child, json_object *ann)
+static void validate_annotations(kube__val_ctx *c, const char *child, json_object *ann)
 {
 	size_t mark;
 	uint64_t total = 0;
@@ -904,7 +871,7 @@ static void validate_annotations(vctx *c, const char *child, json_object *ann)
  * when the selector has problems: exactly the selectors that upstream's
  * LabelSelectorAsSelector() then refuses too.
  */
-static int validate_label_selector(vctx *c, const char *child, json_object *sel)
+static int validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel)
 {
 	size_t before = c->v->count, mark;
 	json_object *ml, *exprs;
@@ -1070,7 +1037,7 @@ static void put_selector_json(kube__buf *b, json_object *sel)
 }
 
 /* Records Invalid at `child` with the JSON of `v` rendered by `put`. */
-static void invalid_json(vctx *c, const char *child, void (*put)(kube__buf *, json_object *),
+static void invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__buf *, json_object *),
                          json_object *v, const char *detail)
 {
 	kube__buf raw = KUBE__BUF_INIT;
@@ -1129,7 +1096,7 @@ static void put_owner_refs_json(kube__buf *b, json_object *refs)
 }
 
 /* ValidateOwnerReferences(), at metadata.ownerReferences. */
-static void validate_owner_refs(vctx *c, json_object *refs)
+static void validate_owner_refs(kube__val_ctx *c, json_object *refs)
 {
 	char first[1024] = "";
 	size_t mark;
@@ -1182,7 +1149,7 @@ static void validate_owner_refs(vctx *c, json_object *refs)
 }
 
 /* apimachinery's ValidateFinalizers(), at metadata.finalizers. */
-static void validate_finalizers(vctx *c, const char *child, json_object *fins)
+static void validate_finalizers(kube__val_ctx *c, const char *child, json_object *fins)
 {
 	int orphan = 0, foreground = 0;
 
@@ -1202,20 +1169,20 @@ static void validate_finalizers(vctx *c, const char *child, json_object *fins)
 }
 
 /* core's validateKubeFinalizerName(): unqualified names must be standard. */
-static void validate_kube_finalizer(vctx *c, const char *f)
+static void validate_kube_finalizer(kube__val_ctx *c, const char *f)
 {
-	if (!strchr(f, '/') && !is_one_of(f, standard_finalizers))
+	if (!strchr(f, '/') && !kube__val_is_one_of(f, standard_finalizers))
 		invalid(c, NULL, vstr(f), "name is neither a standard finalizer name nor is it fully qualified");
 }
 
 typedef struct meta_opts {
-	name_rule rule;
+	kube__val_name_rule rule;
 	int namespaced;   /* 1 namespaced, 0 cluster-scoped, -1 unknown (custom resource) */
 	int core;         /* 1: pkg/apis/core's ValidateObjectMeta (finalizer names too) */
 } meta_opts;
 
 /* ValidateObjectMeta() at "metadata". */
-static void validate_object_meta(vctx *c, json_object *doc, const meta_opts *mo)
+static void validate_object_meta(kube__val_ctx *c, json_object *doc, const meta_opts *mo)
 {
 	json_object *md;
 	const char *name = "", *gen = "", *ns = "";
@@ -1241,7 +1208,7 @@ static void validate_object_meta(vctx *c, json_object *doc, const meta_opts *mo)
 	}
 	/* a cluster-scoped object's namespace is cleared by the server first */
 	if (*ns && mo->namespaced != 0)
-		check_object_name_at(c, "namespace", NAME_LABEL, ns, 0);
+		check_object_name_at(c, "namespace", KUBE__VAL_NAME_LABEL, ns, 0);
 	if (md && get_int64(c, md, "generation", &generation) == 1)
 		nonnegative(c, "generation", generation);
 	if (md) {
@@ -1266,12 +1233,7 @@ static void validate_object_meta(vctx *c, json_object *doc, const meta_opts *mo)
 /* ------------------------------------------------------------------------ */
 /* small sets of names                                                       */
 
-typedef struct nameset {
-	const char **v;
-	size_t n, cap;
-} nameset;
-
-static int nameset_has(const nameset *s, const char *name)
+static int nameset_has(const kube__val_nameset *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], name) == 0)
@@ -1279,7 +1241,7 @@ static int nameset_has(const nameset *s, const char *name)
 	return 0;
 }
 
-static void nameset_add(vctx *c, nameset *s, const char *name)
+static void nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
@@ -1294,7 +1256,7 @@ static void nameset_add(vctx *c, nameset *s, const char *name)
 	s->v[s->n++] = name;
 }
 
-static void nameset_free(nameset *s)
+static void nameset_free(kube__val_nameset *s)
 {
 	kube_free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -1321,7 +1283,7 @@ static int quantity_of(json_object *v, kube_quantity *q, kube__buf *text)
 }
 
 /* A resource.Quantity member value, with its problem recorded. */
-static int parse_quantity(vctx *c, json_object *v, kube_quantity *q)
+static int parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q)
 {
 	kube__buf text = KUBE__BUF_INIT;
 	int rc = 0;
@@ -1345,7 +1307,7 @@ static int parse_quantity(vctx *c, json_object *v, kube_quantity *q)
 }
 
 /* Records Invalid with the quantity's canonical string as the value. */
-static void invalid_quantity(vctx *c, const char *child, const kube_quantity *q, const char *detail)
+static void invalid_quantity(kube__val_ctx *c, const char *child, const kube_quantity *q, const char *detail)
 {
 	char *s = kube_quantity_string(q);
 	if (!s) {
@@ -1377,14 +1339,14 @@ static const char *const integer_resources[] = {
 	"persistentvolumeclaims", "services.nodeports", "services.loadbalancers", NULL,
 };
 
-static int has_prefix(const char *s, const char *prefix)
+int kube__val_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static int is_hugepages(const char *name)
 {
-	return has_prefix(name, "hugepages-");
+	return kube__val_has_prefix(name, "hugepages-");
 }
 
 static int is_native_resource(const char *name)
@@ -1397,7 +1359,7 @@ static int is_extended_resource(const char *name)
 	char buf[512];
 	int n;
 
-	if (is_native_resource(name) || has_prefix(name, "requests."))
+	if (is_native_resource(name) || kube__val_has_prefix(name, "requests."))
 		return 0;
 	n = snprintf(buf, sizeof(buf), "requests.%s", name);
 	if (n < 0 || (size_t)n >= sizeof(buf))
@@ -1411,13 +1373,13 @@ static int is_overcommit_allowed(const char *name)
 }
 
 /* validateContainerResourceName() at the current path. */
-static void validate_container_resource_name(vctx *c, const char *name)
+static void validate_container_resource_name(kube__val_ctx *c, const char *name)
 {
 	int slash = strchr(name, '/') != NULL;
 
 	if (check_name(c, NULL, kube__check_qualified_name, name) == 0 && !slash &&
-	    !is_one_of(name, standard_resources) && !is_hugepages(name) &&
-	    !has_prefix(name, "requests.hugepages-"))
+	    !kube__val_is_one_of(name, standard_resources) && !is_hugepages(name) &&
+	    !kube__val_has_prefix(name, "requests.hugepages-"))
 		invalid(c, NULL, vstr(name), "must be a standard resource type or fully qualified");
 	if (!slash) {
 		if (strcmp(name, "cpu") != 0 && strcmp(name, "memory") != 0 &&
@@ -1429,20 +1391,20 @@ static void validate_container_resource_name(vctx *c, const char *name)
 }
 
 /* ValidateResourceQuantityValue() at the current path. */
-static void validate_quantity_value(vctx *c, const char *name, const kube_quantity *q)
+static void validate_quantity_value(kube__val_ctx *c, const char *name, const kube_quantity *q)
 {
 	int64_t milli;
 
 	if (quantity_sign(q) < 0)
 		invalid_quantity(c, NULL, q, "must be greater than or equal to 0");
-	if (is_one_of(name, integer_resources) || is_extended_resource(name)) {
+	if (kube__val_is_one_of(name, integer_resources) || is_extended_resource(name)) {
 		if (kube_quantity_milli(q, &milli) != 0 || milli % 1000 != 0)
 			invalid_quantity(c, NULL, q, "must be an integer");
 	}
 }
 
 /* ValidateContainerResourceRequirements() at "resources". */
-static void validate_resources(vctx *c, json_object *ctr)
+static void validate_resources(kube__val_ctx *c, json_object *ctr)
 {
 	json_object *res, *limits, *requests;
 	size_t mark;
@@ -1545,14 +1507,14 @@ static int check_port_name(const char *s, size_t n, kube__buf *msg)
 
 #define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
 
-static void valid_port_num(vctx *c, const char *child, int64_t port)
+static void valid_port_num(kube__val_ctx *c, const char *child, int64_t port)
 {
 	if (port < 1 || port > 65535)
 		invalid(c, child, vint(port), PORT_RANGE_MSG);
 }
 
 /* ValidatePortNumOrName() */
-static void validate_port_num_or_name(vctx *c, const char *child, const intstr *p)
+static void validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p)
 {
 	if (p->is_str)
 		check_name(c, child, check_port_name, p->s);
@@ -1563,10 +1525,10 @@ static void validate_port_num_or_name(vctx *c, const char *child, const intstr *
 static const char *const port_protocols[] = { "SCTP", "TCP", "UDP", NULL };
 
 /* validateContainerPorts() at "ports". */
-static void validate_container_ports(vctx *c, json_object *ctr)
+static void validate_container_ports(kube__val_ctx *c, json_object *ctr)
 {
 	json_object *ports;
-	nameset names = { 0 };
+	kube__val_nameset names = { 0 };
 	size_t mark;
 
 	if (get_array(c, ctr, "ports", &ports) != 1)
@@ -1603,7 +1565,7 @@ static void validate_container_ports(vctx *c, json_object *ctr)
 		proto = get_str_dflt(c, p, "protocol", "TCP");
 		if (!*proto)
 			required(c, "protocol", NULL);
-		else if (!is_one_of(proto, port_protocols))
+		else if (!kube__val_is_one_of(proto, port_protocols))
 			not_supported(c, "protocol", vstr(proto), port_protocols);
 		pop(c, m2);
 	}
@@ -1625,7 +1587,7 @@ static int strset_has(const strset *s, const char *str)
 	return 0;
 }
 
-static void strset_add(vctx *c, strset *s, const char *str)
+static void strset_add(kube__val_ctx *c, strset *s, const char *str)
 {
 	char *dup = kube_strdup(str);
 	if (!dup) {
@@ -1659,7 +1621,7 @@ static void strset_free(strset *s)
  * current path (a containers list): "<protocol>/<hostIP>/<hostPort>" must be
  * unique.  Indexes are relative to `first`, as upstream passes a sub-slice.
  */
-static void check_host_ports(vctx *c, json_object *containers, size_t first, size_t count,
+static void check_host_ports(kube__val_ctx *c, json_object *containers, size_t first, size_t count,
                              strset *seen)
 {
 	for (size_t ci = first; ci < first + count; ci++) {
@@ -1745,13 +1707,13 @@ static int check_subdomain_prefix(const char *s, size_t n, kube__buf *msg)
 		msg->failed = 1;
 		return KUBE_ENOMEM;
 	}
-	rc = check_object_name(NAME_SUBDOMAIN, z, 1, msg);
+	rc = check_object_name(KUBE__VAL_NAME_SUBDOMAIN, z, 1, msg);
 	kube_free(z);
 	return rc;
 }
 
 /* validateConfigMapKeySelector() / validateSecretKeySelector() */
-static void validate_key_selector(vctx *c, json_object *sel)
+static void validate_key_selector(kube__val_ctx *c, json_object *sel)
 {
 	const char *key = get_str_or(c, sel, "key", "");
 	check_name(c, "name", kube__check_dns1123_subdomain, get_str_or(c, sel, "name", ""));
@@ -1776,7 +1738,7 @@ static const char *const pod_field_labels[] = {
 };
 
 /* validateObjectFieldSelector() for env vars, at "fieldRef". */
-static void validate_field_ref(vctx *c, json_object *fs)
+static void validate_field_ref(kube__val_ctx *c, json_object *fs)
 {
 	const char *api = get_str_dflt(c, fs, "apiVersion", "v1");   /* defaulted */
 	const char *fp = get_str_or(c, fs, "fieldPath", "");
@@ -1831,12 +1793,12 @@ static void validate_field_ref(vctx *c, json_object *fs)
 	}
 	if (strcmp(fp, "spec.host") == 0)
 		fp = "spec.nodeName";
-	else if (!is_one_of(fp, pod_field_labels)) {
+	else if (!kube__val_is_one_of(fp, pod_field_labels)) {
 		snprintf(detail, sizeof(detail), "error converting fieldPath: field label not supported: %s", fp);
 		invalid(c, "fieldPath", vstr(fp), detail);
 		return;
 	}
-	if (!is_one_of(fp, env_field_paths))
+	if (!kube__val_is_one_of(fp, env_field_paths))
 		not_supported(c, "fieldPath", vstr(fp), env_field_paths);
 }
 
@@ -1846,7 +1808,7 @@ static const char *const env_resource_paths[] = {
 };
 
 /* validateEnvVarValueFrom() at "valueFrom". */
-static void validate_value_from(vctx *c, json_object *ev, int has_value)
+static void validate_value_from(kube__val_ctx *c, json_object *ev, int has_value)
 {
 	json_object *vf, *m;
 	int sources = 0;
@@ -1867,8 +1829,8 @@ static void validate_value_from(vctx *c, json_object *ev, int has_value)
 		sources++;
 		if (!*res)
 			required(c, "resource", NULL);
-		else if (!is_one_of(res, env_resource_paths) && !has_prefix(res, "limits.hugepages-") &&
-		         !has_prefix(res, "requests.hugepages-"))
+		else if (!kube__val_is_one_of(res, env_resource_paths) && !kube__val_has_prefix(res, "limits.hugepages-") &&
+		         !kube__val_has_prefix(res, "requests.hugepages-"))
 			not_supported(c, "resource", vstr(res), env_resource_paths);
 		pop(c, m2);
 	}
@@ -1895,7 +1857,7 @@ static void validate_value_from(vctx *c, json_object *ev, int has_value)
 }
 
 /* ValidateEnv() at "env". */
-static void validate_env(vctx *c, json_object *ctr)
+static void validate_env(kube__val_ctx *c, json_object *ctr)
 {
 	json_object *env;
 	size_t mark;
@@ -1926,7 +1888,7 @@ static void validate_env(vctx *c, json_object *ctr)
 }
 
 /* ValidateEnvFrom() at "envFrom". */
-static void validate_env_from(vctx *c, json_object *ctr)
+static void validate_env_from(kube__val_ctx *c, json_object *ctr)
 {
 	static const char *const refs[] = { "configMapRef", "secretRef", NULL };
 	json_object *list;
@@ -1971,7 +1933,7 @@ static void validate_env_from(vctx *c, json_object *ctr)
 }
 
 /* validateLocalDescendingPath() at `child`. */
-static void validate_local_descending_path(vctx *c, const char *child, const char *p)
+static void validate_local_descending_path(kube__val_ctx *c, const char *child, const char *p)
 {
 	if (p[0] == '/')
 		invalid(c, child, vstr(p), "must be a relative path");
@@ -1989,10 +1951,10 @@ static void validate_local_descending_path(vctx *c, const char *child, const cha
 }
 
 /* ValidateVolumeMounts() at "volumeMounts"; `vols` are the valid volumes. */
-static void validate_volume_mounts(vctx *c, json_object *ctr, const nameset *vols)
+static void validate_volume_mounts(kube__val_ctx *c, json_object *ctr, const kube__val_nameset *vols)
 {
 	json_object *mounts;
-	nameset paths = { 0 };
+	kube__val_nameset paths = { 0 };
 	size_t mark;
 
 	if (get_array(c, ctr, "volumeMounts", &mounts) != 1)
@@ -2039,7 +2001,7 @@ static void validate_volume_mounts(vctx *c, json_object *ctr, const nameset *vol
 }
 
 /* validateHandler() + validateProbe() at `child`. */
-static void validate_probe(vctx *c, json_object *ctr, const char *child, int liveness_like)
+static void validate_probe(kube__val_ctx *c, json_object *ctr, const char *child, int liveness_like)
 {
 	static const char *const handlers[] = { "exec", "httpGet", "tcpSocket", "grpc", NULL };
 	static const char *const counters[] = { "initialDelaySeconds", "timeoutSeconds", "periodSeconds",
@@ -2072,7 +2034,7 @@ static void validate_probe(vctx *c, json_object *ctr, const char *child, int liv
 				valid_port_num(c, "port", v);
 			pop(c, m2);
 		} else {
-			intstr port;
+			kube__val_intstr port;
 			size_t m2 = push(c, handlers[i]);
 			if (get_intstr(c, h, "port", &port) >= 0) {
 				if (!port.present)
@@ -2098,7 +2060,7 @@ static const char *const message_policies[] = { "File", "FallbackToLogsOnError",
 
 /* ValidateSecurityContext(): the ID ranges (the privilege rules print
  * upstream's whole internal struct and are left out). */
-static void validate_container_security_context(vctx *c, json_object *ctr)
+static void validate_container_security_context(kube__val_ctx *c, json_object *ctr)
 {
 	static const char *const ids[] = { "runAsUser", "runAsGroup", NULL };
 	json_object *sc;
@@ -2115,7 +2077,7 @@ static void validate_container_security_context(vctx *c, json_object *ctr)
 }
 
 /* validateContainerCommon() at the container's path. */
-static void validate_container_common(vctx *c, json_object *ctr, const nameset *vols)
+static void validate_container_common(kube__val_ctx *c, json_object *ctr, const kube__val_nameset *vols)
 {
 	const char *name = get_str_or(c, ctr, "name", "");
 	const char *image = get_str_or(c, ctr, "image", "");
@@ -2130,7 +2092,7 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 		required(c, "image", NULL);
 	if (!*tmp)
 		required(c, "terminationMessagePolicy", NULL);
-	else if (!is_one_of(tmp, message_policies))
+	else if (!kube__val_is_one_of(tmp, message_policies))
 		not_supported(c, "terminationMessagePolicy", vstr(tmp), message_policies);
 	validate_container_ports(c, ctr);
 	validate_env(c, ctr);
@@ -2138,7 +2100,7 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 	validate_volume_mounts(c, ctr, vols);
 	/* defaulted from the image's tag when absent */
 	if (get_string(c, ctr, "imagePullPolicy", &pull) == 1 && *pull) {
-		if (!is_one_of(pull, pull_policies))
+		if (!kube__val_is_one_of(pull, pull_policies))
 			not_supported(c, "imagePullPolicy", vstr(pull), pull_policies);
 	}
 	validate_resources(c, ctr);
@@ -2146,7 +2108,7 @@ static void validate_container_common(vctx *c, json_object *ctr, const nameset *
 }
 
 /* validateContainers() at "containers"; fills `names` with every name. */
-static void validate_containers(vctx *c, json_object *spec, const nameset *vols, nameset *names)
+static void validate_containers(kube__val_ctx *c, json_object *spec, const kube__val_nameset *vols, kube__val_nameset *names)
 {
 	json_object *list;
 	strset hostports = { 0 };
@@ -2189,8 +2151,8 @@ static void validate_containers(vctx *c, json_object *spec, const nameset *vols,
 }
 
 /* validateInitContainers() at "initContainers". */
-static void validate_init_containers(vctx *c, json_object *spec, const nameset *vols,
-                                     nameset *names)
+static void validate_init_containers(kube__val_ctx *c, json_object *spec, const kube__val_nameset *vols,
+                                     kube__val_nameset *names)
 {
 	static const char *const always[] = { "Always", NULL };
 	static const char *const probes[] = { "lifecycle", "livenessProbe", "readinessProbe",
@@ -2267,7 +2229,7 @@ static const struct volume_source {
 };
 
 /* The one required member of the common sources. */
-static void validate_volume_source(vctx *c, const char *key, json_object *src)
+static void validate_volume_source(kube__val_ctx *c, const char *key, json_object *src)
 {
 	const char *field = NULL;
 	size_t mark;
@@ -2289,10 +2251,10 @@ static void validate_volume_source(vctx *c, const char *key, json_object *src)
 }
 
 /* ValidateVolumes() at "volumes"; `vols` receives the names of the valid ones. */
-static void validate_volumes(vctx *c, json_object *spec, nameset *vols)
+static void validate_volumes(kube__val_ctx *c, json_object *spec, kube__val_nameset *vols)
 {
 	json_object *list;
-	nameset all = { 0 };
+	kube__val_nameset all = { 0 };
 	size_t mark;
 
 	if (get_array(c, spec, "volumes", &list) != 1)
@@ -2363,7 +2325,7 @@ static void put_toleration_json(kube__buf *b, json_object *t)
 static const char *const taint_effects[] = { "NoSchedule", "PreferNoSchedule", "NoExecute", NULL };
 
 /* ValidateTolerations() at "tolerations". */
-static void validate_tolerations(vctx *c, json_object *spec)
+static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 {
 	static const char *const operators[] = { "Equal", "Exists", NULL };
 	json_object *list;
@@ -2423,7 +2385,7 @@ static void validate_tolerations(vctx *c, json_object *spec)
 		} else {
 			not_supported(c, "operator", vstr(op), operators);
 		}
-		if (*effect && !is_one_of(effect, taint_effects))
+		if (*effect && !kube__val_is_one_of(effect, taint_effects))
 			not_supported(c, "effect", vstr(effect), taint_effects);
 		pop(c, m2);
 	}
@@ -2431,8 +2393,8 @@ static void validate_tolerations(vctx *c, json_object *spec)
 }
 
 /* Runs f over each element of the array member `key`, at "<key>[i]". */
-static void each(vctx *c, json_object *map, const char *key,
-                 void (*f)(vctx *c, json_object *item, void *arg), void *arg)
+static void each(kube__val_ctx *c, json_object *map, const char *key,
+                 void (*f)(kube__val_ctx *c, json_object *item, void *arg), void *arg)
 {
 	json_object *list;
 	size_t mark;
@@ -2453,7 +2415,7 @@ static void each(vctx *c, json_object *map, const char *key,
 }
 
 /* ValidateNodeSelectorRequirement(); arg non-NULL allows invalid values. */
-static void node_selector_requirement(vctx *c, json_object *rq, void *allow_invalid_values)
+static void node_selector_requirement(kube__val_ctx *c, json_object *rq, void *allow_invalid_values)
 {
 	const char *op = get_str_or(c, rq, "operator", "");
 	json_object *vals;
@@ -2487,7 +2449,7 @@ static void node_selector_requirement(vctx *c, json_object *rq, void *allow_inva
 }
 
 /* ValidateNodeFieldSelectorRequirement() */
-static void node_field_requirement(vctx *c, json_object *rq, void *unused)
+static void node_field_requirement(kube__val_ctx *c, json_object *rq, void *unused)
 {
 	const char *op = get_str_or(c, rq, "operator", "");
 	const char *key = get_str_or(c, rq, "key", "");
@@ -2517,13 +2479,13 @@ static void node_field_requirement(vctx *c, json_object *rq, void *unused)
 }
 
 /* ValidateNodeSelectorTerm() */
-static void node_selector_term(vctx *c, json_object *term, void *allow_invalid_values)
+static void node_selector_term(kube__val_ctx *c, json_object *term, void *allow_invalid_values)
 {
 	each(c, term, "matchExpressions", node_selector_requirement, allow_invalid_values);
 	each(c, term, "matchFields", node_field_requirement, NULL);
 }
 
-static void weight_1_100(vctx *c, json_object *item)
+static void weight_1_100(kube__val_ctx *c, json_object *item)
 {
 	int64_t w = 0;
 	if (get_int32(c, item, "weight", &w) >= 0 && (w <= 0 || w > 100))
@@ -2531,7 +2493,7 @@ static void weight_1_100(vctx *c, json_object *item)
 }
 
 /* ValidatePreferredSchedulingTerms(): invalid label values are allowed there */
-static void preferred_scheduling_term(vctx *c, json_object *term, void *unused)
+static void preferred_scheduling_term(kube__val_ctx *c, json_object *term, void *unused)
 {
 	json_object *pref;
 	size_t m;
@@ -2545,7 +2507,7 @@ static void preferred_scheduling_term(vctx *c, json_object *term, void *unused)
 }
 
 /* validatePodAffinityTerm() */
-static void pod_affinity_term(vctx *c, json_object *term, void *unused)
+static void pod_affinity_term(kube__val_ctx *c, json_object *term, void *unused)
 {
 	json_object *sel, *nss;
 	const char *topo;
@@ -2568,7 +2530,7 @@ static void pod_affinity_term(vctx *c, json_object *term, void *unused)
 	check_name(c, "topologyKey", kube__check_qualified_name, topo);
 }
 
-static void weighted_pod_affinity_term(vctx *c, json_object *term, void *unused)
+static void weighted_pod_affinity_term(kube__val_ctx *c, json_object *term, void *unused)
 {
 	json_object *t;
 	size_t m;
@@ -2582,7 +2544,7 @@ static void weighted_pod_affinity_term(vctx *c, json_object *term, void *unused)
 }
 
 /* validateAffinity() at "affinity". */
-static void validate_affinity(vctx *c, json_object *spec)
+static void validate_affinity(kube__val_ctx *c, json_object *spec)
 {
 	static const char *const pod_kinds[] = { "podAffinity", "podAntiAffinity", NULL };
 	json_object *aff, *na, *req;
@@ -2622,7 +2584,7 @@ static void validate_affinity(vctx *c, json_object *spec)
 #define ID_RANGE_MSG "must be between 0 and 2147483647, inclusive"
 
 /* validatePodSpecSecurityContext(): the ID ranges and the PID namespace rule. */
-static void validate_pod_security_context(vctx *c, json_object *spec)
+static void validate_pod_security_context(kube__val_ctx *c, json_object *spec)
 {
 	static const char *const ids[] = { "fsGroup", "runAsUser", "runAsGroup", NULL };
 	json_object *sc, *groups;
@@ -2656,7 +2618,7 @@ static void validate_pod_security_context(vctx *c, json_object *spec)
 }
 
 /* validateTopologySpreadConstraints() at "topologySpreadConstraints". */
-static void validate_topology_spread(vctx *c, json_object *spec)
+static void validate_topology_spread(kube__val_ctx *c, json_object *spec)
 {
 	static const char *const actions[] = { "DoNotSchedule", "ScheduleAnyway", NULL };
 	static const char *const policies[] = { "Honor", "Ignore", NULL };
@@ -2684,7 +2646,7 @@ static void validate_topology_spread(vctx *c, json_object *spec)
 		if (!*key)
 			required(c, "topologyKey", "can not be empty");
 		action = get_str_or(c, tc, "whenUnsatisfiable", "");
-		if (!is_one_of(action, actions))
+		if (!kube__val_is_one_of(action, actions))
 			not_supported(c, "whenUnsatisfiable", vstr(action), actions);
 		for (size_t j = i + 1; j < n; j++) {
 			json_object *other = json_object_array_get_idx(list, j);
@@ -2711,7 +2673,7 @@ static void validate_topology_spread(vctx *c, json_object *spec)
 			static const char *const pols[] = { "nodeAffinityPolicy", "nodeTaintsPolicy", NULL };
 			for (size_t k = 0; pols[k]; k++) {
 				const char *p;
-				if (get_string(c, tc, pols[k], &p) == 1 && !is_one_of(p, policies))
+				if (get_string(c, tc, pols[k], &p) == 1 && !kube__val_is_one_of(p, policies))
 					not_supported(c, pols[k], vstr(p), policies);
 			}
 		}
@@ -2723,7 +2685,7 @@ static void validate_topology_spread(vctx *c, json_object *spec)
 }
 
 /* validateReadinessGates() */
-static void validate_readiness_gates(vctx *c, json_object *spec)
+static void validate_readiness_gates(kube__val_ctx *c, json_object *spec)
 {
 	json_object *list;
 	size_t mark;
@@ -2749,9 +2711,9 @@ static const char *const dns_policies[] = { "ClusterFirstWithHostNet", "ClusterF
  * will get from elsewhere (a StatefulSet's volumeClaimTemplates).  Returns
  * the effective restartPolicy (borrowed; "Always" when defaulted).
  */
-static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *extra_vols)
+static const char *validate_pod_spec(kube__val_ctx *c, json_object *spec, const kube__val_nameset *extra_vols)
 {
-	nameset vols = { 0 }, names = { 0 };
+	kube__val_nameset vols = { 0 }, names = { 0 };
 	const char *rp = "Always", *dns = "ClusterFirst", *s;
 	int64_t v;
 
@@ -2765,12 +2727,12 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 	rp = get_str_dflt(c, spec, "restartPolicy", "Always");
 	if (!*rp)
 		required(c, "restartPolicy", NULL);
-	else if (!is_one_of(rp, restart_policies))
+	else if (!kube__val_is_one_of(rp, restart_policies))
 		not_supported(c, "restartPolicy", vstr(rp), restart_policies);
 	dns = get_str_dflt(c, spec, "dnsPolicy", "ClusterFirst");
 	if (!*dns)
 		required(c, "dnsPolicy", NULL);
-	else if (!is_one_of(dns, dns_policies))
+	else if (!kube__val_is_one_of(dns, dns_policies))
 		not_supported(c, "dnsPolicy", vstr(dns), dns_policies);
 	validate_labels(c, "nodeSelector", get_labels_member(c, spec, "nodeSelector"));
 	validate_pod_security_context(c, spec);
@@ -2798,7 +2760,7 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 		static const char *const preempt[] = { "PreemptLowerPriority", "Never", NULL };
 		if (!*s)
 			required(c, "preemptionPolicy", NULL);
-		else if (!is_one_of(s, preempt))
+		else if (!kube__val_is_one_of(s, preempt))
 			not_supported(c, "preemptionPolicy", vstr(s), preempt);
 	}
 	nameset_free(&vols);
@@ -2807,7 +2769,7 @@ static const char *validate_pod_spec(vctx *c, json_object *spec, const nameset *
 }
 
 /* The pod spec under a template (or a Pod): {"spec": ...} of `parent`. */
-static const char *validate_pod_spec_at(vctx *c, json_object *parent, const nameset *extra_vols)
+static const char *validate_pod_spec_at(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols)
 {
 	json_object *spec;
 	const char *rp = "Always";
@@ -2831,7 +2793,7 @@ static const char *validate_pod_spec_at(vctx *c, json_object *parent, const name
  * upstream does.  Returns the template (NULL when absent) and the effective
  * restartPolicy through *rp (NULL when the spec has the wrong type).
  */
-static json_object *validate_pod_template(vctx *c, json_object *parent, const nameset *extra_vols,
+static json_object *validate_pod_template(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols,
                                           const char **rp)
 {
 	json_object *tpl, *md = NULL;
@@ -2866,7 +2828,7 @@ static json_object *template_labels(json_object *tpl)
 /* ------------------------------------------------------------------------ */
 /* Pod                                                                       */
 
-static void validate_pod(vctx *c, json_object *doc)
+static void validate_pod(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = member(doc, "spec"), *gates = member(spec, "schedulingGates");
 
@@ -2903,7 +2865,7 @@ static int64_t go_atoi(const char *s)
 }
 
 /* getPercentValue(): 1 and the number for "<digits>%". */
-static int percent_value(const intstr *v, int64_t *out)
+static int percent_value(const kube__val_intstr *v, int64_t *out)
 {
 	size_t n;
 
@@ -2926,7 +2888,7 @@ static int percent_value(const intstr *v, int64_t *out)
 	return 1;
 }
 
-static int64_t int_or_percent_value(const intstr *v)
+static int64_t int_or_percent_value(const kube__val_intstr *v)
 {
 	int64_t p;
 	if (percent_value(v, &p))
@@ -2938,7 +2900,7 @@ static int64_t int_or_percent_value(const intstr *v)
                     "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
 
 /* ValidatePositiveIntOrPercent() */
-static void positive_int_or_percent(vctx *c, const char *child, const intstr *v)
+static void positive_int_or_percent(kube__val_ctx *c, const char *child, const kube__val_intstr *v)
 {
 	int64_t p;
 	if (v->is_str) {
@@ -2950,7 +2912,7 @@ static void positive_int_or_percent(vctx *c, const char *child, const intstr *v)
 }
 
 /* IsNotMoreThan100Percent() */
-static void not_more_than_100_percent(vctx *c, const char *child, const intstr *v)
+static void not_more_than_100_percent(kube__val_ctx *c, const char *child, const kube__val_intstr *v)
 {
 	int64_t p;
 	if (percent_value(v, &p) && p > 100)
@@ -2958,17 +2920,17 @@ static void not_more_than_100_percent(vctx *c, const char *child, const intstr *
 }
 
 /* A member that is an IntOrString, with a default when absent. */
-static intstr intstr_member(vctx *c, json_object *map, const char *key, intstr dflt)
+static kube__val_intstr intstr_member(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr dflt)
 {
-	intstr v;
+	kube__val_intstr v;
 	if (get_intstr(c, map, key, &v) == 1)
 		return v;
 	return dflt;
 }
 
-static const intstr INTSTR_25_PERCENT = { 1, 1, 0, "25%" };
-static const intstr INTSTR_ONE = { 1, 0, 1, NULL };
-static const intstr INTSTR_ZERO = { 1, 0, 0, NULL };
+static const kube__val_intstr INTSTR_25_PERCENT = { 1, 1, 0, "25%" };
+static const kube__val_intstr INTSTR_ONE = { 1, 0, 1, NULL };
+static const kube__val_intstr INTSTR_ZERO = { 1, 0, 0, NULL };
 
 /* upstream's internal {Type, RollingUpdate{MaxUnavailable, MaxSurge}} as Go marshals it */
 static void put_strategy_json(kube__buf *b, const char *type, json_object *ru)
@@ -2993,7 +2955,7 @@ static void put_strategy_json(kube__buf *b, const char *type, json_object *ru)
 	kube__buf_puts(b, "}}");
 }
 
-static void invalid_raw_buf(vctx *c, const char *child, kube__buf *raw, const char *detail,
+static void invalid_raw_buf(kube__val_ctx *c, const char *child, kube__buf *raw, const char *detail,
                             const char *const *supported)
 {
 	if (raw->failed)
@@ -3006,7 +2968,7 @@ static void invalid_raw_buf(vctx *c, const char *child, kube__buf *raw, const ch
 }
 
 /* The selector and template rules that ReplicaSets and Deployments share. */
-static void validate_rs_selector_and_template(vctx *c, json_object *spec, const char *what,
+static void validate_rs_selector_and_template(kube__val_ctx *c, json_object *spec, const char *what,
                                               const char *kind_name)
 {
 	json_object *sel;
@@ -3048,7 +3010,7 @@ static void validate_rs_selector_and_template(vctx *c, json_object *spec, const 
 	}
 }
 
-static json_object *spec_of(vctx *c, json_object *doc)
+static json_object *spec_of(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec;
 	get_map(c, doc, "spec", &spec);
@@ -3056,7 +3018,7 @@ static json_object *spec_of(vctx *c, json_object *doc)
 }
 
 /* ValidateDeploymentSpec() */
-static void validate_deployment(vctx *c, json_object *doc)
+static void validate_deployment(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const types[] = { "Recreate", "RollingUpdate", NULL };
 	json_object *spec = spec_of(c, doc), *strategy = NULL, *ru = NULL;
@@ -3079,8 +3041,8 @@ static void validate_deployment(vctx *c, json_object *doc)
 				forbidden(c, "rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
 		} else if (strcmp(type, "RollingUpdate") == 0) {
 			size_t m3 = push(c, "rollingUpdate");
-			intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_25_PERCENT);
-			intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_25_PERCENT);
+			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_25_PERCENT);
+			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_25_PERCENT);
 			positive_int_or_percent(c, "maxUnavailable", &mu);
 			positive_int_or_percent(c, "maxSurge", &ms);
 			if (int_or_percent_value(&mu) == 0 && int_or_percent_value(&ms) == 0)
@@ -3109,7 +3071,7 @@ static void validate_deployment(vctx *c, json_object *doc)
 }
 
 /* ValidateReplicaSetSpec() */
-static void validate_replicaset(vctx *c, json_object *doc)
+static void validate_replicaset(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc);
 	int64_t v = 1;
@@ -3123,7 +3085,7 @@ static void validate_replicaset(vctx *c, json_object *doc)
 }
 
 /* ValidateDaemonSetSpec() */
-static void validate_daemonset(vctx *c, json_object *doc)
+static void validate_daemonset(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const types[] = { "RollingUpdate", "OnDelete", NULL };
 	json_object *spec = spec_of(c, doc), *sel = NULL, *us, *tpl;
@@ -3162,8 +3124,8 @@ static void validate_daemonset(vctx *c, json_object *doc)
 		get_map(c, us, "rollingUpdate", &ru);
 		if (strcmp(type, "RollingUpdate") == 0) {
 			size_t m3 = push(c, "rollingUpdate");
-			intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_ONE);
-			intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_ZERO);
+			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_ONE);
+			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_ZERO);
 			int has_mu, has_ms;
 			positive_int_or_percent(c, "maxUnavailable", &mu);
 			positive_int_or_percent(c, "maxSurge", &ms);
@@ -3189,11 +3151,11 @@ static void validate_daemonset(vctx *c, json_object *doc)
 }
 
 /* ValidateStatefulSetSpec() */
-static void validate_statefulset(vctx *c, json_object *doc)
+static void validate_statefulset(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const retain_delete[] = { "Retain", "Delete", NULL };
 	json_object *spec = spec_of(c, doc), *us, *pol, *sel = NULL, *tpl, *claims, *ord;
-	nameset claim_names = { 0 };
+	kube__val_nameset claim_names = { 0 };
 	const char *pmp, *rp, *svc;
 	size_t mark = push(c, "spec");
 	int64_t v;
@@ -3233,7 +3195,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 		} else if (strcmp(type, "RollingUpdate") == 0) {
 			if (ru) {
 				size_t m3 = push(c, "rollingUpdate");
-				intstr mu;
+				kube__val_intstr mu;
 				nonnegative_member(c, ru, "partition");
 				if (get_intstr(c, ru, "maxUnavailable", &mu) == 1) {
 					positive_int_or_percent(c, "maxUnavailable", &mu);
@@ -3269,7 +3231,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 		size_t m2 = push(c, "persistentVolumeClaimRetentionPolicy");
 		for (size_t i = 0; keys[i]; i++) {
 			const char *p = get_str_dflt(c, pol, keys[i], "Retain");
-			if (!is_one_of(p, retain_delete))
+			if (!kube__val_is_one_of(p, retain_delete))
 				not_supported(c, keys[i], vstr(p), retain_delete);
 		}
 		pop(c, m2);
@@ -3322,7 +3284,7 @@ static void validate_statefulset(vctx *c, json_object *doc)
 }
 
 /* validateJobSpec() at the current path ("spec" or "spec.jobTemplate.spec"). */
-static void validate_job_spec(vctx *c, json_object *spec)
+static void validate_job_spec(kube__val_ctx *c, json_object *spec)
 {
 	static const char *const job_policies[] = { "OnFailure", "Never", NULL };
 	static const char *const modes[] = { "NonIndexed", "Indexed", NULL };
@@ -3346,7 +3308,7 @@ static void validate_job_spec(vctx *c, json_object *spec)
 			required(c, "backoffLimitPerIndex", "when maxFailedIndexes is specified");
 	}
 	if (get_string(c, spec, "completionMode", &mode) == 1) {
-		if (!is_one_of(mode, modes))
+		if (!kube__val_is_one_of(mode, modes))
 			not_supported(c, "completionMode", vstr(mode), modes);
 		if (strcmp(mode, "Indexed") == 0) {
 			if (!has_completions)
@@ -3370,7 +3332,7 @@ static void validate_job_spec(vctx *c, json_object *spec)
 		return;
 	if (strcmp(rp, "Always") == 0 || !*rp)
 		required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
-	else if (!is_one_of(rp, job_policies))
+	else if (!kube__val_is_one_of(rp, job_policies))
 		not_supported(c, "template.spec.restartPolicy", vstr(rp), job_policies);
 	else if (member(spec, "podFailurePolicy") && strcmp(rp, "Never") != 0)
 		invalid(c, "template.spec.restartPolicy", vstr(rp),
@@ -3379,7 +3341,7 @@ static void validate_job_spec(vctx *c, json_object *spec)
 
 /* ValidateJob(): a selector only matters with manualSelector: true, else the
  * server generates both the selector and the matching template labels. */
-static void validate_job(vctx *c, json_object *doc)
+static void validate_job(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc), *sel;
 	size_t mark = push(c, "spec");
@@ -3419,315 +3381,12 @@ static void validate_job(vctx *c, json_object *doc)
 	}
 }
 
-/* ---- cron schedules (github.com/robfig/cron/v3, ParseStandard) ---- */
-
-typedef struct cron_bounds {
-	uint64_t min, max;
-	const char *const *names;   /* names[i] is the value min+i... see cron_name() */
-} cron_bounds;
-
-static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul",
-                                           "aug", "sep", "oct", "nov", "dec", NULL };
-static const char *const dow_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
-
-/* strconv.Atoi() with its error text; 0 on success. */
-static int go_atoi_err(const char *s, int64_t *out, char *err, size_t errlen)
-{
-	kube__buf q = KUBE__BUF_INIT;
-	const char *p = s;
-	int neg = 0, range = 0;
-	int64_t v = 0;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!*p)
-		goto syntax;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			goto syntax;
-		if (!range && v > (INT64_MAX - (*p - '0')) / 10)
-			range = 1;
-		if (!range)
-			v = v * 10 + (*p - '0');
-	}
-	if (range) {
-		put_go_quoted(&q, s, strlen(s));
-		snprintf(err, errlen, "strconv.Atoi: parsing %s: value out of range", q.data ? q.data : "");
-		kube__buf_free(&q);
-		return -1;
-	}
-	*out = neg ? -v : v;
-	return 0;
-syntax:
-	put_go_quoted(&q, s, strlen(s));
-	snprintf(err, errlen, "strconv.Atoi: parsing %s: invalid syntax", q.data ? q.data : "");
-	kube__buf_free(&q);
-	return -1;
-}
-
-/* mustParseInt(): a non-negative int. */
-static int cron_int(const char *expr, uint64_t *out, char *msg, size_t len)
-{
-	char err[600];
-	int64_t v;
-
-	if (go_atoi_err(expr, &v, err, sizeof(err)) != 0) {
-		snprintf(msg, len, "failed to parse int from %s: %s", expr, err);
-		return -1;
-	}
-	if (v < 0) {
-		snprintf(msg, len, "negative number (%" PRId64 ") not allowed: %s", v, expr);
-		return -1;
-	}
-	*out = (uint64_t)v;
-	return 0;
-}
-
-static int cron_int_or_name(const char *expr, const cron_bounds *r, uint64_t *out, char *msg, size_t len)
-{
-	if (r->names) {
-		for (size_t i = 0; r->names[i]; i++) {
-			if (strcasecmp(expr, r->names[i]) == 0) {
-				*out = r->min + i;
-				return 0;
-			}
-		}
-	}
-	return cron_int(expr, out, msg, len);
-}
-
-/* getRange() for one comma-separated part. */
-static int cron_range(const char *expr, const cron_bounds *r, char *msg, size_t len)
-{
-	char buf[256], *slash1, *slash2, *low, *dash1, *dash2;
-	uint64_t start, end, step = 1;
-	int single;
-
-	snprintf(buf, sizeof(buf), "%s", expr);
-	slash1 = strchr(buf, '/');
-	slash2 = slash1 ? strchr(slash1 + 1, '/') : NULL;
-	if (slash1)
-		*slash1 = '\0';
-	low = buf;
-	dash1 = strchr(low, '-');
-	dash2 = dash1 ? strchr(dash1 + 1, '-') : NULL;
-	single = dash1 == NULL;
-	if (dash1)
-		*dash1 = '\0';
-	if (strcmp(low, "*") == 0 || strcmp(low, "?") == 0) {
-		start = r->min;
-		end = r->max;
-	} else {
-		if (cron_int_or_name(low, r, &start, msg, len))
-			return -1;
-		if (!dash1) {
-			end = start;
-		} else if (dash2) {
-			snprintf(msg, len, "too many hyphens: %s", expr);
-			return -1;
-		} else if (cron_int_or_name(dash1 + 1, r, &end, msg, len)) {
-			return -1;
-		}
-	}
-	if (slash2) {
-		snprintf(msg, len, "too many slashes: %s", expr);
-		return -1;
-	}
-	if (slash1) {
-		*slash1 = '/';
-		if (slash2)
-			*slash2 = '\0';
-		if (cron_int(slash1 + 1, &step, msg, len))
-			return -1;
-		if (single)
-			end = r->max;
-	}
-	if (start < r->min) {
-		snprintf(msg, len, "beginning of range (%" PRIu64 ") below minimum (%" PRIu64 "): %s",
-		         start, r->min, expr);
-		return -1;
-	}
-	if (end > r->max) {
-		snprintf(msg, len, "end of range (%" PRIu64 ") above maximum (%" PRIu64 "): %s",
-		         end, r->max, expr);
-		return -1;
-	}
-	if (start > end) {
-		snprintf(msg, len, "beginning of range (%" PRIu64 ") beyond end of range (%" PRIu64 "): %s",
-		         start, end, expr);
-		return -1;
-	}
-	if (step == 0) {
-		snprintf(msg, len, "step of range should be a positive number: %s", expr);
-		return -1;
-	}
-	return 0;
-}
-
-static int cron_field(const char *field, const cron_bounds *r, char *msg, size_t len)
-{
-	char part[256];
-	const char *p = field;
-
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (n > 0) {   /* strings.FieldsFunc drops empty parts */
-			snprintf(part, sizeof(part), "%.*s", (int)n, p);
-			if (cron_range(part, r, msg, len))
-				return -1;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
-static int cron_space(unsigned char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
-}
-
-/* time.ParseDuration(), for "@every <duration>": 0 or the error text. */
-static int go_parse_duration(const char *s, char *msg, size_t len)
-{
-	static const char *const units[] = { "ns", "us", "\xc2\xb5s", "\xce\xbcs", "ms", "s", "m", "h", NULL };
-	kube__buf q = KUBE__BUF_INIT;
-	const char *p = s;
-	int rc = 0;
-
-	put_go_quoted(&q, s, strlen(s));
-	if (*p == '+' || *p == '-')
-		p++;
-	if (strcmp(p, "0") == 0)
-		goto out;
-	if (!*p)
-		goto invalid;
-	while (*p) {
-		const char *u;
-		size_t ulen, i;
-		int digits = 0;
-
-		if (!(*p == '.' || (*p >= '0' && *p <= '9')))
-			goto invalid;
-		while (*p >= '0' && *p <= '9')
-			p++, digits++;
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9')
-				p++, digits++;
-		}
-		if (!digits)
-			goto invalid;
-		u = p;
-		while (*p && *p != '.' && !(*p >= '0' && *p <= '9'))
-			p++;
-		ulen = (size_t)(p - u);
-		if (ulen == 0) {
-			snprintf(msg, len, "time: missing unit in duration %s", q.data ? q.data : "");
-			rc = -1;
-			goto out;
-		}
-		for (i = 0; units[i]; i++)
-			if (strlen(units[i]) == ulen && memcmp(units[i], u, ulen) == 0)
-				break;
-		if (!units[i]) {
-			kube__buf uq = KUBE__BUF_INIT;
-			put_go_quoted(&uq, u, ulen);
-			snprintf(msg, len, "time: unknown unit %s in duration %s", uq.data ? uq.data : "",
-			         q.data ? q.data : "");
-			kube__buf_free(&uq);
-			rc = -1;
-			goto out;
-		}
-	}
-	goto out;
-invalid:
-	snprintf(msg, len, "time: invalid duration %s", q.data ? q.data : "");
-	rc = -1;
-out:
-	kube__buf_free(&q);
-	return rc;
-}
-
-/* cron.ParseStandard(): 0, or -1 and upstream's error text in msg. */
-static int cron_parse_standard(const char *spec, char *msg, size_t len)
-{
-	static const char *const descriptors[] = { "@yearly", "@annually", "@monthly", "@weekly",
-	                                           "@daily", "@midnight", "@hourly", NULL };
-	static const cron_bounds bounds[] = {
-		{ 0, 59, NULL }, { 0, 59, NULL }, { 0, 23, NULL }, { 1, 31, NULL },
-		{ 1, 12, month_names }, { 0, 6, dow_names },
-	};
-	char fields[6][256];
-	size_t nfields = 0;
-	const char *p;
-
-	if (!*spec) {
-		snprintf(msg, len, "empty spec string");
-		return -1;
-	}
-	if (has_prefix(spec, "TZ=") || has_prefix(spec, "CRON_TZ=")) {
-		/* the location itself is not checked: that needs the zone database */
-		const char *sp = strchr(spec, ' ');
-		spec = sp ? sp : "";
-		while (cron_space((unsigned char)*spec))
-			spec++;
-	}
-	if (spec[0] == '@') {
-		if (is_one_of(spec, descriptors))
-			return 0;
-		if (has_prefix(spec, "@every ")) {
-			char err[600];
-			if (go_parse_duration(spec + 7, err, sizeof(err)) == 0)
-				return 0;
-			snprintf(msg, len, "failed to parse duration %s: %s", spec, err);
-			return -1;
-		}
-		snprintf(msg, len, "unrecognized descriptor: %s", spec);
-		return -1;
-	}
-	/* strings.Fields, then the fields as Go prints a []string: [a b c] */
-	{
-		kube__buf list = KUBE__BUF_INIT;
-		size_t count = 0;
-		for (p = spec; *p;) {
-			const char *e;
-			while (cron_space((unsigned char)*p))
-				p++;
-			if (!*p)
-				break;
-			e = p;
-			while (*e && !cron_space((unsigned char)*e))
-				e++;
-			if (count < 5)
-				snprintf(fields[count + 1], sizeof(fields[0]), "%.*s", (int)(e - p), p);
-			kube__buf_printf(&list, "%s%.*s", count ? " " : "", (int)(e - p), p);
-			count++;
-			p = e;
-		}
-		if (count != 5) {
-			snprintf(msg, len, "expected exactly 5 fields, found %zu: [%s]", count,
-			         list.data ? list.data : "");
-			kube__buf_free(&list);
-			return -1;
-		}
-		kube__buf_free(&list);
-		nfields = 6;
-	}
-	snprintf(fields[0], sizeof(fields[0]), "0");   /* the seconds field defaults to 0 */
-	for (size_t i = 0; i < nfields; i++)
-		if (cron_field(fields[i], &bounds[i], msg, len))
-			return -1;
-	return 0;
-}
 
 /*
  * validateTimeZone(), without its final time.LoadLocation(): that reads the
  * zone database, which a pure check does not do (see the header).
  */
-static void validate_time_zone(vctx *c, json_object *spec)
+static void validate_time_zone(kube__val_ctx *c, json_object *spec)
 {
 	const char *tz;
 	char detail[600];
@@ -3762,7 +3421,7 @@ static void validate_time_zone(vctx *c, json_object *spec)
 static const char *const concurrency_policies[] = { "Allow", "Forbid", "Replace", NULL };
 
 /* ValidateCronJobCreate() */
-static void validate_cronjob(vctx *c, json_object *doc)
+static void validate_cronjob(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc), *jt, *jspec = NULL;
 	const char *sched, *cp, *name;
@@ -3774,7 +3433,7 @@ static void validate_cronjob(vctx *c, json_object *doc)
 		required(c, "schedule", NULL);
 	} else {
 		char msg[1024];
-		if (cron_parse_standard(sched, msg, sizeof(msg)))
+		if (kube__val_cron_parse_standard(sched, msg, sizeof(msg)))
 			invalid(c, "schedule", vstr(sched), msg);
 		if (strstr(sched, "TZ"))
 			invalid(c, "schedule", vstr(sched),
@@ -3785,7 +3444,7 @@ static void validate_cronjob(vctx *c, json_object *doc)
 	cp = get_str_dflt(c, spec, "concurrencyPolicy", "Allow");
 	if (!*cp)
 		required(c, "concurrencyPolicy", NULL);
-	else if (!is_one_of(cp, concurrency_policies))
+	else if (!kube__val_is_one_of(cp, concurrency_policies))
 		not_supported(c, "concurrencyPolicy", vstr(cp), concurrency_policies);
 	if (get_map(c, spec, "jobTemplate", &jt) >= 0) {
 		size_t m2 = push(c, "jobTemplate");
@@ -3836,11 +3495,11 @@ static int64_t port_int(json_object *p, const char *key)
 }
 
 /* validateServicePort() at the port's path. */
-static void validate_service_port(vctx *c, json_object *p, int require_name, nameset *names)
+static void validate_service_port(kube__val_ctx *c, json_object *p, int require_name, kube__val_nameset *names)
 {
 	const char *name = get_str_or(c, p, "name", ""), *proto, *app;
 	int64_t port = 0;
-	intstr target;
+	kube__val_intstr target;
 
 	if (require_name && !*name) {
 		required(c, "name", NULL);
@@ -3856,7 +3515,7 @@ static void validate_service_port(vctx *c, json_object *p, int require_name, nam
 	proto = get_str_dflt(c, p, "protocol", "TCP");
 	if (!*proto)
 		required(c, "protocol", NULL);
-	else if (!is_one_of(proto, port_protocols))
+	else if (!kube__val_is_one_of(proto, port_protocols))
 		not_supported(c, "protocol", vstr(proto), port_protocols);
 	if (get_intstr(c, p, "targetPort", &target) >= 0) {
 		/* defaulted to the port when absent, 0 or "" */
@@ -3871,11 +3530,11 @@ static void validate_service_port(vctx *c, json_object *p, int require_name, nam
 }
 
 /* ValidateService() */
-static void validate_service(vctx *c, json_object *doc)
+static void validate_service(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc), *ports = NULL, *ips, *eips, *ru;
 	const char *type, *ip, *aff, *s;
-	nameset names = { 0 };
+	kube__val_nameset names = { 0 };
 	size_t mark = push(c, "spec"), nports = 0;
 	int headless, accessible, has_ips;
 
@@ -3937,13 +3596,13 @@ static void validate_service(vctx *c, json_object *doc)
 	aff = get_str_dflt(c, spec, "sessionAffinity", "None");
 	if (!*aff)
 		required(c, "sessionAffinity", NULL);
-	else if (!is_one_of(aff, affinities))
+	else if (!kube__val_is_one_of(aff, affinities))
 		not_supported(c, "sessionAffinity", vstr(aff), affinities);
 	if (strcmp(aff, "None") == 0 && member(spec, "sessionAffinityConfig"))
 		forbidden(c, "sessionAffinityConfig", "must not be set when session affinity is None");
 	if (!*type)
 		required(c, "type", NULL);
-	else if (!is_one_of(type, service_types))
+	else if (!kube__val_is_one_of(type, service_types))
 		not_supported(c, "type", vstr(type), service_types);
 	for (size_t i = 0; strcmp(type, "ClusterIP") == 0 && i < nports; i++) {
 		if (port_int(json_object_array_get_idx(ports, i), "nodePort") != 0) {
@@ -4005,7 +3664,7 @@ static void validate_service(vctx *c, json_object *doc)
 	if (get_string(c, spec, "externalTrafficPolicy", &s) == 1 && *s) {
 		if (!accessible)
 			invalid(c, "externalTrafficPolicy", vstr(s), "may only be set for externally-accessible services");
-		else if (!is_one_of(s, traffic_policies))
+		else if (!kube__val_is_one_of(s, traffic_policies))
 			not_supported(c, "externalTrafficPolicy", vstr(s), traffic_policies);
 	}
 	{
@@ -4016,7 +3675,7 @@ static void validate_service(vctx *c, json_object *doc)
 			invalid(c, "healthCheckNodePort", vint(hc),
 			        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
 	}
-	if (get_string(c, spec, "internalTrafficPolicy", &s) == 1 && !is_one_of(s, traffic_policies))
+	if (get_string(c, spec, "internalTrafficPolicy", &s) == 1 && !kube__val_is_one_of(s, traffic_policies))
 		not_supported(c, "internalTrafficPolicy", vstr(s), traffic_policies);
 	pop(c, mark);
 }
@@ -4046,7 +3705,7 @@ static size_t string_member_len(json_object *v)
 }
 
 /* ValidateConfigMap() */
-static void validate_configmap(vctx *c, json_object *doc)
+static void validate_configmap(kube__val_ctx *c, json_object *doc)
 {
 	json_object *data, *bin;
 	uint64_t total = 0;
@@ -4086,7 +3745,7 @@ static void validate_configmap(vctx *c, json_object *doc)
 }
 
 /* ValidateSecret(): stringData is merged into data before validation. */
-static void validate_secret(vctx *c, json_object *doc)
+static void validate_secret(kube__val_ctx *c, json_object *doc)
 {
 	json_object *data, *sdata;
 	const char *type = get_str_dflt(c, doc, "type", "Opaque");
@@ -4156,7 +3815,7 @@ static const char *const access_modes[] = { "ReadOnlyMany", "ReadWriteMany", "Re
 static const char *const volume_modes[] = { "Block", "Filesystem", NULL };
 
 /* ValidatePersistentVolumeClaimSpec() */
-static void validate_pvc(vctx *c, json_object *doc)
+static void validate_pvc(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc), *modes = NULL, *sel, *res = NULL, *req = NULL, *storage;
 	size_t mark = push(c, "spec"), n = 0;
@@ -4173,11 +3832,11 @@ static void validate_pvc(vctx *c, json_object *doc)
 		const char *m = str_of(json_object_array_get_idx(modes, i));
 		if (!m)
 			m = "";
-		if (!is_one_of(m, access_modes))
+		if (!kube__val_is_one_of(m, access_modes))
 			not_supported(c, "accessModes", vstr(m), access_modes);
 		if (strcmp(m, "ReadWriteOncePod") == 0)
 			rwop = 1;
-		else if (is_one_of(m, access_modes))
+		else if (kube__val_is_one_of(m, access_modes))
 			other = 1;
 	}
 	if (rwop && other)
@@ -4200,13 +3859,13 @@ static void validate_pvc(vctx *c, json_object *doc)
 	}
 	if (get_string(c, spec, "storageClassName", &s) == 1 && *s)
 		check_name(c, "storageClassName", kube__check_dns1123_subdomain, s);
-	if (get_string(c, spec, "volumeMode", &s) == 1 && !is_one_of(s, volume_modes))
+	if (get_string(c, spec, "volumeMode", &s) == 1 && !kube__val_is_one_of(s, volume_modes))
 		not_supported(c, "volumeMode", vstr(s), volume_modes);
 	pop(c, mark);
 }
 
 /* ValidateNamespace(): spec.finalizers follow the finalizer name rules. */
-static void validate_namespace(vctx *c, json_object *doc)
+static void validate_namespace(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec = spec_of(c, doc), *fins;
 	size_t mark = push(c, "spec");
@@ -4228,31 +3887,31 @@ static void validate_namespace(vctx *c, json_object *doc)
 /* ------------------------------------------------------------------------ */
 /* dispatch                                                                  */
 
-typedef void (*kind_fn)(vctx *c, json_object *doc);
+typedef void (*kind_fn)(kube__val_ctx *c, json_object *doc);
 
 static const struct kind_rules {
 	const char *group;   /* "" for the core group */
 	const char *kind;
-	name_rule rule;
+	kube__val_name_rule rule;
 	kind_fn validate;
 } kind_rules[] = {
-	{ "", "Pod", NAME_SUBDOMAIN, validate_pod },
-	{ "", "Service", NAME_DNS1035, validate_service },
-	{ "", "ConfigMap", NAME_SUBDOMAIN, validate_configmap },
-	{ "", "Secret", NAME_SUBDOMAIN, validate_secret },
-	{ "", "PersistentVolumeClaim", NAME_SUBDOMAIN, validate_pvc },
-	{ "", "Namespace", NAME_LABEL, validate_namespace },
-	{ "apps", "Deployment", NAME_SUBDOMAIN, validate_deployment },
-	{ "apps", "ReplicaSet", NAME_SUBDOMAIN, validate_replicaset },
-	{ "apps", "DaemonSet", NAME_SUBDOMAIN, validate_daemonset },
-	{ "apps", "StatefulSet", NAME_LABEL, validate_statefulset },
-	{ "batch", "Job", NAME_SUBDOMAIN, validate_job },
-	{ "batch", "CronJob", NAME_SUBDOMAIN, validate_cronjob },
-	{ "rbac.authorization.k8s.io", "Role", NAME_PATH_SEGMENT, NULL },
-	{ "rbac.authorization.k8s.io", "ClusterRole", NAME_PATH_SEGMENT, NULL },
-	{ "rbac.authorization.k8s.io", "RoleBinding", NAME_PATH_SEGMENT, NULL },
-	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", NAME_PATH_SEGMENT, NULL },
-	{ NULL, NULL, NAME_SUBDOMAIN, NULL },
+	{ "", "Pod", KUBE__VAL_NAME_SUBDOMAIN, validate_pod },
+	{ "", "Service", KUBE__VAL_NAME_DNS1035, validate_service },
+	{ "", "ConfigMap", KUBE__VAL_NAME_SUBDOMAIN, validate_configmap },
+	{ "", "Secret", KUBE__VAL_NAME_SUBDOMAIN, validate_secret },
+	{ "", "PersistentVolumeClaim", KUBE__VAL_NAME_SUBDOMAIN, validate_pvc },
+	{ "", "Namespace", KUBE__VAL_NAME_LABEL, validate_namespace },
+	{ "apps", "Deployment", KUBE__VAL_NAME_SUBDOMAIN, validate_deployment },
+	{ "apps", "ReplicaSet", KUBE__VAL_NAME_SUBDOMAIN, validate_replicaset },
+	{ "apps", "DaemonSet", KUBE__VAL_NAME_SUBDOMAIN, validate_daemonset },
+	{ "apps", "StatefulSet", KUBE__VAL_NAME_LABEL, validate_statefulset },
+	{ "batch", "Job", KUBE__VAL_NAME_SUBDOMAIN, validate_job },
+	{ "batch", "CronJob", KUBE__VAL_NAME_SUBDOMAIN, validate_cronjob },
+	{ "rbac.authorization.k8s.io", "Role", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRole", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "RoleBinding", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
+	{ NULL, NULL, KUBE__VAL_NAME_SUBDOMAIN, NULL },
 };
 
 /* The group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), into buf. */
@@ -4287,7 +3946,7 @@ static const kube_kind_info *resolve_kind(const char *api_version, const char *k
 	return NULL;
 }
 
-static void validate_doc(vctx *c, json_object *doc, const char *list_api, const char *list_kind);
+static void validate_doc(kube__val_ctx *c, json_object *doc, const char *list_api, const char *list_kind);
 
 /*
  * A list (kind "List", or "<Kind>List", with an items array) never reaches
@@ -4295,7 +3954,7 @@ static void validate_doc(vctx *c, json_object *doc, const char *list_api, const 
  * validated as an object, at "items[i]"; items without apiVersion or kind
  * take the list's apiVersion and the kind it names, as client-go fills them.
  */
-static int validate_list(vctx *c, json_object *doc, const char *api, const char *kind)
+static int validate_list(kube__val_ctx *c, json_object *doc, const char *api, const char *kind)
 {
 	json_object *items = member(doc, "items");
 	size_t n = strlen(kind);
@@ -4319,13 +3978,13 @@ static int validate_list(vctx *c, json_object *doc, const char *api, const char 
 	return 1;
 }
 
-static void validate_doc(vctx *c, json_object *doc, const char *list_api, const char *list_kind)
+static void validate_doc(kube__val_ctx *c, json_object *doc, const char *list_api, const char *list_kind)
 {
 	const char *api = get_str_or(c, doc, "apiVersion", "");
 	const char *kind = get_str_or(c, doc, "kind", "");
 	const kube_kind_info *info = NULL;
 	const struct kind_rules *rules = NULL;
-	meta_opts mo = { NAME_SUBDOMAIN, -1, 0 };
+	meta_opts mo = { KUBE__VAL_NAME_SUBDOMAIN, -1, 0 };
 
 	if (!*api && list_api)
 		api = list_api;
@@ -4359,7 +4018,7 @@ static void validate_doc(vctx *c, json_object *doc, const char *list_api, const 
 int kube_validate_object(kube_validation **out, const kube_object *o)
 {
 	kube_validation *v;
-	vctx c;
+	kube__val_ctx c;
 	int rc = 0;
 
 	if (out)
@@ -4384,3 +4043,4 @@ int kube_validate_object(kube_validation **out, const kube_object *o)
 		kube_validation_free(v);
 	return rc;
 }
+
