@@ -104,7 +104,7 @@ void kube_validation_free(kube_validation *v)
 
 /* ------------------------------------------------------------------------ */
 /* Appends ".name" (or "name" at the root); returns the length to pop back to. */
-static size_t push(kube__val_ctx *c, const char *name)
+size_t kube__val_push(kube__val_ctx *c, const char *name)
 {
 	size_t mark = c->path.len;
 	if (c->path.len > 0)
@@ -114,7 +114,7 @@ static size_t push(kube__val_ctx *c, const char *name)
 }
 
 /* Appends "[i]". */
-static size_t push_index(kube__val_ctx *c, size_t i)
+size_t kube__val_push_index(kube__val_ctx *c, size_t i)
 {
 	size_t mark = c->path.len;
 	kube__buf_printf(&c->path, "[%zu]", i);
@@ -122,7 +122,7 @@ static size_t push_index(kube__val_ctx *c, size_t i)
 }
 
 /* Appends "[key]", upstream's Path.Key(): the key is not quoted. */
-static size_t push_key(kube__val_ctx *c, const char *key)
+size_t kube__val_push_key(kube__val_ctx *c, const char *key)
 {
 	size_t mark = c->path.len;
 	kube__buf_putc(&c->path, '[');
@@ -131,7 +131,7 @@ static size_t push_key(kube__val_ctx *c, const char *key)
 	return mark;
 }
 
-static void pop(kube__val_ctx *c, size_t mark)
+void kube__val_pop(kube__val_ctx *c, size_t mark)
 {
 	if (c->path.data && mark <= c->path.len) {
 		c->path.len = mark;
@@ -241,7 +241,7 @@ void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n)
 }
 
 /* A string as Go's encoding/json writes it (HTML-safe escapes included). */
-static void put_go_json_string(kube__buf *b, const char *s)
+void kube__val_put_go_json_string(kube__buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -281,7 +281,7 @@ static void put_go_json_string(kube__buf *b, const char *s)
  * print other types into a buffer cached on the node, which writes to a
  * frozen object that other threads may be reading.
  */
-static const char *str_of(json_object *v)
+const char *kube__val_str_of(json_object *v)
 {
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
@@ -314,7 +314,7 @@ static void put_go_json_map(kube__buf *b, json_object *m)
 		json_object *val = NULL;
 		if (i)
 			kube__buf_putc(b, ',');
-		put_go_json_string(b, keys[i]);
+		kube__val_put_go_json_string(b, keys[i]);
 		kube__buf_putc(b, ':');
 		json_object_object_get_ex(m, keys[i], &val);
 		put_go_json(b, val);
@@ -339,7 +339,7 @@ static void put_go_json(kube__buf *b, json_object *v)
 			kube__buf_puts(b, "null");   /* NaN or infinity: JSON has no text for them */
 		break;
 	case json_type_string:
-		put_go_json_string(b, str_of(v));
+		kube__val_put_go_json_string(b, kube__val_str_of(v));
 		break;
 	case json_type_array:
 		kube__buf_putc(b, '[');
@@ -360,9 +360,9 @@ static void put_go_json(kube__buf *b, json_object *v)
 
 static const kube__val_value NO_VALUE = { KUBE__VAL_NONE, NULL, 0 };
 
-static kube__val_value vstr(const char *s) { kube__val_value v = { KUBE__VAL_STR, s ? s : "", 0 }; return v; }
-static kube__val_value vint(int64_t i) { kube__val_value v = { KUBE__VAL_INT, NULL, i }; return v; }
-static kube__val_value vraw(const char *s) { kube__val_value v = { KUBE__VAL_RAW, s ? s : "null", 0 }; return v; }
+kube__val_value kube__val_vstr(const char *s) { kube__val_value v = { KUBE__VAL_STR, s ? s : "", 0 }; return v; }
+kube__val_value kube__val_vint(int64_t i) { kube__val_value v = { KUBE__VAL_INT, NULL, i }; return v; }
+kube__val_value kube__val_vraw(const char *s) { kube__val_value v = { KUBE__VAL_RAW, s ? s : "null", 0 }; return v; }
 
 /*
  * Records one problem at the current path (plus `child` when not NULL):
@@ -429,22 +429,22 @@ oom:
 	c->oom = 1;
 }
 
-static void required(kube__val_ctx *c, const char *child, const char *detail)
+void kube__val_required(kube__val_ctx *c, const char *child, const char *detail)
 {
 	add(c, child, "Required value", NO_VALUE, detail);
 }
 
-static void forbidden(kube__val_ctx *c, const char *child, const char *detail)
+void kube__val_forbidden(kube__val_ctx *c, const char *child, const char *detail)
 {
 	add(c, child, "Forbidden", NO_VALUE, detail);
 }
 
-static void invalid(kube__val_ctx *c, const char *child, kube__val_value val, const char *detail)
+void kube__val_invalid(kube__val_ctx *c, const char *child, kube__val_value val, const char *detail)
 {
 	add(c, child, "Invalid value", val, detail);
 }
 
-static void duplicate(kube__val_ctx *c, const char *child, kube__val_value val)
+void kube__val_duplicate(kube__val_ctx *c, const char *child, kube__val_value val)
 {
 	add(c, child, "Duplicate value", val, NULL);
 }
@@ -455,7 +455,7 @@ static void not_found(kube__val_ctx *c, const char *child, kube__val_value val)
 }
 
 /* upstream's TooLong(): the value is never shown */
-static void too_long(kube__val_ctx *c, const char *child, long max)
+void kube__val_too_long(kube__val_ctx *c, const char *child, long max)
 {
 	char detail[64];
 	snprintf(detail, sizeof(detail), "may not be more than %ld byte%s", max, max == 1 ? "" : "s");
@@ -463,7 +463,7 @@ static void too_long(kube__val_ctx *c, const char *child, long max)
 }
 
 /* NotSupported(): `supported` is NULL-terminated, printed in the given order. */
-static void not_supported(kube__val_ctx *c, const char *child, kube__val_value val, const char *const *supported)
+void kube__val_not_supported(kube__val_ctx *c, const char *child, kube__val_value val, const char *const *supported)
 {
 	kube__buf detail = KUBE__BUF_INIT;
 
@@ -503,19 +503,19 @@ static void invalid_msgs(kube__val_ctx *c, const char *child, kube__val_value va
 			c->oom = 1;
 			return;
 		}
-		invalid(c, child, val, one);
+		kube__val_invalid(c, child, val, one);
 		kube_free(one);
 		p = end ? end + 2 : p + n;
 	}
 }
 
 /* Runs a name check and records each of its messages against `value`. */
-static int check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn, const char *value)
+int kube__val_check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn, const char *value)
 {
 	kube__buf msgs = KUBE__BUF_INIT;
 	int rc = fn(value, strlen(value), &msgs);
 	if (rc)
-		invalid_msgs(c, child, vstr(value), &msgs);
+		invalid_msgs(c, child, kube__val_vstr(value), &msgs);
 	kube__buf_free(&msgs);
 	return rc;
 }
@@ -523,7 +523,7 @@ static int check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn
 /* ---- typed access to the tree ---- */
 
 /* A member of a map; NULL when the map is not a map, or the member is absent or null. */
-static json_object *member(json_object *map, const char *key)
+json_object *kube__val_member(json_object *map, const char *key)
 {
 	json_object *v = NULL;
 	if (!map || !json_object_is_type(map, json_type_object))
@@ -533,7 +533,7 @@ static json_object *member(json_object *map, const char *key)
 	return v;
 }
 
-static void type_problem(kube__val_ctx *c, const char *child, json_object *v, const char *type)
+void kube__val_type_problem(kube__val_ctx *c, const char *child, json_object *v, const char *type)
 {
 	kube__buf raw = KUBE__BUF_INIT;
 	char detail[64];
@@ -543,7 +543,7 @@ static void type_problem(kube__val_ctx *c, const char *child, json_object *v, co
 	if (raw.failed)
 		c->oom = 1;
 	else
-		invalid(c, child, vraw(raw.data), detail);
+		kube__val_invalid(c, child, kube__val_vraw(raw.data), detail);
 	kube__buf_free(&raw);
 }
 
@@ -551,73 +551,73 @@ static void type_problem(kube__val_ctx *c, const char *child, json_object *v, co
  * get_*: 1 and the value when present with the right type, 0 when absent
  * (or null), -1 when present with another type (recorded as a problem).
  */
-static int get_map(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
+int kube__val_get_map(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 	*out = NULL;
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_object)) {
-		type_problem(c, key, v, "object");
+		kube__val_type_problem(c, key, v, "object");
 		return -1;
 	}
 	*out = v;
 	return 1;
 }
 
-static int get_array(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
+int kube__val_get_array(kube__val_ctx *c, json_object *map, const char *key, json_object **out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 	*out = NULL;
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_array)) {
-		type_problem(c, key, v, "array");
+		kube__val_type_problem(c, key, v, "array");
 		return -1;
 	}
 	*out = v;
 	return 1;
 }
 
-static int get_string(kube__val_ctx *c, json_object *map, const char *key, const char **out)
+int kube__val_get_string(kube__val_ctx *c, json_object *map, const char *key, const char **out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 	*out = NULL;
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_string)) {
-		type_problem(c, key, v, "string");
+		kube__val_type_problem(c, key, v, "string");
 		return -1;
 	}
-	*out = str_of(v);
+	*out = kube__val_str_of(v);
 	return 1;
 }
 
 /* "" when absent or of another type (a type problem is recorded then). */
-static const char *get_str_or(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
+const char *kube__val_get_str_or(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
 {
 	const char *s;
-	return get_string(c, map, key, &s) == 1 ? s : dflt;
+	return kube__val_get_string(c, map, key, &s) == 1 ? s : dflt;
 }
 
 /*
  * A string field upstream defaults: Go cannot tell "" from absent, so both
  * take the default before validation.
  */
-static const char *get_str_dflt(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
+const char *kube__val_get_str_dflt(kube__val_ctx *c, json_object *map, const char *key, const char *dflt)
 {
-	const char *s = get_str_or(c, map, key, "");
+	const char *s = kube__val_get_str_or(c, map, key, "");
 	return *s ? s : dflt;
 }
 
 static int get_bool(kube__val_ctx *c, json_object *map, const char *key, int *out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 	*out = 0;
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		type_problem(c, key, v, "boolean");
+		kube__val_type_problem(c, key, v, "boolean");
 		return -1;
 	}
 	*out = json_object_get_boolean(v);
@@ -627,26 +627,26 @@ static int get_bool(kube__val_ctx *c, json_object *map, const char *key, int *ou
 static int get_int_range(kube__val_ctx *c, json_object *map, const char *key, int64_t lo, int64_t hi,
                          const char *type, int64_t *out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 	int64_t i;
 
 	*out = 0;
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_int)) {
-		type_problem(c, key, v, type);
+		kube__val_type_problem(c, key, v, type);
 		return -1;
 	}
 	i = json_object_get_int64(v);
 	if (i < lo || i > hi) {
-		type_problem(c, key, v, type);
+		kube__val_type_problem(c, key, v, type);
 		return -1;
 	}
 	*out = i;
 	return 1;
 }
 
-static int get_int32(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
+int kube__val_get_int32(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
 {
 	return get_int_range(c, map, key, INT32_MIN, INT32_MAX, "int32", out);
 }
@@ -656,9 +656,9 @@ static int get_int64(kube__val_ctx *c, json_object *map, const char *key, int64_
 	return get_int_range(c, map, key, INT64_MIN, INT64_MAX, "int64", out);
 }
 
-static int get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr *out)
+int kube__val_get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr *out)
 {
-	json_object *v = member(map, key);
+	json_object *v = kube__val_member(map, key);
 
 	memset(out, 0, sizeof(*out));
 	if (!v)
@@ -666,7 +666,7 @@ static int get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube_
 	if (json_object_is_type(v, json_type_string)) {
 		out->present = 1;
 		out->is_str = 1;
-		out->s = str_of(v);
+		out->s = kube__val_str_of(v);
 		return 1;
 	}
 	if (json_object_is_type(v, json_type_int)) {
@@ -677,27 +677,27 @@ static int get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube_
 			return 1;
 		}
 	}
-	type_problem(c, key, v, "int-or-string");
+	kube__val_type_problem(c, key, v, "int-or-string");
 	return -1;
 }
 
 static kube__val_value intstr_value(const kube__val_intstr *v)
 {
-	return v->is_str ? vstr(v->s) : vint(v->i);
+	return v->is_str ? kube__val_vstr(v->s) : kube__val_vint(v->i);
 }
 
 /* ValidateNonnegativeField() */
 static void nonnegative(kube__val_ctx *c, const char *child, int64_t value)
 {
 	if (value < 0)
-		invalid(c, child, vint(value), "must be greater than or equal to 0");
+		kube__val_invalid(c, child, kube__val_vint(value), "must be greater than or equal to 0");
 }
 
 /* An optional int32 member that must not be negative. */
 static void nonnegative_member(kube__val_ctx *c, json_object *map, const char *key)
 {
 	int64_t i;
-	if (get_int32(c, map, key, &i) == 1)
+	if (kube__val_get_int32(c, map, key, &i) == 1)
 		nonnegative(c, key, i);
 }
 
@@ -791,7 +791,7 @@ static void check_object_name_at(kube__val_ctx *c, const char *child, kube__val_
 {
 	kube__buf msgs = KUBE__BUF_INIT;
 	if (check_object_name(rule, name, prefix, &msgs))
-		invalid_msgs(c, child, vstr(name), &msgs);
+		invalid_msgs(c, child, kube__val_vstr(name), &msgs);
 	kube__buf_free(&msgs);
 }
 
@@ -800,32 +800,32 @@ static void check_object_name_at(kube__val_ctx *c, const char *child, kube__val_
 
 /* ValidateLabels(): keys are qualified names, values label values; every
  * problem is reported on the map's path with the bad key or value. */
-static void validate_labels(kube__val_ctx *c, const char *child, json_object *labels)
+void kube__val_validate_labels(kube__val_ctx *c, const char *child, json_object *labels)
 {
 	size_t mark;
 
 	if (!labels || !json_object_is_type(labels, json_type_object))
 		return;
-	mark = child ? push(c, child) : c->path.len;
+	mark = child ? kube__val_push(c, child) : c->path.len;
 	json_object_object_foreach(labels, key, val) {
 		const char *s = "";
-		check_name(c, NULL, kube__check_qualified_name, key);
+		kube__val_check_name(c, NULL, kube__check_qualified_name, key);
 		if (val && json_object_is_type(val, json_type_string))
-			s = str_of(val);
+			s = kube__val_str_of(val);
 		else if (val) {
-			type_problem(c, NULL, val, "string");
+			kube__val_type_problem(c, NULL, val, "string");
 			continue;
 		}
-		check_name(c, NULL, kube__check_label_value, s);
+		kube__val_check_name(c, NULL, kube__check_label_value, s);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* A labels-like member: a map of strings; wrong types are recorded. */
-static json_object *get_labels_member(kube__val_ctx *c, json_object *map, const char *key)
+json_object *kube__val_get_labels_member(kube__val_ctx *c, json_object *map, const char *key)
 {
 	json_object *m;
-	return get_map(c, map, key, &m) == 1 ? m : NULL;
+	return kube__val_get_map(c, map, key, &m) == 1 ? m : NULL;
 }
 
 #define TOTAL_ANNOTATION_SIZE_LIMIT (256L * 1024L)
@@ -839,7 +839,7 @@ static void validate_annotations(kube__val_ctx *c, const char *child, json_objec
 
 	if (!ann || !json_object_is_type(ann, json_type_object))
 		return;
-	mark = push(c, child);
+	mark = kube__val_push(c, child);
 	json_object_object_foreach(ann, key, val) {
 		size_t n = strlen(key);
 		char *lower = kube_strdup(key);
@@ -852,18 +852,18 @@ static void validate_annotations(kube__val_ctx *c, const char *child, json_objec
 		for (size_t i = 0; i < n; i++)
 			lower[i] = (char)tolower((unsigned char)lower[i]);
 		if (kube__check_qualified_name(lower, n, &msgs))
-			invalid_msgs(c, NULL, vstr(key), &msgs);
+			invalid_msgs(c, NULL, kube__val_vstr(key), &msgs);
 		kube__buf_free(&msgs);
 		kube_free(lower);
 		total += n;
 		if (val && json_object_is_type(val, json_type_string))
 			total += (uint64_t)json_object_get_string_len(val);
 		else if (val)
-			type_problem(c, NULL, val, "string");
+			kube__val_type_problem(c, NULL, val, "string");
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 	if (total > (uint64_t)TOTAL_ANNOTATION_SIZE_LIMIT)
-		too_long(c, child, TOTAL_ANNOTATION_SIZE_LIMIT);
+		kube__val_too_long(c, child, TOTAL_ANNOTATION_SIZE_LIMIT);
 }
 
 /*
@@ -871,7 +871,7 @@ static void validate_annotations(kube__val_ctx *c, const char *child, json_objec
  * when the selector has problems: exactly the selectors that upstream's
  * LabelSelectorAsSelector() then refuses too.
  */
-static int validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel)
+int kube__val_validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel)
 {
 	size_t before = c->v->count, mark;
 	json_object *ml, *exprs;
@@ -879,58 +879,58 @@ static int validate_label_selector(kube__val_ctx *c, const char *child, json_obj
 
 	if (!sel)
 		return 0;
-	mark = push(c, child);
-	if (get_map(c, sel, "matchLabels", &ml) < 0)
+	mark = kube__val_push(c, child);
+	if (kube__val_get_map(c, sel, "matchLabels", &ml) < 0)
 		bad_types = 1;
-	validate_labels(c, "matchLabels", ml);
-	if (get_array(c, sel, "matchExpressions", &exprs) < 0)
+	kube__val_validate_labels(c, "matchLabels", ml);
+	if (kube__val_get_array(c, sel, "matchExpressions", &exprs) < 0)
 		bad_types = 1;
 	for (size_t i = 0; exprs && i < json_object_array_length(exprs); i++) {
 		json_object *e = json_object_array_get_idx(exprs, i), *vals;
-		size_t m2 = push(c, "matchExpressions"), m3;
+		size_t m2 = kube__val_push(c, "matchExpressions"), m3;
 		const char *op, *key;
 		size_t nvals = 0;
 
-		push_index(c, i);
+		kube__val_push_index(c, i);
 		if (!e || !json_object_is_type(e, json_type_object)) {
-			type_problem(c, NULL, e, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, e, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		op = get_str_or(c, e, "operator", "");
-		key = get_str_or(c, e, "key", "");
-		if (get_array(c, e, "values", &vals) == 1)
+		op = kube__val_get_str_or(c, e, "operator", "");
+		key = kube__val_get_str_or(c, e, "key", "");
+		if (kube__val_get_array(c, e, "values", &vals) == 1)
 			nvals = json_object_array_length(vals);
 		if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
 			if (nvals == 0)
-				required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
+				kube__val_required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
 		} else if (strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0) {
 			if (nvals > 0)
-				forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+				kube__val_forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
 		} else {
-			invalid(c, "operator", vstr(op), "not a valid selector operator");
+			kube__val_invalid(c, "operator", kube__val_vstr(op), "not a valid selector operator");
 		}
-		check_name(c, "key", kube__check_qualified_name, key);
+		kube__val_check_name(c, "key", kube__check_qualified_name, key);
 		for (size_t j = 0; j < nvals; j++) {
 			json_object *s = json_object_array_get_idx(vals, j);
-			m3 = push(c, "values");
-			push_index(c, j);
+			m3 = kube__val_push(c, "values");
+			kube__val_push_index(c, j);
 			if (s && json_object_is_type(s, json_type_string))
-				check_name(c, NULL, kube__check_label_value, str_of(s));
+				kube__val_check_name(c, NULL, kube__check_label_value, kube__val_str_of(s));
 			else
-				type_problem(c, NULL, s, "string");
-			pop(c, m3);
+				kube__val_type_problem(c, NULL, s, "string");
+			kube__val_pop(c, m3);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 	return bad_types || c->v->count > before;
 }
 
 /* 1 when the selector has neither matchLabels nor matchExpressions entries. */
 static int selector_is_empty(json_object *sel)
 {
-	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 	size_t n = 0;
 	if (ml && json_object_is_type(ml, json_type_object))
 		n += (size_t)json_object_object_length(ml);
@@ -946,13 +946,13 @@ static const char *label_get(json_object *labels, const char *key, int *found)
 	         json_object_object_get_ex(labels, key, &v);
 	if (!*found)
 		return NULL;
-	return v && json_object_is_type(v, json_type_string) ? str_of(v) : "";
+	return v && json_object_is_type(v, json_type_string) ? kube__val_str_of(v) : "";
 }
 
 /* labels.Selector.Matches() for a valid selector; a nil selector matches nothing. */
 static int selector_matches(json_object *sel, json_object *labels)
 {
-	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 
 	if (!sel)
 		return 0;
@@ -960,7 +960,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 		json_object_object_foreach(ml, key, val) {
 			int found;
 			const char *have = label_get(labels, key, &found);
-			const char *want = str_of(val) ? str_of(val) : "";
+			const char *want = kube__val_str_of(val) ? kube__val_str_of(val) : "";
 			if (!found || strcmp(have, want) != 0)
 				return 0;
 		}
@@ -968,9 +968,9 @@ static int selector_matches(json_object *sel, json_object *labels)
 	for (size_t i = 0; ex && json_object_is_type(ex, json_type_array) &&
 	                   i < json_object_array_length(ex); i++) {
 		json_object *e = json_object_array_get_idx(ex, i);
-		json_object *vals = member(e, "values");
-		const char *op = str_of(member(e, "operator"));
-		const char *key = str_of(member(e, "key"));
+		json_object *vals = kube__val_member(e, "values");
+		const char *op = kube__val_str_of(kube__val_member(e, "operator"));
+		const char *key = kube__val_str_of(kube__val_member(e, "key"));
 		int found, in = 0;
 		const char *have;
 
@@ -978,7 +978,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 			return 0;
 		have = label_get(labels, key, &found);
 		for (size_t j = 0; found && vals && j < json_object_array_length(vals); j++) {
-			const char *v = str_of(json_object_array_get_idx(vals, j));
+			const char *v = kube__val_str_of(json_object_array_get_idx(vals, j));
 			if (v && strcmp(v, have) == 0)
 				in = 1;
 		}
@@ -997,7 +997,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 /* A metav1.LabelSelector as Go's json marshals it (omitempty members). */
 static void put_selector_json(kube__buf *b, json_object *sel)
 {
-	json_object *ml = member(sel, "matchLabels"), *ex = member(sel, "matchExpressions");
+	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 	int first = 1;
 
 	if (!sel) {
@@ -1015,15 +1015,15 @@ static void put_selector_json(kube__buf *b, json_object *sel)
 			kube__buf_putc(b, ',');
 		kube__buf_puts(b, "\"matchExpressions\":[");
 		for (size_t i = 0; i < json_object_array_length(ex); i++) {
-			json_object *e = json_object_array_get_idx(ex, i), *vals = member(e, "values");
+			json_object *e = json_object_array_get_idx(ex, i), *vals = kube__val_member(e, "values");
 			if (i)
 				kube__buf_putc(b, ',');
 			kube__buf_puts(b, "{\"key\":");
-			put_go_json_string(b, str_of(member(e, "key")) ?
-			                      str_of(member(e, "key")) : "");
+			kube__val_put_go_json_string(b, kube__val_str_of(kube__val_member(e, "key")) ?
+			                      kube__val_str_of(kube__val_member(e, "key")) : "");
 			kube__buf_puts(b, ",\"operator\":");
-			put_go_json_string(b, str_of(member(e, "operator")) ?
-			                      str_of(member(e, "operator")) : "");
+			kube__val_put_go_json_string(b, kube__val_str_of(kube__val_member(e, "operator")) ?
+			                      kube__val_str_of(kube__val_member(e, "operator")) : "");
 			if (vals && json_object_is_type(vals, json_type_array) &&
 			    json_object_array_length(vals) > 0) {
 				kube__buf_puts(b, ",\"values\":");
@@ -1045,7 +1045,7 @@ static void invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__
 	if (raw.failed)
 		c->oom = 1;
 	else
-		invalid(c, child, vraw(raw.data), detail);
+		kube__val_invalid(c, child, kube__val_vraw(raw.data), detail);
 	kube__buf_free(&raw);
 }
 
@@ -1071,12 +1071,12 @@ static void put_owner_ref_json(kube__buf *b, json_object *ref)
 
 	kube__buf_putc(b, '{');
 	for (size_t i = 0; keys[i]; i++) {
-		const char *s = str_of(member(ref, keys[i]));
+		const char *s = kube__val_str_of(kube__val_member(ref, keys[i]));
 		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", keys[i]);
-		put_go_json_string(b, s ? s : "");
+		kube__val_put_go_json_string(b, s ? s : "");
 	}
 	for (size_t i = 0; flags[i]; i++) {
-		json_object *f = member(ref, flags[i]);
+		json_object *f = kube__val_member(ref, flags[i]);
 		if (f)
 			kube__buf_printf(b, ",\"%s\":%s", flags[i],
 			                 json_object_get_boolean(f) ? "true" : "false");
@@ -1103,33 +1103,33 @@ static void validate_owner_refs(kube__val_ctx *c, json_object *refs)
 
 	if (!refs || !json_object_is_type(refs, json_type_array))
 		return;
-	mark = push(c, "ownerReferences");
+	mark = kube__val_push(c, "ownerReferences");
 	for (size_t i = 0; i < json_object_array_length(refs); i++) {
 		json_object *ref = json_object_array_get_idx(refs, i);
-		const char *api = get_str_or(c, ref, "apiVersion", "");
-		const char *kind = get_str_or(c, ref, "kind", "");
-		const char *name = get_str_or(c, ref, "name", "");
-		const char *uid = get_str_or(c, ref, "uid", "");
+		const char *api = kube__val_get_str_or(c, ref, "apiVersion", "");
+		const char *kind = kube__val_get_str_or(c, ref, "kind", "");
+		const char *name = kube__val_get_str_or(c, ref, "name", "");
+		const char *uid = kube__val_get_str_or(c, ref, "uid", "");
 		const char *slash = strchr(api, '/');
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		int controller = 0;
 
 		if (!*api) {
-			required(c, "apiVersion", "must not be empty");
+			kube__val_required(c, "apiVersion", "must not be empty");
 		} else if (slash && (strchr(slash + 1, '/') || slash[1] == '\0')) {
 			/* schema.ParseGroupVersion(): at most one '/', and a version */
-			invalid(c, "apiVersion", vstr(api), "must be <group>/<version> or <version>");
+			kube__val_invalid(c, "apiVersion", kube__val_vstr(api), "must be <group>/<version> or <version>");
 		}
 		if (!*kind)
-			required(c, "kind", "must not be empty");
+			kube__val_required(c, "kind", "must not be empty");
 		if (!*name)
-			required(c, "name", "must not be empty");
+			kube__val_required(c, "name", "must not be empty");
 		if (!*uid)
-			required(c, "uid", "must not be empty");
+			kube__val_required(c, "uid", "must not be empty");
 		if ((strcmp(api, "v1") == 0 || strcmp(api, "/v1") == 0) && strcmp(kind, "Event") == 0)
 			invalid_json(c, NULL, put_owner_ref_json, ref,
 			             "/v1, Kind=Event is disallowed from being an owner");
-		pop(c, m2);
+		kube__val_pop(c, m2);
 		get_bool(c, ref, "controller", &controller);
 		if (controller) {
 			char cur[1024];
@@ -1145,7 +1145,7 @@ static void validate_owner_refs(kube__val_ctx *c, json_object *refs)
 			}
 		}
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* apimachinery's ValidateFinalizers(), at metadata.finalizers. */
@@ -1156,10 +1156,10 @@ static void validate_finalizers(kube__val_ctx *c, const char *child, json_object
 	if (!fins || !json_object_is_type(fins, json_type_array))
 		return;
 	for (size_t i = 0; i < json_object_array_length(fins); i++) {
-		const char *f = str_of(json_object_array_get_idx(fins, i));
+		const char *f = kube__val_str_of(json_object_array_get_idx(fins, i));
 		if (!f)
 			f = "";
-		check_name(c, child, kube__check_qualified_name, f);
+		kube__val_check_name(c, child, kube__check_qualified_name, f);
 		orphan |= strcmp(f, "orphan") == 0;
 		foreground |= strcmp(f, "foregroundDeletion") == 0;
 	}
@@ -1169,10 +1169,10 @@ static void validate_finalizers(kube__val_ctx *c, const char *child, json_object
 }
 
 /* core's validateKubeFinalizerName(): unqualified names must be standard. */
-static void validate_kube_finalizer(kube__val_ctx *c, const char *f)
+void kube__val_validate_kube_finalizer(kube__val_ctx *c, const char *f)
 {
 	if (!strchr(f, '/') && !kube__val_is_one_of(f, standard_finalizers))
-		invalid(c, NULL, vstr(f), "name is neither a standard finalizer name nor is it fully qualified");
+		kube__val_invalid(c, NULL, kube__val_vstr(f), "name is neither a standard finalizer name nor is it fully qualified");
 }
 
 typedef struct meta_opts {
@@ -1189,20 +1189,20 @@ static void validate_object_meta(kube__val_ctx *c, json_object *doc, const meta_
 	int64_t generation;
 	size_t mark;
 
-	if (get_map(c, doc, "metadata", &md) < 0)
+	if (kube__val_get_map(c, doc, "metadata", &md) < 0)
 		return;
-	mark = push(c, "metadata");
+	mark = kube__val_push(c, "metadata");
 	if (md) {
-		name = get_str_or(c, md, "name", "");
-		gen = get_str_or(c, md, "generateName", "");
-		ns = get_str_or(c, md, "namespace", "");
+		name = kube__val_get_str_or(c, md, "name", "");
+		gen = kube__val_get_str_or(c, md, "generateName", "");
+		ns = kube__val_get_str_or(c, md, "namespace", "");
 	}
 	if (*gen)
 		check_object_name_at(c, "generateName", mo->rule, gen, 1);
 	if (!*name) {
 		/* with generateName the server makes the name up before validating */
 		if (!*gen)
-			required(c, "name", "name or generateName is required");
+			kube__val_required(c, "name", "name or generateName is required");
 	} else {
 		check_object_name_at(c, "name", mo->rule, name, 0);
 	}
@@ -1212,28 +1212,28 @@ static void validate_object_meta(kube__val_ctx *c, json_object *doc, const meta_
 	if (md && get_int64(c, md, "generation", &generation) == 1)
 		nonnegative(c, "generation", generation);
 	if (md) {
-		json_object *fins = member(md, "finalizers");
-		validate_labels(c, "labels", member(md, "labels"));
-		validate_annotations(c, "annotations", member(md, "annotations"));
-		validate_owner_refs(c, member(md, "ownerReferences"));
+		json_object *fins = kube__val_member(md, "finalizers");
+		kube__val_validate_labels(c, "labels", kube__val_member(md, "labels"));
+		validate_annotations(c, "annotations", kube__val_member(md, "annotations"));
+		validate_owner_refs(c, kube__val_member(md, "ownerReferences"));
 		validate_finalizers(c, "finalizers", fins);
 		if (mo->core && fins && json_object_is_type(fins, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(fins); i++) {
-				const char *f = str_of(json_object_array_get_idx(fins, i));
-				size_t m2 = push(c, "finalizers");
-				push_index(c, i);
-				validate_kube_finalizer(c, f ? f : "");
-				pop(c, m2);
+				const char *f = kube__val_str_of(json_object_array_get_idx(fins, i));
+				size_t m2 = kube__val_push(c, "finalizers");
+				kube__val_push_index(c, i);
+				kube__val_validate_kube_finalizer(c, f ? f : "");
+				kube__val_pop(c, m2);
 			}
 		}
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ------------------------------------------------------------------------ */
 /* small sets of names                                                       */
 
-static int nameset_has(const kube__val_nameset *s, const char *name)
+int kube__val_nameset_has(const kube__val_nameset *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], name) == 0)
@@ -1241,7 +1241,7 @@ static int nameset_has(const kube__val_nameset *s, const char *name)
 	return 0;
 }
 
-static void nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name)
+void kube__val_nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
@@ -1256,7 +1256,7 @@ static void nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name
 	s->v[s->n++] = name;
 }
 
-static void nameset_free(kube__val_nameset *s)
+void kube__val_nameset_free(kube__val_nameset *s)
 {
 	kube_free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -1283,14 +1283,14 @@ static int quantity_of(json_object *v, kube_quantity *q, kube__buf *text)
 }
 
 /* A resource.Quantity member value, with its problem recorded. */
-static int parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q)
+int kube__val_parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q)
 {
 	kube__buf text = KUBE__BUF_INIT;
 	int rc = 0;
 
 	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int) &&
 	    !json_object_is_type(v, json_type_double)) {
-		type_problem(c, NULL, v, "quantity");
+		kube__val_type_problem(c, NULL, v, "quantity");
 		return -1;
 	}
 	if (quantity_of(v, q, &text) != 0) {
@@ -1298,7 +1298,7 @@ static int parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q)
 		if (text.failed || (e && e->code == KUBE_ENOMEM))
 			c->oom = 1;
 		else
-			invalid(c, NULL, vstr(text.data ? text.data : ""),
+			kube__val_invalid(c, NULL, kube__val_vstr(text.data ? text.data : ""),
 			        e && e->message ? e->message : "invalid quantity");
 		rc = -1;
 	}
@@ -1307,18 +1307,18 @@ static int parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q)
 }
 
 /* Records Invalid with the quantity's canonical string as the value. */
-static void invalid_quantity(kube__val_ctx *c, const char *child, const kube_quantity *q, const char *detail)
+void kube__val_invalid_quantity(kube__val_ctx *c, const char *child, const kube_quantity *q, const char *detail)
 {
 	char *s = kube_quantity_string(q);
 	if (!s) {
 		c->oom = 1;
 		return;
 	}
-	invalid(c, child, vstr(s), detail);
+	kube__val_invalid(c, child, kube__val_vstr(s), detail);
 	kube_free(s);
 }
 
-static int quantity_sign(const kube_quantity *q)
+int kube__val_quantity_sign(const kube_quantity *q)
 {
 	kube_quantity zero;
 	if (kube_quantity_parse(&zero, "0") != 0)
@@ -1377,16 +1377,16 @@ static void validate_container_resource_name(kube__val_ctx *c, const char *name)
 {
 	int slash = strchr(name, '/') != NULL;
 
-	if (check_name(c, NULL, kube__check_qualified_name, name) == 0 && !slash &&
+	if (kube__val_check_name(c, NULL, kube__check_qualified_name, name) == 0 && !slash &&
 	    !kube__val_is_one_of(name, standard_resources) && !is_hugepages(name) &&
 	    !kube__val_has_prefix(name, "requests.hugepages-"))
-		invalid(c, NULL, vstr(name), "must be a standard resource type or fully qualified");
+		kube__val_invalid(c, NULL, kube__val_vstr(name), "must be a standard resource type or fully qualified");
 	if (!slash) {
 		if (strcmp(name, "cpu") != 0 && strcmp(name, "memory") != 0 &&
 		    strcmp(name, "ephemeral-storage") != 0 && !is_hugepages(name))
-			invalid(c, NULL, vstr(name), "must be a standard resource for containers");
+			kube__val_invalid(c, NULL, kube__val_vstr(name), "must be a standard resource for containers");
 	} else if (!is_native_resource(name) && !is_extended_resource(name)) {
-		invalid(c, NULL, vstr(name), "doesn't follow extended resource name standard");
+		kube__val_invalid(c, NULL, kube__val_vstr(name), "doesn't follow extended resource name standard");
 	}
 }
 
@@ -1395,11 +1395,11 @@ static void validate_quantity_value(kube__val_ctx *c, const char *name, const ku
 {
 	int64_t milli;
 
-	if (quantity_sign(q) < 0)
-		invalid_quantity(c, NULL, q, "must be greater than or equal to 0");
+	if (kube__val_quantity_sign(q) < 0)
+		kube__val_invalid_quantity(c, NULL, q, "must be greater than or equal to 0");
 	if (kube__val_is_one_of(name, integer_resources) || is_extended_resource(name)) {
 		if (kube_quantity_milli(q, &milli) != 0 || milli % 1000 != 0)
-			invalid_quantity(c, NULL, q, "must be an integer");
+			kube__val_invalid_quantity(c, NULL, q, "must be an integer");
 	}
 }
 
@@ -1410,38 +1410,38 @@ static void validate_resources(kube__val_ctx *c, json_object *ctr)
 	size_t mark;
 	int cpu_mem = 0, huge = 0;
 
-	if (get_map(c, ctr, "resources", &res) != 1)
+	if (kube__val_get_map(c, ctr, "resources", &res) != 1)
 		return;
-	mark = push(c, "resources");
-	get_map(c, res, "limits", &limits);
-	get_map(c, res, "requests", &requests);
+	mark = kube__val_push(c, "resources");
+	kube__val_get_map(c, res, "limits", &limits);
+	kube__val_get_map(c, res, "requests", &requests);
 	if (limits) {
-		size_t m2 = push(c, "limits");
+		size_t m2 = kube__val_push(c, "limits");
 		json_object_object_foreach(limits, name, val) {
 			kube_quantity q;
-			size_t m3 = push_key(c, name);
+			size_t m3 = kube__val_push_key(c, name);
 			validate_container_resource_name(c, name);
-			if (val && parse_quantity(c, val, &q) == 0)
+			if (val && kube__val_parse_quantity(c, val, &q) == 0)
 				validate_quantity_value(c, name, &q);
 			huge |= is_hugepages(name);
 			cpu_mem |= strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0;
-			pop(c, m3);
+			kube__val_pop(c, m3);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
 	if (requests) {
 		json_object_object_foreach(requests, name, val) {
 			kube_quantity q, lq;
-			json_object *lim = member(limits, name);
-			size_t m2 = push(c, "requests");
+			json_object *lim = kube__val_member(limits, name);
+			size_t m2 = kube__val_push(c, "requests");
 			int ok;
 
-			push_key(c, name);
+			kube__val_push_key(c, name);
 			validate_container_resource_name(c, name);
-			ok = val && parse_quantity(c, val, &q) == 0;
+			ok = val && kube__val_parse_quantity(c, val, &q) == 0;
 			if (ok)
 				validate_quantity_value(c, name, &q);
-			pop(c, m2);
+			kube__val_pop(c, m2);
 			if (ok && lim) {
 				kube__buf ltext = KUBE__BUF_INIT;
 				/* the limit's own problems were reported with the limits */
@@ -1457,24 +1457,24 @@ static void validate_resources(kube__val_ctx *c, json_object *ctr)
 					}
 					if (cmp != 0 && !is_overcommit_allowed(name)) {
 						snprintf(detail, sizeof(detail), "must be equal to %s limit of %s", name, ls);
-						invalid_quantity(c, "requests", &q, detail);
+						kube__val_invalid_quantity(c, "requests", &q, detail);
 					} else if (cmp > 0) {
 						snprintf(detail, sizeof(detail),
 						         "must be less than or equal to %s limit of %s", name, ls);
-						invalid_quantity(c, "requests", &q, detail);
+						kube__val_invalid_quantity(c, "requests", &q, detail);
 					}
 					kube_free(ls);
 				}
 			} else if (!lim && !is_overcommit_allowed(name)) {
-				required(c, "limits", "Limit must be set for non overcommitable resources");
+				kube__val_required(c, "limits", "Limit must be set for non overcommitable resources");
 			}
 			huge |= is_hugepages(name);
 			cpu_mem |= strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0;
 		}
 	}
 	if (huge && !cpu_mem)
-		forbidden(c, NULL, "HugePages require cpu or memory");
-	pop(c, mark);
+		kube__val_forbidden(c, NULL, "HugePages require cpu or memory");
+	kube__val_pop(c, mark);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1507,22 +1507,22 @@ static int check_port_name(const char *s, size_t n, kube__buf *msg)
 
 #define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
 
-static void valid_port_num(kube__val_ctx *c, const char *child, int64_t port)
+void kube__val_valid_port_num(kube__val_ctx *c, const char *child, int64_t port)
 {
 	if (port < 1 || port > 65535)
-		invalid(c, child, vint(port), PORT_RANGE_MSG);
+		kube__val_invalid(c, child, kube__val_vint(port), PORT_RANGE_MSG);
 }
 
 /* ValidatePortNumOrName() */
-static void validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p)
+void kube__val_validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p)
 {
 	if (p->is_str)
-		check_name(c, child, check_port_name, p->s);
+		kube__val_check_name(c, child, check_port_name, p->s);
 	else
-		valid_port_num(c, child, p->i);
+		kube__val_valid_port_num(c, child, p->i);
 }
 
-static const char *const port_protocols[] = { "SCTP", "TCP", "UDP", NULL };
+const char *const kube__val_port_protocols[] = { "SCTP", "TCP", "UDP", NULL };
 
 /* validateContainerPorts() at "ports". */
 static void validate_container_ports(kube__val_ctx *c, json_object *ctr)
@@ -1531,46 +1531,46 @@ static void validate_container_ports(kube__val_ctx *c, json_object *ctr)
 	kube__val_nameset names = { 0 };
 	size_t mark;
 
-	if (get_array(c, ctr, "ports", &ports) != 1)
+	if (kube__val_get_array(c, ctr, "ports", &ports) != 1)
 		return;
-	mark = push(c, "ports");
+	mark = kube__val_push(c, "ports");
 	for (size_t i = 0; i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *name, *proto;
 		int64_t port = 0, host = 0;
 
 		if (!p || !json_object_is_type(p, json_type_object)) {
-			type_problem(c, NULL, p, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, p, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		name = get_str_or(c, p, "name", "");
+		name = kube__val_get_str_or(c, p, "name", "");
 		if (*name) {
-			if (check_name(c, "name", check_port_name, name) == 0) {
-				if (nameset_has(&names, name))
-					duplicate(c, "name", vstr(name));
+			if (kube__val_check_name(c, "name", check_port_name, name) == 0) {
+				if (kube__val_nameset_has(&names, name))
+					kube__val_duplicate(c, "name", kube__val_vstr(name));
 				else
-					nameset_add(c, &names, name);
+					kube__val_nameset_add(c, &names, name);
 			}
 		}
-		if (get_int32(c, p, "containerPort", &port) >= 0) {
+		if (kube__val_get_int32(c, p, "containerPort", &port) >= 0) {
 			if (port == 0)
-				required(c, "containerPort", NULL);
+				kube__val_required(c, "containerPort", NULL);
 			else
-				valid_port_num(c, "containerPort", port);
+				kube__val_valid_port_num(c, "containerPort", port);
 		}
-		if (get_int32(c, p, "hostPort", &host) == 1 && host != 0)
-			valid_port_num(c, "hostPort", host);
-		proto = get_str_dflt(c, p, "protocol", "TCP");
+		if (kube__val_get_int32(c, p, "hostPort", &host) == 1 && host != 0)
+			kube__val_valid_port_num(c, "hostPort", host);
+		proto = kube__val_get_str_dflt(c, p, "protocol", "TCP");
 		if (!*proto)
-			required(c, "protocol", NULL);
-		else if (!kube__val_is_one_of(proto, port_protocols))
-			not_supported(c, "protocol", vstr(proto), port_protocols);
-		pop(c, m2);
+			kube__val_required(c, "protocol", NULL);
+		else if (!kube__val_is_one_of(proto, kube__val_port_protocols))
+			kube__val_not_supported(c, "protocol", kube__val_vstr(proto), kube__val_port_protocols);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
-	nameset_free(&names);
+	kube__val_pop(c, mark);
+	kube__val_nameset_free(&names);
 }
 
 /* A set of strings it owns. */
@@ -1625,16 +1625,16 @@ static void check_host_ports(kube__val_ctx *c, json_object *containers, size_t f
                              strset *seen)
 {
 	for (size_t ci = first; ci < first + count; ci++) {
-		json_object *ports = member(json_object_array_get_idx(containers, ci), "ports");
+		json_object *ports = kube__val_member(json_object_array_get_idx(containers, ci), "ports");
 		for (size_t pi = 0; ports && json_object_is_type(ports, json_type_array) &&
 		                    pi < json_object_array_length(ports); pi++) {
-			json_object *p = json_object_array_get_idx(ports, pi), *hp = member(p, "hostPort");
-			json_object *pr = member(p, "protocol"), *hip = member(p, "hostIP");
+			json_object *p = json_object_array_get_idx(ports, pi), *hp = kube__val_member(p, "hostPort");
+			json_object *pr = kube__val_member(p, "protocol"), *hip = kube__val_member(p, "hostIP");
 			const char *proto = pr && json_object_is_type(pr, json_type_string) &&
 			                    json_object_get_string_len(pr) > 0 ?
-			                    str_of(pr) : "TCP";   /* defaulted */
+			                    kube__val_str_of(pr) : "TCP";   /* defaulted */
 			const char *ip = hip && json_object_is_type(hip, json_type_string) ?
-			                 str_of(hip) : "";
+			                 kube__val_str_of(hip) : "";
 			char key[600];
 			int64_t host;
 			size_t m;
@@ -1645,14 +1645,14 @@ static void check_host_ports(kube__val_ctx *c, json_object *containers, size_t f
 			if (host == 0)
 				continue;
 			snprintf(key, sizeof(key), "%s/%s/%" PRId64, proto, ip, host);
-			m = push_index(c, ci - first);
-			push(c, "ports");
-			push_index(c, pi);
+			m = kube__val_push_index(c, ci - first);
+			kube__val_push(c, "ports");
+			kube__val_push_index(c, pi);
 			if (strset_has(seen, key))
-				duplicate(c, "hostPort", vstr(key));
+				kube__val_duplicate(c, "hostPort", kube__val_vstr(key));
 			else
 				strset_add(c, seen, key);
-			pop(c, m);
+			kube__val_pop(c, m);
 		}
 	}
 }
@@ -1675,7 +1675,7 @@ static int check_env_name(const char *s, size_t n, kube__buf *msg)
 }
 
 /* validation.IsConfigMapKey() */
-static int check_config_key(const char *s, size_t n, kube__buf *msg)
+int kube__val_check_config_key(const char *s, size_t n, kube__buf *msg)
 {
 	int count = 0, ok = n > 0;
 	for (size_t i = 0; i < n; i++) {
@@ -1715,12 +1715,12 @@ static int check_subdomain_prefix(const char *s, size_t n, kube__buf *msg)
 /* validateConfigMapKeySelector() / validateSecretKeySelector() */
 static void validate_key_selector(kube__val_ctx *c, json_object *sel)
 {
-	const char *key = get_str_or(c, sel, "key", "");
-	check_name(c, "name", kube__check_dns1123_subdomain, get_str_or(c, sel, "name", ""));
+	const char *key = kube__val_get_str_or(c, sel, "key", "");
+	kube__val_check_name(c, "name", kube__check_dns1123_subdomain, kube__val_get_str_or(c, sel, "name", ""));
 	if (!*key)
-		required(c, "key", NULL);
+		kube__val_required(c, "key", NULL);
 	else
-		check_name(c, "key", check_config_key, key);
+		kube__val_check_name(c, "key", kube__val_check_config_key, key);
 }
 
 static const char *const env_field_paths[] = {
@@ -1740,17 +1740,17 @@ static const char *const pod_field_labels[] = {
 /* validateObjectFieldSelector() for env vars, at "fieldRef". */
 static void validate_field_ref(kube__val_ctx *c, json_object *fs)
 {
-	const char *api = get_str_dflt(c, fs, "apiVersion", "v1");   /* defaulted */
-	const char *fp = get_str_or(c, fs, "fieldPath", "");
+	const char *api = kube__val_get_str_dflt(c, fs, "apiVersion", "v1");   /* defaulted */
+	const char *fp = kube__val_get_str_or(c, fs, "fieldPath", "");
 	const char *bracket;
 	char path[256], detail[600];
 
 	if (!*api) {
-		required(c, "apiVersion", NULL);
+		kube__val_required(c, "apiVersion", NULL);
 		return;
 	}
 	if (!*fp) {
-		required(c, "fieldPath", NULL);
+		kube__val_required(c, "fieldPath", NULL);
 		return;
 	}
 	/* SplitMaybeSubscriptedPath(): "metadata.labels['key']" */
@@ -1765,13 +1765,13 @@ static void validate_field_ref(kube__val_ctx *c, json_object *fs)
 		path[bracket - fp] = '\0';
 		if (strcmp(api, "v1") != 0) {
 			snprintf(detail, sizeof(detail), "error converting fieldPath: unsupported pod version: %s", api);
-			invalid(c, "fieldPath", vstr(fp), detail);
+			kube__val_invalid(c, "fieldPath", kube__val_vstr(fp), detail);
 			return;
 		}
 		if (strcmp(path, "metadata.annotations") != 0 && strcmp(path, "metadata.labels") != 0) {
 			snprintf(detail, sizeof(detail),
 			         "error converting fieldPath: field label does not support subscript: %s", path);
-			invalid(c, "fieldPath", vstr(fp), detail);
+			kube__val_invalid(c, "fieldPath", kube__val_vstr(fp), detail);
 			return;
 		}
 		key = kube_strndup(sub, sublen);
@@ -1782,24 +1782,24 @@ static void validate_field_ref(kube__val_ctx *c, json_object *fs)
 		if (strcmp(path, "metadata.annotations") == 0)
 			for (char *p = key; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
-		check_name(c, NULL, kube__check_qualified_name, key);
+		kube__val_check_name(c, NULL, kube__check_qualified_name, key);
 		kube_free(key);
 		return;
 	}
 	if (strcmp(api, "v1") != 0) {
 		snprintf(detail, sizeof(detail), "error converting fieldPath: unsupported pod version: %s", api);
-		invalid(c, "fieldPath", vstr(fp), detail);
+		kube__val_invalid(c, "fieldPath", kube__val_vstr(fp), detail);
 		return;
 	}
 	if (strcmp(fp, "spec.host") == 0)
 		fp = "spec.nodeName";
 	else if (!kube__val_is_one_of(fp, pod_field_labels)) {
 		snprintf(detail, sizeof(detail), "error converting fieldPath: field label not supported: %s", fp);
-		invalid(c, "fieldPath", vstr(fp), detail);
+		kube__val_invalid(c, "fieldPath", kube__val_vstr(fp), detail);
 		return;
 	}
 	if (!kube__val_is_one_of(fp, env_field_paths))
-		not_supported(c, "fieldPath", vstr(fp), env_field_paths);
+		kube__val_not_supported(c, "fieldPath", kube__val_vstr(fp), env_field_paths);
 }
 
 static const char *const env_resource_paths[] = {
@@ -1814,46 +1814,46 @@ static void validate_value_from(kube__val_ctx *c, json_object *ev, int has_value
 	int sources = 0;
 	size_t mark;
 
-	if (get_map(c, ev, "valueFrom", &vf) != 1)
+	if (kube__val_get_map(c, ev, "valueFrom", &vf) != 1)
 		return;
-	mark = push(c, "valueFrom");
-	if (get_map(c, vf, "fieldRef", &m) == 1) {
-		size_t m2 = push(c, "fieldRef");
+	mark = kube__val_push(c, "valueFrom");
+	if (kube__val_get_map(c, vf, "fieldRef", &m) == 1) {
+		size_t m2 = kube__val_push(c, "fieldRef");
 		sources++;
 		validate_field_ref(c, m);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	if (get_map(c, vf, "resourceFieldRef", &m) == 1) {
-		const char *res = get_str_or(c, m, "resource", "");
-		size_t m2 = push(c, "resourceFieldRef");
+	if (kube__val_get_map(c, vf, "resourceFieldRef", &m) == 1) {
+		const char *res = kube__val_get_str_or(c, m, "resource", "");
+		size_t m2 = kube__val_push(c, "resourceFieldRef");
 		sources++;
 		if (!*res)
-			required(c, "resource", NULL);
+			kube__val_required(c, "resource", NULL);
 		else if (!kube__val_is_one_of(res, env_resource_paths) && !kube__val_has_prefix(res, "limits.hugepages-") &&
 		         !kube__val_has_prefix(res, "requests.hugepages-"))
-			not_supported(c, "resource", vstr(res), env_resource_paths);
-		pop(c, m2);
+			kube__val_not_supported(c, "resource", kube__val_vstr(res), env_resource_paths);
+		kube__val_pop(c, m2);
 	}
-	if (get_map(c, vf, "configMapKeyRef", &m) == 1) {
-		size_t m2 = push(c, "configMapKeyRef");
+	if (kube__val_get_map(c, vf, "configMapKeyRef", &m) == 1) {
+		size_t m2 = kube__val_push(c, "configMapKeyRef");
 		sources++;
 		validate_key_selector(c, m);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	if (get_map(c, vf, "secretKeyRef", &m) == 1) {
-		size_t m2 = push(c, "secretKeyRef");
+	if (kube__val_get_map(c, vf, "secretKeyRef", &m) == 1) {
+		size_t m2 = kube__val_push(c, "secretKeyRef");
 		sources++;
 		validate_key_selector(c, m);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
 	if (sources == 0)
-		invalid(c, NULL, vstr(""), "must specify one of: `fieldRef`, `resourceFieldRef`, "
+		kube__val_invalid(c, NULL, kube__val_vstr(""), "must specify one of: `fieldRef`, `resourceFieldRef`, "
 		                           "`configMapKeyRef` or `secretKeyRef`");
 	else if (has_value)
-		invalid(c, NULL, vstr(""), "may not be specified when `value` is not empty");
+		kube__val_invalid(c, NULL, kube__val_vstr(""), "may not be specified when `value` is not empty");
 	else if (sources > 1)
-		invalid(c, NULL, vstr(""), "may not have more than one field specified at a time");
-	pop(c, mark);
+		kube__val_invalid(c, NULL, kube__val_vstr(""), "may not have more than one field specified at a time");
+	kube__val_pop(c, mark);
 }
 
 /* ValidateEnv() at "env". */
@@ -1862,29 +1862,29 @@ static void validate_env(kube__val_ctx *c, json_object *ctr)
 	json_object *env;
 	size_t mark;
 
-	if (get_array(c, ctr, "env", &env) != 1)
+	if (kube__val_get_array(c, ctr, "env", &env) != 1)
 		return;
-	mark = push(c, "env");
+	mark = kube__val_push(c, "env");
 	for (size_t i = 0; i < json_object_array_length(env); i++) {
 		json_object *ev = json_object_array_get_idx(env, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *name, *value;
 
 		if (!ev || !json_object_is_type(ev, json_type_object)) {
-			type_problem(c, NULL, ev, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, ev, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		name = get_str_or(c, ev, "name", "");
-		value = get_str_or(c, ev, "value", "");
+		name = kube__val_get_str_or(c, ev, "name", "");
+		value = kube__val_get_str_or(c, ev, "value", "");
 		if (!*name)
-			required(c, "name", NULL);
+			kube__val_required(c, "name", NULL);
 		else
-			check_name(c, "name", check_env_name, name);
+			kube__val_check_name(c, "name", check_env_name, name);
 		validate_value_from(c, ev, *value != '\0');
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateEnvFrom() at "envFrom". */
@@ -1894,54 +1894,54 @@ static void validate_env_from(kube__val_ctx *c, json_object *ctr)
 	json_object *list;
 	size_t mark;
 
-	if (get_array(c, ctr, "envFrom", &list) != 1)
+	if (kube__val_get_array(c, ctr, "envFrom", &list) != 1)
 		return;
-	mark = push(c, "envFrom");
+	mark = kube__val_push(c, "envFrom");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *ev = json_object_array_get_idx(list, i), *ref;
 		const char *prefix;
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		int sources = 0;
 
 		if (!ev || !json_object_is_type(ev, json_type_object)) {
-			type_problem(c, NULL, ev, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, ev, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		prefix = get_str_or(c, ev, "prefix", "");
+		prefix = kube__val_get_str_or(c, ev, "prefix", "");
 		if (*prefix)
-			check_name(c, "prefix", check_env_name, prefix);
+			kube__val_check_name(c, "prefix", check_env_name, prefix);
 		for (size_t r = 0; refs[r]; r++) {
-			if (get_map(c, ev, refs[r], &ref) == 1) {
-				const char *name = get_str_or(c, ref, "name", "");
-				size_t m3 = push(c, refs[r]);
+			if (kube__val_get_map(c, ev, refs[r], &ref) == 1) {
+				const char *name = kube__val_get_str_or(c, ref, "name", "");
+				size_t m3 = kube__val_push(c, refs[r]);
 				sources++;
 				if (!*name)
-					required(c, "name", NULL);
+					kube__val_required(c, "name", NULL);
 				else
-					check_name(c, "name", check_subdomain_prefix, name);
-				pop(c, m3);
+					kube__val_check_name(c, "name", check_subdomain_prefix, name);
+				kube__val_pop(c, m3);
 			}
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 		if (sources == 0)
-			invalid(c, NULL, vstr(""), "must specify one of: `configMapRef` or `secretRef`");
+			kube__val_invalid(c, NULL, kube__val_vstr(""), "must specify one of: `configMapRef` or `secretRef`");
 		else if (sources > 1)
-			invalid(c, NULL, vstr(""), "may not have more than one field specified at a time");
+			kube__val_invalid(c, NULL, kube__val_vstr(""), "may not have more than one field specified at a time");
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* validateLocalDescendingPath() at `child`. */
 static void validate_local_descending_path(kube__val_ctx *c, const char *child, const char *p)
 {
 	if (p[0] == '/')
-		invalid(c, child, vstr(p), "must be a relative path");
+		kube__val_invalid(c, child, kube__val_vstr(p), "must be a relative path");
 	for (const char *s = p; *s;) {
 		const char *e = strchr(s, '/');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			invalid(c, child, vstr(p), "must not contain '..'");
+			kube__val_invalid(c, child, kube__val_vstr(p), "must not contain '..'");
 			break;
 		}
 		s += n;
@@ -1957,47 +1957,47 @@ static void validate_volume_mounts(kube__val_ctx *c, json_object *ctr, const kub
 	kube__val_nameset paths = { 0 };
 	size_t mark;
 
-	if (get_array(c, ctr, "volumeMounts", &mounts) != 1)
+	if (kube__val_get_array(c, ctr, "volumeMounts", &mounts) != 1)
 		return;
-	mark = push(c, "volumeMounts");
+	mark = kube__val_push(c, "volumeMounts");
 	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
 		json_object *m = json_object_array_get_idx(mounts, i);
 		const char *name, *mp, *sub, *subexpr;
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 
 		if (!m || !json_object_is_type(m, json_type_object)) {
-			type_problem(c, NULL, m, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, m, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		name = get_str_or(c, m, "name", "");
-		mp = get_str_or(c, m, "mountPath", "");
-		sub = get_str_or(c, m, "subPath", "");
-		subexpr = get_str_or(c, m, "subPathExpr", "");
+		name = kube__val_get_str_or(c, m, "name", "");
+		mp = kube__val_get_str_or(c, m, "mountPath", "");
+		sub = kube__val_get_str_or(c, m, "subPath", "");
+		subexpr = kube__val_get_str_or(c, m, "subPathExpr", "");
 		if (!*name)
-			required(c, "name", NULL);
-		if (!nameset_has(vols, name))
-			not_found(c, "name", vstr(name));
+			kube__val_required(c, "name", NULL);
+		if (!kube__val_nameset_has(vols, name))
+			not_found(c, "name", kube__val_vstr(name));
 		if (!*mp)
-			required(c, "mountPath", NULL);
-		if (nameset_has(&paths, mp))
-			invalid(c, "mountPath", vstr(mp), "must be unique");
-		nameset_add(c, &paths, mp);
-		pop(c, m2);
+			kube__val_required(c, "mountPath", NULL);
+		if (kube__val_nameset_has(&paths, mp))
+			kube__val_invalid(c, "mountPath", kube__val_vstr(mp), "must be unique");
+		kube__val_nameset_add(c, &paths, mp);
+		kube__val_pop(c, m2);
 		/* upstream reports these two on the list's path, not the item's */
 		if (*sub)
 			validate_local_descending_path(c, "subPath", sub);
 		if (*subexpr) {
 			if (*sub) {
-				m2 = push_index(c, i);
-				invalid(c, "subPathExpr", vstr(subexpr), "subPathExpr and subPath are mutually exclusive");
-				pop(c, m2);
+				m2 = kube__val_push_index(c, i);
+				kube__val_invalid(c, "subPathExpr", kube__val_vstr(subexpr), "subPathExpr and subPath are mutually exclusive");
+				kube__val_pop(c, m2);
 			}
 			validate_local_descending_path(c, "subPathExpr", subexpr);
 		}
 	}
-	pop(c, mark);
-	nameset_free(&paths);
+	kube__val_pop(c, mark);
+	kube__val_nameset_free(&paths);
 }
 
 /* validateHandler() + validateProbe() at `child`. */
@@ -2011,48 +2011,48 @@ static void validate_probe(kube__val_ctx *c, json_object *ctr, const char *child
 	int64_t v;
 	size_t mark;
 
-	if (get_map(c, ctr, child, &probe) != 1)
+	if (kube__val_get_map(c, ctr, child, &probe) != 1)
 		return;
-	mark = push(c, child);
+	mark = kube__val_push(c, child);
 	for (size_t i = 0; handlers[i]; i++) {
-		if (get_map(c, probe, handlers[i], &h) != 1)
+		if (kube__val_get_map(c, probe, handlers[i], &h) != 1)
 			continue;
 		if (handlers_seen++) {
-			forbidden(c, handlers[i], "may not specify more than 1 handler type");
+			kube__val_forbidden(c, handlers[i], "may not specify more than 1 handler type");
 			continue;
 		}
 		if (strcmp(handlers[i], "exec") == 0) {
 			json_object *cmd;
-			if (get_array(c, h, "command", &cmd) >= 0 && (!cmd || json_object_array_length(cmd) == 0)) {
-				size_t m2 = push(c, "exec");
-				required(c, "command", NULL);
-				pop(c, m2);
+			if (kube__val_get_array(c, h, "command", &cmd) >= 0 && (!cmd || json_object_array_length(cmd) == 0)) {
+				size_t m2 = kube__val_push(c, "exec");
+				kube__val_required(c, "command", NULL);
+				kube__val_pop(c, m2);
 			}
 		} else if (strcmp(handlers[i], "grpc") == 0) {
-			size_t m2 = push(c, "grpc");
-			if (get_int32(c, h, "port", &v) >= 0)
-				valid_port_num(c, "port", v);
-			pop(c, m2);
+			size_t m2 = kube__val_push(c, "grpc");
+			if (kube__val_get_int32(c, h, "port", &v) >= 0)
+				kube__val_valid_port_num(c, "port", v);
+			kube__val_pop(c, m2);
 		} else {
 			kube__val_intstr port;
-			size_t m2 = push(c, handlers[i]);
-			if (get_intstr(c, h, "port", &port) >= 0) {
+			size_t m2 = kube__val_push(c, handlers[i]);
+			if (kube__val_get_intstr(c, h, "port", &port) >= 0) {
 				if (!port.present)
 					port.is_str = 0, port.i = 0;
-				validate_port_num_or_name(c, "port", &port);
+				kube__val_validate_port_num_or_name(c, "port", &port);
 			}
-			pop(c, m2);
+			kube__val_pop(c, m2);
 		}
 	}
 	if (handlers_seen == 0)
-		required(c, NULL, "must specify a handler type");
+		kube__val_required(c, NULL, "must specify a handler type");
 	for (size_t i = 0; counters[i]; i++)
 		nonnegative_member(c, probe, counters[i]);
 	if (get_int64(c, probe, "terminationGracePeriodSeconds", &v) == 1 && v <= 0)
-		invalid(c, "terminationGracePeriodSeconds", vint(v), "must be greater than 0");
-	if (liveness_like && get_int32(c, probe, "successThreshold", &v) == 1 && v != 1)
-		invalid(c, "successThreshold", vint(v), "must be 1");
-	pop(c, mark);
+		kube__val_invalid(c, "terminationGracePeriodSeconds", kube__val_vint(v), "must be greater than 0");
+	if (liveness_like && kube__val_get_int32(c, probe, "successThreshold", &v) == 1 && v != 1)
+		kube__val_invalid(c, "successThreshold", kube__val_vint(v), "must be 1");
+	kube__val_pop(c, mark);
 }
 
 static const char *const pull_policies[] = { "Always", "IfNotPresent", "Never", NULL };
@@ -2067,41 +2067,41 @@ static void validate_container_security_context(kube__val_ctx *c, json_object *c
 	int64_t v;
 	size_t mark;
 
-	if (get_map(c, ctr, "securityContext", &sc) != 1)
+	if (kube__val_get_map(c, ctr, "securityContext", &sc) != 1)
 		return;
-	mark = push(c, "securityContext");
+	mark = kube__val_push(c, "securityContext");
 	for (size_t i = 0; ids[i]; i++)
 		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
-			invalid(c, ids[i], vint(v), "must be between 0 and 2147483647, inclusive");
-	pop(c, mark);
+			kube__val_invalid(c, ids[i], kube__val_vint(v), "must be between 0 and 2147483647, inclusive");
+	kube__val_pop(c, mark);
 }
 
 /* validateContainerCommon() at the container's path. */
 static void validate_container_common(kube__val_ctx *c, json_object *ctr, const kube__val_nameset *vols)
 {
-	const char *name = get_str_or(c, ctr, "name", "");
-	const char *image = get_str_or(c, ctr, "image", "");
-	const char *tmp = get_str_dflt(c, ctr, "terminationMessagePolicy", "File");
+	const char *name = kube__val_get_str_or(c, ctr, "name", "");
+	const char *image = kube__val_get_str_or(c, ctr, "image", "");
+	const char *tmp = kube__val_get_str_dflt(c, ctr, "terminationMessagePolicy", "File");
 	const char *pull;
 
 	if (!*name)
-		required(c, "name", NULL);
+		kube__val_required(c, "name", NULL);
 	else
-		check_name(c, "name", kube__check_dns1123_label, name);
+		kube__val_check_name(c, "name", kube__check_dns1123_label, name);
 	if (!*image)
-		required(c, "image", NULL);
+		kube__val_required(c, "image", NULL);
 	if (!*tmp)
-		required(c, "terminationMessagePolicy", NULL);
+		kube__val_required(c, "terminationMessagePolicy", NULL);
 	else if (!kube__val_is_one_of(tmp, message_policies))
-		not_supported(c, "terminationMessagePolicy", vstr(tmp), message_policies);
+		kube__val_not_supported(c, "terminationMessagePolicy", kube__val_vstr(tmp), message_policies);
 	validate_container_ports(c, ctr);
 	validate_env(c, ctr);
 	validate_env_from(c, ctr);
 	validate_volume_mounts(c, ctr, vols);
 	/* defaulted from the image's tag when absent */
-	if (get_string(c, ctr, "imagePullPolicy", &pull) == 1 && *pull) {
+	if (kube__val_get_string(c, ctr, "imagePullPolicy", &pull) == 1 && *pull) {
 		if (!kube__val_is_one_of(pull, pull_policies))
-			not_supported(c, "imagePullPolicy", vstr(pull), pull_policies);
+			kube__val_not_supported(c, "imagePullPolicy", kube__val_vstr(pull), pull_policies);
 	}
 	validate_resources(c, ctr);
 	validate_container_security_context(c, ctr);
@@ -2114,40 +2114,40 @@ static void validate_containers(kube__val_ctx *c, json_object *spec, const kube_
 	strset hostports = { 0 };
 	size_t mark, n;
 
-	if (get_array(c, spec, "containers", &list) < 0)
+	if (kube__val_get_array(c, spec, "containers", &list) < 0)
 		return;
 	n = list ? json_object_array_length(list) : 0;
 	if (n == 0) {
-		required(c, "containers", NULL);
+		kube__val_required(c, "containers", NULL);
 		return;
 	}
-	mark = push(c, "containers");
+	mark = kube__val_push(c, "containers");
 	for (size_t i = 0; i < n; i++) {
 		json_object *ctr = json_object_array_get_idx(list, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *name;
 
 		if (!ctr || !json_object_is_type(ctr, json_type_object)) {
-			type_problem(c, NULL, ctr, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, ctr, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
 		validate_container_common(c, ctr, vols);
-		name = get_str_or(c, ctr, "name", "");
-		if (nameset_has(names, name))
-			duplicate(c, "name", vstr(name));
+		name = kube__val_get_str_or(c, ctr, "name", "");
+		if (kube__val_nameset_has(names, name))
+			kube__val_duplicate(c, "name", kube__val_vstr(name));
 		else
-			nameset_add(c, names, name);
+			kube__val_nameset_add(c, names, name);
 		validate_probe(c, ctr, "livenessProbe", 1);
 		validate_probe(c, ctr, "readinessProbe", 0);
 		validate_probe(c, ctr, "startupProbe", 1);
-		if (member(ctr, "restartPolicy"))
-			forbidden(c, "restartPolicy", "may not be set for non-init containers");
-		pop(c, m2);
+		if (kube__val_member(ctr, "restartPolicy"))
+			kube__val_forbidden(c, "restartPolicy", "may not be set for non-init containers");
+		kube__val_pop(c, m2);
 	}
 	check_host_ports(c, list, 0, n, &hostports);
 	strset_free(&hostports);
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* validateInitContainers() at "initContainers". */
@@ -2160,51 +2160,51 @@ static void validate_init_containers(kube__val_ctx *c, json_object *spec, const 
 	json_object *list;
 	size_t mark;
 
-	if (get_array(c, spec, "initContainers", &list) != 1)
+	if (kube__val_get_array(c, spec, "initContainers", &list) != 1)
 		return;
-	mark = push(c, "initContainers");
+	mark = kube__val_push(c, "initContainers");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *ctr = json_object_array_get_idx(list, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *name, *rp = NULL;
 		strset hostports = { 0 };
 		int restart_always = 0;
 
 		if (!ctr || !json_object_is_type(ctr, json_type_object)) {
-			type_problem(c, NULL, ctr, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, ctr, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
 		validate_container_common(c, ctr, vols);
-		if (get_string(c, ctr, "restartPolicy", &rp) == 1) {
+		if (kube__val_get_string(c, ctr, "restartPolicy", &rp) == 1) {
 			if (strcmp(rp, "Always") == 0)
 				restart_always = 1;
 			else
-				not_supported(c, "restartPolicy", vstr(rp), always);
+				kube__val_not_supported(c, "restartPolicy", kube__val_vstr(rp), always);
 		}
-		name = get_str_or(c, ctr, "name", "");
-		if (nameset_has(names, name))
-			duplicate(c, "name", vstr(name));
+		name = kube__val_get_str_or(c, ctr, "name", "");
+		if (kube__val_nameset_has(names, name))
+			kube__val_duplicate(c, "name", kube__val_vstr(name));
 		else if (*name)
-			nameset_add(c, names, name);
+			kube__val_nameset_add(c, names, name);
 		/* upstream checks each init container alone, as index 0 of the list */
-		pop(c, m2);
+		kube__val_pop(c, m2);
 		check_host_ports(c, list, i, 1, &hostports);
 		strset_free(&hostports);
-		push_index(c, i);
+		kube__val_push_index(c, i);
 		if (restart_always) {
 			validate_probe(c, ctr, "livenessProbe", 1);
 			validate_probe(c, ctr, "readinessProbe", 0);
 			validate_probe(c, ctr, "startupProbe", 1);
 		} else {
 			for (size_t p = 0; probes[p]; p++)
-				if (member(ctr, probes[p]))
-					forbidden(c, probes[p], "may not be set for init containers without "
+				if (kube__val_member(ctr, probes[p]))
+					kube__val_forbidden(c, probes[p], "may not be set for init containers without "
 					                        "restartPolicy=Always");
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2244,10 +2244,10 @@ static void validate_volume_source(kube__val_ctx *c, const char *key, json_objec
 		field = "claimName";
 	if (!field)
 		return;
-	mark = push(c, key);
-	if (!*get_str_or(c, src, field, ""))
-		required(c, field, NULL);
-	pop(c, mark);
+	mark = kube__val_push(c, key);
+	if (!*kube__val_get_str_or(c, src, field, ""))
+		kube__val_required(c, field, NULL);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateVolumes() at "volumes"; `vols` receives the names of the valid ones. */
@@ -2257,48 +2257,48 @@ static void validate_volumes(kube__val_ctx *c, json_object *spec, kube__val_name
 	kube__val_nameset all = { 0 };
 	size_t mark;
 
-	if (get_array(c, spec, "volumes", &list) != 1)
+	if (kube__val_get_array(c, spec, "volumes", &list) != 1)
 		return;
-	mark = push(c, "volumes");
+	mark = kube__val_push(c, "volumes");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *vol = json_object_array_get_idx(list, i), *src;
-		size_t m2 = push_index(c, i), before = c->v->count;
+		size_t m2 = kube__val_push_index(c, i), before = c->v->count;
 		const char *name;
 		int sources = 0;
 
 		if (!vol || !json_object_is_type(vol, json_type_object)) {
-			type_problem(c, NULL, vol, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, vol, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		if (get_map(c, vol, "emptyDir", &src) == 1)
+		if (kube__val_get_map(c, vol, "emptyDir", &src) == 1)
 			sources++;
 		for (size_t s = 0; volume_sources[s].key; s++) {
-			if (get_map(c, vol, volume_sources[s].key, &src) != 1)
+			if (kube__val_get_map(c, vol, volume_sources[s].key, &src) != 1)
 				continue;
 			if (sources++) {
-				forbidden(c, volume_sources[s].path, "may not specify more than 1 volume type");
+				kube__val_forbidden(c, volume_sources[s].path, "may not specify more than 1 volume type");
 				continue;
 			}
 			validate_volume_source(c, volume_sources[s].key, src);
 		}
 		if (sources == 0)
-			required(c, NULL, "must specify a volume type");
-		name = get_str_or(c, vol, "name", "");
+			kube__val_required(c, NULL, "must specify a volume type");
+		name = kube__val_get_str_or(c, vol, "name", "");
 		if (!*name)
-			required(c, "name", NULL);
+			kube__val_required(c, "name", NULL);
 		else
-			check_name(c, "name", kube__check_dns1123_label, name);
-		if (nameset_has(&all, name))
-			duplicate(c, "name", vstr(name));
+			kube__val_check_name(c, "name", kube__check_dns1123_label, name);
+		if (kube__val_nameset_has(&all, name))
+			kube__val_duplicate(c, "name", kube__val_vstr(name));
 		if (c->v->count == before) {
-			nameset_add(c, &all, name);
-			nameset_add(c, vols, name);
+			kube__val_nameset_add(c, &all, name);
+			kube__val_nameset_add(c, vols, name);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
-	nameset_free(&all);
+	kube__val_pop(c, mark);
+	kube__val_nameset_free(&all);
 }
 
 /* upstream's internal core.Toleration as Go marshals it */
@@ -2306,13 +2306,13 @@ static void put_toleration_json(kube__buf *b, json_object *t)
 {
 	static const char *const keys[] = { "key", "operator", "value", "effect", NULL };
 	static const char *const names[] = { "Key", "Operator", "Value", "Effect", NULL };
-	json_object *secs = member(t, "tolerationSeconds");
+	json_object *secs = kube__val_member(t, "tolerationSeconds");
 
 	kube__buf_putc(b, '{');
 	for (size_t i = 0; keys[i]; i++) {
-		json_object *v = member(t, keys[i]);
+		json_object *v = kube__val_member(t, keys[i]);
 		kube__buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
-		put_go_json_string(b, v && json_object_is_type(v, json_type_string) ? str_of(v) : "");
+		kube__val_put_go_json_string(b, v && json_object_is_type(v, json_type_string) ? kube__val_str_of(v) : "");
 	}
 	kube__buf_puts(b, ",\"TolerationSeconds\":");
 	if (secs)
@@ -2331,33 +2331,33 @@ static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 	json_object *list;
 	size_t mark;
 
-	if (get_array(c, spec, "tolerations", &list) != 1)
+	if (kube__val_get_array(c, spec, "tolerations", &list) != 1)
 		return;
-	mark = push(c, "tolerations");
+	mark = kube__val_push(c, "tolerations");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *t = json_object_array_get_idx(list, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *key, *op, *value, *effect;
 		int64_t secs;
 		int has_secs;
 
 		if (!t || !json_object_is_type(t, json_type_object)) {
-			type_problem(c, NULL, t, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, t, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		key = get_str_or(c, t, "key", "");
-		op = get_str_or(c, t, "operator", "");
-		value = get_str_or(c, t, "value", "");
-		effect = get_str_or(c, t, "effect", "");
+		key = kube__val_get_str_or(c, t, "key", "");
+		op = kube__val_get_str_or(c, t, "operator", "");
+		value = kube__val_get_str_or(c, t, "value", "");
+		effect = kube__val_get_str_or(c, t, "effect", "");
 		has_secs = get_int64(c, t, "tolerationSeconds", &secs) == 1;
 		if (*key)
-			check_name(c, "key", kube__check_qualified_name, key);
+			kube__val_check_name(c, "key", kube__check_qualified_name, key);
 		if (!*key && strcmp(op, "Exists") != 0)
-			invalid(c, "operator", vstr(op), "operator must be Exists when `key` is empty, "
+			kube__val_invalid(c, "operator", kube__val_vstr(op), "operator must be Exists when `key` is empty, "
 			                                 "which means \"match all values and all keys\"");
 		if (has_secs && strcmp(effect, "NoExecute") != 0)
-			invalid(c, "effect", vstr(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set");
+			kube__val_invalid(c, "effect", kube__val_vstr(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set");
 		if (!*op || strcmp(op, "Equal") == 0) {
 			kube__buf msgs = KUBE__BUF_INIT;
 			if (kube__check_label_value(value, strlen(value), &msgs)) {
@@ -2373,7 +2373,7 @@ static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 							r++;
 					}
 					*w = '\0';
-					invalid(c, "operator", vstr(value), joined);
+					kube__val_invalid(c, "operator", kube__val_vstr(value), joined);
 				}
 				kube_free(joined);
 			}
@@ -2383,13 +2383,13 @@ static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 				invalid_json(c, "operator", put_toleration_json, t,
 				             "value must be empty when `operator` is 'Exists'");
 		} else {
-			not_supported(c, "operator", vstr(op), operators);
+			kube__val_not_supported(c, "operator", kube__val_vstr(op), operators);
 		}
 		if (*effect && !kube__val_is_one_of(effect, taint_effects))
-			not_supported(c, "effect", vstr(effect), taint_effects);
-		pop(c, m2);
+			kube__val_not_supported(c, "effect", kube__val_vstr(effect), taint_effects);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* Runs f over each element of the array member `key`, at "<key>[i]". */
@@ -2399,81 +2399,81 @@ static void each(kube__val_ctx *c, json_object *map, const char *key,
 	json_object *list;
 	size_t mark;
 
-	if (get_array(c, map, key, &list) != 1)
+	if (kube__val_get_array(c, map, key, &list) != 1)
 		return;
-	mark = push(c, key);
+	mark = kube__val_push(c, key);
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *item = json_object_array_get_idx(list, i);
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		if (!item || !json_object_is_type(item, json_type_object))
-			type_problem(c, NULL, item, "object");
+			kube__val_type_problem(c, NULL, item, "object");
 		else
 			f(c, item, arg);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateNodeSelectorRequirement(); arg non-NULL allows invalid values. */
 static void node_selector_requirement(kube__val_ctx *c, json_object *rq, void *allow_invalid_values)
 {
-	const char *op = get_str_or(c, rq, "operator", "");
+	const char *op = kube__val_get_str_or(c, rq, "operator", "");
 	json_object *vals;
 	size_t n = 0;
 
-	if (get_array(c, rq, "values", &vals) == 1)
+	if (kube__val_get_array(c, rq, "values", &vals) == 1)
 		n = json_object_array_length(vals);
 	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
 		if (n == 0)
-			required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
+			kube__val_required(c, "values", "must be specified when `operator` is 'In' or 'NotIn'");
 	} else if (strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0) {
 		if (n > 0)
-			forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+			kube__val_forbidden(c, "values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
 	} else if (strcmp(op, "Gt") == 0 || strcmp(op, "Lt") == 0) {
 		if (n != 1)
-			required(c, "values", "must be specified single value when `operator` is 'Lt' or 'Gt'");
+			kube__val_required(c, "values", "must be specified single value when `operator` is 'Lt' or 'Gt'");
 	} else {
-		invalid(c, "operator", vstr(op), "not a valid selector operator");
+		kube__val_invalid(c, "operator", kube__val_vstr(op), "not a valid selector operator");
 	}
-	check_name(c, "key", kube__check_qualified_name, get_str_or(c, rq, "key", ""));
+	kube__val_check_name(c, "key", kube__check_qualified_name, kube__val_get_str_or(c, rq, "key", ""));
 	for (size_t i = 0; !allow_invalid_values && i < n; i++) {
 		json_object *v = json_object_array_get_idx(vals, i);
-		size_t m = push(c, "values");
-		push_index(c, i);
+		size_t m = kube__val_push(c, "values");
+		kube__val_push_index(c, i);
 		if (v && json_object_is_type(v, json_type_string))
-			check_name(c, NULL, kube__check_label_value, str_of(v));
+			kube__val_check_name(c, NULL, kube__check_label_value, kube__val_str_of(v));
 		else
-			type_problem(c, NULL, v, "string");
-		pop(c, m);
+			kube__val_type_problem(c, NULL, v, "string");
+		kube__val_pop(c, m);
 	}
 }
 
 /* ValidateNodeFieldSelectorRequirement() */
 static void node_field_requirement(kube__val_ctx *c, json_object *rq, void *unused)
 {
-	const char *op = get_str_or(c, rq, "operator", "");
-	const char *key = get_str_or(c, rq, "key", "");
+	const char *op = kube__val_get_str_or(c, rq, "operator", "");
+	const char *key = kube__val_get_str_or(c, rq, "key", "");
 	json_object *vals;
 	size_t n = 0;
 
 	KUBE_UNUSED(unused);
-	if (get_array(c, rq, "values", &vals) == 1)
+	if (kube__val_get_array(c, rq, "values", &vals) == 1)
 		n = json_object_array_length(vals);
 	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
 		if (n != 1)
-			required(c, "values", "must be only one value when `operator` is 'In' or 'NotIn' for node field selector");
+			kube__val_required(c, "values", "must be only one value when `operator` is 'In' or 'NotIn' for node field selector");
 	} else {
-		invalid(c, "operator", vstr(op), "not a valid selector operator");
+		kube__val_invalid(c, "operator", kube__val_vstr(op), "not a valid selector operator");
 	}
 	if (strcmp(key, "metadata.name") != 0) {
-		invalid(c, "key", vstr(key), "not a valid field selector key");
+		kube__val_invalid(c, "key", kube__val_vstr(key), "not a valid field selector key");
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			const char *v = str_of(json_object_array_get_idx(vals, i));
-			size_t m = push(c, "values");
-			push_index(c, i);
-			check_name(c, NULL, kube__check_dns1123_subdomain, v ? v : "");
-			pop(c, m);
+			const char *v = kube__val_str_of(json_object_array_get_idx(vals, i));
+			size_t m = kube__val_push(c, "values");
+			kube__val_push_index(c, i);
+			kube__val_check_name(c, NULL, kube__check_dns1123_subdomain, v ? v : "");
+			kube__val_pop(c, m);
 		}
 	}
 }
@@ -2488,8 +2488,8 @@ static void node_selector_term(kube__val_ctx *c, json_object *term, void *allow_
 static void weight_1_100(kube__val_ctx *c, json_object *item)
 {
 	int64_t w = 0;
-	if (get_int32(c, item, "weight", &w) >= 0 && (w <= 0 || w > 100))
-		invalid(c, "weight", vint(w), "must be in the range 1-100");
+	if (kube__val_get_int32(c, item, "weight", &w) >= 0 && (w <= 0 || w > 100))
+		kube__val_invalid(c, "weight", kube__val_vint(w), "must be in the range 1-100");
 }
 
 /* ValidatePreferredSchedulingTerms(): invalid label values are allowed there */
@@ -2500,10 +2500,10 @@ static void preferred_scheduling_term(kube__val_ctx *c, json_object *term, void 
 
 	KUBE_UNUSED(unused);
 	weight_1_100(c, term);
-	get_map(c, term, "preference", &pref);
-	m = push(c, "preference");
+	kube__val_get_map(c, term, "preference", &pref);
+	m = kube__val_push(c, "preference");
 	node_selector_term(c, pref, (void *)1);
-	pop(c, m);
+	kube__val_pop(c, m);
 }
 
 /* validatePodAffinityTerm() */
@@ -2513,21 +2513,21 @@ static void pod_affinity_term(kube__val_ctx *c, json_object *term, void *unused)
 	const char *topo;
 
 	KUBE_UNUSED(unused);
-	if (get_map(c, term, "labelSelector", &sel) == 1)
-		validate_label_selector(c, "labelSelector", sel);
-	if (get_map(c, term, "namespaceSelector", &sel) == 1)
-		validate_label_selector(c, "namespaceSelector", sel);
-	if (get_array(c, term, "namespaces", &nss) == 1) {
+	if (kube__val_get_map(c, term, "labelSelector", &sel) == 1)
+		kube__val_validate_label_selector(c, "labelSelector", sel);
+	if (kube__val_get_map(c, term, "namespaceSelector", &sel) == 1)
+		kube__val_validate_label_selector(c, "namespaceSelector", sel);
+	if (kube__val_get_array(c, term, "namespaces", &nss) == 1) {
 		for (size_t i = 0; i < json_object_array_length(nss); i++) {
-			const char *ns = str_of(json_object_array_get_idx(nss, i));
+			const char *ns = kube__val_str_of(json_object_array_get_idx(nss, i));
 			/* upstream reports these on "namespace", singular */
-			check_name(c, "namespace", kube__check_dns1123_label, ns ? ns : "");
+			kube__val_check_name(c, "namespace", kube__check_dns1123_label, ns ? ns : "");
 		}
 	}
-	topo = get_str_or(c, term, "topologyKey", "");
+	topo = kube__val_get_str_or(c, term, "topologyKey", "");
 	if (!*topo)
-		required(c, "topologyKey", "can not be empty");
-	check_name(c, "topologyKey", kube__check_qualified_name, topo);
+		kube__val_required(c, "topologyKey", "can not be empty");
+	kube__val_check_name(c, "topologyKey", kube__check_qualified_name, topo);
 }
 
 static void weighted_pod_affinity_term(kube__val_ctx *c, json_object *term, void *unused)
@@ -2537,10 +2537,10 @@ static void weighted_pod_affinity_term(kube__val_ctx *c, json_object *term, void
 
 	KUBE_UNUSED(unused);
 	weight_1_100(c, term);
-	get_map(c, term, "podAffinityTerm", &t);
-	m = push(c, "podAffinityTerm");
+	kube__val_get_map(c, term, "podAffinityTerm", &t);
+	m = kube__val_push(c, "podAffinityTerm");
 	pod_affinity_term(c, t ? t : NULL, NULL);
-	pop(c, m);
+	kube__val_pop(c, m);
 }
 
 /* validateAffinity() at "affinity". */
@@ -2550,35 +2550,35 @@ static void validate_affinity(kube__val_ctx *c, json_object *spec)
 	json_object *aff, *na, *req;
 	size_t mark;
 
-	if (get_map(c, spec, "affinity", &aff) != 1)
+	if (kube__val_get_map(c, spec, "affinity", &aff) != 1)
 		return;
-	mark = push(c, "affinity");
-	if (get_map(c, aff, "nodeAffinity", &na) == 1) {
-		size_t m2 = push(c, "nodeAffinity");
-		if (get_map(c, na, "requiredDuringSchedulingIgnoredDuringExecution", &req) == 1) {
+	mark = kube__val_push(c, "affinity");
+	if (kube__val_get_map(c, aff, "nodeAffinity", &na) == 1) {
+		size_t m2 = kube__val_push(c, "nodeAffinity");
+		if (kube__val_get_map(c, na, "requiredDuringSchedulingIgnoredDuringExecution", &req) == 1) {
 			json_object *terms;
-			size_t m3 = push(c, "requiredDuringSchedulingIgnoredDuringExecution");
-			if (get_array(c, req, "nodeSelectorTerms", &terms) >= 0 &&
+			size_t m3 = kube__val_push(c, "requiredDuringSchedulingIgnoredDuringExecution");
+			if (kube__val_get_array(c, req, "nodeSelectorTerms", &terms) >= 0 &&
 			    (!terms || json_object_array_length(terms) == 0))
-				required(c, "nodeSelectorTerms", "must have at least one node selector term");
+				kube__val_required(c, "nodeSelectorTerms", "must have at least one node selector term");
 			else
 				each(c, req, "nodeSelectorTerms", node_selector_term, NULL);
-			pop(c, m3);
+			kube__val_pop(c, m3);
 		}
 		each(c, na, "preferredDuringSchedulingIgnoredDuringExecution", preferred_scheduling_term, NULL);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
 	for (size_t k = 0; pod_kinds[k]; k++) {
 		json_object *pa;
 		size_t m2;
-		if (get_map(c, aff, pod_kinds[k], &pa) != 1)
+		if (kube__val_get_map(c, aff, pod_kinds[k], &pa) != 1)
 			continue;
-		m2 = push(c, pod_kinds[k]);
+		m2 = kube__val_push(c, pod_kinds[k]);
 		each(c, pa, "requiredDuringSchedulingIgnoredDuringExecution", pod_affinity_term, NULL);
 		each(c, pa, "preferredDuringSchedulingIgnoredDuringExecution", weighted_pod_affinity_term, NULL);
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 #define ID_RANGE_MSG "must be between 0 and 2147483647, inclusive"
@@ -2592,29 +2592,29 @@ static void validate_pod_security_context(kube__val_ctx *c, json_object *spec)
 	int share = 0, host_pid = 0;
 	size_t mark;
 
-	if (get_map(c, spec, "securityContext", &sc) != 1)
+	if (kube__val_get_map(c, spec, "securityContext", &sc) != 1)
 		return;
-	mark = push(c, "securityContext");
+	mark = kube__val_push(c, "securityContext");
 	for (size_t i = 0; ids[i]; i++)
 		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
-			invalid(c, ids[i], vint(v), ID_RANGE_MSG);
-	if (get_array(c, sc, "supplementalGroups", &groups) == 1) {
+			kube__val_invalid(c, ids[i], kube__val_vint(v), ID_RANGE_MSG);
+	if (kube__val_get_array(c, sc, "supplementalGroups", &groups) == 1) {
 		for (size_t i = 0; i < json_object_array_length(groups); i++) {
 			json_object *g = json_object_array_get_idx(groups, i);
-			size_t m2 = push(c, "supplementalGroups");
-			push_index(c, i);
+			size_t m2 = kube__val_push(c, "supplementalGroups");
+			kube__val_push_index(c, i);
 			if (!g || !json_object_is_type(g, json_type_int))
-				type_problem(c, NULL, g, "int64");
+				kube__val_type_problem(c, NULL, g, "int64");
 			else if (json_object_get_int64(g) < 0 || json_object_get_int64(g) > INT32_MAX)
-				invalid(c, NULL, vint(json_object_get_int64(g)), ID_RANGE_MSG);
-			pop(c, m2);
+				kube__val_invalid(c, NULL, kube__val_vint(json_object_get_int64(g)), ID_RANGE_MSG);
+			kube__val_pop(c, m2);
 		}
 	}
 	/* the v1 fields live on the spec; upstream's internal type keeps them here */
 	if (get_bool(c, spec, "shareProcessNamespace", &share) == 1 && share &&
 	    get_bool(c, spec, "hostPID", &host_pid) == 1 && host_pid)
-		invalid(c, "shareProcessNamespace", vraw("true"), "ShareProcessNamespace and HostPID cannot both be enabled");
-	pop(c, mark);
+		kube__val_invalid(c, "shareProcessNamespace", kube__val_vraw("true"), "ShareProcessNamespace and HostPID cannot both be enabled");
+	kube__val_pop(c, mark);
 }
 
 /* validateTopologySpreadConstraints() at "topologySpreadConstraints". */
@@ -2625,63 +2625,63 @@ static void validate_topology_spread(kube__val_ctx *c, json_object *spec)
 	json_object *list;
 	size_t mark, n;
 
-	if (get_array(c, spec, "topologySpreadConstraints", &list) != 1)
+	if (kube__val_get_array(c, spec, "topologySpreadConstraints", &list) != 1)
 		return;
-	mark = push(c, "topologySpreadConstraints");
+	mark = kube__val_push(c, "topologySpreadConstraints");
 	n = json_object_array_length(list);
 	for (size_t i = 0; i < n; i++) {
 		json_object *tc = json_object_array_get_idx(list, i), *sel;
-		size_t m2 = push_index(c, i);
+		size_t m2 = kube__val_push_index(c, i);
 		const char *key, *action;
 		int64_t skew = 0, min_domains;
 
 		if (!tc || !json_object_is_type(tc, json_type_object)) {
-			type_problem(c, NULL, tc, "object");
-			pop(c, m2);
+			kube__val_type_problem(c, NULL, tc, "object");
+			kube__val_pop(c, m2);
 			continue;
 		}
-		if (get_int32(c, tc, "maxSkew", &skew) >= 0 && skew <= 0)
-			invalid(c, "maxSkew", vint(skew), "must be greater than zero");
-		key = get_str_or(c, tc, "topologyKey", "");
+		if (kube__val_get_int32(c, tc, "maxSkew", &skew) >= 0 && skew <= 0)
+			kube__val_invalid(c, "maxSkew", kube__val_vint(skew), "must be greater than zero");
+		key = kube__val_get_str_or(c, tc, "topologyKey", "");
 		if (!*key)
-			required(c, "topologyKey", "can not be empty");
-		action = get_str_or(c, tc, "whenUnsatisfiable", "");
+			kube__val_required(c, "topologyKey", "can not be empty");
+		action = kube__val_get_str_or(c, tc, "whenUnsatisfiable", "");
 		if (!kube__val_is_one_of(action, actions))
-			not_supported(c, "whenUnsatisfiable", vstr(action), actions);
+			kube__val_not_supported(c, "whenUnsatisfiable", kube__val_vstr(action), actions);
 		for (size_t j = i + 1; j < n; j++) {
 			json_object *other = json_object_array_get_idx(list, j);
-			const char *ok = str_of(member(other, "topologyKey"));
-			const char *oa = str_of(member(other, "whenUnsatisfiable"));
+			const char *ok = kube__val_str_of(kube__val_member(other, "topologyKey"));
+			const char *oa = kube__val_str_of(kube__val_member(other, "whenUnsatisfiable"));
 			if (strcmp(ok ? ok : "", key) == 0 && strcmp(oa ? oa : "", action) == 0) {
 				char dup[1200];
 				snprintf(dup, sizeof(dup), "{%s, %s}", key, action);
-				duplicate(c, "{topologyKey, whenUnsatisfiable}", vstr(dup));
+				kube__val_duplicate(c, "{topologyKey, whenUnsatisfiable}", kube__val_vstr(dup));
 				break;
 			}
 		}
-		if (get_int32(c, tc, "minDomains", &min_domains) == 1) {
+		if (kube__val_get_int32(c, tc, "minDomains", &min_domains) == 1) {
 			if (min_domains <= 0)
-				invalid(c, "minDomains", vint(min_domains), "must be greater than zero");
+				kube__val_invalid(c, "minDomains", kube__val_vint(min_domains), "must be greater than zero");
 			if (strcmp(action, "DoNotSchedule") != 0) {
 				char detail[600];
 				snprintf(detail, sizeof(detail),
 				         "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not %s", action);
-				invalid(c, "minDomains", vint(min_domains), detail);
+				kube__val_invalid(c, "minDomains", kube__val_vint(min_domains), detail);
 			}
 		}
 		{
 			static const char *const pols[] = { "nodeAffinityPolicy", "nodeTaintsPolicy", NULL };
 			for (size_t k = 0; pols[k]; k++) {
 				const char *p;
-				if (get_string(c, tc, pols[k], &p) == 1 && !kube__val_is_one_of(p, policies))
-					not_supported(c, pols[k], vstr(p), policies);
+				if (kube__val_get_string(c, tc, pols[k], &p) == 1 && !kube__val_is_one_of(p, policies))
+					kube__val_not_supported(c, pols[k], kube__val_vstr(p), policies);
 			}
 		}
-		if (get_map(c, tc, "labelSelector", &sel) == 1)
-			validate_label_selector(c, "labelSelector", sel);
-		pop(c, m2);
+		if (kube__val_get_map(c, tc, "labelSelector", &sel) == 1)
+			kube__val_validate_label_selector(c, "labelSelector", sel);
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* validateReadinessGates() */
@@ -2690,16 +2690,16 @@ static void validate_readiness_gates(kube__val_ctx *c, json_object *spec)
 	json_object *list;
 	size_t mark;
 
-	if (get_array(c, spec, "readinessGates", &list) != 1)
+	if (kube__val_get_array(c, spec, "readinessGates", &list) != 1)
 		return;
-	mark = push(c, "readinessGates");
+	mark = kube__val_push(c, "readinessGates");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		const char *ct = str_of(member(json_object_array_get_idx(list, i), "conditionType"));
-		size_t m2 = push_index(c, i);
-		check_name(c, "conditionType", kube__check_qualified_name, ct ? ct : "");
-		pop(c, m2);
+		const char *ct = kube__val_str_of(kube__val_member(json_object_array_get_idx(list, i), "conditionType"));
+		size_t m2 = kube__val_push_index(c, i);
+		kube__val_check_name(c, "conditionType", kube__check_qualified_name, ct ? ct : "");
+		kube__val_pop(c, m2);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 static const char *const restart_policies[] = { "Always", "OnFailure", "Never", NULL };
@@ -2720,51 +2720,51 @@ static const char *validate_pod_spec(kube__val_ctx *c, json_object *spec, const 
 	get_int64(c, spec, "terminationGracePeriodSeconds", &v);
 	validate_volumes(c, spec, &vols);
 	for (size_t i = 0; extra_vols && i < extra_vols->n; i++)
-		if (!nameset_has(&vols, extra_vols->v[i]))
-			nameset_add(c, &vols, extra_vols->v[i]);
+		if (!kube__val_nameset_has(&vols, extra_vols->v[i]))
+			kube__val_nameset_add(c, &vols, extra_vols->v[i]);
 	validate_containers(c, spec, &vols, &names);
 	validate_init_containers(c, spec, &vols, &names);
-	rp = get_str_dflt(c, spec, "restartPolicy", "Always");
+	rp = kube__val_get_str_dflt(c, spec, "restartPolicy", "Always");
 	if (!*rp)
-		required(c, "restartPolicy", NULL);
+		kube__val_required(c, "restartPolicy", NULL);
 	else if (!kube__val_is_one_of(rp, restart_policies))
-		not_supported(c, "restartPolicy", vstr(rp), restart_policies);
-	dns = get_str_dflt(c, spec, "dnsPolicy", "ClusterFirst");
+		kube__val_not_supported(c, "restartPolicy", kube__val_vstr(rp), restart_policies);
+	dns = kube__val_get_str_dflt(c, spec, "dnsPolicy", "ClusterFirst");
 	if (!*dns)
-		required(c, "dnsPolicy", NULL);
+		kube__val_required(c, "dnsPolicy", NULL);
 	else if (!kube__val_is_one_of(dns, dns_policies))
-		not_supported(c, "dnsPolicy", vstr(dns), dns_policies);
-	validate_labels(c, "nodeSelector", get_labels_member(c, spec, "nodeSelector"));
+		kube__val_not_supported(c, "dnsPolicy", kube__val_vstr(dns), dns_policies);
+	kube__val_validate_labels(c, "nodeSelector", kube__val_get_labels_member(c, spec, "nodeSelector"));
 	validate_pod_security_context(c, spec);
 	validate_affinity(c, spec);
-	if (strcmp(dns, "None") == 0 && !member(spec, "dnsConfig"))
-		required(c, "dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
+	if (strcmp(dns, "None") == 0 && !kube__val_member(spec, "dnsConfig"))
+		kube__val_required(c, "dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
 	validate_readiness_gates(c, spec);
 	validate_topology_spread(c, spec);
-	if (*(s = get_str_or(c, spec, "serviceAccountName", "")))
-		check_name(c, "serviceAccountName", kube__check_dns1123_subdomain, s);
-	if (*(s = get_str_or(c, spec, "nodeName", "")))
-		check_name(c, "nodeName", kube__check_dns1123_subdomain, s);
+	if (*(s = kube__val_get_str_or(c, spec, "serviceAccountName", "")))
+		kube__val_check_name(c, "serviceAccountName", kube__check_dns1123_subdomain, s);
+	if (*(s = kube__val_get_str_or(c, spec, "nodeName", "")))
+		kube__val_check_name(c, "nodeName", kube__check_dns1123_subdomain, s);
 	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1 && (v < 1 || v > INT32_MAX))
-		invalid(c, "activeDeadlineSeconds", vint(v), "must be between 1 and 2147483647, inclusive");
-	if (*(s = get_str_or(c, spec, "hostname", "")))
-		check_name(c, "hostname", kube__check_dns1123_label, s);
-	if (*(s = get_str_or(c, spec, "subdomain", "")))
-		check_name(c, "subdomain", kube__check_dns1123_label, s);
+		kube__val_invalid(c, "activeDeadlineSeconds", kube__val_vint(v), "must be between 1 and 2147483647, inclusive");
+	if (*(s = kube__val_get_str_or(c, spec, "hostname", "")))
+		kube__val_check_name(c, "hostname", kube__check_dns1123_label, s);
+	if (*(s = kube__val_get_str_or(c, spec, "subdomain", "")))
+		kube__val_check_name(c, "subdomain", kube__check_dns1123_label, s);
 	validate_tolerations(c, spec);
-	if (*(s = get_str_or(c, spec, "priorityClassName", "")))
-		check_name(c, "priorityClassName", kube__check_dns1123_subdomain, s);
-	if (get_string(c, spec, "runtimeClassName", &s) == 1)
-		check_name(c, "runtimeClassName", kube__check_dns1123_subdomain, s);
-	if (get_string(c, spec, "preemptionPolicy", &s) == 1) {
+	if (*(s = kube__val_get_str_or(c, spec, "priorityClassName", "")))
+		kube__val_check_name(c, "priorityClassName", kube__check_dns1123_subdomain, s);
+	if (kube__val_get_string(c, spec, "runtimeClassName", &s) == 1)
+		kube__val_check_name(c, "runtimeClassName", kube__check_dns1123_subdomain, s);
+	if (kube__val_get_string(c, spec, "preemptionPolicy", &s) == 1) {
 		static const char *const preempt[] = { "PreemptLowerPriority", "Never", NULL };
 		if (!*s)
-			required(c, "preemptionPolicy", NULL);
+			kube__val_required(c, "preemptionPolicy", NULL);
 		else if (!kube__val_is_one_of(s, preempt))
-			not_supported(c, "preemptionPolicy", vstr(s), preempt);
+			kube__val_not_supported(c, "preemptionPolicy", kube__val_vstr(s), preempt);
 	}
-	nameset_free(&vols);
-	nameset_free(&names);
+	kube__val_nameset_free(&vols);
+	kube__val_nameset_free(&names);
 	return rp;
 }
 
@@ -2775,15 +2775,15 @@ static const char *validate_pod_spec_at(kube__val_ctx *c, json_object *parent, c
 	const char *rp = "Always";
 	size_t mark;
 
-	if (get_map(c, parent, "spec", &spec) < 0)
+	if (kube__val_get_map(c, parent, "spec", &spec) < 0)
 		return NULL;   /* unknown: the callers skip their restartPolicy rules */
-	mark = push(c, "spec");
+	mark = kube__val_push(c, "spec");
 	if (spec) {
 		rp = validate_pod_spec(c, spec, extra_vols);
 	} else {
-		required(c, "containers", NULL);
+		kube__val_required(c, "containers", NULL);
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 	return rp;
 }
 
@@ -2800,29 +2800,29 @@ static json_object *validate_pod_template(kube__val_ctx *c, json_object *parent,
 	size_t mark;
 
 	*rp = "Always";
-	if (get_map(c, parent, "template", &tpl) < 0)
+	if (kube__val_get_map(c, parent, "template", &tpl) < 0)
 		return NULL;
-	mark = push(c, "template");
+	mark = kube__val_push(c, "template");
 	if (tpl)
-		get_map(c, tpl, "metadata", &md);
+		kube__val_get_map(c, tpl, "metadata", &md);
 	if (md) {
-		size_t m2 = push(c, "metadata");
-		json_object *l = get_labels_member(c, md, "labels");
-		json_object *a = get_labels_member(c, md, "annotations");
-		pop(c, m2);
-		validate_labels(c, "labels", l);
+		size_t m2 = kube__val_push(c, "metadata");
+		json_object *l = kube__val_get_labels_member(c, md, "labels");
+		json_object *a = kube__val_get_labels_member(c, md, "annotations");
+		kube__val_pop(c, m2);
+		kube__val_validate_labels(c, "labels", l);
 		validate_annotations(c, "annotations", a);
 	}
 	*rp = validate_pod_spec_at(c, tpl, extra_vols);
-	if (member(member(tpl, "spec"), "ephemeralContainers"))
-		forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
-	pop(c, mark);
+	if (kube__val_member(kube__val_member(tpl, "spec"), "ephemeralContainers"))
+		kube__val_forbidden(c, "spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
+	kube__val_pop(c, mark);
 	return tpl;
 }
 
 static json_object *template_labels(json_object *tpl)
 {
-	return member(member(tpl, "metadata"), "labels");
+	return kube__val_member(kube__val_member(tpl, "metadata"), "labels");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2830,14 +2830,14 @@ static json_object *template_labels(json_object *tpl)
 
 static void validate_pod(kube__val_ctx *c, json_object *doc)
 {
-	json_object *spec = member(doc, "spec"), *gates = member(spec, "schedulingGates");
+	json_object *spec = kube__val_member(doc, "spec"), *gates = kube__val_member(spec, "schedulingGates");
 
 	validate_pod_spec_at(c, doc, NULL);
-	if (member(spec, "ephemeralContainers"))
-		forbidden(c, "spec.ephemeralContainers", "cannot be set on create");
-	if (*get_str_or(c, spec, "nodeName", "") && gates && json_object_is_type(gates, json_type_array) &&
+	if (kube__val_member(spec, "ephemeralContainers"))
+		kube__val_forbidden(c, "spec.ephemeralContainers", "cannot be set on create");
+	if (*kube__val_get_str_or(c, spec, "nodeName", "") && gates && json_object_is_type(gates, json_type_array) &&
 	    json_object_array_length(gates) > 0)
-		forbidden(c, "spec.nodeName", "cannot be set until all schedulingGates have been cleared");
+		kube__val_forbidden(c, "spec.nodeName", "cannot be set until all schedulingGates have been cleared");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2905,7 +2905,7 @@ static void positive_int_or_percent(kube__val_ctx *c, const char *child, const k
 	int64_t p;
 	if (v->is_str) {
 		if (!percent_value(v, &p))
-			invalid(c, child, vstr(v->s), PERCENT_MSG);
+			kube__val_invalid(c, child, kube__val_vstr(v->s), PERCENT_MSG);
 	} else {
 		nonnegative(c, child, v->i);
 	}
@@ -2916,14 +2916,14 @@ static void not_more_than_100_percent(kube__val_ctx *c, const char *child, const
 {
 	int64_t p;
 	if (percent_value(v, &p) && p > 100)
-		invalid(c, child, vstr(v->s), "must not be greater than 100%");
+		kube__val_invalid(c, child, kube__val_vstr(v->s), "must not be greater than 100%");
 }
 
 /* A member that is an IntOrString, with a default when absent. */
 static kube__val_intstr intstr_member(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr dflt)
 {
 	kube__val_intstr v;
-	if (get_intstr(c, map, key, &v) == 1)
+	if (kube__val_get_intstr(c, map, key, &v) == 1)
 		return v;
 	return dflt;
 }
@@ -2936,20 +2936,20 @@ static const kube__val_intstr INTSTR_ZERO = { 1, 0, 0, NULL };
 static void put_strategy_json(kube__buf *b, const char *type, json_object *ru)
 {
 	kube__buf_puts(b, "{\"Type\":");
-	put_go_json_string(b, type);
+	kube__val_put_go_json_string(b, type);
 	kube__buf_puts(b, ",\"RollingUpdate\":");
 	if (!ru) {
 		kube__buf_puts(b, "null}");
 		return;
 	}
 	kube__buf_puts(b, "{\"MaxUnavailable\":");
-	if (member(ru, "maxUnavailable"))
-		put_go_json(b, member(ru, "maxUnavailable"));
+	if (kube__val_member(ru, "maxUnavailable"))
+		put_go_json(b, kube__val_member(ru, "maxUnavailable"));
 	else
 		kube__buf_puts(b, "0");
 	kube__buf_puts(b, ",\"MaxSurge\":");
-	if (member(ru, "maxSurge"))
-		put_go_json(b, member(ru, "maxSurge"));
+	if (kube__val_member(ru, "maxSurge"))
+		put_go_json(b, kube__val_member(ru, "maxSurge"));
 	else
 		kube__buf_puts(b, "0");
 	kube__buf_puts(b, "}}");
@@ -2961,9 +2961,9 @@ static void invalid_raw_buf(kube__val_ctx *c, const char *child, kube__buf *raw,
 	if (raw->failed)
 		c->oom = 1;
 	else if (supported)
-		not_supported(c, child, vraw(raw->data), supported);
+		kube__val_not_supported(c, child, kube__val_vraw(raw->data), supported);
 	else
-		invalid(c, child, vraw(raw->data), detail);
+		kube__val_invalid(c, child, kube__val_vraw(raw->data), detail);
 	kube__buf_free(raw);
 }
 
@@ -2976,10 +2976,10 @@ static void validate_rs_selector_and_template(kube__val_ctx *c, json_object *spe
 	char detail[128];
 	int bad = 0;
 
-	if (get_map(c, spec, "selector", &sel) == 0) {
-		required(c, "selector", NULL);
+	if (kube__val_get_map(c, spec, "selector", &sel) == 0) {
+		kube__val_required(c, "selector", NULL);
 	} else if (sel) {
-		bad = validate_label_selector(c, "selector", sel);
+		bad = kube__val_validate_label_selector(c, "selector", sel);
 		if (selector_is_empty(sel)) {
 			snprintf(detail, sizeof(detail), "empty selector is invalid for %s", what);
 			invalid_json(c, "selector", put_selector_json, sel, detail);
@@ -2994,26 +2994,26 @@ static void validate_rs_selector_and_template(kube__val_ctx *c, json_object *spe
 	}
 	/* ValidatePodTemplateSpecForReplicaSet() */
 	{
-		json_object *tpl = member(spec, "template");
+		json_object *tpl = kube__val_member(spec, "template");
 		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
 			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
 			             "`selector` does not match template `labels`");
 		tpl = validate_pod_template(c, spec, NULL, &rp);
 		if (rp && strcmp(rp, "Always") != 0) {
 			static const char *const always[] = { "Always", NULL };
-			not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+			kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
 		}
-		if (member(member(tpl, "spec"), "activeDeadlineSeconds")) {
+		if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds")) {
 			snprintf(detail, sizeof(detail), "activeDeadlineSeconds in %s is not Supported", kind_name);
-			forbidden(c, "template.spec.activeDeadlineSeconds", detail);
+			kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", detail);
 		}
 	}
 }
 
-static json_object *spec_of(kube__val_ctx *c, json_object *doc)
+json_object *kube__val_spec_of(kube__val_ctx *c, json_object *doc)
 {
 	json_object *spec;
-	get_map(c, doc, "spec", &spec);
+	kube__val_get_map(c, doc, "spec", &spec);
 	return spec;
 }
 
@@ -3021,84 +3021,84 @@ static json_object *spec_of(kube__val_ctx *c, json_object *doc)
 static void validate_deployment(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const types[] = { "Recreate", "RollingUpdate", NULL };
-	json_object *spec = spec_of(c, doc), *strategy = NULL, *ru = NULL;
+	json_object *spec = kube__val_spec_of(c, doc), *strategy = NULL, *ru = NULL;
 	const char *type = "RollingUpdate";
 	int64_t replicas = 1, min_ready = 0, v, deadline = 600;
-	size_t mark = push(c, "spec");
+	size_t mark = kube__val_push(c, "spec");
 
-	if (get_int32(c, spec, "replicas", &replicas) >= 0)
+	if (kube__val_get_int32(c, spec, "replicas", &replicas) >= 0)
 		nonnegative(c, "replicas", replicas);
 	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
 
-	if (get_map(c, spec, "strategy", &strategy) >= 0) {
-		size_t m2 = push(c, "strategy");
+	if (kube__val_get_map(c, spec, "strategy", &strategy) >= 0) {
+		size_t m2 = kube__val_push(c, "strategy");
 		const char *t;
-		if (get_string(c, strategy, "type", &t) == 1 && *t)
+		if (kube__val_get_string(c, strategy, "type", &t) == 1 && *t)
 			type = t;
-		get_map(c, strategy, "rollingUpdate", &ru);
+		kube__val_get_map(c, strategy, "rollingUpdate", &ru);
 		if (strcmp(type, "Recreate") == 0) {
 			if (ru)
-				forbidden(c, "rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+				kube__val_forbidden(c, "rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
 		} else if (strcmp(type, "RollingUpdate") == 0) {
-			size_t m3 = push(c, "rollingUpdate");
+			size_t m3 = kube__val_push(c, "rollingUpdate");
 			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_25_PERCENT);
 			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_25_PERCENT);
 			positive_int_or_percent(c, "maxUnavailable", &mu);
 			positive_int_or_percent(c, "maxSurge", &ms);
 			if (int_or_percent_value(&mu) == 0 && int_or_percent_value(&ms) == 0)
-				invalid(c, "maxUnavailable", intstr_value(&mu), "may not be 0 when `maxSurge` is 0");
+				kube__val_invalid(c, "maxUnavailable", intstr_value(&mu), "may not be 0 when `maxSurge` is 0");
 			not_more_than_100_percent(c, "maxUnavailable", &mu);
-			pop(c, m3);
+			kube__val_pop(c, m3);
 		} else {
 			kube__buf raw = KUBE__BUF_INIT;
 			put_strategy_json(&raw, type, ru);
 			invalid_raw_buf(c, NULL, &raw, NULL, types);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	if (get_int32(c, spec, "minReadySeconds", &min_ready) == 1)
+	if (kube__val_get_int32(c, spec, "minReadySeconds", &min_ready) == 1)
 		nonnegative(c, "minReadySeconds", min_ready);
-	if (get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
+	if (kube__val_get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
 		nonnegative(c, "revisionHistoryLimit", v);
-	if (get_int32(c, spec, "progressDeadlineSeconds", &deadline) >= 0) {
-		if (!member(spec, "progressDeadlineSeconds"))
+	if (kube__val_get_int32(c, spec, "progressDeadlineSeconds", &deadline) >= 0) {
+		if (!kube__val_member(spec, "progressDeadlineSeconds"))
 			deadline = 600;   /* defaulted */
 		nonnegative(c, "progressDeadlineSeconds", deadline);
 		if (deadline <= min_ready)
-			invalid(c, "progressDeadlineSeconds", vint(deadline), "must be greater than minReadySeconds");
+			kube__val_invalid(c, "progressDeadlineSeconds", kube__val_vint(deadline), "must be greater than minReadySeconds");
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateReplicaSetSpec() */
 static void validate_replicaset(kube__val_ctx *c, json_object *doc)
 {
-	json_object *spec = spec_of(c, doc);
+	json_object *spec = kube__val_spec_of(c, doc);
 	int64_t v = 1;
-	size_t mark = push(c, "spec");
+	size_t mark = kube__val_push(c, "spec");
 
-	if (get_int32(c, spec, "replicas", &v) >= 0)
+	if (kube__val_get_int32(c, spec, "replicas", &v) >= 0)
 		nonnegative(c, "replicas", v);
 	nonnegative_member(c, spec, "minReadySeconds");
 	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateDaemonSetSpec() */
 static void validate_daemonset(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const types[] = { "RollingUpdate", "OnDelete", NULL };
-	json_object *spec = spec_of(c, doc), *sel = NULL, *us, *tpl;
+	json_object *spec = kube__val_spec_of(c, doc), *sel = NULL, *us, *tpl;
 	const char *rp;
 	int64_t v;
-	size_t mark = push(c, "spec");
+	size_t mark = kube__val_push(c, "spec");
 	int bad = 0;
 
-	if (get_map(c, spec, "selector", &sel) < 0)
+	if (kube__val_get_map(c, spec, "selector", &sel) < 0)
 		bad = 1;
 	else if (sel)
-		bad = validate_label_selector(c, "selector", sel);
-	tpl = member(spec, "template");
+		bad = kube__val_validate_label_selector(c, "selector", sel);
+	tpl = kube__val_member(spec, "template");
 	if (!bad && !selector_matches(sel, template_labels(tpl)) && !(sel && selector_is_empty(sel)))
 		invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
 		             "`selector` does not match template `labels`");
@@ -3107,23 +3107,23 @@ static void validate_daemonset(kube__val_ctx *c, json_object *doc)
 	tpl = validate_pod_template(c, spec, NULL, &rp);
 	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
-		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
 	}
-	if (member(member(tpl, "spec"), "activeDeadlineSeconds"))
-		forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported");
+	if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds"))
+		kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported");
 	nonnegative_member(c, spec, "minReadySeconds");
 	if (get_int64(c, spec, "templateGeneration", &v) == 1)
 		nonnegative(c, "templateGeneration", v);
-	if (get_map(c, spec, "updateStrategy", &us) >= 0) {
-		size_t m2 = push(c, "updateStrategy");
-		const char *type = get_str_or(c, us, "type", "");
+	if (kube__val_get_map(c, spec, "updateStrategy", &us) >= 0) {
+		size_t m2 = kube__val_push(c, "updateStrategy");
+		const char *type = kube__val_get_str_or(c, us, "type", "");
 		json_object *ru = NULL;
 
 		if (!*type)
 			type = "RollingUpdate";   /* defaulted */
-		get_map(c, us, "rollingUpdate", &ru);
+		kube__val_get_map(c, us, "rollingUpdate", &ru);
 		if (strcmp(type, "RollingUpdate") == 0) {
-			size_t m3 = push(c, "rollingUpdate");
+			size_t m3 = kube__val_push(c, "rollingUpdate");
 			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_ONE);
 			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_ZERO);
 			int has_mu, has_ms;
@@ -3134,117 +3134,117 @@ static void validate_daemonset(kube__val_ctx *c, json_object *doc)
 			has_mu = int_or_percent_value(&mu) != 0;
 			has_ms = int_or_percent_value(&ms) != 0;
 			if (has_mu && has_ms)
-				invalid(c, "maxSurge", intstr_value(&ms), "may not be set when maxUnavailable is non-zero");
+				kube__val_invalid(c, "maxSurge", intstr_value(&ms), "may not be set when maxUnavailable is non-zero");
 			else if (!has_mu && !has_ms)
-				required(c, "maxUnavailable", "cannot be 0 when maxSurge is 0");
-			pop(c, m3);
+				kube__val_required(c, "maxUnavailable", "cannot be 0 when maxSurge is 0");
+			kube__val_pop(c, m3);
 		} else if (strcmp(type, "OnDelete") != 0) {
 			kube__buf raw = KUBE__BUF_INIT;
 			put_strategy_json(&raw, type, ru);
 			invalid_raw_buf(c, NULL, &raw, NULL, types);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	if (get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
+	if (kube__val_get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
 		nonnegative(c, "revisionHistoryLimit", v);
-	pop(c, mark);
+	kube__val_pop(c, mark);
 }
 
 /* ValidateStatefulSetSpec() */
 static void validate_statefulset(kube__val_ctx *c, json_object *doc)
 {
 	static const char *const retain_delete[] = { "Retain", "Delete", NULL };
-	json_object *spec = spec_of(c, doc), *us, *pol, *sel = NULL, *tpl, *claims, *ord;
+	json_object *spec = kube__val_spec_of(c, doc), *us, *pol, *sel = NULL, *tpl, *claims, *ord;
 	kube__val_nameset claim_names = { 0 };
 	const char *pmp, *rp, *svc;
-	size_t mark = push(c, "spec");
+	size_t mark = kube__val_push(c, "spec");
 	int64_t v;
 	int bad = 0;
 
 	/* kubernetes#130233: the pods' subdomain, so a DNS-1123 label when set */
-	if (*(svc = get_str_or(c, spec, "serviceName", "")))
-		check_name(c, "serviceName", kube__check_dns1123_label, svc);
-	pmp = get_str_dflt(c, spec, "podManagementPolicy", "OrderedReady");
+	if (*(svc = kube__val_get_str_or(c, spec, "serviceName", "")))
+		kube__val_check_name(c, "serviceName", kube__check_dns1123_label, svc);
+	pmp = kube__val_get_str_dflt(c, spec, "podManagementPolicy", "OrderedReady");
 	if (!*pmp)
-		required(c, "podManagementPolicy", NULL);
+		kube__val_required(c, "podManagementPolicy", NULL);
 	else if (strcmp(pmp, "OrderedReady") != 0 && strcmp(pmp, "Parallel") != 0)
-		invalid(c, "podManagementPolicy", vstr(pmp), "must be 'OrderedReady' or 'Parallel'");
+		kube__val_invalid(c, "podManagementPolicy", kube__val_vstr(pmp), "must be 'OrderedReady' or 'Parallel'");
 
-	if (get_map(c, spec, "updateStrategy", &us) >= 0) {
-		const char *type = get_str_or(c, us, "type", "");
+	if (kube__val_get_map(c, spec, "updateStrategy", &us) >= 0) {
+		const char *type = kube__val_get_str_or(c, us, "type", "");
 		json_object *ru = NULL;
-		size_t m2 = push(c, "updateStrategy");
+		size_t m2 = kube__val_push(c, "updateStrategy");
 
 		if (!*type)
 			type = "RollingUpdate";   /* defaulted */
-		get_map(c, us, "rollingUpdate", &ru);
+		kube__val_get_map(c, us, "rollingUpdate", &ru);
 		if (strcmp(type, "OnDelete") == 0) {
 			if (ru) {
 				kube__buf raw = KUBE__BUF_INIT;
 				kube__buf_puts(&raw, "{\"Partition\":");
-				if (member(ru, "partition"))
-					put_go_json(&raw, member(ru, "partition"));
+				if (kube__val_member(ru, "partition"))
+					put_go_json(&raw, kube__val_member(ru, "partition"));
 				else
 					kube__buf_puts(&raw, "0");
 				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
-				put_go_json(&raw, member(ru, "maxUnavailable"));
+				put_go_json(&raw, kube__val_member(ru, "maxUnavailable"));
 				kube__buf_putc(&raw, '}');
 				invalid_raw_buf(c, "rollingUpdate", &raw,
 				                "only allowed for updateStrategy 'RollingUpdate'", NULL);
 			}
 		} else if (strcmp(type, "RollingUpdate") == 0) {
 			if (ru) {
-				size_t m3 = push(c, "rollingUpdate");
+				size_t m3 = kube__val_push(c, "rollingUpdate");
 				kube__val_intstr mu;
 				nonnegative_member(c, ru, "partition");
-				if (get_intstr(c, ru, "maxUnavailable", &mu) == 1) {
+				if (kube__val_get_intstr(c, ru, "maxUnavailable", &mu) == 1) {
 					positive_int_or_percent(c, "maxUnavailable", &mu);
 					if (int_or_percent_value(&mu) == 0)
-						invalid(c, "maxUnavailable", intstr_value(&mu), "cannot be 0");
+						kube__val_invalid(c, "maxUnavailable", intstr_value(&mu), "cannot be 0");
 					not_more_than_100_percent(c, "maxUnavailable", &mu);
 				}
-				pop(c, m3);
+				kube__val_pop(c, m3);
 			}
 		} else {
 			kube__buf raw = KUBE__BUF_INIT;
 			kube__buf_puts(&raw, "{\"Type\":");
-			put_go_json_string(&raw, type);
+			kube__val_put_go_json_string(&raw, type);
 			kube__buf_puts(&raw, ",\"RollingUpdate\":");
 			if (ru) {
 				kube__buf_puts(&raw, "{\"Partition\":");
-				if (member(ru, "partition"))
-					put_go_json(&raw, member(ru, "partition"));
+				if (kube__val_member(ru, "partition"))
+					put_go_json(&raw, kube__val_member(ru, "partition"));
 				else
 					kube__buf_puts(&raw, "0");
 				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
-				put_go_json(&raw, member(ru, "maxUnavailable"));
+				put_go_json(&raw, kube__val_member(ru, "maxUnavailable"));
 				kube__buf_puts(&raw, "}}");
 			} else {
 				kube__buf_puts(&raw, "null}");
 			}
 			invalid_raw_buf(c, NULL, &raw, "must be 'RollingUpdate' or 'OnDelete'", NULL);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
-	if (get_map(c, spec, "persistentVolumeClaimRetentionPolicy", &pol) == 1) {
+	if (kube__val_get_map(c, spec, "persistentVolumeClaimRetentionPolicy", &pol) == 1) {
 		static const char *const keys[] = { "whenDeleted", "whenScaled", NULL };
-		size_t m2 = push(c, "persistentVolumeClaimRetentionPolicy");
+		size_t m2 = kube__val_push(c, "persistentVolumeClaimRetentionPolicy");
 		for (size_t i = 0; keys[i]; i++) {
-			const char *p = get_str_dflt(c, pol, keys[i], "Retain");
+			const char *p = kube__val_get_str_dflt(c, pol, keys[i], "Retain");
 			if (!kube__val_is_one_of(p, retain_delete))
-				not_supported(c, keys[i], vstr(p), retain_delete);
+				kube__val_not_supported(c, keys[i], kube__val_vstr(p), retain_delete);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
 	nonnegative_member(c, spec, "replicas");
 	nonnegative_member(c, spec, "minReadySeconds");
-	if (get_map(c, spec, "ordinals", &ord) == 1 && get_int32(c, ord, "start", &v) == 1)
+	if (kube__val_get_map(c, spec, "ordinals", &ord) == 1 && kube__val_get_int32(c, ord, "start", &v) == 1)
 		nonnegative(c, "ordinals.start", v);
 
-	if (get_map(c, spec, "selector", &sel) == 0) {
-		required(c, "selector", NULL);
+	if (kube__val_get_map(c, spec, "selector", &sel) == 0) {
+		kube__val_required(c, "selector", NULL);
 	} else if (sel) {
-		bad = validate_label_selector(c, "selector", sel);
+		bad = kube__val_validate_label_selector(c, "selector", sel);
 		if (selector_is_empty(sel))
 			invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for statefulset");
 	} else {
@@ -3254,7 +3254,7 @@ static void validate_statefulset(kube__val_ctx *c, json_object *doc)
 		if (sel)
 			invalid_json(c, "selector", put_selector_json, sel, "");
 	} else {
-		tpl = member(spec, "template");
+		tpl = kube__val_member(spec, "template");
 		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
 			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
 			             "`selector` does not match template `labels`");
@@ -3264,23 +3264,23 @@ static void validate_statefulset(kube__val_ctx *c, json_object *doc)
 	 * volumeClaimTemplates would not resolve); we check it here, with the
 	 * claim templates as volumes, so the pods' own rejections show up early.
 	 */
-	if (get_array(c, spec, "volumeClaimTemplates", &claims) == 1) {
+	if (kube__val_get_array(c, spec, "volumeClaimTemplates", &claims) == 1) {
 		for (size_t i = 0; i < json_object_array_length(claims); i++) {
-			json_object *md = member(json_object_array_get_idx(claims, i), "metadata");
-			json_object *n = member(md, "name");
+			json_object *md = kube__val_member(json_object_array_get_idx(claims, i), "metadata");
+			json_object *n = kube__val_member(md, "name");
 			if (n && json_object_is_type(n, json_type_string))
-				nameset_add(c, &claim_names, str_of(n));
+				kube__val_nameset_add(c, &claim_names, kube__val_str_of(n));
 		}
 	}
 	tpl = validate_pod_template(c, spec, &claim_names, &rp);
-	nameset_free(&claim_names);
+	kube__val_nameset_free(&claim_names);
 	if (rp && strcmp(rp, "Always") != 0) {
 		static const char *const always[] = { "Always", NULL };
-		not_supported(c, "template.spec.restartPolicy", vstr(rp), always);
+		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
 	}
-	if (member(member(tpl, "spec"), "activeDeadlineSeconds"))
-		forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported");
-	pop(c, mark);
+	if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds"))
+		kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported");
+	kube__val_pop(c, mark);
 }
 
 /* validateJobSpec() at the current path ("spec" or "spec.jobTemplate.spec"). */
@@ -3292,50 +3292,50 @@ static void validate_job_spec(kube__val_ctx *c, json_object *spec)
 	int64_t v, completions = 0, parallelism = 0, per_index = 0, max_failed = 0;
 	int has_completions, has_parallelism, has_per_index, has_max_failed;
 
-	if ((has_parallelism = get_int32(c, spec, "parallelism", &parallelism) == 1))
+	if ((has_parallelism = kube__val_get_int32(c, spec, "parallelism", &parallelism) == 1))
 		nonnegative(c, "parallelism", parallelism);
-	if ((has_completions = get_int32(c, spec, "completions", &completions) == 1))
+	if ((has_completions = kube__val_get_int32(c, spec, "completions", &completions) == 1))
 		nonnegative(c, "completions", completions);
 	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1)
 		nonnegative(c, "activeDeadlineSeconds", v);
 	nonnegative_member(c, spec, "backoffLimit");
 	nonnegative_member(c, spec, "ttlSecondsAfterFinished");
-	if ((has_per_index = get_int32(c, spec, "backoffLimitPerIndex", &per_index) == 1))
+	if ((has_per_index = kube__val_get_int32(c, spec, "backoffLimitPerIndex", &per_index) == 1))
 		nonnegative(c, "backoffLimitPerIndex", per_index);
-	if ((has_max_failed = get_int32(c, spec, "maxFailedIndexes", &max_failed) == 1)) {
+	if ((has_max_failed = kube__val_get_int32(c, spec, "maxFailedIndexes", &max_failed) == 1)) {
 		nonnegative(c, "maxFailedIndexes", max_failed);
 		if (!has_per_index)
-			required(c, "backoffLimitPerIndex", "when maxFailedIndexes is specified");
+			kube__val_required(c, "backoffLimitPerIndex", "when maxFailedIndexes is specified");
 	}
-	if (get_string(c, spec, "completionMode", &mode) == 1) {
+	if (kube__val_get_string(c, spec, "completionMode", &mode) == 1) {
 		if (!kube__val_is_one_of(mode, modes))
-			not_supported(c, "completionMode", vstr(mode), modes);
+			kube__val_not_supported(c, "completionMode", kube__val_vstr(mode), modes);
 		if (strcmp(mode, "Indexed") == 0) {
 			if (!has_completions)
-				required(c, "completions", "when completion mode is Indexed");
+				kube__val_required(c, "completions", "when completion mode is Indexed");
 			if (has_parallelism && parallelism > 100000)
-				invalid(c, "parallelism", vint(parallelism),
+				kube__val_invalid(c, "parallelism", kube__val_vint(parallelism),
 				        "must be less than or equal to 100000 when completion mode is Indexed");
 			if (has_completions && has_max_failed && max_failed > completions)
-				invalid(c, "maxFailedIndexes", vint(max_failed), "must be less than or equal to completions");
+				kube__val_invalid(c, "maxFailedIndexes", kube__val_vint(max_failed), "must be less than or equal to completions");
 		}
 	}
 	if (!mode || strcmp(mode, "NonIndexed") == 0) {
 		if (has_per_index)
-			invalid(c, "backoffLimitPerIndex", vint(per_index), "requires indexed completion mode");
+			kube__val_invalid(c, "backoffLimitPerIndex", kube__val_vint(per_index), "requires indexed completion mode");
 		if (has_max_failed)
-			invalid(c, "maxFailedIndexes", vint(max_failed), "requires indexed completion mode");
+			kube__val_invalid(c, "maxFailedIndexes", kube__val_vint(max_failed), "requires indexed completion mode");
 	}
 	validate_pod_template(c, spec, NULL, &rp);
 	/* an absent restartPolicy was defaulted to Always */
 	if (!rp)
 		return;
 	if (strcmp(rp, "Always") == 0 || !*rp)
-		required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
+		kube__val_required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
 	else if (!kube__val_is_one_of(rp, job_policies))
-		not_supported(c, "template.spec.restartPolicy", vstr(rp), job_policies);
-	else if (member(spec, "podFailurePolicy") && strcmp(rp, "Never") != 0)
-		invalid(c, "template.spec.restartPolicy", vstr(rp),
+		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), job_policies);
+	else if (kube__val_member(spec, "podFailurePolicy") && strcmp(rp, "Never") != 0)
+		kube__val_invalid(c, "template.spec.restartPolicy", kube__val_vstr(rp),
 		        "only \"Never\" is supported when podFailurePolicy is specified");
 }
 
@@ -3343,39 +3343,39 @@ static void validate_job_spec(kube__val_ctx *c, json_object *spec)
  * server generates both the selector and the matching template labels. */
 static void validate_job(kube__val_ctx *c, json_object *doc)
 {
-	json_object *spec = spec_of(c, doc), *sel;
-	size_t mark = push(c, "spec");
+	json_object *spec = kube__val_spec_of(c, doc), *sel;
+	size_t mark = kube__val_push(c, "spec");
 	int manual = 0, bad = 0;
 
 	validate_job_spec(c, spec);
 	get_bool(c, spec, "manualSelector", &manual);
 	if (manual) {
-		if (get_map(c, spec, "selector", &sel) == 0)
-			required(c, "selector", NULL);
+		if (kube__val_get_map(c, spec, "selector", &sel) == 0)
+			kube__val_required(c, "selector", NULL);
 		else if (sel)
-			bad = validate_label_selector(c, "selector", sel);
+			bad = kube__val_validate_label_selector(c, "selector", sel);
 		else
 			bad = 1;
-		if (!bad && !selector_matches(sel, template_labels(member(spec, "template"))) &&
+		if (!bad && !selector_matches(sel, template_labels(kube__val_member(spec, "template"))) &&
 		    !(sel && selector_is_empty(sel)))
 			invalid_json(c, "template.metadata.labels", put_labels_json,
-			             template_labels(member(spec, "template")),
+			             template_labels(kube__val_member(spec, "template")),
 			             "`selector` does not match template `labels`");
 	}
-	pop(c, mark);
+	kube__val_pop(c, mark);
 	/* an Indexed Job's pods are named <job>-<index>: the last must be a DNS label */
 	{
-		json_object *mode = member(spec, "completionMode"), *comp = member(spec, "completions");
-		const char *name = get_str_or(c, member(doc, "metadata"), "name", "");
+		json_object *mode = kube__val_member(spec, "completionMode"), *comp = kube__val_member(spec, "completions");
+		const char *name = kube__val_get_str_or(c, kube__val_member(doc, "metadata"), "name", "");
 		if (mode && json_object_is_type(mode, json_type_string) &&
-		    strcmp(str_of(mode), "Indexed") == 0 &&
+		    strcmp(kube__val_str_of(mode), "Indexed") == 0 &&
 		    comp && json_object_is_type(comp, json_type_int) && json_object_get_int64(comp) > 0 &&
 		    json_object_get_int64(comp) <= INT32_MAX) {
 			char host[600], detail[700];
 			snprintf(host, sizeof(host), "%s-%" PRId64, name, json_object_get_int64(comp) - 1);
 			if (kube__check_dns1123_label(host, strlen(host), NULL)) {
 				snprintf(detail, sizeof(detail), "will not able to create pod with invalid DNS label: %s", host);
-				invalid(c, "metadata.name", vstr(name), detail);
+				kube__val_invalid(c, "metadata.name", kube__val_vstr(name), detail);
 			}
 		}
 	}
@@ -3391,10 +3391,10 @@ static void validate_time_zone(kube__val_ctx *c, json_object *spec)
 	const char *tz;
 	char detail[600];
 
-	if (get_string(c, spec, "timeZone", &tz) != 1)
+	if (kube__val_get_string(c, spec, "timeZone", &tz) != 1)
 		return;
 	if (!*tz) {
-		invalid(c, "timeZone", vstr(tz), "timeZone must be nil or non-empty string");
+		kube__val_invalid(c, "timeZone", kube__val_vstr(tz), "timeZone must be nil or non-empty string");
 		return;
 	}
 	for (const char *p = tz;;) {
@@ -3406,7 +3406,7 @@ static void validate_time_zone(kube__val_ctx *c, json_object *spec)
 			ok = isalnum((unsigned char)p[i]) || strchr(".-_+", p[i]) != NULL;
 		if (!ok) {
 			snprintf(detail, sizeof(detail), "unknown time zone %s", tz);
-			invalid(c, "timeZone", vstr(tz), detail);
+			kube__val_invalid(c, "timeZone", kube__val_vstr(tz), detail);
 			return;
 		}
 		if (!e)
@@ -3414,7 +3414,7 @@ static void validate_time_zone(kube__val_ctx *c, json_object *spec)
 		p = e + 1;
 	}
 	if (strcasecmp(tz, "Local") == 0)
-		invalid(c, "timeZone", vstr(tz),
+		kube__val_invalid(c, "timeZone", kube__val_vstr(tz),
 		        "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
 }
 
@@ -3423,465 +3423,54 @@ static const char *const concurrency_policies[] = { "Allow", "Forbid", "Replace"
 /* ValidateCronJobCreate() */
 static void validate_cronjob(kube__val_ctx *c, json_object *doc)
 {
-	json_object *spec = spec_of(c, doc), *jt, *jspec = NULL;
+	json_object *spec = kube__val_spec_of(c, doc), *jt, *jspec = NULL;
 	const char *sched, *cp, *name;
-	size_t mark = push(c, "spec");
+	size_t mark = kube__val_push(c, "spec");
 	int64_t v;
 
-	sched = get_str_or(c, spec, "schedule", "");
+	sched = kube__val_get_str_or(c, spec, "schedule", "");
 	if (!*sched) {
-		required(c, "schedule", NULL);
+		kube__val_required(c, "schedule", NULL);
 	} else {
 		char msg[1024];
 		if (kube__val_cron_parse_standard(sched, msg, sizeof(msg)))
-			invalid(c, "schedule", vstr(sched), msg);
+			kube__val_invalid(c, "schedule", kube__val_vstr(sched), msg);
 		if (strstr(sched, "TZ"))
-			invalid(c, "schedule", vstr(sched),
+			kube__val_invalid(c, "schedule", kube__val_vstr(sched),
 			        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
 	}
 	if (get_int64(c, spec, "startingDeadlineSeconds", &v) == 1)
 		nonnegative(c, "startingDeadlineSeconds", v);
-	cp = get_str_dflt(c, spec, "concurrencyPolicy", "Allow");
+	cp = kube__val_get_str_dflt(c, spec, "concurrencyPolicy", "Allow");
 	if (!*cp)
-		required(c, "concurrencyPolicy", NULL);
+		kube__val_required(c, "concurrencyPolicy", NULL);
 	else if (!kube__val_is_one_of(cp, concurrency_policies))
-		not_supported(c, "concurrencyPolicy", vstr(cp), concurrency_policies);
-	if (get_map(c, spec, "jobTemplate", &jt) >= 0) {
-		size_t m2 = push(c, "jobTemplate");
+		kube__val_not_supported(c, "concurrencyPolicy", kube__val_vstr(cp), concurrency_policies);
+	if (kube__val_get_map(c, spec, "jobTemplate", &jt) >= 0) {
+		size_t m2 = kube__val_push(c, "jobTemplate");
 		int manual = 0;
-		if (get_map(c, jt, "spec", &jspec) >= 0) {
-			size_t m3 = push(c, "spec");
-			json_object *sel = member(jspec, "selector");
+		if (kube__val_get_map(c, jt, "spec", &jspec) >= 0) {
+			size_t m3 = kube__val_push(c, "spec");
+			json_object *sel = kube__val_member(jspec, "selector");
 			validate_job_spec(c, jspec);
 			if (sel)
 				invalid_json(c, "selector", put_selector_json, sel, "`selector` will be auto-generated");
 			if (get_bool(c, jspec, "manualSelector", &manual) == 1 && manual) {
 				static const char *const nil_false[] = { "nil", "false", NULL };
-				not_supported(c, "manualSelector", vraw("true"), nil_false);
+				kube__val_not_supported(c, "manualSelector", kube__val_vraw("true"), nil_false);
 			}
-			pop(c, m3);
+			kube__val_pop(c, m3);
 		}
-		pop(c, m2);
+		kube__val_pop(c, m2);
 	}
 	nonnegative_member(c, spec, "successfulJobsHistoryLimit");
 	nonnegative_member(c, spec, "failedJobsHistoryLimit");
 	validate_time_zone(c, spec);
-	pop(c, mark);
+	kube__val_pop(c, mark);
 	/* the controller appends an 11-character suffix to make Job names */
-	name = get_str_or(c, member(doc, "metadata"), "name", "");
+	name = kube__val_get_str_or(c, kube__val_member(doc, "metadata"), "name", "");
 	if (strlen(name) > 52)
-		invalid(c, "metadata.name", vstr(name), "must be no more than 52 characters");
-}
-
-/* ------------------------------------------------------------------------ */
-/* Service                                                                   */
-
-static const char *const service_types[] = { "ClusterIP", "ExternalName", "LoadBalancer", "NodePort", NULL };
-static const char *const affinities[] = { "ClientIP", "None", NULL };
-static const char *const traffic_policies[] = { "Cluster", "Local", NULL };
-
-/* A port's protocol as defaulted. */
-static const char *port_protocol(json_object *p)
-{
-	json_object *v = member(p, "protocol");
-	return v && json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0 ?
-	       str_of(v) : "TCP";
-}
-
-static int64_t port_int(json_object *p, const char *key)
-{
-	json_object *v = member(p, key);
-	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
-}
-
-/* validateServicePort() at the port's path. */
-static void validate_service_port(kube__val_ctx *c, json_object *p, int require_name, kube__val_nameset *names)
-{
-	const char *name = get_str_or(c, p, "name", ""), *proto, *app;
-	int64_t port = 0;
-	kube__val_intstr target;
-
-	if (require_name && !*name) {
-		required(c, "name", NULL);
-	} else if (*name) {
-		check_name(c, "name", kube__check_dns1123_label, name);
-		if (nameset_has(names, name))
-			duplicate(c, "name", vstr(name));
-		else
-			nameset_add(c, names, name);
-	}
-	if (get_int32(c, p, "port", &port) >= 0)
-		valid_port_num(c, "port", port);
-	proto = get_str_dflt(c, p, "protocol", "TCP");
-	if (!*proto)
-		required(c, "protocol", NULL);
-	else if (!kube__val_is_one_of(proto, port_protocols))
-		not_supported(c, "protocol", vstr(proto), port_protocols);
-	if (get_intstr(c, p, "targetPort", &target) >= 0) {
-		/* defaulted to the port when absent, 0 or "" */
-		if (!target.present || (target.is_str ? !*target.s : target.i == 0)) {
-			target.is_str = 0;
-			target.i = port;
-		}
-		validate_port_num_or_name(c, "targetPort", &target);
-	}
-	if (get_string(c, p, "appProtocol", &app) == 1)
-		check_name(c, "appProtocol", kube__check_qualified_name, app);
-}
-
-/* ValidateService() */
-static void validate_service(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = spec_of(c, doc), *ports = NULL, *ips, *eips, *ru;
-	const char *type, *ip, *aff, *s;
-	kube__val_nameset names = { 0 };
-	size_t mark = push(c, "spec"), nports = 0;
-	int headless, accessible, has_ips;
-
-	type = get_str_dflt(c, spec, "type", "ClusterIP");
-	ip = get_str_or(c, spec, "clusterIP", "");
-	get_array(c, spec, "clusterIPs", &ips);
-	if (!*ip && ips && json_object_array_length(ips) > 0)
-		ip = str_of(json_object_array_get_idx(ips, 0));
-	if (!ip)
-		ip = "";
-	has_ips = *ip || (ips && json_object_array_length(ips) > 0);
-	headless = strcmp(ip, "None") == 0;
-	if (get_array(c, spec, "ports", &ports) == 1)
-		nports = json_object_array_length(ports);
-
-	if (nports == 0 && !headless && strcmp(type, "ExternalName") != 0)
-		required(c, "ports", NULL);
-	if (strcmp(type, "LoadBalancer") == 0 && headless)
-		invalid(c, "clusterIPs[0]", vstr(ip), "may not be set to 'None' for LoadBalancer services");
-	else if (strcmp(type, "NodePort") == 0 && headless)
-		invalid(c, "clusterIPs[0]", vstr(ip), "may not be set to 'None' for NodePort services");
-	else if (strcmp(type, "ExternalName") == 0) {
-		const char *cname = get_str_or(c, spec, "externalName", "");
-		size_t n = strlen(cname);
-		json_object *fam = member(spec, "ipFamilies");
-		if (has_ips)
-			forbidden(c, "clusterIPs", "may not be set for ExternalName services");
-		if (fam && json_object_is_type(fam, json_type_array) && json_object_array_length(fam) > 0)
-			forbidden(c, "ipFamilies", "may not be set for ExternalName services");
-		if (member(spec, "ipFamilyPolicy"))
-			forbidden(c, "ipFamilyPolicy", "may not be set for ExternalName services");
-		if (n > 0 && cname[n - 1] == '.')
-			n--;   /* a trailing dot marks a fully qualified CNAME */
-		if (n > 0) {
-			char *trimmed = kube_strndup(cname, n);
-			if (!trimmed) {
-				c->oom = 1;
-			} else {
-				check_name(c, "externalName", kube__check_dns1123_subdomain, trimmed);
-				kube_free(trimmed);
-			}
-		} else {
-			required(c, "externalName", NULL);
-		}
-	}
-	for (size_t i = 0; i < nports; i++) {
-		json_object *p = json_object_array_get_idx(ports, i);
-		size_t m2 = push(c, "ports");
-		push_index(c, i);
-		if (!p || !json_object_is_type(p, json_type_object))
-			type_problem(c, NULL, p, "object");
-		else
-			validate_service_port(c, p, nports > 1, &names);
-		pop(c, m2);
-	}
-	nameset_free(&names);
-	if (member(spec, "selector"))
-		validate_labels(c, "selector", get_labels_member(c, spec, "selector"));
-	aff = get_str_dflt(c, spec, "sessionAffinity", "None");
-	if (!*aff)
-		required(c, "sessionAffinity", NULL);
-	else if (!kube__val_is_one_of(aff, affinities))
-		not_supported(c, "sessionAffinity", vstr(aff), affinities);
-	if (strcmp(aff, "None") == 0 && member(spec, "sessionAffinityConfig"))
-		forbidden(c, "sessionAffinityConfig", "must not be set when session affinity is None");
-	if (!*type)
-		required(c, "type", NULL);
-	else if (!kube__val_is_one_of(type, service_types))
-		not_supported(c, "type", vstr(type), service_types);
-	for (size_t i = 0; strcmp(type, "ClusterIP") == 0 && i < nports; i++) {
-		if (port_int(json_object_array_get_idx(ports, i), "nodePort") != 0) {
-			size_t m2 = push(c, "ports");
-			push_index(c, i);
-			forbidden(c, "nodePort", "may not be used when `type` is 'ClusterIP'");
-			pop(c, m2);
-		}
-	}
-	/* duplicate (protocol, nodePort) and (protocol, port) pairs */
-	for (size_t i = 0; i < nports; i++) {
-		json_object *p = json_object_array_get_idx(ports, i);
-		int64_t np = port_int(p, "nodePort");
-		if (np == 0)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			json_object *q = json_object_array_get_idx(ports, j);
-			if (port_int(q, "nodePort") == np && strcmp(port_protocol(q), port_protocol(p)) == 0) {
-				size_t m2 = push(c, "ports");
-				push_index(c, i);
-				duplicate(c, "nodePort", vint(np));
-				pop(c, m2);
-				break;
-			}
-		}
-	}
-	for (size_t i = 0; i < nports; i++) {
-		json_object *p = json_object_array_get_idx(ports, i);
-		for (size_t j = 0; j < i; j++) {
-			json_object *q = json_object_array_get_idx(ports, j);
-			if (port_int(q, "port") == port_int(p, "port") &&
-			    strcmp(port_protocol(q), port_protocol(p)) == 0) {
-				/* upstream prints its internal ServicePort key struct */
-				kube__buf raw = KUBE__BUF_INIT;
-				size_t m2 = push(c, "ports");
-				kube__buf_puts(&raw, "{\"Name\":\"\",\"Protocol\":");
-				put_go_json_string(&raw, port_protocol(p));
-				kube__buf_printf(&raw, ",\"AppProtocol\":null,\"Port\":%" PRId64
-				                 ",\"TargetPort\":0,\"NodePort\":0}", port_int(p, "port"));
-				push_index(c, i);
-				if (raw.failed)
-					c->oom = 1;
-				else
-					duplicate(c, NULL, vraw(raw.data));
-				kube__buf_free(&raw);
-				pop(c, m2);
-				break;
-			}
-		}
-	}
-	if (get_array(c, spec, "loadBalancerSourceRanges", &ru) == 1 && json_object_array_length(ru) > 0 &&
-	    strcmp(type, "LoadBalancer") != 0)
-		forbidden(c, "LoadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'");
-	if (member(spec, "allocateLoadBalancerNodePorts") && strcmp(type, "LoadBalancer") != 0)
-		forbidden(c, "allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'");
-	get_array(c, spec, "externalIPs", &eips);
-	accessible = strcmp(type, "LoadBalancer") == 0 || strcmp(type, "NodePort") == 0 ||
-	             (strcmp(type, "ClusterIP") == 0 && eips && json_object_array_length(eips) > 0);
-	if (get_string(c, spec, "externalTrafficPolicy", &s) == 1 && *s) {
-		if (!accessible)
-			invalid(c, "externalTrafficPolicy", vstr(s), "may only be set for externally-accessible services");
-		else if (!kube__val_is_one_of(s, traffic_policies))
-			not_supported(c, "externalTrafficPolicy", vstr(s), traffic_policies);
-	}
-	{
-		int64_t hc;
-		int local = strcmp(get_str_or(c, spec, "externalTrafficPolicy", ""), "Local") == 0;
-		if (get_int32(c, spec, "healthCheckNodePort", &hc) == 1 && hc != 0 &&
-		    !(strcmp(type, "LoadBalancer") == 0 && local))
-			invalid(c, "healthCheckNodePort", vint(hc),
-			        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
-	}
-	if (get_string(c, spec, "internalTrafficPolicy", &s) == 1 && !kube__val_is_one_of(s, traffic_policies))
-		not_supported(c, "internalTrafficPolicy", vstr(s), traffic_policies);
-	pop(c, mark);
-}
-
-/* ------------------------------------------------------------------------ */
-/* ConfigMap, Secret, PersistentVolumeClaim, Namespace                       */
-
-#define MAX_SECRET_SIZE (1024L * 1024L)
-
-/*
- * The length of base64 data once decoded (the API carries []byte as
- * base64): every 4 characters make 3 bytes, and a final group of 2 or 3
- * characters (before its '=' padding) makes 1 or 2.
- */
-static size_t base64_decoded_len(const char *s)
-{
-	size_t n = 0;
-	for (const char *p = s; *p; p++)
-		if (*p != '=' && !isspace((unsigned char)*p))
-			n++;
-	return (n / 4) * 3 + (n % 4 ? n % 4 - 1 : 0);
-}
-
-static size_t string_member_len(json_object *v)
-{
-	return v && json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v) : 0;
-}
-
-/* ValidateConfigMap() */
-static void validate_configmap(kube__val_ctx *c, json_object *doc)
-{
-	json_object *data, *bin;
-	uint64_t total = 0;
-	size_t mark;
-
-	get_map(c, doc, "data", &data);
-	get_map(c, doc, "binaryData", &bin);
-	if (data) {
-		mark = push(c, "data");
-		json_object_object_foreach(data, key, val) {
-			size_t m2 = push_key(c, key);
-			check_name(c, NULL, check_config_key, key);
-			if (member(bin, key) || (bin && json_object_object_get_ex(bin, key, NULL)))
-				invalid(c, NULL, vstr(key), "duplicate of key present in binaryData");
-			if (val && !json_object_is_type(val, json_type_string))
-				type_problem(c, NULL, val, "string");
-			total += string_member_len(val);
-			pop(c, m2);
-		}
-		pop(c, mark);
-	}
-	if (bin) {
-		mark = push(c, "binaryData");
-		json_object_object_foreach(bin, key, val) {
-			size_t m2 = push_key(c, key);
-			check_name(c, NULL, check_config_key, key);
-			if (val && json_object_is_type(val, json_type_string))
-				total += base64_decoded_len(str_of(val));
-			else if (val)
-				type_problem(c, NULL, val, "string");
-			pop(c, m2);
-		}
-		pop(c, mark);
-	}
-	if (total > (uint64_t)MAX_SECRET_SIZE)
-		too_long(c, NULL, MAX_SECRET_SIZE);   /* upstream: field.NewPath(""), printed "[]" */
-}
-
-/* ValidateSecret(): stringData is merged into data before validation. */
-static void validate_secret(kube__val_ctx *c, json_object *doc)
-{
-	json_object *data, *sdata;
-	const char *type = get_str_dflt(c, doc, "type", "Opaque");
-	uint64_t total = 0;
-	size_t mark = push(c, "data");
-
-	get_map(c, doc, "data", &data);
-	get_map(c, doc, "stringData", &sdata);
-	if (data) {
-		json_object_object_foreach(data, key, val) {
-			size_t m2 = push_key(c, key);
-			check_name(c, NULL, check_config_key, key);
-			if (val && !json_object_is_type(val, json_type_string))
-				type_problem(c, NULL, val, "string");
-			else if (!member(sdata, key))
-				total += val ? base64_decoded_len(str_of(val)) : 0;
-			pop(c, m2);
-		}
-	}
-	if (sdata) {
-		json_object_object_foreach(sdata, key, val) {
-			size_t m2 = push_key(c, key);
-			if (!data || !json_object_object_get_ex(data, key, NULL))
-				check_name(c, NULL, check_config_key, key);
-			if (val && !json_object_is_type(val, json_type_string))
-				type_problem(c, NULL, val, "string");
-			total += string_member_len(val);
-			pop(c, m2);
-		}
-	}
-	pop(c, mark);
-	if (total > (uint64_t)MAX_SECRET_SIZE)
-		too_long(c, "data", MAX_SECRET_SIZE);
-
-#define HAS_KEY(k) ((data && json_object_object_get_ex(data, (k), NULL)) || \
-                    (sdata && json_object_object_get_ex(sdata, (k), NULL)))
-	if (strcmp(type, "kubernetes.io/service-account-token") == 0) {
-		json_object *ann = member(member(doc, "metadata"), "annotations");
-		if (string_member_len(member(ann, "kubernetes.io/service-account.name")) == 0)
-			required(c, "metadata.annotations[kubernetes.io/service-account.name]", NULL);
-	} else if (strcmp(type, "kubernetes.io/dockercfg") == 0) {
-		if (!HAS_KEY(".dockercfg"))
-			required(c, "data[.dockercfg]", NULL);
-	} else if (strcmp(type, "kubernetes.io/dockerconfigjson") == 0) {
-		if (!HAS_KEY(".dockerconfigjson"))
-			required(c, "data[.dockerconfigjson]", NULL);
-	} else if (strcmp(type, "kubernetes.io/basic-auth") == 0) {
-		if (!HAS_KEY("username") && !HAS_KEY("password")) {
-			required(c, "data[username]", NULL);
-			required(c, "data[password]", NULL);
-		}
-	} else if (strcmp(type, "kubernetes.io/ssh-auth") == 0) {
-		if (string_member_len(member(data, "ssh-privatekey")) == 0 &&
-		    string_member_len(member(sdata, "ssh-privatekey")) == 0)
-			required(c, "data[ssh-privatekey]", NULL);
-	} else if (strcmp(type, "kubernetes.io/tls") == 0) {
-		if (!HAS_KEY("tls.crt"))
-			required(c, "data[tls.crt]", NULL);
-		if (!HAS_KEY("tls.key"))
-			required(c, "data[tls.key]", NULL);
-	}
-#undef HAS_KEY
-}
-
-static const char *const access_modes[] = { "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce",
-                                            "ReadWriteOncePod", NULL };
-static const char *const volume_modes[] = { "Block", "Filesystem", NULL };
-
-/* ValidatePersistentVolumeClaimSpec() */
-static void validate_pvc(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = spec_of(c, doc), *modes = NULL, *sel, *res = NULL, *req = NULL, *storage;
-	size_t mark = push(c, "spec"), n = 0;
-	int rwop = 0, other = 0;
-	const char *s;
-
-	if (get_array(c, spec, "accessModes", &modes) == 1)
-		n = json_object_array_length(modes);
-	if (n == 0)
-		required(c, "accessModes", "at least 1 access mode is required");
-	if (get_map(c, spec, "selector", &sel) == 1)
-		validate_label_selector(c, "selector", sel);
-	for (size_t i = 0; i < n; i++) {
-		const char *m = str_of(json_object_array_get_idx(modes, i));
-		if (!m)
-			m = "";
-		if (!kube__val_is_one_of(m, access_modes))
-			not_supported(c, "accessModes", vstr(m), access_modes);
-		if (strcmp(m, "ReadWriteOncePod") == 0)
-			rwop = 1;
-		else if (kube__val_is_one_of(m, access_modes))
-			other = 1;
-	}
-	if (rwop && other)
-		forbidden(c, "accessModes", "may not use ReadWriteOncePod with other access modes");
-	if (get_map(c, spec, "resources", &res) == 1) {
-		size_t m2 = push(c, "resources");
-		get_map(c, res, "requests", &req);
-		pop(c, m2);
-	}
-	storage = member(req, "storage");
-	if (!storage) {
-		required(c, "resources[storage]", NULL);
-	} else {
-		kube_quantity q;
-		size_t m2 = push(c, "resources");
-		push_key(c, "storage");
-		if (parse_quantity(c, storage, &q) == 0 && quantity_sign(&q) <= 0)
-			invalid_quantity(c, NULL, &q, "must be greater than zero");
-		pop(c, m2);
-	}
-	if (get_string(c, spec, "storageClassName", &s) == 1 && *s)
-		check_name(c, "storageClassName", kube__check_dns1123_subdomain, s);
-	if (get_string(c, spec, "volumeMode", &s) == 1 && !kube__val_is_one_of(s, volume_modes))
-		not_supported(c, "volumeMode", vstr(s), volume_modes);
-	pop(c, mark);
-}
-
-/* ValidateNamespace(): spec.finalizers follow the finalizer name rules. */
-static void validate_namespace(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = spec_of(c, doc), *fins;
-	size_t mark = push(c, "spec");
-
-	if (get_array(c, spec, "finalizers", &fins) == 1) {
-		for (size_t i = 0; i < json_object_array_length(fins); i++) {
-			const char *f = str_of(json_object_array_get_idx(fins, i));
-			size_t m2 = push(c, "finalizers");
-			if (!f)
-				f = "";
-			check_name(c, NULL, kube__check_qualified_name, f);
-			validate_kube_finalizer(c, f);
-			pop(c, m2);
-		}
-	}
-	pop(c, mark);
+		kube__val_invalid(c, "metadata.name", kube__val_vstr(name), "must be no more than 52 characters");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -3896,11 +3485,11 @@ static const struct kind_rules {
 	kind_fn validate;
 } kind_rules[] = {
 	{ "", "Pod", KUBE__VAL_NAME_SUBDOMAIN, validate_pod },
-	{ "", "Service", KUBE__VAL_NAME_DNS1035, validate_service },
-	{ "", "ConfigMap", KUBE__VAL_NAME_SUBDOMAIN, validate_configmap },
-	{ "", "Secret", KUBE__VAL_NAME_SUBDOMAIN, validate_secret },
-	{ "", "PersistentVolumeClaim", KUBE__VAL_NAME_SUBDOMAIN, validate_pvc },
-	{ "", "Namespace", KUBE__VAL_NAME_LABEL, validate_namespace },
+	{ "", "Service", KUBE__VAL_NAME_DNS1035, kube__val_validate_service },
+	{ "", "ConfigMap", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_configmap },
+	{ "", "Secret", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_secret },
+	{ "", "PersistentVolumeClaim", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_pvc },
+	{ "", "Namespace", KUBE__VAL_NAME_LABEL, kube__val_validate_namespace },
 	{ "apps", "Deployment", KUBE__VAL_NAME_SUBDOMAIN, validate_deployment },
 	{ "apps", "ReplicaSet", KUBE__VAL_NAME_SUBDOMAIN, validate_replicaset },
 	{ "apps", "DaemonSet", KUBE__VAL_NAME_SUBDOMAIN, validate_daemonset },
@@ -3956,7 +3545,7 @@ static void validate_doc(kube__val_ctx *c, json_object *doc, const char *list_ap
  */
 static int validate_list(kube__val_ctx *c, json_object *doc, const char *api, const char *kind)
 {
-	json_object *items = member(doc, "items");
+	json_object *items = kube__val_member(doc, "items");
 	size_t n = strlen(kind);
 	char item_kind[256] = "";
 
@@ -3967,21 +3556,21 @@ static int validate_list(kube__val_ctx *c, json_object *doc, const char *api, co
 		snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(n - 4), kind);
 	for (size_t i = 0; i < json_object_array_length(items); i++) {
 		json_object *item = json_object_array_get_idx(items, i);
-		size_t mark = push(c, "items");
-		push_index(c, i);
+		size_t mark = kube__val_push(c, "items");
+		kube__val_push_index(c, i);
 		if (!item || !json_object_is_type(item, json_type_object))
-			type_problem(c, NULL, item, "object");
+			kube__val_type_problem(c, NULL, item, "object");
 		else
 			validate_doc(c, item, api, item_kind);
-		pop(c, mark);
+		kube__val_pop(c, mark);
 	}
 	return 1;
 }
 
 static void validate_doc(kube__val_ctx *c, json_object *doc, const char *list_api, const char *list_kind)
 {
-	const char *api = get_str_or(c, doc, "apiVersion", "");
-	const char *kind = get_str_or(c, doc, "kind", "");
+	const char *api = kube__val_get_str_or(c, doc, "apiVersion", "");
+	const char *kind = kube__val_get_str_or(c, doc, "kind", "");
 	const kube_kind_info *info = NULL;
 	const struct kind_rules *rules = NULL;
 	meta_opts mo = { KUBE__VAL_NAME_SUBDOMAIN, -1, 0 };
@@ -3991,9 +3580,9 @@ static void validate_doc(kube__val_ctx *c, json_object *doc, const char *list_ap
 	if (!*kind && list_kind)
 		kind = list_kind;
 	if (!*api)
-		required(c, "apiVersion", NULL);
+		kube__val_required(c, "apiVersion", NULL);
 	if (!*kind)
-		required(c, "kind", NULL);
+		kube__val_required(c, "kind", NULL);
 	if (*api && *kind)
 		info = resolve_kind(api, kind);
 	if (!info && *kind && validate_list(c, doc, api, kind))

@@ -65,11 +65,58 @@ typedef struct kube__val_nameset {
 } kube__val_nameset;
 
 /* the walk (validation.c): path, problems, typed access, names, labels, metadata */
+KUBE_INTERNAL size_t kube__val_push(kube__val_ctx *c, const char *name);
+KUBE_INTERNAL size_t kube__val_push_index(kube__val_ctx *c, size_t i);
+KUBE_INTERNAL size_t kube__val_push_key(kube__val_ctx *c, const char *key);
+KUBE_INTERNAL void kube__val_pop(kube__val_ctx *c, size_t mark);
 KUBE_INTERNAL void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n);
+KUBE_INTERNAL void kube__val_put_go_json_string(kube__buf *b, const char *s);
+KUBE_INTERNAL const char *kube__val_str_of(json_object *v);
+KUBE_INTERNAL kube__val_value kube__val_vstr(const char *s);
+KUBE_INTERNAL kube__val_value kube__val_vint(int64_t i);
+KUBE_INTERNAL kube__val_value kube__val_vraw(const char *s);
+KUBE_INTERNAL void kube__val_required(kube__val_ctx *c, const char *child, const char *detail);
+KUBE_INTERNAL void kube__val_forbidden(kube__val_ctx *c, const char *child, const char *detail);
+KUBE_INTERNAL void kube__val_invalid(kube__val_ctx *c, const char *child, kube__val_value val, const char *detail);
+KUBE_INTERNAL void kube__val_duplicate(kube__val_ctx *c, const char *child, kube__val_value val);
+KUBE_INTERNAL void kube__val_too_long(kube__val_ctx *c, const char *child, long max);
+KUBE_INTERNAL void kube__val_not_supported(kube__val_ctx *c, const char *child, kube__val_value val, const char *const *supported);
+KUBE_INTERNAL int kube__val_check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn, const char *value);
+KUBE_INTERNAL json_object *kube__val_member(json_object *map, const char *key);
+KUBE_INTERNAL void kube__val_type_problem(kube__val_ctx *c, const char *child, json_object *v, const char *type);
+KUBE_INTERNAL int kube__val_get_map(kube__val_ctx *c, json_object *map, const char *key, json_object **out);
+KUBE_INTERNAL int kube__val_get_array(kube__val_ctx *c, json_object *map, const char *key, json_object **out);
+KUBE_INTERNAL int kube__val_get_string(kube__val_ctx *c, json_object *map, const char *key, const char **out);
+KUBE_INTERNAL const char *kube__val_get_str_or(kube__val_ctx *c, json_object *map, const char *key, const char *dflt);
+KUBE_INTERNAL const char *kube__val_get_str_dflt(kube__val_ctx *c, json_object *map, const char *key, const char *dflt);
+KUBE_INTERNAL int kube__val_get_int32(kube__val_ctx *c, json_object *map, const char *key, int64_t *out);
+KUBE_INTERNAL int kube__val_get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr *out);
 KUBE_INTERNAL int kube__val_is_one_of(const char *s, const char *const *list);
+KUBE_INTERNAL void kube__val_validate_labels(kube__val_ctx *c, const char *child, json_object *labels);
+KUBE_INTERNAL json_object *kube__val_get_labels_member(kube__val_ctx *c, json_object *map, const char *key);
+KUBE_INTERNAL int kube__val_validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel);
+KUBE_INTERNAL void kube__val_validate_kube_finalizer(kube__val_ctx *c, const char *f);
+KUBE_INTERNAL int kube__val_nameset_has(const kube__val_nameset *s, const char *name);
+KUBE_INTERNAL void kube__val_nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name);
+KUBE_INTERNAL void kube__val_nameset_free(kube__val_nameset *s);
+KUBE_INTERNAL int kube__val_parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q);
+KUBE_INTERNAL void kube__val_invalid_quantity(kube__val_ctx *c, const char *child, const kube_quantity *q, const char *detail);
+KUBE_INTERNAL int kube__val_quantity_sign(const kube_quantity *q);
 KUBE_INTERNAL int kube__val_has_prefix(const char *s, const char *prefix);
+KUBE_INTERNAL void kube__val_valid_port_num(kube__val_ctx *c, const char *child, int64_t port);
+KUBE_INTERNAL void kube__val_validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p);
+KUBE_INTERNAL extern const char *const kube__val_port_protocols[];
+KUBE_INTERNAL int kube__val_check_config_key(const char *s, size_t n, kube__buf *msg);
+KUBE_INTERNAL json_object *kube__val_spec_of(kube__val_ctx *c, json_object *doc);
 
 /* cron schedules (validation_cron.c): 0, or -1 and upstream's error text in msg */
 KUBE_INTERNAL int kube__val_cron_parse_standard(const char *spec, char *msg, size_t len);
+
+/* core kinds (validation_core.c) */
+KUBE_INTERNAL void kube__val_validate_service(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_configmap(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_secret(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_pvc(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_namespace(kube__val_ctx *c, json_object *doc);
 
 #endif
