@@ -48,7 +48,7 @@
  * CronJob's timeZone is in the zone database, Job completion modes and failure/success policies, the JSON
  * inside dockercfg Secrets, PVC data sources.  A StatefulSet's pod template
  * is checked although upstream leaves it to the pods (see
- * validate_statefulset()).
+ * kube__val_validate_statefulset()).
  *
  * Nothing here keeps global state: the walk is a pure function of the tree.
  */
@@ -291,7 +291,6 @@ static int cmp_str_ptr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void put_go_json(kube__buf *b, json_object *v);
 
 /* A JSON map with Go's sorted keys; json-c keeps document order. */
 static void put_go_json_map(kube__buf *b, json_object *m)
@@ -317,14 +316,14 @@ static void put_go_json_map(kube__buf *b, json_object *m)
 		kube__val_put_go_json_string(b, keys[i]);
 		kube__buf_putc(b, ':');
 		json_object_object_get_ex(m, keys[i], &val);
-		put_go_json(b, val);
+		kube__val_put_go_json(b, val);
 	}
 	kube__buf_putc(b, '}');
 	kube_free(keys);
 }
 
 /* Any JSON value as Go's encoding/json would re-marshal it. */
-static void put_go_json(kube__buf *b, json_object *v)
+void kube__val_put_go_json(kube__buf *b, json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_null:
@@ -346,7 +345,7 @@ static void put_go_json(kube__buf *b, json_object *v)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			if (i)
 				kube__buf_putc(b, ',');
-			put_go_json(b, json_object_array_get_idx(v, i));
+			kube__val_put_go_json(b, json_object_array_get_idx(v, i));
 		}
 		kube__buf_putc(b, ']');
 		break;
@@ -538,7 +537,7 @@ void kube__val_type_problem(kube__val_ctx *c, const char *child, json_object *v,
 	kube__buf raw = KUBE__BUF_INIT;
 	char detail[64];
 
-	put_go_json(&raw, v);
+	kube__val_put_go_json(&raw, v);
 	snprintf(detail, sizeof(detail), "must be of type %s", type);
 	if (raw.failed)
 		c->oom = 1;
@@ -610,7 +609,7 @@ const char *kube__val_get_str_dflt(kube__val_ctx *c, json_object *map, const cha
 	return *s ? s : dflt;
 }
 
-static int get_bool(kube__val_ctx *c, json_object *map, const char *key, int *out)
+int kube__val_get_bool(kube__val_ctx *c, json_object *map, const char *key, int *out)
 {
 	json_object *v = kube__val_member(map, key);
 	*out = 0;
@@ -651,7 +650,7 @@ int kube__val_get_int32(kube__val_ctx *c, json_object *map, const char *key, int
 	return get_int_range(c, map, key, INT32_MIN, INT32_MAX, "int32", out);
 }
 
-static int get_int64(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
+int kube__val_get_int64(kube__val_ctx *c, json_object *map, const char *key, int64_t *out)
 {
 	return get_int_range(c, map, key, INT64_MIN, INT64_MAX, "int64", out);
 }
@@ -681,24 +680,24 @@ int kube__val_get_intstr(kube__val_ctx *c, json_object *map, const char *key, ku
 	return -1;
 }
 
-static kube__val_value intstr_value(const kube__val_intstr *v)
+kube__val_value kube__val_intstr_value(const kube__val_intstr *v)
 {
 	return v->is_str ? kube__val_vstr(v->s) : kube__val_vint(v->i);
 }
 
 /* ValidateNonnegativeField() */
-static void nonnegative(kube__val_ctx *c, const char *child, int64_t value)
+void kube__val_nonnegative(kube__val_ctx *c, const char *child, int64_t value)
 {
 	if (value < 0)
 		kube__val_invalid(c, child, kube__val_vint(value), "must be greater than or equal to 0");
 }
 
 /* An optional int32 member that must not be negative. */
-static void nonnegative_member(kube__val_ctx *c, json_object *map, const char *key)
+void kube__val_nonnegative_member(kube__val_ctx *c, json_object *map, const char *key)
 {
 	int64_t i;
 	if (kube__val_get_int32(c, map, key, &i) == 1)
-		nonnegative(c, key, i);
+		kube__val_nonnegative(c, key, i);
 }
 
 int kube__val_is_one_of(const char *s, const char *const *list)
@@ -928,7 +927,7 @@ int kube__val_validate_label_selector(kube__val_ctx *c, const char *child, json_
 }
 
 /* 1 when the selector has neither matchLabels nor matchExpressions entries. */
-static int selector_is_empty(json_object *sel)
+int kube__val_selector_is_empty(json_object *sel)
 {
 	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 	size_t n = 0;
@@ -950,7 +949,7 @@ static const char *label_get(json_object *labels, const char *key, int *found)
 }
 
 /* labels.Selector.Matches() for a valid selector; a nil selector matches nothing. */
-static int selector_matches(json_object *sel, json_object *labels)
+int kube__val_selector_matches(json_object *sel, json_object *labels)
 {
 	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 
@@ -995,7 +994,7 @@ static int selector_matches(json_object *sel, json_object *labels)
 }
 
 /* A metav1.LabelSelector as Go's json marshals it (omitempty members). */
-static void put_selector_json(kube__buf *b, json_object *sel)
+void kube__val_put_selector_json(kube__buf *b, json_object *sel)
 {
 	json_object *ml = kube__val_member(sel, "matchLabels"), *ex = kube__val_member(sel, "matchExpressions");
 	int first = 1;
@@ -1027,7 +1026,7 @@ static void put_selector_json(kube__buf *b, json_object *sel)
 			if (vals && json_object_is_type(vals, json_type_array) &&
 			    json_object_array_length(vals) > 0) {
 				kube__buf_puts(b, ",\"values\":");
-				put_go_json(b, vals);
+				kube__val_put_go_json(b, vals);
 			}
 			kube__buf_putc(b, '}');
 		}
@@ -1037,7 +1036,7 @@ static void put_selector_json(kube__buf *b, json_object *sel)
 }
 
 /* Records Invalid at `child` with the JSON of `v` rendered by `put`. */
-static void invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__buf *, json_object *),
+void kube__val_invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__buf *, json_object *),
                          json_object *v, const char *detail)
 {
 	kube__buf raw = KUBE__BUF_INIT;
@@ -1050,7 +1049,7 @@ static void invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__
 }
 
 /* A map[string]string as Go marshals it: sorted keys, nil as null. */
-static void put_labels_json(kube__buf *b, json_object *labels)
+void kube__val_put_labels_json(kube__buf *b, json_object *labels)
 {
 	if (!labels || !json_object_is_type(labels, json_type_object))
 		kube__buf_puts(b, "null");
@@ -1127,10 +1126,10 @@ static void validate_owner_refs(kube__val_ctx *c, json_object *refs)
 		if (!*uid)
 			kube__val_required(c, "uid", "must not be empty");
 		if ((strcmp(api, "v1") == 0 || strcmp(api, "/v1") == 0) && strcmp(kind, "Event") == 0)
-			invalid_json(c, NULL, put_owner_ref_json, ref,
+			kube__val_invalid_json(c, NULL, put_owner_ref_json, ref,
 			             "/v1, Kind=Event is disallowed from being an owner");
 		kube__val_pop(c, m2);
-		get_bool(c, ref, "controller", &controller);
+		kube__val_get_bool(c, ref, "controller", &controller);
 		if (controller) {
 			char cur[1024];
 			snprintf(cur, sizeof(cur), "%s/%s", kind, name);
@@ -1139,7 +1138,7 @@ static void validate_owner_refs(kube__val_ctx *c, json_object *refs)
 				snprintf(detail, sizeof(detail),
 				         "Only one reference can have Controller set to true. "
 				         "Found \"true\" in references for %s and %s", first, cur);
-				invalid_json(c, NULL, put_owner_refs_json, refs, detail);
+				kube__val_invalid_json(c, NULL, put_owner_refs_json, refs, detail);
 			} else {
 				snprintf(first, sizeof(first), "%s", cur);
 			}
@@ -1164,7 +1163,7 @@ static void validate_finalizers(kube__val_ctx *c, const char *child, json_object
 		foreground |= strcmp(f, "foregroundDeletion") == 0;
 	}
 	if (orphan && foreground)
-		invalid_json(c, child, put_go_json, fins,
+		kube__val_invalid_json(c, child, kube__val_put_go_json, fins,
 		             "finalizer orphan and foregroundDeletion cannot be both set");
 }
 
@@ -1209,8 +1208,8 @@ static void validate_object_meta(kube__val_ctx *c, json_object *doc, const meta_
 	/* a cluster-scoped object's namespace is cleared by the server first */
 	if (*ns && mo->namespaced != 0)
 		check_object_name_at(c, "namespace", KUBE__VAL_NAME_LABEL, ns, 0);
-	if (md && get_int64(c, md, "generation", &generation) == 1)
-		nonnegative(c, "generation", generation);
+	if (md && kube__val_get_int64(c, md, "generation", &generation) == 1)
+		kube__val_nonnegative(c, "generation", generation);
 	if (md) {
 		json_object *fins = kube__val_member(md, "finalizers");
 		kube__val_validate_labels(c, "labels", kube__val_member(md, "labels"));
@@ -2047,8 +2046,8 @@ static void validate_probe(kube__val_ctx *c, json_object *ctr, const char *child
 	if (handlers_seen == 0)
 		kube__val_required(c, NULL, "must specify a handler type");
 	for (size_t i = 0; counters[i]; i++)
-		nonnegative_member(c, probe, counters[i]);
-	if (get_int64(c, probe, "terminationGracePeriodSeconds", &v) == 1 && v <= 0)
+		kube__val_nonnegative_member(c, probe, counters[i]);
+	if (kube__val_get_int64(c, probe, "terminationGracePeriodSeconds", &v) == 1 && v <= 0)
 		kube__val_invalid(c, "terminationGracePeriodSeconds", kube__val_vint(v), "must be greater than 0");
 	if (liveness_like && kube__val_get_int32(c, probe, "successThreshold", &v) == 1 && v != 1)
 		kube__val_invalid(c, "successThreshold", kube__val_vint(v), "must be 1");
@@ -2071,7 +2070,7 @@ static void validate_container_security_context(kube__val_ctx *c, json_object *c
 		return;
 	mark = kube__val_push(c, "securityContext");
 	for (size_t i = 0; ids[i]; i++)
-		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
+		if (kube__val_get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
 			kube__val_invalid(c, ids[i], kube__val_vint(v), "must be between 0 and 2147483647, inclusive");
 	kube__val_pop(c, mark);
 }
@@ -2316,7 +2315,7 @@ static void put_toleration_json(kube__buf *b, json_object *t)
 	}
 	kube__buf_puts(b, ",\"TolerationSeconds\":");
 	if (secs)
-		put_go_json(b, secs);
+		kube__val_put_go_json(b, secs);
 	else
 		kube__buf_puts(b, "null");
 	kube__buf_putc(b, '}');
@@ -2350,7 +2349,7 @@ static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 		op = kube__val_get_str_or(c, t, "operator", "");
 		value = kube__val_get_str_or(c, t, "value", "");
 		effect = kube__val_get_str_or(c, t, "effect", "");
-		has_secs = get_int64(c, t, "tolerationSeconds", &secs) == 1;
+		has_secs = kube__val_get_int64(c, t, "tolerationSeconds", &secs) == 1;
 		if (*key)
 			kube__val_check_name(c, "key", kube__check_qualified_name, key);
 		if (!*key && strcmp(op, "Exists") != 0)
@@ -2380,7 +2379,7 @@ static void validate_tolerations(kube__val_ctx *c, json_object *spec)
 			kube__buf_free(&msgs);
 		} else if (strcmp(op, "Exists") == 0) {
 			if (*value)
-				invalid_json(c, "operator", put_toleration_json, t,
+				kube__val_invalid_json(c, "operator", put_toleration_json, t,
 				             "value must be empty when `operator` is 'Exists'");
 		} else {
 			kube__val_not_supported(c, "operator", kube__val_vstr(op), operators);
@@ -2596,7 +2595,7 @@ static void validate_pod_security_context(kube__val_ctx *c, json_object *spec)
 		return;
 	mark = kube__val_push(c, "securityContext");
 	for (size_t i = 0; ids[i]; i++)
-		if (get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
+		if (kube__val_get_int64(c, sc, ids[i], &v) == 1 && (v < 0 || v > INT32_MAX))
 			kube__val_invalid(c, ids[i], kube__val_vint(v), ID_RANGE_MSG);
 	if (kube__val_get_array(c, sc, "supplementalGroups", &groups) == 1) {
 		for (size_t i = 0; i < json_object_array_length(groups); i++) {
@@ -2611,8 +2610,8 @@ static void validate_pod_security_context(kube__val_ctx *c, json_object *spec)
 		}
 	}
 	/* the v1 fields live on the spec; upstream's internal type keeps them here */
-	if (get_bool(c, spec, "shareProcessNamespace", &share) == 1 && share &&
-	    get_bool(c, spec, "hostPID", &host_pid) == 1 && host_pid)
+	if (kube__val_get_bool(c, spec, "shareProcessNamespace", &share) == 1 && share &&
+	    kube__val_get_bool(c, spec, "hostPID", &host_pid) == 1 && host_pid)
 		kube__val_invalid(c, "shareProcessNamespace", kube__val_vraw("true"), "ShareProcessNamespace and HostPID cannot both be enabled");
 	kube__val_pop(c, mark);
 }
@@ -2717,7 +2716,7 @@ static const char *validate_pod_spec(kube__val_ctx *c, json_object *spec, const 
 	const char *rp = "Always", *dns = "ClusterFirst", *s;
 	int64_t v;
 
-	get_int64(c, spec, "terminationGracePeriodSeconds", &v);
+	kube__val_get_int64(c, spec, "terminationGracePeriodSeconds", &v);
 	validate_volumes(c, spec, &vols);
 	for (size_t i = 0; extra_vols && i < extra_vols->n; i++)
 		if (!kube__val_nameset_has(&vols, extra_vols->v[i]))
@@ -2745,7 +2744,7 @@ static const char *validate_pod_spec(kube__val_ctx *c, json_object *spec, const 
 		kube__val_check_name(c, "serviceAccountName", kube__check_dns1123_subdomain, s);
 	if (*(s = kube__val_get_str_or(c, spec, "nodeName", "")))
 		kube__val_check_name(c, "nodeName", kube__check_dns1123_subdomain, s);
-	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1 && (v < 1 || v > INT32_MAX))
+	if (kube__val_get_int64(c, spec, "activeDeadlineSeconds", &v) == 1 && (v < 1 || v > INT32_MAX))
 		kube__val_invalid(c, "activeDeadlineSeconds", kube__val_vint(v), "must be between 1 and 2147483647, inclusive");
 	if (*(s = kube__val_get_str_or(c, spec, "hostname", "")))
 		kube__val_check_name(c, "hostname", kube__check_dns1123_label, s);
@@ -2793,7 +2792,7 @@ static const char *validate_pod_spec_at(kube__val_ctx *c, json_object *parent, c
  * upstream does.  Returns the template (NULL when absent) and the effective
  * restartPolicy through *rp (NULL when the spec has the wrong type).
  */
-static json_object *validate_pod_template(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols,
+json_object *kube__val_validate_pod_template(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols,
                                           const char **rp)
 {
 	json_object *tpl, *md = NULL;
@@ -2820,7 +2819,7 @@ static json_object *validate_pod_template(kube__val_ctx *c, json_object *parent,
 	return tpl;
 }
 
-static json_object *template_labels(json_object *tpl)
+json_object *kube__val_template_labels(json_object *tpl)
 {
 	return kube__val_member(kube__val_member(tpl, "metadata"), "labels");
 }
@@ -2841,639 +2840,6 @@ static void validate_pod(kube__val_ctx *c, json_object *doc)
 }
 
 /* ------------------------------------------------------------------------ */
-/* workload controllers                                                      */
-
-/* strconv.Atoi() as intstr.IntValue() uses it: 0 on any error. */
-static int64_t go_atoi(const char *s)
-{
-	const char *p = s;
-	int neg = 0;
-	int64_t v = 0;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!*p)
-		return 0;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		if (v > (INT64_MAX - (*p - '0')) / 10)
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	return neg ? -v : v;
-}
-
-/* getPercentValue(): 1 and the number for "<digits>%". */
-static int percent_value(const kube__val_intstr *v, int64_t *out)
-{
-	size_t n;
-
-	if (!v->is_str)
-		return 0;
-	n = strlen(v->s);
-	if (n < 2 || v->s[n - 1] != '%')
-		return 0;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (v->s[i] < '0' || v->s[i] > '9')
-			return 0;
-	*out = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (*out > (INT64_MAX - (v->s[i] - '0')) / 10) {
-			*out = 0;   /* strconv.Atoi fails: upstream ignores the error */
-			return 1;
-		}
-		*out = *out * 10 + (v->s[i] - '0');
-	}
-	return 1;
-}
-
-static int64_t int_or_percent_value(const kube__val_intstr *v)
-{
-	int64_t p;
-	if (percent_value(v, &p))
-		return p;
-	return v->is_str ? go_atoi(v->s) : v->i;
-}
-
-#define PERCENT_MSG "a valid percent string must be a numeric string followed by an ending '%' " \
-                    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
-
-/* ValidatePositiveIntOrPercent() */
-static void positive_int_or_percent(kube__val_ctx *c, const char *child, const kube__val_intstr *v)
-{
-	int64_t p;
-	if (v->is_str) {
-		if (!percent_value(v, &p))
-			kube__val_invalid(c, child, kube__val_vstr(v->s), PERCENT_MSG);
-	} else {
-		nonnegative(c, child, v->i);
-	}
-}
-
-/* IsNotMoreThan100Percent() */
-static void not_more_than_100_percent(kube__val_ctx *c, const char *child, const kube__val_intstr *v)
-{
-	int64_t p;
-	if (percent_value(v, &p) && p > 100)
-		kube__val_invalid(c, child, kube__val_vstr(v->s), "must not be greater than 100%");
-}
-
-/* A member that is an IntOrString, with a default when absent. */
-static kube__val_intstr intstr_member(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr dflt)
-{
-	kube__val_intstr v;
-	if (kube__val_get_intstr(c, map, key, &v) == 1)
-		return v;
-	return dflt;
-}
-
-static const kube__val_intstr INTSTR_25_PERCENT = { 1, 1, 0, "25%" };
-static const kube__val_intstr INTSTR_ONE = { 1, 0, 1, NULL };
-static const kube__val_intstr INTSTR_ZERO = { 1, 0, 0, NULL };
-
-/* upstream's internal {Type, RollingUpdate{MaxUnavailable, MaxSurge}} as Go marshals it */
-static void put_strategy_json(kube__buf *b, const char *type, json_object *ru)
-{
-	kube__buf_puts(b, "{\"Type\":");
-	kube__val_put_go_json_string(b, type);
-	kube__buf_puts(b, ",\"RollingUpdate\":");
-	if (!ru) {
-		kube__buf_puts(b, "null}");
-		return;
-	}
-	kube__buf_puts(b, "{\"MaxUnavailable\":");
-	if (kube__val_member(ru, "maxUnavailable"))
-		put_go_json(b, kube__val_member(ru, "maxUnavailable"));
-	else
-		kube__buf_puts(b, "0");
-	kube__buf_puts(b, ",\"MaxSurge\":");
-	if (kube__val_member(ru, "maxSurge"))
-		put_go_json(b, kube__val_member(ru, "maxSurge"));
-	else
-		kube__buf_puts(b, "0");
-	kube__buf_puts(b, "}}");
-}
-
-static void invalid_raw_buf(kube__val_ctx *c, const char *child, kube__buf *raw, const char *detail,
-                            const char *const *supported)
-{
-	if (raw->failed)
-		c->oom = 1;
-	else if (supported)
-		kube__val_not_supported(c, child, kube__val_vraw(raw->data), supported);
-	else
-		kube__val_invalid(c, child, kube__val_vraw(raw->data), detail);
-	kube__buf_free(raw);
-}
-
-/* The selector and template rules that ReplicaSets and Deployments share. */
-static void validate_rs_selector_and_template(kube__val_ctx *c, json_object *spec, const char *what,
-                                              const char *kind_name)
-{
-	json_object *sel;
-	const char *rp;
-	char detail[128];
-	int bad = 0;
-
-	if (kube__val_get_map(c, spec, "selector", &sel) == 0) {
-		kube__val_required(c, "selector", NULL);
-	} else if (sel) {
-		bad = kube__val_validate_label_selector(c, "selector", sel);
-		if (selector_is_empty(sel)) {
-			snprintf(detail, sizeof(detail), "empty selector is invalid for %s", what);
-			invalid_json(c, "selector", put_selector_json, sel, detail);
-		}
-	} else {
-		bad = 1;   /* a selector of the wrong type */
-	}
-	if (bad) {
-		if (sel)
-			invalid_json(c, "selector", put_selector_json, sel, "invalid label selector");
-		return;
-	}
-	/* ValidatePodTemplateSpecForReplicaSet() */
-	{
-		json_object *tpl = kube__val_member(spec, "template");
-		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
-			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
-			             "`selector` does not match template `labels`");
-		tpl = validate_pod_template(c, spec, NULL, &rp);
-		if (rp && strcmp(rp, "Always") != 0) {
-			static const char *const always[] = { "Always", NULL };
-			kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
-		}
-		if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds")) {
-			snprintf(detail, sizeof(detail), "activeDeadlineSeconds in %s is not Supported", kind_name);
-			kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", detail);
-		}
-	}
-}
-
-json_object *kube__val_spec_of(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec;
-	kube__val_get_map(c, doc, "spec", &spec);
-	return spec;
-}
-
-/* ValidateDeploymentSpec() */
-static void validate_deployment(kube__val_ctx *c, json_object *doc)
-{
-	static const char *const types[] = { "Recreate", "RollingUpdate", NULL };
-	json_object *spec = kube__val_spec_of(c, doc), *strategy = NULL, *ru = NULL;
-	const char *type = "RollingUpdate";
-	int64_t replicas = 1, min_ready = 0, v, deadline = 600;
-	size_t mark = kube__val_push(c, "spec");
-
-	if (kube__val_get_int32(c, spec, "replicas", &replicas) >= 0)
-		nonnegative(c, "replicas", replicas);
-	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
-
-	if (kube__val_get_map(c, spec, "strategy", &strategy) >= 0) {
-		size_t m2 = kube__val_push(c, "strategy");
-		const char *t;
-		if (kube__val_get_string(c, strategy, "type", &t) == 1 && *t)
-			type = t;
-		kube__val_get_map(c, strategy, "rollingUpdate", &ru);
-		if (strcmp(type, "Recreate") == 0) {
-			if (ru)
-				kube__val_forbidden(c, "rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
-		} else if (strcmp(type, "RollingUpdate") == 0) {
-			size_t m3 = kube__val_push(c, "rollingUpdate");
-			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_25_PERCENT);
-			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_25_PERCENT);
-			positive_int_or_percent(c, "maxUnavailable", &mu);
-			positive_int_or_percent(c, "maxSurge", &ms);
-			if (int_or_percent_value(&mu) == 0 && int_or_percent_value(&ms) == 0)
-				kube__val_invalid(c, "maxUnavailable", intstr_value(&mu), "may not be 0 when `maxSurge` is 0");
-			not_more_than_100_percent(c, "maxUnavailable", &mu);
-			kube__val_pop(c, m3);
-		} else {
-			kube__buf raw = KUBE__BUF_INIT;
-			put_strategy_json(&raw, type, ru);
-			invalid_raw_buf(c, NULL, &raw, NULL, types);
-		}
-		kube__val_pop(c, m2);
-	}
-	if (kube__val_get_int32(c, spec, "minReadySeconds", &min_ready) == 1)
-		nonnegative(c, "minReadySeconds", min_ready);
-	if (kube__val_get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
-		nonnegative(c, "revisionHistoryLimit", v);
-	if (kube__val_get_int32(c, spec, "progressDeadlineSeconds", &deadline) >= 0) {
-		if (!kube__val_member(spec, "progressDeadlineSeconds"))
-			deadline = 600;   /* defaulted */
-		nonnegative(c, "progressDeadlineSeconds", deadline);
-		if (deadline <= min_ready)
-			kube__val_invalid(c, "progressDeadlineSeconds", kube__val_vint(deadline), "must be greater than minReadySeconds");
-	}
-	kube__val_pop(c, mark);
-}
-
-/* ValidateReplicaSetSpec() */
-static void validate_replicaset(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = kube__val_spec_of(c, doc);
-	int64_t v = 1;
-	size_t mark = kube__val_push(c, "spec");
-
-	if (kube__val_get_int32(c, spec, "replicas", &v) >= 0)
-		nonnegative(c, "replicas", v);
-	nonnegative_member(c, spec, "minReadySeconds");
-	validate_rs_selector_and_template(c, spec, "deployment", "ReplicaSet");
-	kube__val_pop(c, mark);
-}
-
-/* ValidateDaemonSetSpec() */
-static void validate_daemonset(kube__val_ctx *c, json_object *doc)
-{
-	static const char *const types[] = { "RollingUpdate", "OnDelete", NULL };
-	json_object *spec = kube__val_spec_of(c, doc), *sel = NULL, *us, *tpl;
-	const char *rp;
-	int64_t v;
-	size_t mark = kube__val_push(c, "spec");
-	int bad = 0;
-
-	if (kube__val_get_map(c, spec, "selector", &sel) < 0)
-		bad = 1;
-	else if (sel)
-		bad = kube__val_validate_label_selector(c, "selector", sel);
-	tpl = kube__val_member(spec, "template");
-	if (!bad && !selector_matches(sel, template_labels(tpl)) && !(sel && selector_is_empty(sel)))
-		invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
-		             "`selector` does not match template `labels`");
-	if (sel && selector_is_empty(sel))
-		invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for daemonset");
-	tpl = validate_pod_template(c, spec, NULL, &rp);
-	if (rp && strcmp(rp, "Always") != 0) {
-		static const char *const always[] = { "Always", NULL };
-		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
-	}
-	if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds"))
-		kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported");
-	nonnegative_member(c, spec, "minReadySeconds");
-	if (get_int64(c, spec, "templateGeneration", &v) == 1)
-		nonnegative(c, "templateGeneration", v);
-	if (kube__val_get_map(c, spec, "updateStrategy", &us) >= 0) {
-		size_t m2 = kube__val_push(c, "updateStrategy");
-		const char *type = kube__val_get_str_or(c, us, "type", "");
-		json_object *ru = NULL;
-
-		if (!*type)
-			type = "RollingUpdate";   /* defaulted */
-		kube__val_get_map(c, us, "rollingUpdate", &ru);
-		if (strcmp(type, "RollingUpdate") == 0) {
-			size_t m3 = kube__val_push(c, "rollingUpdate");
-			kube__val_intstr mu = intstr_member(c, ru, "maxUnavailable", INTSTR_ONE);
-			kube__val_intstr ms = intstr_member(c, ru, "maxSurge", INTSTR_ZERO);
-			int has_mu, has_ms;
-			positive_int_or_percent(c, "maxUnavailable", &mu);
-			positive_int_or_percent(c, "maxSurge", &ms);
-			not_more_than_100_percent(c, "maxUnavailable", &mu);
-			not_more_than_100_percent(c, "maxSurge", &ms);
-			has_mu = int_or_percent_value(&mu) != 0;
-			has_ms = int_or_percent_value(&ms) != 0;
-			if (has_mu && has_ms)
-				kube__val_invalid(c, "maxSurge", intstr_value(&ms), "may not be set when maxUnavailable is non-zero");
-			else if (!has_mu && !has_ms)
-				kube__val_required(c, "maxUnavailable", "cannot be 0 when maxSurge is 0");
-			kube__val_pop(c, m3);
-		} else if (strcmp(type, "OnDelete") != 0) {
-			kube__buf raw = KUBE__BUF_INIT;
-			put_strategy_json(&raw, type, ru);
-			invalid_raw_buf(c, NULL, &raw, NULL, types);
-		}
-		kube__val_pop(c, m2);
-	}
-	if (kube__val_get_int32(c, spec, "revisionHistoryLimit", &v) == 1)
-		nonnegative(c, "revisionHistoryLimit", v);
-	kube__val_pop(c, mark);
-}
-
-/* ValidateStatefulSetSpec() */
-static void validate_statefulset(kube__val_ctx *c, json_object *doc)
-{
-	static const char *const retain_delete[] = { "Retain", "Delete", NULL };
-	json_object *spec = kube__val_spec_of(c, doc), *us, *pol, *sel = NULL, *tpl, *claims, *ord;
-	kube__val_nameset claim_names = { 0 };
-	const char *pmp, *rp, *svc;
-	size_t mark = kube__val_push(c, "spec");
-	int64_t v;
-	int bad = 0;
-
-	/* kubernetes#130233: the pods' subdomain, so a DNS-1123 label when set */
-	if (*(svc = kube__val_get_str_or(c, spec, "serviceName", "")))
-		kube__val_check_name(c, "serviceName", kube__check_dns1123_label, svc);
-	pmp = kube__val_get_str_dflt(c, spec, "podManagementPolicy", "OrderedReady");
-	if (!*pmp)
-		kube__val_required(c, "podManagementPolicy", NULL);
-	else if (strcmp(pmp, "OrderedReady") != 0 && strcmp(pmp, "Parallel") != 0)
-		kube__val_invalid(c, "podManagementPolicy", kube__val_vstr(pmp), "must be 'OrderedReady' or 'Parallel'");
-
-	if (kube__val_get_map(c, spec, "updateStrategy", &us) >= 0) {
-		const char *type = kube__val_get_str_or(c, us, "type", "");
-		json_object *ru = NULL;
-		size_t m2 = kube__val_push(c, "updateStrategy");
-
-		if (!*type)
-			type = "RollingUpdate";   /* defaulted */
-		kube__val_get_map(c, us, "rollingUpdate", &ru);
-		if (strcmp(type, "OnDelete") == 0) {
-			if (ru) {
-				kube__buf raw = KUBE__BUF_INIT;
-				kube__buf_puts(&raw, "{\"Partition\":");
-				if (kube__val_member(ru, "partition"))
-					put_go_json(&raw, kube__val_member(ru, "partition"));
-				else
-					kube__buf_puts(&raw, "0");
-				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
-				put_go_json(&raw, kube__val_member(ru, "maxUnavailable"));
-				kube__buf_putc(&raw, '}');
-				invalid_raw_buf(c, "rollingUpdate", &raw,
-				                "only allowed for updateStrategy 'RollingUpdate'", NULL);
-			}
-		} else if (strcmp(type, "RollingUpdate") == 0) {
-			if (ru) {
-				size_t m3 = kube__val_push(c, "rollingUpdate");
-				kube__val_intstr mu;
-				nonnegative_member(c, ru, "partition");
-				if (kube__val_get_intstr(c, ru, "maxUnavailable", &mu) == 1) {
-					positive_int_or_percent(c, "maxUnavailable", &mu);
-					if (int_or_percent_value(&mu) == 0)
-						kube__val_invalid(c, "maxUnavailable", intstr_value(&mu), "cannot be 0");
-					not_more_than_100_percent(c, "maxUnavailable", &mu);
-				}
-				kube__val_pop(c, m3);
-			}
-		} else {
-			kube__buf raw = KUBE__BUF_INIT;
-			kube__buf_puts(&raw, "{\"Type\":");
-			kube__val_put_go_json_string(&raw, type);
-			kube__buf_puts(&raw, ",\"RollingUpdate\":");
-			if (ru) {
-				kube__buf_puts(&raw, "{\"Partition\":");
-				if (kube__val_member(ru, "partition"))
-					put_go_json(&raw, kube__val_member(ru, "partition"));
-				else
-					kube__buf_puts(&raw, "0");
-				kube__buf_puts(&raw, ",\"MaxUnavailable\":");
-				put_go_json(&raw, kube__val_member(ru, "maxUnavailable"));
-				kube__buf_puts(&raw, "}}");
-			} else {
-				kube__buf_puts(&raw, "null}");
-			}
-			invalid_raw_buf(c, NULL, &raw, "must be 'RollingUpdate' or 'OnDelete'", NULL);
-		}
-		kube__val_pop(c, m2);
-	}
-	if (kube__val_get_map(c, spec, "persistentVolumeClaimRetentionPolicy", &pol) == 1) {
-		static const char *const keys[] = { "whenDeleted", "whenScaled", NULL };
-		size_t m2 = kube__val_push(c, "persistentVolumeClaimRetentionPolicy");
-		for (size_t i = 0; keys[i]; i++) {
-			const char *p = kube__val_get_str_dflt(c, pol, keys[i], "Retain");
-			if (!kube__val_is_one_of(p, retain_delete))
-				kube__val_not_supported(c, keys[i], kube__val_vstr(p), retain_delete);
-		}
-		kube__val_pop(c, m2);
-	}
-	nonnegative_member(c, spec, "replicas");
-	nonnegative_member(c, spec, "minReadySeconds");
-	if (kube__val_get_map(c, spec, "ordinals", &ord) == 1 && kube__val_get_int32(c, ord, "start", &v) == 1)
-		nonnegative(c, "ordinals.start", v);
-
-	if (kube__val_get_map(c, spec, "selector", &sel) == 0) {
-		kube__val_required(c, "selector", NULL);
-	} else if (sel) {
-		bad = kube__val_validate_label_selector(c, "selector", sel);
-		if (selector_is_empty(sel))
-			invalid_json(c, "selector", put_selector_json, sel, "empty selector is invalid for statefulset");
-	} else {
-		bad = 1;
-	}
-	if (bad) {
-		if (sel)
-			invalid_json(c, "selector", put_selector_json, sel, "");
-	} else {
-		tpl = kube__val_member(spec, "template");
-		if (!(sel && selector_is_empty(sel)) && !selector_matches(sel, template_labels(tpl)))
-			invalid_json(c, "template.metadata.labels", put_labels_json, template_labels(tpl),
-			             "`selector` does not match template `labels`");
-	}
-	/*
-	 * Upstream leaves a StatefulSet's pod spec to the pods it creates (the
-	 * volumeClaimTemplates would not resolve); we check it here, with the
-	 * claim templates as volumes, so the pods' own rejections show up early.
-	 */
-	if (kube__val_get_array(c, spec, "volumeClaimTemplates", &claims) == 1) {
-		for (size_t i = 0; i < json_object_array_length(claims); i++) {
-			json_object *md = kube__val_member(json_object_array_get_idx(claims, i), "metadata");
-			json_object *n = kube__val_member(md, "name");
-			if (n && json_object_is_type(n, json_type_string))
-				kube__val_nameset_add(c, &claim_names, kube__val_str_of(n));
-		}
-	}
-	tpl = validate_pod_template(c, spec, &claim_names, &rp);
-	kube__val_nameset_free(&claim_names);
-	if (rp && strcmp(rp, "Always") != 0) {
-		static const char *const always[] = { "Always", NULL };
-		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), always);
-	}
-	if (kube__val_member(kube__val_member(tpl, "spec"), "activeDeadlineSeconds"))
-		kube__val_forbidden(c, "template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported");
-	kube__val_pop(c, mark);
-}
-
-/* validateJobSpec() at the current path ("spec" or "spec.jobTemplate.spec"). */
-static void validate_job_spec(kube__val_ctx *c, json_object *spec)
-{
-	static const char *const job_policies[] = { "OnFailure", "Never", NULL };
-	static const char *const modes[] = { "NonIndexed", "Indexed", NULL };
-	const char *rp, *mode = NULL;
-	int64_t v, completions = 0, parallelism = 0, per_index = 0, max_failed = 0;
-	int has_completions, has_parallelism, has_per_index, has_max_failed;
-
-	if ((has_parallelism = kube__val_get_int32(c, spec, "parallelism", &parallelism) == 1))
-		nonnegative(c, "parallelism", parallelism);
-	if ((has_completions = kube__val_get_int32(c, spec, "completions", &completions) == 1))
-		nonnegative(c, "completions", completions);
-	if (get_int64(c, spec, "activeDeadlineSeconds", &v) == 1)
-		nonnegative(c, "activeDeadlineSeconds", v);
-	nonnegative_member(c, spec, "backoffLimit");
-	nonnegative_member(c, spec, "ttlSecondsAfterFinished");
-	if ((has_per_index = kube__val_get_int32(c, spec, "backoffLimitPerIndex", &per_index) == 1))
-		nonnegative(c, "backoffLimitPerIndex", per_index);
-	if ((has_max_failed = kube__val_get_int32(c, spec, "maxFailedIndexes", &max_failed) == 1)) {
-		nonnegative(c, "maxFailedIndexes", max_failed);
-		if (!has_per_index)
-			kube__val_required(c, "backoffLimitPerIndex", "when maxFailedIndexes is specified");
-	}
-	if (kube__val_get_string(c, spec, "completionMode", &mode) == 1) {
-		if (!kube__val_is_one_of(mode, modes))
-			kube__val_not_supported(c, "completionMode", kube__val_vstr(mode), modes);
-		if (strcmp(mode, "Indexed") == 0) {
-			if (!has_completions)
-				kube__val_required(c, "completions", "when completion mode is Indexed");
-			if (has_parallelism && parallelism > 100000)
-				kube__val_invalid(c, "parallelism", kube__val_vint(parallelism),
-				        "must be less than or equal to 100000 when completion mode is Indexed");
-			if (has_completions && has_max_failed && max_failed > completions)
-				kube__val_invalid(c, "maxFailedIndexes", kube__val_vint(max_failed), "must be less than or equal to completions");
-		}
-	}
-	if (!mode || strcmp(mode, "NonIndexed") == 0) {
-		if (has_per_index)
-			kube__val_invalid(c, "backoffLimitPerIndex", kube__val_vint(per_index), "requires indexed completion mode");
-		if (has_max_failed)
-			kube__val_invalid(c, "maxFailedIndexes", kube__val_vint(max_failed), "requires indexed completion mode");
-	}
-	validate_pod_template(c, spec, NULL, &rp);
-	/* an absent restartPolicy was defaulted to Always */
-	if (!rp)
-		return;
-	if (strcmp(rp, "Always") == 0 || !*rp)
-		kube__val_required(c, "template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"");
-	else if (!kube__val_is_one_of(rp, job_policies))
-		kube__val_not_supported(c, "template.spec.restartPolicy", kube__val_vstr(rp), job_policies);
-	else if (kube__val_member(spec, "podFailurePolicy") && strcmp(rp, "Never") != 0)
-		kube__val_invalid(c, "template.spec.restartPolicy", kube__val_vstr(rp),
-		        "only \"Never\" is supported when podFailurePolicy is specified");
-}
-
-/* ValidateJob(): a selector only matters with manualSelector: true, else the
- * server generates both the selector and the matching template labels. */
-static void validate_job(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = kube__val_spec_of(c, doc), *sel;
-	size_t mark = kube__val_push(c, "spec");
-	int manual = 0, bad = 0;
-
-	validate_job_spec(c, spec);
-	get_bool(c, spec, "manualSelector", &manual);
-	if (manual) {
-		if (kube__val_get_map(c, spec, "selector", &sel) == 0)
-			kube__val_required(c, "selector", NULL);
-		else if (sel)
-			bad = kube__val_validate_label_selector(c, "selector", sel);
-		else
-			bad = 1;
-		if (!bad && !selector_matches(sel, template_labels(kube__val_member(spec, "template"))) &&
-		    !(sel && selector_is_empty(sel)))
-			invalid_json(c, "template.metadata.labels", put_labels_json,
-			             template_labels(kube__val_member(spec, "template")),
-			             "`selector` does not match template `labels`");
-	}
-	kube__val_pop(c, mark);
-	/* an Indexed Job's pods are named <job>-<index>: the last must be a DNS label */
-	{
-		json_object *mode = kube__val_member(spec, "completionMode"), *comp = kube__val_member(spec, "completions");
-		const char *name = kube__val_get_str_or(c, kube__val_member(doc, "metadata"), "name", "");
-		if (mode && json_object_is_type(mode, json_type_string) &&
-		    strcmp(kube__val_str_of(mode), "Indexed") == 0 &&
-		    comp && json_object_is_type(comp, json_type_int) && json_object_get_int64(comp) > 0 &&
-		    json_object_get_int64(comp) <= INT32_MAX) {
-			char host[600], detail[700];
-			snprintf(host, sizeof(host), "%s-%" PRId64, name, json_object_get_int64(comp) - 1);
-			if (kube__check_dns1123_label(host, strlen(host), NULL)) {
-				snprintf(detail, sizeof(detail), "will not able to create pod with invalid DNS label: %s", host);
-				kube__val_invalid(c, "metadata.name", kube__val_vstr(name), detail);
-			}
-		}
-	}
-}
-
-
-/*
- * validateTimeZone(), without its final time.LoadLocation(): that reads the
- * zone database, which a pure check does not do (see the header).
- */
-static void validate_time_zone(kube__val_ctx *c, json_object *spec)
-{
-	const char *tz;
-	char detail[600];
-
-	if (kube__val_get_string(c, spec, "timeZone", &tz) != 1)
-		return;
-	if (!*tz) {
-		kube__val_invalid(c, "timeZone", kube__val_vstr(tz), "timeZone must be nil or non-empty string");
-		return;
-	}
-	for (const char *p = tz;;) {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		int ok = n >= 1 && n <= 14 && p[0] != '-' &&
-		         !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
-		for (size_t i = 0; ok && i < n; i++)
-			ok = isalnum((unsigned char)p[i]) || strchr(".-_+", p[i]) != NULL;
-		if (!ok) {
-			snprintf(detail, sizeof(detail), "unknown time zone %s", tz);
-			kube__val_invalid(c, "timeZone", kube__val_vstr(tz), detail);
-			return;
-		}
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	if (strcasecmp(tz, "Local") == 0)
-		kube__val_invalid(c, "timeZone", kube__val_vstr(tz),
-		        "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
-}
-
-static const char *const concurrency_policies[] = { "Allow", "Forbid", "Replace", NULL };
-
-/* ValidateCronJobCreate() */
-static void validate_cronjob(kube__val_ctx *c, json_object *doc)
-{
-	json_object *spec = kube__val_spec_of(c, doc), *jt, *jspec = NULL;
-	const char *sched, *cp, *name;
-	size_t mark = kube__val_push(c, "spec");
-	int64_t v;
-
-	sched = kube__val_get_str_or(c, spec, "schedule", "");
-	if (!*sched) {
-		kube__val_required(c, "schedule", NULL);
-	} else {
-		char msg[1024];
-		if (kube__val_cron_parse_standard(sched, msg, sizeof(msg)))
-			kube__val_invalid(c, "schedule", kube__val_vstr(sched), msg);
-		if (strstr(sched, "TZ"))
-			kube__val_invalid(c, "schedule", kube__val_vstr(sched),
-			        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
-	}
-	if (get_int64(c, spec, "startingDeadlineSeconds", &v) == 1)
-		nonnegative(c, "startingDeadlineSeconds", v);
-	cp = kube__val_get_str_dflt(c, spec, "concurrencyPolicy", "Allow");
-	if (!*cp)
-		kube__val_required(c, "concurrencyPolicy", NULL);
-	else if (!kube__val_is_one_of(cp, concurrency_policies))
-		kube__val_not_supported(c, "concurrencyPolicy", kube__val_vstr(cp), concurrency_policies);
-	if (kube__val_get_map(c, spec, "jobTemplate", &jt) >= 0) {
-		size_t m2 = kube__val_push(c, "jobTemplate");
-		int manual = 0;
-		if (kube__val_get_map(c, jt, "spec", &jspec) >= 0) {
-			size_t m3 = kube__val_push(c, "spec");
-			json_object *sel = kube__val_member(jspec, "selector");
-			validate_job_spec(c, jspec);
-			if (sel)
-				invalid_json(c, "selector", put_selector_json, sel, "`selector` will be auto-generated");
-			if (get_bool(c, jspec, "manualSelector", &manual) == 1 && manual) {
-				static const char *const nil_false[] = { "nil", "false", NULL };
-				kube__val_not_supported(c, "manualSelector", kube__val_vraw("true"), nil_false);
-			}
-			kube__val_pop(c, m3);
-		}
-		kube__val_pop(c, m2);
-	}
-	nonnegative_member(c, spec, "successfulJobsHistoryLimit");
-	nonnegative_member(c, spec, "failedJobsHistoryLimit");
-	validate_time_zone(c, spec);
-	kube__val_pop(c, mark);
-	/* the controller appends an 11-character suffix to make Job names */
-	name = kube__val_get_str_or(c, kube__val_member(doc, "metadata"), "name", "");
-	if (strlen(name) > 52)
-		kube__val_invalid(c, "metadata.name", kube__val_vstr(name), "must be no more than 52 characters");
-}
-
-/* ------------------------------------------------------------------------ */
 /* dispatch                                                                  */
 
 typedef void (*kind_fn)(kube__val_ctx *c, json_object *doc);
@@ -3490,12 +2856,12 @@ static const struct kind_rules {
 	{ "", "Secret", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_secret },
 	{ "", "PersistentVolumeClaim", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_pvc },
 	{ "", "Namespace", KUBE__VAL_NAME_LABEL, kube__val_validate_namespace },
-	{ "apps", "Deployment", KUBE__VAL_NAME_SUBDOMAIN, validate_deployment },
-	{ "apps", "ReplicaSet", KUBE__VAL_NAME_SUBDOMAIN, validate_replicaset },
-	{ "apps", "DaemonSet", KUBE__VAL_NAME_SUBDOMAIN, validate_daemonset },
-	{ "apps", "StatefulSet", KUBE__VAL_NAME_LABEL, validate_statefulset },
-	{ "batch", "Job", KUBE__VAL_NAME_SUBDOMAIN, validate_job },
-	{ "batch", "CronJob", KUBE__VAL_NAME_SUBDOMAIN, validate_cronjob },
+	{ "apps", "Deployment", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_deployment },
+	{ "apps", "ReplicaSet", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_replicaset },
+	{ "apps", "DaemonSet", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_daemonset },
+	{ "apps", "StatefulSet", KUBE__VAL_NAME_LABEL, kube__val_validate_statefulset },
+	{ "batch", "Job", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_job },
+	{ "batch", "CronJob", KUBE__VAL_NAME_SUBDOMAIN, kube__val_validate_cronjob },
 	{ "rbac.authorization.k8s.io", "Role", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
 	{ "rbac.authorization.k8s.io", "ClusterRole", KUBE__VAL_NAME_PATH_SEGMENT, NULL },
 	{ "rbac.authorization.k8s.io", "RoleBinding", KUBE__VAL_NAME_PATH_SEGMENT, NULL },

@@ -72,6 +72,7 @@ KUBE_INTERNAL void kube__val_pop(kube__val_ctx *c, size_t mark);
 KUBE_INTERNAL void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n);
 KUBE_INTERNAL void kube__val_put_go_json_string(kube__buf *b, const char *s);
 KUBE_INTERNAL const char *kube__val_str_of(json_object *v);
+KUBE_INTERNAL void kube__val_put_go_json(kube__buf *b, json_object *v);
 KUBE_INTERNAL kube__val_value kube__val_vstr(const char *s);
 KUBE_INTERNAL kube__val_value kube__val_vint(int64_t i);
 KUBE_INTERNAL kube__val_value kube__val_vraw(const char *s);
@@ -89,12 +90,23 @@ KUBE_INTERNAL int kube__val_get_array(kube__val_ctx *c, json_object *map, const 
 KUBE_INTERNAL int kube__val_get_string(kube__val_ctx *c, json_object *map, const char *key, const char **out);
 KUBE_INTERNAL const char *kube__val_get_str_or(kube__val_ctx *c, json_object *map, const char *key, const char *dflt);
 KUBE_INTERNAL const char *kube__val_get_str_dflt(kube__val_ctx *c, json_object *map, const char *key, const char *dflt);
+KUBE_INTERNAL int kube__val_get_bool(kube__val_ctx *c, json_object *map, const char *key, int *out);
 KUBE_INTERNAL int kube__val_get_int32(kube__val_ctx *c, json_object *map, const char *key, int64_t *out);
+KUBE_INTERNAL int kube__val_get_int64(kube__val_ctx *c, json_object *map, const char *key, int64_t *out);
 KUBE_INTERNAL int kube__val_get_intstr(kube__val_ctx *c, json_object *map, const char *key, kube__val_intstr *out);
+KUBE_INTERNAL kube__val_value kube__val_intstr_value(const kube__val_intstr *v);
+KUBE_INTERNAL void kube__val_nonnegative(kube__val_ctx *c, const char *child, int64_t value);
+KUBE_INTERNAL void kube__val_nonnegative_member(kube__val_ctx *c, json_object *map, const char *key);
 KUBE_INTERNAL int kube__val_is_one_of(const char *s, const char *const *list);
 KUBE_INTERNAL void kube__val_validate_labels(kube__val_ctx *c, const char *child, json_object *labels);
 KUBE_INTERNAL json_object *kube__val_get_labels_member(kube__val_ctx *c, json_object *map, const char *key);
 KUBE_INTERNAL int kube__val_validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel);
+KUBE_INTERNAL int kube__val_selector_is_empty(json_object *sel);
+KUBE_INTERNAL int kube__val_selector_matches(json_object *sel, json_object *labels);
+KUBE_INTERNAL void kube__val_put_selector_json(kube__buf *b, json_object *sel);
+KUBE_INTERNAL void kube__val_invalid_json(kube__val_ctx *c, const char *child, void (*put)(kube__buf *, json_object *),
+                         json_object *v, const char *detail);
+KUBE_INTERNAL void kube__val_put_labels_json(kube__buf *b, json_object *labels);
 KUBE_INTERNAL void kube__val_validate_kube_finalizer(kube__val_ctx *c, const char *f);
 KUBE_INTERNAL int kube__val_nameset_has(const kube__val_nameset *s, const char *name);
 KUBE_INTERNAL void kube__val_nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name);
@@ -107,7 +119,18 @@ KUBE_INTERNAL void kube__val_valid_port_num(kube__val_ctx *c, const char *child,
 KUBE_INTERNAL void kube__val_validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p);
 KUBE_INTERNAL extern const char *const kube__val_port_protocols[];
 KUBE_INTERNAL int kube__val_check_config_key(const char *s, size_t n, kube__buf *msg);
+KUBE_INTERNAL json_object *kube__val_validate_pod_template(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols,
+                                          const char **rp);
+KUBE_INTERNAL json_object *kube__val_template_labels(json_object *tpl);
+
+/* workload controllers (validation_workloads.c) */
 KUBE_INTERNAL json_object *kube__val_spec_of(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_deployment(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_replicaset(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_daemonset(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_statefulset(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_job(kube__val_ctx *c, json_object *doc);
+KUBE_INTERNAL void kube__val_validate_cronjob(kube__val_ctx *c, json_object *doc);
 
 /* cron schedules (validation_cron.c): 0, or -1 and upstream's error text in msg */
 KUBE_INTERNAL int kube__val_cron_parse_standard(const char *spec, char *msg, size_t len);
