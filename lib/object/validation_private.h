@@ -23,6 +23,17 @@
 
 #include "object_private.h"
 
+/* the result list: problems in the order they were found */
+typedef struct kube__val_problem {
+	char *field;
+	char *message;
+} kube__val_problem;
+
+struct kube_validation {
+	kube__val_problem *items;
+	size_t count, cap;
+};
+
 /* the walk's context: the current field path and the problems so far */
 typedef struct kube__val_ctx {
 	kube_validation *v;
@@ -100,6 +111,7 @@ KUBE_INTERNAL void kube__val_nonnegative_member(kube__val_ctx *c, json_object *m
 KUBE_INTERNAL int kube__val_is_one_of(const char *s, const char *const *list);
 KUBE_INTERNAL void kube__val_validate_labels(kube__val_ctx *c, const char *child, json_object *labels);
 KUBE_INTERNAL json_object *kube__val_get_labels_member(kube__val_ctx *c, json_object *map, const char *key);
+KUBE_INTERNAL void kube__val_validate_annotations(kube__val_ctx *c, const char *child, json_object *ann);
 KUBE_INTERNAL int kube__val_validate_label_selector(kube__val_ctx *c, const char *child, json_object *sel);
 KUBE_INTERNAL int kube__val_selector_is_empty(json_object *sel);
 KUBE_INTERNAL int kube__val_selector_matches(json_object *sel, json_object *labels);
@@ -119,9 +131,15 @@ KUBE_INTERNAL void kube__val_valid_port_num(kube__val_ctx *c, const char *child,
 KUBE_INTERNAL void kube__val_validate_port_num_or_name(kube__val_ctx *c, const char *child, const kube__val_intstr *p);
 KUBE_INTERNAL extern const char *const kube__val_port_protocols[];
 KUBE_INTERNAL int kube__val_check_config_key(const char *s, size_t n, kube__buf *msg);
+KUBE_INTERNAL void kube__val_validate_containers(kube__val_ctx *c, json_object *spec, const kube__val_nameset *vols, kube__val_nameset *names);
+KUBE_INTERNAL void kube__val_validate_init_containers(kube__val_ctx *c, json_object *spec, const kube__val_nameset *vols,
+                                     kube__val_nameset *names);
+
+/* pod specs and templates (validation_pod.c) */
 KUBE_INTERNAL json_object *kube__val_validate_pod_template(kube__val_ctx *c, json_object *parent, const kube__val_nameset *extra_vols,
                                           const char **rp);
 KUBE_INTERNAL json_object *kube__val_template_labels(json_object *tpl);
+KUBE_INTERNAL void kube__val_validate_pod(kube__val_ctx *c, json_object *doc);
 
 /* workload controllers (validation_workloads.c) */
 KUBE_INTERNAL json_object *kube__val_spec_of(kube__val_ctx *c, json_object *doc);
