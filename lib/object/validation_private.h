@@ -91,6 +91,7 @@ KUBE_INTERNAL void kube__val_required(kube__val_ctx *c, const char *child, const
 KUBE_INTERNAL void kube__val_forbidden(kube__val_ctx *c, const char *child, const char *detail);
 KUBE_INTERNAL void kube__val_invalid(kube__val_ctx *c, const char *child, kube__val_value val, const char *detail);
 KUBE_INTERNAL void kube__val_duplicate(kube__val_ctx *c, const char *child, kube__val_value val);
+KUBE_INTERNAL void kube__val_not_found(kube__val_ctx *c, const char *child, kube__val_value val);
 KUBE_INTERNAL void kube__val_too_long(kube__val_ctx *c, const char *child, long max);
 KUBE_INTERNAL void kube__val_not_supported(kube__val_ctx *c, const char *child, kube__val_value val, const char *const *supported);
 KUBE_INTERNAL int kube__val_check_name(kube__val_ctx *c, const char *child, kube__val_check_fn fn, const char *value);
@@ -109,6 +110,8 @@ KUBE_INTERNAL kube__val_value kube__val_intstr_value(const kube__val_intstr *v);
 KUBE_INTERNAL void kube__val_nonnegative(kube__val_ctx *c, const char *child, int64_t value);
 KUBE_INTERNAL void kube__val_nonnegative_member(kube__val_ctx *c, json_object *map, const char *key);
 KUBE_INTERNAL int kube__val_is_one_of(const char *s, const char *const *list);
+KUBE_INTERNAL void kube__val_msg_add(kube__buf *msg, int *count, const char *text);
+KUBE_INTERNAL int kube__val_check_object_name(kube__val_name_rule rule, const char *name, int prefix, kube__buf *msg);
 KUBE_INTERNAL void kube__val_validate_labels(kube__val_ctx *c, const char *child, json_object *labels);
 KUBE_INTERNAL json_object *kube__val_get_labels_member(kube__val_ctx *c, json_object *map, const char *key);
 KUBE_INTERNAL void kube__val_validate_annotations(kube__val_ctx *c, const char *child, json_object *ann);
@@ -123,6 +126,8 @@ KUBE_INTERNAL void kube__val_validate_kube_finalizer(kube__val_ctx *c, const cha
 KUBE_INTERNAL int kube__val_nameset_has(const kube__val_nameset *s, const char *name);
 KUBE_INTERNAL void kube__val_nameset_add(kube__val_ctx *c, kube__val_nameset *s, const char *name);
 KUBE_INTERNAL void kube__val_nameset_free(kube__val_nameset *s);
+
+/* containers (validation_container.c), also used for Services and PVCs */
 KUBE_INTERNAL int kube__val_parse_quantity(kube__val_ctx *c, json_object *v, kube_quantity *q);
 KUBE_INTERNAL void kube__val_invalid_quantity(kube__val_ctx *c, const char *child, const kube_quantity *q, const char *detail);
 KUBE_INTERNAL int kube__val_quantity_sign(const kube_quantity *q);
