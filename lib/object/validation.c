@@ -30,7 +30,7 @@
  *
  * Kinds.  The kind is resolved through the kinds registry (kinds.h).  Known
  * kinds get the metadata rules of pkg/apis/core/validation and their
- * structural rules where implemented below; a kind the registry does not
+ * structural rules where implemented; a kind the registry does not
  * know (a custom resource) gets only apimachinery's metadata rules with the
  * DNS-subdomain name rule, as the API server applies to custom resources.
  *
@@ -48,9 +48,21 @@
  * CronJob's timeZone is in the zone database, Job completion modes and failure/success policies, the JSON
  * inside dockercfg Secrets, PVC data sources.  A StatefulSet's pod template
  * is checked although upstream leaves it to the pods (see
- * kube__val_validate_statefulset()).
+ * kube__val_validate_statefulset() in validation_workloads.c).
  *
  * Nothing here keeps global state: the walk is a pure function of the tree.
+ *
+ * Files.  This file is the walk itself: the result list, the context and
+ * its field path, recording and printing problems, typed access to the
+ * tree, names, labels, selectors, object metadata and the dispatch by kind.
+ * The kinds' rules live in files of their own, sharing what is declared in
+ * validation_private.h:
+ *
+ *   validation_container.c  containers: resources, ports, env, mounts, probes
+ *   validation_pod.c        the pod spec, pod templates, Pod
+ *   validation_workloads.c  Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, CronJob
+ *   validation_cron.c       CronJob schedules, robfig/cron's parser
+ *   validation_core.c       Service, ConfigMap, Secret, PersistentVolumeClaim, Namespace
  */
 #include <ctype.h>
 #include <inttypes.h>

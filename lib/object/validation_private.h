@@ -50,7 +50,7 @@ typedef struct kube__val_value {
 	int64_t i;         /* _INT */
 } kube__val_value;
 
-/* a name check: 0, or the number of messages appended to msg */
+/* a name check as base.h's kube__check_*: 0, or KUBE_EINVAL and upstream's messages in msg */
 typedef int (*kube__val_check_fn)(const char *, size_t, kube__buf *);
 
 /* An intstr.IntOrString member. */

@@ -562,7 +562,7 @@ void kube__val_validate_job(kube__val_ctx *c, json_object *doc)
 
 /*
  * validateTimeZone(), without its final time.LoadLocation(): that reads the
- * zone database, which a pure check does not do (see the header).
+ * zone database, which a pure check does not do (see validation.c).
  */
 static void validate_time_zone(kube__val_ctx *c, json_object *spec)
 {
