@@ -545,7 +545,7 @@ static int index_existing(kube_store *s, kube__index *idx, kube__tnode *n)
 int kube_store_add_index(kube_store *store, const char *resource, const char *name,
                          kube_index_cb fn, void *userdata, void (*destroy)(void *))
 {
-	kube__index *idx;
+	kube__index *idx = NULL;   /* set by add_index; NULL quiets -O3's warning */
 	int rc;
 
 	KUBE_CHECK_ARG(store);

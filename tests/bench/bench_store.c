@@ -1,0 +1,480 @@
+/*
+ * bench_store.c - the object store's figures that issue 4 lists.
+ *
+ *   store_create        durable creates per second on "sqlite": one writer
+ *                       (synchronous creates, one fsync each) and 16
+ *                       concurrent writers (16 asynchronous creates in flight:
+ *                       group commit); the same on "memory" for scale
+ *   store_get           latency of a get (p50/p99)
+ *   store_update        latency of a synchronous update, sqlite and memory
+ *   store_list_indexed  a list of 100,000 pods by a label selector that the
+ *                       label index answers, matching 100 of them
+ *   store_watch_fanout  1,000 watchers receiving every event of 10,000 writes
+ *   store_memory        bytes held per stored typical pod (~2 KB of JSON)
+ *
+ * Prints one JSON object per line (DESIGN.md section 6); every figure is
+ * the median of several repetitions.  Durable writes are timed on the wall
+ * clock (fsync and the commit thread are the point); the others in the
+ * loop thread's CPU time, as the machine is shared.  The objects to write
+ * are parsed before the clock starts, so the figures are the store's own,
+ * not JSON parsing's.  The pods are realistic: labels, annotations, an
+ * owner reference, two containers with ports, env, resources and mounts,
+ * volumes, tolerations and a status, about 2 KB of JSON each.
+ *
+ *   bench_store [writers]   (16 by default: the in-flight count of the
+ *                            group-commit case)
+ */
+#include <dirent.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libkube/kube.h"
+
+#define REPS 5
+
+static double now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double wall_ns(void) { return now_ns(CLOCK_MONOTONIC); }
+static double cpu_ns(void) { return now_ns(CLOCK_THREAD_CPUTIME_ID); }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The q-quantile of v (sorted in place). */
+static double quantile(double *v, size_t n, double q)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+static void die(const char *what)
+{
+	const kube_error *e = kube_error_last();
+	fprintf(stderr, "bench_store: %s: %s\n", what, e && e->message ? e->message : "failed");
+	exit(1);
+}
+
+/* ---- a typical pod: about 2 KB of JSON ---- */
+
+static size_t pod_text(char *buf, size_t cap, int i, int apps)
+{
+	int n = snprintf(buf, cap,
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-7d9f8b6c5-%06d\","
+		"\"namespace\":\"ns-%02d\",\"generateName\":\"web-7d9f8b6c5-\",\"labels\":{\"app\":\"app-%03d\","
+		"\"pod-template-hash\":\"7d9f8b6c5\",\"tier\":\"frontend\",\"env\":\"prod\",\"team\":\"payments\"},"
+		"\"annotations\":{\"prometheus.io/scrape\":\"true\",\"prometheus.io/port\":\"9090\"},"
+		"\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-7d9f8b6c5\","
+		"\"uid\":\"5f0c6a2e-8d1b-4c3e-9a7f-0b1c2d3e4f5a\",\"controller\":true,\"blockOwnerDeletion\":true}]},"
+		"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"registry.example.com/shop/web:1.24.3\","
+		"\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"},{\"name\":\"metrics\","
+		"\"containerPort\":9090,\"protocol\":\"TCP\"}],\"env\":[{\"name\":\"LOG_LEVEL\",\"value\":\"info\"},"
+		"{\"name\":\"DB_HOST\",\"value\":\"db.payments.svc.cluster.local\"}],"
+		"\"resources\":{\"requests\":{\"cpu\":\"250m\",\"memory\":\"256Mi\"},\"limits\":{\"cpu\":\"1\","
+		"\"memory\":\"512Mi\"}},\"volumeMounts\":[{\"name\":\"config\",\"mountPath\":\"/etc/web\","
+		"\"readOnly\":true},{\"name\":\"kube-api-access-x7k2p\",\"mountPath\":"
+		"\"/var/run/secrets/kubernetes.io/serviceaccount\",\"readOnly\":true}],\"readinessProbe\":"
+		"{\"httpGet\":{\"path\":\"/healthz\",\"port\":8080},\"periodSeconds\":10},"
+		"\"imagePullPolicy\":\"IfNotPresent\"},{\"name\":\"sidecar\",\"image\":"
+		"\"registry.example.com/mesh/proxy:2.1.0\",\"args\":[\"proxy\",\"--port=15001\"],"
+		"\"resources\":{\"requests\":{\"cpu\":\"50m\",\"memory\":\"64Mi\"}},\"imagePullPolicy\":"
+		"\"IfNotPresent\"}],\"volumes\":[{\"name\":\"config\",\"configMap\":{\"name\":\"web-config\","
+		"\"defaultMode\":420}},{\"name\":\"kube-api-access-x7k2p\",\"projected\":{\"sources\":"
+		"[{\"serviceAccountToken\":{\"expirationSeconds\":3607,\"path\":\"token\"}}],\"defaultMode\":420}}],"
+		"\"restartPolicy\":\"Always\",\"terminationGracePeriodSeconds\":30,\"dnsPolicy\":\"ClusterFirst\","
+		"\"serviceAccountName\":\"web\",\"nodeName\":\"node-%03d\",\"schedulerName\":\"default-scheduler\","
+		"\"priority\":0},\"status\":{\"phase\":\"Running\","
+		"\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":"
+		"\"2026-11-20T10:00:05Z\"},{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastTransitionTime\":"
+		"\"2026-11-20T10:00:00Z\"}],\"hostIP\":\"10.0.%d.%d\",\"podIP\":\"10.244.%d.%d\",\"startTime\":"
+		"\"2026-11-20T10:00:00Z\",\"qosClass\":\"Burstable\"}}",
+		i, i % 20, i % apps, i % 500, (i / 250) % 250, i % 250 + 1, (i / 250) % 250, i % 250 + 1);
+	return (size_t)n;
+}
+
+static kube_object *make_pod(int i, int apps)
+{
+	char buf[4096];
+	kube_object *o;
+	size_t n = pod_text(buf, sizeof(buf), i, apps);
+	if (kube_object_from_json(&o, buf, n) != 0)
+		die("pod JSON");
+	return o;
+}
+
+/* Parsed pods i0 .. i0+n-1, to write. */
+static kube_object **make_pods(int i0, int n)
+{
+	kube_object **v = malloc((size_t)n * sizeof(*v));
+	if (!v)
+		exit(1);
+	for (int i = 0; i < n; i++)
+		v[i] = make_pod(i0 + i, 1000);
+	return v;
+}
+
+/* ---- stores ---- */
+
+static char tmpdir[64];
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[512];
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+static kube_store *open_store(kube_loop *loop, const char *backend)
+{
+	kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+	kube_store *st;
+	o.backend = backend;
+	o.bookmark_ms = 0;
+	if (!strcmp(backend, "sqlite")) {
+		const char *t = getenv("TMPDIR");
+		snprintf(tmpdir, sizeof(tmpdir), "%s/kube-bench-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmpdir))
+			die("mkdtemp");
+		o.path = tmpdir;
+	}
+	o.history = 20000;
+	o.watch_backlog = 20000;
+	if (kube_store_open(&st, loop, &o) != 0)
+		die("open");
+	return st;
+}
+
+static void close_store(kube_store *st, const char *backend)
+{
+	kube_store_close(st);
+	if (!strcmp(backend, "sqlite"))
+		rm_dir(tmpdir);
+}
+
+/* ---- store_create ---- */
+
+typedef struct inflight {
+	int n;
+	int failed;
+} inflight;
+
+static void create_cb(int status, kube_object *o, void *ud)
+{
+	inflight *f = ud;
+	(void)o;
+	if (status != 0)
+		f->failed++;
+	f->n--;
+}
+
+/* Creates pods[0..n) with `writers` in flight (0 = synchronous), returns
+ * the creates per second on the wall clock. */
+static double run_creates(kube_loop *loop, kube_store *st, kube_object **pods, int n, int writers)
+{
+	inflight f = { 0, 0 };
+	double t0 = wall_ns();
+
+	if (writers == 0) {
+		for (int i = 0; i < n; i++) {
+			if (kube_store_create(NULL, st, pods[i]) != 0)
+				die("create");
+			pods[i] = kube_object_unref(pods[i]);
+		}
+	} else {
+		int next = 0;
+		while (next < n || f.n > 0) {
+			while (f.n < writers && next < n) {
+				if (kube_store_create_async(st, pods[next], create_cb, &f, NULL) != 0)
+					die("create_async");
+				pods[next] = kube_object_unref(pods[next]);
+				next++;
+				f.n++;
+			}
+			if (kube_loop_run_once(loop, 0) != 0)
+				die("loop");
+		}
+		if (f.failed)
+			die("async create failed");
+	}
+	return (double)n / ((wall_ns() - t0) / 1e9);
+}
+
+static void bench_create(kube_loop *loop, int writers)
+{
+	static const struct {
+		const char *backend;
+		int writers;         /* -1: the command line's */
+		int n;
+	} cases[] = {
+		{ "sqlite", 0, 1000 },
+		{ "sqlite", -1, 20000 },
+		{ "memory", 0, 20000 },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		double v[REPS];
+		int w = cases[c].writers < 0 ? writers : cases[c].writers;
+		char name[64];
+		for (int r = 0; r < REPS; r++) {
+			kube_object **pods = make_pods(0, cases[c].n);
+			kube_store *st = open_store(loop, cases[c].backend);
+			v[r] = run_creates(loop, st, pods, cases[c].n, w);
+			close_store(st, cases[c].backend);
+			free(pods);
+		}
+		if (!strcmp(cases[c].backend, "memory"))
+			snprintf(name, sizeof(name), "memory");
+		else
+			snprintf(name, sizeof(name), "sqlite_%d_writer%s", w ? w : 1, w > 1 ? "s" : "");
+		double med = median(v, REPS);   /* sorts v: the best is last */
+		printf("{\"bench\":\"store_create\",\"case\":\"%s\",\"ops_per_s\":%.0f,\"best_ops_per_s\":%.0f}\n",
+		       name, med, v[REPS - 1]);
+		fflush(stdout);
+	}
+}
+
+/* ---- store_get, store_update ---- */
+
+static void fill(kube_loop *loop, kube_store *st, int n)
+{
+	kube_object **pods = make_pods(0, n);
+	run_creates(loop, st, pods, n, 64);
+	free(pods);
+}
+
+static void bench_get_update(kube_loop *loop)
+{
+	const int npods = 10000;
+	static const char *const backends[] = { "sqlite", "memory" };
+
+	for (int b = 0; b < 2; b++) {
+		double gp50[REPS], gp99[REPS], up50[REPS], up99[REPS];
+		const int ngets = 20000, nupd = strcmp(backends[b], "sqlite") ? 20000 : 1000;
+		double *lat = malloc((size_t)ngets * sizeof(double));
+		kube_store *st = open_store(loop, backends[b]);
+
+		fill(loop, st, npods);
+		for (int r = 0; r < REPS; r++) {
+			unsigned seed = (unsigned)r + 1;
+			for (int i = 0; i < ngets; i++) {
+				char name[64], ns[16];
+				int k = rand_r(&seed) % npods;
+				kube_object *o;
+				snprintf(name, sizeof(name), "web-7d9f8b6c5-%06d", k);
+				snprintf(ns, sizeof(ns), "ns-%02d", k % 20);
+				double t0 = wall_ns();
+				if (kube_store_get(&o, st, "pods", ns, name) != 0)
+					die("get");
+				lat[i] = (wall_ns() - t0) / 1e3;
+				kube_object_unref(o);
+			}
+			gp50[r] = quantile(lat, (size_t)ngets, 0.50);
+			gp99[r] = quantile(lat, (size_t)ngets, 0.99);
+			for (int i = 0; i < nupd; i++) {
+				char name[64], ns[16], val[32];
+				int k = rand_r(&seed) % npods;
+				kube_object *o, *m;
+				snprintf(name, sizeof(name), "web-7d9f8b6c5-%06d", k);
+				snprintf(ns, sizeof(ns), "ns-%02d", k % 20);
+				snprintf(val, sizeof(val), "%d-%d", r, i);
+				if (kube_store_get(&o, st, "pods", ns, name) != 0 || kube_object_mutable(&m, o) != 0 ||
+				    kube_object_set_string(m, "metadata.annotations.bench", val) != 0)
+					die("update prep");
+				kube_object_unref(o);
+				double t0 = wall_ns();
+				if (kube_store_update(NULL, st, m) != 0)
+					die("update");
+				lat[i] = (wall_ns() - t0) / 1e3;
+				kube_object_unref(m);
+			}
+			up50[r] = quantile(lat, (size_t)nupd, 0.50);
+			up99[r] = quantile(lat, (size_t)nupd, 0.99);
+		}
+		close_store(st, backends[b]);
+		free(lat);
+		if (b == 0)
+			printf("{\"bench\":\"store_get\",\"p50_us\":%.2f,\"p99_us\":%.2f}\n", median(gp50, REPS),
+			       median(gp99, REPS));
+		printf("{\"bench\":\"store_update\",\"case\":\"%s\",\"p50_us\":%.2f,\"p99_us\":%.2f}\n", backends[b],
+		       median(up50, REPS), median(up99, REPS));
+		fflush(stdout);
+	}
+}
+
+/* ---- store_list_indexed ---- */
+
+static void bench_list(kube_loop *loop)
+{
+	enum { npods = 100000, nlists = 21 };
+	kube_store *st = open_store(loop, "memory");
+	double v[nlists];
+	size_t matched = 0;
+
+	fill(loop, st, npods);
+	for (int r = 0; r < nlists; r++) {
+		kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+		kube_object_list *l;
+		char sel[32];
+		snprintf(sel, sizeof(sel), "app=app-%03d", (r * 37) % 1000);
+		lo.label_selector = sel;
+		double t0 = cpu_ns();
+		if (kube_store_list(&l, st, "pods", &lo, NULL, NULL) != 0)
+			die("list");
+		v[r] = (cpu_ns() - t0) / 1e6;
+		matched = kube_object_list_count(l);
+		kube_object_list_free(l);
+		if (matched != (size_t)npods / 1000)
+			die("list matched the wrong number");
+	}
+	close_store(st, "memory");
+	printf("{\"bench\":\"store_list_indexed\",\"case\":\"100000_pods_100_match\",\"ms\":%.3f,"
+	       "\"matched\":%zu}\n", median(v, nlists), matched);
+	fflush(stdout);
+}
+
+/* ---- store_watch_fanout ---- */
+
+static long delivered;
+
+static void fan_cb(kube_watch *w, const kube_watch_event *e, void *ud)
+{
+	int64_t *last = ud;
+	(void)w;
+	if (e->type == KUBE_WATCH_ERROR || e->revision <= *last) {
+		fprintf(stderr, "bench_store: watch error or order (%d)\n", e->error);
+		exit(1);
+	}
+	*last = e->revision;
+	delivered++;
+}
+
+static void bench_fanout(kube_loop *loop)
+{
+	enum { WATCHERS = 1000, WRITES = 10000, CHUNK = 100 };
+	static int64_t last[WATCHERS];
+	double v[3];
+
+	for (int r = 0; r < 3; r++) {
+		kube_store *st = open_store(loop, "memory");
+		kube_object **pods = make_pods(0, WRITES);
+		kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+		wo.revision = kube_store_revision(st) ? kube_store_revision(st) : 0;
+		for (int w = 0; w < WATCHERS; w++) {
+			last[w] = 0;
+			if (kube_store_watch(NULL, st, "pods", &wo, fan_cb, &last[w], NULL) != 0)
+				die("watch");
+		}
+		delivered = 0;
+		double t0 = cpu_ns();
+		for (int i = 0; i < WRITES; i += CHUNK) {
+			for (int j = i; j < i + CHUNK; j++) {
+				if (kube_store_create(NULL, st, pods[j]) != 0)
+					die("create");
+				pods[j] = kube_object_unref(pods[j]);
+			}
+			while (delivered < (long)(i + CHUNK) * WATCHERS)
+				if (kube_loop_run_once(loop, KUBE_LOOP_NOWAIT) != 0)
+					die("loop");
+		}
+		v[r] = (double)delivered / ((cpu_ns() - t0) / 1e9);
+		close_store(st, "memory");
+		free(pods);
+	}
+	printf("{\"bench\":\"store_watch_fanout\",\"case\":\"1000_watchers_10000_writes\",\"events_per_s\":%.0f}\n",
+	       median(v, 3));
+	fflush(stdout);
+}
+
+/* ---- store_memory ---- */
+
+static void bench_memory(kube_loop *loop)
+{
+	const int npods = 20000;
+	double v[3];
+	size_t json_bytes = 0;
+	long rss0 = 0, rss1 = 0;
+
+	for (int i = 0; i < npods; i++) {
+		char buf[4096];
+		json_bytes += pod_text(buf, sizeof(buf), i, 1000);
+	}
+	for (int r = 0; r < 3; r++) {
+		kube_store *st = open_store(loop, "memory");
+		malloc_trim(0);
+		struct mallinfo2 m0 = mallinfo2();
+		FILE *f = fopen("/proc/self/statm", "r");
+		long pages;
+		if (r == 0 && f && fscanf(f, "%ld %ld", &pages, &rss0) != 2)
+			rss0 = 0;
+		if (f)
+			fclose(f);
+		for (int i = 0; i < npods; i++) {
+			/* as an embedder would: parse, create, drop its own */
+			kube_object *o = make_pod(i, 1000);
+			if (kube_store_create(NULL, st, o) != 0)
+				die("create");
+			kube_object_unref(o);
+		}
+		struct mallinfo2 m1 = mallinfo2();
+		if (r == 0 && (f = fopen("/proc/self/statm", "r"))) {
+			if (fscanf(f, "%ld %ld", &pages, &rss1) != 2)
+				rss1 = rss0;
+			fclose(f);
+		}
+		v[r] = (double)(m1.uordblks - m0.uordblks) / npods;
+		close_store(st, "memory");
+	}
+	printf("{\"bench\":\"store_memory\",\"case\":\"pod_%zu_bytes_json\",\"bytes_per_pod\":%.0f,"
+	       "\"rss_bytes_per_pod\":%.0f}\n", json_bytes / (size_t)npods, median(v, 3),
+	       (double)(rss1 - rss0) * (double)sysconf(_SC_PAGESIZE) / npods);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	kube_loop *loop;
+	int writers = argc > 1 ? atoi(argv[1]) : 16;
+	const char *only = getenv("KUBE_BENCH_ONLY");   /* e.g. "create" */
+
+	if (writers < 1 || kube_loop_new(&loop, NULL) != 0)
+		return 2;
+	if (!only || !strcmp(only, "memory"))
+		bench_memory(loop);
+	if (!only || !strcmp(only, "create"))
+		bench_create(loop, writers);
+	if (!only || !strcmp(only, "get"))
+		bench_get_update(loop);
+	if (!only || !strcmp(only, "list"))
+		bench_list(loop);
+	if (!only || !strcmp(only, "watch"))
+		bench_fanout(loop);
+	kube_loop_free(loop);
+	return 0;
+}
