@@ -9,10 +9,10 @@ trap 'rm -rf "$dest"' EXIT
 meson install -C "$build" --destdir "$dest" --no-rebuild >/dev/null
 prefix=$(meson introspect "$build" --buildoptions | python3 -c \
   'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
-sanitize=$(meson introspect "$build" --buildoptions | python3 -c \
-  'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="b_sanitize"][0])')
-# a sanitized library needs the sanitizer runtimes linked into every program
-[ "$sanitize" = "none" ] || { echo "skipped: sanitized build"; exit 77; }
+instrumented=$(meson introspect "$build" --buildoptions | python3 -c \
+  'import json,sys; o={x["name"]: x["value"] for x in json.load(sys.stdin)}; print(o["b_sanitize"] != "none" or o["b_coverage"])')
+# a sanitized or coverage build needs its runtime linked into every program
+[ "$instrumented" = "False" ] || { echo "skipped: instrumented build"; exit 77; }
 root="$dest$prefix"
 pc=$(find "$root" -name libkube.pc | head -1)
 [ -n "$pc" ] || { echo "libkube.pc not installed"; exit 1; }
