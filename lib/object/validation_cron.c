@@ -19,7 +19,7 @@
 
 typedef struct cron_bounds {
 	uint64_t min, max;
-	const char *const *names;   /* names[i] is the value min+i... see cron_name() */
+	const char *const *names;   /* names[i] is the value min+i (cron_int_or_name()) */
 } cron_bounds;
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul",
