@@ -96,6 +96,16 @@ KUBE_INTERNAL int kube__check_dns1123_label(const char *s, size_t len, kube__buf
 KUBE_INTERNAL int kube__check_dns1123_subdomain(const char *s, size_t len, kube__buf *msg);
 KUBE_INTERNAL int kube__check_dns1035_label(const char *s, size_t len, kube__buf *msg);
 
+/* ---- strings as Go prints them (gofmt.c) ---- */
+
+/* Appends s the way Go's %q / strconv.Quote prints it. */
+KUBE_INTERNAL void kube__go_quote(kube__buf *b, const char *s, size_t n);
+/* Appends one string the way encoding/json marshals it (HTML-escaped). */
+KUBE_INTERNAL void kube__go_json_string(kube__buf *b, const char *s, size_t n);
+/* Appends a []string the way encoding/json marshals it (NULL/0 -> null). */
+KUBE_INTERNAL void kube__go_json_strings(kube__buf *b, const char *const *v, const size_t *lens,
+                                         size_t n);
+
 /* Overflow-checked size arithmetic. */
 static inline int kube__size_add(size_t a, size_t b, size_t *out)
 {

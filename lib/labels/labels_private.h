@@ -217,13 +217,7 @@ KUBE_INTERNAL int kube__sreq_matches(const kube__sreq *r, const kube_labels *l);
 
 /* ---- Go-compatible error text (goerr.c) ---- */
 
-/* Appends s the way Go's %q / strconv.Quote prints it. */
-KUBE_INTERNAL void kube__go_quote(kube__buf *b, const char *s, size_t n);
-/* Appends one string the way encoding/json marshals it (HTML-escaped). */
-KUBE_INTERNAL void kube__go_json_string(kube__buf *b, const char *s, size_t n);
-/* Appends a []string the way encoding/json marshals it (NULL/0 -> null). */
-KUBE_INTERNAL void kube__go_json_strings(kube__buf *b, const char *const *v, const size_t *lens,
-                                         size_t n);
+/* (Go's %q and JSON string formatting: kube__go_* in lib/base/base.h) */
 
 /*
  * A field.ErrorList being collected, rendered as utilerrors.Aggregate

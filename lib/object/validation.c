@@ -143,139 +143,10 @@ void kube__val_pop(kube__val_ctx *c, size_t mark)
 
 /* ---- value printing ---- */
 
-static int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are invalid */
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return (int)len;
-}
-
-/*
- * Go's unicode.IsPrint for the code points that matter in names and
- * manifests: the C0/C1 controls and the invisible format and separator
- * characters are not printable; every other valid code point is taken as
- * printable (Go also excludes unassigned code points; we do not carry the
- * Unicode tables for that).
- */
-static int go_is_print(uint32_t c)
-{
-	if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-		return 0;
-	if (c == 0xad || c == 0x61c || c == 0x180e || (c >= 0x200b && c <= 0x200f) ||
-	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
-	    (c >= 0xfff9 && c <= 0xfffb) || c == 0x3000 || (c >= 0x2000 && c <= 0x200a) ||
-	    c == 0xa0 || c == 0x1680 || c == 0x202f || c == 0x205f || (c >= 0xe000 && c <= 0xf8ff) ||
-	    (c & 0xfffe) == 0xfffe)
-		return 0;
-	return 1;
-}
-
-/* Go's strconv.Quote (the %q verb): what field.Error prints for a string. */
-void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	kube__buf_putc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		int len = utf8_decode(p + i, n - i, &cp);
-
-		if (len == 0) {
-			kube__buf_printf(b, "\\x%02x", p[i]);
-			i++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\') {
-			kube__buf_putc(b, '\\');
-			kube__buf_putc(b, (char)cp);
-		} else if (go_is_print(cp)) {
-			kube__buf_put(b, p + i, (size_t)len);
-		} else {
-			switch (cp) {
-			case '\a': kube__buf_puts(b, "\\a"); break;
-			case '\b': kube__buf_puts(b, "\\b"); break;
-			case '\f': kube__buf_puts(b, "\\f"); break;
-			case '\n': kube__buf_puts(b, "\\n"); break;
-			case '\r': kube__buf_puts(b, "\\r"); break;
-			case '\t': kube__buf_puts(b, "\\t"); break;
-			case '\v': kube__buf_puts(b, "\\v"); break;
-			default:
-				if (cp < 0x80)
-					kube__buf_printf(b, "\\x%02x", (unsigned)cp);
-				else if (cp < 0x10000)
-					kube__buf_printf(b, "\\u%04x", (unsigned)cp);
-				else
-					kube__buf_printf(b, "\\U%08x", (unsigned)cp);
-			}
-		}
-		i += (size_t)len;
-	}
-	kube__buf_putc(b, '"');
-}
-
 /* A string as Go's encoding/json writes it (HTML-safe escapes included). */
 void kube__val_put_go_json_string(kube__buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	kube__buf_putc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		int len = utf8_decode(p + i, n - i, &cp);
-
-		if (len == 0) {
-			kube__buf_puts(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		switch (cp) {
-		case '"': kube__buf_puts(b, "\\\""); break;
-		case '\\': kube__buf_puts(b, "\\\\"); break;
-		case '\n': kube__buf_puts(b, "\\n"); break;
-		case '\r': kube__buf_puts(b, "\\r"); break;
-		case '\t': kube__buf_puts(b, "\\t"); break;
-		case '<': case '>': case '&': case 0x2028: case 0x2029:
-			kube__buf_printf(b, "\\u%04x", (unsigned)cp);
-			break;
-		default:
-			if (cp < 0x20)
-				kube__buf_printf(b, "\\u%04x", (unsigned)cp);
-			else
-				kube__buf_put(b, p + i, (size_t)len);
-		}
-		i += (size_t)len;
-	}
-	kube__buf_putc(b, '"');
+	kube__go_json_string(b, s, strlen(s));
 }
 
 /*
@@ -393,7 +264,7 @@ static void add(kube__val_ctx *c, const char *child, const char *type, kube__val
 		break;
 	case KUBE__VAL_STR:
 		kube__buf_puts(&msg, ": ");
-		kube__val_put_go_quoted(&msg, val.s, strlen(val.s));
+		kube__go_quote(&msg, val.s, strlen(val.s));
 		break;
 	case KUBE__VAL_INT:
 		kube__buf_printf(&msg, ": %" PRId64, val.i);
@@ -473,7 +344,7 @@ void kube__val_not_supported(kube__val_ctx *c, const char *child, kube__val_valu
 		for (size_t i = 0; supported[i]; i++) {
 			if (i)
 				kube__buf_puts(&detail, ", ");
-			kube__val_put_go_quoted(&detail, supported[i], strlen(supported[i]));
+			kube__go_quote(&detail, supported[i], strlen(supported[i]));
 		}
 	}
 	if (detail.failed)

@@ -47,7 +47,7 @@ static int go_atoi_err(const char *s, int64_t *out, char *err, size_t errlen)
 			v = v * 10 + (*p - '0');
 	}
 	if (range) {
-		kube__val_put_go_quoted(&q, s, strlen(s));
+		kube__go_quote(&q, s, strlen(s));
 		snprintf(err, errlen, "strconv.Atoi: parsing %s: value out of range", q.data ? q.data : "");
 		kube__buf_free(&q);
 		return -1;
@@ -55,7 +55,7 @@ static int go_atoi_err(const char *s, int64_t *out, char *err, size_t errlen)
 	*out = neg ? -v : v;
 	return 0;
 syntax:
-	kube__val_put_go_quoted(&q, s, strlen(s));
+	kube__go_quote(&q, s, strlen(s));
 	snprintf(err, errlen, "strconv.Atoi: parsing %s: invalid syntax", q.data ? q.data : "");
 	kube__buf_free(&q);
 	return -1;
@@ -193,7 +193,7 @@ static int go_parse_duration(const char *s, char *msg, size_t len)
 	const char *p = s;
 	int rc = 0;
 
-	kube__val_put_go_quoted(&q, s, strlen(s));
+	kube__go_quote(&q, s, strlen(s));
 	if (*p == '+' || *p == '-')
 		p++;
 	if (strcmp(p, "0") == 0)
@@ -230,7 +230,7 @@ static int go_parse_duration(const char *s, char *msg, size_t len)
 				break;
 		if (!units[i]) {
 			kube__buf uq = KUBE__BUF_INIT;
-			kube__val_put_go_quoted(&uq, u, ulen);
+			kube__go_quote(&uq, u, ulen);
 			snprintf(msg, len, "time: unknown unit %s in duration %s", uq.data ? uq.data : "",
 			         q.data ? q.data : "");
 			kube__buf_free(&uq);

@@ -80,7 +80,6 @@ KUBE_INTERNAL size_t kube__val_push(kube__val_ctx *c, const char *name);
 KUBE_INTERNAL size_t kube__val_push_index(kube__val_ctx *c, size_t i);
 KUBE_INTERNAL size_t kube__val_push_key(kube__val_ctx *c, const char *key);
 KUBE_INTERNAL void kube__val_pop(kube__val_ctx *c, size_t mark);
-KUBE_INTERNAL void kube__val_put_go_quoted(kube__buf *b, const char *s, size_t n);
 KUBE_INTERNAL void kube__val_put_go_json_string(kube__buf *b, const char *s);
 KUBE_INTERNAL const char *kube__val_str_of(json_object *v);
 KUBE_INTERNAL void kube__val_put_go_json(kube__buf *b, json_object *v);
