@@ -14,7 +14,10 @@
  * Objects handed back by the store are frozen and shared: a get, a list and
  * every watcher of one write see the same pointer.  To change one, take
  * kube_object_mutable(), change the copy and pass it to kube_store_update().
- * The store never keeps or changes the objects passed in: it copies them.
+ * The writes that take a `const kube_object *` never keep or change the
+ * object passed in: they copy it.  Their `_take` forms take the caller's
+ * reference instead, and a mutable object's document becomes the stored
+ * one without a copy: the way to write an object built for the purpose.
  *
  * Threading: a store belongs to its loop's thread; every kube_store_* and
  * kube_watch_* call is made on that thread.  Watch events are delivered on
@@ -155,6 +158,22 @@ KUBE_EXTERN int kube_store_list(kube_object_list **out, kube_store *store,
 KUBE_EXTERN int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj);
 
 /*
+ * Ownership-taking writes.  kube_store_create_take and kube_store_update_take
+ * are kube_store_create and kube_store_update, except that obj's reference
+ * passes to the store on every outcome, success or failure: the caller must
+ * not use obj after the call (take a kube_object_ref first to keep it).
+ * A mutable obj (from kube_object_new, _from_json, _mutable, never ref'd)
+ * is not copied: the store stamps uid, creationTimestamp, generation and
+ * resourceVersion in its document, which becomes the stored, frozen object
+ * (*out is a new handle on it, not obj).  A frozen obj is copied as the
+ * plain forms do.  This saves a deep copy of the document per write, the
+ * largest cost of a write after the JSON encoding.  Errors as the plain
+ * forms (KUBE_EINVAL for a NULL store or obj: a non-NULL obj is released).
+ */
+KUBE_EXTERN int kube_store_create_take(kube_object **out, kube_store *store, kube_object *obj);
+KUBE_EXTERN int kube_store_update_take(kube_object **out, kube_store *store, kube_object *obj);
+
+/*
  * Replaces the stored object with a copy of obj.  A non-empty
  * metadata.resourceVersion must equal the stored one (else KUBE_ECONFLICT);
  * an empty one updates unconditionally.  uid (if set) must match.  uid,
@@ -220,8 +239,10 @@ KUBE_EXTERN int kube_store_delete(kube_object **out, kube_store *store, const ch
  * is the stored object, for a delete its last state, NULL on failure.
  * Closing the store runs the callbacks of writes in flight and fails the
  * queued ones with KUBE_ECANCELED.  The object is copied (or, if frozen,
- * shared) at the call.  Returns 0, KUBE_EINVAL or KUBE_ENOMEM (then cb
- * never runs and destroy is not called).
+ * shared) at the call; the `_take` forms take the caller's reference
+ * instead, on every outcome, and write a mutable object's document without
+ * copying it (as kube_store_create_take).  Returns 0, KUBE_EINVAL or
+ * KUBE_ENOMEM (then cb never runs and destroy is not called).
  */
 typedef void (*kube_store_write_cb)(int status, kube_object *obj, void *userdata);
 
@@ -231,6 +252,12 @@ KUBE_EXTERN int kube_store_create_async(kube_store *store, const kube_object *ob
 KUBE_EXTERN int kube_store_update_async(kube_store *store, const kube_object *obj,
                                         kube_store_write_cb cb, void *userdata,
                                         void (*destroy)(void *));
+KUBE_EXTERN int kube_store_create_async_take(kube_store *store, kube_object *obj,
+                                             kube_store_write_cb cb, void *userdata,
+                                             void (*destroy)(void *));
+KUBE_EXTERN int kube_store_update_async_take(kube_store *store, kube_object *obj,
+                                             kube_store_write_cb cb, void *userdata,
+                                             void (*destroy)(void *));
 KUBE_EXTERN int kube_store_delete_async(kube_store *store, const char *resource,
                                         const char *namespace_, const char *name,
                                         const kube_delete_options *opts, kube_store_write_cb cb,

@@ -670,38 +670,58 @@ static void pending_reset(pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj)
+/* Points p at the request's object.  A borrowed one is read, never changed
+ * (prepare copies its tree).  A taken one is the caller's reference, which
+ * p now holds; if it is mutable, nobody else can see it, so prepare edits
+ * its tree in place instead of copying it (take_doc). */
+static void request_object(pending *p, kube_object *obj, int take)
+{
+	p->in = obj;
+	p->in_owned = take;
+	p->in_private = take && !kube_object_is_frozen(obj);
+}
+
+static int write_object_sync(kube_object **out, kube_store *store, wkind kind, kube_object *obj,
+                             int take)
 {
 	pending p;
 	int rc;
 
 	if (out)
 		*out = NULL;
-	KUBE_CHECK_ARG(store);
-	KUBE_CHECK_ARG(obj);
+	if (!store || !obj) {
+		/* the reference is taken on every outcome, this one too */
+		if (take)
+			kube_object_unref(obj);
+		KUBE_CHECK_ARG(store);
+		KUBE_CHECK_ARG(obj);
+	}
 	memset(&p, 0, sizeof(p));
-	p.kind = W_CREATE;
-	p.in = (kube_object *)obj;   /* borrowed: read, never changed */
+	p.kind = kind;
+	request_object(&p, obj, take);
 	rc = write_sync(store, &p, out);
 	pending_reset(&p);
 	return rc;
 }
 
+int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj)
+{
+	return write_object_sync(out, store, W_CREATE, (kube_object *)obj, 0);
+}
+
+int kube_store_create_take(kube_object **out, kube_store *store, kube_object *obj)
+{
+	return write_object_sync(out, store, W_CREATE, obj, 1);
+}
+
 int kube_store_update(kube_object **out, kube_store *store, const kube_object *obj)
 {
-	pending p;
-	int rc;
+	return write_object_sync(out, store, W_UPDATE, (kube_object *)obj, 0);
+}
 
-	if (out)
-		*out = NULL;
-	KUBE_CHECK_ARG(store);
-	KUBE_CHECK_ARG(obj);
-	memset(&p, 0, sizeof(p));
-	p.kind = W_UPDATE;
-	p.in = (kube_object *)obj;   /* borrowed: read, never changed */
-	rc = write_sync(store, &p, out);
-	pending_reset(&p);
-	return rc;
+int kube_store_update_take(kube_object **out, kube_store *store, kube_object *obj)
+{
+	return write_object_sync(out, store, W_UPDATE, obj, 1);
 }
 
 static int delete_request(pending *p, const char *resource, const char *ns, const char *name,
@@ -1038,29 +1058,37 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 	return 0;
 }
 
-static int submit_object(kube_store *s, wkind kind, const kube_object *obj, kube_store_write_cb cb,
-                         void *userdata, void (*destroy)(void *))
+static int submit_object(kube_store *s, wkind kind, kube_object *obj, int take,
+                         kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
 {
+	kube_object *in = obj;
 	pending *p;
 
-	KUBE_CHECK_ARG(s);
-	KUBE_CHECK_ARG(obj);
-	KUBE_CHECK_ARG(cb);
-	KUBE_CHECK_ARG(!s->closing);
-	if (!(p = kube_calloc(1, sizeof(*p))))
-		return kube__error_oom();
-	p->kind = kind;
-	/* A frozen object is shared as it is; a mutable one is copied now, so
-	 * the caller may go on changing theirs. */
-	if (kube_object_is_frozen(obj)) {
-		p->in = kube_object_ref((kube_object *)obj);
-	} else if (kube_object_mutable(&p->in, obj) != 0) {
-		kube_free(p);
-		return KUBE_ENOMEM;
+	if (!s || !obj || !cb || s->closing) {
+		if (take)
+			kube_object_unref(obj);   /* taken on every outcome */
+		KUBE_CHECK_ARG(s);
+		KUBE_CHECK_ARG(obj);
+		KUBE_CHECK_ARG(cb);
+		KUBE_CHECK_ARG(!s->closing);
 	}
-	p->in_owned = 1;
-	p->in_private = !kube_object_is_frozen(p->in);
+	/* Not taken: a frozen object is shared as it is; a mutable one is
+	 * copied now, so the caller may go on changing theirs.  Taken: the
+	 * caller's reference is ours, and a mutable tree is edited in place. */
+	if (!take) {
+		if (kube_object_is_frozen(obj))
+			in = kube_object_ref(obj);
+		else if (kube_object_mutable(&in, obj) != 0)
+			return KUBE_ENOMEM;
+	}
+	if (!(p = kube_calloc(1, sizeof(*p)))) {
+		kube_object_unref(in);
+		return kube__error_oom();
+	}
+	p->kind = kind;
+	request_object(p, in, 1);
 	if (submit(s, p, cb, userdata, destroy) != 0) {
+		p->destroy = NULL;   /* "destroy is not called" on failure */
 		pending_free(p);
 		return KUBE_ENOMEM;
 	}
@@ -1070,13 +1098,25 @@ static int submit_object(kube_store *s, wkind kind, const kube_object *obj, kube
 int kube_store_create_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
                             void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_CREATE, obj, cb, userdata, destroy);
+	return submit_object(store, W_CREATE, (kube_object *)obj, 0, cb, userdata, destroy);
+}
+
+int kube_store_create_async_take(kube_store *store, kube_object *obj, kube_store_write_cb cb,
+                                 void *userdata, void (*destroy)(void *))
+{
+	return submit_object(store, W_CREATE, obj, 1, cb, userdata, destroy);
 }
 
 int kube_store_update_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
                             void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_UPDATE, obj, cb, userdata, destroy);
+	return submit_object(store, W_UPDATE, (kube_object *)obj, 0, cb, userdata, destroy);
+}
+
+int kube_store_update_async_take(kube_store *store, kube_object *obj, kube_store_write_cb cb,
+                                 void *userdata, void (*destroy)(void *))
+{
+	return submit_object(store, W_UPDATE, obj, 1, cb, userdata, destroy);
 }
 
 int kube_store_delete_async(kube_store *store, const char *resource, const char *namespace_,

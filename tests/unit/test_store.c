@@ -1678,6 +1678,119 @@ START_TEST(test_store_async_update_chain_same_key)
 }
 END_TEST
 
+/* ---- ownership-taking writes ---- */
+
+/* The image string of a pod: a pointer into its document, so two objects
+ * giving the same pointer share one document (no copy was made). */
+static const char *image_ptr(const kube_object *o)
+{
+	const char *img = NULL;
+	ck_assert_int_eq(kube_object_get_string(o, "spec.containers[0].image", &img), 0);
+	return img;
+}
+
+START_TEST(test_store_take_writes_without_copy)
+{
+	kube_object *in = pod_json("ns", "a", "\"app\":\"web\"", NULL), *out = NULL, *m, *got;
+	const char *img = image_ptr(in);
+
+	/* create: the stored object is the caller's document, stamped */
+	ck_assert_int_eq(kube_store_create_take(&out, st, in), 0);
+	ck_assert_ptr_eq(image_ptr(out), img);
+	ck_assert(kube_object_is_frozen(out));
+	ck_assert_str_eq(kube_object_resource_version(out), "1");
+	ck_assert_int_eq(kube_object_generation(out), 1);
+	ck_assert_uint_eq(strlen(kube_object_uid(out)), 36);
+	ck_assert_ptr_nonnull(kube_object_creation_timestamp(out));
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_ptr_eq(got, out);
+	kube_object_unref(got);
+
+	/* update: the same, and the rules of a plain update hold */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	img = image_ptr(m);
+	ck_assert_ptr_ne(img, image_ptr(out));
+	ck_assert_int_eq(kube_object_set_string(m, "spec.containers[0].image", "nginx"), 0);
+	img = image_ptr(m);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update_take(&out, st, m), 0);
+	ck_assert_ptr_eq(image_ptr(out), img);
+	ck_assert_str_eq(image_ptr(out), "nginx");
+	ck_assert_str_eq(kube_object_resource_version(out), "2");
+	ck_assert_int_eq(kube_object_generation(out), 2);   /* spec changed */
+
+	/* a stale resourceVersion still conflicts; the reference is taken */
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "metadata.resourceVersion", "1"), 0);
+	expect_err(kube_store_update_take(NULL, st, m), KUBE_ECONFLICT,
+	           "Operation cannot be fulfilled on pods \"a\": the object has been modified; please "
+	           "apply your changes to the latest version and try again");
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_revision(st), 2);
+}
+END_TEST
+
+START_TEST(test_store_take_errors_and_frozen)
+{
+	kube_object *in = pod_json("ns", "a", NULL, NULL), *out = NULL, *shared;
+
+	ck_assert_int_eq(kube_store_create_take(NULL, st, in), 0);
+	/* failures release the reference too (the leak checker sees it) */
+	expect_err(kube_store_create_take(&out, st, pod_json("ns", "a", NULL, NULL)), KUBE_EEXISTS,
+	           "pods \"a\" already exists");
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(kube_store_create_take(&out, NULL, pod_json("ns", "b", NULL, NULL)), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_create_take(&out, st, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", "b", NULL, NULL), NULL, NULL, NULL),
+	                 KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_get(&out, st, "pods", "ns", "b"), KUBE_ENOTFOUND);
+
+	/* a frozen object is copied: the caller's other reference stays as it was */
+	in = pod_json("ns", "c", NULL, NULL);
+	shared = kube_object_ref(in);   /* freezes; two references */
+	ck_assert_int_eq(kube_store_create_take(&out, st, in), 0);
+	ck_assert_ptr_ne(out, shared);
+	ck_assert_ptr_ne(image_ptr(out), image_ptr(shared));
+	ck_assert_ptr_null(kube_object_resource_version(shared));
+	ck_assert_str_eq(kube_object_resource_version(out), "2");
+	kube_object_unref(out);
+	kube_object_unref(shared);
+}
+END_TEST
+
+START_TEST(test_store_take_async)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	kube_object *in = pod_json("ns", "a", NULL, NULL), *m, *got;
+	const char *img = image_ptr(in);
+
+	ck_assert_int_eq(kube_store_create_async_take(st, in, wcb, w, NULL), 0);
+	run_until(w, 1);
+	ck_assert_int_eq(w->status[0], 0);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_ptr_eq(image_ptr(got), img);
+	ck_assert_int_eq(kube_object_mutable(&m, got), 0);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_object_set_label(m, "x", "y"), 0);
+	img = image_ptr(m);
+	ck_assert_int_eq(kube_store_update_async_take(st, m, wcb, w, NULL), 0);
+	/* the same key again, queued behind it: a conflict on the old version */
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, got), 0);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_update_async_take(st, m, wcb, w, NULL), 0);
+	run_until(w, 3);
+	ck_assert_int_eq(w->status[1], 0);
+	ck_assert_int_eq(w->rev[1], 2);
+	ck_assert_int_eq(w->status[2], KUBE_ECONFLICT);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_ptr_eq(image_ptr(got), img);
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(got), "x"), "y");
+	kube_object_unref(got);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_store_async_sqlite_group_commit)
 {
 	wrec *w = calloc(1, sizeof(*w));
@@ -1865,6 +1978,9 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_watch_write_inside_callback);
 	tcase_add_test(tc, test_store_async_order_and_errors);
 	tcase_add_test(tc, test_store_async_update_chain_same_key);
+	tcase_add_test(tc, test_store_take_writes_without_copy);
+	tcase_add_test(tc, test_store_take_errors_and_frozen);
+	tcase_add_test(tc, test_store_take_async);
 	suite_add_tcase(s, tc);
 
 	/* tests that open their own store */
