@@ -50,6 +50,21 @@ void kube__docs_free(kube__docs *docs)
 	docs->count = docs->cap = 0;
 }
 
+int kube__docs_push(kube__docs *docs, json_object *root, int index, int line, int col,
+                    kube__posmap *pos)
+{
+	if (docs->count == docs->cap) {
+		size_t ncap = docs->cap ? docs->cap * 2 : 4;
+		kube__doc *ni = kube_realloc(docs->items, ncap * sizeof(*ni));
+		if (!ni)
+			return kube__error_oom();
+		docs->items = ni;
+		docs->cap = ncap;
+	}
+	docs->items[docs->count++] = (kube__doc){ root, index, line, col, pos };
+	return 0;
+}
+
 static kube_format sniff(const char *buf, size_t len)
 {
 	size_t i = 0;

@@ -603,21 +603,6 @@ static int parse_value(jdec *d, unsigned int depth, json_object **out)
 	return 0;
 }
 
-static int docs_push(kube__docs *docs, json_object *root, int index, int line, int col,
-                     kube__posmap *pos)
-{
-	if (docs->count == docs->cap) {
-		size_t ncap = docs->cap ? docs->cap * 2 : 4;
-		kube__doc *ni = kube_realloc(docs->items, ncap * sizeof(*ni));
-		if (!ni)
-			return kube__error_oom();
-		docs->items = ni;
-		docs->cap = ncap;
-	}
-	docs->items[docs->count++] = (kube__doc){ root, index, line, col, pos };
-	return 0;
-}
-
 int kube__json_decode(kube__docs *out, const char *buf, size_t len,
                       const kube_decode_options *opts)
 {
@@ -648,7 +633,7 @@ int kube__json_decode(kube__docs *out, const char *buf, size_t len,
 		if (d.want_pos && (rc = kube__posmap_new(&d.pos)) != 0)
 			break;
 		if ((rc = parse_value(&d, 0, &root)) != 0 ||
-		    (rc = docs_push(out, root, d.doc, line, col, d.pos)) != 0) {
+		    (rc = kube__docs_push(out, root, d.doc, line, col, d.pos)) != 0) {
 			json_object_put(root);
 			kube__posmap_free(d.pos);
 			break;

@@ -579,10 +579,15 @@ int kube_object_get_type(const kube_object *o, const char *path, kube_value_type
 	return 0;
 }
 
-static int wrong_type(const char *path, json_object *v, const char *want)
+/* The value at path, which must have json-c type `type` (`want` names it). */
+static int lookup_typed(const kube_object *o, const char *path, enum json_type type,
+                        const char *want, json_object **out)
 {
-	return kube__error_set(KUBE_EINVAL, path, "%s: expected %s, found %s",
-	                       path, want, kube__json_type_name(v));
+	int rc = lookup(o, path, out);
+	if (rc == 0 && !json_object_is_type(*out, type))
+		rc = kube__error_set(KUBE_EINVAL, path, "%s: expected %s, found %s",
+		                     path, want, kube__json_type_name(*out));
+	return rc;
 }
 
 int kube_object_get_string(const kube_object *o, const char *path, const char **out)
@@ -591,10 +596,8 @@ int kube_object_get_string(const kube_object *o, const char *path, const char **
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup(o, path, &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_string, "a string", &v)) != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_string))
-		return wrong_type(path, v, "a string");
 	*out = json_object_get_string(v);
 	return 0;
 }
@@ -605,10 +608,8 @@ int kube_object_get_int(const kube_object *o, const char *path, int64_t *out)
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup(o, path, &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_int, "an integer", &v)) != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_int))
-		return wrong_type(path, v, "an integer");
 	/* json-c keeps integers above INT64_MAX as uint64; they do not fit */
 	if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
 		return kube__error_set(KUBE_ERANGE, path, "%s: %s does not fit in int64",
@@ -623,10 +624,8 @@ int kube_object_get_bool(const kube_object *o, const char *path, int *out)
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup(o, path, &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_boolean, "a boolean", &v)) != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_boolean))
-		return wrong_type(path, v, "a boolean");
 	*out = json_object_get_boolean(v) ? 1 : 0;
 	return 0;
 }
@@ -644,7 +643,8 @@ int kube_object_get_len(const kube_object *o, const char *path, size_t *out)
 	else if (json_object_is_type(v, json_type_object))
 		*out = (size_t)json_object_object_length(v);
 	else
-		return wrong_type(path, v, "an array or a map");
+		return kube__error_set(KUBE_EINVAL, path, "%s: expected an array or a map, found %s",
+		                       path, kube__json_type_name(v));
 	return 0;
 }
 
@@ -655,10 +655,8 @@ int kube_object_get_key(const kube_object *o, const char *path, size_t i, const 
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup(o, path, &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_object, "a map", &v)) != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_object))
-		return wrong_type(path, v, "a map");
 	json_object_object_foreach(v, key, val) {
 		(void)val;
 		if (n++ == i) {

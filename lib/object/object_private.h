@@ -70,6 +70,9 @@ typedef struct kube__docs {
 } kube__docs;
 
 KUBE_INTERNAL void kube__docs_free(kube__docs *docs);
+/* Appends a document (taking root and pos); ENOMEM leaves both to the caller. */
+KUBE_INTERNAL int kube__docs_push(kube__docs *docs, json_object *root, int index, int line,
+                                  int col, kube__posmap *pos);
 KUBE_INTERNAL int kube__yaml_decode(kube__docs *out, const char *buf, size_t len,
                                     const kube_decode_options *opts);
 KUBE_INTERNAL int kube__json_decode(kube__docs *out, const char *buf, size_t len,

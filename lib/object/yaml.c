@@ -987,21 +987,6 @@ static int on_end(ydec *d)
 	return add_value(d, f.node, &f.start);
 }
 
-static int docs_push(kube__docs *docs, json_object *root, int index, int line, int col,
-                     kube__posmap *pos)
-{
-	if (docs->count == docs->cap) {
-		size_t ncap = docs->cap ? docs->cap * 2 : 4;
-		kube__doc *ni = kube_realloc(docs->items, ncap * sizeof(*ni));
-		if (!ni)
-			return kube__error_oom();
-		docs->items = ni;
-		docs->cap = ncap;
-	}
-	docs->items[docs->count++] = (kube__doc){ root, index, line, col, pos };
-	return 0;
-}
-
 /* Line and column (1-based) of byte offset `off` from the start of input. */
 static void offset_position(const ydec *d, size_t off, int *line, int *col)
 {
@@ -1097,7 +1082,7 @@ int kube__yaml_decode(kube__docs *out, const char *buf, size_t len,
 				rc = kube__posmap_new(&d.pos);
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			rc = docs_push(out, d.root, d.doc, d.doc_line, d.doc_col, d.pos);
+			rc = kube__docs_push(out, d.root, d.doc, d.doc_line, d.doc_col, d.pos);
 			if (rc == 0) {
 				d.root = NULL;
 				d.pos = NULL;
