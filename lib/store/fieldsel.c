@@ -1,26 +1,218 @@
 /*
- * fieldsel.c - field selectors for list and watch, matched on objects.
+ * fieldsel.c - field selectors for list and watch: which fields each
+ * resource accepts, and their values on an object.
  *
  * Parsing (grammar, escapes, upstream's error messages) is the labels
- * layer's kube_field_selector_parse; matching is here, term by term against
- * the object's hot metadata or a path lookup, without building a field set
- * per object.  A missing field reads as "", so "spec.nodeName=" selects
- * unscheduled pods as it does upstream.
+ * layer's kube_field_selector_parse.  On top of it, each term's field must
+ * be one the resource's kind accepts, as kube-apiserver checks every term
+ * through the kind's field label conversion function before listing:
  *
- * TODO(store): upstream accepts only each resource's registered fields
- * (pods: metadata.*, spec.nodeName, spec.restartPolicy, spec.schedulerName,
- * spec.serviceAccountName, spec.hostNetwork, status.phase, status.podIP,
- * status.nominatedNodeName) and refuses others with "field label not
- * supported: x"; this matcher takes any path.  Switch to the object layer's
- * per-kind field sets (fieldset.c) when they land.
+ *   pods                    metadata.name metadata.namespace spec.nodeName
+ *                           spec.restartPolicy spec.schedulerName
+ *                           spec.serviceAccountName spec.hostNetwork
+ *                           status.phase status.podIP status.podIPs
+ *                           status.nominatedNodeName; spec.host (old
+ *                           clients) means spec.nodeName
+ *   nodes                   metadata.name spec.unschedulable
+ *   namespaces              metadata.name status.phase
+ *   secrets                 metadata.name metadata.namespace type
+ *   services                metadata.name metadata.namespace spec.clusterIP
+ *                           spec.type
+ *   replicationcontrollers  metadata.name metadata.namespace status.replicas
+ *   events (v1)             metadata.name metadata.namespace
+ *                           involvedObject.{kind,namespace,name,uid,
+ *                           apiVersion,resourceVersion,fieldPath} reason
+ *                           reportingComponent source type
+ *   jobs (batch)            metadata.name metadata.namespace status.successful
+ *   anything else           metadata.name metadata.namespace
+ *
+ * (pkg/apis/core/v1/conversion.go, pkg/apis/batch/v1/conversion.go; the
+ * default is runtime.DefaultMetaV1FieldSelectorConversion.  apps/v1
+ * registers no function, so replicasets take only the metadata fields,
+ * whatever their registry's field set holds: kubernetes/kubernetes#135136.)
+ * A refused field gets the function's own message: "field label not
+ * supported: x"; Jobs: `field label "x" not supported for batchv1.Job`; the
+ * default: `"x" is not a known field selector: only "metadata.name",
+ * "metadata.namespace"`.
+ *
+ * Values are those of the registries' ToSelectableFields, read from the
+ * JSON tree without allocating: a missing string is "", a missing bool
+ * "false" and a missing count "0" (a Go struct's zero values);
+ * status.podIP is status.podIPs[0].ip, else status.podIP; an Event's
+ * source is source.component, else reportingComponent; status.podIPs is
+ * accepted but never set upstream, so it reads ""; Jobs' status.successful
+ * is status.succeeded.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "object/object_private.h"
 #include "store_private.h"
+
+typedef enum vkind {
+	V_NAME,          /* metadata.name */
+	V_NAMESPACE,     /* metadata.namespace */
+	V_STRING,        /* the string at path, "" */
+	V_BOOL,          /* "true"/"false" at path, "false" */
+	V_INT,           /* the integer at path, "0" */
+	V_POD_IP,        /* status.podIPs[0].ip, else status.podIP */
+	V_EVENT_SOURCE,  /* source.component, else reportingComponent */
+	V_UNSET          /* accepted but never set: "" */
+} vkind;
+
+typedef struct field_rule {
+	const char *label;   /* what a selector may name */
+	const char *path;    /* where the value is ("a.b", two levels at most) */
+	vkind kind;
+} field_rule;
+
+typedef enum reject_style {
+	R_NOT_SUPPORTED,     /* field label not supported: x */
+	R_JOB,               /* field label "x" not supported for batchv1.Job */
+	R_DEFAULT            /* "x" is not a known field selector: only ... */
+} reject_style;
+
+typedef struct kind_rules {
+	const char *group, *resource;
+	const field_rule *fields;    /* ends with a NULL label */
+	reject_style reject;
+} kind_rules;
+
+#define META_NAME { "metadata.name", NULL, V_NAME }
+#define META_NS   { "metadata.namespace", NULL, V_NAMESPACE }
+#define END       { NULL, NULL, V_UNSET }
+
+static const field_rule POD_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "spec.nodeName", "spec.nodeName", V_STRING },
+	{ "spec.host", "spec.nodeName", V_STRING },
+	{ "spec.restartPolicy", "spec.restartPolicy", V_STRING },
+	{ "spec.schedulerName", "spec.schedulerName", V_STRING },
+	{ "spec.serviceAccountName", "spec.serviceAccountName", V_STRING },
+	{ "spec.hostNetwork", "spec.hostNetwork", V_BOOL },
+	{ "status.phase", "status.phase", V_STRING },
+	{ "status.podIP", NULL, V_POD_IP },
+	{ "status.podIPs", NULL, V_UNSET },
+	{ "status.nominatedNodeName", "status.nominatedNodeName", V_STRING },
+	END
+};
+
+static const field_rule NODE_FIELDS[] = {
+	META_NAME,
+	{ "spec.unschedulable", "spec.unschedulable", V_BOOL },
+	END
+};
+
+static const field_rule NAMESPACE_FIELDS[] = {
+	META_NAME,
+	{ "status.phase", "status.phase", V_STRING },
+	END
+};
+
+static const field_rule SECRET_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "type", "type", V_STRING },
+	END
+};
+
+static const field_rule SERVICE_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "spec.clusterIP", "spec.clusterIP", V_STRING },
+	{ "spec.type", "spec.type", V_STRING },
+	END
+};
+
+static const field_rule RC_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "status.replicas", "status.replicas", V_INT },
+	END
+};
+
+static const field_rule EVENT_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "involvedObject.kind", "involvedObject.kind", V_STRING },
+	{ "involvedObject.namespace", "involvedObject.namespace", V_STRING },
+	{ "involvedObject.name", "involvedObject.name", V_STRING },
+	{ "involvedObject.uid", "involvedObject.uid", V_STRING },
+	{ "involvedObject.apiVersion", "involvedObject.apiVersion", V_STRING },
+	{ "involvedObject.resourceVersion", "involvedObject.resourceVersion", V_STRING },
+	{ "involvedObject.fieldPath", "involvedObject.fieldPath", V_STRING },
+	{ "reason", "reason", V_STRING },
+	{ "reportingComponent", "reportingComponent", V_STRING },
+	{ "source", NULL, V_EVENT_SOURCE },
+	{ "type", "type", V_STRING },
+	END
+};
+
+static const field_rule JOB_FIELDS[] = {
+	META_NAME, META_NS,
+	{ "status.successful", "status.succeeded", V_INT },
+	END
+};
+
+static const field_rule DEFAULT_FIELDS[] = { META_NAME, META_NS, END };
+
+static const kind_rules KINDS[] = {
+	{ "", "pods", POD_FIELDS, R_NOT_SUPPORTED },
+	{ "", "nodes", NODE_FIELDS, R_NOT_SUPPORTED },
+	{ "", "namespaces", NAMESPACE_FIELDS, R_NOT_SUPPORTED },
+	{ "", "secrets", SECRET_FIELDS, R_NOT_SUPPORTED },
+	{ "", "services", SERVICE_FIELDS, R_NOT_SUPPORTED },
+	{ "", "replicationcontrollers", RC_FIELDS, R_NOT_SUPPORTED },
+	{ "", "events", EVENT_FIELDS, R_NOT_SUPPORTED },
+	{ "batch", "jobs", JOB_FIELDS, R_JOB },
+};
+
+static const kind_rules DEFAULT_RULES = { NULL, NULL, DEFAULT_FIELDS, R_DEFAULT };
+
+/* One term, its field resolved. */
+typedef struct term {
+	const field_rule *rule;
+	const char *value;       /* borrowed from sel */
+	int equals;
+} term;
 
 struct kube__fieldsel {
 	kube_field_selector *sel;
+	size_t n;
+	term terms[];
 };
+
+static const kind_rules *rules_for(const char *resource)
+{
+	const kube_kind_info *k = resource ? kube__resource_info(resource) : NULL;
+
+	if (k)
+		for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
+			if (strcmp(KINDS[i].resource, k->resource) == 0 && strcmp(KINDS[i].group, k->group) == 0)
+				return &KINDS[i];
+	return &DEFAULT_RULES;
+}
+
+static int refuse(const kind_rules *r, const char *field)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	int rc;
+
+	switch (r->reject) {
+	case R_NOT_SUPPORTED:
+		kube__buf_printf(&b, "field label not supported: %s", field);
+		break;
+	case R_JOB:
+		kube__buf_puts(&b, "field label ");
+		kube__go_quote(&b, field, strlen(field));
+		kube__buf_puts(&b, " not supported for batchv1.Job");
+		break;
+	default:
+		kube__go_quote(&b, field, strlen(field));
+		kube__buf_puts(&b, " is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
+		break;
+	}
+	rc = b.failed ? kube__error_oom() : kube__error_set(KUBE_EINVAL, NULL, "%s", b.data);
+	kube__buf_free(&b);
+	return rc;
+}
 
 void kube__fieldsel_free(kube__fieldsel *fs)
 {
@@ -30,9 +222,12 @@ void kube__fieldsel_free(kube__fieldsel *fs)
 	kube_free(fs);
 }
 
-int kube__fieldsel_parse(kube__fieldsel **out, const char *text)
+int kube__fieldsel_parse(kube__fieldsel **out, const char *resource, const char *text)
 {
+	const kind_rules *r = rules_for(resource);
 	kube_field_selector *sel = NULL;
+	kube__fieldsel *fs;
+	size_t n;
 	int rc;
 
 	*out = NULL;
@@ -44,42 +239,104 @@ int kube__fieldsel_parse(kube__fieldsel **out, const char *text)
 		kube_field_selector_free(sel);
 		return 0;
 	}
-	if (!(*out = kube_calloc(1, sizeof(**out)))) {
+	n = kube_field_selector_term_count(sel);
+	if (!(fs = kube_calloc(1, sizeof(*fs) + n * sizeof(term)))) {
 		kube_field_selector_free(sel);
 		return kube__error_oom();
 	}
-	(*out)->sel = sel;
+	fs->sel = sel;
+	fs->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *field;
+		kube_field_op op;
+		const field_rule *f = r->fields;
+		kube_field_selector_term(sel, i, &field, &op, &fs->terms[i].value);
+		while (f->label && strcmp(f->label, field) != 0)
+			f++;
+		if (!f->label) {
+			rc = refuse(r, field);
+			kube__fieldsel_free(fs);
+			return rc;
+		}
+		fs->terms[i].rule = f;
+		fs->terms[i].equals = op == KUBE_FIELD_EQUALS;
+	}
+	*out = fs;
 	return 0;
 }
 
-static const char *field_value(const kube_object *obj, const char *field)
+/* The node at "a" or "a.b" (NULL if absent, null, or under a non-map). */
+static json_object *at(json_object *root, const char *path)
 {
-	const char *v = NULL;
-	kube_value_type t;
+	const char *dot = strchr(path, '.');
+	char first[64];
+	json_object *x = NULL;
 
-	if (strcmp(field, "metadata.name") == 0)
+	if (!dot)
+		return json_object_object_get_ex(root, path, &x) ? x : NULL;
+	if ((size_t)(dot - path) >= sizeof(first))
+		return NULL;
+	memcpy(first, path, (size_t)(dot - path));
+	first[dot - path] = '\0';
+	if (!json_object_object_get_ex(root, first, &x) || !json_object_is_type(x, json_type_object))
+		return NULL;
+	return json_object_object_get_ex(x, dot + 1, &x) ? x : NULL;
+}
+
+static const char *str_at(json_object *root, const char *path)
+{
+	json_object *x = at(root, path);
+	return x && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+}
+
+/* The term's field on obj; buf holds numbers. */
+static const char *value_of(const field_rule *f, const kube_object *obj, char buf[24])
+{
+	json_object *root = kube__object_doc(obj), *x;
+	const char *v;
+
+	switch (f->kind) {
+	case V_NAME:
 		v = kube_object_name(obj);
-	else if (strcmp(field, "metadata.namespace") == 0)
+		return v ? v : "";
+	case V_NAMESPACE:
 		v = kube_object_namespace(obj);
-	/* get_type first: a missing field is normal here, not an error to raise */
-	else if (kube_object_get_type(obj, field, &t) == 0 && t == KUBE_VALUE_STRING)
-		kube_object_get_string(obj, field, &v);
-	return v ? v : "";
+		return v ? v : "";
+	case V_STRING:
+		return str_at(root, f->path);
+	case V_BOOL:
+		x = at(root, f->path);
+		return x && json_object_is_type(x, json_type_boolean) && json_object_get_boolean(x) ? "true"
+		                                                                                   : "false";
+	case V_INT:
+		x = at(root, f->path);
+		snprintf(buf, 24, "%" PRId64, x && json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : 0);
+		return buf;
+	case V_POD_IP:
+		x = at(root, "status.podIPs");
+		if (x && json_object_is_type(x, json_type_array) && json_object_array_length(x) > 0) {
+			json_object *first = json_object_array_get_idx(x, 0);
+			return first && json_object_is_type(first, json_type_object) ? str_at(first, "ip") : "";
+		}
+		return str_at(root, "status.podIP");
+	case V_EVENT_SOURCE:
+		v = str_at(root, "source.component");
+		return *v ? v : str_at(root, "reportingComponent");
+	default:
+		return "";
+	}
 }
 
 int kube__fieldsel_matches(const kube__fieldsel *fs, const kube_object *obj)
 {
-	size_t n;
+	char buf[24];
 
 	if (!fs)
 		return 1;
-	n = kube_field_selector_term_count(fs->sel);
-	for (size_t i = 0; i < n; i++) {
-		const char *field, *value;
-		kube_field_op op;
-		kube_field_selector_term(fs->sel, i, &field, &op, &value);
-		int eq = strcmp(field_value(obj, field), value) == 0;
-		if (eq != (op == KUBE_FIELD_EQUALS))
+	for (size_t i = 0; i < fs->n; i++) {
+		const term *t = &fs->terms[i];
+		int eq = strcmp(value_of(t->rule, obj, buf), t->value) == 0;
+		if (eq != t->equals)
 			return 0;
 	}
 	return 1;

@@ -929,7 +929,7 @@ int kube__filter_init(kube__filter *f, const char *resource, const char *ns,
 	if (label_selector && *label_selector &&
 	    (rc = kube_selector_parse(&f->labels, label_selector)) != 0)
 		return rc;
-	if ((rc = kube__fieldsel_parse(&f->fields, field_selector)) != 0) {
+	if ((rc = kube__fieldsel_parse(&f->fields, resource, field_selector)) != 0) {
 		kube__filter_fini(f);
 		return rc;
 	}

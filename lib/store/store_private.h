@@ -103,8 +103,9 @@ KUBE_INTERNAL extern const kube__store_backend_ops kube__store_sqlite_backend;
 
 typedef struct kube__fieldsel kube__fieldsel;
 /* "" or NULL gives NULL (everything matches).  KUBE_EINVAL with upstream's
- * message for bad text. */
-KUBE_INTERNAL int kube__fieldsel_parse(kube__fieldsel **out, const char *text);
+ * message for bad text, or for a field that `resource` does not accept
+ * ("field label not supported: x"). */
+KUBE_INTERNAL int kube__fieldsel_parse(kube__fieldsel **out, const char *resource, const char *text);
 KUBE_INTERNAL int kube__fieldsel_matches(const kube__fieldsel *fs, const kube_object *obj);
 KUBE_INTERNAL void kube__fieldsel_free(kube__fieldsel *fs);
 

@@ -657,6 +657,132 @@ END_TEST
 
 /* Lists by an equality selector go through the label index: it must follow
  * label changes and deletions, and page in key order. */
+/* Creates an object from JSON text (no checks beyond the store's). */
+static void put(const char *json)
+{
+	kube_object *o = obj(json);
+	ck_assert_int_eq(kube_store_create_take(NULL, st, o), 0);
+}
+
+/* The names a field-selected list of `resource` gives, space-separated. */
+static void expect_fields(const char *resource, const char *sel, const char *names)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+	char buf[512] = "";
+
+	o.field_selector = sel;
+	ck_assert_msg(kube_store_list(&l, st, resource, &o, NULL, NULL) == 0, "%s %s: %s", resource, sel,
+	              kube_error_last()->message);
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		if (i)
+			strcat(buf, " ");
+		strcat(buf, kube_object_name(kube_object_list_get(l, i)));
+	}
+	kube_object_list_free(l);
+	ck_assert_msg(strcmp(buf, names) == 0, "%s %s: got \"%s\", want \"%s\"", resource, sel, buf, names);
+}
+
+static void expect_field_error(const char *resource, const char *sel, const char *msg)
+{
+	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+
+	o.field_selector = sel;
+	expect_err(kube_store_list(&l, st, resource, &o, NULL, NULL), KUBE_EINVAL, msg);
+	ck_assert_ptr_null(l);
+	wo.field_selector = sel;
+	expect_err(kube_store_watch(NULL, st, resource, &wo, rec_cb, NULL, NULL), KUBE_EINVAL, msg);
+}
+
+START_TEST(test_store_field_selectors_per_resource)
+{
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"a\",\"name\":\"p1\"},"
+	    "\"spec\":{\"nodeName\":\"n1\",\"hostNetwork\":true,\"restartPolicy\":\"Never\"},"
+	    "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.9\",\"podIPs\":[{\"ip\":\"10.0.0.1\"}]}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"b\",\"name\":\"p2\"},"
+	    "\"spec\":{\"schedulerName\":\"s\",\"serviceAccountName\":\"sa\"},"
+	    "\"status\":{\"phase\":\"Pending\",\"podIP\":\"10.0.0.2\",\"nominatedNodeName\":\"n2\"}}");
+	expect_fields("pods", "status.phase=Running", "p1");
+	expect_fields("pods", "status.phase!=Running", "p2");
+	expect_fields("pods", "spec.nodeName=", "p2");
+	expect_fields("pods", "spec.host=n1", "p1");   /* old clients' name for spec.nodeName */
+	expect_fields("pods", "spec.hostNetwork=false", "p2");   /* unset is false */
+	expect_fields("pods", "spec.hostNetwork=true", "p1");
+	expect_fields("pods", "spec.restartPolicy=Never", "p1");
+	expect_fields("pods", "spec.schedulerName=s,spec.serviceAccountName=sa", "p2");
+	expect_fields("pods", "status.podIP=10.0.0.1", "p1");   /* podIPs[0] first */
+	expect_fields("pods", "status.podIP=10.0.0.2", "p2");
+	expect_fields("pods", "status.nominatedNodeName=n2", "p2");
+	expect_fields("pods", "status.podIPs=10.0.0.1", "");   /* accepted, never set */
+	expect_fields("pods", "status.podIPs=", "p1 p2");
+	expect_fields("pods", "metadata.namespace=b,metadata.name==p2", "p2");
+	expect_field_error("pods", "spec.containers=x", "field label not supported: spec.containers");
+	expect_field_error("pods", "status.phase=Running,metadata.labels=x",
+	                   "field label not supported: metadata.labels");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"},\"spec\":{\"unschedulable\":true}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n2\"}}");
+	expect_fields("nodes", "spec.unschedulable=false", "n2");
+	expect_fields("nodes", "spec.unschedulable=true,metadata.name=n1", "n1");
+	/* cluster-scoped kinds with their own conversion take no namespace */
+	expect_field_error("nodes", "metadata.namespace=", "field label not supported: metadata.namespace");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"ns1\"},"
+	    "\"status\":{\"phase\":\"Terminating\"}}");
+	expect_fields("namespaces", "status.phase=Terminating", "ns1");
+	expect_field_error("namespaces", "metadata.namespace=x", "field label not supported: metadata.namespace");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"namespace\":\"a\",\"name\":\"s1\"},"
+	    "\"type\":\"kubernetes.io/tls\"}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"namespace\":\"a\",\"name\":\"s2\"}}");
+	expect_fields("secrets", "type=kubernetes.io/tls", "s1");
+	expect_fields("secrets", "type=", "s2");
+	expect_field_error("secrets", "data.x=y", "field label not supported: data.x");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"namespace\":\"a\","
+	    "\"name\":\"rc1\"},\"status\":{\"replicas\":3}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"namespace\":\"a\","
+	    "\"name\":\"rc2\"}}");
+	expect_fields("replicationcontrollers", "status.replicas=3", "rc1");
+	expect_fields("replicationcontrollers", "status.replicas=0", "rc2");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"namespace\":\"a\",\"name\":\"svc\"},"
+	    "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.96.0.5\"}}");
+	expect_fields("services", "spec.type=NodePort,spec.clusterIP=10.96.0.5", "svc");
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"namespace\":\"a\",\"name\":\"e1\"},"
+	    "\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p1\",\"uid\":\"u\"},\"reason\":\"Started\","
+	    "\"type\":\"Normal\",\"source\":{\"component\":\"kubelet\"},\"reportingComponent\":\"rc\"}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"namespace\":\"a\",\"name\":\"e2\"},"
+	    "\"involvedObject\":{\"kind\":\"Node\"},\"reportingComponent\":\"sched\"}");
+	expect_fields("events", "involvedObject.kind=Pod,involvedObject.name=p1,involvedObject.uid=u", "e1");
+	expect_fields("events", "source=kubelet", "e1");
+	expect_fields("events", "source=sched", "e2");   /* reportingComponent when no source */
+	expect_fields("events", "reportingComponent=rc,reason=Started,type=Normal", "e1");
+	expect_field_error("events", "message=x", "field label not supported: message");
+
+	put("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"namespace\":\"a\",\"name\":\"j1\"},"
+	    "\"status\":{\"succeeded\":2}}");
+	put("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"namespace\":\"a\",\"name\":\"j2\"}}");
+	expect_fields("jobs", "status.successful=2", "j1");
+	expect_fields("jobs", "status.successful!=2", "j2");
+	expect_field_error("jobs", "status.succeeded=2", "field label \"status.succeeded\" not supported for batchv1.Job");
+
+	/* kinds without a conversion function: metadata only, the default message
+	 * (apps/v1 registers none, so replicasets refuse status.replicas too) */
+	put("{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"namespace\":\"a\",\"name\":\"rs\"}}");
+	expect_fields("replicasets", "metadata.name=rs", "rs");
+	expect_field_error("replicasets", "status.replicas=0",
+	                   "\"status.replicas\" is not a known field selector: only \"metadata.name\", "
+	                   "\"metadata.namespace\"");
+	expect_field_error("configmaps", "data.\"k\"=x",   /* quoted as Go's %q */
+	                   "\"data.\\\"k\\\"\" is not a known field selector: only \"metadata.name\", "
+	                   "\"metadata.namespace\"");
+}
+END_TEST
+
 START_TEST(test_store_list_label_index)
 {
 	kube_list_options o = KUBE_LIST_OPTIONS_INIT;
@@ -1968,6 +2094,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_finalizer_flow);
 	tcase_add_test(tc, test_store_list_selectors);
 	tcase_add_test(tc, test_store_list_label_index);
+	tcase_add_test(tc, test_store_field_selectors_per_resource);
 	tcase_add_test(tc, test_store_list_pages_consistent);
 	tcase_add_test(tc, test_store_list_bad_tokens);
 	tcase_add_test(tc, test_store_indexes);
