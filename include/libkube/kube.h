@@ -16,6 +16,8 @@
 #include "validate.h"
 #include "loop.h"
 #include "store.h"
+#include "plugin.h"
+#include "sched.h"
 
 KUBE_BEGIN_DECLS
 

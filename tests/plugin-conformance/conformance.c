@@ -1,0 +1,384 @@
+/*
+ * conformance.c - kube-plugin-conformance: loads one plugin shared object
+ * and checks it against the interface rules, in the spirit of csi-sanity.
+ *
+ *   kube-plugin-conformance [--config TEXT] PLUGIN.so
+ *
+ * The config text is handed to the plugin's open(); "@TMP@" in it is
+ * replaced by a fresh private directory that the kit removes at the end,
+ * so "root=@TMP@/root" gives volume-hostpath a root of its own.
+ *
+ * For a volume driver it checks identity, capability consistency (an
+ * advertised RPC works, an unadvertised one answers KUBE_ENOTSUP), CSI's
+ * idempotency rules (create twice, delete twice, publish/unpublish twice)
+ * and the error codes CSI assigns (INVALID_ARGUMENT, NOT_FOUND,
+ * ALREADY_EXISTS).  It prints one "ok"/"FAIL" line per check, and exits 1
+ * if any check failed, 2 if the plugin could not be loaded or opened.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libkube/kube.h"
+
+static int failures, checks;
+static char tmpdir[PATH_MAX];
+
+static void check(int ok, const char *name, const char *fmt, ...) KUBE_PRINTF(3, 4);
+static void check(int ok, const char *name, const char *fmt, ...)
+{
+	checks++;
+	if (ok) {
+		printf("ok   - %s\n", name);
+		return;
+	}
+	failures++;
+	printf("FAIL - %s: ", name);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	const kube_error *e = kube_error_last();
+	if (e && e->message)
+		printf(" [%s]", e->message);
+	printf("\n");
+}
+
+static const char *code_name(int rc)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), "%d (%s)", rc, kube_strerror(rc));
+	return buf;
+}
+
+#define EXPECT_RC(rc, want, name) \
+	check((rc) == (want), name, "got %s, want %d", code_name(rc), (want))
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* ---- volume ---- */
+
+static const kube_volume_capability mount_rw = {
+	.access_type = KUBE_VOLUME_ACCESS_MOUNT,
+	.access_mode = KUBE_VOLUME_MODE_SINGLE_NODE_WRITER,
+};
+
+static int create(const kube_volume_driver *vt, void *self, const char *name,
+                  int64_t required, int64_t limit, kube_volume_info *out)
+{
+	kube_volume_create_request req = {
+		.struct_size = sizeof(req), .name = name,
+		.required_bytes = required, .limit_bytes = limit,
+		.capabilities = &mount_rw, .n_capabilities = 1,
+	};
+	memset(out, 0, sizeof(*out));
+	out->struct_size = sizeof(*out);
+	kube_error_clear();
+	return vt->create_volume(self, &req, out);
+}
+
+static void check_volume(const kube_volume_driver *vt, void *self)
+{
+	int rc;
+
+	/* Identity. */
+	kube_volume_plugin_info info = { .struct_size = sizeof(info) };
+	rc = vt->get_plugin_info(self, &info);
+	size_t nlen = info.name ? strlen(info.name) : 0;
+	check(rc == 0 && nlen > 0 && nlen <= 63, "identity: GetPluginInfo names the plugin (<= 63)",
+	      "rc %d, name \"%s\"", rc, info.name ? info.name : "(null)");
+	check(rc == 0 && info.vendor_version && info.vendor_version[0],
+	      "identity: GetPluginInfo has a vendor version", "rc %d", rc);
+	kube_volume_plugin_info_clear(&info);
+	int ready = 0;
+	rc = vt->probe(self, &ready);
+	check(rc == 0 && ready, "identity: Probe reports ready", "rc %d, ready %d", rc, ready);
+
+	kube_volume_plugin_caps pcaps = { .struct_size = sizeof(pcaps) };
+	rc = vt->get_plugin_capabilities(self, &pcaps);
+	EXPECT_RC(rc, 0, "identity: GetPluginCapabilities succeeds");
+	int controller = !!(pcaps.services & KUBE_VOLUME_CAP(KUBE_VOLUME_PLUGIN_CONTROLLER_SERVICE));
+
+	uint64_t ccaps = 0;
+	rc = vt->controller_get_capabilities(self, &ccaps);
+	if (controller)
+		EXPECT_RC(rc, 0, "controller: ControllerGetCapabilities succeeds (CONTROLLER_SERVICE advertised)");
+	else
+		check(rc == KUBE_ENOTSUP || (rc == 0 && ccaps == 0),
+		      "controller: no controller capabilities without CONTROLLER_SERVICE",
+		      "rc %d, caps %#llx", rc, (unsigned long long)ccaps);
+	if (rc)
+		ccaps = 0;
+#define HAS_C(x) (ccaps & KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_##x))
+
+	uint64_t ncaps = 0;
+	rc = vt->node_get_capabilities(self, &ncaps);
+	EXPECT_RC(rc, 0, "node: NodeGetCapabilities succeeds");
+#define HAS_N(x) (ncaps & KUBE_VOLUME_CAP(KUBE_VOLUME_NODE_##x))
+
+	kube_volume_node_info ni = { .struct_size = sizeof(ni) };
+	rc = vt->node_get_info(self, &ni);
+	check(rc == 0 && ni.node_id && ni.node_id[0], "node: NodeGetInfo gives a node id", "rc %d", rc);
+	kube_volume_node_info_clear(&ni);
+
+	/* Unadvertised RPCs must answer not supported (UNIMPLEMENTED). */
+	kube_volume_info vi;
+	if (!HAS_C(CREATE_DELETE_VOLUME)) {
+		EXPECT_RC(create(vt, self, "conformance-unadvertised", 0, 0, &vi), KUBE_ENOTSUP,
+		          "capabilities: CreateVolume unadvertised -> not supported");
+		kube_volume_info_clear(&vi);
+		EXPECT_RC(vt->delete_volume(self, "x", NULL, 0), KUBE_ENOTSUP,
+		          "capabilities: DeleteVolume unadvertised -> not supported");
+		return;   /* the rest needs a volume */
+	}
+	if (!HAS_C(PUBLISH_UNPUBLISH_VOLUME)) {
+		kube_volume_publish_request pr = { .struct_size = sizeof(pr), .volume_id = "x",
+		                                   .node_id = "n", .capability = &mount_rw };
+		kube_plugin_kv_owned *pc = NULL;
+		size_t npc = 0;
+		EXPECT_RC(vt->controller_publish_volume(self, &pr, &pc, &npc), KUBE_ENOTSUP,
+		          "capabilities: ControllerPublishVolume unadvertised -> not supported");
+		kube_plugin_kv_free(pc, npc);
+	}
+	if (!HAS_C(CREATE_DELETE_SNAPSHOT)) {
+		kube_volume_snapshot snap = { .struct_size = sizeof(snap) };
+		EXPECT_RC(vt->create_snapshot(self, "x", "s", NULL, 0, &snap), KUBE_ENOTSUP,
+		          "capabilities: CreateSnapshot unadvertised -> not supported");
+		kube_volume_snapshot_clear(&snap);
+	}
+	if (!HAS_C(EXPAND_VOLUME)) {
+		int64_t cap = 0;
+		int nexp = 0;
+		EXPECT_RC(vt->controller_expand_volume(self, "x", 1, 0, &cap, &nexp), KUBE_ENOTSUP,
+		          "capabilities: ControllerExpandVolume unadvertised -> not supported");
+	}
+	if (!HAS_N(STAGE_UNSTAGE_VOLUME)) {
+		kube_volume_node_request sr = { .struct_size = sizeof(sr), .volume_id = "x",
+		                                .staging_target_path = "/nonexistent",
+		                                .capability = &mount_rw };
+		EXPECT_RC(vt->node_stage_volume(self, &sr), KUBE_ENOTSUP,
+		          "capabilities: NodeStageVolume unadvertised -> not supported");
+	}
+
+	/* CreateVolume: arguments, idempotency, ALREADY_EXISTS. */
+	EXPECT_RC(create(vt, self, NULL, 0, 0, &vi), KUBE_EINVAL,
+	          "CreateVolume without a name -> INVALID_ARGUMENT");
+	kube_volume_info_clear(&vi);
+	{
+		kube_volume_create_request req = { .struct_size = sizeof(req), .name = "conformance-nocaps" };
+		memset(&vi, 0, sizeof(vi));
+		vi.struct_size = sizeof(vi);
+		EXPECT_RC(vt->create_volume(self, &req, &vi), KUBE_EINVAL,
+		          "CreateVolume without capabilities -> INVALID_ARGUMENT");
+		kube_volume_info_clear(&vi);
+	}
+	const int64_t MiB = 1024 * 1024;
+	kube_volume_info v1, v2;
+	rc = create(vt, self, "conformance-vol-1", MiB, 0, &v1);
+	check(rc == 0 && v1.volume_id && v1.volume_id[0], "CreateVolume succeeds with a volume id",
+	      "rc %d", rc);
+	rc = create(vt, self, "conformance-vol-1", MiB, 0, &v2);
+	check(rc == 0 && v1.volume_id && v2.volume_id && strcmp(v1.volume_id, v2.volume_id) == 0,
+	      "CreateVolume twice with the same name and arguments -> OK, the same volume",
+	      "rc %d, ids %s / %s", rc, v1.volume_id ? v1.volume_id : "(null)",
+	      v2.volume_id ? v2.volume_id : "(null)");
+	kube_volume_info_clear(&v2);
+	rc = create(vt, self, "conformance-vol-1", 4 * MiB, 8 * MiB, &v2);
+	EXPECT_RC(rc, KUBE_EEXISTS,
+	          "CreateVolume with the same name, incompatible capacity -> ALREADY_EXISTS");
+	kube_volume_info_clear(&v2);
+	const char *vid = v1.volume_id ? v1.volume_id : "conformance-vol-1";
+
+	/* ValidateVolumeCapabilities. */
+	int confirmed = 0;
+	rc = vt->validate_volume_capabilities(self, vid, &mount_rw, 1, NULL, 0, &confirmed);
+	check(rc == 0 && confirmed, "ValidateVolumeCapabilities confirms the capability it was created with",
+	      "rc %d, confirmed %d", rc, confirmed);
+	rc = vt->validate_volume_capabilities(self, "conformance-no-such-volume", &mount_rw, 1,
+	                                      NULL, 0, &confirmed);
+	EXPECT_RC(rc, KUBE_ENOTFOUND, "ValidateVolumeCapabilities of an unknown volume -> NOT_FOUND");
+
+	/* Advertised list/capacity work; unadvertised answer not supported. */
+	kube_volume_info *ents = NULL;
+	size_t nents = 0;
+	char *next = NULL;
+	rc = vt->list_volumes(self, 0, NULL, &ents, &nents, &next);
+	if (HAS_C(LIST_VOLUMES)) {
+		int found = 0;
+		for (size_t i = 0; i < nents; i++)
+			found |= ents[i].volume_id && strcmp(ents[i].volume_id, vid) == 0;
+		check(rc == 0 && found, "ListVolumes (advertised) lists the created volume",
+		      "rc %d, %zu entries", rc, nents);
+	} else {
+		EXPECT_RC(rc, KUBE_ENOTSUP, "capabilities: ListVolumes unadvertised -> not supported");
+	}
+	kube_volume_info_array_free(ents, nents);
+	kube_free(next);
+	int64_t avail = -1;
+	rc = vt->get_capacity(self, &mount_rw, 1, NULL, 0, &avail);
+	if (HAS_C(GET_CAPACITY))
+		check(rc == 0 && avail >= 0, "GetCapacity (advertised) reports capacity",
+		      "rc %d, available %lld", rc, (long long)avail);
+	else
+		EXPECT_RC(rc, KUBE_ENOTSUP, "capabilities: GetCapacity unadvertised -> not supported");
+
+	/* NodePublish / NodeUnpublish. */
+	char target[PATH_MAX + 16];
+	snprintf(target, sizeof(target), "%s/target", tmpdir);
+	kube_volume_node_request pub = {
+		.struct_size = sizeof(pub), .volume_id = vid, .target_path = target,
+		.capability = &mount_rw,
+	};
+	kube_volume_node_request bad = pub;
+	bad.volume_id = "conformance-no-such-volume";
+	EXPECT_RC(vt->node_publish_volume(self, &bad), KUBE_ENOTFOUND,
+	          "NodePublishVolume of an unknown volume -> NOT_FOUND");
+	bad = pub;
+	bad.target_path = NULL;
+	EXPECT_RC(vt->node_publish_volume(self, &bad), KUBE_EINVAL,
+	          "NodePublishVolume without a target path -> INVALID_ARGUMENT");
+	bad = pub;
+	bad.volume_id = "";
+	EXPECT_RC(vt->node_publish_volume(self, &bad), KUBE_EINVAL,
+	          "NodePublishVolume without a volume id -> INVALID_ARGUMENT");
+	EXPECT_RC(vt->node_publish_volume(self, &pub), 0, "NodePublishVolume succeeds");
+	struct stat st;
+	check(stat(target, &st) == 0 && S_ISDIR(st.st_mode), "NodePublishVolume makes the target a directory",
+	      "stat: %s", strerror(errno));
+	EXPECT_RC(vt->node_publish_volume(self, &pub), 0,
+	          "NodePublishVolume twice with the same arguments -> OK");
+	if (HAS_N(GET_VOLUME_STATS)) {
+		kube_volume_stats vs = { .struct_size = sizeof(vs) };
+		rc = vt->node_get_volume_stats(self, vid, target, &vs);
+		check(rc == 0 && vs.bytes_total > 0, "NodeGetVolumeStats (advertised) reports usage",
+		      "rc %d, total %lld", rc, (long long)vs.bytes_total);
+		kube_volume_stats_clear(&vs);
+	} else {
+		kube_volume_stats vs = { .struct_size = sizeof(vs) };
+		EXPECT_RC(vt->node_get_volume_stats(self, vid, target, &vs), KUBE_ENOTSUP,
+		          "capabilities: NodeGetVolumeStats unadvertised -> not supported");
+		kube_volume_stats_clear(&vs);
+	}
+	EXPECT_RC(vt->node_unpublish_volume(self, vid, target), 0, "NodeUnpublishVolume succeeds");
+	check(lstat(target, &st) != 0, "NodeUnpublishVolume removes the target", "target still exists");
+	EXPECT_RC(vt->node_unpublish_volume(self, vid, target), 0,
+	          "NodeUnpublishVolume twice -> OK");
+	/* Never leave a mount behind, whatever the plugin did. */
+	umount2(target, MNT_DETACH);
+
+	/* DeleteVolume. */
+	EXPECT_RC(vt->delete_volume(self, vid, NULL, 0), 0, "DeleteVolume succeeds");
+	EXPECT_RC(vt->delete_volume(self, vid, NULL, 0), 0, "DeleteVolume twice -> OK");
+	EXPECT_RC(vt->delete_volume(self, "conformance-never-created", NULL, 0), 0,
+	          "DeleteVolume of an unknown volume -> OK");
+	EXPECT_RC(vt->delete_volume(self, "", NULL, 0), KUBE_EINVAL,
+	          "DeleteVolume without a volume id -> INVALID_ARGUMENT");
+	kube_volume_info_clear(&v1);
+}
+
+/* ---- cloud ---- */
+
+static void check_cloud(const kube_cloud_provider *vt, void *self)
+{
+	const char *name = NULL;
+	int rc = vt->provider_name(self, &name);
+	check(rc == 0 && name && name[0], "cloud: ProviderName is not empty", "rc %d", rc);
+	int has = -1;
+	rc = vt->has_cluster_id(self, &has);
+	check(rc == 0 && (has == 0 || has == 1), "cloud: HasClusterID answers 0 or 1", "rc %d, %d", rc, has);
+}
+
+static char *substitute(const char *config)
+{
+	kube_error_clear();
+	size_t cap = strlen(config) * 2 + strlen(tmpdir) * 4 + 1;
+	char *out = malloc(cap + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *s = config; *s;) {
+		if (strncmp(s, "@TMP@", 5) == 0 && (size_t)(o - out) + strlen(tmpdir) < cap) {
+			o += sprintf(o, "%s", tmpdir);
+			s += 5;
+		} else if ((size_t)(o - out) < cap) {
+			*o++ = *s++;
+		} else {
+			break;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = "";
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else if (!path)
+			path = argv[i];
+	}
+	if (!path) {
+		fprintf(stderr, "usage: %s [--config TEXT] PLUGIN.so\n", argv[0]);
+		return 2;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "%s/kube-conformance-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	int status = 2;
+	kube_plugin *p = NULL;
+	int rc = kube_plugin_load(&p, path);
+	if (rc) {
+		printf("FAIL - load %s: %s\n", path, kube_error_last()->message);
+		goto out;
+	}
+	printf("ok   - load %s: %s plugin %s %s (ABI %d.%u)\n", path,
+	       kube_plugin_get_kind(p) == KUBE_PLUGIN_VOLUME ? "volume" : "cloud",
+	       kube_plugin_name(p), kube_plugin_version(p), KUBE_PLUGIN_ABI_MAJOR,
+	       kube_plugin_abi_minor(p));
+	char *cfg = substitute(config);
+	void *self = NULL;
+	if (kube_plugin_volume(p)) {
+		const kube_volume_driver *vt = kube_plugin_volume(p);
+		rc = vt->open(&self, cfg, strlen(cfg), NULL);
+		if (rc) {
+			printf("FAIL - open: %s\n", code_name(rc));
+		} else {
+			check_volume(vt, self);
+			vt->close(self);
+			status = failures ? 1 : 0;
+		}
+	} else {
+		const kube_cloud_provider *vt = kube_plugin_cloud(p);
+		rc = vt->open(&self, cfg, strlen(cfg), NULL);
+		if (rc) {
+			printf("FAIL - open: %s\n", code_name(rc));
+		} else {
+			check_cloud(vt, self);
+			vt->close(self);
+			status = failures ? 1 : 0;
+		}
+	}
+	free(cfg);
+	printf("%d checks, %d failed\n", checks, failures);
+	kube_plugin_unload(p);
+	kube_plugin_unref(p);
+out:
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	return status;
+}
