@@ -17,7 +17,6 @@
 #include "loop.h"
 #include "store.h"
 #include "plugin.h"
-#include "sched.h"
 
 KUBE_BEGIN_DECLS
 
