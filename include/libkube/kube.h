@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "store.h"
 #include "plugin.h"
+#include "sched.h"
 
 KUBE_BEGIN_DECLS
 

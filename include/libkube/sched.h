@@ -1,0 +1,201 @@
+/*
+ * sched.h - the scheduler: filter and score plugins with kube-scheduler's
+ * semantics over a node snapshot that is updated incrementally.
+ *
+ * A kube_sched holds
+ *   - the snapshot: every node (allocatable, requested, host ports, labels,
+ *     taints, images) and the pods assigned to each node, changed one event
+ *     at a time (kube_sched_node_add/_remove, kube_sched_pod_add/_remove),
+ *     never rebuilt per pod;
+ *   - profiles keyed by schedulerName ("default-scheduler" exists from the
+ *     start), each an ordered list of plugins with score weights.
+ *
+ * kube_sched_schedule() runs one scheduling cycle for a pod, as upstream's
+ * framework does: PreFilter, Filter (every node, in the order nodes were
+ * added), PostFilter when no node fits, PreScore, Score (each plugin's
+ * scores normalised to 0..100, then weighted and summed), Reserve, Bind.
+ * Every node is evaluated (upstream samples a percentage of large
+ * clusters).  Among nodes with the top score the first in node order wins
+ * (upstream picks one at random), so decisions are reproducible.
+ *
+ * Built-in plugins, with upstream's names, default order and weights:
+ *   filters  NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
+ *            NodePorts, NodeResourcesFit
+ *   scores   TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1,
+ *            LeastAllocated by default), NodeResourcesBalancedAllocation (1),
+ *            ImageLocality (1)
+ *   reserve  the snapshot assumes the pod on the chosen node, so the next
+ *            decision sees it (kube_sched_pod_remove forgets it).
+ *
+ * Threads: a kube_sched belongs to one thread (it is plain data, no loop,
+ * no I/O).  Objects handed in are referenced (which freezes them), never
+ * changed.  Errors: functions return 0 or a KUBE_E* code with the message
+ * in kube_error_last().
+ */
+#ifndef LIBKUBE_SCHED_H
+#define LIBKUBE_SCHED_H
+
+#include "common.h"
+#include "labels.h"
+#include "object.h"
+
+KUBE_BEGIN_DECLS
+
+typedef struct kube_sched kube_sched;
+/* A node of the snapshot as plugins see it (borrowed, valid during the call). */
+typedef struct kube_sched_node kube_sched_node;
+
+#define KUBE_SCHED_DEFAULT_PROFILE "default-scheduler"
+
+/* A new scheduler with an empty snapshot and the default profile.
+ * Returns 0, KUBE_EINVAL, KUBE_ENOMEM. */
+KUBE_EXTERN int kube_sched_new(kube_sched **out);
+/* Frees the scheduler, its snapshot and its plugins (calling their destroy
+ * callbacks).  NULL is a no-op. */
+KUBE_EXTERN void kube_sched_free(kube_sched *s);
+
+/* ---- the snapshot ---- */
+
+/*
+ * Adds a v1 Node, or replaces the node of the same name (an update keeps
+ * the pods assigned to it).  Reads metadata.name and labels,
+ * spec.unschedulable, spec.taints, status.allocatable and status.images.
+ * Takes a reference to node.  Returns 0, KUBE_ENOMEM, or KUBE_EINVAL (no
+ * name, or a malformed quantity, naming the field).
+ */
+KUBE_EXTERN int kube_sched_node_add(kube_sched *s, kube_object *node);
+/* Removes a node and forgets the pods assigned to it.  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_node_remove(kube_sched *s, const char *name);
+/* Number of nodes in the snapshot. */
+KUBE_EXTERN size_t kube_sched_node_count(const kube_sched *s);
+
+/*
+ * Accounts a pod bound to spec.nodeName on that node (requests, host
+ * ports, labels).  A pod already known (same namespace/name) is replaced.
+ * Returns 0, KUBE_EINVAL (no spec.nodeName, bad quantity), KUBE_ENOTFOUND
+ * (no such node), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_sched_pod_add(kube_sched *s, kube_object *pod);
+/* Forgets a pod (bound or assumed).  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_pod_remove(kube_sched *s, const char *ns, const char *name);
+/* Number of pods accounted on the node (0 when there is no such node). */
+KUBE_EXTERN size_t kube_sched_node_pod_count(const kube_sched *s, const char *node);
+
+/*
+ * What the snapshot holds for a node's resource: allocatable and the sum
+ * of the requests of its pods.  resource is "cpu" (milli-cores), "memory",
+ * "ephemeral-storage" (bytes), "pods" (count; requested = pods on the
+ * node) or an extended resource name.  0 or KUBE_ENOTFOUND.
+ */
+KUBE_EXTERN int kube_sched_node_resource(const kube_sched *s, const char *node,
+                                         const char *resource, int64_t *allocatable,
+                                         int64_t *requested);
+
+/* ---- plugins ---- */
+
+/* Accessors for plugins: borrowed, valid during the callback. */
+KUBE_EXTERN const char *kube_sched_node_name(const kube_sched_node *n);
+KUBE_EXTERN const kube_object *kube_sched_node_object(const kube_sched_node *n);
+KUBE_EXTERN const kube_labels *kube_sched_node_labels(const kube_sched_node *n);
+
+/* A filter's verdict: 0 fits; KUBE_SCHED_UNSCHEDULABLE rejects the node
+ * with *reason (copied; "node(s) ..." style); a negative KUBE_E* code
+ * aborts the cycle with that error. */
+#define KUBE_SCHED_UNSCHEDULABLE 1
+
+#define KUBE_SCHED_PLUGIN_VERSION 1
+
+/*
+ * A plugin written by an embedder.  Every method is optional (NULL = the
+ * plugin does not take part in that extension point).  Begins with
+ * abi_version / struct_size and only grows at its end.
+ *
+ *   pre_filter  once per cycle; KUBE_SCHED_UNSCHEDULABLE rejects the pod on
+ *               every node with *reason.
+ *   filter      once per node that passed the filters before it.
+ *   score       once per feasible node: any int64 (*score); normalize then
+ *               maps the scores (one per feasible node, in node order)
+ *               into 0..100; without normalize, scores must already be in
+ *               0..100 (outside it the cycle fails with KUBE_ERANGE, as
+ *               upstream does).
+ *   reserve     after the choice; a failure undoes the reservations made
+ *               so far (unreserve in reverse order) and fails the cycle.
+ *   bind        the first bind method that does not return KUBE_ENOTSUP
+ *               binds the pod.
+ */
+typedef struct kube_sched_plugin {
+	uint32_t abi_version;   /* KUBE_SCHED_PLUGIN_VERSION */
+	uint32_t struct_size;   /* sizeof(kube_sched_plugin) */
+	const char *name;
+	int (*pre_filter)(const kube_object *pod, const char **reason, void *userdata);
+	int (*filter)(const kube_object *pod, const kube_sched_node *node, const char **reason,
+	              void *userdata);
+	int (*score)(const kube_object *pod, const kube_sched_node *node, int64_t *score,
+	             void *userdata);
+	int (*normalize)(const kube_object *pod, int64_t *scores, size_t count, void *userdata);
+	int (*reserve)(const kube_object *pod, const char *node, void *userdata);
+	void (*unreserve)(const kube_object *pod, const char *node, void *userdata);
+	int (*bind)(const kube_object *pod, const char *node, void *userdata);
+} kube_sched_plugin;
+
+/*
+ * Adds a profile (a scheduler name) with the built-in plugins (defaults=1)
+ * or with none (defaults=0).  Returns 0, KUBE_EEXISTS, KUBE_EINVAL,
+ * KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_sched_profile_add(kube_sched *s, const char *profile, int defaults);
+
+/*
+ * Appends an embedder's plugin to a profile, after the plugins already
+ * there, with a score weight (>= 1 when it scores).  The vtable is copied;
+ * userdata is handed to every method and to destroy (optional) when the
+ * scheduler is freed, or at once if registration fails.  Returns 0,
+ * KUBE_ENOTFOUND (profile), KUBE_EEXISTS (a plugin of that name),
+ * KUBE_EABI (version or size), KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_sched_plugin_register(kube_sched *s, const char *profile,
+                                           const kube_sched_plugin *plugin, int32_t weight,
+                                           void *userdata, void (*destroy)(void *userdata));
+
+/* Removes a plugin (built-in or not) from a profile.  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_plugin_disable(kube_sched *s, const char *profile, const char *name);
+/* Changes a plugin's score weight.  0, KUBE_ENOTFOUND, KUBE_EINVAL (< 0). */
+KUBE_EXTERN int kube_sched_plugin_set_weight(kube_sched *s, const char *profile,
+                                             const char *name, int32_t weight);
+
+/* NodeResourcesFit's scoring strategy (upstream's ScoringStrategy.type). */
+typedef enum kube_sched_fit_strategy {
+	KUBE_SCHED_LEAST_ALLOCATED = 0,
+	KUBE_SCHED_MOST_ALLOCATED = 1
+} kube_sched_fit_strategy;
+KUBE_EXTERN int kube_sched_profile_set_fit_strategy(kube_sched *s, const char *profile,
+                                                    kube_sched_fit_strategy strategy);
+
+/* ---- a scheduling cycle ---- */
+
+/*
+ * Schedules one pod with the profile named by its spec.schedulerName
+ * ("default-scheduler" when absent).  On success returns 0, *node (a new
+ * string, kube_free) names the chosen node and the pod is assumed on it
+ * in the snapshot.  When no node fits, returns KUBE_EBUSY, *node is NULL
+ * and *message (always set when message is not NULL; kube_free) is
+ * upstream's FitError text, e.g.
+ *   0/5 nodes are available: 3 Insufficient cpu, 2 node(s) had untolerated taint {k: v}.
+ * Other errors: KUBE_EINVAL (a malformed pod: the message names the
+ * field), KUBE_ENOTFOUND (no profile for the schedulerName), a plugin's
+ * error code, KUBE_ENOMEM.  message may be NULL.
+ */
+KUBE_EXTERN int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node,
+                                    char **message);
+
+/*
+ * Scores one node for a pod the way the cycle would, without choosing:
+ * *total is the weighted sum, or -1 when the node is filtered out.  For
+ * tests and explanations.  Returns 0, KUBE_ENOTFOUND, KUBE_EINVAL.
+ */
+KUBE_EXTERN int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node,
+                                      int64_t *total);
+
+KUBE_END_DECLS
+
+#endif /* LIBKUBE_SCHED_H */

@@ -1,0 +1,671 @@
+/*
+ * framework.c - profiles, plugins and the scheduling cycle.
+ *
+ * A profile is an ordered list of plugins; built-ins and embedders'
+ * plugins sit in the same list, so the order of extension points is the
+ * order of registration, as in upstream's profile configuration.  One
+ * cycle (kube_sched_schedule):
+ *
+ *   PreFilter  plugins may reject the pod outright ("0/N nodes are
+ *              available: <their message>.")
+ *   Filter     per node, plugins in order; the first plugin that rejects
+ *              stops the node's filtering (upstream without
+ *              RunAllFilters), its reasons go to the histogram
+ *   PostFilter when no node fits (no preemption yet: the FitError stands)
+ *   PreScore   built-ins compute what they skip
+ *   Score      plugin by plugin over the feasible nodes: raw scores,
+ *              normalise, check 0..100, add weight x score to the total
+ *   select     the highest total, first in node order on ties
+ *   Reserve    the snapshot assumes the pod, then plugins' reserve; on a
+ *              failure every reserve plugin's unreserve runs in reverse
+ *              order and the pod is forgotten
+ *   Bind       the first plugin whose bind does not return KUBE_ENOTSUP
+ *
+ * Before the filter loop, built-in filters that cannot reject this pod
+ * (no nodeName, no selector or affinity, no host ports) are left out of
+ * the per-node step list, so a plain pod costs a few compares per node.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_private.h"
+
+enum {
+	B_EXTERNAL = 0,
+	B_UNSCHEDULABLE,
+	B_NODE_NAME,
+	B_TAINTS,
+	B_AFFINITY,
+	B_PORTS,
+	B_FIT,
+	B_BALANCED,
+	B_IMAGES,
+};
+
+typedef struct kube__plugin {
+	char *name;
+	int builtin;
+	int32_t weight;
+	kube_sched_plugin vt;
+	void *ud;
+	void (*destroy)(void *);
+} kube__plugin;
+
+typedef int (*filter_fn)(kube__cycle *, const kube_sched_node *);
+
+typedef struct step {
+	filter_fn fn;
+	kube__plugin *pl;
+} step;
+
+struct kube__profile {
+	char *name;
+	kube__plugin **plugins;
+	size_t n, cap;
+	int most_allocated;
+	step *steps;            /* per-cycle filter steps, n entries */
+};
+
+static const struct {
+	const char *name;
+	int id;
+	int32_t weight;
+} builtins[] = {
+	{ "NodeUnschedulable", B_UNSCHEDULABLE, 0 },
+	{ "NodeName", B_NODE_NAME, 0 },
+	{ "TaintToleration", B_TAINTS, 3 },
+	{ "NodeAffinity", B_AFFINITY, 2 },
+	{ "NodePorts", B_PORTS, 0 },
+	{ "NodeResourcesFit", B_FIT, 1 },
+	{ "NodeResourcesBalancedAllocation", B_BALANCED, 1 },
+	{ "ImageLocality", B_IMAGES, 1 },
+};
+
+static void plugin_free(kube__plugin *pl)
+{
+	if (!pl)
+		return;
+	if (pl->destroy)
+		pl->destroy(pl->ud);
+	kube_free(pl->name);
+	kube_free(pl);
+}
+
+static void profile_free(kube__profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		plugin_free(p->plugins[i]);
+	kube_free(p->plugins);
+	kube_free(p->steps);
+	kube_free(p->name);
+	kube_free(p);
+}
+
+void kube__profiles_free(kube_sched *s)
+{
+	for (size_t i = 0; i < s->nprofiles; i++)
+		profile_free(s->profiles[i]);
+	kube_free(s->profiles);
+	s->profiles = NULL;
+	s->nprofiles = 0;
+}
+
+static kube__profile *profile_find(const kube_sched *s, const char *name)
+{
+	for (size_t i = 0; i < s->nprofiles; i++)
+		if (strcmp(s->profiles[i]->name, name) == 0)
+			return s->profiles[i];
+	return NULL;
+}
+
+static int profile_append(kube__profile *p, kube__plugin *pl)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 8;
+		kube__plugin **v = kube_realloc(p->plugins, nc * sizeof(*v));
+		if (!v)
+			return kube__error_oom();
+		p->plugins = v;
+		step *st = kube_realloc(p->steps, nc * sizeof(*st));
+		if (!st)
+			return kube__error_oom();
+		p->steps = st;
+		p->cap = nc;
+	}
+	p->plugins[p->n++] = pl;
+	return 0;
+}
+
+int kube__profile_add_default(kube_sched *s, const char *name, int defaults)
+{
+	if (profile_find(s, name))
+		return kube__error_set(KUBE_EEXISTS, NULL, "profile \"%s\" already exists", name);
+	kube__profile *p = kube_calloc(1, sizeof(*p));
+	kube__profile **v = kube_realloc(s->profiles, (s->nprofiles + 1) * sizeof(*v));
+	if (v)
+		s->profiles = v;
+	if (!p || !v || !(p->name = kube_strdup(name))) {
+		kube_free(p);
+		return kube__error_oom();
+	}
+	for (size_t i = 0; defaults && i < KUBE_ARRAY_SIZE(builtins); i++) {
+		kube__plugin *pl = kube_calloc(1, sizeof(*pl));
+		if (!pl || !(pl->name = kube_strdup(builtins[i].name)) || profile_append(p, pl) != 0) {
+			if (pl)
+				kube_free(pl->name);
+			kube_free(pl);
+			profile_free(p);
+			return kube__error_oom();
+		}
+		pl->builtin = builtins[i].id;
+		pl->weight = builtins[i].weight;
+	}
+	s->profiles[s->nprofiles++] = p;
+	return 0;
+}
+
+int kube_sched_profile_add(kube_sched *s, const char *profile, int defaults)
+{
+	KUBE_CHECK_ARG(s != NULL);
+	KUBE_CHECK_ARG(profile != NULL && *profile);
+	return kube__profile_add_default(s, profile, defaults);
+}
+
+static kube__plugin *plugin_find(kube__profile *p, const char *name, size_t *at)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->plugins[i]->name, name) == 0) {
+			if (at)
+				*at = i;
+			return p->plugins[i];
+		}
+	return NULL;
+}
+
+static int no_profile(const char *profile)
+{
+	return kube__error_set(KUBE_ENOTFOUND, NULL, "profile \"%s\" not found", profile);
+}
+
+int kube_sched_plugin_register(kube_sched *s, const char *profile, const kube_sched_plugin *plugin,
+                               int32_t weight, void *userdata, void (*destroy)(void *))
+{
+	int rc;
+	kube__profile *p;
+	kube__plugin *pl = NULL;
+	if (!s || !profile || !plugin || !plugin->name || !*plugin->name || weight < 0) {
+		rc = kube__error_set(KUBE_EINVAL, NULL, "%s: invalid argument", __func__);
+		goto fail;
+	}
+	if (plugin->abi_version != KUBE_SCHED_PLUGIN_VERSION ||
+	    plugin->struct_size < sizeof(kube_sched_plugin)) {
+		rc = kube__error_set(KUBE_EABI, NULL,
+		                     "scheduler plugin \"%s\": version %u size %u, host wants version %u size %zu",
+		                     plugin->name, plugin->abi_version, plugin->struct_size,
+		                     KUBE_SCHED_PLUGIN_VERSION, sizeof(kube_sched_plugin));
+		goto fail;
+	}
+	if (!(p = profile_find(s, profile))) {
+		rc = no_profile(profile);
+		goto fail;
+	}
+	if (plugin_find(p, plugin->name, NULL)) {
+		rc = kube__error_set(KUBE_EEXISTS, NULL, "plugin \"%s\" already in profile \"%s\"",
+		                     plugin->name, profile);
+		goto fail;
+	}
+	pl = kube_calloc(1, sizeof(*pl));
+	if (!pl || !(pl->name = kube_strdup(plugin->name))) {
+		rc = kube__error_oom();
+		goto fail;
+	}
+	memcpy(&pl->vt, plugin, sizeof(pl->vt));
+	pl->vt.name = pl->name;
+	pl->weight = weight;
+	pl->ud = userdata;
+	pl->destroy = destroy;
+	if ((rc = profile_append(p, pl)) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (pl) {
+		kube_free(pl->name);
+		kube_free(pl);
+	}
+	if (destroy)
+		destroy(userdata);
+	return rc;
+}
+
+int kube_sched_plugin_disable(kube_sched *s, const char *profile, const char *name)
+{
+	KUBE_CHECK_ARG(s != NULL && profile != NULL && name != NULL);
+	kube__profile *p = profile_find(s, profile);
+	size_t at;
+	if (!p)
+		return no_profile(profile);
+	kube__plugin *pl = plugin_find(p, name, &at);
+	if (!pl)
+		return kube__error_set(KUBE_ENOTFOUND, NULL, "plugin \"%s\" not found", name);
+	memmove(p->plugins + at, p->plugins + at + 1, (p->n - at - 1) * sizeof(*p->plugins));
+	p->n--;
+	plugin_free(pl);
+	return 0;
+}
+
+int kube_sched_plugin_set_weight(kube_sched *s, const char *profile, const char *name,
+                                 int32_t weight)
+{
+	KUBE_CHECK_ARG(s != NULL && profile != NULL && name != NULL);
+	KUBE_CHECK_ARG(weight >= 0);
+	kube__profile *p = profile_find(s, profile);
+	if (!p)
+		return no_profile(profile);
+	kube__plugin *pl = plugin_find(p, name, NULL);
+	if (!pl)
+		return kube__error_set(KUBE_ENOTFOUND, NULL, "plugin \"%s\" not found", name);
+	pl->weight = weight;
+	return 0;
+}
+
+int kube_sched_profile_set_fit_strategy(kube_sched *s, const char *profile,
+                                        kube_sched_fit_strategy strategy)
+{
+	KUBE_CHECK_ARG(s != NULL && profile != NULL);
+	KUBE_CHECK_ARG(strategy == KUBE_SCHED_LEAST_ALLOCATED ||
+	               strategy == KUBE_SCHED_MOST_ALLOCATED);
+	kube__profile *p = profile_find(s, profile);
+	if (!p)
+		return no_profile(profile);
+	p->most_allocated = strategy == KUBE_SCHED_MOST_ALLOCATED;
+	return 0;
+}
+
+/* ---- the cycle ---- */
+
+int kube__cycle_reject(kube__cycle *cy, const char *reason)
+{
+	for (size_t i = 0; i < cy->nreasons; i++)
+		if (strcmp(cy->reasons[i].text, reason) == 0) {
+			cy->reasons[i].count++;
+			return 0;
+		}
+	if (cy->nreasons == cy->cap_reasons) {
+		size_t nc = cy->cap_reasons ? cy->cap_reasons * 2 : 8;
+		kube__reason *v = kube_realloc(cy->reasons, nc * sizeof(*v));
+		if (!v)
+			return kube__error_oom();
+		cy->reasons = v;
+		cy->cap_reasons = nc;
+	}
+	char *t = kube_strdup(reason);
+	if (!t)
+		return kube__error_oom();
+	cy->reasons[cy->nreasons++] = (kube__reason){ t, 1 };
+	return 0;
+}
+
+static void cycle_free(kube__cycle *cy)
+{
+	for (size_t i = 0; i < cy->nreasons; i++)
+		kube_free(cy->reasons[i].text);
+	kube_free(cy->reasons);
+	kube_free(cy->prefilter_msg);
+	kube_free(cy->prefer_tols);
+}
+
+static int external_filter(kube__cycle *cy, const kube_sched_node *n, kube__plugin *pl)
+{
+	const char *reason = NULL;
+	int rc = pl->vt.filter(cy->pod->obj, n, &reason, pl->ud);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return 0;
+	if (!reason || !*reason)
+		reason = pl->name;
+	return kube__cycle_reject(cy, reason) ? KUBE_ENOMEM : 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* upstream's FitError.Error() */
+static char *fit_message(kube__cycle *cy, size_t nnodes)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	if (nnodes == 0) {
+		kube__buf_puts(&b, "no nodes available to schedule pods");
+		return kube__buf_detach(&b, NULL);
+	}
+	kube__buf_printf(&b, "0/%zu nodes are available:", nnodes);
+	if (cy->prefilter_msg) {
+		kube__buf_printf(&b, " %s.", cy->prefilter_msg);
+		return b.failed ? (kube__buf_free(&b), NULL) : kube__buf_detach(&b, NULL);
+	}
+	if (cy->nreasons) {
+		char **lines = kube_calloc(cy->nreasons, sizeof(char *));
+		if (!lines) {
+			kube__buf_free(&b);
+			return NULL;
+		}
+		for (size_t i = 0; i < cy->nreasons; i++) {
+			kube__buf l = KUBE__BUF_INIT;
+			kube__buf_printf(&l, "%u %s", cy->reasons[i].count, cy->reasons[i].text);
+			lines[i] = kube__buf_detach(&l, NULL);
+			if (!lines[i])
+				b.failed = 1;
+		}
+		if (!b.failed) {
+			/* Go's sort.Strings: byte order of the whole "N reason" text */
+			qsort(lines, cy->nreasons, sizeof(char *), cmp_str);
+			kube__buf_putc(&b, ' ');
+			for (size_t i = 0; i < cy->nreasons; i++) {
+				if (i)
+					kube__buf_puts(&b, ", ");
+				kube__buf_puts(&b, lines[i]);
+			}
+			kube__buf_putc(&b, '.');
+		}
+		for (size_t i = 0; i < cy->nreasons; i++)
+			kube_free(lines[i]);
+		kube_free(lines);
+	}
+	if (b.failed) {
+		kube__buf_free(&b);
+		return NULL;
+	}
+	return kube__buf_detach(&b, NULL);
+}
+
+static int scratch_reserve(kube_sched *s)
+{
+	if (s->scratch_cap >= s->nslots && s->feasible)
+		return 0;
+	size_t nc = s->nslots ? s->nslots : 1;
+	uint32_t *f = kube_realloc(s->feasible, nc * sizeof(*f));
+	if (f)
+		s->feasible = f;
+	int64_t *sc = kube_realloc(s->scores, nc * sizeof(*sc));
+	if (sc)
+		s->scores = sc;
+	int64_t *t = kube_realloc(s->total, nc * sizeof(*t));
+	if (t)
+		s->total = t;
+	if (!f || !sc || !t)
+		return kube__error_oom();
+	s->scratch_cap = nc;
+	return 0;
+}
+
+/* Builds the filter steps that can reject this pod. */
+static size_t build_steps(kube__cycle *cy)
+{
+	kube__profile *p = cy->prof;
+	const kube__pod *pod = cy->pod;
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		kube__plugin *pl = p->plugins[i];
+		filter_fn fn = NULL;
+		switch (pl->builtin) {
+		case B_UNSCHEDULABLE: fn = kube__filter_unschedulable; break;
+		case B_NODE_NAME:
+			if (pod->node_name && *pod->node_name)
+				fn = kube__filter_node_name;
+			break;
+		case B_TAINTS: fn = kube__filter_taints; break;
+		case B_AFFINITY:
+			if (pod->nsel || pod->has_required)
+				fn = kube__filter_affinity;
+			break;
+		case B_PORTS:
+			if (pod->nports)
+				fn = kube__filter_ports;
+			break;
+		case B_FIT: fn = kube__filter_fit; break;
+		case B_EXTERNAL:
+			if (pl->vt.filter)
+				p->steps[n++] = (step){ NULL, pl };
+			break;
+		default: break;
+		}
+		if (fn)
+			p->steps[n++] = (step){ fn, pl };
+	}
+	return n;
+}
+
+/*
+ * Runs PreFilter, Filter and Score.  Leaves the feasible slots in
+ * s->feasible[0..cy->nfeasible) and their totals in s->total.
+ * Returns 0 (possibly with no feasible node) or an error.
+ */
+static int run_cycle(kube__cycle *cy)
+{
+	kube_sched *s = cy->s;
+	kube__profile *p = cy->prof;
+	int rc = scratch_reserve(s);
+	if (rc)
+		return rc;
+	if (cy->pod->ntols && !(cy->prefer_tols = kube_calloc(cy->pod->ntols, sizeof(void *))))
+		return kube__error_oom();
+
+	for (size_t i = 0; i < p->n; i++) {
+		kube__plugin *pl = p->plugins[i];
+		if (pl->builtin || !pl->vt.pre_filter)
+			continue;
+		const char *reason = NULL;
+		rc = pl->vt.pre_filter(cy->pod->obj, &reason, pl->ud);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			cy->prefilter_msg = kube_strdup(reason && *reason ? reason : pl->name);
+			return cy->prefilter_msg ? 0 : kube__error_oom();
+		}
+	}
+
+	size_t nsteps = build_steps(cy), nf = 0;
+	step *steps = p->steps;
+	for (size_t slot = 0; slot < s->nslots; slot++) {
+		const kube_sched_node *n = s->node[slot];
+		if (!n)
+			continue;
+		int bad = 0;
+		for (size_t k = 0; k < nsteps && !bad; k++) {
+			bad = steps[k].fn ? steps[k].fn(cy, n) : external_filter(cy, n, steps[k].pl);
+			if (bad < 0)
+				return bad;
+		}
+		if (!bad)
+			s->feasible[nf++] = (uint32_t)slot;
+	}
+	cy->nfeasible = nf;
+	if (nf == 0)
+		return 0;
+
+	kube__prescore_builtin(cy);
+	int64_t *sc = s->scores, *total = s->total;
+	memset(total, 0, nf * sizeof(*total));
+	for (size_t i = 0; i < p->n; i++) {
+		kube__plugin *pl = p->plugins[i];
+		if (pl->weight == 0)
+			continue;
+		switch (pl->builtin) {
+		case B_FIT:
+			for (size_t j = 0; j < nf; j++)
+				sc[j] = kube__score_fit(cy, s->feasible[j], p->most_allocated);
+			break;
+		case B_BALANCED:
+			for (size_t j = 0; j < nf; j++)
+				sc[j] = kube__score_balanced(cy, s->feasible[j]);
+			break;
+		case B_AFFINITY:
+			if (cy->affinity_skip)
+				continue;
+			for (size_t j = 0; j < nf; j++)
+				sc[j] = kube__score_affinity(cy, s->node[s->feasible[j]]);
+			kube__normalize_default(sc, nf, 0);
+			break;
+		case B_TAINTS:
+			for (size_t j = 0; j < nf; j++)
+				sc[j] = kube__score_taints(cy, s->node[s->feasible[j]]);
+			kube__normalize_default(sc, nf, 1);
+			break;
+		case B_IMAGES:
+			for (size_t j = 0; j < nf; j++)
+				sc[j] = kube__score_images(cy, s->node[s->feasible[j]]);
+			break;
+		case B_EXTERNAL:
+			if (!pl->vt.score)
+				continue;
+			for (size_t j = 0; j < nf; j++) {
+				rc = pl->vt.score(cy->pod->obj, s->node[s->feasible[j]], &sc[j], pl->ud);
+				if (rc < 0)
+					return rc;
+			}
+			if (pl->vt.normalize && (rc = pl->vt.normalize(cy->pod->obj, sc, nf, pl->ud)) < 0)
+				return rc;
+			for (size_t j = 0; j < nf; j++)
+				if (sc[j] < 0 || sc[j] > 100)
+					return kube__error_set(KUBE_ERANGE, NULL,
+					                       "plugin \"%s\" returns an invalid score %lld, it should in the range of [0, 100] after normalizing",
+					                       pl->name, (long long)sc[j]);
+			break;
+		default:
+			continue;
+		}
+		for (size_t j = 0; j < nf; j++)
+			total[j] += sc[j] * pl->weight;
+	}
+	return 0;
+}
+
+static int cycle_begin(kube__cycle *cy, kube_sched *s, kube_object *pod)
+{
+	memset(cy, 0, sizeof(*cy));
+	cy->s = s;
+	int rc = kube__pod_new(&cy->pod, pod, s->names);
+	if (rc)
+		return rc;
+	cy->prof = profile_find(s, cy->pod->scheduler_name);
+	if (!cy->prof)
+		return no_profile(cy->pod->scheduler_name);
+	return 0;
+}
+
+static void unreserve_all(kube__cycle *cy, size_t upto, const char *node)
+{
+	for (size_t i = upto; i-- > 0;) {
+		kube__plugin *pl = cy->prof->plugins[i];
+		if (!pl->builtin && pl->vt.unreserve)
+			pl->vt.unreserve(cy->pod->obj, node, pl->ud);
+	}
+}
+
+int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node, char **message)
+{
+	if (node)
+		*node = NULL;
+	if (message)
+		*message = NULL;
+	KUBE_CHECK_ARG(s != NULL && pod != NULL && node != NULL);
+	kube__cycle cy;
+	int rc = cycle_begin(&cy, s, pod);
+	if (rc == 0)
+		rc = run_cycle(&cy);
+	if (rc != 0)
+		goto out;
+	if (cy.nfeasible == 0) {
+		/* PostFilter: no preemption yet, the FitError stands */
+		char *msg = fit_message(&cy, s->nnodes);
+		if (!msg) {
+			rc = kube__error_oom();
+			goto out;
+		}
+		rc = kube__error_set(KUBE_EBUSY, NULL, "%s", msg);
+		if (message)
+			*message = msg;
+		else
+			kube_free(msg);
+		goto out;
+	}
+	size_t best = 0;
+	for (size_t j = 1; j < cy.nfeasible; j++)
+		if (s->total[j] > s->total[best])
+			best = j;
+	kube_sched_node *n = s->node[s->feasible[best]];
+	char *name = kube_strdup(n->name);
+	if (!name) {
+		rc = kube__error_oom();
+		goto out;
+	}
+	/* Reserve: assume first, as upstream's scheduling cycle does */
+	kube_sched_pod_remove(s, cy.pod->ns, cy.pod->name);
+	kube_error_clear();
+	if ((rc = kube__snapshot_assume(s, cy.pod, n)) != 0) {
+		kube_free(name);
+		goto out;
+	}
+	kube__pod *assumed = cy.pod;
+	cy.pod->assumed = 1;
+	size_t i;
+	for (i = 0; i < cy.prof->n && rc == 0; i++) {
+		kube__plugin *pl = cy.prof->plugins[i];
+		if (!pl->builtin && pl->vt.reserve)
+			rc = pl->vt.reserve(assumed->obj, name, pl->ud);
+	}
+	for (size_t j = 0; j < cy.prof->n && rc == 0; j++) {
+		kube__plugin *pl = cy.prof->plugins[j];
+		if (pl->builtin || !pl->vt.bind)
+			continue;
+		rc = pl->vt.bind(assumed->obj, name, pl->ud);
+		if (rc == KUBE_ENOTSUP) {
+			rc = 0;
+			continue;
+		}
+		break;
+	}
+	if (rc != 0) {
+		unreserve_all(&cy, cy.prof->n, name);
+		cy.pod = NULL; /* owned by the snapshot until forgotten */
+		kube_sched_pod_remove(s, assumed->ns, assumed->name);
+		kube_free(name);
+		if (rc > 0)
+			rc = kube__error_set(KUBE_ERROR, NULL,
+			                     "a plugin refused to reserve or bind the pod");
+		goto out;
+	}
+	cy.pod = NULL; /* the snapshot owns the view now */
+	*node = name;
+out:
+	if (cy.pod)
+		kube__pod_free(cy.pod);
+	cycle_free(&cy);
+	return rc;
+}
+
+int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node, int64_t *total)
+{
+	KUBE_CHECK_ARG(s != NULL && pod != NULL && node != NULL && total != NULL);
+	kube_sched_node *n = kube__map_get(&s->nodes_by_name, node);
+	if (!n)
+		return kube__error_set(KUBE_ENOTFOUND, NULL, "node \"%s\" not found", node);
+	kube__cycle cy;
+	int rc = cycle_begin(&cy, s, pod);
+	if (rc == 0)
+		rc = run_cycle(&cy);
+	if (rc == 0) {
+		*total = -1;
+		for (size_t j = 0; j < cy.nfeasible; j++)
+			if (s->feasible[j] == n->slot)
+				*total = s->total[j];
+	}
+	kube__pod_free(cy.pod);
+	cycle_free(&cy);
+	return rc;
+}

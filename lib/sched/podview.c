@@ -1,0 +1,509 @@
+/*
+ * podview.c - the scheduler's view of a pod, derived once per pod version.
+ *
+ * Everything the filters and scores ask of a pod is read from its JSON
+ * tree here, once: the resource requests (computed as upstream's
+ * resourcehelper.PodRequests: the sum over containers, then the maximum
+ * with each init container, sidecars (restartPolicy: Always) adding to
+ * both, then the pod overhead), the same with upstream's defaults for
+ * missing cpu/memory requests (used by the scores), the node selector,
+ * the node affinity terms, tolerations, host ports and images.  Strings
+ * are borrowed from the pod object, which the view keeps a reference to.
+ *
+ * Upstream parses node selector terms lazily and a term that fails to
+ * parse simply never matches (NewLazyErrorNodeSelector); a term here gets
+ * `invalid` and the matcher answers no.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "libkube/quantity.h"
+#include "object/object_private.h"
+#include "sched_private.h"
+
+int kube__quantity_json(const char *s, int milli, int64_t *out)
+{
+	kube_quantity q;
+	if (!s)
+		return kube__error_set(KUBE_EINVAL, NULL, "quantity: Required value");
+	int rc = kube_quantity_parse(&q, s);
+	if (rc != 0)
+		return rc;
+	return milli ? kube_quantity_milli(&q, out) : kube_quantity_value(&q, out);
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static size_t jlen(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+/* A resource vector while requests are summed. */
+#define RV_MAX_SCALARS 16
+typedef struct rvec {
+	int64_t v[3];           /* cpu milli, memory, ephemeral-storage */
+	kube__scalar sc[RV_MAX_SCALARS];
+	size_t nsc;
+} rvec;
+
+static int rv_slot(rvec *r, uint32_t id, int64_t **out)
+{
+	for (size_t i = 0; i < r->nsc; i++)
+		if (r->sc[i].id == id) {
+			*out = &r->sc[i].value;
+			return 0;
+		}
+	if (r->nsc == RV_MAX_SCALARS)
+		return kube__error_set(KUBE_EINVAL, "spec", "more than %d extended resources requested",
+		                       RV_MAX_SCALARS);
+	r->sc[r->nsc] = (kube__scalar){ id, 0 };
+	*out = &r->sc[r->nsc++].value;
+	return 0;
+}
+
+static int rv_add(rvec *a, const rvec *b)
+{
+	for (int i = 0; i < 3; i++)
+		a->v[i] += b->v[i];
+	for (size_t i = 0; i < b->nsc; i++) {
+		int64_t *p;
+		if (rv_slot(a, b->sc[i].id, &p) != 0)
+			return KUBE_EINVAL;
+		*p += b->sc[i].value;
+	}
+	return 0;
+}
+
+static int rv_max(rvec *a, const rvec *b)
+{
+	for (int i = 0; i < 3; i++)
+		if (b->v[i] > a->v[i])
+			a->v[i] = b->v[i];
+	for (size_t i = 0; i < b->nsc; i++) {
+		int64_t *p;
+		if (rv_slot(a, b->sc[i].id, &p) != 0)
+			return KUBE_EINVAL;
+		if (b->sc[i].value > *p)
+			*p = b->sc[i].value;
+	}
+	return 0;
+}
+
+/* Reads a requests (or overhead) map.  nz: apply upstream's defaults for
+ * missing cpu / memory (NonMissingContainerRequests). */
+static int rv_read(rvec *r, json_object *map, kube__intern *names, int nz)
+{
+	memset(r, 0, sizeof(*r));
+	int has_cpu = 0, has_mem = 0;
+	if (json_object_is_type(map, json_type_object)) {
+		json_object_object_foreach(map, key, val) {
+			int64_t v;
+			int cpu = strcmp(key, "cpu") == 0;
+			int rc = kube__quantity_json(json_object_get_string(val), cpu, &v);
+			if (rc != 0) {
+				kube__error_prefix_field(key);
+				return rc;
+			}
+			if (cpu) {
+				r->v[0] = v;
+				has_cpu = 1;
+			} else if (strcmp(key, "memory") == 0) {
+				r->v[1] = v;
+				has_mem = 1;
+			} else if (strcmp(key, "ephemeral-storage") == 0) {
+				r->v[2] = v;
+			} else if (strchr(key, '/') || strncmp(key, "hugepages-", 10) == 0 ||
+			           strncmp(key, "attachable-volumes-", 19) == 0) {
+				uint32_t id;
+				int64_t *p;
+				if (kube__intern_id(names, key, &id) != 0)
+					return KUBE_ENOMEM;
+				if (rv_slot(r, id, &p) != 0)
+					return KUBE_EINVAL;
+				*p = v;
+			}
+		}
+	}
+	if (nz) {
+		if (!has_cpu)
+			r->v[0] = KUBE__DEFAULT_MILLI_CPU;
+		if (!has_mem)
+			r->v[1] = KUBE__DEFAULT_MEMORY;
+	}
+	return 0;
+}
+
+/* resourcehelper.PodRequests over spec. */
+static int pod_requests(rvec *out, json_object *spec, kube__intern *names, int nz)
+{
+	rvec c, restartable, init, tmp;
+	memset(out, 0, sizeof(*out));
+	memset(&restartable, 0, sizeof(restartable));
+	memset(&init, 0, sizeof(init));
+	json_object *cs = jget(spec, "containers");
+	for (size_t i = 0; i < jlen(cs); i++) {
+		json_object *res = jget(jget(json_object_array_get_idx(cs, i), "resources"), "requests");
+		int rc = rv_read(&c, res, names, nz);
+		if (rc == 0)
+			rc = rv_add(out, &c);
+		if (rc != 0) {
+			char f[64];
+			snprintf(f, sizeof(f), "spec.containers[%zu].resources.requests", i);
+			kube__error_prefix_field(f);
+			return rc;
+		}
+	}
+	json_object *ics = jget(spec, "initContainers");
+	for (size_t i = 0; i < jlen(ics); i++) {
+		json_object *ic = json_object_array_get_idx(ics, i);
+		int rc = rv_read(&c, jget(jget(ic, "resources"), "requests"), names, nz);
+		const char *rp = jstr(ic, "restartPolicy");
+		if (rc == 0) {
+			if (rp && strcmp(rp, "Always") == 0) {
+				/* a sidecar runs beside the app containers and the
+				 * init containers that follow it */
+				rc = rv_add(out, &c);
+				if (rc == 0)
+					rc = rv_add(&restartable, &c);
+				tmp = restartable;
+			} else {
+				tmp = c;
+				rc = rv_add(&tmp, &restartable);
+			}
+		}
+		if (rc == 0)
+			rc = rv_max(&init, &tmp);
+		if (rc != 0) {
+			char f[64];
+			snprintf(f, sizeof(f), "spec.initContainers[%zu].resources.requests", i);
+			kube__error_prefix_field(f);
+			return rc;
+		}
+	}
+	int rc = rv_max(out, &init);
+	if (rc != 0)
+		return rc;
+	json_object *oh = jget(spec, "overhead");
+	if (oh) {
+		rc = rv_read(&c, oh, names, 0);
+		if (rc == 0)
+			rc = rv_add(out, &c);
+		if (rc != 0) {
+			kube__error_prefix_field("spec.overhead");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static kube__op op_of(const char *s, int *ok)
+{
+	*ok = 1;
+	if (s) {
+		if (strcmp(s, "In") == 0) return KUBE__OP_IN;
+		if (strcmp(s, "NotIn") == 0) return KUBE__OP_NOT_IN;
+		if (strcmp(s, "Exists") == 0) return KUBE__OP_EXISTS;
+		if (strcmp(s, "DoesNotExist") == 0) return KUBE__OP_DOES_NOT_EXIST;
+		if (strcmp(s, "Gt") == 0) return KUBE__OP_GT;
+		if (strcmp(s, "Lt") == 0) return KUBE__OP_LT;
+	}
+	*ok = 0;
+	return KUBE__OP_IN;
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+	/* strconv.ParseInt(s, 10, 64): optional sign, digits, nothing else */
+	if (!s || !*s)
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || errno || s[0] == ' ' || s[0] == '\t' || s[0] == '\n')
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int parse_exprs(json_object *arr, kube__expr **out, size_t *n, int fields, int *invalid)
+{
+	size_t len = jlen(arr);
+	*n = 0;
+	*out = NULL;
+	if (!len)
+		return 0;
+	kube__expr *e = kube_calloc(len, sizeof(*e));
+	if (!e)
+		return kube__error_oom();
+	*out = e;
+	for (size_t i = 0; i < len; i++) {
+		json_object *r = json_object_array_get_idx(arr, i);
+		json_object *vals = jget(r, "values");
+		kube__expr *x = &e[(*n)++];
+		int ok;
+		x->key = jstr(r, "key") ? jstr(r, "key") : "";
+		x->op = op_of(jstr(r, "operator"), &ok);
+		x->nvalues = jlen(vals);
+		if (x->nvalues) {
+			x->values = kube_calloc(x->nvalues, sizeof(*x->values));
+			if (!x->values)
+				return kube__error_oom();
+			for (size_t j = 0; j < x->nvalues; j++) {
+				const char *v = json_object_get_string(json_object_array_get_idx(vals, j));
+				x->values[j] = v ? v : "";
+			}
+		}
+		if (!ok) {
+			*invalid = 1;
+		} else if (fields) {
+			/* upstream: metadata.name only, In/NotIn, exactly one value */
+			if (strcmp(x->key, "metadata.name") != 0 || x->nvalues != 1 ||
+			    (x->op != KUBE__OP_IN && x->op != KUBE__OP_NOT_IN))
+				*invalid = 1;
+		} else {
+			switch (x->op) {
+			case KUBE__OP_IN:
+			case KUBE__OP_NOT_IN:
+				if (!x->nvalues)
+					*invalid = 1;
+				break;
+			case KUBE__OP_EXISTS:
+			case KUBE__OP_DOES_NOT_EXIST:
+				if (x->nvalues)
+					*invalid = 1;
+				break;
+			case KUBE__OP_GT:
+			case KUBE__OP_LT:
+				if (x->nvalues != 1 || !parse_int64(x->values[0], &x->num))
+					*invalid = 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_term(json_object *t, kube__term *term)
+{
+	int rc = parse_exprs(jget(t, "matchExpressions"), &term->exprs, &term->nexprs, 0,
+	                     &term->invalid);
+	if (rc == 0)
+		rc = parse_exprs(jget(t, "matchFields"), &term->fields, &term->nfields, 1,
+		                 &term->invalid);
+	return rc;
+}
+
+static void free_terms(kube__term *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < t[i].nexprs; j++)
+			kube_free(t[i].exprs[j].values);
+		for (size_t j = 0; j < t[i].nfields; j++)
+			kube_free(t[i].fields[j].values);
+		kube_free(t[i].exprs);
+		kube_free(t[i].fields);
+	}
+	kube_free(t);
+}
+
+void kube__pod_free(kube__pod *p)
+{
+	if (!p)
+		return;
+	kube_free(p->scalars);
+	kube_free(p->sel_keys);
+	kube_free(p->sel_vals);
+	free_terms(p->req_terms, p->nreq_terms);
+	free_terms(p->pref_terms, p->npref_terms);
+	kube_free(p->tols);
+	kube_free(p->ports);
+	kube_free(p->images);
+	kube_object_unref(p->obj);
+	kube_free(p);
+}
+
+/* ImageLocality's normalizedImageName: a name without a tag gets ":latest". */
+static int intern_image(kube__intern *names, const char *image, uint32_t *out)
+{
+	const char *colon = strrchr(image, ':'), *slash = strrchr(image, '/');
+	if (colon && (!slash || colon > slash))
+		return kube__intern_id(names, image, out);
+	size_t n = strlen(image);
+	char *buf = kube_malloc(n + 8);
+	if (!buf)
+		return kube__error_oom();
+	memcpy(buf, image, n);
+	memcpy(buf + n, ":latest", 8);
+	int rc = kube__intern_id(names, buf, out);
+	kube_free(buf);
+	return rc;
+}
+
+static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
+{
+	rvec r;
+	int rc = pod_requests(&r, spec, names, 0);
+	if (rc != 0)
+		return rc;
+	p->req[KUBE__R_CPU] = r.v[0];
+	p->req[KUBE__R_MEM] = r.v[1];
+	p->req[KUBE__R_EPH] = r.v[2];
+	p->req[KUBE__R_PODS] = 1;
+	if (r.nsc) {
+		p->scalars = kube_calloc(r.nsc, sizeof(*p->scalars));
+		if (!p->scalars)
+			return kube__error_oom();
+		memcpy(p->scalars, r.sc, r.nsc * sizeof(*p->scalars));
+		p->nscalars = r.nsc;
+	}
+	if ((rc = pod_requests(&r, spec, names, 1)) != 0)
+		return rc;
+	p->nz[0] = r.v[0];
+	p->nz[1] = r.v[1];
+
+	p->node_name = jstr(spec, "nodeName");
+	p->scheduler_name = jstr(spec, "schedulerName");
+	if (!p->scheduler_name || !*p->scheduler_name)
+		p->scheduler_name = KUBE_SCHED_DEFAULT_PROFILE;
+
+	json_object *ns = jget(spec, "nodeSelector");
+	if (json_object_is_type(ns, json_type_object) && json_object_object_length(ns) > 0) {
+		size_t n = (size_t)json_object_object_length(ns);
+		p->sel_keys = kube_calloc(n, sizeof(char *));
+		p->sel_vals = kube_calloc(n, sizeof(char *));
+		if (!p->sel_keys || !p->sel_vals)
+			return kube__error_oom();
+		json_object_object_foreach(ns, key, val) {
+			const char *v = json_object_get_string(val);
+			p->sel_keys[p->nsel] = key;
+			p->sel_vals[p->nsel++] = v ? v : "";
+		}
+	}
+
+	json_object *na = jget(jget(spec, "affinity"), "nodeAffinity");
+	json_object *req = jget(na, "requiredDuringSchedulingIgnoredDuringExecution");
+	if (req && !json_object_is_type(req, json_type_null)) {
+		json_object *terms = jget(req, "nodeSelectorTerms");
+		size_t n = jlen(terms);
+		p->has_required = 1;
+		if (n && !(p->req_terms = kube_calloc(n, sizeof(kube__term))))
+			return kube__error_oom();
+		for (size_t i = 0; i < n; i++) {
+			p->nreq_terms++;
+			if ((rc = parse_term(json_object_array_get_idx(terms, i), &p->req_terms[i])) != 0)
+				return rc;
+		}
+	}
+	json_object *pref = jget(na, "preferredDuringSchedulingIgnoredDuringExecution");
+	size_t npref = jlen(pref);
+	if (npref && !(p->pref_terms = kube_calloc(npref, sizeof(kube__term))))
+		return kube__error_oom();
+	for (size_t i = 0; i < npref; i++) {
+		json_object *pt = json_object_array_get_idx(pref, i);
+		json_object *w = jget(pt, "weight");
+		int32_t weight = w ? (int32_t)json_object_get_int(w) : 0;
+		if (weight == 0)
+			continue; /* upstream skips zero-weight terms */
+		kube__term *t = &p->pref_terms[p->npref_terms++];
+		t->weight = weight;
+		if ((rc = parse_term(jget(pt, "preference"), t)) != 0)
+			return rc;
+	}
+
+	json_object *tols = jget(spec, "tolerations");
+	size_t ntol = jlen(tols);
+	if (ntol && !(p->tols = kube_calloc(ntol, sizeof(*p->tols))))
+		return kube__error_oom();
+	for (size_t i = 0; i < ntol; i++) {
+		json_object *t = json_object_array_get_idx(tols, i);
+		kube__toleration *kt = &p->tols[p->ntols++];
+		const char *op = jstr(t, "operator"), *eff = jstr(t, "effect");
+		kt->key = jstr(t, "key") ? jstr(t, "key") : "";
+		kt->value = jstr(t, "value") ? jstr(t, "value") : "";
+		kt->exists = op && strcmp(op, "Exists") == 0;
+		if (op && *op && !kt->exists && strcmp(op, "Equal") != 0)
+			kt->exists = -1; /* an unknown operator tolerates nothing */
+		if (!eff || !*eff)
+			kt->effect = KUBE__EFFECT_ALL;
+		else if (strcmp(eff, "NoSchedule") == 0)
+			kt->effect = KUBE__EFFECT_NO_SCHEDULE;
+		else if (strcmp(eff, "PreferNoSchedule") == 0)
+			kt->effect = KUBE__EFFECT_PREFER_NO_SCHEDULE;
+		else if (strcmp(eff, "NoExecute") == 0)
+			kt->effect = KUBE__EFFECT_NO_EXECUTE;
+		else
+			kt->effect = KUBE__EFFECT_OTHER;
+	}
+
+	json_object *cs = jget(spec, "containers"), *ics = jget(spec, "initContainers");
+	size_t nports = 0, nc = jlen(cs), nic = jlen(ics);
+	for (size_t i = 0; i < nc; i++)
+		nports += jlen(jget(json_object_array_get_idx(cs, i), "ports"));
+	if (nports && !(p->ports = kube_calloc(nports, sizeof(*p->ports))))
+		return kube__error_oom();
+	for (size_t i = 0; i < nc; i++) {
+		json_object *ports = jget(json_object_array_get_idx(cs, i), "ports");
+		for (size_t j = 0; j < jlen(ports); j++) {
+			json_object *pt = json_object_array_get_idx(ports, j);
+			json_object *hp = jget(pt, "hostPort");
+			int32_t port = hp ? (int32_t)json_object_get_int(hp) : 0;
+			if (port <= 0)
+				continue;
+			kube__port *kp = &p->ports[p->nports++];
+			kp->port = port;
+			kp->ip = jstr(pt, "hostIP") && *jstr(pt, "hostIP") ? jstr(pt, "hostIP") : "0.0.0.0";
+			kp->protocol = jstr(pt, "protocol") && *jstr(pt, "protocol") ? jstr(pt, "protocol")
+			                                                          : "TCP";
+		}
+	}
+	if (nc + nic && !(p->images = kube_calloc(nc + nic, sizeof(*p->images))))
+		return kube__error_oom();
+	for (size_t k = 0; k < 2; k++) {
+		json_object *arr = k == 0 ? ics : cs;
+		for (size_t i = 0; i < jlen(arr); i++) {
+			const char *img = jstr(json_object_array_get_idx(arr, i), "image");
+			uint32_t id = UINT32_MAX;
+			if (img && (rc = intern_image(names, img, &id)) != 0)
+				return rc;
+			p->images[p->nimages++] = id;
+		}
+	}
+	return 0;
+}
+
+int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names)
+{
+	*out = NULL;
+	kube__pod *p = kube_calloc(1, sizeof(*p));
+	if (!p)
+		return kube__error_oom();
+	p->obj = kube_object_ref(pod);
+	p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
+	p->name = kube_object_name(pod) ? kube_object_name(pod) : "";
+	json_object *spec = jget(kube__object_doc(pod), "spec");
+	int rc = read_view(p, spec, names);
+	if (rc != 0) {
+		kube__pod_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}

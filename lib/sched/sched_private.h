@@ -1,0 +1,277 @@
+/*
+ * sched_private.h - internals shared by the files of the scheduler layer:
+ * the snapshot (snapshot.c), pod views (podview.c), the framework
+ * (framework.c), the filters (filter_node.c, filter_resources.c) and the
+ * scores (score.c).
+ *
+ * The snapshot keeps what filters and scores read per node in parallel
+ * arrays indexed by a node's slot, so the filter loop walks memory in
+ * order and touches only the columns it needs:
+ *
+ *   slot:        0      1      2   ...
+ *   alloc[CPU]  4000   8000   4000        milli-cores
+ *   req[CPU]    1200    100      0        sum of the pods' requests
+ *   nz[CPU]     1300    100      0        same with upstream's defaults
+ *   flags       UNSCHED|TAINTED|...       one byte of "is there anything
+ *   node[]      -> kube__node             to look at" bits
+ *
+ * A slot stays put while its node lives; removed slots go on a free list
+ * and the filter loop skips them (node[slot] == NULL).
+ */
+#ifndef LIBKUBE_SCHED_PRIVATE_H
+#define LIBKUBE_SCHED_PRIVATE_H
+
+#include "base/base.h"
+#include "libkube/object.h"
+#include "libkube/sched.h"
+
+/* The four resources every node has, as array columns. */
+enum { KUBE__R_CPU = 0, KUBE__R_MEM, KUBE__R_EPH, KUBE__R_PODS, KUBE__R_N };
+
+/* Upstream's defaults for a container that requests no cpu or memory, used
+ * by the scores only (schedutil.DefaultMilliCPURequest, DefaultMemoryRequest). */
+#define KUBE__DEFAULT_MILLI_CPU 100
+#define KUBE__DEFAULT_MEMORY (200LL * 1024 * 1024)
+
+/* ---- a string -> pointer map (open addressing; snapshot.c) ---- */
+
+typedef struct kube__map_ent {
+	char *key;     /* owned; NULL = empty, KUBE__MAP_TOMB = deleted */
+	void *val;
+	uint32_t hash;
+} kube__map_ent;
+
+typedef struct kube__map {
+	kube__map_ent *ents;
+	size_t cap, count, used;
+} kube__map;
+
+KUBE_INTERNAL void *kube__map_get(const kube__map *m, const char *key);
+KUBE_INTERNAL int kube__map_put(kube__map *m, const char *key, void *val);
+KUBE_INTERNAL void *kube__map_del(kube__map *m, const char *key);
+KUBE_INTERNAL void kube__map_free(kube__map *m);
+
+/* ---- pod views (podview.c) ---- */
+
+typedef enum kube__op {
+	KUBE__OP_IN, KUBE__OP_NOT_IN, KUBE__OP_EXISTS, KUBE__OP_DOES_NOT_EXIST,
+	KUBE__OP_GT, KUBE__OP_LT
+} kube__op;
+
+typedef struct kube__expr {
+	const char *key;        /* borrowed from the pod */
+	kube__op op;
+	const char **values;
+	size_t nvalues;
+	int64_t num;            /* Gt / Lt */
+} kube__expr;
+
+/* A NodeSelectorTerm: matchExpressions ANDed with matchFields. */
+typedef struct kube__term {
+	kube__expr *exprs;
+	size_t nexprs;
+	kube__expr *fields;     /* only metadata.name */
+	size_t nfields;
+	int32_t weight;         /* preferred terms */
+	int invalid;            /* failed to parse: never matches (upstream's lazy error) */
+} kube__term;
+
+typedef enum kube__effect {
+	KUBE__EFFECT_ALL = 0,   /* a toleration with no effect */
+	KUBE__EFFECT_NO_SCHEDULE,
+	KUBE__EFFECT_PREFER_NO_SCHEDULE,
+	KUBE__EFFECT_NO_EXECUTE,
+	KUBE__EFFECT_OTHER
+} kube__effect;
+
+typedef struct kube__toleration {
+	const char *key;        /* "" = any key (with Exists) */
+	const char *value;
+	int exists;             /* operator Exists (else Equal) */
+	kube__effect effect;
+} kube__toleration;
+
+typedef struct kube__taint {
+	const char *key;
+	const char *value;
+	kube__effect effect;
+} kube__taint;
+
+typedef struct kube__port {
+	const char *ip;         /* "0.0.0.0" when absent */
+	const char *protocol;   /* "TCP" when absent */
+	int32_t port;
+} kube__port;
+
+typedef struct kube__scalar {
+	uint32_t id;            /* interned resource name */
+	int64_t value;
+} kube__scalar;
+
+/* The scheduler's view of one pod version, derived once. */
+typedef struct kube__pod {
+	kube_object *obj;       /* referenced */
+	const char *ns, *name, *node_name, *scheduler_name;
+	int64_t req[KUBE__R_N];     /* cpu milli, memory, ephemeral, pods (1) */
+	int64_t nz[2];              /* cpu, memory with upstream's defaults */
+	kube__scalar *scalars;
+	size_t nscalars;
+	const char **sel_keys, **sel_vals;   /* spec.nodeSelector */
+	size_t nsel;
+	kube__term *req_terms;  /* required node affinity; has_required says if set */
+	size_t nreq_terms;
+	int has_required;
+	kube__term *pref_terms;
+	size_t npref_terms;
+	kube__toleration *tols;
+	size_t ntols;
+	kube__port *ports;
+	size_t nports;
+	uint32_t *images;       /* interned normalized image names, one per container */
+	size_t nimages;         /* init containers + containers */
+	/* kept in the snapshot */
+	uint32_t slot;
+	int assumed;
+} kube__pod;
+
+typedef struct kube__intern kube__intern;
+KUBE_INTERNAL int kube__intern_id(kube__intern *in, const char *s, uint32_t *out);
+KUBE_INTERNAL const char *kube__intern_str(const kube__intern *in, uint32_t id);
+KUBE_INTERNAL int kube__intern_new(kube__intern **out);
+KUBE_INTERNAL void kube__intern_free(kube__intern *in);
+
+/* Builds the view of pod (referenced).  Returns 0, KUBE_EINVAL naming the
+ * field, KUBE_ENOMEM. */
+KUBE_INTERNAL int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names);
+KUBE_INTERNAL void kube__pod_free(kube__pod *p);
+
+/* Parses a quantity value (string or number) into milli (cpu) or units. */
+KUBE_INTERNAL int kube__quantity_json(const char *s, int milli, int64_t *out);
+
+/* ---- the snapshot (snapshot.c) ---- */
+
+typedef struct kube__host_port {
+	const char *ip, *protocol;
+	int32_t port;
+	uint32_t refs;          /* pods using it */
+} kube__host_port;
+
+typedef struct kube__image {
+	uint32_t id;
+	int64_t size;
+} kube__image;
+
+enum {
+	KUBE__NF_UNSCHEDULABLE = 1,
+	KUBE__NF_HARD_TAINTS = 2,    /* has NoSchedule / NoExecute taints */
+	KUBE__NF_PORTS = 4,          /* some host port in use */
+};
+
+struct kube_sched_node {
+	kube_object *obj;       /* referenced */
+	const char *name;
+	uint32_t slot;
+	kube__taint *taints;
+	size_t ntaints;
+	uint32_t prefer_taints; /* PreferNoSchedule taints */
+	kube__scalar *alloc_sc; /* allocatable extended resources */
+	size_t nalloc_sc;
+	kube__scalar *req_sc;   /* requested extended resources */
+	size_t nreq_sc, cap_req_sc;
+	kube__host_port *ports;
+	size_t nports, cap_ports;
+	kube__image *images;    /* sorted by id */
+	size_t nimages;
+	kube__pod **pods;
+	size_t npods, cap_pods;
+};
+
+typedef struct kube__profile kube__profile;
+
+struct kube_sched {
+	/* columns, indexed by slot */
+	int64_t *alloc[KUBE__R_N];
+	int64_t *req[KUBE__R_N];
+	int64_t *nz[2];
+	uint8_t *flags;
+	kube_sched_node **node;
+	size_t nslots, cap_slots, nnodes;
+	uint32_t *free_slots;
+	size_t nfree;
+
+	kube__map nodes_by_name;    /* name -> kube_sched_node */
+	kube__map pods_by_key;      /* "ns/name" -> kube__pod */
+	kube__intern *names;        /* resource and image names */
+	uint32_t *image_nodes;      /* by image id: nodes that have it */
+	size_t nimage_nodes;
+
+	kube__profile **profiles;
+	size_t nprofiles;
+
+	/* per-cycle scratch, reused */
+	uint32_t *feasible;
+	int64_t *scores, *total;
+	size_t scratch_cap;
+};
+
+KUBE_INTERNAL int kube__scalar_find(const kube__scalar *v, size_t n, uint32_t id, int64_t *out);
+/* Accounts or unaccounts a pod view on its node's slot. */
+KUBE_INTERNAL int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n);
+KUBE_INTERNAL void kube__profiles_free(kube_sched *s);
+KUBE_INTERNAL int kube__profile_add_default(kube_sched *s, const char *name, int defaults);
+
+/* ---- the cycle and the plugins (framework.c) ---- */
+
+/* One distinct rejection reason and how many nodes gave it. */
+typedef struct kube__reason {
+	char *text;
+	uint32_t count;
+} kube__reason;
+
+typedef struct kube__cycle {
+	kube_sched *s;
+	kube__profile *prof;
+	kube__pod *pod;
+	kube__reason *reasons;
+	size_t nreasons, cap_reasons;
+	char *prefilter_msg;
+	/* PreScore state of the built-ins */
+	int fit_skip, balanced_skip, affinity_skip, image_skip;
+	int64_t pod_req_bal[2];
+	kube__toleration **prefer_tols;
+	size_t nprefer_tols;
+	size_t nfeasible;
+} kube__cycle;
+
+/* Records one node's rejection.  KUBE_ENOMEM or 0. */
+KUBE_INTERNAL int kube__cycle_reject(kube__cycle *cy, const char *reason);
+
+/* ---- built-in filters: 0 fits, else the number of reasons recorded
+ * (KUBE_SCHED_UNSCHEDULABLE semantic), or a negative error. ---- */
+
+KUBE_INTERNAL int kube__filter_node_name(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int kube__filter_unschedulable(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int kube__filter_taints(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int kube__filter_affinity(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int kube__filter_ports(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n);
+
+/* Matching shared by filters and scores (filter_node.c). */
+KUBE_INTERNAL int kube__tolerates(const kube__toleration *t, const kube__taint *taint);
+KUBE_INTERNAL int kube__term_matches(const kube__term *t, const kube_sched_node *n);
+/* Node ports conflict test (filter_resources.c). */
+KUBE_INTERNAL int kube__ports_conflict(const kube__port *a, const char *ip, const char *proto,
+                                       int32_t port);
+
+/* ---- built-in scores (score.c): raw scores; normalize where upstream does ---- */
+
+KUBE_INTERNAL void kube__prescore_builtin(kube__cycle *cy);
+KUBE_INTERNAL int64_t kube__score_fit(kube__cycle *cy, uint32_t slot, int most);
+KUBE_INTERNAL int64_t kube__score_balanced(kube__cycle *cy, uint32_t slot);
+KUBE_INTERNAL int64_t kube__score_affinity(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int64_t kube__score_taints(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL int64_t kube__score_images(kube__cycle *cy, const kube_sched_node *n);
+/* upstream's helper.DefaultNormalizeScore(100, reverse, scores) */
+KUBE_INTERNAL void kube__normalize_default(int64_t *scores, size_t n, int reverse);
+
+#endif /* LIBKUBE_SCHED_PRIVATE_H */

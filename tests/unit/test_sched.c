@@ -1,0 +1,774 @@
+/*
+ * test_sched.c - the scheduler: snapshot accounting, each filter's
+ * decision table with upstream's reason strings, the aggregated FitError
+ * message, the scores' exact values, profiles and embedders' plugins.
+ *
+ * Expected values are worked out by hand from Kubernetes' documented
+ * behaviour and upstream's formulas (see the comment of each test), never
+ * read back from the code under test.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libkube/kube.h"
+
+#define ALLOC "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\",\"ephemeral-storage\":\"100Gi\"}"
+
+static kube_object *obj(const char *fmt, ...) KUBE_PRINTF(1, 2);
+static kube_object *obj(const char *fmt, ...)
+{
+	char buf[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kube_object *o = NULL;
+	int rc = kube_object_from_json(&o, buf, strlen(buf));
+	ck_assert_msg(rc == 0, "bad test JSON: %s", buf);
+	return o;
+}
+
+static void node_add(kube_sched *s, const char *name, const char *labels, const char *spec,
+                     const char *alloc, const char *images)
+{
+	kube_object *o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\","
+	                     "\"labels\":%s},\"spec\":%s,\"status\":{\"allocatable\":%s,\"images\":%s}}",
+	                     name, labels ? labels : "{}", spec ? spec : "{}", alloc ? alloc : ALLOC,
+	                     images ? images : "[]");
+	ck_assert_int_eq(kube_sched_node_add(s, o), 0);
+	kube_object_unref(o);
+}
+
+static kube_object *pod(const char *name, const char *spec)
+{
+	return obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	           "\"name\":\"%s\"},\"spec\":%s}", name, spec);
+}
+
+/* Schedules; returns rc, fills *node / *msg (caller frees). */
+static int sched(kube_sched *s, const char *name, const char *spec, char **node, char **msg)
+{
+	kube_object *p = pod(name, spec);
+	int rc = kube_sched_schedule(s, p, node, msg);
+	kube_object_unref(p);
+	return rc;
+}
+
+static void expect_node(kube_sched *s, const char *spec, const char *want)
+{
+	char *node = NULL, *msg = NULL;
+	int rc = sched(s, "p", spec, &node, &msg);
+	ck_assert_msg(rc == 0, "spec %s: rc %d msg %s", spec, rc, msg ? msg : "");
+	ck_assert_str_eq(node, want);
+	kube_free(node);
+	kube_free(msg);
+}
+
+static void expect_msg(kube_sched *s, const char *spec, const char *want)
+{
+	char *node = NULL, *msg = NULL;
+	int rc = sched(s, "p", spec, &node, &msg);
+	ck_assert_msg(rc == KUBE_EBUSY, "spec %s: rc %d node %s", spec, rc, node ? node : "");
+	ck_assert_ptr_null(node);
+	ck_assert_str_eq(msg, want);
+	ck_assert_str_eq(kube_error_last()->message, want);
+	kube_free(msg);
+}
+
+/* One node with labels/spec; the pod either lands there or is rejected with
+ * "0/1 nodes are available: 1 <reason>." */
+static void one_node_case(const char *labels, const char *node_spec, const char *pod_spec,
+                          const char *reason)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", labels, node_spec, NULL, NULL);
+	if (!reason) {
+		expect_node(s, pod_spec, "n1");
+	} else {
+		char want[512];
+		snprintf(want, sizeof(want), "0/1 nodes are available: 1 %s.", reason);
+		expect_msg(s, pod_spec, want);
+	}
+	kube_sched_free(s);
+}
+
+#define C1 "\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]"
+#define REQ(cpu, mem) "\"containers\":[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"requests\":{\"cpu\":\"" cpu "\",\"memory\":\"" mem "\"}}}]"
+
+/* ---- snapshot ---- */
+
+START_TEST(test_sched_snapshot_accounting)
+{
+	kube_sched *s;
+	int64_t a, r;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", NULL, NULL, NULL, NULL);
+	node_add(s, "n2", NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(kube_sched_node_count(s), 2);
+
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"a\"},"
+	                     "\"spec\":{\"nodeName\":\"n1\"," REQ("500m", "1Gi") "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, p), 0);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &a, &r), 0);
+	ck_assert_int_eq(a, 4000);
+	ck_assert_int_eq(r, 500);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "memory", &a, &r), 0);
+	ck_assert_int_eq(a, 8LL << 30);
+	ck_assert_int_eq(r, 1LL << 30);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "pods", &a, &r), 0);
+	ck_assert_int_eq(a, 110);
+	ck_assert_int_eq(r, 1);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+
+	/* the same pod again replaces, it does not add */
+	p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"a\"},"
+	        "\"spec\":{\"nodeName\":\"n1\"," REQ("250m", "1Gi") "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, p), 0);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &a, &r), 0);
+	ck_assert_int_eq(r, 250);
+
+	/* a node update keeps its pods and takes the new allocatable */
+	node_add(s, "n1", "{\"zone\":\"a\"}", NULL,
+	         "{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"10\"}", NULL);
+	ck_assert_uint_eq(kube_sched_node_count(s), 2);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &a, &r), 0);
+	ck_assert_int_eq(a, 8000);
+	ck_assert_int_eq(r, 250);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+
+	ck_assert_int_eq(kube_sched_pod_remove(s, "ns", "a"), 0);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &a, &r), 0);
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(kube_sched_pod_remove(s, "ns", "a"), KUBE_ENOTFOUND);
+
+	/* errors */
+	p = obj("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{" C1 "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, p), KUBE_EINVAL);
+	kube_object_unref(p);
+	p = obj("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"nodeName\":\"zz\"," C1 "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, p), KUBE_ENOTFOUND);
+	kube_object_unref(p);
+	p = obj("{\"kind\":\"Node\",\"metadata\":{}}");
+	ck_assert_int_eq(kube_sched_node_add(s, p), KUBE_EINVAL);
+	kube_object_unref(p);
+	p = obj("{\"kind\":\"Node\",\"metadata\":{\"name\":\"bad\"},\"status\":{\"allocatable\":{\"cpu\":\"x\"}}}");
+	ck_assert_int_eq(kube_sched_node_add(s, p), KUBE_EINVAL);
+	kube_object_unref(p);
+	ck_assert_uint_eq(kube_sched_node_count(s), 2);
+	ck_assert_int_eq(kube_sched_node_resource(s, "zz", "cpu", &a, &r), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "example.com/gpu", &a, &r), KUBE_ENOTFOUND);
+
+	/* removing a node forgets its pods; the slot is reused */
+	p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"c\"},"
+	        "\"spec\":{\"nodeName\":\"n2\"," C1 "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, p), 0);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_node_remove(s, "n2"), 0);
+	ck_assert_int_eq(kube_sched_node_remove(s, "n2"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_sched_pod_remove(s, "ns", "c"), KUBE_ENOTFOUND);
+	ck_assert_uint_eq(kube_sched_node_count(s), 1);
+	node_add(s, "n3", NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n3"), 0);
+	ck_assert_int_eq(kube_sched_node_resource(s, "n3", "cpu", &a, &r), 0);
+	ck_assert_int_eq(r, 0);
+	kube_sched_free(s);
+}
+END_TEST
+
+START_TEST(test_sched_pod_requests)
+{
+	/* upstream's PodRequests: max(sum(containers) + sidecars,
+	 * each init container + the sidecars before it) + overhead */
+	static const struct {
+		const char *spec;
+		int64_t cpu, mem;
+	} rows[] = {
+		/* two containers add up */
+		{ "\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"1Mi\"}}},"
+		  "{\"name\":\"b\",\"resources\":{\"requests\":{\"cpu\":\"200m\"}}}]", 300, 1 << 20 },
+		/* an init container larger than the sum wins */
+		{ "\"initContainers\":[{\"name\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"1\"}}}],"
+		  "\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"1Mi\"}}}]",
+		  1000, 1 << 20 },
+		/* a sidecar adds to the containers and to later init containers:
+		 * containers 100m + sidecar 200m = 300m; init after it 200m + 500m = 700m */
+		{ "\"initContainers\":[{\"name\":\"s\",\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":\"200m\"}}},"
+		  "{\"name\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"500m\"}}}],"
+		  "\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}}]", 700, 0 },
+		/* overhead is added on top */
+		{ "\"overhead\":{\"cpu\":\"250m\",\"memory\":\"10\"},"
+		  "\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}}]", 350, 10 },
+		/* no requests: nothing (the defaults are for scoring only) */
+		{ C1, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		kube_sched *s;
+		int64_t a, r;
+		ck_assert_int_eq(kube_sched_new(&s), 0);
+		node_add(s, "n1", NULL, NULL, NULL, NULL);
+		kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+		                     "\"spec\":{\"nodeName\":\"n1\",%s}}", rows[i].spec);
+		ck_assert_int_eq(kube_sched_pod_add(s, p), 0);
+		kube_object_unref(p);
+		ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &a, &r), 0);
+		ck_assert_msg(r == rows[i].cpu, "row %zu cpu %lld", i, (long long)r);
+		ck_assert_int_eq(kube_sched_node_resource(s, "n1", "memory", &a, &r), 0);
+		ck_assert_msg(r == rows[i].mem, "row %zu mem %lld", i, (long long)r);
+		kube_sched_free(s);
+	}
+}
+END_TEST
+
+/* ---- filters ---- */
+
+START_TEST(test_sched_filter_node_name)
+{
+	one_node_case(NULL, NULL, "{\"nodeName\":\"n1\"," C1 "}", NULL);
+	one_node_case(NULL, NULL, "{\"nodeName\":\"other\"," C1 "}",
+	              "node(s) didn't match the requested node name");
+}
+END_TEST
+
+START_TEST(test_sched_filter_unschedulable)
+{
+	const char *un = "{\"unschedulable\":true}";
+	one_node_case(NULL, "{\"unschedulable\":false}", "{" C1 "}", NULL);
+	one_node_case(NULL, un, "{" C1 "}", "node(s) were unschedulable");
+	/* tolerating node.kubernetes.io/unschedulable:NoSchedule lets it in */
+	one_node_case(NULL, un, "{\"tolerations\":[{\"key\":\"node.kubernetes.io/unschedulable\","
+	              "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]," C1 "}", NULL);
+	one_node_case(NULL, un, "{\"tolerations\":[{\"operator\":\"Exists\"}]," C1 "}", NULL);
+	one_node_case(NULL, un, "{\"tolerations\":[{\"key\":\"node.kubernetes.io/unschedulable\","
+	              "\"operator\":\"Exists\",\"effect\":\"NoExecute\"}]," C1 "}",
+	              "node(s) were unschedulable");
+}
+END_TEST
+
+START_TEST(test_sched_filter_node_affinity)
+{
+	const char *labels = "{\"zone\":\"a\",\"disk\":\"ssd\",\"cores\":\"8\",\"bad\":\"x8\"}";
+	const char *no = "node(s) didn't match Pod's node affinity/selector";
+#define REQUIRED(terms) "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":" \
+	"{\"nodeSelectorTerms\":" terms "}}}," C1 "}"
+#define EXPR(k, op, vals) "{\"matchExpressions\":[{\"key\":\"" k "\",\"operator\":\"" op "\"" vals "}]}"
+	static const struct {
+		const char *spec;
+		int fits;
+	} rows[] = {
+		/* nodeSelector: every pair must match */
+		{ "{\"nodeSelector\":{\"zone\":\"a\"}," C1 "}", 1 },
+		{ "{\"nodeSelector\":{\"zone\":\"a\",\"disk\":\"ssd\"}," C1 "}", 1 },
+		{ "{\"nodeSelector\":{\"zone\":\"a\",\"disk\":\"hdd\"}," C1 "}", 0 },
+		{ "{\"nodeSelector\":{\"missing\":\"\"}," C1 "}", 0 },
+		/* In / NotIn */
+		{ REQUIRED("[" EXPR("zone", "In", ",\"values\":[\"b\",\"a\"]") "]"), 1 },
+		{ REQUIRED("[" EXPR("zone", "In", ",\"values\":[\"b\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("missing", "In", ",\"values\":[\"a\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("zone", "NotIn", ",\"values\":[\"b\"]") "]"), 1 },
+		{ REQUIRED("[" EXPR("zone", "NotIn", ",\"values\":[\"a\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("missing", "NotIn", ",\"values\":[\"a\"]") "]"), 1 },
+		/* Exists / DoesNotExist */
+		{ REQUIRED("[" EXPR("disk", "Exists", "") "]"), 1 },
+		{ REQUIRED("[" EXPR("missing", "Exists", "") "]"), 0 },
+		{ REQUIRED("[" EXPR("missing", "DoesNotExist", "") "]"), 1 },
+		{ REQUIRED("[" EXPR("disk", "DoesNotExist", "") "]"), 0 },
+		/* Gt / Lt compare integers; a non-integer label never matches */
+		{ REQUIRED("[" EXPR("cores", "Gt", ",\"values\":[\"7\"]") "]"), 1 },
+		{ REQUIRED("[" EXPR("cores", "Gt", ",\"values\":[\"8\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("cores", "Lt", ",\"values\":[\"9\"]") "]"), 1 },
+		{ REQUIRED("[" EXPR("cores", "Lt", ",\"values\":[\"8\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("bad", "Gt", ",\"values\":[\"1\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("missing", "Lt", ",\"values\":[\"100\"]") "]"), 0 },
+		/* malformed terms match nothing */
+		{ REQUIRED("[" EXPR("cores", "Gt", ",\"values\":[\"x\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("zone", "Equals", ",\"values\":[\"a\"]") "]"), 0 },
+		{ REQUIRED("[" EXPR("zone", "In", ",\"values\":[]") "]"), 0 },
+		{ REQUIRED("[" EXPR("zone", "Exists", ",\"values\":[\"a\"]") "]"), 0 },
+		/* expressions in a term are ANDed */
+		{ REQUIRED("[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\"]},"
+		           "{\"key\":\"disk\",\"operator\":\"In\",\"values\":[\"hdd\"]}]}]"), 0 },
+		/* terms are ORed */
+		{ REQUIRED("[" EXPR("zone", "In", ",\"values\":[\"b\"]") "," EXPR("disk", "Exists", "") "]"), 1 },
+		/* an empty term matches nothing, and so do no terms */
+		{ REQUIRED("[{}]"), 0 },
+		{ REQUIRED("[]"), 0 },
+		/* matchFields on metadata.name */
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"n1\"]}]}]"), 1 },
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"n2\"]}]}]"), 0 },
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\",\"values\":[\"n2\"]}]}]"), 1 },
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\",\"values\":[\"n1\"]}]}]"), 0 },
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.uid\",\"operator\":\"In\",\"values\":[\"n1\"]}]}]"), 0 },
+		/* fields and expressions of one term are ANDed */
+		{ REQUIRED("[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"n1\"]}],"
+		           "\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"b\"]}]}]"), 0 },
+		/* nodeSelector and affinity must both hold */
+		{ "{\"nodeSelector\":{\"zone\":\"b\"},\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		  "{\"nodeSelectorTerms\":[" EXPR("disk", "Exists", "") "]}}}," C1 "}", 0 },
+		/* preferred terms never filter */
+		{ "{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+		  "[{\"weight\":5,\"preference\":" EXPR("zone", "In", ",\"values\":[\"b\"]") "}]}}," C1 "}", 1 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		one_node_case(labels, NULL, rows[i].spec, rows[i].fits ? NULL : no);
+#undef REQUIRED
+#undef EXPR
+}
+END_TEST
+
+START_TEST(test_sched_filter_taints)
+{
+#define TAINT(k, v, e) "{\"taints\":[{\"key\":\"" k "\",\"value\":\"" v "\",\"effect\":\"" e "\"}]}"
+#define TOL(body) "{\"tolerations\":[" body "]," C1 "}"
+	static const struct {
+		const char *node_spec, *pod_spec, *reason;
+	} rows[] = {
+		{ TAINT("k", "v", "NoSchedule"), "{" C1 "}", "node(s) had untolerated taint {k: v}" },
+		{ TAINT("k", "v", "NoExecute"), "{" C1 "}", "node(s) had untolerated taint {k: v}" },
+		{ TAINT("k", "", "NoSchedule"), "{" C1 "}", "node(s) had untolerated taint {k: }" },
+		/* PreferNoSchedule only scores */
+		{ TAINT("k", "v", "PreferNoSchedule"), "{" C1 "}", NULL },
+		/* Equal (explicit or default) needs the value */
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"operator\":\"Equal\",\"value\":\"v\",\"effect\":\"NoSchedule\"}"), NULL },
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"value\":\"v\"}"), NULL },
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"value\":\"w\"}"), "node(s) had untolerated taint {k: v}" },
+		/* Exists ignores the value */
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"operator\":\"Exists\"}"), NULL },
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"j\",\"operator\":\"Exists\"}"), "node(s) had untolerated taint {k: v}" },
+		/* the effect must match unless empty */
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"operator\":\"Exists\",\"effect\":\"NoExecute\"}"), "node(s) had untolerated taint {k: v}" },
+		{ TAINT("k", "v", "NoExecute"), TOL("{\"key\":\"k\",\"operator\":\"Exists\",\"effect\":\"NoExecute\"}"), NULL },
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"operator\":\"Exists\",\"effect\":\"PreferNoSchedule\"}"), "node(s) had untolerated taint {k: v}" },
+		/* an empty key with Exists tolerates everything */
+		{ TAINT("k", "v", "NoExecute"), TOL("{\"operator\":\"Exists\"}"), NULL },
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}"), NULL },
+		/* an unknown operator tolerates nothing */
+		{ TAINT("k", "v", "NoSchedule"), TOL("{\"key\":\"k\",\"operator\":\"Like\",\"value\":\"v\"}"), "node(s) had untolerated taint {k: v}" },
+		/* the first untolerated taint names the reason */
+		{ "{\"taints\":[{\"key\":\"a\",\"value\":\"1\",\"effect\":\"NoSchedule\"},{\"key\":\"b\",\"value\":\"2\",\"effect\":\"NoExecute\"}]}",
+		  TOL("{\"key\":\"a\",\"operator\":\"Exists\"}"), "node(s) had untolerated taint {b: 2}" },
+		{ "{\"taints\":[{\"key\":\"a\",\"value\":\"1\",\"effect\":\"NoSchedule\"},{\"key\":\"b\",\"value\":\"2\",\"effect\":\"NoExecute\"}]}",
+		  "{" C1 "}", "node(s) had untolerated taint {a: 1}" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		one_node_case(NULL, rows[i].node_spec, rows[i].pod_spec, rows[i].reason);
+#undef TAINT
+#undef TOL
+}
+END_TEST
+
+START_TEST(test_sched_filter_fit)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", NULL, NULL,
+	         "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"2\",\"ephemeral-storage\":\"1Gi\","
+	         "\"example.com/gpu\":\"1\"}", NULL);
+	expect_node(s, "{" REQ("1", "1Gi") "}", "n1"); /* exactly full fits */
+	expect_msg(s, "{" REQ("1m", "1") "}",
+	           "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory.");
+	kube_sched_free(s);
+
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", NULL, NULL,
+	         "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"1\",\"ephemeral-storage\":\"1Gi\","
+	         "\"example.com/gpu\":\"1\"}", NULL);
+	expect_msg(s, "{" REQ("2", "1Mi") "}", "0/1 nodes are available: 1 Insufficient cpu.");
+	expect_msg(s, "{" REQ("1", "2Gi") "}", "0/1 nodes are available: 1 Insufficient memory.");
+	expect_msg(s, "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"ephemeral-storage\":\"2Gi\"}}}]}",
+	           "0/1 nodes are available: 1 Insufficient ephemeral-storage.");
+	expect_msg(s, "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"example.com/gpu\":\"2\"}}}]}",
+	           "0/1 nodes are available: 1 Insufficient example.com/gpu.");
+	expect_msg(s, "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"example.com/fpga\":\"1\"}}}]}",
+	           "0/1 nodes are available: 1 Insufficient example.com/fpga.");
+	/* a zero extended request is skipped */
+	expect_node(s, "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"example.com/fpga\":\"0\"}}}]}", "n1");
+	/* the node is now full (pods: 1): every further pod is "Too many pods",
+	 * together with whatever else does not fit */
+	expect_msg(s, "{" C1 "}", "0/1 nodes are available: 1 Too many pods.");
+	expect_msg(s, "{" REQ("2", "2Gi") "}",
+	           "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 Too many pods.");
+	/* removing the assumed pod frees the room */
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+	expect_node(s, "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"example.com/gpu\":\"1\"}}}]}", "n1");
+	int64_t a, r;
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "example.com/gpu", &a, &r), 0);
+	ck_assert_int_eq(a, 1);
+	ck_assert_int_eq(r, 1);
+	kube_sched_free(s);
+}
+END_TEST
+
+START_TEST(test_sched_filter_ports)
+{
+#define PORT(ip, proto, port) "{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":80" ip proto ",\"hostPort\":" port "}]}]}"
+	static const struct {
+		const char *used, *want;
+		int conflict;
+	} rows[] = {
+		{ PORT("", "", "80"), PORT("", "", "80"), 1 },
+		{ PORT("", "", "80"), PORT("", "", "81"), 0 },
+		{ PORT("", "", "80"), PORT("", ",\"protocol\":\"UDP\"", "80"), 0 },
+		{ PORT("", ",\"protocol\":\"TCP\"", "80"), PORT("", "", "80"), 1 },
+		/* 0.0.0.0 conflicts with every address */
+		{ PORT(",\"hostIP\":\"10.0.0.1\"", "", "80"), PORT("", "", "80"), 1 },
+		{ PORT("", "", "80"), PORT(",\"hostIP\":\"10.0.0.1\"", "", "80"), 1 },
+		{ PORT(",\"hostIP\":\"10.0.0.1\"", "", "80"), PORT(",\"hostIP\":\"10.0.0.2\"", "", "80"), 0 },
+		{ PORT(",\"hostIP\":\"10.0.0.1\"", "", "80"), PORT(",\"hostIP\":\"10.0.0.1\"", "", "80"), 1 },
+		/* containerPort alone is not a host port */
+		{ PORT("", "", "80"), "{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":80}]}]}", 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		kube_sched *s;
+		ck_assert_int_eq(kube_sched_new(&s), 0);
+		node_add(s, "n1", NULL, NULL, NULL, NULL);
+		expect_node(s, rows[i].used, "n1");
+		char *node = NULL, *msg = NULL;
+		int rc = sched(s, "q", rows[i].want, &node, &msg);
+		if (rows[i].conflict) {
+			ck_assert_msg(rc == KUBE_EBUSY, "row %zu", i);
+			ck_assert_str_eq(msg, "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
+		} else {
+			ck_assert_msg(rc == 0, "row %zu: %s", i, msg ? msg : "");
+		}
+		kube_free(node);
+		kube_free(msg);
+		/* once the user is gone the port is free again */
+		ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+		if (rows[i].conflict)
+			expect_node(s, rows[i].want, "n1");
+		kube_sched_free(s);
+	}
+#undef PORT
+}
+END_TEST
+
+START_TEST(test_sched_fit_error_message)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	expect_msg(s, "{" C1 "}", "no nodes available to schedule pods");
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "small-%d", i);
+		node_add(s, name, NULL, NULL, "{\"cpu\":\"1\",\"memory\":\"8Gi\",\"pods\":\"110\"}", NULL);
+	}
+	for (int i = 0; i < 2; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "tainted-%d", i);
+		node_add(s, name, NULL, "{\"taints\":[{\"key\":\"dedicated\",\"value\":\"gpu\",\"effect\":\"NoSchedule\"}]}",
+		         NULL, NULL);
+	}
+	/* the first failing filter decides per node; reasons are counted and
+	 * the "N reason" strings sorted as strings */
+	expect_msg(s, "{" REQ("2", "1Gi") "}",
+	           "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}, 3 Insufficient cpu.");
+	for (int i = 0; i < 8; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "more-%d", i);
+		node_add(s, name, NULL, NULL, "{\"cpu\":\"1\",\"memory\":\"8Gi\",\"pods\":\"110\"}", NULL);
+	}
+	/* "11 ..." sorts before "2 ..." as upstream's sort.Strings does */
+	expect_msg(s, "{" REQ("2", "1Gi") "}",
+	           "0/13 nodes are available: 11 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}.");
+	kube_sched_free(s);
+}
+END_TEST
+
+/* ---- scores ---- */
+
+static int64_t total_of(kube_sched *s, const char *spec, const char *node)
+{
+	int64_t t = -2;
+	kube_object *p = pod("score", spec);
+	ck_assert_int_eq(kube_sched_score_node(s, p, node, &t), 0);
+	kube_object_unref(p);
+	return t;
+}
+
+START_TEST(test_sched_score_resources)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "big", NULL, NULL, "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"}", NULL);
+	node_add(s, "small", NULL, NULL, "{\"cpu\":\"2\",\"memory\":\"4Gi\",\"pods\":\"110\"}", NULL);
+	/*
+	 * pod 1 cpu, 1Gi; TaintToleration: no taints, reversed -> 100 x 3;
+	 * NodeAffinity skipped; ImageLocality: no images -> 0.
+	 * big:   least (75 + 87) / 2 = 81; balanced fractions .25 .125 -> sd .0625 -> 93
+	 * small: least (50 + 75) / 2 = 62; balanced .5 .25 -> sd .125 -> 87
+	 */
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 81 + 93);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 62 + 87);
+	/* no requests: scored as 100m / 200Mi, balanced skipped:
+	 * big cpu 3900*100/4000 = 97, memory 7992Mi*100/8192Mi = 97 */
+	ck_assert_int_eq(total_of(s, "{" C1 "}", "big"), 300 + 97);
+	expect_node(s, "{" REQ("1", "1Gi") "}", "big");
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+
+	/* MostAllocated: big (25 + 12) / 2 = 18, small (50 + 25) / 2 = 37 */
+	ck_assert_int_eq(kube_sched_profile_set_fit_strategy(s, KUBE_SCHED_DEFAULT_PROFILE,
+	                                                     KUBE_SCHED_MOST_ALLOCATED), 0);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 18 + 93);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 37 + 87);
+	expect_node(s, "{" REQ("1", "1Gi") "}", "small");
+	/* an infeasible node scores -1 */
+	ck_assert_int_eq(total_of(s, "{" REQ("3", "1Gi") "}", "small"), -1);
+	ck_assert_int_eq(kube_sched_profile_set_fit_strategy(s, "nope", KUBE_SCHED_MOST_ALLOCATED),
+	                 KUBE_ENOTFOUND);
+	kube_sched_free(s);
+}
+END_TEST
+
+START_TEST(test_sched_score_affinity_taints_images)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "a", "{\"zone\":\"a\"}",
+	         "{\"taints\":[{\"key\":\"x\",\"effect\":\"PreferNoSchedule\"},{\"key\":\"y\",\"effect\":\"PreferNoSchedule\"}]}",
+	         NULL, "[{\"names\":[\"nginx:latest\"],\"sizeBytes\":524288000}]");
+	node_add(s, "b", "{\"zone\":\"b\"}",
+	         "{\"taints\":[{\"key\":\"x\",\"effect\":\"PreferNoSchedule\"}]}", NULL, NULL);
+	node_add(s, "c", "{\"zone\":\"c\"}", NULL, NULL, NULL);
+	/*
+	 * no requests: fit 97 everywhere (4 / 8Gi), balanced skipped.
+	 * taints untolerated: a 2, b 1, c 0 -> reversed 0, 50, 100, x 3.
+	 * image nginx -> nginx:latest on a: 500 MB x 1/3 nodes = 166.67 MB ->
+	 *   (174762666 - 23 MB) * 100 / (977 MB) = 14 on a, 0 elsewhere.
+	 */
+	ck_assert_int_eq(total_of(s, "{" C1 "}", "a"), 0 + 97 + 14);
+	ck_assert_int_eq(total_of(s, "{" C1 "}", "b"), 150 + 97);
+	ck_assert_int_eq(total_of(s, "{" C1 "}", "c"), 300 + 97);
+	/* a PreferNoSchedule toleration for x: a 1, b 0, c 0 -> 0, 100, 100 */
+	const char *tol = "{\"tolerations\":[{\"key\":\"x\",\"operator\":\"Exists\",\"effect\":\"PreferNoSchedule\"}]," C1 "}";
+	ck_assert_int_eq(total_of(s, tol, "a"), 0 + 97 + 14);
+	ck_assert_int_eq(total_of(s, tol, "b"), 300 + 97);
+	/* a NoSchedule toleration does not count for scoring */
+	tol = "{\"tolerations\":[{\"key\":\"x\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]," C1 "}";
+	ck_assert_int_eq(total_of(s, tol, "b"), 150 + 97);
+	/* preferred affinity: a matches weight 10, b weight 30 + 20 -> 50;
+	 * normalised a 20, b 100, c 0; x 2 */
+	const char *pref = "{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":["
+	                   "{\"weight\":10,\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\"]}]}},"
+	                   "{\"weight\":30,\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"b\"]}]}},"
+	                   "{\"weight\":20,\"preference\":{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"b\"]}]}},"
+	                   "{\"weight\":0,\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"c\"]}]}}"
+	                   "]}}," C1 "}";
+	ck_assert_int_eq(total_of(s, pref, "a"), 40 + 0 + 97 + 14);
+	ck_assert_int_eq(total_of(s, pref, "b"), 200 + 150 + 97);
+	ck_assert_int_eq(total_of(s, pref, "c"), 0 + 300 + 97);
+	expect_node(s, pref, "b");
+	kube_sched_free(s);
+}
+END_TEST
+
+/* ---- profiles and plugins ---- */
+
+typedef struct counter {
+	int filters, scores, reserves, unreserves, binds, destroyed;
+	int bind_rc;
+	char bound[64];
+} counter;
+
+static int f_only_even(const kube_object *pod, const kube_sched_node *n, const char **reason, void *ud)
+{
+	(void)pod;
+	counter *c = ud;
+	c->filters++;
+	const char *name = kube_sched_node_name(n);
+	if ((name[strlen(name) - 1] - '0') % 2 == 0)
+		return 0;
+	*reason = "node(s) were odd";
+	return KUBE_SCHED_UNSCHEDULABLE;
+}
+
+static int s_by_digit(const kube_object *pod, const kube_sched_node *n, int64_t *score, void *ud)
+{
+	(void)pod;
+	counter *c = ud;
+	c->scores++;
+	const char *name = kube_sched_node_name(n);
+	*score = (name[strlen(name) - 1] - '0') * 10;
+	return 0;
+}
+
+static int r_count(const kube_object *pod, const char *node, void *ud)
+{
+	(void)pod;
+	(void)node;
+	((counter *)ud)->reserves++;
+	return 0;
+}
+
+static void u_count(const kube_object *pod, const char *node, void *ud)
+{
+	(void)pod;
+	(void)node;
+	((counter *)ud)->unreserves++;
+}
+
+static int b_record(const kube_object *pod, const char *node, void *ud)
+{
+	counter *c = ud;
+	c->binds++;
+	snprintf(c->bound, sizeof(c->bound), "%s/%s", kube_object_name(pod), node);
+	return c->bind_rc;
+}
+
+static void destroy_counter(void *ud)
+{
+	((counter *)ud)->destroyed++;
+}
+
+START_TEST(test_sched_profiles_and_plugins)
+{
+	kube_sched *s;
+	counter c = { 0 };
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "n%d", i);
+		node_add(s, name, NULL, NULL, NULL, NULL);
+	}
+	kube_sched_plugin p = { KUBE_SCHED_PLUGIN_VERSION, sizeof(kube_sched_plugin), "Even",
+	                        NULL, f_only_even, s_by_digit, NULL, r_count, u_count, b_record };
+	ck_assert_int_eq(kube_sched_profile_add(s, "custom", 0), 0);
+	ck_assert_int_eq(kube_sched_profile_add(s, "custom", 1), KUBE_EEXISTS);
+	ck_assert_int_eq(kube_sched_plugin_register(s, "custom", &p, 1, &c, destroy_counter), 0);
+	ck_assert_int_eq(kube_sched_plugin_register(s, "custom", &p, 1, &c, destroy_counter), KUBE_EEXISTS);
+	ck_assert_int_eq(c.destroyed, 1); /* a refused registration releases userdata */
+	ck_assert_int_eq(kube_sched_plugin_register(s, "nope", &p, 1, &c, NULL), KUBE_ENOTFOUND);
+	kube_sched_plugin old = p;
+	old.abi_version = 2;
+	ck_assert_int_eq(kube_sched_plugin_register(s, "custom", &old, 1, &c, NULL), KUBE_EABI);
+	old = p;
+	old.struct_size = 8;
+	ck_assert_int_eq(kube_sched_plugin_register(s, "custom", &old, 1, &c, NULL), KUBE_EABI);
+
+	/* the custom profile: only even nodes, the highest digit wins */
+	const char *spec = "{\"schedulerName\":\"custom\"," C1 "}";
+	expect_node(s, spec, "n4");
+	ck_assert_int_eq(c.filters, 5);
+	ck_assert_int_eq(c.scores, 3);
+	ck_assert_int_eq(c.reserves, 1);
+	ck_assert_int_eq(c.binds, 1);
+	ck_assert_str_eq(c.bound, "p/n4");
+	/* the default profile does not run it */
+	expect_node(s, "{" C1 "}", "n0");
+	ck_assert_int_eq(c.filters, 5);
+	/* unknown scheduler name */
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(sched(s, "x", "{\"schedulerName\":\"other\"," C1 "}", &node, &msg), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message, "profile \"other\" not found");
+	/* a failing bind undoes the reservation and forgets the pod */
+	c.bind_rc = KUBE_ECONFLICT;
+	ck_assert_int_eq(sched(s, "y", spec, &node, &msg), KUBE_ECONFLICT);
+	ck_assert_ptr_null(node);
+	ck_assert_int_eq(c.unreserves, 1);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n4"), 0);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n0"), 1); /* "p" moved there */
+	c.bind_rc = 0;
+	/* the plugin's reason in the FitError */
+	ck_assert_int_eq(kube_sched_plugin_disable(s, "custom", "Even"), 0);
+	ck_assert_int_eq(c.destroyed, 2);
+	ck_assert_int_eq(kube_sched_plugin_disable(s, "custom", "Even"), KUBE_ENOTFOUND);
+	kube_sched_plugin f = { KUBE_SCHED_PLUGIN_VERSION, sizeof(f), "Odd", NULL, f_only_even,
+	                        NULL, NULL, NULL, NULL, NULL };
+	ck_assert_int_eq(kube_sched_plugin_register(s, KUBE_SCHED_DEFAULT_PROFILE, &f, 0, &c, NULL), 0);
+	ck_assert_int_eq(kube_sched_plugin_set_weight(s, KUBE_SCHED_DEFAULT_PROFILE, "NodeResourcesFit", 5), 0);
+	ck_assert_int_eq(kube_sched_plugin_set_weight(s, KUBE_SCHED_DEFAULT_PROFILE, "Nope", 5), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_sched_plugin_disable(s, KUBE_SCHED_DEFAULT_PROFILE, "NodeResourcesFit"), 0);
+	node_add(s, "n5", NULL, "{\"unschedulable\":true}", NULL, NULL);
+	node_add(s, "n7", NULL, NULL, NULL, NULL);
+	kube_sched_node_remove(s, "n0");
+	kube_sched_node_remove(s, "n2");
+	kube_sched_node_remove(s, "n4");
+	expect_msg(s, "{" C1 "}", "0/4 nodes are available: 1 node(s) were unschedulable, 3 node(s) were odd.");
+	kube_sched_free(s);
+	ck_assert_int_eq(c.destroyed, 2); /* Odd had no destroy */
+}
+END_TEST
+
+static int s_out_of_range(const kube_object *pod, const kube_sched_node *n, int64_t *score, void *ud)
+{
+	(void)pod;
+	(void)n;
+	(void)ud;
+	*score = 101;
+	return 0;
+}
+
+static int pf_reject(const kube_object *pod, const char **reason, void *ud)
+{
+	(void)pod;
+	(void)ud;
+	*reason = "pod is gated";
+	return KUBE_SCHED_UNSCHEDULABLE;
+}
+
+START_TEST(test_sched_plugin_errors)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", NULL, NULL, NULL, NULL);
+	node_add(s, "n2", NULL, NULL, NULL, NULL);
+	kube_sched_plugin p = { KUBE_SCHED_PLUGIN_VERSION, sizeof(p), "Bad", NULL, NULL,
+	                        s_out_of_range, NULL, NULL, NULL, NULL };
+	ck_assert_int_eq(kube_sched_profile_add(s, "bad", 1), 0);
+	ck_assert_int_eq(kube_sched_plugin_register(s, "bad", &p, 1, NULL, NULL), 0);
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(sched(s, "p", "{\"schedulerName\":\"bad\"," C1 "}", &node, &msg), KUBE_ERANGE);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "plugin \"Bad\" returns an invalid score 101, it should in the range of [0, 100] after normalizing");
+	kube_sched_plugin g = { KUBE_SCHED_PLUGIN_VERSION, sizeof(g), "Gate", pf_reject, NULL,
+	                        NULL, NULL, NULL, NULL, NULL };
+	ck_assert_int_eq(kube_sched_plugin_register(s, KUBE_SCHED_DEFAULT_PROFILE, &g, 0, NULL, NULL), 0);
+	expect_msg(s, "{" C1 "}", "0/2 nodes are available: pod is gated.");
+	/* argument checks */
+	ck_assert_int_eq(kube_sched_schedule(NULL, NULL, &node, &msg), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_new(NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_profile_add(s, "", 1), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_plugin_register(s, "bad", NULL, 1, NULL, NULL), KUBE_EINVAL);
+	/* a malformed quantity in a pod names the field */
+	ck_assert_int_eq(sched(s, "p", "{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":\"lots\"}}}]}",
+	                       &node, &msg), KUBE_EINVAL);
+	ck_assert_str_eq(kube_error_last()->field, "spec.containers[0].resources.requests.cpu");
+	kube_sched_free(s);
+	kube_sched_free(NULL);
+}
+END_TEST
+
+static Suite *sched_suite(void)
+{
+	Suite *s = suite_create("sched");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_sched_snapshot_accounting);
+	tcase_add_test(tc, test_sched_pod_requests);
+	tcase_add_test(tc, test_sched_filter_node_name);
+	tcase_add_test(tc, test_sched_filter_unschedulable);
+	tcase_add_test(tc, test_sched_filter_node_affinity);
+	tcase_add_test(tc, test_sched_filter_taints);
+	tcase_add_test(tc, test_sched_filter_fit);
+	tcase_add_test(tc, test_sched_filter_ports);
+	tcase_add_test(tc, test_sched_fit_error_message);
+	tcase_add_test(tc, test_sched_score_resources);
+	tcase_add_test(tc, test_sched_score_affinity_taints_images);
+	tcase_add_test(tc, test_sched_profiles_and_plugins);
+	tcase_add_test(tc, test_sched_plugin_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(sched_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
