@@ -1,0 +1,571 @@
+/*
+ * test_plugin.c - the plugin loader against fixture plugins: each broken
+ * fixture must be refused with its exact message, the good ones load, and
+ * the host's vtable copy answers KUBE_ENOTSUP for what a plugin left out.
+ *
+ * The fixtures are shared modules built next to this program
+ * (tests/fixtures/plugins); they are found from /proc/self/exe so the test
+ * runs from any working directory.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "libkube/kube.h"
+
+static char build_dir[PATH_MAX];   /* the build's root directory */
+
+static void find_build_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	/* <build>/tests/unit/test_plugin */
+	char *d = dirname(dirname(dirname(exe)));
+	snprintf(build_dir, sizeof(build_dir), "%s", d);
+}
+
+static const char *fixture(const char *name)
+{
+	static char path[4][PATH_MAX + 64];
+	static int slot;
+	char *p = path[slot++ % 4];
+	snprintf(p, PATH_MAX + 64, "%s/tests/fixtures/plugins/fixture_%s.so", build_dir, name);
+	return p;
+}
+
+static void setup(void)
+{
+	find_build_dir();
+	kube_error_clear();
+}
+
+static void teardown(void)
+{
+	kube_plugin_unload_all();
+}
+
+static void expect_refused(const char *path, int code, const char *msg)
+{
+	kube_plugin *p = (kube_plugin *)(uintptr_t)1;
+	int rc = kube_plugin_load(&p, path);
+	ck_assert_int_eq(rc, code);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(kube_error_last());
+	ck_assert_int_eq(kube_error_last()->code, code);
+	ck_assert_str_eq(kube_error_last()->message, msg);
+}
+
+static char *msgf(const char *fmt, ...) KUBE_PRINTF(1, 2);
+static char *msgf(const char *fmt, ...)
+{
+	static char buf[2][2 * PATH_MAX];
+	static int slot;
+	char *b = buf[slot++ % 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b, 2 * PATH_MAX, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* Copies a fixture into a fresh private directory; returns the new path. */
+static void copy_fixture(const char *name, char *dir, size_t dirsz, char *out, size_t outsz)
+{
+	snprintf(dir, dirsz, "/tmp/kube-test-plugin-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(out, outsz, "%s/%s.so", dir, name);
+	FILE *in = fopen(fixture(name), "rb");
+	ck_assert_ptr_nonnull(in);
+	FILE *o = fopen(out, "wb");
+	ck_assert_ptr_nonnull(o);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, o), n);
+	fclose(in);
+	fclose(o);
+	ck_assert_int_eq(chmod(out, 0755), 0);
+}
+
+static void remove_dir(const char *dir, const char *file)
+{
+	if (file)
+		unlink(file);
+	rmdir(dir);
+}
+
+START_TEST(test_plugin_load_good)
+{
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("good")), 0);
+	ck_assert_str_eq(kube_plugin_name(p), "fixture.example.com");
+	ck_assert_str_eq(kube_plugin_version(p), "0.0.1");
+	ck_assert_str_eq(kube_plugin_path(p), fixture("good"));
+	ck_assert_int_eq(kube_plugin_get_kind(p), KUBE_PLUGIN_VOLUME);
+	ck_assert_uint_eq(kube_plugin_abi_minor(p), 0);
+	ck_assert_ptr_null(kube_plugin_cloud(p));
+	const kube_volume_driver *vt = kube_plugin_volume(p);
+	ck_assert_ptr_nonnull(vt);
+
+	void *self = NULL;
+	ck_assert_int_eq(vt->open(&self, NULL, 0, NULL), 0);
+	kube_volume_plugin_info info = { .struct_size = sizeof(info) };
+	ck_assert_int_eq(vt->get_plugin_info(self, &info), 0);
+	ck_assert_str_eq(info.name, "fixture.example.com");
+	ck_assert_str_eq(info.vendor_version, "0.0.1");
+	kube_volume_plugin_info_clear(&info);
+	ck_assert_ptr_null(info.name);
+	ck_assert_uint_eq(info.struct_size, sizeof(info));
+	int ready = 0;
+	ck_assert_int_eq(vt->probe(self, &ready), 0);
+	ck_assert_int_eq(ready, 1);
+	vt->close(self);
+	kube_plugin_unref(p);
+}
+END_TEST
+
+START_TEST(test_plugin_null_optional_is_enotsup)
+{
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("good")), 0);
+	const kube_volume_driver *vt = kube_plugin_volume(p);
+	/* The fixture leaves every controller method NULL; the host's copy has stubs. */
+	ck_assert_ptr_nonnull(vt->create_volume);
+	ck_assert_ptr_nonnull(vt->node_expand_volume);
+	kube_volume_create_request req = { .struct_size = sizeof(req), .name = "v" };
+	kube_volume_info out = { .struct_size = sizeof(out) };
+	ck_assert_int_eq(vt->create_volume(NULL, &req, &out), KUBE_ENOTSUP);
+	ck_assert_str_eq(kube_error_last()->message, "create_volume: not supported by this plugin");
+	uint64_t caps = 7;
+	ck_assert_int_eq(vt->controller_get_capabilities(NULL, &caps), KUBE_ENOTSUP);
+	ck_assert_uint_eq(caps, 7);
+	ck_assert_int_eq(vt->node_stage_volume(NULL, NULL), KUBE_ENOTSUP);
+	ck_assert_str_eq(kube_error_last()->message, "node_stage_volume: not supported by this plugin");
+	kube_plugin_unref(p);
+}
+END_TEST
+
+START_TEST(test_plugin_cloud_fixture)
+{
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("cloud")), 0);
+	ck_assert_int_eq(kube_plugin_get_kind(p), KUBE_PLUGIN_CLOUD);
+	ck_assert_ptr_null(kube_plugin_volume(p));
+	const kube_cloud_provider *vt = kube_plugin_cloud(p);
+	ck_assert_ptr_nonnull(vt);
+	const char *name = NULL;
+	ck_assert_int_eq(vt->provider_name(NULL, &name), 0);
+	ck_assert_str_eq(name, "fixture");
+	char *id = NULL;
+	ck_assert_int_eq(vt->instance_id(NULL, "node-a", &id), 0);
+	ck_assert_str_eq(id, "node-a");
+	kube_free(id);
+	id = NULL;
+	/* InstanceNotFound */
+	ck_assert_int_eq(vt->instance_id(NULL, "gone", &id), KUBE_ENOTFOUND);
+	ck_assert_ptr_null(id);
+	/* No Zones: NotImplemented */
+	kube_cloud_zone z = { .struct_size = sizeof(z) };
+	ck_assert_int_eq(vt->get_zone(NULL, &z), KUBE_ENOTSUP);
+	ck_assert_str_eq(kube_error_last()->message, "get_zone: not supported by this plugin");
+	uint32_t retry = 0;
+	ck_assert_int_eq(vt->update_load_balancer(NULL, "c", NULL, NULL, 0, &retry), KUBE_ENOTSUP);
+	/* The same name in another kind is no duplicate. */
+	kube_plugin *q = NULL;
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_VOLUME, "fixture"), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message, "no volume plugin named \"fixture\" is loaded");
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_CLOUD, "fixture"), 0);
+	ck_assert_ptr_eq(q, p);
+	kube_plugin_unref(q);
+	kube_plugin_unref(p);
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_no_entry)
+{
+	const char *f = fixture("no_entry");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: no kube_plugin_entry symbol (plugin ABI unknown, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_entry_null)
+{
+	const char *f = fixture("entry_null");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: kube_plugin_entry returned NULL (plugin ABI unknown, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_major)
+{
+	const char *f = fixture("major");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: built for a different major version of the plugin ABI "
+	                    "(plugin ABI 2.0, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_newer_minor)
+{
+	const char *f = fixture("minor");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: built for a newer minor version of the plugin ABI "
+	                    "(plugin ABI 1.1, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_small_descriptor)
+{
+	const char *f = fixture("small_descriptor");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: descriptor struct_size %zu is smaller than its ABI version "
+	                    "needs (%zu) (plugin ABI 1.0, host ABI 1.0)", f,
+	                    offsetof(kube_plugin_descriptor, vtable),
+	                    (size_t)KUBE_PLUGIN_DESCRIPTOR_SIZE_1_0));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_small_vtable)
+{
+	const char *f = fixture("small_vtable");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: volume vtable struct_size %zu is smaller than ABI 1.0 needs "
+	                    "(%zu) (plugin ABI 1.0, host ABI 1.0)", f,
+	                    offsetof(kube_volume_driver, node_get_capabilities),
+	                    (size_t)KUBE_VOLUME_DRIVER_SIZE_1_0));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_null_required)
+{
+	const char *f = fixture("null_required");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: required method volume.probe is NULL "
+	                    "(plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_duplicate_name)
+{
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("good")), 0);
+	const char *f = fixture("duplicate");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: a volume plugin named \"fixture.example.com\" is already "
+	                    "loaded from %s (plugin ABI 1.0, host ABI 1.0)", f, fixture("good")));
+	/* Once the first is unloaded, the name is free again. */
+	ck_assert_int_eq(kube_plugin_unload(p), 0);
+	kube_plugin *q = NULL;
+	ck_assert_int_eq(kube_plugin_load(&q, f), 0);
+	ck_assert_str_eq(kube_plugin_path(q), f);
+	kube_plugin_unref(q);
+	kube_plugin_unref(p);
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_missing_file)
+{
+	expect_refused("/nonexistent/plugin.so", KUBE_ENOTFOUND,
+	               "plugin /nonexistent/plugin.so: No such file or directory");
+	kube_plugin *p;
+	ck_assert_int_eq(kube_plugin_load(&p, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_plugin_load(NULL, "x.so"), KUBE_EINVAL);
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_writable_file)
+{
+	char dir[PATH_MAX];
+	char f[PATH_MAX + 64];
+	copy_fixture("good", dir, sizeof(dir), f, sizeof(f));
+	ck_assert_int_eq(chmod(f, 0666), 0);
+	expect_refused(f, KUBE_EPERM,
+	               msgf("plugin %s: refused: the file is writable by group or others (mode 0666)", f));
+	ck_assert_int_eq(chmod(f, 0775), 0);
+	expect_refused(f, KUBE_EPERM,
+	               msgf("plugin %s: refused: the file is writable by group or others (mode 0775)", f));
+	ck_assert_int_eq(chmod(f, 0755), 0);
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, f), 0);
+	kube_plugin_unref(p);
+	remove_dir(dir, f);
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_writable_dir)
+{
+	char dir[PATH_MAX];
+	char f[PATH_MAX + 64];
+	copy_fixture("good", dir, sizeof(dir), f, sizeof(f));
+	char real[PATH_MAX];
+	ck_assert_ptr_nonnull(realpath(dir, real));
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	expect_refused(f, KUBE_EPERM,
+	               msgf("plugin %s: refused: directory %s is writable by group or others "
+	                    "(mode 0777)", f, real));
+	remove_dir(dir, f);
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_foreign_owner)
+{
+	char dir[PATH_MAX];
+	char f[PATH_MAX + 64];
+	copy_fixture("good", dir, sizeof(dir), f, sizeof(f));
+	if (geteuid() != 0) {
+		/* Only root can give a file away; the check itself is the same code. */
+		remove_dir(dir, f);
+		return;
+	}
+	ck_assert_int_eq(chown(f, 65534, 65534), 0);
+	expect_refused(f, KUBE_EPERM,
+	               msgf("plugin %s: refused: the file is owned by uid 65534, not by root or the "
+	                    "current user (uid 0)", f));
+	ck_assert_int_eq(chown(f, 0, 0), 0);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	char real[PATH_MAX];
+	ck_assert_ptr_nonnull(realpath(dir, real));
+	expect_refused(f, KUBE_EPERM,
+	               msgf("plugin %s: refused: directory %s is owned by uid 65534, not by root "
+	                    "or the current user (uid 0)", f, real));
+	remove_dir(dir, f);
+}
+END_TEST
+
+START_TEST(test_plugin_load_dir)
+{
+	char dir[PATH_MAX];
+	char good[PATH_MAX + 64];
+	copy_fixture("good", dir, sizeof(dir), good, sizeof(good));
+	char bad[PATH_MAX + 32], note[PATH_MAX + 32];
+	snprintf(bad, sizeof(bad), "%s/major.so", dir);
+	ck_assert_int_eq(link(fixture("major"), bad) == 0 || symlink(fixture("major"), bad) == 0, 1);
+	snprintf(note, sizeof(note), "%s/README", dir);   /* not a .so: ignored */
+	FILE *n = fopen(note, "w");
+	ck_assert_ptr_nonnull(n);
+	fclose(n);
+
+	size_t loaded = 99;
+	ck_assert_int_eq(kube_plugin_load_dir(dir, &loaded), 0);
+	ck_assert_uint_eq(loaded, 1);
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_lookup(&p, KUBE_PLUGIN_VOLUME, "fixture.example.com"), 0);
+	ck_assert_str_eq(kube_plugin_path(p), good);
+	kube_plugin_unref(p);
+	kube_plugin_unload_all();
+
+	ck_assert_int_eq(chmod(dir, 0757), 0);
+	ck_assert_int_eq(kube_plugin_load_dir(dir, &loaded), KUBE_EPERM);
+	ck_assert_uint_eq(loaded, 0);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 msgf("plugin %s: refused: the directory is writable by group or others "
+	                      "(mode 0757)", dir));
+	ck_assert_int_eq(kube_plugin_load_dir("/nonexistent-plugins", NULL), KUBE_ENOTFOUND);
+	unlink(bad);
+	unlink(note);
+	remove_dir(dir, good);
+}
+END_TEST
+
+START_TEST(test_plugin_refcount_and_unload)
+{
+	kube_plugin *p = NULL, *q = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("good")), 0);
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_VOLUME, "fixture.example.com"), 0);
+	ck_assert_ptr_eq(p, q);
+	kube_plugin *held = q;
+	ck_assert_ptr_eq(kube_plugin_ref(q), q);
+	ck_assert_ptr_null(kube_plugin_unref(q));
+	ck_assert_int_eq(kube_plugin_unload(p), 0);
+	ck_assert_int_eq(kube_plugin_unload(p), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_VOLUME, "fixture.example.com"),
+	                 KUBE_ENOTFOUND);
+	ck_assert_ptr_null(q);
+	/* p and its first q are still held: the code stays mapped. */
+	int ready = 0;
+	void *self = NULL;
+	const kube_volume_driver *vt = kube_plugin_volume(p);
+	ck_assert_int_eq(vt->open(&self, NULL, 0, NULL), 0);
+	ck_assert_int_eq(vt->probe(self, &ready), 0);
+	ck_assert_int_eq(ready, 1);
+	vt->close(self);
+	kube_plugin_unref(held);
+	ck_assert_ptr_null(kube_plugin_unref(p));   /* the last reference closes the object */
+	ck_assert_ptr_null(kube_plugin_unref(NULL));
+	ck_assert_int_eq(kube_plugin_unload(NULL), KUBE_EINVAL);
+}
+END_TEST
+
+START_TEST(test_plugin_csi_code_map)
+{
+	static const int want[17] = {
+		KUBE_OK, KUBE_ECANCELED, KUBE_ERROR, KUBE_EINVAL, KUBE_ETIMEDOUT,
+		KUBE_ENOTFOUND, KUBE_EEXISTS, KUBE_EPERM, KUBE_ENOSPC, KUBE_ECONFLICT,
+		KUBE_EBUSY, KUBE_ERANGE, KUBE_ENOTSUP, KUBE_EIO, KUBE_EGONE,
+		KUBE_ETOOBIG, KUBE_EABI,
+	};
+	for (int g = 0; g < 17; g++) {
+		ck_assert_int_eq(kube_volume_from_grpc(g), want[g]);
+		ck_assert_int_eq(kube_volume_to_grpc(want[g]), g);   /* one to one */
+	}
+	ck_assert_int_eq(kube_volume_from_grpc(17), KUBE_ERROR);
+	ck_assert_int_eq(kube_volume_from_grpc(-1), KUBE_ERROR);
+	ck_assert_int_eq(kube_volume_to_grpc(KUBE_ENOMEM), 8);
+	ck_assert_int_eq(kube_volume_to_grpc(-1000), 2);
+}
+END_TEST
+
+static int log_count;
+static char log_plugin[64], log_msg[128];
+
+static void sink(kube_log_level level, const char *subsystem, const char *message,
+                 const kube_log_field *fields, size_t nfields, void *userdata)
+{
+	KUBE_UNUSED(userdata);
+	ck_assert_int_eq(level, KUBE_LOG_WARN);
+	ck_assert_str_eq(subsystem, "plugin");
+	ck_assert_uint_eq(nfields, 1);
+	ck_assert_str_eq(fields[0].key, "plugin");
+	snprintf(log_plugin, sizeof(log_plugin), "%s", fields[0].value);
+	snprintf(log_msg, sizeof(log_msg), "%s", message);
+	log_count++;
+}
+
+START_TEST(test_plugin_host_table)
+{
+	const kube_host_api *h = kube_plugin_host_api();
+	ck_assert_uint_eq(h->abi_version, KUBE_PLUGIN_ABI(1, 0));
+	ck_assert_uint_eq(h->struct_size, sizeof(kube_host_api));
+	ck_assert(KUBE_HOST_HAS(h, timer_cancel));
+
+	char *s = h->strdup("abc");
+	ck_assert_str_eq(s, "abc");
+	kube_free(s);   /* the host frees what a plugin allocated */
+	ck_assert_ptr_null(h->strdup(NULL));
+
+	ck_assert_int_eq(h->error_set(KUBE_EEXISTS, "volume v already exists"), KUBE_EEXISTS);
+	ck_assert_int_eq(kube_error_last()->code, KUBE_EEXISTS);
+	ck_assert_str_eq(kube_error_last()->message, "volume v already exists");
+
+	ck_assert_int_eq(kube_log_set_sink(sink, KUBE_LOG_WARN, NULL, NULL), 0);
+	ck_assert_int_eq(h->log_enabled(KUBE_PLUGIN_LOG_WARN), 1);
+	ck_assert_int_eq(h->log_enabled(KUBE_PLUGIN_LOG_DEBUG), 0);
+	ck_assert_int_eq(h->log_enabled(99), 0);
+	h->log(KUBE_PLUGIN_LOG_DEBUG, "p", "dropped");
+	h->log(KUBE_PLUGIN_LOG_WARN, "hostpath", "disk almost full");
+	ck_assert_int_eq(log_count, 1);
+	ck_assert_str_eq(log_plugin, "hostpath");
+	ck_assert_str_eq(log_msg, "disk almost full");
+	kube_log_set_sink(NULL, KUBE_LOG_ERROR, NULL, NULL);
+
+	kube_object *o = NULL;
+	const char *json = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+	                   "\"namespace\":\"shop\",\"labels\":{\"app\":\"web\"},"
+	                   "\"annotations\":{\"a\":\"b\"}},\"spec\":{\"ports\":[{\"port\":80}]}}";
+	ck_assert_int_eq(kube_object_from_json(&o, json, strlen(json)), 0);
+	const kube_host_object *ho = (const kube_host_object *)(void *)o;
+	ck_assert_str_eq(h->object_kind(ho), "Service");
+	ck_assert_str_eq(h->object_name(ho), "web");
+	ck_assert_str_eq(h->object_namespace(ho), "shop");
+	ck_assert_str_eq(h->object_label(ho, "app"), "web");
+	ck_assert_ptr_null(h->object_label(ho, "tier"));
+	ck_assert_str_eq(h->object_annotation(ho, "a"), "b");
+	int64_t port = 0;
+	ck_assert_int_eq(h->object_get_int(ho, "spec.ports[0].port", &port), 0);
+	ck_assert_int_eq(port, 80);
+	size_t len = 0;
+	ck_assert_int_eq(h->object_get_len(ho, "spec.ports", &len), 0);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_ptr_eq(h->object_ref(ho), ho);
+	h->object_unref(ho);
+	ck_assert_ptr_null(h->object_kind(NULL));
+	kube_object_unref(o);
+}
+END_TEST
+
+static int fired;
+
+static void on_timer(void *userdata)
+{
+	fired += *(int *)userdata;
+}
+
+static void on_post(void *userdata)
+{
+	fired += 100 * *(int *)userdata;
+}
+
+static void count_destroy(void *userdata)
+{
+	(*(int *)userdata)++;
+}
+
+START_TEST(test_plugin_host_loop_hooks)
+{
+	const kube_host_api *h = kube_plugin_host_api();
+	kube_loop *loop = NULL;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	kube_host_loop *hl = (kube_host_loop *)(void *)loop;
+	int one = 1, destroyed = 0;
+	kube_host_timer *t = NULL, *t2 = NULL;
+	ck_assert_int_eq(h->timer_start(&t, hl, 1, on_timer, &one, NULL), 0);
+	ck_assert_int_eq(h->timer_start(&t2, hl, 1000000, on_timer, &destroyed, count_destroy), 0);
+	h->timer_cancel(t2);   /* never fires; destroy runs now */
+	ck_assert_int_eq(destroyed, 1);
+	ck_assert_int_eq(h->loop_post(hl, on_post, &one, NULL), 0);
+	for (int i = 0; i < 100 && fired != 101; i++)
+		kube_loop_run_once(loop, 0);
+	ck_assert_int_eq(fired, 101);
+	ck_assert_int_eq(h->timer_start(&t, NULL, 1, on_timer, &one, NULL), KUBE_EINVAL);
+	kube_loop_free(loop);
+}
+END_TEST
+
+static Suite *plugin_suite(void)
+{
+	Suite *s = suite_create("plugin");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_plugin_load_good);
+	tcase_add_test(tc, test_plugin_null_optional_is_enotsup);
+	tcase_add_test(tc, test_plugin_cloud_fixture);
+	tcase_add_test(tc, test_plugin_refuse_no_entry);
+	tcase_add_test(tc, test_plugin_refuse_entry_null);
+	tcase_add_test(tc, test_plugin_refuse_major);
+	tcase_add_test(tc, test_plugin_refuse_newer_minor);
+	tcase_add_test(tc, test_plugin_refuse_small_descriptor);
+	tcase_add_test(tc, test_plugin_refuse_small_vtable);
+	tcase_add_test(tc, test_plugin_refuse_null_required);
+	tcase_add_test(tc, test_plugin_refuse_duplicate_name);
+	tcase_add_test(tc, test_plugin_refuse_missing_file);
+	tcase_add_test(tc, test_plugin_refuse_writable_file);
+	tcase_add_test(tc, test_plugin_refuse_writable_dir);
+	tcase_add_test(tc, test_plugin_refuse_foreign_owner);
+	tcase_add_test(tc, test_plugin_load_dir);
+	tcase_add_test(tc, test_plugin_refcount_and_unload);
+	tcase_add_test(tc, test_plugin_csi_code_map);
+	tcase_add_test(tc, test_plugin_host_table);
+	tcase_add_test(tc, test_plugin_host_loop_hooks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(plugin_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
