@@ -48,8 +48,10 @@ extern "C" {
 
 /*
  * The result codes.  They are libkube's KUBE_E* codes (libkube/error.h),
- * repeated here so that a plugin needs no other header; a host includes
- * error.h first and the guard keeps one definition.
+ * repeated here so that a plugin needs no other header.  A host program
+ * includes libkube/kube.h (or error.h) before any header of this directory:
+ * the guard then keeps error.h's definition.  (The other order does not
+ * compile until error.h gains the matching guard.)
  */
 #ifndef LIBKUBE_ERROR_H
 enum {
