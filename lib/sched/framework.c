@@ -52,10 +52,8 @@ typedef struct kube__plugin {
 	void (*destroy)(void *);
 } kube__plugin;
 
-typedef int (*filter_fn)(kube__cycle *, const kube_sched_node *);
-
 typedef struct step {
-	filter_fn fn;
+	size_t (*fn)(kube__cycle *, struct kube__plugin *, uint32_t *, size_t, int *);
 	kube__plugin *pl;
 } step;
 
@@ -403,7 +401,87 @@ static int scratch_reserve(kube_sched *s)
 	return 0;
 }
 
-/* Builds the filter steps that can reject this pod. */
+/*
+ * The filter passes.  Each built-in filter runs as one pass over the
+ * nodes still feasible, compacting the candidate list in place, so a node
+ * rejected by one plugin never meets the later ones (upstream's "first
+ * failing plugin" rule) and the common case (nothing to look at on this
+ * node: the flags byte is 0, the columns fit) is a tight loop without a
+ * call per node.
+ */
+typedef size_t (*pass_fn)(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err);
+
+#define PASS_BODY(test, call) \
+	kube_sched *s = cy->s; \
+	size_t out = 0; \
+	for (size_t i = 0; i < n; i++) { \
+		uint32_t slot = cand[i]; \
+		if (test) { \
+			int r_ = (call); \
+			if (r_ < 0) { \
+				*err = r_; \
+				return 0; \
+			} \
+			if (r_ > 0) \
+				continue; \
+		} \
+		cand[out++] = slot; \
+	} \
+	return out
+
+static size_t pass_unschedulable(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	PASS_BODY(s->flags[slot] & KUBE__NF_UNSCHEDULABLE, kube__filter_unschedulable(cy, s->node[slot]));
+}
+
+static size_t pass_taints(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	PASS_BODY(s->flags[slot] & KUBE__NF_HARD_TAINTS, kube__filter_taints(cy, s->node[slot]));
+}
+
+static size_t pass_ports(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	PASS_BODY(s->flags[slot] & KUBE__NF_PORTS, kube__filter_ports(cy, s->node[slot]));
+}
+
+static size_t pass_node_name(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	PASS_BODY(1, kube__filter_node_name(cy, s->node[slot]));
+}
+
+static size_t pass_affinity(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	PASS_BODY(1, kube__filter_affinity(cy, s->node[slot]));
+}
+
+static size_t pass_external(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	PASS_BODY(1, external_filter(cy, s->node[slot], pl));
+}
+
+static size_t pass_fit(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	const kube__pod *p = cy->pod;
+	const int64_t *ap = cy->s->alloc[KUBE__R_PODS], *rp = cy->s->req[KUBE__R_PODS];
+	const int64_t *ac = cy->s->alloc[KUBE__R_CPU], *rc = cy->s->req[KUBE__R_CPU];
+	const int64_t *am = cy->s->alloc[KUBE__R_MEM], *rm = cy->s->req[KUBE__R_MEM];
+	const int64_t *ae = cy->s->alloc[KUBE__R_EPH], *re = cy->s->req[KUBE__R_EPH];
+	int64_t wc = p->req[KUBE__R_CPU], wm = p->req[KUBE__R_MEM], we = p->req[KUBE__R_EPH];
+	int slow = p->nscalars != 0;
+	/* the quick test is the exact rule whenever the pod has no extended
+	 * resources; a node it fails is looked at again for the reasons */
+	PASS_BODY(slow || rp[slot] + 1 > ap[slot] || (wc > 0 && wc > ac[slot] - rc[slot]) ||
+	          (wm > 0 && wm > am[slot] - rm[slot]) || (we > 0 && we > ae[slot] - re[slot]),
+	          kube__filter_fit(cy, s->node[slot]));
+}
+
+/* The passes that can reject this pod, in profile order. */
 static size_t build_steps(kube__cycle *cy)
 {
 	kube__profile *p = cy->prof;
@@ -411,26 +489,26 @@ static size_t build_steps(kube__cycle *cy)
 	size_t n = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		kube__plugin *pl = p->plugins[i];
-		filter_fn fn = NULL;
+		pass_fn fn = NULL;
 		switch (pl->builtin) {
-		case B_UNSCHEDULABLE: fn = kube__filter_unschedulable; break;
+		case B_UNSCHEDULABLE: fn = pass_unschedulable; break;
 		case B_NODE_NAME:
 			if (pod->node_name && *pod->node_name)
-				fn = kube__filter_node_name;
+				fn = pass_node_name;
 			break;
-		case B_TAINTS: fn = kube__filter_taints; break;
+		case B_TAINTS: fn = pass_taints; break;
 		case B_AFFINITY:
 			if (pod->nsel || pod->has_required)
-				fn = kube__filter_affinity;
+				fn = pass_affinity;
 			break;
 		case B_PORTS:
 			if (pod->nports)
-				fn = kube__filter_ports;
+				fn = pass_ports;
 			break;
-		case B_FIT: fn = kube__filter_fit; break;
+		case B_FIT: fn = pass_fit; break;
 		case B_EXTERNAL:
 			if (pl->vt.filter)
-				p->steps[n++] = (step){ NULL, pl };
+				fn = pass_external;
 			break;
 		default: break;
 		}
@@ -470,19 +548,14 @@ static int run_cycle(kube__cycle *cy)
 	}
 
 	size_t nsteps = build_steps(cy), nf = 0;
-	step *steps = p->steps;
-	for (size_t slot = 0; slot < s->nslots; slot++) {
-		const kube_sched_node *n = s->node[slot];
-		if (!n)
-			continue;
-		int bad = 0;
-		for (size_t k = 0; k < nsteps && !bad; k++) {
-			bad = steps[k].fn ? steps[k].fn(cy, n) : external_filter(cy, n, steps[k].pl);
-			if (bad < 0)
-				return bad;
-		}
-		if (!bad)
+	for (size_t slot = 0; slot < s->nslots; slot++)
+		if (s->node[slot])
 			s->feasible[nf++] = (uint32_t)slot;
+	for (size_t k = 0; k < nsteps && nf; k++) {
+		int err = 0;
+		nf = p->steps[k].fn(cy, p->steps[k].pl, s->feasible, nf, &err);
+		if (err)
+			return err;
 	}
 	cy->nfeasible = nf;
 	if (nf == 0)
@@ -512,13 +585,21 @@ static int run_cycle(kube__cycle *cy)
 			kube__normalize_default(sc, nf, 0);
 			break;
 		case B_TAINTS:
-			for (size_t j = 0; j < nf; j++)
-				sc[j] = kube__score_taints(cy, s->node[s->feasible[j]]);
+			for (size_t j = 0; j < nf; j++) {
+				uint32_t slot = s->feasible[j];
+				sc[j] = s->flags[slot] & KUBE__NF_PREFER_TAINTS
+				        ? kube__score_taints(cy, s->node[slot]) : 0;
+			}
 			kube__normalize_default(sc, nf, 1);
 			break;
 		case B_IMAGES:
-			for (size_t j = 0; j < nf; j++)
-				sc[j] = kube__score_images(cy, s->node[s->feasible[j]]);
+			/* a node without images scores 0 (the sum clamps to the
+			 * lower threshold) */
+			for (size_t j = 0; j < nf; j++) {
+				uint32_t slot = s->feasible[j];
+				sc[j] = s->flags[slot] & KUBE__NF_IMAGES
+				        ? kube__score_images(cy, s->node[slot]) : 0;
+			}
 			break;
 		case B_EXTERNAL:
 			if (!pl->vt.score)

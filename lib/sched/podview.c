@@ -84,7 +84,7 @@ static int rv_add(rvec *a, const rvec *b)
 	for (int i = 0; i < 3; i++)
 		a->v[i] += b->v[i];
 	for (size_t i = 0; i < b->nsc; i++) {
-		int64_t *p;
+		int64_t *p = NULL;
 		if (rv_slot(a, b->sc[i].id, &p) != 0)
 			return KUBE_EINVAL;
 		*p += b->sc[i].value;
@@ -98,7 +98,7 @@ static int rv_max(rvec *a, const rvec *b)
 		if (b->v[i] > a->v[i])
 			a->v[i] = b->v[i];
 	for (size_t i = 0; i < b->nsc; i++) {
-		int64_t *p;
+		int64_t *p = NULL;
 		if (rv_slot(a, b->sc[i].id, &p) != 0)
 			return KUBE_EINVAL;
 		if (b->sc[i].value > *p)
@@ -133,7 +133,7 @@ static int rv_read(rvec *r, json_object *map, kube__intern *names, int nz)
 			} else if (strchr(key, '/') || strncmp(key, "hugepages-", 10) == 0 ||
 			           strncmp(key, "attachable-volumes-", 19) == 0) {
 				uint32_t id;
-				int64_t *p;
+				int64_t *p = NULL;
 				if (kube__intern_id(names, key, &id) != 0)
 					return KUBE_ENOMEM;
 				if (rv_slot(r, id, &p) != 0)

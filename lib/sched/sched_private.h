@@ -165,6 +165,8 @@ enum {
 	KUBE__NF_UNSCHEDULABLE = 1,
 	KUBE__NF_HARD_TAINTS = 2,    /* has NoSchedule / NoExecute taints */
 	KUBE__NF_PORTS = 4,          /* some host port in use */
+	KUBE__NF_PREFER_TAINTS = 8,  /* has PreferNoSchedule taints */
+	KUBE__NF_IMAGES = 16,        /* reports images */
 };
 
 struct kube_sched_node {

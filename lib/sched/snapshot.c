@@ -442,6 +442,10 @@ static void node_flags(kube_sched *s, kube_sched_node *n)
 			f |= KUBE__NF_HARD_TAINTS;
 	if (n->nports)
 		f |= KUBE__NF_PORTS;
+	if (n->prefer_taints)
+		f |= KUBE__NF_PREFER_TAINTS;
+	if (n->nimages)
+		f |= KUBE__NF_IMAGES;
 	s->flags[n->slot] = f;
 }
 
