@@ -19,15 +19,16 @@
  *   2  UNKNOWN                KUBE_ERROR       11 OUT_OF_RANGE         KUBE_ERANGE
  *   3  INVALID_ARGUMENT       KUBE_EINVAL      12 UNIMPLEMENTED        KUBE_ENOTSUP
  *   4  DEADLINE_EXCEEDED      KUBE_ETIMEDOUT   13 INTERNAL             KUBE_EIO
- *   5  NOT_FOUND              KUBE_ENOTFOUND   14 UNAVAILABLE          KUBE_EGONE
+ *   5  NOT_FOUND              KUBE_ENOTFOUND   14 UNAVAILABLE          KUBE_EGONE (*)
  *   6  ALREADY_EXISTS         KUBE_EEXISTS     15 DATA_LOSS            KUBE_ETOOBIG (*)
  *   7  PERMISSION_DENIED      KUBE_EPERM       16 UNAUTHENTICATED      KUBE_EABI (*)
  *   8  RESOURCE_EXHAUSTED     KUBE_ENOSPC
  *
  * The map is one to one, so a CSI status survives a round trip through a
- * plugin.  (*) libkube has no code of that meaning yet; these two are
- * placeholders chosen only to keep the map invertible, and ENOMEM maps to
- * RESOURCE_EXHAUSTED on the way out.  See doc/plugin-abi.md.
+ * plugin.  (*) libkube has no code of that meaning yet; these three are
+ * placeholders chosen only to keep the map invertible (translate with the
+ * functions below, not by hand), and ENOMEM maps to RESOURCE_EXHAUSTED on
+ * the way out.  See doc/plugin-abi.md.
  */
 #ifndef LIBKUBE_PLUGIN_VOLUME_H
 #define LIBKUBE_PLUGIN_VOLUME_H
