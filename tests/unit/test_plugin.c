@@ -10,12 +10,14 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -532,6 +534,260 @@ START_TEST(test_plugin_host_loop_hooks)
 }
 END_TEST
 
+/* ---- volume-hostpath, through the loader ---- */
+
+typedef struct hp_env {
+	kube_plugin *p;
+	const kube_volume_driver *vt;
+	void *self;
+	char dir[PATH_MAX];
+} hp_env;
+
+static const kube_volume_capability hp_rw = {
+	.access_type = KUBE_VOLUME_ACCESS_MOUNT,
+	.access_mode = KUBE_VOLUME_MODE_SINGLE_NODE_WRITER,
+};
+
+static void hp_open(hp_env *e, const char *extra)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/plugins/volume-hostpath/volume-hostpath.so", build_dir);
+	ck_assert_int_eq(kube_plugin_load(&e->p, path), 0);
+	e->vt = kube_plugin_volume(e->p);
+	snprintf(e->dir, sizeof(e->dir), "/tmp/kube-test-hostpath-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->dir));
+	char cfg[PATH_MAX + 128];
+	int n = snprintf(cfg, sizeof(cfg), "root=%s/root\nnode_id=node-7\n%s", e->dir, extra);
+	ck_assert_int_eq(e->vt->open(&e->self, cfg, (size_t)n, NULL), 0);
+}
+
+static int hp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	KUBE_UNUSED(st); KUBE_UNUSED(flag); KUBE_UNUSED(ftw);
+	return remove(path);
+}
+
+static void hp_close(hp_env *e)
+{
+	e->vt->close(e->self);
+	nftw(e->dir, hp_rm, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	kube_plugin_unref(e->p);
+}
+
+static int hp_create(hp_env *e, const char *name, int64_t req, int64_t lim, kube_volume_info *out)
+{
+	kube_volume_create_request r = {
+		.struct_size = sizeof(r), .name = name, .required_bytes = req, .limit_bytes = lim,
+		.capabilities = &hp_rw, .n_capabilities = 1,
+	};
+	memset(out, 0, sizeof(*out));
+	out->struct_size = sizeof(*out);
+	return e->vt->create_volume(e->self, &r, out);
+}
+
+static void expect_last(const char *msg)
+{
+	ck_assert_ptr_nonnull(kube_error_last());
+	ck_assert_str_eq(kube_error_last()->message, msg);
+}
+
+START_TEST(test_plugin_hostpath_config)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/plugins/volume-hostpath/volume-hostpath.so", build_dir);
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
+	const kube_volume_driver *vt = kube_plugin_volume(p);
+	void *self = NULL;
+	ck_assert_int_eq(vt->open(&self, "", 0, NULL), KUBE_EINVAL);
+	expect_last("hostpath: config needs root=<absolute path>");
+	ck_assert_int_eq(vt->open(&self, "root=/tmp\nfoo=1", 15, NULL), KUBE_EINVAL);
+	expect_last("hostpath: unknown config key \"foo\"");
+	ck_assert_int_eq(vt->open(&self, "root", 4, NULL), KUBE_EINVAL);
+	expect_last("hostpath: config line \"root\" is not key=value");
+	ck_assert_ptr_null(self);
+	kube_volume_node_info ni = { .struct_size = sizeof(ni) };
+	ck_assert_int_eq(kube_plugin_unload(p), 0);
+	kube_plugin_unref(p);
+	hp_env e;
+	hp_open(&e, "");
+	ck_assert_int_eq(e.vt->node_get_info(e.self, &ni), 0);
+	ck_assert_str_eq(ni.node_id, "node-7");
+	kube_volume_node_info_clear(&ni);
+	hp_close(&e);
+}
+END_TEST
+
+START_TEST(test_plugin_hostpath_create_rules)
+{
+	hp_env e;
+	hp_open(&e, "");
+	kube_volume_info v;
+	ck_assert_int_eq(hp_create(&e, "a/b", 0, 0, &v), KUBE_EINVAL);
+	expect_last("hostpath: volume name \"a/b\" cannot be a directory name");
+	ck_assert_int_eq(hp_create(&e, "..", 0, 0, &v), KUBE_EINVAL);
+	ck_assert_int_eq(hp_create(&e, "v", 10, 5, &v), KUBE_ERANGE);
+	expect_last("capacity range: required 10 is more than limit 5");
+	ck_assert_int_eq(hp_create(&e, "v", INT64_MAX, 0, &v), KUBE_ENOSPC);
+
+	kube_volume_capability block = hp_rw;
+	block.access_type = KUBE_VOLUME_ACCESS_BLOCK;
+	kube_volume_create_request r = { .struct_size = sizeof(r), .name = "v",
+	                                 .capabilities = &block, .n_capabilities = 1 };
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), KUBE_EINVAL);
+	expect_last("hostpath: block access type is not supported");
+	r.capabilities = &hp_rw;
+	r.source_snapshot_id = "snap-1";
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), KUBE_EINVAL);
+	expect_last("hostpath: volume content sources are not supported");
+
+	ck_assert_int_eq(hp_create(&e, "v", 1000, 2000, &v), 0);
+	ck_assert_str_eq(v.volume_id, "v");
+	ck_assert_int_eq(v.capacity_bytes, 1000);
+	kube_volume_info_clear(&v);
+	/* Compatible: the recorded 1000 is within [500, 0=unbounded]. */
+	ck_assert_int_eq(hp_create(&e, "v", 500, 0, &v), 0);
+	ck_assert_int_eq(v.capacity_bytes, 1000);
+	kube_volume_info_clear(&v);
+	ck_assert_int_eq(hp_create(&e, "v", 500, 800, &v), KUBE_EEXISTS);
+	expect_last("volume v already exists with capacity 1000, incompatible with the requested "
+	            "range [500, 800]");
+	ck_assert_ptr_null(v.volume_id);
+
+	char data[PATH_MAX + 32];
+	snprintf(data, sizeof(data), "%s/root/volumes/v", e.dir);
+	struct stat st;
+	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_int_eq(e.vt->delete_volume(e.self, "v", NULL, 0), 0);
+	ck_assert_int_ne(stat(data, &st), 0);
+	ck_assert_int_eq(e.vt->delete_volume(e.self, "../x", NULL, 0), 0);
+	hp_close(&e);
+}
+END_TEST
+
+START_TEST(test_plugin_hostpath_list_paging)
+{
+	hp_env e;
+	hp_open(&e, "");
+	kube_volume_info v;
+	const char *names[] = { "c", "a", "b" };
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(hp_create(&e, names[i], i, 0, &v), 0);
+		kube_volume_info_clear(&v);
+	}
+	kube_volume_info *ents = NULL;
+	size_t n = 0;
+	char *next = NULL;
+	ck_assert_int_eq(e.vt->list_volumes(e.self, 2, NULL, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ents[0].volume_id, "a");
+	ck_assert_int_eq(ents[0].capacity_bytes, 1);
+	ck_assert_str_eq(ents[1].volume_id, "b");
+	ck_assert_str_eq(next, "2");
+	kube_volume_info_array_free(ents, n);
+	ents = NULL;
+	ck_assert_int_eq(e.vt->list_volumes(e.self, 2, next, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(ents[0].volume_id, "c");
+	kube_volume_info_array_free(ents, n);
+	kube_free(next);
+	next = NULL;
+	ck_assert_int_eq(e.vt->list_volumes(e.self, 0, "x", &ents, &n, &next), KUBE_EBUSY);
+	expect_last("invalid starting_token \"x\"");
+	ck_assert_int_eq(e.vt->list_volumes(e.self, 0, "9", &ents, &n, &next), KUBE_EBUSY);
+	hp_close(&e);
+}
+END_TEST
+
+START_TEST(test_plugin_hostpath_publish_symlink)
+{
+	hp_env e;
+	hp_open(&e, "publish=symlink\n");
+	kube_volume_info v;
+	ck_assert_int_eq(hp_create(&e, "v", 0, 0, &v), 0);
+	kube_volume_info_clear(&v);
+	ck_assert_int_eq(hp_create(&e, "w", 0, 0, &v), 0);
+	kube_volume_info_clear(&v);
+	char target[PATH_MAX + 16];
+	snprintf(target, sizeof(target), "%s/target", e.dir);
+	kube_volume_node_request r = { .struct_size = sizeof(r), .volume_id = "v",
+	                               .target_path = target, .capability = &hp_rw, .readonly = 1 };
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), KUBE_ECONFLICT);
+	expect_last("hostpath: a read-only publish needs bind mounts, which this process may not make");
+	r.readonly = 0;
+	ck_assert_int_eq(mkdir(target, 0750), 0);   /* the CO may have made it */
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), 0);
+	struct stat st;
+	ck_assert_int_eq(lstat(target, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), 0);
+	r.volume_id = "w";
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), KUBE_EEXISTS);
+	expect_last(msgf("target %s already holds another volume", target));
+	kube_volume_capability block = hp_rw;
+	block.access_type = KUBE_VOLUME_ACCESS_BLOCK;
+	r.capability = &block;
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), KUBE_ECONFLICT);
+
+	/* Usage counts what the volume holds. */
+	char file[PATH_MAX + 32];
+	snprintf(file, sizeof(file), "%s/data", target);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	static char block8k[8192];
+	ck_assert_uint_eq(fwrite(block8k, 1, sizeof(block8k), f), sizeof(block8k));
+	fclose(f);
+	kube_volume_stats vs = { .struct_size = sizeof(vs) };
+	ck_assert_int_eq(e.vt->node_get_volume_stats(e.self, "v", target, &vs), 0);
+	ck_assert_int_ge(vs.bytes_used, 8192);
+	ck_assert_int_gt(vs.bytes_total, 0);
+	ck_assert_int_eq(e.vt->node_get_volume_stats(e.self, "nope", target, &vs), KUBE_ENOTFOUND);
+
+	ck_assert_int_eq(e.vt->node_unpublish_volume(e.self, "v", target), 0);
+	ck_assert_int_ne(lstat(target, &st), 0);
+	ck_assert_int_eq(e.vt->node_unpublish_volume(e.self, "nope", target), KUBE_ENOTFOUND);
+	expect_last("volume nope not found");
+	hp_close(&e);
+}
+END_TEST
+
+START_TEST(test_plugin_hostpath_publish_bind_readonly)
+{
+	if (geteuid() != 0)
+		return;   /* bind mounts need root; the symlink test covers the fallback */
+	hp_env e;
+	hp_open(&e, "publish=auto\n");
+	kube_volume_info v;
+	ck_assert_int_eq(hp_create(&e, "v", 0, 0, &v), 0);
+	kube_volume_info_clear(&v);
+	char target[PATH_MAX + 16];
+	snprintf(target, sizeof(target), "%s/target", e.dir);
+	kube_volume_node_request r = { .struct_size = sizeof(r), .volume_id = "v",
+	                               .target_path = target, .capability = &hp_rw, .readonly = 1 };
+	int rc = e.vt->node_publish_volume(e.self, &r);
+	struct stat st;
+	ck_assert_int_eq(lstat(target, &st), rc == 0 ? 0 : -1);
+	if (rc == KUBE_ECONFLICT) {
+		/* root without CAP_SYS_ADMIN (a container): the documented fallback refused. */
+		expect_last("hostpath: a read-only publish needs bind mounts, which this process may not make");
+		hp_close(&e);
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	struct statvfs sv;
+	ck_assert_int_eq(statvfs(target, &sv), 0);
+	ck_assert(sv.f_flag & ST_RDONLY);
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), 0);
+	r.readonly = 0;
+	ck_assert_int_eq(e.vt->node_publish_volume(e.self, &r), KUBE_EEXISTS);
+	expect_last(msgf("volume v is published at %s with another readonly flag", target));
+	ck_assert_int_eq(e.vt->node_unpublish_volume(e.self, "v", target), 0);
+	ck_assert_int_ne(lstat(target, &st), 0);
+	hp_close(&e);
+}
+END_TEST
+
 static Suite *plugin_suite(void)
 {
 	Suite *s = suite_create("plugin");
@@ -558,6 +814,15 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_plugin_host_table);
 	tcase_add_test(tc, test_plugin_host_loop_hooks);
 	suite_add_tcase(s, tc);
+
+	TCase *hp = tcase_create("hostpath");
+	tcase_add_checked_fixture(hp, setup, teardown);
+	tcase_add_test(hp, test_plugin_hostpath_config);
+	tcase_add_test(hp, test_plugin_hostpath_create_rules);
+	tcase_add_test(hp, test_plugin_hostpath_list_paging);
+	tcase_add_test(hp, test_plugin_hostpath_publish_symlink);
+	tcase_add_test(hp, test_plugin_hostpath_publish_bind_readonly);
+	suite_add_tcase(s, hp);
 	return s;
 }
 
