@@ -289,6 +289,16 @@ static void check_volume(const kube_volume_driver *vt, void *self)
 
 /* ---- cloud ---- */
 
+static kube_object *make_object(const char *json)
+{
+	kube_object *o = NULL;
+	if (kube_object_from_json(&o, json, strlen(json)) != 0)
+		return NULL;
+	return o;
+}
+
+#define HOBJ(o) ((const kube_host_object *)(const void *)(o))
+
 static void check_cloud(const kube_cloud_provider *vt, void *self)
 {
 	const char *name = NULL;
@@ -297,6 +307,102 @@ static void check_cloud(const kube_cloud_provider *vt, void *self)
 	int has = -1;
 	rc = vt->has_cluster_id(self, &has);
 	check(rc == 0 && (has == 0 || has == 1), "cloud: HasClusterID answers 0 or 1", "rc %d, %d", rc, has);
+
+	kube_object *svc = make_object(
+		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+		"\"namespace\":\"default\",\"uid\":\"6a1f3c2e-0d4b-4e8a-9c1d-2b3e4f5a6b7c\"},"
+		"\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80,\"nodePort\":30080}]}}");
+	kube_object *node = make_object(
+		"{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-1\","
+		"\"labels\":{\"topology.kubernetes.io/zone\":\"zone-a\","
+		"\"topology.kubernetes.io/region\":\"region-1\"}}}");
+	if (!svc || !node) {
+		check(0, "cloud: test objects", "cannot build the Service/Node");
+		kube_object_unref(svc);
+		kube_object_unref(node);
+		return;
+	}
+	const kube_host_object *nodes[1] = { HOBJ(node) };
+
+	/* Load balancer lifecycle: ensure twice, update, delete twice. */
+	kube_cloud_lb_status st = { .struct_size = sizeof(st) };
+	int exists = -1;
+	rc = vt->get_load_balancer(self, "kubernetes", HOBJ(svc), &st, &exists);
+	if (rc == KUBE_ENOTSUP) {
+		printf("skip - cloud: no load balancers (GetLoadBalancer not supported)\n");
+	} else {
+		check(rc == 0 && exists == 0, "cloud: GetLoadBalancer before Ensure -> not exists",
+		      "rc %d, exists %d", rc, exists);
+		kube_cloud_lb_status_clear(&st);
+		uint32_t retry = 0;
+		rc = vt->ensure_load_balancer(self, "kubernetes", HOBJ(svc), nodes, 1, &st, &retry);
+		check(rc == 0 && st.n_ingress >= 1, "cloud: EnsureLoadBalancer -> an ingress",
+		      "rc %d, %zu ingress", rc, st.n_ingress);
+		kube_cloud_lb_status_clear(&st);
+		rc = vt->ensure_load_balancer(self, "kubernetes", HOBJ(svc), nodes, 1, &st, &retry);
+		check(rc == 0 && st.n_ingress >= 1, "cloud: EnsureLoadBalancer twice -> OK",
+		      "rc %d, %zu ingress", rc, st.n_ingress);
+		kube_cloud_lb_status_clear(&st);
+		rc = vt->get_load_balancer(self, "kubernetes", HOBJ(svc), &st, &exists);
+		check(rc == 0 && exists == 1, "cloud: GetLoadBalancer after Ensure -> exists",
+		      "rc %d, exists %d", rc, exists);
+		kube_cloud_lb_status_clear(&st);
+		char *lbname = NULL;
+		rc = vt->get_load_balancer_name(self, "kubernetes", HOBJ(svc), &lbname);
+		check(rc == 0 && lbname && lbname[0] && strlen(lbname) <= 32,
+		      "cloud: GetLoadBalancerName is not empty", "rc %d", rc);
+		kube_free(lbname);
+		EXPECT_RC(vt->update_load_balancer(self, "kubernetes", HOBJ(svc), nodes, 1, &retry), 0,
+		          "cloud: UpdateLoadBalancer -> OK");
+		EXPECT_RC(vt->ensure_load_balancer_deleted(self, "kubernetes", HOBJ(svc)), 0,
+		          "cloud: EnsureLoadBalancerDeleted -> OK");
+		EXPECT_RC(vt->ensure_load_balancer_deleted(self, "kubernetes", HOBJ(svc)), 0,
+		          "cloud: EnsureLoadBalancerDeleted twice -> OK");
+		rc = vt->get_load_balancer(self, "kubernetes", HOBJ(svc), &st, &exists);
+		check(rc == 0 && exists == 0, "cloud: GetLoadBalancer after delete -> not exists",
+		      "rc %d, exists %d", rc, exists);
+		kube_cloud_lb_status_clear(&st);
+	}
+
+	/* InstancesV2. */
+	int ex = -1, down = -1;
+	rc = vt->instance_exists(self, HOBJ(node), &ex);
+	if (rc != KUBE_ENOTSUP) {
+		check(rc == 0 && (ex == 0 || ex == 1), "cloud: InstanceExists answers", "rc %d", rc);
+		rc = vt->instance_shutdown(self, HOBJ(node), &down);
+		check(rc == 0 && (down == 0 || down == 1), "cloud: InstanceShutdown answers", "rc %d", rc);
+		kube_cloud_instance_metadata md = { .struct_size = sizeof(md) };
+		rc = vt->instance_metadata(self, HOBJ(node), &md);
+		char prefix[128];
+		snprintf(prefix, sizeof(prefix), "%s://", name ? name : "");
+		check(rc == 0 && md.provider_id && strncmp(md.provider_id, prefix, strlen(prefix)) == 0,
+		      "cloud: InstanceMetadata provider id is <ProviderName>://...", "rc %d, id %s", rc,
+		      md.provider_id ? md.provider_id : "(null)");
+		kube_cloud_instance_metadata_clear(&md);
+	}
+
+	/* Routes. */
+	kube_cloud_route_list rl = { .struct_size = sizeof(rl) };
+	rc = vt->list_routes(self, "kubernetes", &rl);
+	if (rc != KUBE_ENOTSUP) {
+		EXPECT_RC(rc, 0, "cloud: ListRoutes -> OK");
+		kube_cloud_route_list_clear(&rl);
+		char tn[] = "node-1", cidr[] = "10.244.1.0/24";
+		kube_cloud_route r = { .target_node = tn, .destination_cidr = cidr };
+		EXPECT_RC(vt->create_route(self, "kubernetes", "hint-1", &r), 0, "cloud: CreateRoute -> OK");
+		rc = vt->list_routes(self, "kubernetes", &rl);
+		int found = 0;
+		for (size_t i = 0; i < rl.n; i++)
+			found |= rl.items[i].destination_cidr && strcmp(rl.items[i].destination_cidr, cidr) == 0;
+		check(rc == 0 && found, "cloud: ListRoutes lists the created route", "rc %d, %zu routes", rc, rl.n);
+		kube_cloud_route_list_clear(&rl);
+		EXPECT_RC(vt->delete_route(self, "kubernetes", &r), 0, "cloud: DeleteRoute -> OK");
+		rc = vt->list_routes(self, "kubernetes", &rl);
+		check(rc == 0 && rl.n == 0, "cloud: ListRoutes after delete is empty", "rc %d, %zu routes", rc, rl.n);
+		kube_cloud_route_list_clear(&rl);
+	}
+	kube_object_unref(svc);
+	kube_object_unref(node);
 }
 
 static char *substitute(const char *config)

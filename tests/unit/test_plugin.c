@@ -788,6 +788,77 @@ START_TEST(test_plugin_hostpath_publish_bind_readonly)
 }
 END_TEST
 
+/* ---- cloud-local ---- */
+
+START_TEST(test_plugin_cloud_local)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/plugins/cloud-local/cloud-local.so", build_dir);
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
+	ck_assert_str_eq(kube_plugin_name(p), "local");
+	const kube_cloud_provider *vt = kube_plugin_cloud(p);
+	void *self = NULL;
+	ck_assert_int_eq(vt->open(&self, NULL, 0, NULL), 0);
+
+	const char *sj = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+	                 "\"uid\":\"6a1f3c2e-0d4b-4e8a-9c1d-2b3e4f5a6b7c\"}}";
+	const char *nj = "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\","
+	                 "\"labels\":{\"topology.kubernetes.io/zone\":\"zone-a\","
+	                 "\"topology.kubernetes.io/region\":\"region-1\"}}}";
+	kube_object *svc = NULL, *node = NULL, *nouid = NULL;
+	ck_assert_int_eq(kube_object_from_json(&svc, sj, strlen(sj)), 0);
+	ck_assert_int_eq(kube_object_from_json(&node, nj, strlen(nj)), 0);
+	const char *xj = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"x\"}}";
+	ck_assert_int_eq(kube_object_from_json(&nouid, xj, strlen(xj)), 0);
+	const kube_host_object *hs = (const kube_host_object *)(void *)svc;
+	const kube_host_object *hn = (const kube_host_object *)(void *)node;
+
+	/* Upstream's DefaultLoadBalancerName: "a" + UID without dashes, cut at 32. */
+	char *name = NULL;
+	ck_assert_int_eq(vt->get_load_balancer_name(self, "c", hs, &name), 0);
+	ck_assert_str_eq(name, "a6a1f3c2e0d4b4e8a9c1d2b3e4f5a6b7");
+	kube_free(name);
+	name = NULL;
+	ck_assert_int_eq(vt->get_load_balancer_name(self, "c", (const kube_host_object *)(void *)nouid,
+	                                            &name), KUBE_EINVAL);
+	ck_assert_str_eq(kube_error_last()->message, "service has no metadata.uid");
+
+	kube_cloud_lb_status st = { .struct_size = sizeof(st) };
+	uint32_t retry = 0;
+	ck_assert_int_eq(vt->update_load_balancer(self, "c", hs, &hn, 1, &retry), KUBE_ENOTFOUND);
+	ck_assert_int_eq(vt->ensure_load_balancer(self, "c", hs, &hn, 1, &st, &retry), 0);
+	ck_assert_uint_eq(st.n_ingress, 1);
+	ck_assert_str_eq(st.ingress[0].ip, "127.0.0.1");
+	ck_assert_ptr_null(st.ingress[0].hostname);
+	kube_cloud_lb_status_clear(&st);
+	int exists = 0;
+	/* Load balancers are per cluster. */
+	ck_assert_int_eq(vt->get_load_balancer(self, "other", hs, &st, &exists), 0);
+	ck_assert_int_eq(exists, 0);
+	ck_assert_int_eq(vt->update_load_balancer(self, "c", hs, &hn, 1, &retry), 0);
+
+	kube_cloud_instance_metadata md = { .struct_size = sizeof(md) };
+	ck_assert_int_eq(vt->instance_metadata(self, hn, &md), 0);
+	ck_assert_str_eq(md.provider_id, "local://n1");
+	ck_assert_str_eq(md.instance_type, "local");
+	ck_assert_str_eq(md.zone, "zone-a");
+	ck_assert_str_eq(md.region, "region-1");
+	kube_cloud_instance_metadata_clear(&md);
+	/* Zones and Instances v1 are left to InstancesV2. */
+	kube_cloud_zone z = { .struct_size = sizeof(z) };
+	ck_assert_int_eq(vt->get_zone(self, &z), KUBE_ENOTSUP);
+	char *id = NULL;
+	ck_assert_int_eq(vt->instance_id(self, "n1", &id), KUBE_ENOTSUP);
+
+	kube_object_unref(svc);
+	kube_object_unref(node);
+	kube_object_unref(nouid);
+	vt->close(self);
+	kube_plugin_unref(p);
+}
+END_TEST
+
 static Suite *plugin_suite(void)
 {
 	Suite *s = suite_create("plugin");
@@ -823,6 +894,11 @@ static Suite *plugin_suite(void)
 	tcase_add_test(hp, test_plugin_hostpath_publish_symlink);
 	tcase_add_test(hp, test_plugin_hostpath_publish_bind_readonly);
 	suite_add_tcase(s, hp);
+
+	TCase *cl = tcase_create("cloud-local");
+	tcase_add_checked_fixture(cl, setup, teardown);
+	tcase_add_test(cl, test_plugin_cloud_local);
+	suite_add_tcase(s, cl);
 	return s;
 }
 
