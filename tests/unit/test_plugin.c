@@ -258,6 +258,31 @@ START_TEST(test_plugin_refuse_null_required)
 }
 END_TEST
 
+START_TEST(test_plugin_refuse_vtable_minor)
+{
+	const char *f = fixture("vtable_minor");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: volume vtable declares ABI 1.1, which this host cannot use "
+	                    "(plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_runtime_kind)
+{
+	const char *f = fixture("runtime_kind");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: unsupported plugin kind 3 (plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_no_vtable)
+{
+	const char *f = fixture("no_vtable");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: descriptor has no vtable (plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
 START_TEST(test_plugin_refuse_duplicate_name)
 {
 	kube_plugin *p = NULL;
@@ -874,6 +899,9 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_plugin_refuse_small_descriptor);
 	tcase_add_test(tc, test_plugin_refuse_small_vtable);
 	tcase_add_test(tc, test_plugin_refuse_null_required);
+	tcase_add_test(tc, test_plugin_refuse_vtable_minor);
+	tcase_add_test(tc, test_plugin_refuse_runtime_kind);
+	tcase_add_test(tc, test_plugin_refuse_no_vtable);
 	tcase_add_test(tc, test_plugin_refuse_duplicate_name);
 	tcase_add_test(tc, test_plugin_refuse_missing_file);
 	tcase_add_test(tc, test_plugin_refuse_writable_file);
