@@ -94,38 +94,40 @@ static int parse_label_int(const char *s, int64_t *out)
 	return 1;
 }
 
-static int expr_matches(const kube__expr *e, const kube_labels *labels)
+/* Keys and values are compared as interned ids: equal strings, equal ids. */
+static int expr_matches(const kube__expr *e, const kube_sched_node *n, const kube__intern *names)
 {
-	const char *v = kube_labels_get(labels, e->key);
+	uint32_t v = kube__node_label(n, e->key_id);
 	int64_t num;
 	switch (e->op) {
 	case KUBE__OP_IN:
 	case KUBE__OP_NOT_IN: {
 		int in = 0;
-		if (v)
+		if (v != UINT32_MAX)
 			for (size_t i = 0; i < e->nvalues && !in; i++)
-				in = strcmp(e->values[i], v) == 0;
+				in = e->value_ids[i] == v;
 		return e->op == KUBE__OP_IN ? in : !in;
 	}
 	case KUBE__OP_EXISTS:
-		return v != NULL;
+		return v != UINT32_MAX;
 	case KUBE__OP_DOES_NOT_EXIST:
-		return v == NULL;
+		return v == UINT32_MAX;
 	case KUBE__OP_GT:
-		return parse_label_int(v, &num) && num > e->num;
+		return v != UINT32_MAX && parse_label_int(kube__intern_str(names, v), &num) &&
+		       num > e->num;
 	case KUBE__OP_LT:
-		return parse_label_int(v, &num) && num < e->num;
+		return v != UINT32_MAX && parse_label_int(kube__intern_str(names, v), &num) &&
+		       num < e->num;
 	}
 	return 0;
 }
 
-int kube__term_matches(const kube__term *t, const kube_sched_node *n)
+int kube__term_matches(const kube__term *t, const kube_sched_node *n, const kube__intern *names)
 {
 	if (t->invalid || (t->nexprs == 0 && t->nfields == 0))
 		return 0;
-	const kube_labels *labels = kube_object_labels(n->obj);
 	for (size_t i = 0; i < t->nexprs; i++)
-		if (!expr_matches(&t->exprs[i], labels))
+		if (!expr_matches(&t->exprs[i], n, names))
 			return 0;
 	for (size_t i = 0; i < t->nfields; i++) {
 		int eq = strcmp(t->fields[i].values[0], n->name) == 0;
@@ -140,16 +142,13 @@ int kube__filter_affinity(kube__cycle *cy, const kube_sched_node *n)
 	const kube__pod *p = cy->pod;
 	if (!p->nsel && !p->has_required)
 		return 0;
-	const kube_labels *labels = kube_object_labels(n->obj);
 	int ok = 1;
-	for (size_t i = 0; i < p->nsel && ok; i++) {
-		const char *v = kube_labels_get(labels, p->sel_keys[i]);
-		ok = v && strcmp(v, p->sel_vals[i]) == 0;
-	}
+	for (size_t i = 0; i < p->nsel && ok; i++)
+		ok = kube__node_label(n, p->sel_keys[i]) == p->sel_vals[i];
 	if (ok && p->has_required) {
 		ok = 0;
 		for (size_t i = 0; i < p->nreq_terms && !ok; i++)
-			ok = kube__term_matches(&p->req_terms[i], n);
+			ok = kube__term_matches(&p->req_terms[i], n, cy->s->names);
 	}
 	if (ok)
 		return 0;

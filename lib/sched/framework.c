@@ -570,12 +570,10 @@ static int run_cycle(kube__cycle *cy)
 			continue;
 		switch (pl->builtin) {
 		case B_FIT:
-			for (size_t j = 0; j < nf; j++)
-				sc[j] = kube__score_fit(cy, s->feasible[j], p->most_allocated);
+			kube__score_fit_all(cy, s->feasible, nf, sc, p->most_allocated);
 			break;
 		case B_BALANCED:
-			for (size_t j = 0; j < nf; j++)
-				sc[j] = kube__score_balanced(cy, s->feasible[j]);
+			kube__score_balanced_all(cy, s->feasible, nf, sc);
 			break;
 		case B_AFFINITY:
 			if (cy->affinity_skip)

@@ -243,7 +243,8 @@ static int parse_int64(const char *s, int64_t *out)
 	return 1;
 }
 
-static int parse_exprs(json_object *arr, kube__expr **out, size_t *n, int fields, int *invalid)
+static int parse_exprs(json_object *arr, kube__expr **out, size_t *n, int fields, int *invalid,
+                       kube__intern *names)
 {
 	size_t len = jlen(arr);
 	*n = 0;
@@ -270,6 +271,15 @@ static int parse_exprs(json_object *arr, kube__expr **out, size_t *n, int fields
 				const char *v = json_object_get_string(json_object_array_get_idx(vals, j));
 				x->values[j] = v ? v : "";
 			}
+		}
+		if (!fields) {
+			if (kube__intern_id(names, x->key, &x->key_id) != 0)
+				return KUBE_ENOMEM;
+			if (x->nvalues && !(x->value_ids = kube_calloc(x->nvalues, sizeof(uint32_t))))
+				return kube__error_oom();
+			for (size_t j = 0; j < x->nvalues; j++)
+				if (kube__intern_id(names, x->values[j], &x->value_ids[j]) != 0)
+					return KUBE_ENOMEM;
 		}
 		if (!ok) {
 			*invalid = 1;
@@ -301,21 +311,23 @@ static int parse_exprs(json_object *arr, kube__expr **out, size_t *n, int fields
 	return 0;
 }
 
-static int parse_term(json_object *t, kube__term *term)
+static int parse_term(json_object *t, kube__term *term, kube__intern *names)
 {
 	int rc = parse_exprs(jget(t, "matchExpressions"), &term->exprs, &term->nexprs, 0,
-	                     &term->invalid);
+	                     &term->invalid, names);
 	if (rc == 0)
 		rc = parse_exprs(jget(t, "matchFields"), &term->fields, &term->nfields, 1,
-		                 &term->invalid);
+		                 &term->invalid, names);
 	return rc;
 }
 
 static void free_terms(kube__term *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < t[i].nexprs; j++)
+		for (size_t j = 0; j < t[i].nexprs; j++) {
 			kube_free(t[i].exprs[j].values);
+			kube_free(t[i].exprs[j].value_ids);
+		}
 		for (size_t j = 0; j < t[i].nfields; j++)
 			kube_free(t[i].fields[j].values);
 		kube_free(t[i].exprs);
@@ -387,14 +399,16 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 	json_object *ns = jget(spec, "nodeSelector");
 	if (json_object_is_type(ns, json_type_object) && json_object_object_length(ns) > 0) {
 		size_t n = (size_t)json_object_object_length(ns);
-		p->sel_keys = kube_calloc(n, sizeof(char *));
-		p->sel_vals = kube_calloc(n, sizeof(char *));
+		p->sel_keys = kube_calloc(n, sizeof(uint32_t));
+		p->sel_vals = kube_calloc(n, sizeof(uint32_t));
 		if (!p->sel_keys || !p->sel_vals)
 			return kube__error_oom();
 		json_object_object_foreach(ns, key, val) {
 			const char *v = json_object_get_string(val);
-			p->sel_keys[p->nsel] = key;
-			p->sel_vals[p->nsel++] = v ? v : "";
+			if (kube__intern_id(names, key, &p->sel_keys[p->nsel]) != 0 ||
+			    kube__intern_id(names, v ? v : "", &p->sel_vals[p->nsel]) != 0)
+				return KUBE_ENOMEM;
+			p->nsel++;
 		}
 	}
 
@@ -408,7 +422,7 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 			return kube__error_oom();
 		for (size_t i = 0; i < n; i++) {
 			p->nreq_terms++;
-			if ((rc = parse_term(json_object_array_get_idx(terms, i), &p->req_terms[i])) != 0)
+			if ((rc = parse_term(json_object_array_get_idx(terms, i), &p->req_terms[i], names)) != 0)
 				return rc;
 		}
 	}
@@ -424,7 +438,7 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 			continue; /* upstream skips zero-weight terms */
 		kube__term *t = &p->pref_terms[p->npref_terms++];
 		t->weight = weight;
-		if ((rc = parse_term(jget(pt, "preference"), t)) != 0)
+		if ((rc = parse_term(jget(pt, "preference"), t, names)) != 0)
 			return rc;
 	}
 

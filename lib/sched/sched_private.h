@@ -64,6 +64,8 @@ typedef struct kube__expr {
 	const char **values;
 	size_t nvalues;
 	int64_t num;            /* Gt / Lt */
+	uint32_t key_id;        /* interned key and values (matchExpressions) */
+	uint32_t *value_ids;
 } kube__expr;
 
 /* A NodeSelectorTerm: matchExpressions ANDed with matchFields. */
@@ -116,7 +118,7 @@ typedef struct kube__pod {
 	int64_t nz[2];              /* cpu, memory with upstream's defaults */
 	kube__scalar *scalars;
 	size_t nscalars;
-	const char **sel_keys, **sel_vals;   /* spec.nodeSelector */
+	uint32_t *sel_keys, *sel_vals;      /* spec.nodeSelector, interned */
 	size_t nsel;
 	kube__term *req_terms;  /* required node affinity; has_required says if set */
 	size_t nreq_terms;
@@ -169,9 +171,16 @@ enum {
 	KUBE__NF_IMAGES = 16,        /* reports images */
 };
 
+/* A node label as interned ids. */
+typedef struct kube__lpair {
+	uint32_t key, value;
+} kube__lpair;
+
 struct kube_sched_node {
 	kube_object *obj;       /* referenced */
 	const char *name;
+	kube__lpair *labels;    /* interned, for matching without strcmp */
+	size_t nlabels;
 	uint32_t slot;
 	kube__taint *taints;
 	size_t ntaints;
@@ -195,6 +204,7 @@ struct kube_sched {
 	int64_t *alloc[KUBE__R_N];
 	int64_t *req[KUBE__R_N];
 	int64_t *nz[2];
+	double *inv[2];             /* 1 / alloc[cpu|memory] (0 when 0), for the scores */
 	uint8_t *flags;
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;
@@ -215,6 +225,32 @@ struct kube_sched {
 	int64_t *scores, *total;
 	size_t scratch_cap;
 };
+
+/* The interned value id of a node's label, or UINT32_MAX when absent. */
+static inline uint32_t kube__node_label(const kube_sched_node *n, uint32_t key)
+{
+	for (size_t i = 0; i < n->nlabels; i++)
+		if (n->labels[i].key == key)
+			return n->labels[i].value;
+	return UINT32_MAX;
+}
+
+/*
+ * floor(num / den) for 0 <= num, 0 < den, with inv = 1.0 / den: a
+ * multiplication and a correction instead of a 64-bit division (the
+ * scores divide twice per node); exact while num < 2^53, divides beyond.
+ */
+static inline int64_t kube__div_floor(int64_t num, int64_t den, double inv)
+{
+	if (num >= (1LL << 53))
+		return num / den;
+	int64_t q = (int64_t)((double)num * inv);
+	while (q > 0 && q * den > num)
+		q--;
+	while ((q + 1) * den <= num)
+		q++;
+	return q;
+}
 
 KUBE_INTERNAL int kube__scalar_find(const kube__scalar *v, size_t n, uint32_t id, int64_t *out);
 /* Accounts or unaccounts a pod view on its node's slot. */
@@ -260,7 +296,8 @@ KUBE_INTERNAL int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n);
 
 /* Matching shared by filters and scores (filter_node.c). */
 KUBE_INTERNAL int kube__tolerates(const kube__toleration *t, const kube__taint *taint);
-KUBE_INTERNAL int kube__term_matches(const kube__term *t, const kube_sched_node *n);
+KUBE_INTERNAL int kube__term_matches(const kube__term *t, const kube_sched_node *n,
+                                     const kube__intern *names);
 /* Node ports conflict test (filter_resources.c). */
 KUBE_INTERNAL int kube__ports_conflict(const kube__port *a, const char *ip, const char *proto,
                                        int32_t port);
@@ -268,8 +305,10 @@ KUBE_INTERNAL int kube__ports_conflict(const kube__port *a, const char *ip, cons
 /* ---- built-in scores (score.c): raw scores; normalize where upstream does ---- */
 
 KUBE_INTERNAL void kube__prescore_builtin(kube__cycle *cy);
-KUBE_INTERNAL int64_t kube__score_fit(kube__cycle *cy, uint32_t slot, int most);
-KUBE_INTERNAL int64_t kube__score_balanced(kube__cycle *cy, uint32_t slot);
+KUBE_INTERNAL void kube__score_fit_all(kube__cycle *cy, const uint32_t *slots, size_t n,
+                                       int64_t *out, int most);
+KUBE_INTERNAL void kube__score_balanced_all(kube__cycle *cy, const uint32_t *slots, size_t n,
+                                            int64_t *out);
 KUBE_INTERNAL int64_t kube__score_affinity(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL int64_t kube__score_taints(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL int64_t kube__score_images(kube__cycle *cy, const kube_sched_node *n);

@@ -56,7 +56,7 @@ void kube__prescore_builtin(kube__cycle *cy)
 			cy->prefer_tols[cy->nprefer_tols++] = &p->tols[i];
 }
 
-int64_t kube__score_fit(kube__cycle *cy, uint32_t slot, int most)
+static inline int64_t score_fit(kube__cycle *cy, uint32_t slot, int most)
 {
 	const kube_sched *s = cy->s;
 	int64_t sum = 0, wsum = 0;
@@ -65,20 +65,31 @@ int64_t kube__score_fit(kube__cycle *cy, uint32_t slot, int most)
 		if (cap == 0)
 			continue;
 		int64_t req = s->nz[r][slot] + cy->pod->nz[r], v;
-		if (most)
-			v = (req > cap ? cap : req) * 100 / cap;
+		if (cap < 0)
+			v = 0;
+		else if (most)
+			v = kube__div_floor((req > cap ? cap : req < 0 ? 0 : req) * 100, cap, s->inv[r][slot]);
 		else
-			v = req > cap ? 0 : (cap - req) * 100 / cap;
+			v = req > cap || req < 0 ? 0 : kube__div_floor((cap - req) * 100, cap, s->inv[r][slot]);
 		sum += v;
 		wsum++;
 	}
-	return wsum ? sum / wsum : 0;
+	/* weights are 1 and 1: the mean of 0, 1 or 2 non-negative scores */
+	return wsum == 2 ? sum >> 1 : sum;
 }
 
-int64_t kube__score_balanced(kube__cycle *cy, uint32_t slot)
+void kube__score_fit_all(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out, int most)
 {
-	if (cy->balanced_skip)
-		return 0;
+	if (most)
+		for (size_t j = 0; j < n; j++)
+			out[j] = score_fit(cy, slots[j], 1);
+	else
+		for (size_t j = 0; j < n; j++)
+			out[j] = score_fit(cy, slots[j], 0);
+}
+
+static inline int64_t score_balanced(kube__cycle *cy, uint32_t slot)
+{
 	const kube_sched *s = cy->s;
 	double f[2];
 	int nf = 0;
@@ -93,13 +104,23 @@ int64_t kube__score_balanced(kube__cycle *cy, uint32_t slot)
 	return (int64_t)((1 - sd) * 100);
 }
 
+void kube__score_balanced_all(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out)
+{
+	if (cy->balanced_skip) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	for (size_t j = 0; j < n; j++)
+		out[j] = score_balanced(cy, slots[j]);
+}
+
 int64_t kube__score_affinity(kube__cycle *cy, const kube_sched_node *n)
 {
 	if (cy->affinity_skip)
 		return 0;
 	int64_t sum = 0;
 	for (size_t i = 0; i < cy->pod->npref_terms; i++)
-		if (kube__term_matches(&cy->pod->pref_terms[i], n))
+		if (kube__term_matches(&cy->pod->pref_terms[i], n, cy->s->names))
 			sum += cy->pod->pref_terms[i].weight;
 	return sum;
 }

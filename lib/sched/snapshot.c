@@ -200,6 +200,9 @@ static void node_free_parts(kube_sched_node *n)
 	kube_free(n->taints);
 	kube_free(n->alloc_sc);
 	kube_free(n->images);
+	kube_free(n->labels);
+	n->labels = NULL;
+	n->nlabels = 0;
 	n->taints = NULL;
 	n->alloc_sc = NULL;
 	n->images = NULL;
@@ -247,6 +250,8 @@ void kube_sched_free(kube_sched *s)
 	}
 	kube_free(s->nz[0]);
 	kube_free(s->nz[1]);
+	kube_free(s->inv[0]);
+	kube_free(s->inv[1]);
 	kube_free(s->flags);
 	kube_free(s->node);
 	kube_free(s->free_slots);
@@ -304,6 +309,18 @@ static int parse_node(kube_sched *s, kube_sched_node *n, kube_object *obj, int64
 {
 	json_object *doc = kube__object_doc(obj);
 	json_object *spec = jget(doc, "spec"), *status = jget(doc, "status");
+	const kube_labels *labels = kube_object_labels(obj);
+	size_t nl = kube_labels_count(labels);
+	if (nl && !(n->labels = kube_calloc(nl, sizeof(*n->labels))))
+		return kube__error_oom();
+	for (size_t i = 0; i < nl; i++) {
+		const char *k, *v;
+		kube_labels_at(labels, i, &k, &v);
+		if (kube__intern_id(s->names, k, &n->labels[i].key) != 0 ||
+		    kube__intern_id(s->names, v, &n->labels[i].value) != 0)
+			return KUBE_ENOMEM;
+		n->nlabels++;
+	}
 	json_object *taints = jget(spec, "taints");
 	size_t nt = json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
 	if (nt) {
@@ -422,6 +439,8 @@ static int slots_reserve(kube_sched *s)
 	}
 	GROW(s->nz[0]);
 	GROW(s->nz[1]);
+	GROW(s->inv[0]);
+	GROW(s->inv[1]);
 	GROW(s->flags);
 	GROW(s->node);
 	GROW(s->free_slots);
@@ -497,8 +516,12 @@ int kube_sched_node_add(kube_sched *s, kube_object *node)
 	n->nalloc_sc = tmp.nalloc_sc;
 	n->images = tmp.images;
 	n->nimages = tmp.nimages;
+	n->labels = tmp.labels;
+	n->nlabels = tmp.nlabels;
 	for (int r = 0; r < KUBE__R_N; r++)
 		s->alloc[r][n->slot] = alloc[r];
+	for (int r = 0; r < 2; r++)
+		s->inv[r][n->slot] = alloc[r] > 0 ? 1.0 / (double)alloc[r] : 0;
 	node_flags(s, n);
 	return image_nodes_adjust(s, n, +1);
 }
