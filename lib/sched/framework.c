@@ -39,6 +39,7 @@ enum {
 	B_AFFINITY,
 	B_PORTS,
 	B_FIT,
+	B_INTERPOD,
 	B_BALANCED,
 	B_IMAGES,
 };
@@ -76,6 +77,7 @@ static const struct {
 	{ "NodeAffinity", B_AFFINITY, 2 },
 	{ "NodePorts", B_PORTS, 0 },
 	{ "NodeResourcesFit", B_FIT, 1 },
+	{ "InterPodAffinity", B_INTERPOD, 2 },
 	{ "NodeResourcesBalancedAllocation", B_BALANCED, 1 },
 	{ "ImageLocality", B_IMAGES, 1 },
 };
@@ -313,6 +315,7 @@ static void cycle_free(kube__cycle *cy)
 	kube_free(cy->reasons);
 	kube_free(cy->prefilter_msg);
 	kube_free(cy->prefer_tols);
+	kube__interpod_free(cy->interpod);
 }
 
 static int external_filter(kube__cycle *cy, const kube_sched_node *n, kube__plugin *pl)
@@ -481,6 +484,14 @@ static size_t pass_fit(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t
 	          kube__filter_fit(cy, s->node[slot]));
 }
 
+static size_t pass_interpod(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	if ((*err = kube__interpod_prefilter(cy)) != 0)
+		return 0;
+	PASS_BODY(1, kube__filter_interpod(cy, s->node[slot]));
+}
+
 /* The passes that can reject this pod, in profile order. */
 static size_t build_steps(kube__cycle *cy)
 {
@@ -506,6 +517,10 @@ static size_t build_steps(kube__cycle *cy)
 				fn = pass_ports;
 			break;
 		case B_FIT: fn = pass_fit; break;
+		case B_INTERPOD:
+			if (kube__interpod_needed(cy))
+				fn = pass_interpod;
+			break;
 		case B_EXTERNAL:
 			if (pl->vt.filter)
 				fn = pass_external;

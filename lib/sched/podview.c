@@ -336,10 +336,76 @@ static void free_terms(kube__term *t, size_t n)
 	kube_free(t);
 }
 
+static void free_pod_terms(kube__pod_term *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kube_selector_free(t[i].sel);
+		kube_selector_free(t[i].ns_sel);
+		kube_free(t[i].namespaces);
+	}
+	kube_free(t);
+}
+
+/*
+ * spec.affinity.pod(Anti)Affinity.requiredDuringSchedulingIgnoredDuringExecution
+ * as upstream's AffinityTerm: the selectors compiled, namespaces defaulted
+ * to the pod's own when neither namespaces nor namespaceSelector is given.
+ */
+static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind,
+                           kube__pod_term **out, size_t *nout, kube__intern *names)
+{
+	json_object *arr = jget(jget(jget(spec, "affinity"), kind),
+	                        "requiredDuringSchedulingIgnoredDuringExecution");
+	size_t n = jlen(arr);
+	if (!n)
+		return 0;
+	kube__pod_term *t = kube_calloc(n, sizeof(*t));
+	if (!t)
+		return kube__error_oom();
+	*out = t;
+	for (size_t i = 0; i < n; i++) {
+		json_object *term = json_object_array_get_idx(arr, i);
+		char path[160];
+		kube__pod_term *pt = &t[(*nout)++];
+		snprintf(path, sizeof(path),
+		         "spec.affinity.%s.requiredDuringSchedulingIgnoredDuringExecution[%zu].labelSelector",
+		         kind, i);
+		int rc = kube_selector_from_object(&pt->sel, p->obj, path);
+		if (rc != 0)
+			return rc;
+		json_object *nss = jget(term, "namespaceSelector");
+		if (nss && !json_object_is_type(nss, json_type_null)) {
+			snprintf(path, sizeof(path),
+			         "spec.affinity.%s.requiredDuringSchedulingIgnoredDuringExecution[%zu].namespaceSelector",
+			         kind, i);
+			if ((rc = kube_selector_from_object(&pt->ns_sel, p->obj, path)) != 0)
+				return rc;
+		}
+		json_object *ns = jget(term, "namespaces");
+		size_t nns = jlen(ns);
+		pt->namespaces = kube_calloc(nns ? nns : 1, sizeof(char *));
+		if (!pt->namespaces)
+			return kube__error_oom();
+		for (size_t j = 0; j < nns; j++) {
+			const char *v = json_object_get_string(json_object_array_get_idx(ns, j));
+			pt->namespaces[pt->nns++] = v ? v : "";
+		}
+		if (!nns && !pt->ns_sel)
+			pt->namespaces[pt->nns++] = p->ns;
+		const char *tk = jstr(term, "topologyKey");
+		if (kube__intern_id(names, tk ? tk : "", &pt->topo_key) != 0)
+			return KUBE_ENOMEM;
+	}
+	return 0;
+}
+
 void kube__pod_free(kube__pod *p)
 {
 	if (!p)
 		return;
+	free_pod_terms(p->aff, p->naff);
+	free_pod_terms(p->anti, p->nanti);
+	kube_labels_free(p->ns_labels);
 	kube_free(p->scalars);
 	kube_free(p->sel_keys);
 	kube_free(p->sel_vals);
@@ -441,6 +507,10 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 		if ((rc = parse_term(jget(pt, "preference"), t, names)) != 0)
 			return rc;
 	}
+
+	if ((rc = parse_pod_terms(p, spec, "podAffinity", &p->aff, &p->naff, names)) != 0 ||
+	    (rc = parse_pod_terms(p, spec, "podAntiAffinity", &p->anti, &p->nanti, names)) != 0)
+		return rc;
 
 	json_object *tols = jget(spec, "tolerations");
 	size_t ntol = jlen(tols);

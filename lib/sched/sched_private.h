@@ -110,6 +110,15 @@ typedef struct kube__scalar {
 	int64_t value;
 } kube__scalar;
 
+/* A required pod (anti-)affinity term (upstream's framework.AffinityTerm). */
+typedef struct kube__pod_term {
+	kube_selector *sel;         /* labelSelector; a missing one matches nothing */
+	kube_selector *ns_sel;      /* namespaceSelector, NULL when absent */
+	const char **namespaces;    /* the pod's own namespace when both are absent */
+	size_t nns;
+	uint32_t topo_key;          /* interned topologyKey */
+} kube__pod_term;
+
 /* The scheduler's view of one pod version, derived once. */
 typedef struct kube__pod {
 	kube_object *obj;       /* referenced */
@@ -131,7 +140,11 @@ typedef struct kube__pod {
 	size_t nports;
 	uint32_t *images;       /* interned normalized image names, one per container */
 	size_t nimages;         /* init containers + containers */
+	kube__pod_term *aff, *anti; /* required pod affinity / anti-affinity */
+	size_t naff, nanti;
+	kube_labels *ns_labels;     /* {kubernetes.io/metadata.name: ns}, made on demand */
 	/* kept in the snapshot */
+	size_t anti_index;          /* in kube_sched.anti_pods when nanti > 0 */
 	uint32_t slot;
 	int assumed;
 } kube__pod;
@@ -217,6 +230,9 @@ struct kube_sched {
 	uint32_t *image_nodes;      /* by image id: nodes that have it */
 	size_t nimage_nodes;
 
+	kube__pod **anti_pods;      /* pods on nodes with required anti-affinity */
+	size_t nanti_pods, cap_anti_pods;
+
 	kube__profile **profiles;
 	size_t nprofiles;
 
@@ -279,6 +295,7 @@ typedef struct kube__cycle {
 	kube__toleration **prefer_tols;
 	size_t nprefer_tols;
 	size_t nfeasible;
+	struct kube__interpod *interpod; /* InterPodAffinity's PreFilter state */
 } kube__cycle;
 
 /* Records one node's rejection.  KUBE_ENOMEM or 0. */
@@ -293,6 +310,14 @@ KUBE_INTERNAL int kube__filter_taints(kube__cycle *cy, const kube_sched_node *n)
 KUBE_INTERNAL int kube__filter_affinity(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL int kube__filter_ports(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n);
+
+/* InterPodAffinity (filter_interpod.c): the PreFilter counts, once per
+ * cycle, then the per-node filter; 1 when the pod or an existing pod has
+ * required terms at all. */
+KUBE_INTERNAL int kube__interpod_needed(const kube__cycle *cy);
+KUBE_INTERNAL int kube__interpod_prefilter(kube__cycle *cy);
+KUBE_INTERNAL int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n);
+KUBE_INTERNAL void kube__interpod_free(struct kube__interpod *ip);
 
 /* Matching shared by filters and scores (filter_node.c). */
 KUBE_INTERNAL int kube__tolerates(const kube__toleration *t, const kube__taint *taint);

@@ -259,6 +259,7 @@ void kube_sched_free(kube_sched *s)
 	kube__map_free(&s->pods_by_key);
 	kube__intern_free(s->names);
 	kube_free(s->image_nodes);
+	kube_free(s->anti_pods);
 	kube__profiles_free(s);
 	kube_free(s->feasible);
 	kube_free(s->scores);
@@ -526,6 +527,15 @@ int kube_sched_node_add(kube_sched *s, kube_object *node)
 	return image_nodes_adjust(s, n, +1);
 }
 
+static void anti_del(kube_sched *s, kube__pod *p)
+{
+	if (!p->nanti)
+		return;
+	kube__pod *last = s->anti_pods[--s->nanti_pods];
+	s->anti_pods[p->anti_index] = last;
+	last->anti_index = p->anti_index;
+}
+
 int kube_sched_node_remove(kube_sched *s, const char *name)
 {
 	KUBE_CHECK_ARG(s != NULL);
@@ -536,6 +546,7 @@ int kube_sched_node_remove(kube_sched *s, const char *name)
 	for (size_t j = 0; j < n->npods; j++) {
 		char key[512];
 		kube__pod *p = n->pods[j];
+		anti_del(s, p);
 		snprintf(key, sizeof(key), "%s/%s", p->ns, p->name);
 		kube__map_del(&s->pods_by_key, key);
 		kube__pod_free(p);
@@ -658,8 +669,20 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 			n->cap_ports = nc;
 		}
 	}
+	if (p->nanti && s->nanti_pods == s->cap_anti_pods) {
+		size_t nc = s->cap_anti_pods ? s->cap_anti_pods * 2 : 16;
+		kube__pod **v = kube_realloc(s->anti_pods, nc * sizeof(*v));
+		if (!v)
+			return kube__error_oom();
+		s->anti_pods = v;
+		s->cap_anti_pods = nc;
+	}
 	if (kube__map_put(&s->pods_by_key, key, p) != 0)
 		return KUBE_ENOMEM;
+	if (p->nanti) {
+		p->anti_index = s->nanti_pods;
+		s->anti_pods[s->nanti_pods++] = p;
+	}
 	p->slot = n->slot;
 	n->pods[n->npods++] = p;
 	pod_account(s, p, n, +1);
@@ -710,6 +733,7 @@ int kube_sched_pod_remove(kube_sched *s, const char *ns, const char *name)
 			break;
 		}
 	pod_account(s, p, n, -1);
+	anti_del(s, p);
 	kube__pod_free(p);
 	return 0;
 }

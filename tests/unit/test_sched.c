@@ -480,6 +480,117 @@ START_TEST(test_sched_fit_error_message)
 }
 END_TEST
 
+/* ---- InterPodAffinity ---- */
+
+static int64_t total_labelled(kube_sched *s, const char *ns, const char *labels, const char *spec,
+                              const char *node)
+{
+	int64_t t = -2;
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"%s\",\"name\":\"in\","
+	                     "\"labels\":%s},\"spec\":%s}", ns, labels, spec);
+	ck_assert_int_eq(kube_sched_score_node(s, p, node, &t), 0);
+	kube_object_unref(p);
+	return t;
+}
+
+static void bind_pod(kube_sched *s, const char *name, const char *labels, const char *node,
+                     const char *spec_extra)
+{
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"%s\","
+	                     "\"labels\":%s},\"spec\":{\"nodeName\":\"%s\",%s" C1 "}}",
+	                     name, labels, node, spec_extra);
+	ck_assert_int_eq(kube_sched_pod_add(s, p), 0);
+	kube_object_unref(p);
+}
+
+START_TEST(test_sched_filter_inter_pod_affinity)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"n1\"}", NULL, NULL, NULL);
+	node_add(s, "n2", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"n2\"}", NULL, NULL, NULL);
+	node_add(s, "n3", "{\"zone\":\"b\",\"kubernetes.io/hostname\":\"n3\"}", NULL, NULL, NULL);
+	node_add(s, "n4", "{\"kubernetes.io/hostname\":\"n4\"}", NULL, NULL, NULL);
+	bind_pod(s, "web-1", "{\"app\":\"web\"}", "n1", "");
+#define AFF(kind, sel, key, extra) "{\"affinity\":{\"" kind "\":{\"requiredDuringSchedulingIgnoredDuringExecution\":" \
+	"[{\"labelSelector\":" sel ",\"topologyKey\":\"" key "\"" extra "}]}}," C1 "}"
+#define WEB "{\"matchLabels\":{\"app\":\"web\"}}"
+	static const struct {
+		const char *labels, *spec;
+		int fits[4];    /* n1..n4 */
+	} rows[] = {
+		/* affinity to web by zone: zone a only; n4 has no zone label */
+		{ "{}", AFF("podAffinity", WEB, "zone", ""), { 1, 1, 0, 0 } },
+		{ "{}", AFF("podAffinity", WEB, "kubernetes.io/hostname", ""), { 1, 0, 0, 0 } },
+		/* matchExpressions work too */
+		{ "{}", AFF("podAffinity", "{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"In\",\"values\":[\"web\",\"x\"]}]}", "zone", ""), { 1, 1, 0, 0 } },
+		/* nothing matches anywhere: only a pod that matches its own terms may go
+		 * (to nodes that have the topology key) */
+		{ "{}", AFF("podAffinity", "{\"matchLabels\":{\"app\":\"db\"}}", "zone", ""), { 0, 0, 0, 0 } },
+		{ "{\"app\":\"db\"}", AFF("podAffinity", "{\"matchLabels\":{\"app\":\"db\"}}", "zone", ""), { 1, 1, 1, 0 } },
+		/* a missing labelSelector matches nothing */
+		{ "{}", "{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{\"topologyKey\":\"zone\"}]}}," C1 "}", { 0, 0, 0, 0 } },
+		/* namespaces: another namespace does not see web-1; {} selects all;
+		 * the kubernetes.io/metadata.name label selects by name */
+		{ "{}", AFF("podAffinity", WEB, "zone", ",\"namespaces\":[\"other\"]"), { 0, 0, 0, 0 } },
+		{ "{}", AFF("podAffinity", WEB, "zone", ",\"namespaces\":[\"other\",\"default\"]"), { 1, 1, 0, 0 } },
+		{ "{}", AFF("podAffinity", WEB, "zone", ",\"namespaceSelector\":{}"), { 1, 1, 0, 0 } },
+		{ "{}", AFF("podAffinity", WEB, "zone", ",\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"default\"}}"), { 1, 1, 0, 0 } },
+		{ "{}", AFF("podAffinity", WEB, "zone", ",\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"kube-system\"}}"), { 0, 0, 0, 0 } },
+		/* anti-affinity: away from web's host or zone; a node without the key is fine */
+		{ "{}", AFF("podAntiAffinity", WEB, "kubernetes.io/hostname", ""), { 0, 1, 1, 1 } },
+		{ "{}", AFF("podAntiAffinity", WEB, "zone", ""), { 0, 0, 1, 1 } },
+		{ "{}", AFF("podAntiAffinity", "{\"matchLabels\":{\"app\":\"db\"}}", "zone", ""), { 1, 1, 1, 1 } },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		for (int n = 0; n < 4; n++) {
+			char name[4] = { 'n', (char)('1' + n), 0, 0 };
+			int64_t t = total_labelled(s, "default", rows[i].labels, rows[i].spec, name);
+			ck_assert_msg((t >= 0) == rows[i].fits[n], "row %zu node %s: %lld", i, name, (long long)t);
+		}
+	/* no node has a "rack" label */
+	expect_msg(s, AFF("podAffinity", WEB, "rack", ""),
+	           "0/4 nodes are available: 4 node(s) didn't match pod affinity rules.");
+	/* {} selects every pod: away from web-1's host, the first of the rest */
+	expect_node(s, AFF("podAntiAffinity", "{}", "kubernetes.io/hostname", ""), "n2");
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+
+	/* an existing pod's anti-affinity keeps matching pods out of its zone */
+	bind_pod(s, "guard", "{}", "n3",
+	         "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+	         "[{\"labelSelector\":{\"matchLabels\":{\"app\":\"new\"}},\"topologyKey\":\"zone\"}]}},");
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", "{" C1 "}", "n3"), -1);
+	ck_assert_int_ne(total_labelled(s, "default", "{\"app\":\"new\"}", "{" C1 "}", "n1"), -1);
+	ck_assert_int_ne(total_labelled(s, "default", "{\"app\":\"old\"}", "{" C1 "}", "n3"), -1);
+	/* its term defaults to its own namespace */
+	ck_assert_int_ne(total_labelled(s, "other", "{\"app\":\"new\"}", "{" C1 "}", "n3"), -1);
+	/* reasons, in the first failing check's words */
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"x\","
+	                     "\"labels\":{\"app\":\"new\"}},\"spec\":" AFF("podAntiAffinity", WEB, "zone", "") "}");
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(kube_sched_schedule(s, p, &node, &msg), 0);
+	ck_assert_str_eq(node, "n4");
+	kube_free(node);
+	ck_assert_int_eq(kube_sched_schedule(s, p, &node, &msg), 0); /* replaces itself on n4 */
+	kube_free(node);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_node_remove(s, "n4"), 0);
+	p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"y\","
+	        "\"labels\":{\"app\":\"new\"}},\"spec\":" AFF("podAntiAffinity", WEB, "zone", "") "}");
+	ck_assert_int_eq(kube_sched_schedule(s, p, &node, &msg), KUBE_EBUSY);
+	ck_assert_str_eq(msg, "0/3 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules, "
+	                      "2 node(s) didn't match pod anti-affinity rules.");
+	kube_free(msg);
+	kube_object_unref(p);
+	/* the guard gone, zone b is open again */
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "guard"), 0);
+	ck_assert_int_ne(total_labelled(s, "default", "{\"app\":\"new\"}", "{" C1 "}", "n3"), -1);
+	kube_sched_free(s);
+#undef AFF
+#undef WEB
+}
+END_TEST
+
 /* ---- scores ---- */
 
 static int64_t total_of(kube_sched *s, const char *spec, const char *node)
@@ -756,6 +867,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_filter_fit);
 	tcase_add_test(tc, test_sched_filter_ports);
 	tcase_add_test(tc, test_sched_fit_error_message);
+	tcase_add_test(tc, test_sched_filter_inter_pod_affinity);
 	tcase_add_test(tc, test_sched_score_resources);
 	tcase_add_test(tc, test_sched_score_affinity_taints_images);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);

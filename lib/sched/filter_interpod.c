@@ -1,0 +1,252 @@
+/*
+ * filter_interpod.c - InterPodAffinity's filter: required pod affinity
+ * and anti-affinity by topology key, including the anti-affinity of the
+ * pods already on nodes against the incoming pod.
+ *
+ * As upstream, a PreFilter step counts once per cycle, per topology pair
+ * (topologyKey, value of that label on a node):
+ *   affinity   pods matching ALL of the incoming pod's affinity terms
+ *              (each term's pair counted on the matching pod's node)
+ *   anti       pods matching each of its anti-affinity terms
+ *   existing   existing pods' anti-affinity terms that the incoming pod
+ *              matches (only pods with such terms are visited: the
+ *              snapshot keeps a list of them)
+ * and the per-node filter then looks the node's pairs up:
+ *   - every affinity term's topologyKey must be a label of the node, and
+ *     its pair counted; unless no pod matches anywhere and the pod matches
+ *     its own terms (the first pod of a group that wants to be together)
+ *     -> "node(s) didn't match pod affinity rules"
+ *   - no anti-affinity term's pair may be counted
+ *     -> "node(s) didn't match pod anti-affinity rules"
+ *   - no label of the node may be a counted existing pair
+ *     -> "node(s) didn't satisfy existing pods anti-affinity rules"
+ * A term matches a pod when the pod's namespace is in the term's
+ * namespaces (default: the term owner's namespace) or matches its
+ * namespaceSelector, and the pod's labels match its labelSelector.  A
+ * namespace is seen with the one label every namespace carries,
+ * kubernetes.io/metadata.name=<name>; other namespace labels are not
+ * known to the scheduler yet.
+ */
+#include <string.h>
+
+#include "sched_private.h"
+
+#define REASON_AFFINITY "node(s) didn't match pod affinity rules"
+#define REASON_ANTI "node(s) didn't match pod anti-affinity rules"
+#define REASON_EXISTING "node(s) didn't satisfy existing pods anti-affinity rules"
+
+/* (topology key id, value id) -> count, open addressing. */
+typedef struct pair_map {
+	uint64_t *keys;         /* 0 = empty; stored as pair + 1 */
+	int64_t *counts;
+	size_t cap, n;
+} pair_map;
+
+struct kube__interpod {
+	pair_map affinity, anti, existing;
+};
+
+static uint64_t pair_of(uint32_t key, uint32_t value)
+{
+	return ((uint64_t)key << 32 | value) + 1;
+}
+
+static size_t slot_of(uint64_t k, size_t cap)
+{
+	k *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(k >> 20) & (cap - 1);
+}
+
+static int64_t pm_get(const pair_map *m, uint64_t k)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = slot_of(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == k)
+			return m->counts[i];
+		if (!m->keys[i])
+			return 0;
+	}
+}
+
+static int pm_add(pair_map *m, uint64_t k, int64_t d)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 16;
+		uint64_t *nk = kube_calloc(nc, sizeof(*nk));
+		int64_t *ncn = kube_calloc(nc, sizeof(*ncn));
+		if (!nk || !ncn) {
+			kube_free(nk);
+			kube_free(ncn);
+			return kube__error_oom();
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t j = slot_of(m->keys[i], nc);
+			while (nk[j])
+				j = (j + 1) & (nc - 1);
+			nk[j] = m->keys[i];
+			ncn[j] = m->counts[i];
+		}
+		kube_free(m->keys);
+		kube_free(m->counts);
+		m->keys = nk;
+		m->counts = ncn;
+		m->cap = nc;
+	}
+	size_t i = slot_of(k, m->cap);
+	while (m->keys[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i]) {
+		m->keys[i] = k;
+		m->n++;
+	}
+	m->counts[i] += d;
+	return 0;
+}
+
+static void pm_free(pair_map *m)
+{
+	kube_free(m->keys);
+	kube_free(m->counts);
+}
+
+void kube__interpod_free(struct kube__interpod *ip)
+{
+	if (!ip)
+		return;
+	pm_free(&ip->affinity);
+	pm_free(&ip->anti);
+	pm_free(&ip->existing);
+	kube_free(ip);
+}
+
+static int ns_matches(const kube__pod_term *t, kube__pod *target)
+{
+	for (size_t i = 0; i < t->nns; i++)
+		if (strcmp(t->namespaces[i], target->ns) == 0)
+			return 1;
+	if (!t->ns_sel)
+		return 0;
+	if (!target->ns_labels) {
+		if (kube_labels_new(&target->ns_labels) != 0)
+			return -1;
+		if (*target->ns &&
+		    kube_labels_set(target->ns_labels, "kubernetes.io/metadata.name", target->ns) != 0)
+			return -1;
+	}
+	return kube_selector_matches(t->ns_sel, target->ns_labels);
+}
+
+/* AffinityTerm.Matches: -1 on ENOMEM. */
+static int term_matches_pod(const kube__pod_term *t, kube__pod *target)
+{
+	int ns = ns_matches(t, target);
+	if (ns <= 0)
+		return ns;
+	return kube_selector_matches(t->sel, kube_object_labels(target->obj));
+}
+
+/* 1 when target matches every term, -1 on ENOMEM */
+static int matches_all(const kube__pod_term *t, size_t n, kube__pod *target)
+{
+	for (size_t i = 0; i < n; i++) {
+		int m = term_matches_pod(&t[i], target);
+		if (m <= 0)
+			return m;
+	}
+	return 1;
+}
+
+int kube__interpod_needed(const kube__cycle *cy)
+{
+	return cy->pod->naff || cy->pod->nanti || cy->s->nanti_pods;
+}
+
+static int count_on_node(pair_map *m, const kube_sched_node *n, uint32_t key)
+{
+	uint32_t v = kube__node_label(n, key);
+	return v == UINT32_MAX ? 0 : pm_add(m, pair_of(key, v), 1);
+}
+
+int kube__interpod_prefilter(kube__cycle *cy)
+{
+	kube_sched *s = cy->s;
+	kube__pod *p = cy->pod;
+	struct kube__interpod *ip = kube_calloc(1, sizeof(*ip));
+	if (!ip)
+		return kube__error_oom();
+	cy->interpod = ip;
+	for (size_t i = 0; i < s->nanti_pods; i++) {
+		kube__pod *e = s->anti_pods[i];
+		const kube_sched_node *n = s->node[e->slot];
+		for (size_t t = 0; t < e->nanti; t++) {
+			int m = term_matches_pod(&e->anti[t], p);
+			if (m < 0 || (m && count_on_node(&ip->existing, n, e->anti[t].topo_key) != 0))
+				return kube__error_oom();
+		}
+	}
+	if (!p->naff && !p->nanti)
+		return 0;
+	for (size_t slot = 0; slot < s->nslots; slot++) {
+		const kube_sched_node *n = s->node[slot];
+		if (!n)
+			continue;
+		for (size_t j = 0; j < n->npods; j++) {
+			kube__pod *e = n->pods[j];
+			if (p->naff) {
+				int m = matches_all(p->aff, p->naff, e);
+				if (m < 0)
+					return kube__error_oom();
+				for (size_t t = 0; m && t < p->naff; t++)
+					if (count_on_node(&ip->affinity, n, p->aff[t].topo_key) != 0)
+						return KUBE_ENOMEM;
+			}
+			for (size_t t = 0; t < p->nanti; t++) {
+				int m = term_matches_pod(&p->anti[t], e);
+				if (m < 0 || (m && count_on_node(&ip->anti, n, p->anti[t].topo_key) != 0))
+					return kube__error_oom();
+			}
+		}
+	}
+	return 0;
+}
+
+static int reject(kube__cycle *cy, const char *why)
+{
+	return kube__cycle_reject(cy, why) ? KUBE_ENOMEM : 1;
+}
+
+int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n)
+{
+	const kube__pod *p = cy->pod;
+	const struct kube__interpod *ip = cy->interpod;
+	if (p->naff) {
+		int exist = 1;
+		for (size_t t = 0; t < p->naff; t++) {
+			uint32_t v = kube__node_label(n, p->aff[t].topo_key);
+			if (v == UINT32_MAX)
+				return reject(cy, REASON_AFFINITY);
+			if (pm_get(&ip->affinity, pair_of(p->aff[t].topo_key, v)) <= 0)
+				exist = 0;
+		}
+		if (!exist) {
+			int self = ip->affinity.n == 0 ? matches_all(p->aff, p->naff, cy->pod) : 0;
+			if (self < 0)
+				return kube__error_oom();
+			if (!self)
+				return reject(cy, REASON_AFFINITY);
+		}
+	}
+	for (size_t t = 0; t < p->nanti; t++) {
+		uint32_t v = kube__node_label(n, p->anti[t].topo_key);
+		if (v != UINT32_MAX && pm_get(&ip->anti, pair_of(p->anti[t].topo_key, v)) > 0)
+			return reject(cy, REASON_ANTI);
+	}
+	if (ip->existing.n)
+		for (size_t i = 0; i < n->nlabels; i++)
+			if (pm_get(&ip->existing, pair_of(n->labels[i].key, n->labels[i].value)) > 0)
+				return reject(cy, REASON_EXISTING);
+	return 0;
+}
