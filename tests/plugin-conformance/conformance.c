@@ -233,6 +233,62 @@ static void check_volume(const kube_volume_driver *vt, void *self)
 	else
 		EXPECT_RC(rc, KUBE_ENOTSUP, "capabilities: GetCapacity unadvertised -> not supported");
 
+	/* Snapshots, when advertised: idempotent create and delete, CSI's codes. */
+	if (HAS_C(CREATE_DELETE_SNAPSHOT)) {
+		kube_volume_snapshot s1 = { .struct_size = sizeof(s1) };
+		kube_volume_snapshot s2 = { .struct_size = sizeof(s2) };
+		rc = vt->create_snapshot(self, vid, "conformance-snap-1", NULL, 0, &s1);
+		check(rc == 0 && s1.snapshot_id && s1.source_volume_id &&
+		      strcmp(s1.source_volume_id, vid) == 0,
+		      "CreateSnapshot succeeds with a snapshot id and its source", "rc %d", rc);
+		rc = vt->create_snapshot(self, vid, "conformance-snap-1", NULL, 0, &s2);
+		check(rc == 0 && s1.snapshot_id && s2.snapshot_id &&
+		      strcmp(s1.snapshot_id, s2.snapshot_id) == 0,
+		      "CreateSnapshot twice with the same name and source -> OK, the same snapshot",
+		      "rc %d", rc);
+		kube_volume_snapshot_clear(&s2);
+		kube_volume_info v3;
+		if (create(vt, self, "conformance-vol-2", 0, 0, &v3) == 0 && v3.volume_id) {
+			rc = vt->create_snapshot(self, v3.volume_id, "conformance-snap-1", NULL, 0, &s2);
+			EXPECT_RC(rc, KUBE_EEXISTS,
+			          "CreateSnapshot with the same name, another source -> ALREADY_EXISTS");
+			kube_volume_snapshot_clear(&s2);
+			vt->delete_volume(self, v3.volume_id, NULL, 0);
+		}
+		kube_volume_info_clear(&v3);
+		EXPECT_RC(vt->create_snapshot(self, vid, "", NULL, 0, &s2), KUBE_EINVAL,
+		          "CreateSnapshot without a name -> INVALID_ARGUMENT");
+		kube_volume_snapshot_clear(&s2);
+		EXPECT_RC(vt->create_snapshot(self, "", "conformance-snap-2", NULL, 0, &s2), KUBE_EINVAL,
+		          "CreateSnapshot without a source volume -> INVALID_ARGUMENT");
+		kube_volume_snapshot_clear(&s2);
+		if (HAS_C(LIST_SNAPSHOTS) && s1.snapshot_id) {
+			kube_volume_snapshot *sents = NULL;
+			size_t ns = 0;
+			char *snext = NULL;
+			rc = vt->list_snapshots(self, s1.snapshot_id, NULL, 0, NULL, &sents, &ns, &snext);
+			check(rc == 0 && ns == 1 && sents && sents[0].snapshot_id &&
+			      strcmp(sents[0].snapshot_id, s1.snapshot_id) == 0,
+			      "ListSnapshots by snapshot id lists exactly that snapshot", "rc %d, %zu", rc, ns);
+			for (size_t i = 0; sents && i < ns; i++)
+				kube_volume_snapshot_clear(&sents[i]);
+			kube_free(sents);
+			kube_free(snext);
+		}
+		const char *sid = s1.snapshot_id ? s1.snapshot_id : "conformance-snap-1";
+		EXPECT_RC(vt->delete_snapshot(self, sid), 0, "DeleteSnapshot succeeds");
+		EXPECT_RC(vt->delete_snapshot(self, sid), 0, "DeleteSnapshot twice -> OK");
+		EXPECT_RC(vt->delete_snapshot(self, "conformance-never-snapshotted"), 0,
+		          "DeleteSnapshot of an unknown snapshot -> OK");
+		kube_volume_snapshot_clear(&s1);
+	} else if (HAS_C(LIST_SNAPSHOTS) == 0) {
+		kube_volume_snapshot *sents = NULL;
+		size_t ns = 0;
+		char *snext = NULL;
+		EXPECT_RC(vt->list_snapshots(self, NULL, NULL, 0, NULL, &sents, &ns, &snext), KUBE_ENOTSUP,
+		          "capabilities: ListSnapshots unadvertised -> not supported");
+	}
+
 	/* NodePublish / NodeUnpublish. */
 	char target[PATH_MAX + 16];
 	snprintf(target, sizeof(target), "%s/target", tmpdir);

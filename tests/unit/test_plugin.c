@@ -663,8 +663,12 @@ START_TEST(test_plugin_hostpath_create_rules)
 	expect_last("hostpath: block access type is not supported");
 	r.capabilities = &hp_rw;
 	r.source_snapshot_id = "snap-1";
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), KUBE_ENOTFOUND);
+	expect_last("snapshot snap-1 not found");
+	r.source_snapshot_id = NULL;
+	r.source_volume_id = "other";
 	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), KUBE_EINVAL);
-	expect_last("hostpath: volume content sources are not supported");
+	expect_last("hostpath: cloning volumes is not supported");
 
 	ck_assert_int_eq(hp_create(&e, "v", 1000, 2000, &v), 0);
 	ck_assert_str_eq(v.volume_id, "v");
@@ -720,6 +724,94 @@ START_TEST(test_plugin_hostpath_list_paging)
 	ck_assert_int_eq(e.vt->list_volumes(e.self, 0, "x", &ents, &n, &next), KUBE_EBUSY);
 	expect_last("invalid starting_token \"x\"");
 	ck_assert_int_eq(e.vt->list_volumes(e.self, 0, "9", &ents, &n, &next), KUBE_EBUSY);
+	hp_close(&e);
+}
+END_TEST
+
+START_TEST(test_plugin_hostpath_snapshots)
+{
+	hp_env e;
+	hp_open(&e, "");
+	kube_volume_info v;
+	ck_assert_int_eq(hp_create(&e, "v", 0, 0, &v), 0);
+	kube_volume_info_clear(&v);
+	char file[PATH_MAX + 64];
+	snprintf(file, sizeof(file), "%s/root/volumes/v/hello", e.dir);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("hello, world\n", f);   /* 13 bytes */
+	fclose(f);
+
+	kube_volume_snapshot sn = { .struct_size = sizeof(sn) };
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "v", "s1", NULL, 0, &sn), 0);
+	ck_assert_str_eq(sn.snapshot_id, "s1");
+	ck_assert_str_eq(sn.source_volume_id, "v");
+	ck_assert_int_eq(sn.size_bytes, 13);
+	ck_assert_int_eq(sn.ready_to_use, 1);
+	ck_assert_int_gt(sn.creation_time_s, 0);
+	int64_t t = sn.creation_time_s;
+	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "v", "s1", NULL, 0, &sn), 0);
+	ck_assert_int_eq(sn.creation_time_s, t);   /* the same snapshot, not a new one */
+	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "w", "s1", NULL, 0, &sn), KUBE_EEXISTS);
+	expect_last("snapshot s1 already exists for volume v");
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "nope", "s2", NULL, 0, &sn), KUBE_ENOTFOUND);
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "v", "", NULL, 0, &sn), KUBE_EINVAL);
+	expect_last("snapshot name missing in request");
+
+	/* The snapshot is a copy: changing the volume does not change it. */
+	ck_assert_int_eq(unlink(file), 0);
+	kube_volume_create_request r = { .struct_size = sizeof(r), .name = "w",
+	                                 .capabilities = &hp_rw, .n_capabilities = 1,
+	                                 .source_snapshot_id = "s1" };
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), 0);
+	kube_volume_info_clear(&v);
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), 0);
+	kube_volume_info_clear(&v);
+	snprintf(file, sizeof(file), "%s/root/volumes/w/hello", e.dir);
+	char buf[32] = "";
+	f = fopen(file, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "hello, world\n");
+	r.source_snapshot_id = NULL;
+	ck_assert_int_eq(e.vt->create_volume(e.self, &r, &v), KUBE_EEXISTS);
+	expect_last("volume w already exists with another content source");
+
+	kube_volume_snapshot *ents = NULL;
+	size_t n = 9;
+	char *next = NULL;
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "w", "s0", NULL, 0, &sn), 0);
+	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(e.vt->list_snapshots(e.self, NULL, NULL, 1, NULL, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(ents[0].snapshot_id, "s0");
+	ck_assert_str_eq(next, "1");
+	kube_volume_snapshot_clear(&ents[0]);
+	kube_free(ents);
+	kube_free(next);
+	next = NULL;
+	ents = NULL;
+	ck_assert_int_eq(e.vt->list_snapshots(e.self, NULL, "v", 0, NULL, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(ents[0].snapshot_id, "s1");
+	ck_assert_ptr_null(next);
+	kube_volume_snapshot_clear(&ents[0]);
+	kube_free(ents);
+	ents = NULL;
+	ck_assert_int_eq(e.vt->list_snapshots(e.self, "zz", NULL, 0, NULL, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(ents);
+
+	ck_assert_int_eq(e.vt->delete_snapshot(e.self, "s1"), 0);
+	ck_assert_int_eq(e.vt->delete_snapshot(e.self, "s1"), 0);
+	ck_assert_int_eq(e.vt->delete_snapshot(e.self, ""), KUBE_EINVAL);
+	ck_assert_int_eq(e.vt->delete_snapshot(e.self, "s0"), 0);
+	ck_assert_int_eq(e.vt->list_snapshots(e.self, NULL, NULL, 0, NULL, &ents, &n, &next), 0);
+	ck_assert_uint_eq(n, 0);
 	hp_close(&e);
 }
 END_TEST
@@ -919,6 +1011,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(hp, test_plugin_hostpath_config);
 	tcase_add_test(hp, test_plugin_hostpath_create_rules);
 	tcase_add_test(hp, test_plugin_hostpath_list_paging);
+	tcase_add_test(hp, test_plugin_hostpath_snapshots);
 	tcase_add_test(hp, test_plugin_hostpath_publish_symlink);
 	tcase_add_test(hp, test_plugin_hostpath_publish_bind_readonly);
 	suite_add_tcase(s, hp);
