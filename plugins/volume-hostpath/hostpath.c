@@ -294,7 +294,7 @@ static void snap_path(const hostpath *hp, const char *id, const char *leaf, char
 }
 
 typedef struct snap_info {
-	char source[MAX_NAME + 1];
+	char source[MAX_NAME + 64];   /* as long as a line of the info file */
 	long long size;
 	long long time;
 } snap_info;
@@ -306,9 +306,22 @@ static int read_snap(const hostpath *hp, const char *id, snap_info *si)
 	FILE *f = fopen(p, "r");
 	if (!f)
 		return -1;
-	int ok = fscanf(f, "source=%128s size=%lld time=%lld", si->source, &si->size, &si->time) == 3;
+	/* Line by line: a volume id may hold spaces. */
+	char line[MAX_NAME + 64];
+	int have = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "source=", 7) == 0) {
+			snprintf(si->source, sizeof(si->source), "%s", line + 7);
+			have |= 1;
+		} else if (sscanf(line, "size=%lld", &si->size) == 1) {
+			have |= 2;
+		} else if (sscanf(line, "time=%lld", &si->time) == 1) {
+			have |= 4;
+		}
+	}
 	fclose(f);
-	return ok ? 0 : -1;
+	return have == 7 ? 0 : -1;
 }
 
 /* Copies the tree under src into dst (which must not exist); adds the bytes copied. */

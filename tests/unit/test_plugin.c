@@ -370,6 +370,17 @@ START_TEST(test_plugin_refuse_foreign_owner)
 }
 END_TEST
 
+static char dir_log[2 * PATH_MAX];
+
+static void dir_sink(kube_log_level level, const char *subsystem, const char *message,
+                     const kube_log_field *fields, size_t nfields, void *userdata)
+{
+	KUBE_UNUSED(fields); KUBE_UNUSED(nfields); KUBE_UNUSED(userdata);
+	ck_assert_int_eq(level, KUBE_LOG_WARN);
+	ck_assert_str_eq(subsystem, "plugin");
+	snprintf(dir_log, sizeof(dir_log), "%s", message);
+}
+
 START_TEST(test_plugin_load_dir)
 {
 	char dir[PATH_MAX];
@@ -384,8 +395,14 @@ START_TEST(test_plugin_load_dir)
 	fclose(n);
 
 	size_t loaded = 99;
+	ck_assert_int_eq(kube_log_set_sink(dir_sink, KUBE_LOG_WARN, NULL, NULL), 0);
 	ck_assert_int_eq(kube_plugin_load_dir(dir, &loaded), 0);
+	kube_log_set_sink(NULL, KUBE_LOG_ERROR, NULL, NULL);
 	ck_assert_uint_eq(loaded, 1);
+	/* The refused file is logged with its reason, and load_dir itself succeeds. */
+	ck_assert_str_eq(dir_log, msgf("plugin %s: built for a different major version of the "
+	                               "plugin ABI (plugin ABI 2.0, host ABI 1.0)", bad));
+	ck_assert_ptr_null(kube_error_last());
 	kube_plugin *p = NULL;
 	ck_assert_int_eq(kube_plugin_lookup(&p, KUBE_PLUGIN_VOLUME, "fixture.example.com"), 0);
 	ck_assert_str_eq(kube_plugin_path(p), good);
@@ -786,6 +803,15 @@ START_TEST(test_plugin_hostpath_snapshots)
 	char *next = NULL;
 	ck_assert_int_eq(e.vt->create_snapshot(e.self, "w", "s0", NULL, 0, &sn), 0);
 	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(hp_create(&e, "with space", 0, 0, &v), 0);
+	kube_volume_info_clear(&v);
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "with space", "s9", NULL, 0, &sn), 0);
+	ck_assert_str_eq(sn.source_volume_id, "with space");
+	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(e.vt->create_snapshot(e.self, "with space", "s9", NULL, 0, &sn), 0);
+	ck_assert_str_eq(sn.source_volume_id, "with space");
+	kube_volume_snapshot_clear(&sn);
+	ck_assert_int_eq(e.vt->delete_snapshot(e.self, "s9"), 0);
 	ck_assert_int_eq(e.vt->list_snapshots(e.self, NULL, NULL, 1, NULL, &ents, &n, &next), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(ents[0].snapshot_id, "s0");
