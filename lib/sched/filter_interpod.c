@@ -106,6 +106,15 @@ static int pm_add(pair_map *m, uint64_t k, int64_t d)
 	return 0;
 }
 
+static void pm_clear(pair_map *m)
+{
+	if (m->n) {
+		memset(m->keys, 0, m->cap * sizeof(*m->keys));
+		memset(m->counts, 0, m->cap * sizeof(*m->counts));
+		m->n = 0;
+	}
+}
+
 static void pm_free(pair_map *m)
 {
 	kube_free(m->keys);
@@ -174,9 +183,15 @@ int kube__interpod_prefilter(kube__cycle *cy)
 {
 	kube_sched *s = cy->s;
 	kube__pod *p = cy->pod;
-	struct kube__interpod *ip = kube_calloc(1, sizeof(*ip));
-	if (!ip)
+	struct kube__interpod *ip = s->interpod_cache;
+	s->interpod_cache = NULL;
+	if (ip) {
+		pm_clear(&ip->affinity);
+		pm_clear(&ip->anti);
+		pm_clear(&ip->existing);
+	} else if (!(ip = kube_calloc(1, sizeof(*ip)))) {
 		return kube__error_oom();
+	}
 	cy->interpod = ip;
 	for (size_t i = 0; i < s->nanti_pods; i++) {
 		kube__pod *e = s->anti_pods[i];

@@ -315,7 +315,12 @@ static void cycle_free(kube__cycle *cy)
 	kube_free(cy->reasons);
 	kube_free(cy->prefilter_msg);
 	kube_free(cy->prefer_tols);
-	kube__interpod_free(cy->interpod);
+	/* the count maps keep their size for the next cycle: growing them
+	 * from nothing every time cost more than the counting */
+	if (cy->interpod && !cy->s->interpod_cache)
+		cy->s->interpod_cache = cy->interpod;
+	else
+		kube__interpod_free(cy->interpod);
 }
 
 static int external_filter(kube__cycle *cy, const kube_sched_node *n, kube__plugin *pl)

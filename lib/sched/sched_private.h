@@ -237,6 +237,7 @@ struct kube_sched {
 	size_t nprofiles;
 
 	/* per-cycle scratch, reused */
+	struct kube__interpod *interpod_cache;
 	uint32_t *feasible;
 	int64_t *scores, *total;
 	size_t scratch_cap;

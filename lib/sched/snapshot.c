@@ -260,6 +260,7 @@ void kube_sched_free(kube_sched *s)
 	kube__intern_free(s->names);
 	kube_free(s->image_nodes);
 	kube_free(s->anti_pods);
+	kube__interpod_free(s->interpod_cache);
 	kube__profiles_free(s);
 	kube_free(s->feasible);
 	kube_free(s->scores);

@@ -13,6 +13,11 @@
  *                            zone1 (weight 100): exercises the score path
  *   SchedulingTaints         a third of the nodes tainted NoSchedule, the
  *                            pods tolerating nothing
+ *   SchedulingPodAntiAffinity
+ *                            existing and new pods labelled color=green,
+ *                            each with required anti-affinity to
+ *                            color=green by kubernetes.io/hostname (so at
+ *                            most one per node); 2,000 pods scheduled
  *
  * Single-threaded, every node filtered and scored for every pod (upstream
  * scores about 10% of 5,000 nodes).  Pod objects are built before the
@@ -57,7 +62,7 @@ static kube_object *json_obj(const char *text)
 	return o;
 }
 
-typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS } workload;
+typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS, W_ANTI } workload;
 
 static kube_object *make_node(int i, workload w)
 {
@@ -80,7 +85,7 @@ static kube_object *make_node(int i, workload w)
 static kube_object *make_pod(const char *prefix, int i, const char *node, workload w)
 {
 	char buf[2048], nn[64] = "";
-	const char *aff = "";
+	const char *aff = "", *labels = "{}";
 	if (node)
 		snprintf(nn, sizeof(nn), "\"nodeName\":\"%s\",", node);
 	if (w == W_AFFINITY)
@@ -91,13 +96,19 @@ static kube_object *make_pod(const char *prefix, int i, const char *node, worklo
 		aff = "\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
 		      "[{\"weight\":100,\"preference\":{\"matchExpressions\":[{\"key\":\"topology.kubernetes.io/zone\","
 		      "\"operator\":\"In\",\"values\":[\"zone1\"]}]}}]}},";
+	else if (w == W_ANTI) {
+		labels = "{\"color\":\"green\"}";
+		aff = "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		      "[{\"labelSelector\":{\"matchExpressions\":[{\"key\":\"color\",\"operator\":\"In\","
+		      "\"values\":[\"green\"]}]},\"topologyKey\":\"kubernetes.io/hostname\"}]}},";
+	}
 	snprintf(buf, sizeof(buf),
 	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"sched-0\","
-	         "\"name\":\"%s-%d\"},\"spec\":{%s%s\"containers\":[{\"name\":\"pause\","
+	         "\"name\":\"%s-%d\",\"labels\":%s},\"spec\":{%s%s\"containers\":[{\"name\":\"pause\","
 	         "\"image\":\"registry.k8s.io/pause:3.10\",\"ports\":[{\"containerPort\":80}],"
 	         "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"500Mi\"},"
 	         "\"limits\":{\"cpu\":\"100m\",\"memory\":\"500Mi\"}}}]}}",
-	         prefix, i, nn, aff);
+	         prefix, i, labels, nn, aff);
 	return json_obj(buf);
 }
 
@@ -111,7 +122,7 @@ typedef struct result {
 	double pods_per_s, p50_us, p99_us;
 } result;
 
-static result run_once(int nnodes, workload w, kube_object **pods, double *lat)
+static result run_once(int nnodes, workload w, int measured, kube_object **pods, double *lat)
 {
 	kube_sched *s;
 	char name[32];
@@ -125,13 +136,13 @@ static result run_once(int nnodes, workload w, kube_object **pods, double *lat)
 	}
 	for (int i = 0; i < EXISTING; i++) {
 		snprintf(name, sizeof(name), "node-%d", i % nnodes);
-		kube_object *p = make_pod("init", i, name, W_BASIC);
+		kube_object *p = make_pod("init", i, name, w == W_ANTI ? W_ANTI : W_BASIC);
 		if (kube_sched_pod_add(s, p) != 0)
 			exit(1);
 		kube_object_unref(p);
 	}
 	double t0 = cpu_ns();
-	for (int i = 0; i < MEASURED; i++) {
+	for (int i = 0; i < measured; i++) {
 		char *node = NULL, *msg = NULL;
 		double a = mono_ns();
 		int rc = kube_sched_schedule(s, pods[i], &node, &msg);
@@ -144,20 +155,21 @@ static result run_once(int nnodes, workload w, kube_object **pods, double *lat)
 	}
 	double t1 = cpu_ns();
 	kube_sched_free(s);
-	qsort(lat, MEASURED, sizeof(double), cmp_double);
-	result r = { MEASURED / ((t1 - t0) / 1e9), lat[MEASURED / 2], lat[MEASURED * 99 / 100] };
+	qsort(lat, (size_t)measured, sizeof(double), cmp_double);
+	result r = { measured / ((t1 - t0) / 1e9), lat[measured / 2], lat[measured * 99 / 100] };
 	return r;
 }
 
 static void bench(const char *label, int nnodes, workload w)
 {
+	int measured = w == W_ANTI ? 2000 : MEASURED;
 	kube_object **pods = calloc(MEASURED, sizeof(*pods));
 	double *lat = calloc(MEASURED, sizeof(double));
 	result rs[REPS];
 	for (int i = 0; i < MEASURED; i++)
 		pods[i] = make_pod("pod", i, NULL, w);
 	for (int r = 0; r < REPS; r++)
-		rs[r] = run_once(nnodes, w, pods, lat);
+		rs[r] = run_once(nnodes, w, measured, pods, lat);
 	/* the median run by throughput */
 	for (int i = 0; i < REPS; i++)
 		for (int j = i + 1; j < REPS; j++)
@@ -169,7 +181,7 @@ static void bench(const char *label, int nnodes, workload w)
 	result m = rs[REPS / 2];
 	printf("{\"bench\":\"%s\",\"nodes\":%d,\"pods\":%d,\"existing_pods\":%d,"
 	       "\"pods_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"nodes_scored_pct\":100,\"threads\":1}\n",
-	       label, nnodes, MEASURED, EXISTING, m.pods_per_s, m.p50_us, m.p99_us);
+	       label, nnodes, measured, EXISTING, m.pods_per_s, m.p50_us, m.p99_us);
 	fflush(stdout);
 	for (int i = 0; i < MEASURED; i++)
 		kube_object_unref(pods[i]);
@@ -188,5 +200,6 @@ int main(int argc, char **argv)
 	RUN("SchedulingNodeAffinity", 5000, W_AFFINITY);
 	RUN("SchedulingPreferredAffinity", 5000, W_PREFERRED);
 	RUN("SchedulingTaints", 5000, W_TAINTS);
+	RUN("SchedulingPodAntiAffinity", 5000, W_ANTI);
 	return 0;
 }
