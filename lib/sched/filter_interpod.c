@@ -35,18 +35,12 @@
 #define REASON_ANTI "node(s) didn't match pod anti-affinity rules"
 #define REASON_EXISTING "node(s) didn't satisfy existing pods anti-affinity rules"
 
-/* (topology key id, value id) -> count, open addressing. */
-typedef struct pair_map {
-	uint64_t *keys;         /* 0 = empty; stored as pair + 1 */
-	int64_t *counts;
-	size_t cap, n;
-} pair_map;
 
 struct kube__interpod {
-	pair_map affinity, anti, existing;
+	kube__pair_map affinity, anti, existing;
 };
 
-static uint64_t pair_of(uint32_t key, uint32_t value)
+uint64_t kube__pair_of(uint32_t key, uint32_t value)
 {
 	return ((uint64_t)key << 32 | value) + 1;
 }
@@ -57,7 +51,7 @@ static size_t slot_of(uint64_t k, size_t cap)
 	return (size_t)(k >> 20) & (cap - 1);
 }
 
-static int64_t pm_get(const pair_map *m, uint64_t k)
+int64_t kube__pm_get(const kube__pair_map *m, uint64_t k)
 {
 	if (!m->cap)
 		return 0;
@@ -69,7 +63,7 @@ static int64_t pm_get(const pair_map *m, uint64_t k)
 	}
 }
 
-static int pm_add(pair_map *m, uint64_t k, int64_t d)
+int kube__pm_add(kube__pair_map *m, uint64_t k, int64_t d)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 16;
@@ -106,7 +100,7 @@ static int pm_add(pair_map *m, uint64_t k, int64_t d)
 	return 0;
 }
 
-static void pm_clear(pair_map *m)
+void kube__pm_clear(kube__pair_map *m)
 {
 	if (m->n) {
 		memset(m->keys, 0, m->cap * sizeof(*m->keys));
@@ -115,7 +109,7 @@ static void pm_clear(pair_map *m)
 	}
 }
 
-static void pm_free(pair_map *m)
+void kube__pm_free(kube__pair_map *m)
 {
 	kube_free(m->keys);
 	kube_free(m->counts);
@@ -125,9 +119,9 @@ void kube__interpod_free(struct kube__interpod *ip)
 {
 	if (!ip)
 		return;
-	pm_free(&ip->affinity);
-	pm_free(&ip->anti);
-	pm_free(&ip->existing);
+	kube__pm_free(&ip->affinity);
+	kube__pm_free(&ip->anti);
+	kube__pm_free(&ip->existing);
 	kube_free(ip);
 }
 
@@ -173,10 +167,10 @@ int kube__interpod_needed(const kube__cycle *cy)
 	return cy->pod->naff || cy->pod->nanti || cy->s->nanti_pods;
 }
 
-static int count_on_node(pair_map *m, const kube_sched_node *n, uint32_t key)
+static int count_on_node(kube__pair_map *m, const kube_sched_node *n, uint32_t key)
 {
 	uint32_t v = kube__node_label(n, key);
-	return v == UINT32_MAX ? 0 : pm_add(m, pair_of(key, v), 1);
+	return v == UINT32_MAX ? 0 : kube__pm_add(m, kube__pair_of(key, v), 1);
 }
 
 int kube__interpod_prefilter(kube__cycle *cy)
@@ -186,9 +180,9 @@ int kube__interpod_prefilter(kube__cycle *cy)
 	struct kube__interpod *ip = s->interpod_cache;
 	s->interpod_cache = NULL;
 	if (ip) {
-		pm_clear(&ip->affinity);
-		pm_clear(&ip->anti);
-		pm_clear(&ip->existing);
+		kube__pm_clear(&ip->affinity);
+		kube__pm_clear(&ip->anti);
+		kube__pm_clear(&ip->existing);
 	} else if (!(ip = kube_calloc(1, sizeof(*ip)))) {
 		return kube__error_oom();
 	}
@@ -243,7 +237,7 @@ int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n)
 			uint32_t v = kube__node_label(n, p->aff[t].topo_key);
 			if (v == UINT32_MAX)
 				return reject(cy, REASON_AFFINITY);
-			if (pm_get(&ip->affinity, pair_of(p->aff[t].topo_key, v)) <= 0)
+			if (kube__pm_get(&ip->affinity, kube__pair_of(p->aff[t].topo_key, v)) <= 0)
 				exist = 0;
 		}
 		if (!exist) {
@@ -256,12 +250,12 @@ int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n)
 	}
 	for (size_t t = 0; t < p->nanti; t++) {
 		uint32_t v = kube__node_label(n, p->anti[t].topo_key);
-		if (v != UINT32_MAX && pm_get(&ip->anti, pair_of(p->anti[t].topo_key, v)) > 0)
+		if (v != UINT32_MAX && kube__pm_get(&ip->anti, kube__pair_of(p->anti[t].topo_key, v)) > 0)
 			return reject(cy, REASON_ANTI);
 	}
 	if (ip->existing.n)
 		for (size_t i = 0; i < n->nlabels; i++)
-			if (pm_get(&ip->existing, pair_of(n->labels[i].key, n->labels[i].value)) > 0)
+			if (kube__pm_get(&ip->existing, kube__pair_of(n->labels[i].key, n->labels[i].value)) > 0)
 				return reject(cy, REASON_EXISTING);
 	return 0;
 }

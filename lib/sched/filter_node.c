@@ -137,20 +137,39 @@ int kube__term_matches(const kube__term *t, const kube_sched_node *n, const kube
 	return 1;
 }
 
-int kube__filter_affinity(kube__cycle *cy, const kube_sched_node *n)
+/* nodeSelector and required node affinity (upstream's RequiredNodeAffinity.Match) */
+int kube__node_matches_required(const kube__pod *p, const kube_sched_node *n,
+                                const kube__intern *names)
 {
-	const kube__pod *p = cy->pod;
-	if (!p->nsel && !p->has_required)
-		return 0;
 	int ok = 1;
 	for (size_t i = 0; i < p->nsel && ok; i++)
 		ok = kube__node_label(n, p->sel_keys[i]) == p->sel_vals[i];
 	if (ok && p->has_required) {
 		ok = 0;
 		for (size_t i = 0; i < p->nreq_terms && !ok; i++)
-			ok = kube__term_matches(&p->req_terms[i], n, cy->s->names);
+			ok = kube__term_matches(&p->req_terms[i], n, names);
 	}
-	if (ok)
+	return ok;
+}
+
+/* 1 when every NoSchedule / NoExecute taint of the node is tolerated */
+int kube__node_tolerated(const kube__pod *p, const kube_sched_node *n)
+{
+	for (size_t i = 0; i < n->ntaints; i++) {
+		const kube__taint *t = &n->taints[i];
+		if ((t->effect == KUBE__EFFECT_NO_SCHEDULE || t->effect == KUBE__EFFECT_NO_EXECUTE) &&
+		    !tolerated(p, t))
+			return 0;
+	}
+	return 1;
+}
+
+int kube__filter_affinity(kube__cycle *cy, const kube_sched_node *n)
+{
+	const kube__pod *p = cy->pod;
+	if (!p->nsel && !p->has_required)
+		return 0;
+	if (kube__node_matches_required(p, n, cy->s->names))
 		return 0;
 	return kube__cycle_reject(cy, REASON_AFFINITY) ? KUBE_ENOMEM : 1;
 }

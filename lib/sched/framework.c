@@ -39,6 +39,7 @@ enum {
 	B_AFFINITY,
 	B_PORTS,
 	B_FIT,
+	B_SPREAD,
 	B_INTERPOD,
 	B_BALANCED,
 	B_IMAGES,
@@ -77,6 +78,7 @@ static const struct {
 	{ "NodeAffinity", B_AFFINITY, 2 },
 	{ "NodePorts", B_PORTS, 0 },
 	{ "NodeResourcesFit", B_FIT, 1 },
+	{ "PodTopologySpread", B_SPREAD, 2 },
 	{ "InterPodAffinity", B_INTERPOD, 2 },
 	{ "NodeResourcesBalancedAllocation", B_BALANCED, 1 },
 	{ "ImageLocality", B_IMAGES, 1 },
@@ -315,6 +317,11 @@ static void cycle_free(kube__cycle *cy)
 	kube_free(cy->reasons);
 	kube_free(cy->prefilter_msg);
 	kube_free(cy->prefer_tols);
+	if (cy->spread_counts) {
+		kube__pm_free(cy->spread_counts);
+		kube_free(cy->spread_counts);
+	}
+	kube_free(cy->spread_min);
 	/* the count maps keep their size for the next cycle: growing them
 	 * from nothing every time cost more than the counting */
 	if (cy->interpod && !cy->s->interpod_cache)
@@ -497,6 +504,14 @@ static size_t pass_interpod(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, s
 	PASS_BODY(1, kube__filter_interpod(cy, s->node[slot]));
 }
 
+static size_t pass_spread(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
+{
+	(void)pl;
+	if ((*err = kube__spread_prefilter(cy)) != 0)
+		return 0;
+	PASS_BODY(1, kube__filter_spread(cy, s->node[slot]));
+}
+
 /* The passes that can reject this pod, in profile order. */
 static size_t build_steps(kube__cycle *cy)
 {
@@ -522,6 +537,10 @@ static size_t build_steps(kube__cycle *cy)
 				fn = pass_ports;
 			break;
 		case B_FIT: fn = pass_fit; break;
+		case B_SPREAD:
+			if (pod->nspread_hard)
+				fn = pass_spread;
+			break;
 		case B_INTERPOD:
 			if (kube__interpod_needed(cy))
 				fn = pass_interpod;

@@ -399,10 +399,54 @@ static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind,
 	return 0;
 }
 
+/* spec.topologySpreadConstraints, as upstream's filterTopologySpreadConstraints
+ * (DoNotSchedule) and the ScheduleAnyway ones for scoring. */
+static int parse_spread(kube__pod *p, json_object *spec, kube__intern *names)
+{
+	json_object *arr = jget(spec, "topologySpreadConstraints");
+	size_t n = jlen(arr);
+	if (!n)
+		return 0;
+	if (!(p->spread = kube_calloc(n, sizeof(*p->spread))))
+		return kube__error_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(arr, i);
+		kube__spread *sp = &p->spread[p->nspread++];
+		char path[96];
+		snprintf(path, sizeof(path), "spec.topologySpreadConstraints[%zu].labelSelector", i);
+		int rc = kube_selector_from_object(&sp->sel, p->obj, path);
+		if (rc != 0)
+			return rc;
+		json_object *keys = jget(c, "matchLabelKeys");
+		for (size_t j = 0; j < jlen(keys); j++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(keys, j));
+			const char *v = k ? kube_labels_get(kube_object_labels(p->obj), k) : NULL;
+			if (v && (rc = kube_selector_add(sp->sel, k, KUBE_SELECTOR_IN, &v, 1)) != 0)
+				return rc;
+		}
+		json_object *ms = jget(c, "maxSkew"), *md = jget(c, "minDomains");
+		sp->max_skew = ms ? (int32_t)json_object_get_int(ms) : 0;
+		sp->min_domains = md && !json_object_is_type(md, json_type_null)
+		                  ? (int32_t)json_object_get_int(md) : 1;
+		const char *tk = jstr(c, "topologyKey"), *wu = jstr(c, "whenUnsatisfiable");
+		const char *nap = jstr(c, "nodeAffinityPolicy"), *ntp = jstr(c, "nodeTaintsPolicy");
+		if (kube__intern_id(names, tk ? tk : "", &sp->topo_key) != 0)
+			return KUBE_ENOMEM;
+		sp->hard = wu && strcmp(wu, "DoNotSchedule") == 0;
+		sp->honor_affinity = !nap || strcmp(nap, "Ignore") != 0;
+		sp->honor_taints = ntp && strcmp(ntp, "Honor") == 0;
+		p->nspread_hard += (size_t)sp->hard;
+	}
+	return 0;
+}
+
 void kube__pod_free(kube__pod *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nspread; i++)
+		kube_selector_free(p->spread[i].sel);
+	kube_free(p->spread);
 	free_pod_terms(p->aff, p->naff);
 	free_pod_terms(p->anti, p->nanti);
 	kube_labels_free(p->ns_labels);
@@ -510,6 +554,9 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 
 	if ((rc = parse_pod_terms(p, spec, "podAffinity", &p->aff, &p->naff, names)) != 0 ||
 	    (rc = parse_pod_terms(p, spec, "podAntiAffinity", &p->anti, &p->nanti, names)) != 0)
+		return rc;
+
+	if ((rc = parse_spread(p, spec, names)) != 0)
 		return rc;
 
 	json_object *tols = jget(spec, "tolerations");

@@ -119,6 +119,17 @@ typedef struct kube__pod_term {
 	uint32_t topo_key;          /* interned topologyKey */
 } kube__pod_term;
 
+/* A topologySpreadConstraint. */
+typedef struct kube__spread {
+	kube_selector *sel;         /* labelSelector + matchLabelKeys */
+	int32_t max_skew;
+	int32_t min_domains;        /* 1 when absent */
+	uint32_t topo_key;
+	int hard;                   /* whenUnsatisfiable: DoNotSchedule */
+	int honor_affinity;         /* nodeAffinityPolicy (default Honor) */
+	int honor_taints;           /* nodeTaintsPolicy (default Ignore) */
+} kube__spread;
+
 /* The scheduler's view of one pod version, derived once. */
 typedef struct kube__pod {
 	kube_object *obj;       /* referenced */
@@ -143,6 +154,8 @@ typedef struct kube__pod {
 	kube__pod_term *aff, *anti; /* required pod affinity / anti-affinity */
 	size_t naff, nanti;
 	kube_labels *ns_labels;     /* {kubernetes.io/metadata.name: ns}, made on demand */
+	kube__spread *spread;
+	size_t nspread, nspread_hard;
 	/* kept in the snapshot */
 	size_t anti_index;          /* in kube_sched.anti_pods when nanti > 0 */
 	uint32_t slot;
@@ -277,6 +290,12 @@ KUBE_INTERNAL int kube__profile_add_default(kube_sched *s, const char *name, int
 
 /* ---- the cycle and the plugins (framework.c) ---- */
 
+/* (key id, value id) -> count, open addressing (filter_interpod.c). */
+typedef struct kube__pair_map {
+	uint64_t *keys;         /* 0 = empty; a pair is stored + 1 */
+	int64_t *counts;
+	size_t cap, n;
+} kube__pair_map;
 /* One distinct rejection reason and how many nodes gave it. */
 typedef struct kube__reason {
 	char *text;
@@ -297,9 +316,16 @@ typedef struct kube__cycle {
 	size_t nprefer_tols;
 	size_t nfeasible;
 	struct kube__interpod *interpod; /* InterPodAffinity's PreFilter state */
+	kube__pair_map *spread_counts;   /* PodTopologySpread: (constraint, value) -> pods */
+	int64_t *spread_min;             /* per constraint: the global minimum */
 } kube__cycle;
 
 /* Records one node's rejection.  KUBE_ENOMEM or 0. */
+KUBE_INTERNAL int kube__node_matches_required(const kube__pod *p, const kube_sched_node *n,
+                                              const kube__intern *names);
+KUBE_INTERNAL int kube__node_tolerated(const kube__pod *p, const kube_sched_node *n);
+KUBE_INTERNAL int kube__spread_prefilter(kube__cycle *cy);
+KUBE_INTERNAL int kube__filter_spread(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL int kube__cycle_reject(kube__cycle *cy, const char *reason);
 
 /* ---- built-in filters: 0 fits, else the number of reasons recorded
@@ -315,6 +341,12 @@ KUBE_INTERNAL int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n);
 /* InterPodAffinity (filter_interpod.c): the PreFilter counts, once per
  * cycle, then the per-node filter; 1 when the pod or an existing pod has
  * required terms at all. */
+KUBE_INTERNAL uint64_t kube__pair_of(uint32_t key, uint32_t value);
+KUBE_INTERNAL int64_t kube__pm_get(const kube__pair_map *m, uint64_t k);
+KUBE_INTERNAL int kube__pm_add(kube__pair_map *m, uint64_t k, int64_t d);
+KUBE_INTERNAL void kube__pm_clear(kube__pair_map *m);
+KUBE_INTERNAL void kube__pm_free(kube__pair_map *m);
+
 KUBE_INTERNAL int kube__interpod_needed(const kube__cycle *cy);
 KUBE_INTERNAL int kube__interpod_prefilter(kube__cycle *cy);
 KUBE_INTERNAL int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n);

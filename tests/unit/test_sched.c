@@ -591,6 +591,92 @@ START_TEST(test_sched_filter_inter_pod_affinity)
 }
 END_TEST
 
+/* ---- PodTopologySpread ---- */
+
+START_TEST(test_sched_filter_topology_spread)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", "{\"zone\":\"a\"}", NULL, NULL, NULL);
+	node_add(s, "n2", "{\"zone\":\"b\"}", NULL, NULL, NULL);
+	node_add(s, "n3", "{\"zone\":\"c\"}", "{\"taints\":[{\"key\":\"k\",\"effect\":\"NoSchedule\"}]}", NULL, NULL);
+	node_add(s, "n4", "{}", NULL, NULL, NULL);
+	/* matching pods: zone a 2, zone b 1, zone c 0; others do not count */
+	bind_pod(s, "w1", "{\"app\":\"web\"}", "n1", "");
+	bind_pod(s, "w2", "{\"app\":\"web\"}", "n1", "");
+	bind_pod(s, "w3", "{\"app\":\"web\"}", "n2", "");
+	bind_pod(s, "db", "{\"app\":\"db\"}", "n3", "");
+	kube_object *other = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"other\",\"name\":\"w4\","
+	                         "\"labels\":{\"app\":\"web\"}},\"spec\":{\"nodeName\":\"n3\"," C1 "}}");
+	ck_assert_int_eq(kube_sched_pod_add(s, other), 0);
+	kube_object_unref(other);
+#define TSC(skew, extra) "{\"topologySpreadConstraints\":[{\"maxSkew\":" skew ",\"topologyKey\":\"zone\"," \
+	"\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}" extra "}]," \
+	"\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\"}]," C1 "}"
+	static const struct {
+		const char *labels, *spec;
+		int fits[4];
+	} rows[] = {
+		/* skew = domain + self - min(0): a 3, b 2, c 1; n4 lacks the key */
+		{ "{\"app\":\"web\"}", TSC("1", ""), { 0, 0, 1, 0 } },
+		{ "{\"app\":\"web\"}", TSC("2", ""), { 0, 1, 1, 0 } },
+		/* a pod outside its own selector adds nothing: a 2, b 1, c 0 */
+		{ "{\"app\":\"other\"}", TSC("1", ""), { 0, 1, 1, 0 } },
+		/* ScheduleAnyway never filters */
+		{ "{\"app\":\"web\"}", "{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+		  "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}],"
+		  "\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\"}]," C1 "}", { 1, 1, 1, 1 } },
+		/* nodeAffinityPolicy Honor (default): zone c is not a domain for a pod
+		 * that requires a or b, so the minimum is 1 and b fits; Ignore counts c */
+		{ "{\"app\":\"web\"}", "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		  "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]}]}]}}},"
+		  "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\",\"whenUnsatisfiable\":\"DoNotSchedule\","
+		  "\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}", { 0, 1, 0, 0 } },
+		{ "{\"app\":\"web\"}", "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		  "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]}]}]}}},"
+		  "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\",\"whenUnsatisfiable\":\"DoNotSchedule\","
+		  "\"nodeAffinityPolicy\":\"Ignore\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}", { 0, 0, 0, 0 } },
+		/* nodeTaintsPolicy Honor: the tainted zone c is left out for a pod that
+		 * does not tolerate it (min 1: b fits); Ignore (default) keeps it */
+		{ "{\"app\":\"web\"}", "{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+		  "\"whenUnsatisfiable\":\"DoNotSchedule\",\"nodeTaintsPolicy\":\"Honor\","
+		  "\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}", { 0, 1, 0, 0 } },
+		{ "{\"app\":\"web\"}", "{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+		  "\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}",
+		  { 0, 0, 0, 0 } },
+		/* matchLabelKeys narrows the selector with the pod's own value:
+		 * app in (web) AND tier in (x) matches nothing existing: min 0, all +1 */
+		{ "{\"app\":\"web\",\"tier\":\"x\"}", "{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+		  "\"whenUnsatisfiable\":\"DoNotSchedule\",\"matchLabelKeys\":[\"tier\"],"
+		  "\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}],"
+		  "\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\"}]," C1 "}", { 1, 1, 1, 0 } },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		for (int n = 0; n < 4; n++) {
+			char name[4] = { 'n', (char)('1' + n), 0, 0 };
+			int64_t t = total_labelled(s, "default", rows[i].labels, rows[i].spec, name);
+			ck_assert_msg((t >= 0) == rows[i].fits[n], "row %zu node %s: %lld", i, name, (long long)t);
+		}
+	/* minDomains above the number of domains makes the minimum 0: with a
+	 * web pod in c too (a 2, b 1, c 1, min 1) b and c fit, with minDomains 4 none */
+	bind_pod(s, "w5", "{\"app\":\"web\"}", "n3", "\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\"}],");
+	ck_assert_int_ge(total_labelled(s, "default", "{\"app\":\"web\"}", TSC("1", ""), "n2"), 0);
+	ck_assert_int_ge(total_labelled(s, "default", "{\"app\":\"web\"}", TSC("1", ""), "n3"), 0);
+	ck_assert_int_ge(total_labelled(s, "default", "{\"app\":\"web\"}", TSC("1", ",\"minDomains\":3"), "n2"), 0);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"web\"}", TSC("1", ",\"minDomains\":4"), "n2"), -1);
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"x\","
+	                     "\"labels\":{\"app\":\"web\"}},\"spec\":" TSC("1", ",\"minDomains\":4") "}");
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(kube_sched_schedule(s, p, &node, &msg), KUBE_EBUSY);
+	ck_assert_str_eq(msg, "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints "
+	                      "(missing required label), 3 node(s) didn't match pod topology spread constraints.");
+	kube_free(msg);
+	kube_object_unref(p);
+	kube_sched_free(s);
+#undef TSC
+}
+END_TEST
+
 /* ---- scores ---- */
 
 static int64_t total_of(kube_sched *s, const char *spec, const char *node)
@@ -868,6 +954,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_filter_ports);
 	tcase_add_test(tc, test_sched_fit_error_message);
 	tcase_add_test(tc, test_sched_filter_inter_pod_affinity);
+	tcase_add_test(tc, test_sched_filter_topology_spread);
 	tcase_add_test(tc, test_sched_score_resources);
 	tcase_add_test(tc, test_sched_score_affinity_taints_images);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);

@@ -1,0 +1,118 @@
+/*
+ * filter_spread.c - PodTopologySpread's filter (whenUnsatisfiable:
+ * DoNotSchedule), as upstream's podtopologyspread/filtering.go.
+ *
+ * PreFilter, once per cycle, counts per constraint and per domain (the
+ * value of the constraint's topologyKey on a node) the pods that match the
+ * constraint's selector, in the incoming pod's namespace, not
+ * terminating.  Only nodes that carry every constraint's topologyKey take
+ * part, and per constraint only nodes that pass its inclusion policies
+ * (nodeAffinityPolicy Honor: the pod's nodeSelector and required node
+ * affinity; nodeTaintsPolicy Honor: its NoSchedule / NoExecute taints are
+ * tolerated).  Each such node's domain exists even with 0 pods.
+ *
+ * Filter, per node and constraint:
+ *   the node lacks the topologyKey
+ *     -> "node(s) didn't match pod topology spread constraints (missing required label)"
+ *   matching pods in its domain + 1 if the pod matches its own selector
+ *   - the global minimum (0 when fewer domains than minDomains) > maxSkew
+ *     -> "node(s) didn't match pod topology spread constraints"
+ *
+ * Counts live in one (constraint index, value id) -> count map; the global
+ * minimum per constraint is computed once after counting.
+ */
+#include <string.h>
+
+#include "sched_private.h"
+
+#define REASON_SPREAD "node(s) didn't match pod topology spread constraints"
+#define REASON_SPREAD_LABEL REASON_SPREAD " (missing required label)"
+
+int kube__spread_prefilter(kube__cycle *cy)
+{
+	kube_sched *s = cy->s;
+	kube__pod *p = cy->pod;
+	size_t nc = p->nspread;
+	kube__pair_map *m = kube_calloc(1, sizeof(*m));
+	int64_t *mins = kube_calloc(nc, sizeof(*mins));
+	int64_t *domains = kube_calloc(nc, sizeof(*domains));
+	cy->spread_counts = m;
+	cy->spread_min = mins;
+	if (!m || !mins || !domains) {
+		kube_free(domains);
+		return kube__error_oom();
+	}
+	for (size_t slot = 0; slot < s->nslots; slot++) {
+		const kube_sched_node *n = s->node[slot];
+		if (!n)
+			continue;
+		int all = 1;
+		for (size_t c = 0; c < nc && all; c++)
+			all = !p->spread[c].hard || kube__node_label(n, p->spread[c].topo_key) != UINT32_MAX;
+		if (!all)
+			continue;
+		int aff = -1, taints = -1;
+		for (size_t c = 0; c < nc; c++) {
+			const kube__spread *sp = &p->spread[c];
+			if (!sp->hard)
+				continue;
+			if (sp->honor_affinity) {
+				if (aff < 0)
+					aff = kube__node_matches_required(p, n, s->names);
+				if (!aff)
+					continue;
+			}
+			if (sp->honor_taints) {
+				if (taints < 0)
+					taints = kube__node_tolerated(p, n);
+				if (!taints)
+					continue;
+			}
+			int64_t count = 0;
+			for (size_t j = 0; j < n->npods; j++) {
+				const kube__pod *e = n->pods[j];
+				if (strcmp(e->ns, p->ns) == 0 && !kube_object_deletion_timestamp(e->obj) &&
+				    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
+					count++;
+			}
+			uint32_t v = kube__node_label(n, sp->topo_key);
+			if (kube__pm_add(m, kube__pair_of((uint32_t)c, v), count) != 0) {
+				kube_free(domains);
+				return KUBE_ENOMEM;
+			}
+		}
+	}
+	for (size_t c = 0; c < nc; c++)
+		mins[c] = INT64_MAX;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t c = (size_t)((m->keys[i] - 1) >> 32);
+		domains[c]++;
+		if (m->counts[i] < mins[c])
+			mins[c] = m->counts[i];
+	}
+	for (size_t c = 0; c < nc; c++)
+		if (domains[c] < p->spread[c].min_domains || mins[c] == INT64_MAX)
+			mins[c] = 0;
+	kube_free(domains);
+	return 0;
+}
+
+int kube__filter_spread(kube__cycle *cy, const kube_sched_node *n)
+{
+	const kube__pod *p = cy->pod;
+	for (size_t c = 0; c < p->nspread; c++) {
+		const kube__spread *sp = &p->spread[c];
+		if (!sp->hard)
+			continue;
+		uint32_t v = kube__node_label(n, sp->topo_key);
+		if (v == UINT32_MAX)
+			return kube__cycle_reject(cy, REASON_SPREAD_LABEL) ? KUBE_ENOMEM : 1;
+		int64_t match = kube__pm_get(cy->spread_counts, kube__pair_of((uint32_t)c, v));
+		int64_t self = kube_selector_matches(sp->sel, kube_object_labels(p->obj));
+		if (match + self - cy->spread_min[c] > sp->max_skew)
+			return kube__cycle_reject(cy, REASON_SPREAD) ? KUBE_ENOMEM : 1;
+	}
+	return 0;
+}
