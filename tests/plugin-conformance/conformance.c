@@ -367,7 +367,7 @@ static void check_cloud(const kube_cloud_provider *vt, void *self)
 	kube_object *svc = make_object(
 		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
 		"\"namespace\":\"default\",\"uid\":\"6a1f3c2e-0d4b-4e8a-9c1d-2b3e4f5a6b7c\"},"
-		"\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80,\"nodePort\":30080}]}}");
+		"\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":18080,\"nodePort\":30080}]}}");
 	kube_object *node = make_object(
 		"{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-1\","
 		"\"labels\":{\"topology.kubernetes.io/zone\":\"zone-a\","

@@ -7,7 +7,11 @@
  * (tests/fixtures/plugins); they are found from /proc/self/exe so the test
  * runs from any working directory.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -972,7 +976,9 @@ START_TEST(test_plugin_cloud_local)
 	ck_assert_int_eq(vt->update_load_balancer(self, "c", hs, &hn, 1, &retry), KUBE_ENOTFOUND);
 	ck_assert_int_eq(vt->ensure_load_balancer(self, "c", hs, &hn, 1, &st, &retry), 0);
 	ck_assert_uint_eq(st.n_ingress, 1);
-	ck_assert_str_eq(st.ingress[0].ip, "127.0.0.1");
+	/* A loopback address of its own, never the host's 127.0.0.1. */
+	ck_assert_int_eq(strncmp(st.ingress[0].ip, "127.", 4), 0);
+	ck_assert_str_ne(st.ingress[0].ip, "127.0.0.1");
 	ck_assert_ptr_null(st.ingress[0].hostname);
 	kube_cloud_lb_status_clear(&st);
 	int exists = 0;
@@ -999,6 +1005,132 @@ START_TEST(test_plugin_cloud_local)
 	kube_object_unref(nouid);
 	vt->close(self);
 	kube_plugin_unref(p);
+}
+END_TEST
+
+/* A TCP echo server on 127.0.0.1 for the proxy test: serves `n` connections. */
+typedef struct echo {
+	int fd;
+	int port;
+	int served;
+	pthread_t thread;
+} echo;
+
+static void *echo_main(void *arg)
+{
+	echo *e = arg;
+	for (;;) {
+		int c = accept(e->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		char buf[256];
+		ssize_t n;
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			if (write(c, buf, (size_t)n) != n)
+				break;
+		close(c);
+		e->served++;
+	}
+	return NULL;
+}
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t len = sizeof(sa);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* Connects to ip:port, sends msg, returns what came back before EOF (or -errno). */
+static int roundtrip(const char *ip, int port, const char *msg, char *out, size_t outsz)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	size_t len = strlen(msg), got = 0;
+	ck_assert_int_eq(write(fd, msg, len), (ssize_t)len);
+	shutdown(fd, SHUT_WR);
+	ssize_t n;
+	while (got < outsz - 1 && (n = read(fd, out + got, outsz - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+	return (int)got;
+}
+
+START_TEST(test_plugin_cloud_local_proxy)
+{
+	echo e = { .fd = socket(AF_INET, SOCK_STREAM, 0) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ck_assert_int_eq(bind(e.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t slen = sizeof(sa);
+	ck_assert_int_eq(getsockname(e.fd, (struct sockaddr *)&sa, &slen), 0);
+	e.port = ntohs(sa.sin_port);
+	ck_assert_int_eq(listen(e.fd, 8), 0);
+	ck_assert_int_eq(pthread_create(&e.thread, NULL, echo_main, &e), 0);
+
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/plugins/cloud-local/cloud-local.so", build_dir);
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
+	const kube_cloud_provider *vt = kube_plugin_cloud(p);
+	void *self = NULL;
+	ck_assert_int_eq(vt->open(&self, NULL, 0, NULL), 0);
+
+	int port = free_port();
+	char sj[512];
+	snprintf(sj, sizeof(sj), "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"echo\","
+	         "\"uid\":\"0000-1111\"},\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":%d,"
+	         "\"nodePort\":%d,\"protocol\":\"TCP\"}]}}", port, e.port);
+	const char *nj = "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"},"
+	                 "\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"address\":\"n1\"},"
+	                 "{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}]}}";
+	kube_object *svc = NULL, *node = NULL;
+	ck_assert_int_eq(kube_object_from_json(&svc, sj, strlen(sj)), 0);
+	ck_assert_int_eq(kube_object_from_json(&node, nj, strlen(nj)), 0);
+	const kube_host_object *hs = (const kube_host_object *)(void *)svc;
+	const kube_host_object *hn = (const kube_host_object *)(void *)node;
+
+	kube_cloud_lb_status st = { .struct_size = sizeof(st) };
+	uint32_t retry = 0;
+	ck_assert_int_eq(vt->ensure_load_balancer(self, "c", hs, &hn, 1, &st, &retry), 0);
+	char ip[64];
+	snprintf(ip, sizeof(ip), "%s", st.ingress[0].ip);
+	kube_cloud_lb_status_clear(&st);
+	ck_assert_int_eq(vt->ensure_load_balancer(self, "c", hs, &hn, 1, &st, &retry), 0);
+	ck_assert_str_eq(st.ingress[0].ip, ip);   /* ensure twice: the same load balancer */
+	kube_cloud_lb_status_clear(&st);
+
+	char buf[64];
+	ck_assert_int_eq(roundtrip(ip, port, "ping\n", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "ping\n");
+	ck_assert_int_eq(roundtrip(ip, port, "second\n", buf, sizeof(buf)), 7);
+	ck_assert_str_eq(buf, "second\n");
+
+	/* No endpoints left: connections are accepted and closed. */
+	ck_assert_int_eq(vt->update_load_balancer(self, "c", hs, NULL, 0, &retry), 0);
+	ck_assert_int_eq(roundtrip(ip, port, "x", buf, sizeof(buf)), 0);
+
+	ck_assert_int_eq(vt->ensure_load_balancer_deleted(self, "c", hs), 0);
+	ck_assert_int_eq(roundtrip(ip, port, "x", buf, sizeof(buf)), -ECONNREFUSED);
+
+	vt->close(self);
+	kube_plugin_unref(p);
+	shutdown(e.fd, SHUT_RDWR);
+	close(e.fd);
+	pthread_join(e.thread, NULL);
+	ck_assert_int_eq(e.served, 2);
+	kube_object_unref(svc);
+	kube_object_unref(node);
 }
 END_TEST
 
@@ -1045,6 +1177,7 @@ static Suite *plugin_suite(void)
 	TCase *cl = tcase_create("cloud-local");
 	tcase_add_checked_fixture(cl, setup, teardown);
 	tcase_add_test(cl, test_plugin_cloud_local);
+	tcase_add_test(cl, test_plugin_cloud_local_proxy);
 	suite_add_tcase(s, cl);
 	return s;
 }
