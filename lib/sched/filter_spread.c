@@ -36,12 +36,16 @@ int kube__spread_prefilter(kube__cycle *cy)
 	kube__pair_map *m = kube_calloc(1, sizeof(*m));
 	int64_t *mins = kube_calloc(nc, sizeof(*mins));
 	int64_t *domains = kube_calloc(nc, sizeof(*domains));
+	int64_t *self = kube_calloc(nc, sizeof(*self));
 	cy->spread_counts = m;
 	cy->spread_min = mins;
-	if (!m || !mins || !domains) {
+	cy->spread_self = self;
+	if (!m || !mins || !domains || !self) {
 		kube_free(domains);
 		return kube__error_oom();
 	}
+	for (size_t c = 0; c < nc; c++)
+		self[c] = kube_selector_matches(p->spread[c].sel, kube_object_labels(p->obj));
 	for (size_t slot = 0; slot < s->nslots; slot++) {
 		const kube_sched_node *n = s->node[slot];
 		if (!n)
@@ -71,7 +75,7 @@ int kube__spread_prefilter(kube__cycle *cy)
 			int64_t count = 0;
 			for (size_t j = 0; j < n->npods; j++) {
 				const kube__pod *e = n->pods[j];
-				if (strcmp(e->ns, p->ns) == 0 && !kube_object_deletion_timestamp(e->obj) &&
+				if (e->ns_id == p->ns_id && !kube_object_deletion_timestamp(e->obj) &&
 				    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
 					count++;
 			}
@@ -110,8 +114,7 @@ int kube__filter_spread(kube__cycle *cy, const kube_sched_node *n)
 		if (v == UINT32_MAX)
 			return kube__cycle_reject(cy, REASON_SPREAD_LABEL) ? KUBE_ENOMEM : 1;
 		int64_t match = kube__pm_get(cy->spread_counts, kube__pair_of((uint32_t)c, v));
-		int64_t self = kube_selector_matches(sp->sel, kube_object_labels(p->obj));
-		if (match + self - cy->spread_min[c] > sp->max_skew)
+		if (match + cy->spread_self[c] - cy->spread_min[c] > sp->max_skew)
 			return kube__cycle_reject(cy, REASON_SPREAD) ? KUBE_ENOMEM : 1;
 	}
 	return 0;

@@ -322,6 +322,7 @@ static void cycle_free(kube__cycle *cy)
 		kube_free(cy->spread_counts);
 	}
 	kube_free(cy->spread_min);
+	kube_free(cy->spread_self);
 	/* the count maps keep their size for the next cycle: growing them
 	 * from nothing every time cost more than the counting */
 	if (cy->interpod && !cy->s->interpod_cache)

@@ -630,7 +630,9 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names)
 	p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
 	p->name = kube_object_name(pod) ? kube_object_name(pod) : "";
 	json_object *spec = jget(kube__object_doc(pod), "spec");
-	int rc = read_view(p, spec, names);
+	int rc = kube__intern_id(names, p->ns, &p->ns_id);
+	if (rc == 0)
+		rc = read_view(p, spec, names);
 	if (rc != 0) {
 		kube__pod_free(p);
 		return rc;

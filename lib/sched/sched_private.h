@@ -156,6 +156,7 @@ typedef struct kube__pod {
 	kube_labels *ns_labels;     /* {kubernetes.io/metadata.name: ns}, made on demand */
 	kube__spread *spread;
 	size_t nspread, nspread_hard;
+	uint32_t ns_id;             /* interned namespace */
 	/* kept in the snapshot */
 	size_t anti_index;          /* in kube_sched.anti_pods when nanti > 0 */
 	uint32_t slot;
@@ -318,6 +319,7 @@ typedef struct kube__cycle {
 	struct kube__interpod *interpod; /* InterPodAffinity's PreFilter state */
 	kube__pair_map *spread_counts;   /* PodTopologySpread: (constraint, value) -> pods */
 	int64_t *spread_min;             /* per constraint: the global minimum */
+	int64_t *spread_self;            /* per constraint: 1 if the pod matches it */
 } kube__cycle;
 
 /* Records one node's rejection.  KUBE_ENOMEM or 0. */

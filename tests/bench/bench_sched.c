@@ -18,6 +18,8 @@
  *                            each with required anti-affinity to
  *                            color=green by kubernetes.io/hostname (so at
  *                            most one per node); 2,000 pods scheduled
+ *   SchedulingTopologySpread nodes in 3 zones, pods labelled color=blue
+ *                            spread by zone (maxSkew 5, DoNotSchedule)
  *
  * Single-threaded, every node filtered and scored for every pod (upstream
  * scores about 10% of 5,000 nodes).  Pod objects are built before the
@@ -62,7 +64,7 @@ static kube_object *json_obj(const char *text)
 	return o;
 }
 
-typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS, W_ANTI } workload;
+typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS, W_ANTI, W_SPREAD } workload;
 
 static kube_object *make_node(int i, workload w)
 {
@@ -71,6 +73,11 @@ static kube_object *make_node(int i, workload w)
 	const char *spec = "{}";
 	if ((w == W_AFFINITY) || (w == W_PREFERRED && i % 2 == 0))
 		labels = ",\"topology.kubernetes.io/zone\":\"zone1\"";
+	char zone[64];
+	if (w == W_SPREAD) {
+		snprintf(zone, sizeof(zone), ",\"topology.kubernetes.io/zone\":\"moon-%d\"", i % 3);
+		labels = zone;
+	}
 	if (w == W_TAINTS && i % 3 == 0)
 		spec = "{\"taints\":[{\"key\":\"dedicated\",\"value\":\"infra\",\"effect\":\"NoSchedule\"}]}";
 	snprintf(buf, sizeof(buf),
@@ -96,7 +103,11 @@ static kube_object *make_pod(const char *prefix, int i, const char *node, worklo
 		aff = "\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
 		      "[{\"weight\":100,\"preference\":{\"matchExpressions\":[{\"key\":\"topology.kubernetes.io/zone\","
 		      "\"operator\":\"In\",\"values\":[\"zone1\"]}]}}]}},";
-	else if (w == W_ANTI) {
+	else if (w == W_SPREAD) {
+		labels = "{\"color\":\"blue\"}";
+		aff = "\"topologySpreadConstraints\":[{\"maxSkew\":5,\"topologyKey\":\"topology.kubernetes.io/zone\","
+		      "\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchLabels\":{\"color\":\"blue\"}}}],";
+	} else if (w == W_ANTI) {
 		labels = "{\"color\":\"green\"}";
 		aff = "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
 		      "[{\"labelSelector\":{\"matchExpressions\":[{\"key\":\"color\",\"operator\":\"In\","
@@ -162,7 +173,7 @@ static result run_once(int nnodes, workload w, int measured, kube_object **pods,
 
 static void bench(const char *label, int nnodes, workload w)
 {
-	int measured = w == W_ANTI ? 2000 : MEASURED;
+	int measured = w == W_ANTI ? 2000 : w == W_SPREAD ? 5000 : MEASURED;
 	kube_object **pods = calloc(MEASURED, sizeof(*pods));
 	double *lat = calloc(MEASURED, sizeof(double));
 	result rs[REPS];
@@ -201,5 +212,6 @@ int main(int argc, char **argv)
 	RUN("SchedulingPreferredAffinity", 5000, W_PREFERRED);
 	RUN("SchedulingTaints", 5000, W_TAINTS);
 	RUN("SchedulingPodAntiAffinity", 5000, W_ANTI);
+	RUN("SchedulingTopologySpread", 5000, W_SPREAD);
 	return 0;
 }
