@@ -2,7 +2,11 @@
  * conformance.c - kube-plugin-conformance: loads one plugin shared object
  * and checks it against the interface rules, in the spirit of csi-sanity.
  *
- *   kube-plugin-conformance [--config TEXT] PLUGIN.so
+ *   kube-plugin-conformance [--stage] [--config TEXT] PLUGIN.so
+ *
+ * --stage loads a copy of the plugin made in the kit's private directory
+ * (mode 0755), for plugins in a build tree that a umask of 002 left
+ * group-writable, which the loader rightly refuses.
  *
  * The config text is handed to the plugin's open(); "@TMP@" in it is
  * replaced by a fresh private directory that the kit removes at the end,
@@ -482,18 +486,39 @@ static char *substitute(const char *config)
 	return out;
 }
 
+static int copy_plugin(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb");
+	if (!in)
+		return -1;
+	FILE *out = fopen(to, "wb");
+	int rc = out ? 0 : -1;
+	char buf[8192];
+	size_t n;
+	while (!rc && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc ? rc : chmod(to, 0755);
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = "";
 	const char *path = NULL;
+	int stage = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			config = argv[++i];
+		else if (strcmp(argv[i], "--stage") == 0)
+			stage = 1;
 		else if (!path)
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "usage: %s [--config TEXT] PLUGIN.so\n", argv[0]);
+		fprintf(stderr, "usage: %s [--stage] [--config TEXT] PLUGIN.so\n", argv[0]);
 		return 2;
 	}
 	snprintf(tmpdir, sizeof(tmpdir), "%s/kube-conformance-XXXXXX",
@@ -504,6 +529,15 @@ int main(int argc, char **argv)
 	}
 	int status = 2;
 	kube_plugin *p = NULL;
+	char copy[PATH_MAX + 32];
+	if (stage) {
+		snprintf(copy, sizeof(copy), "%s/plugin.so", tmpdir);
+		if (copy_plugin(path, copy) != 0) {
+			printf("FAIL - stage %s: %s\n", path, strerror(errno));
+			goto out;
+		}
+		path = copy;
+	}
 	int rc = kube_plugin_load(&p, path);
 	if (rc) {
 		printf("FAIL - load %s: %s\n", path, kube_error_last()->message);

@@ -5,7 +5,7 @@
 # usage: expect_fail.sh KIT PLUGIN CONFIG 'check name'...
 kit=$1 plugin=$2 config=$3
 shift 3
-out=$("$kit" --config "$config" "$plugin")
+out=$("$kit" --stage --config "$config" "$plugin")
 rc=$?
 printf '%s\n' "$out"
 if [ "$rc" -ne 1 ]; then

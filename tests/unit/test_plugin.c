@@ -40,24 +40,69 @@ static void find_build_dir(void)
 	snprintf(build_dir, sizeof(build_dir), "%s", d);
 }
 
-static const char *fixture(const char *name)
+/*
+ * Plugins are loaded from copies in a private 0700 directory, not from the
+ * build tree: a build tree made under umask 002 is group-writable, and the
+ * loader rightly refuses plugins there.
+ */
+static char stage_dir[PATH_MAX];
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb");
+	ck_assert_msg(in != NULL, "%s: %s", from, strerror(errno));
+	FILE *o = fopen(to, "wb");
+	ck_assert_ptr_nonnull(o);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, o), n);
+	fclose(in);
+	fclose(o);
+	ck_assert_int_eq(chmod(to, 0755), 0);
+}
+
+/* The staged copy of <build>/<rel>, made on first use. */
+static const char *staged(const char *rel)
 {
 	static char path[4][PATH_MAX + 64];
 	static int slot;
 	char *p = path[slot++ % 4];
-	snprintf(p, PATH_MAX + 64, "%s/tests/fixtures/plugins/fixture_%s.so", build_dir, name);
+	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	snprintf(p, PATH_MAX + 64, "%s/%s", stage_dir, base);
+	if (access(p, F_OK) != 0) {
+		char from[2 * PATH_MAX];
+		snprintf(from, sizeof(from), "%s/%s", build_dir, rel);
+		copy_file(from, p);
+	}
 	return p;
+}
+
+static const char *fixture(const char *name)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "tests/fixtures/plugins/fixture_%s.so", name);
+	return staged(rel);
+}
+
+static int rm_any(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	KUBE_UNUSED(st); KUBE_UNUSED(flag); KUBE_UNUSED(ftw);
+	return remove(path);
 }
 
 static void setup(void)
 {
 	find_build_dir();
+	snprintf(stage_dir, sizeof(stage_dir), "/tmp/kube-test-stage-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(stage_dir));
 	kube_error_clear();
 }
 
 static void teardown(void)
 {
 	kube_plugin_unload_all();
+	nftw(stage_dir, rm_any, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void expect_refused(const char *path, int code, const char *msg)
@@ -84,23 +129,13 @@ static char *msgf(const char *fmt, ...)
 	return b;
 }
 
-/* Copies a fixture into a fresh private directory; returns the new path. */
+/* Copies a fixture into a fresh private directory of its own. */
 static void copy_fixture(const char *name, char *dir, size_t dirsz, char *out, size_t outsz)
 {
 	snprintf(dir, dirsz, "/tmp/kube-test-plugin-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(out, outsz, "%s/%s.so", dir, name);
-	FILE *in = fopen(fixture(name), "rb");
-	ck_assert_ptr_nonnull(in);
-	FILE *o = fopen(out, "wb");
-	ck_assert_ptr_nonnull(o);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		ck_assert_uint_eq(fwrite(buf, 1, n, o), n);
-	fclose(in);
-	fclose(o);
-	ck_assert_int_eq(chmod(out, 0755), 0);
+	copy_file(fixture(name), out);
 }
 
 static void remove_dir(const char *dir, const char *file)
@@ -597,7 +632,7 @@ static const kube_volume_capability hp_rw = {
 static void hp_open(hp_env *e, const char *extra)
 {
 	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/plugins/volume-hostpath/volume-hostpath.so", build_dir);
+	snprintf(path, sizeof(path), "%s", staged("plugins/volume-hostpath/volume-hostpath.so"));
 	ck_assert_int_eq(kube_plugin_load(&e->p, path), 0);
 	e->vt = kube_plugin_volume(e->p);
 	snprintf(e->dir, sizeof(e->dir), "/tmp/kube-test-hostpath-XXXXXX");
@@ -640,7 +675,7 @@ static void expect_last(const char *msg)
 START_TEST(test_plugin_hostpath_config)
 {
 	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/plugins/volume-hostpath/volume-hostpath.so", build_dir);
+	snprintf(path, sizeof(path), "%s", staged("plugins/volume-hostpath/volume-hostpath.so"));
 	kube_plugin *p = NULL;
 	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
 	const kube_volume_driver *vt = kube_plugin_volume(p);
@@ -940,7 +975,7 @@ END_TEST
 START_TEST(test_plugin_cloud_local)
 {
 	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/plugins/cloud-local/cloud-local.so", build_dir);
+	snprintf(path, sizeof(path), "%s", staged("plugins/cloud-local/cloud-local.so"));
 	kube_plugin *p = NULL;
 	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
 	ck_assert_str_eq(kube_plugin_name(p), "local");
@@ -1079,7 +1114,7 @@ START_TEST(test_plugin_cloud_local_proxy)
 	ck_assert_int_eq(pthread_create(&e.thread, NULL, echo_main, &e), 0);
 
 	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/plugins/cloud-local/cloud-local.so", build_dir);
+	snprintf(path, sizeof(path), "%s", staged("plugins/cloud-local/cloud-local.so"));
 	kube_plugin *p = NULL;
 	ck_assert_int_eq(kube_plugin_load(&p, path), 0);
 	const kube_cloud_provider *vt = kube_plugin_cloud(p);
