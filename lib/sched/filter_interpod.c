@@ -63,6 +63,18 @@ int64_t kube__pm_get(const kube__pair_map *m, uint64_t k)
 	}
 }
 
+int kube__pm_has(const kube__pair_map *m, uint64_t k)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = slot_of(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == k)
+			return 1;
+		if (!m->keys[i])
+			return 0;
+	}
+}
+
 int kube__pm_add(kube__pair_map *m, uint64_t k, int64_t d)
 {
 	if ((m->n + 1) * 2 > m->cap) {

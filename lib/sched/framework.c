@@ -323,6 +323,7 @@ static void cycle_free(kube__cycle *cy)
 	}
 	kube_free(cy->spread_min);
 	kube_free(cy->spread_self);
+	kube__spread_score_free(cy->spread_score);
 	/* the count maps keep their size for the next cycle: growing them
 	 * from nothing every time cost more than the counting */
 	if (cy->interpod && !cy->s->interpod_cache)
@@ -629,6 +630,13 @@ static int run_cycle(kube__cycle *cy)
 				        ? kube__score_taints(cy, s->node[slot]) : 0;
 			}
 			kube__normalize_default(sc, nf, 1);
+			break;
+		case B_SPREAD:
+			if ((rc = kube__spread_prescore(cy)) != 0)
+				return rc;
+			if (cy->spread_score_skip)
+				continue;
+			kube__score_spread_all(cy, s->feasible, nf, sc);
 			break;
 		case B_IMAGES:
 			/* a node without images scores 0 (the sum clamps to the

@@ -320,6 +320,8 @@ typedef struct kube__cycle {
 	kube__pair_map *spread_counts;   /* PodTopologySpread: (constraint, value) -> pods */
 	int64_t *spread_min;             /* per constraint: the global minimum */
 	int64_t *spread_self;            /* per constraint: 1 if the pod matches it */
+	struct kube__spread_score *spread_score; /* PodTopologySpread's PreScore state */
+	int spread_score_skip;
 } kube__cycle;
 
 /* Records one node's rejection.  KUBE_ENOMEM or 0. */
@@ -328,6 +330,12 @@ KUBE_INTERNAL int kube__node_matches_required(const kube__pod *p, const kube_sch
 KUBE_INTERNAL int kube__node_tolerated(const kube__pod *p, const kube_sched_node *n);
 KUBE_INTERNAL int kube__spread_prefilter(kube__cycle *cy);
 KUBE_INTERNAL int kube__filter_spread(kube__cycle *cy, const kube_sched_node *n);
+/* PodTopologySpread's score (score_spread.c): PreScore, then the
+ * normalised scores of the feasible slots. */
+KUBE_INTERNAL int kube__spread_prescore(kube__cycle *cy);
+KUBE_INTERNAL void kube__score_spread_all(kube__cycle *cy, const uint32_t *slots, size_t n,
+                                          int64_t *out);
+KUBE_INTERNAL void kube__spread_score_free(struct kube__spread_score *ss);
 KUBE_INTERNAL int kube__cycle_reject(kube__cycle *cy, const char *reason);
 
 /* ---- built-in filters: 0 fits, else the number of reasons recorded
@@ -346,6 +354,7 @@ KUBE_INTERNAL int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n);
 KUBE_INTERNAL uint64_t kube__pair_of(uint32_t key, uint32_t value);
 KUBE_INTERNAL int64_t kube__pm_get(const kube__pair_map *m, uint64_t k);
 KUBE_INTERNAL int kube__pm_add(kube__pair_map *m, uint64_t k, int64_t d);
+KUBE_INTERNAL int kube__pm_has(const kube__pair_map *m, uint64_t k);
 KUBE_INTERNAL void kube__pm_clear(kube__pair_map *m);
 KUBE_INTERNAL void kube__pm_free(kube__pair_map *m);
 

@@ -764,6 +764,47 @@ START_TEST(test_sched_score_affinity_taints_images)
 }
 END_TEST
 
+START_TEST(test_sched_score_topology_spread)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "z1", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"z1\"}", NULL, NULL, NULL);
+	node_add(s, "z2", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"z2\"}", NULL, NULL, NULL);
+	node_add(s, "z3", "{\"zone\":\"b\",\"kubernetes.io/hostname\":\"z3\"}", NULL, NULL, NULL);
+	node_add(s, "z4", "{\"kubernetes.io/hostname\":\"z4\"}", NULL, NULL, NULL);
+	bind_pod(s, "w1", "{\"app\":\"web\"}", "z1", "");
+	bind_pod(s, "w2", "{\"app\":\"web\"}", "z1", "");
+	bind_pod(s, "w3", "{\"app\":\"web\"}", "z3", "");
+	/*
+	 * Fit with the existing pods' default requests: z1 (300m, 600Mi) 92,
+	 * z2 and z4 97, z3 (200m, 400Mi) 95; taints 100 x 3 everywhere.
+	 * zone, maxSkew 1: z4 ignored (no zone); domains a, b -> weight ln 4;
+	 * raw a 2 x 1.386 = 3, b 1.386 = 1 -> normalised a 100 x (3+1-3)/3 = 33,
+	 * b 100, z4 0; x 2.
+	 */
+#define SOFT(key, skew) "{\"topologySpreadConstraints\":[{\"maxSkew\":" skew ",\"topologyKey\":\"" key "\"," \
+	"\"whenUnsatisfiable\":\"ScheduleAnyway\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}"
+	const char *web = "{\"app\":\"web\"}";
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("zone", "1"), "z1"), 300 + 92 + 66);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("zone", "1"), "z2"), 300 + 97 + 66);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("zone", "1"), "z3"), 300 + 95 + 200);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("zone", "1"), "z4"), 300 + 97 + 0);
+	/* maxSkew 3 adds 2: raw a 5, b 3 -> a 100 x (5+3-5)/5 = 60 */
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("zone", "3"), "z1"), 300 + 92 + 120);
+	/* hostname: weight ln(4 + 2); raw z1 2 x 1.79 = 4, z2 0, z3 2, z4 0 ->
+	 * 0, 100, 50, 100 */
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("kubernetes.io/hostname", "1"), "z1"), 300 + 92 + 0);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("kubernetes.io/hostname", "1"), "z2"), 300 + 97 + 200);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("kubernetes.io/hostname", "1"), "z3"), 300 + 95 + 100);
+	ck_assert_int_eq(total_labelled(s, "default", web, SOFT("kubernetes.io/hostname", "1"), "z4"), 300 + 97 + 200);
+	/* pods of another namespace do not count: every domain empty -> all 100 */
+	ck_assert_int_eq(total_labelled(s, "other", web, SOFT("zone", "1"), "z1"), 300 + 92 + 200);
+	ck_assert_int_eq(total_labelled(s, "other", web, SOFT("zone", "1"), "z4"), 300 + 97 + 0);
+	kube_sched_free(s);
+#undef SOFT
+}
+END_TEST
+
 /* ---- profiles and plugins ---- */
 
 typedef struct counter {
@@ -957,6 +998,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_filter_topology_spread);
 	tcase_add_test(tc, test_sched_score_resources);
 	tcase_add_test(tc, test_sched_score_affinity_taints_images);
+	tcase_add_test(tc, test_sched_score_topology_spread);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	suite_add_tcase(s, tc);
