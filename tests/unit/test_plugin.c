@@ -490,6 +490,54 @@ START_TEST(test_plugin_refcount_and_unload)
 }
 END_TEST
 
+typedef struct lookup_worker {
+	pthread_t thread;
+	int ok;
+} lookup_worker;
+
+static void *lookup_main(void *arg)
+{
+	lookup_worker *w = arg;
+	for (int i = 0; i < 200; i++) {
+		kube_plugin *p = NULL;
+		if (kube_plugin_lookup(&p, KUBE_PLUGIN_VOLUME, "fixture.example.com") != 0)
+			continue;
+		int ready = 0;
+		void *self = NULL;
+		const kube_volume_driver *vt = kube_plugin_volume(p);
+		if (vt->open(&self, NULL, 0, NULL) == 0 && vt->probe(self, &ready) == 0 && ready)
+			w->ok++;
+		vt->close(self);
+		kube_plugin_unref(kube_plugin_ref(p));
+		kube_plugin_unref(p);
+	}
+	return NULL;
+}
+
+START_TEST(test_plugin_registry_threads)
+{
+	/* Lookups on four threads while the main thread loads and unloads another plugin. */
+	kube_plugin *good = NULL;
+	ck_assert_int_eq(kube_plugin_load(&good, fixture("good")), 0);
+	const char *cloud = fixture("cloud");
+	lookup_worker w[4];
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&w[i].thread, NULL, lookup_main, &w[i]), 0);
+	for (int i = 0; i < 50; i++) {
+		kube_plugin *c = NULL;
+		ck_assert_int_eq(kube_plugin_load(&c, cloud), 0);
+		ck_assert_int_eq(kube_plugin_unload(c), 0);
+		kube_plugin_unref(c);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(w[i].thread, NULL);
+		ck_assert_int_eq(w[i].ok, 200);
+	}
+	kube_plugin_unref(good);
+}
+END_TEST
+
 START_TEST(test_plugin_csi_code_map)
 {
 	static const int want[17] = {
@@ -1194,6 +1242,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_plugin_refuse_foreign_owner);
 	tcase_add_test(tc, test_plugin_load_dir);
 	tcase_add_test(tc, test_plugin_refcount_and_unload);
+	tcase_add_test(tc, test_plugin_registry_threads);
 	tcase_add_test(tc, test_plugin_csi_code_map);
 	tcase_add_test(tc, test_plugin_host_table);
 	tcase_add_test(tc, test_plugin_host_loop_hooks);
