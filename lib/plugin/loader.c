@@ -103,7 +103,7 @@ static int check_mode(const char *path, const char *what, const char *shown, str
 }
 
 /* Checks the file (after following links) and the directory that holds it. */
-static int check_file_safety(const char *path, char *real, size_t realsz)
+static int check_file_safety(const char *path, char real[PATH_MAX])
 {
 	struct stat st;
 	if (!realpath(path, real)) {
@@ -111,7 +111,6 @@ static int check_file_safety(const char *path, char *real, size_t realsz)
 		return kube__error_set(e == ENOENT ? KUBE_ENOTFOUND : KUBE_EIO, NULL,
 		                       "plugin %s: %s", path, strerror(e));
 	}
-	KUBE_UNUSED(realsz);
 	int rc = check_mode(path, real, "the file", &st);
 	if (rc)
 		return rc;
@@ -271,7 +270,7 @@ int kube_plugin_load(kube_plugin **out, const char *path)
 	*out = NULL;
 
 	char real[PATH_MAX];
-	int rc = check_file_safety(path, real, sizeof(real));
+	int rc = check_file_safety(path, real);
 	if (rc)
 		return rc;
 
