@@ -155,7 +155,7 @@ static int ns_matches(const kube__pod_term *t, kube__pod *target)
 }
 
 /* AffinityTerm.Matches: -1 on ENOMEM. */
-static int term_matches_pod(const kube__pod_term *t, kube__pod *target)
+int kube__pod_term_matches(const kube__pod_term *t, kube__pod *target)
 {
 	int ns = ns_matches(t, target);
 	if (ns <= 0)
@@ -167,7 +167,7 @@ static int term_matches_pod(const kube__pod_term *t, kube__pod *target)
 static int matches_all(const kube__pod_term *t, size_t n, kube__pod *target)
 {
 	for (size_t i = 0; i < n; i++) {
-		int m = term_matches_pod(&t[i], target);
+		int m = kube__pod_term_matches(&t[i], target);
 		if (m <= 0)
 			return m;
 	}
@@ -203,7 +203,7 @@ int kube__interpod_prefilter(kube__cycle *cy)
 		kube__pod *e = s->anti_pods[i];
 		const kube_sched_node *n = s->node[e->slot];
 		for (size_t t = 0; t < e->nanti; t++) {
-			int m = term_matches_pod(&e->anti[t], p);
+			int m = kube__pod_term_matches(&e->anti[t], p);
 			if (m < 0 || (m && count_on_node(&ip->existing, n, e->anti[t].topo_key) != 0))
 				return kube__error_oom();
 		}
@@ -225,7 +225,7 @@ int kube__interpod_prefilter(kube__cycle *cy)
 						return KUBE_ENOMEM;
 			}
 			for (size_t t = 0; t < p->nanti; t++) {
-				int m = term_matches_pod(&p->anti[t], e);
+				int m = kube__pod_term_matches(&p->anti[t], e);
 				if (m < 0 || (m && count_on_node(&ip->anti, n, p->anti[t].topo_key) != 0))
 					return kube__error_oom();
 			}

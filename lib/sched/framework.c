@@ -638,6 +638,14 @@ static int run_cycle(kube__cycle *cy)
 				continue;
 			kube__score_spread_all(cy, s->feasible, nf, sc);
 			break;
+		case B_INTERPOD: {
+			int skip;
+			if ((rc = kube__interpod_score_all(cy, s->feasible, nf, sc, &skip)) != 0)
+				return rc;
+			if (skip)
+				continue;
+			break;
+		}
 		case B_IMAGES:
 			/* a node without images scores 0 (the sum clamps to the
 			 * lower threshold) */

@@ -351,11 +351,13 @@ static void free_pod_terms(kube__pod_term *t, size_t n)
  * as upstream's AffinityTerm: the selectors compiled, namespaces defaulted
  * to the pod's own when neither namespaces nor namespaceSelector is given.
  */
-static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind,
+static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind, int preferred,
                            kube__pod_term **out, size_t *nout, kube__intern *names)
 {
-	json_object *arr = jget(jget(jget(spec, "affinity"), kind),
-	                        "requiredDuringSchedulingIgnoredDuringExecution");
+	const char *when = preferred ? "preferredDuringSchedulingIgnoredDuringExecution"
+	                             : "requiredDuringSchedulingIgnoredDuringExecution";
+	const char *inner = preferred ? ".podAffinityTerm" : "";
+	json_object *arr = jget(jget(jget(spec, "affinity"), kind), when);
 	size_t n = jlen(arr);
 	if (!n)
 		return 0;
@@ -365,19 +367,22 @@ static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind,
 	*out = t;
 	for (size_t i = 0; i < n; i++) {
 		json_object *term = json_object_array_get_idx(arr, i);
-		char path[160];
+		char path[200];
 		kube__pod_term *pt = &t[(*nout)++];
-		snprintf(path, sizeof(path),
-		         "spec.affinity.%s.requiredDuringSchedulingIgnoredDuringExecution[%zu].labelSelector",
-		         kind, i);
+		if (preferred) {
+			json_object *w = jget(term, "weight");
+			pt->weight = w ? (int32_t)json_object_get_int(w) : 0;
+			term = jget(term, "podAffinityTerm");
+		}
+		snprintf(path, sizeof(path), "spec.affinity.%s.%s[%zu]%s.labelSelector", kind, when, i,
+		         inner);
 		int rc = kube_selector_from_object(&pt->sel, p->obj, path);
 		if (rc != 0)
 			return rc;
 		json_object *nss = jget(term, "namespaceSelector");
 		if (nss && !json_object_is_type(nss, json_type_null)) {
-			snprintf(path, sizeof(path),
-			         "spec.affinity.%s.requiredDuringSchedulingIgnoredDuringExecution[%zu].namespaceSelector",
-			         kind, i);
+			snprintf(path, sizeof(path), "spec.affinity.%s.%s[%zu]%s.namespaceSelector", kind,
+			         when, i, inner);
 			if ((rc = kube_selector_from_object(&pt->ns_sel, p->obj, path)) != 0)
 				return rc;
 		}
@@ -449,6 +454,8 @@ void kube__pod_free(kube__pod *p)
 	kube_free(p->spread);
 	free_pod_terms(p->aff, p->naff);
 	free_pod_terms(p->anti, p->nanti);
+	free_pod_terms(p->paff, p->npaff);
+	free_pod_terms(p->panti, p->npanti);
 	kube_labels_free(p->ns_labels);
 	kube_free(p->scalars);
 	kube_free(p->sel_keys);
@@ -552,8 +559,10 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 			return rc;
 	}
 
-	if ((rc = parse_pod_terms(p, spec, "podAffinity", &p->aff, &p->naff, names)) != 0 ||
-	    (rc = parse_pod_terms(p, spec, "podAntiAffinity", &p->anti, &p->nanti, names)) != 0)
+	if ((rc = parse_pod_terms(p, spec, "podAffinity", 0, &p->aff, &p->naff, names)) != 0 ||
+	    (rc = parse_pod_terms(p, spec, "podAntiAffinity", 0, &p->anti, &p->nanti, names)) != 0 ||
+	    (rc = parse_pod_terms(p, spec, "podAffinity", 1, &p->paff, &p->npaff, names)) != 0 ||
+	    (rc = parse_pod_terms(p, spec, "podAntiAffinity", 1, &p->panti, &p->npanti, names)) != 0)
 		return rc;
 
 	if ((rc = parse_spread(p, spec, names)) != 0)

@@ -117,6 +117,7 @@ typedef struct kube__pod_term {
 	const char **namespaces;    /* the pod's own namespace when both are absent */
 	size_t nns;
 	uint32_t topo_key;          /* interned topologyKey */
+	int32_t weight;             /* preferred terms */
 } kube__pod_term;
 
 /* A topologySpreadConstraint. */
@@ -153,12 +154,15 @@ typedef struct kube__pod {
 	size_t nimages;         /* init containers + containers */
 	kube__pod_term *aff, *anti; /* required pod affinity / anti-affinity */
 	size_t naff, nanti;
+	kube__pod_term *paff, *panti; /* preferred, weighted */
+	size_t npaff, npanti;
 	kube_labels *ns_labels;     /* {kubernetes.io/metadata.name: ns}, made on demand */
 	kube__spread *spread;
 	size_t nspread, nspread_hard;
 	uint32_t ns_id;             /* interned namespace */
 	/* kept in the snapshot */
 	size_t anti_index;          /* in kube_sched.anti_pods when nanti > 0 */
+	size_t aff_index;           /* in kube_sched.aff_pods when it has any pod affinity */
 	uint32_t slot;
 	int assumed;
 } kube__pod;
@@ -246,6 +250,8 @@ struct kube_sched {
 
 	kube__pod **anti_pods;      /* pods on nodes with required anti-affinity */
 	size_t nanti_pods, cap_anti_pods;
+	kube__pod **aff_pods;       /* pods on nodes with any pod (anti-)affinity term */
+	size_t naff_pods, cap_aff_pods;
 
 	kube__profile **profiles;
 	size_t nprofiles;
@@ -336,6 +342,20 @@ KUBE_INTERNAL int kube__spread_prescore(kube__cycle *cy);
 KUBE_INTERNAL void kube__score_spread_all(kube__cycle *cy, const uint32_t *slots, size_t n,
                                           int64_t *out);
 KUBE_INTERNAL void kube__spread_score_free(struct kube__spread_score *ss);
+
+/* AffinityTerm.Matches(target): 1, 0, or -1 on ENOMEM (filter_interpod.c). */
+KUBE_INTERNAL int kube__pod_term_matches(const kube__pod_term *t, kube__pod *target);
+
+/* 1 when the pod has any pod affinity or anti-affinity term. */
+static inline int kube__pod_has_affinity(const kube__pod *p)
+{
+	return p->naff || p->nanti || p->npaff || p->npanti;
+}
+
+/* InterPodAffinity's score (score_interpod.c): 0 and *skip = 1 when
+ * nothing scores; else the normalised scores of the feasible slots. */
+KUBE_INTERNAL int kube__interpod_score_all(kube__cycle *cy, const uint32_t *slots, size_t n,
+                                           int64_t *out, int *skip);
 KUBE_INTERNAL int kube__cycle_reject(kube__cycle *cy, const char *reason);
 
 /* ---- built-in filters: 0 fits, else the number of reasons recorded

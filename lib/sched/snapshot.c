@@ -260,6 +260,7 @@ void kube_sched_free(kube_sched *s)
 	kube__intern_free(s->names);
 	kube_free(s->image_nodes);
 	kube_free(s->anti_pods);
+	kube_free(s->aff_pods);
 	kube__interpod_free(s->interpod_cache);
 	kube__profiles_free(s);
 	kube_free(s->feasible);
@@ -530,11 +531,16 @@ int kube_sched_node_add(kube_sched *s, kube_object *node)
 
 static void anti_del(kube_sched *s, kube__pod *p)
 {
-	if (!p->nanti)
-		return;
-	kube__pod *last = s->anti_pods[--s->nanti_pods];
-	s->anti_pods[p->anti_index] = last;
-	last->anti_index = p->anti_index;
+	if (p->nanti) {
+		kube__pod *last = s->anti_pods[--s->nanti_pods];
+		s->anti_pods[p->anti_index] = last;
+		last->anti_index = p->anti_index;
+	}
+	if (kube__pod_has_affinity(p)) {
+		kube__pod *last = s->aff_pods[--s->naff_pods];
+		s->aff_pods[p->aff_index] = last;
+		last->aff_index = p->aff_index;
+	}
 }
 
 int kube_sched_node_remove(kube_sched *s, const char *name)
@@ -678,8 +684,20 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 		s->anti_pods = v;
 		s->cap_anti_pods = nc;
 	}
+	if (kube__pod_has_affinity(p) && s->naff_pods == s->cap_aff_pods) {
+		size_t nc = s->cap_aff_pods ? s->cap_aff_pods * 2 : 16;
+		kube__pod **v = kube_realloc(s->aff_pods, nc * sizeof(*v));
+		if (!v)
+			return kube__error_oom();
+		s->aff_pods = v;
+		s->cap_aff_pods = nc;
+	}
 	if (kube__map_put(&s->pods_by_key, key, p) != 0)
 		return KUBE_ENOMEM;
+	if (kube__pod_has_affinity(p)) {
+		p->aff_index = s->naff_pods;
+		s->aff_pods[s->naff_pods++] = p;
+	}
 	if (p->nanti) {
 		p->anti_index = s->nanti_pods;
 		s->anti_pods[s->nanti_pods++] = p;

@@ -805,6 +805,51 @@ START_TEST(test_sched_score_topology_spread)
 }
 END_TEST
 
+START_TEST(test_sched_score_inter_pod_affinity)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "h1", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"h1\"}", NULL, NULL, NULL);
+	node_add(s, "h2", "{\"zone\":\"a\",\"kubernetes.io/hostname\":\"h2\"}", NULL, NULL, NULL);
+	node_add(s, "h3", "{\"zone\":\"b\",\"kubernetes.io/hostname\":\"h3\"}", NULL, NULL, NULL);
+	bind_pod(s, "web", "{\"app\":\"web\"}", "h1", "");
+	/*
+	 * preferred affinity 50 to web by zone, anti 20 by hostname:
+	 * (zone a) +50, (host h1) -20 -> h1 30, h2 50, h3 0 -> 60, 100, 0, x 2.
+	 * Fit: h1 holds web's default requests (95), h2 and h3 97.
+	 */
+	const char *pref = "{\"affinity\":{\"podAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+	                   "[{\"weight\":50,\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},\"topologyKey\":\"zone\"}}]},"
+	                   "\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+	                   "[{\"weight\":20,\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},\"topologyKey\":\"kubernetes.io/hostname\"}}]}},"
+	                   C1 "}";
+	ck_assert_int_eq(total_labelled(s, "default", "{}", pref, "h1"), 300 + 95 + 120);
+	ck_assert_int_eq(total_labelled(s, "default", "{}", pref, "h2"), 300 + 97 + 200);
+	ck_assert_int_eq(total_labelled(s, "default", "{}", pref, "h3"), 300 + 97 + 0);
+	/* existing pods' terms: fan (h3) prefers app=new by zone with 10, glue
+	 * (h2) requires app=new by hostname (+1): h1 0, h2 1, h3 10 -> 0, 10, 100 */
+	bind_pod(s, "fan", "{}", "h3",
+	         "\"affinity\":{\"podAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+	         "[{\"weight\":10,\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"new\"}},\"topologyKey\":\"zone\"}}]}},");
+	bind_pod(s, "glue", "{}", "h2",
+	         "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+	         "[{\"labelSelector\":{\"matchLabels\":{\"app\":\"new\"}},\"topologyKey\":\"kubernetes.io/hostname\"}]}},");
+	const char *plain = "{" C1 "}";
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", plain, "h1"), 300 + 95 + 0);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", plain, "h2"), 300 + 95 + 20);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", plain, "h3"), 300 + 95 + 200);
+	/* nothing matches: the plugin scores nothing */
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"old\"}", plain, "h3"), 300 + 95);
+	/* another namespace does not match their terms */
+	ck_assert_int_eq(total_labelled(s, "other", "{\"app\":\"new\"}", plain, "h3"), 300 + 95);
+	/* removing fan removes its preference: h2 alone is the best (100) */
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "fan"), 0);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", plain, "h2"), 300 + 95 + 200);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"new\"}", plain, "h3"), 300 + 97 + 0);
+	kube_sched_free(s);
+}
+END_TEST
+
 /* ---- profiles and plugins ---- */
 
 typedef struct counter {
@@ -999,6 +1044,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_score_resources);
 	tcase_add_test(tc, test_sched_score_affinity_taints_images);
 	tcase_add_test(tc, test_sched_score_topology_spread);
+	tcase_add_test(tc, test_sched_score_inter_pod_affinity);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	suite_add_tcase(s, tc);
