@@ -241,7 +241,7 @@ static int hp_get_plugin_capabilities(void *self, kube_volume_plugin_caps *out)
 {
 	(void)self;
 	out->services = KUBE_VOLUME_CAP(KUBE_VOLUME_PLUGIN_CONTROLLER_SERVICE);
-	out->volume_expansion = KUBE_VOLUME_EXPANSION_UNKNOWN;
+	out->volume_expansion = KUBE_VOLUME_EXPANSION_ONLINE;   /* a record to change */
 	return 0;
 }
 
@@ -261,7 +261,8 @@ static int hp_controller_get_capabilities(void *self, uint64_t *rpcs)
 	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_LIST_VOLUMES) |
 	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_GET_CAPACITY) |
 	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_CREATE_DELETE_SNAPSHOT) |
-	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_LIST_SNAPSHOTS);
+	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_LIST_SNAPSHOTS) |
+	        KUBE_VOLUME_CAP(KUBE_VOLUME_CTRL_EXPAND_VOLUME);
 	return 0;
 }
 
@@ -635,6 +636,43 @@ static int hp_get_capacity(void *self, const kube_volume_capability *caps, size_
 	return 0;
 }
 
+/*
+ * Expansion changes the recorded capacity only: a directory has no size to
+ * grow, so there is nothing for the node to do either.
+ */
+static int hp_controller_expand_volume(void *self, const char *id, int64_t required,
+                                       int64_t limit, int64_t *capacity, int *node_expansion)
+{
+	hostpath *hp = self;
+	if (!id || !id[0])
+		return fail(KUBE_EINVAL, "volume id missing in request");
+	if (required <= 0 && limit <= 0)
+		return fail(KUBE_EINVAL, "capacity range missing in request");
+	if (required < 0 || limit < 0 || (limit && required > limit))
+		return fail(KUBE_ERANGE, "capacity range: required %lld is more than limit %lld",
+		            (long long)required, (long long)limit);
+	pthread_mutex_lock(&hp->mu);
+	int rc = 0;
+	int64_t have = valid_id(id) && volume_exists(hp, id) ? read_capacity(hp, id) : -1;
+	int64_t avail = available_bytes(hp);
+	if (have < 0)
+		rc = fail(KUBE_ENOTFOUND, "volume %s not found", id);
+	else if (limit && have > limit)
+		rc = fail(KUBE_ERANGE, "volume %s has %lld bytes, more than the limit %lld (no shrinking)",
+		          id, (long long)have, (long long)limit);
+	else if (required > have && avail >= 0 && required - have > avail)
+		rc = fail(KUBE_ENOSPC, "hostpath: %lld more bytes requested, %lld available",
+		          (long long)(required - have), (long long)avail);
+	else if (required > have && write_capacity(hp, id, required) != 0)
+		rc = fail(KUBE_EIO, "hostpath: cannot record volume %s: %s", id, strerror(errno));
+	if (!rc) {
+		*capacity = required > have ? required : have;
+		*node_expansion = 0;
+	}
+	pthread_mutex_unlock(&hp->mu);
+	return rc;
+}
+
 /* ---- snapshots ---- */
 
 static int fill_snapshot(const char *id, const snap_info *si, kube_volume_snapshot *out)
@@ -984,6 +1022,7 @@ static const kube_volume_driver vtable = {
 	.create_snapshot = hp_create_snapshot,
 	.delete_snapshot = hp_delete_snapshot,
 	.list_snapshots = hp_list_snapshots,
+	.controller_expand_volume = hp_controller_expand_volume,
 	.node_get_capabilities = hp_node_get_capabilities,
 	.node_get_info = hp_node_get_info,
 	.node_publish_volume = hp_node_publish_volume,

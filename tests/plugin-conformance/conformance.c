@@ -237,6 +237,23 @@ static void check_volume(const kube_volume_driver *vt, void *self)
 	else
 		EXPECT_RC(rc, KUBE_ENOTSUP, "capabilities: GetCapacity unadvertised -> not supported");
 
+	/* ControllerExpandVolume, when advertised. */
+	if (HAS_C(EXPAND_VOLUME)) {
+		int64_t cap = 0;
+		int nexp = -1;
+		rc = vt->controller_expand_volume(self, vid, 2 * MiB, 0, &cap, &nexp);
+		check(rc == 0 && cap >= 2 * MiB, "ControllerExpandVolume grows the volume",
+		      "rc %d, capacity %lld", rc, (long long)cap);
+		rc = vt->controller_expand_volume(self, vid, 2 * MiB, 0, &cap, &nexp);
+		check(rc == 0 && cap >= 2 * MiB, "ControllerExpandVolume twice -> OK",
+		      "rc %d, capacity %lld", rc, (long long)cap);
+		EXPECT_RC(vt->controller_expand_volume(self, "conformance-no-such-volume", MiB, 0, &cap,
+		                                       &nexp), KUBE_ENOTFOUND,
+		          "ControllerExpandVolume of an unknown volume -> NOT_FOUND");
+		EXPECT_RC(vt->controller_expand_volume(self, "", MiB, 0, &cap, &nexp), KUBE_EINVAL,
+		          "ControllerExpandVolume without a volume id -> INVALID_ARGUMENT");
+	}
+
 	/* Snapshots, when advertised: idempotent create and delete, CSI's codes. */
 	if (HAS_C(CREATE_DELETE_SNAPSHOT)) {
 		kube_volume_snapshot s1 = { .struct_size = sizeof(s1) };

@@ -782,8 +782,24 @@ START_TEST(test_plugin_hostpath_create_rules)
 	ck_assert_int_eq(hp_create(&e, "v", 500, 0, &v), 0);
 	ck_assert_int_eq(v.capacity_bytes, 1000);
 	kube_volume_info_clear(&v);
+	int64_t cap = 0;
+	int nexp = -1;
+	ck_assert_int_eq(e.vt->controller_expand_volume(e.self, "v", 4000, 0, &cap, &nexp), 0);
+	ck_assert_int_eq(cap, 4000);
+	ck_assert_int_eq(nexp, 0);
+	ck_assert_int_eq(e.vt->controller_expand_volume(e.self, "v", 2000, 0, &cap, &nexp), 0);
+	ck_assert_int_eq(cap, 4000);   /* never shrinks */
+	ck_assert_int_eq(e.vt->controller_expand_volume(e.self, "v", 2000, 3000, &cap, &nexp),
+	                 KUBE_ERANGE);
+	expect_last("volume v has 4000 bytes, more than the limit 3000 (no shrinking)");
+	ck_assert_int_eq(e.vt->controller_expand_volume(e.self, "v", 0, 0, &cap, &nexp), KUBE_EINVAL);
+	ck_assert_int_eq(hp_create(&e, "v", 500, 3000, &v), KUBE_EEXISTS);
+	ck_assert_int_eq(hp_create(&e, "v", 4000, 0, &v), 0);
+	ck_assert_int_eq(v.capacity_bytes, 4000);
+	kube_volume_info_clear(&v);
+	ck_assert_int_eq(e.vt->controller_expand_volume(e.self, "v", 1000, 0, &cap, &nexp), 0);
 	ck_assert_int_eq(hp_create(&e, "v", 500, 800, &v), KUBE_EEXISTS);
-	expect_last("volume v already exists with capacity 1000, incompatible with the requested "
+	expect_last("volume v already exists with capacity 4000, incompatible with the requested "
 	            "range [500, 800]");
 	ck_assert_ptr_null(v.volume_id);
 
