@@ -346,10 +346,11 @@ KUBE_INTERNAL void kube__spread_score_free(struct kube__spread_score *ss);
 /* AffinityTerm.Matches(target): 1, 0, or -1 on ENOMEM (filter_interpod.c). */
 KUBE_INTERNAL int kube__pod_term_matches(const kube__pod_term *t, kube__pod *target);
 
-/* 1 when the pod has any pod affinity or anti-affinity term. */
+/* 1 when an existing pod's terms can add to InterPodAffinity's score
+ * (required anti-affinity only filters). */
 static inline int kube__pod_has_affinity(const kube__pod *p)
 {
-	return p->naff || p->nanti || p->npaff || p->npanti;
+	return p->naff || p->npaff || p->npanti;
 }
 
 /* InterPodAffinity's score (score_interpod.c): 0 and *skip = 1 when

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "sched/sched_private.h"
 
 #define ALLOC "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\",\"ephemeral-storage\":\"100Gi\"}"
 
@@ -850,6 +851,27 @@ START_TEST(test_sched_score_inter_pod_affinity)
 }
 END_TEST
 
+START_TEST(test_sched_div_floor_exact)
+{
+	/* the scores' division by reciprocal must equal integer division */
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t den = (int64_t)(x % 2000000000000ull) + 1;
+		int64_t num = (int64_t)((x >> 11) % ((uint64_t)den * 101));
+		if (i % 3 == 0)
+			num = den * (int64_t)(x % 101); /* exact multiples */
+		ck_assert_int_eq(kube__div_floor(num, den, 1.0 / (double)den), num / den);
+	}
+	ck_assert_int_eq(kube__div_floor(0, 7, 1.0 / 7), 0);
+	ck_assert_int_eq(kube__div_floor(300, 3, 1.0 / 3), 100);
+	ck_assert_int_eq(kube__div_floor(299, 3, 1.0 / 3), 99);
+	ck_assert_int_eq(kube__div_floor((1LL << 60), 3, 1.0 / 3), (1LL << 60) / 3);
+}
+END_TEST
+
 /* ---- profiles and plugins ---- */
 
 typedef struct counter {
@@ -1045,6 +1067,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_score_affinity_taints_images);
 	tcase_add_test(tc, test_sched_score_topology_spread);
 	tcase_add_test(tc, test_sched_score_inter_pod_affinity);
+	tcase_add_test(tc, test_sched_div_floor_exact);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	suite_add_tcase(s, tc);
