@@ -20,10 +20,16 @@
  *
  * Built-in plugins, with upstream's names, default order and weights:
  *   filters  NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
- *            NodePorts, NodeResourcesFit
+ *            NodePorts, NodeResourcesFit, PodTopologySpread (DoNotSchedule),
+ *            InterPodAffinity (required terms)
  *   scores   TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1,
- *            LeastAllocated by default), NodeResourcesBalancedAllocation (1),
- *            ImageLocality (1)
+ *            LeastAllocated by default), PodTopologySpread (2, ScheduleAnyway
+ *            constraints), InterPodAffinity (2, preferred terms),
+ *            NodeResourcesBalancedAllocation (1), ImageLocality (1)
+ * Not yet: upstream's system default spreading for pods without
+ * constraints, namespace labels other than kubernetes.io/metadata.name in
+ * namespaceSelector, preemption (PostFilter leaves the FitError), the
+ * scheduling queue and binding through the store.
  *   reserve  the snapshot assumes the pod on the chosen node, so the next
  *            decision sees it (kube_sched_pod_remove forgets it).
  *

@@ -54,7 +54,7 @@ int kube__filter_unschedulable(kube__cycle *cy, const kube_sched_node *n)
 	if (!(cy->s->flags[n->slot] & KUBE__NF_UNSCHEDULABLE))
 		return 0;
 	static const kube__taint unsched = { "node.kubernetes.io/unschedulable", "",
-	                                     KUBE__EFFECT_NO_SCHEDULE };
+	                                     KUBE__EFFECT_NO_SCHEDULE, NULL };
 	if (tolerated(cy->pod, &unsched))
 		return 0;
 	return kube__cycle_reject(cy, REASON_UNSCHEDULABLE) ? KUBE_ENOMEM : 1;
@@ -72,11 +72,7 @@ int kube__filter_taints(kube__cycle *cy, const kube_sched_node *n)
 			continue;
 		/* the first untolerated taint names the reason, as upstream's
 		 * FindMatchingUntoleratedTaint */
-		kube__buf b = KUBE__BUF_INIT;
-		kube__buf_printf(&b, "node(s) had untolerated taint {%s: %s}", t->key, t->value);
-		int rc = b.failed ? kube__error_oom() : kube__cycle_reject(cy, b.data);
-		kube__buf_free(&b);
-		return rc ? KUBE_ENOMEM : 1;
+		return kube__cycle_reject(cy, t->reason) ? KUBE_ENOMEM : 1;
 	}
 	return 0;
 }

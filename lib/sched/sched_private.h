@@ -97,6 +97,7 @@ typedef struct kube__taint {
 	const char *key;
 	const char *value;
 	kube__effect effect;
+	char *reason;           /* a node's NoSchedule / NoExecute taint: its rejection text */
 } kube__taint;
 
 typedef struct kube__port {

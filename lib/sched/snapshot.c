@@ -197,6 +197,8 @@ int kube__scalar_find(const kube__scalar *v, size_t n, uint32_t id, int64_t *out
 
 static void node_free_parts(kube_sched_node *n)
 {
+	for (size_t i = 0; i < n->ntaints; i++)
+		kube_free(n->taints[i].reason);
 	kube_free(n->taints);
 	kube_free(n->alloc_sc);
 	kube_free(n->images);
@@ -339,6 +341,14 @@ static int parse_node(kube_sched *s, kube_sched_node *n, kube_object *obj, int64
 		kt->effect = effect_of(jstr(t, "effect"));
 		if (kt->effect == KUBE__EFFECT_PREFER_NO_SCHEDULE)
 			n->prefer_taints++;
+		if (kt->effect == KUBE__EFFECT_NO_SCHEDULE || kt->effect == KUBE__EFFECT_NO_EXECUTE) {
+			/* made once here, not for every pod the taint turns away */
+			kube__buf b = KUBE__BUF_INIT;
+			kube__buf_printf(&b, "node(s) had untolerated taint {%s: %s}", kt->key, kt->value);
+			if (b.failed)
+				return kube__error_oom();
+			kt->reason = kube__buf_detach(&b, NULL);
+		}
 	}
 	memset(alloc, 0, sizeof(int64_t) * KUBE__R_N);
 	json_object *al = jget(status, "allocatable");
