@@ -226,6 +226,35 @@ START_TEST(test_sched_pod_requests)
 }
 END_TEST
 
+START_TEST(test_sched_node_update_changes_decisions)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", NULL, "{\"unschedulable\":true}", NULL, NULL);
+	expect_msg(s, "{" C1 "}", "0/1 nodes are available: 1 node(s) were unschedulable.");
+	/* uncordoned, tainted, labelled: the new object is what counts */
+	node_add(s, "n1", "{\"zone\":\"a\"}", "{\"taints\":[{\"key\":\"k\",\"value\":\"v\",\"effect\":\"NoExecute\"}]}",
+	         NULL, NULL);
+	expect_msg(s, "{" C1 "}", "0/1 nodes are available: 1 node(s) had untolerated taint {k: v}.");
+	node_add(s, "n1", "{\"zone\":\"a\"}", NULL, NULL, NULL);
+	expect_node(s, "{\"nodeSelector\":{\"zone\":\"a\"}," C1 "}", "n1");
+	node_add(s, "n1", "{\"zone\":\"b\"}", NULL, NULL, NULL);
+	expect_msg(s, "{\"nodeSelector\":{\"zone\":\"a\"}," C1 "}",
+	           "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
+	/* the assumed pod stayed on the node through the updates */
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+	/* a smaller node: the pod already there still counts */
+	node_add(s, "n1", NULL, NULL, "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"1\"}", NULL);
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(sched(s, "q", "{\"nodeName\":\"n1\"," C1 "}", &node, &msg), KUBE_EBUSY);
+	ck_assert_str_eq(msg, "0/1 nodes are available: 1 Too many pods.");
+	kube_free(msg);
+	ck_assert_int_eq(kube_sched_node_remove(s, "n1"), 0);
+	expect_msg(s, "{" C1 "}", "no nodes available to schedule pods");
+	kube_sched_free(s);
+}
+END_TEST
+
 /* ---- filters ---- */
 
 START_TEST(test_sched_filter_node_name)
@@ -1054,6 +1083,7 @@ static Suite *sched_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sched_snapshot_accounting);
 	tcase_add_test(tc, test_sched_pod_requests);
+	tcase_add_test(tc, test_sched_node_update_changes_decisions);
 	tcase_add_test(tc, test_sched_filter_node_name);
 	tcase_add_test(tc, test_sched_filter_unschedulable);
 	tcase_add_test(tc, test_sched_filter_node_affinity);
