@@ -16,6 +16,10 @@
 
 KUBE_BEGIN_DECLS
 
+/* Plugin headers (plugin/host.h) repeat this enum so a plugin needs no other
+ * header; the shared guard lets either be included first. */
+#ifndef KUBE_ERROR_CODES_DEFINED
+#define KUBE_ERROR_CODES_DEFINED
 enum {
 	KUBE_OK        = 0,
 	KUBE_ERROR     = -1,   /* anything not listed below */
@@ -34,8 +38,12 @@ enum {
 	KUBE_ECANCELED = -14,  /* the operation was cancelled */
 	KUBE_EPERM     = -15,  /* refused for lack of permission or safety */
 	KUBE_ENOSPC    = -16,  /* no space left (disk full, quota reached) */
-	KUBE_ETOOBIG   = -17   /* an input exceeds a configured size limit */
+	KUBE_ETOOBIG   = -17,  /* an input exceeds a configured size limit */
+	KUBE_EUNAVAILABLE = -18,     /* a peer or service is unavailable now (gRPC UNAVAILABLE) */
+	KUBE_EDATALOSS    = -19,     /* unrecoverable data loss or corruption (gRPC DATA_LOSS) */
+	KUBE_EUNAUTHENTICATED = -20  /* missing or bad credentials (gRPC UNAUTHENTICATED) */
 };
+#endif
 
 /*
  * The detail of the last error raised on the calling thread.  Fields that do

@@ -131,6 +131,9 @@ const char *kube_strerror(int code)
 	case KUBE_EPERM:     return "permission denied";
 	case KUBE_ENOSPC:    return "no space left";
 	case KUBE_ETOOBIG:   return "input too large";
+	case KUBE_EUNAVAILABLE: return "unavailable";
+	case KUBE_EDATALOSS: return "data loss";
+	case KUBE_EUNAUTHENTICATED: return "unauthenticated";
 	default:             return "unknown error";
 	}
 }

@@ -48,12 +48,11 @@ extern "C" {
 
 /*
  * The result codes.  They are libkube's KUBE_E* codes (libkube/error.h),
- * repeated here so that a plugin needs no other header.  A host program
- * includes libkube/kube.h (or error.h) before any header of this directory:
- * the guard then keeps error.h's definition.  (The other order does not
- * compile until error.h gains the matching guard.)
+ * repeated here so that a plugin needs no other header; error.h and this
+ * header share the guard, so they may be included in either order.
  */
-#ifndef LIBKUBE_ERROR_H
+#ifndef KUBE_ERROR_CODES_DEFINED
+#define KUBE_ERROR_CODES_DEFINED
 enum {
 	KUBE_OK        = 0,
 	KUBE_ERROR     = -1,
@@ -72,7 +71,10 @@ enum {
 	KUBE_ECANCELED = -14,
 	KUBE_EPERM     = -15,
 	KUBE_ENOSPC    = -16,
-	KUBE_ETOOBIG   = -17
+	KUBE_ETOOBIG   = -17,
+	KUBE_EUNAVAILABLE = -18,
+	KUBE_EDATALOSS    = -19,
+	KUBE_EUNAUTHENTICATED = -20
 };
 #endif
 

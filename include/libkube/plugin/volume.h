@@ -19,16 +19,14 @@
  *   2  UNKNOWN                KUBE_ERROR       11 OUT_OF_RANGE         KUBE_ERANGE
  *   3  INVALID_ARGUMENT       KUBE_EINVAL      12 UNIMPLEMENTED        KUBE_ENOTSUP
  *   4  DEADLINE_EXCEEDED      KUBE_ETIMEDOUT   13 INTERNAL             KUBE_EIO
- *   5  NOT_FOUND              KUBE_ENOTFOUND   14 UNAVAILABLE          KUBE_EGONE (*)
- *   6  ALREADY_EXISTS         KUBE_EEXISTS     15 DATA_LOSS            KUBE_ETOOBIG (*)
- *   7  PERMISSION_DENIED      KUBE_EPERM       16 UNAUTHENTICATED      KUBE_EABI (*)
+ *   5  NOT_FOUND              KUBE_ENOTFOUND   14 UNAVAILABLE          KUBE_EUNAVAILABLE
+ *   6  ALREADY_EXISTS         KUBE_EEXISTS     15 DATA_LOSS            KUBE_EDATALOSS
+ *   7  PERMISSION_DENIED      KUBE_EPERM       16 UNAUTHENTICATED      KUBE_EUNAUTHENTICATED
  *   8  RESOURCE_EXHAUSTED     KUBE_ENOSPC
  *
  * The map is one to one, so a CSI status survives a round trip through a
- * plugin.  (*) libkube has no code of that meaning yet; these three are
- * placeholders chosen only to keep the map invertible (translate with the
- * functions below, not by hand), and ENOMEM maps to RESOURCE_EXHAUSTED on
- * the way out.  See doc/plugin-abi.md.
+ * plugin; KUBE_ENOMEM goes out as RESOURCE_EXHAUSTED and any other code
+ * as UNKNOWN.  See doc/plugin-abi.md.
  */
 #ifndef LIBKUBE_PLUGIN_VOLUME_H
 #define LIBKUBE_PLUGIN_VOLUME_H
@@ -46,8 +44,8 @@ static inline int kube_volume_from_grpc(int grpc_code)
 	static const int map[17] = {
 		KUBE_OK, KUBE_ECANCELED, KUBE_ERROR, KUBE_EINVAL, KUBE_ETIMEDOUT,
 		KUBE_ENOTFOUND, KUBE_EEXISTS, KUBE_EPERM, KUBE_ENOSPC, KUBE_ECONFLICT,
-		KUBE_EBUSY, KUBE_ERANGE, KUBE_ENOTSUP, KUBE_EIO, KUBE_EGONE,
-		KUBE_ETOOBIG, KUBE_EABI,
+		KUBE_EBUSY, KUBE_ERANGE, KUBE_ENOTSUP, KUBE_EIO, KUBE_EUNAVAILABLE,
+		KUBE_EDATALOSS, KUBE_EUNAUTHENTICATED,
 	};
 	return grpc_code >= 0 && grpc_code < 17 ? map[grpc_code] : KUBE_ERROR;
 }
