@@ -231,12 +231,29 @@ struct kube_sched_node {
 
 typedef struct kube__profile kube__profile;
 
+/*
+ * The resource scores depend only on the node's columns and on the pod's
+ * requests, and consecutive pods are often alike (replicas), so each
+ * slot remembers its last NodeResourcesFit and BalancedAllocation scores
+ * with the slot generation and the pod-shape epoch they were made for.
+ */
+typedef struct kube__score_cache {
+	uint64_t fit_gen, bal_gen;
+	uint32_t fit_epoch, bal_epoch;
+	int64_t fit, bal;
+} kube__score_cache;
+
 struct kube_sched {
 	/* columns, indexed by slot */
 	int64_t *alloc[KUBE__R_N];
 	int64_t *req[KUBE__R_N];
 	int64_t *nz[2];
 	double *inv[2];             /* 1 / alloc[cpu|memory] (0 when 0), for the scores */
+	uint64_t *gen;              /* changes whenever the slot's columns change */
+	uint64_t gen_counter;
+	kube__score_cache *cache;   /* the resource scores last computed per slot */
+	int64_t fit_key[3], bal_key[2];   /* the pod shape the cache holds */
+	uint32_t fit_epoch, bal_epoch;    /* bumped when the shape changes */
 	uint8_t *flags;
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;

@@ -78,14 +78,70 @@ static inline int64_t score_fit(kube__cycle *cy, uint32_t slot, int most)
 	return wsum == 2 ? sum >> 1 : sum;
 }
 
+/* floor(num / den) for 0 <= num < 2^53: the double estimate is off by at
+ * most one, which one branch-free step corrects. */
+static inline int64_t div_small(int64_t num, int64_t den, double inv)
+{
+	int64_t q = (int64_t)((double)num * inv);
+	q -= q * den > num;
+	q += (q + 1) * den <= num;
+	return q;
+}
+
+#define FAST_LIMIT (1LL << 46) /* (cap - req) * 100 stays below 2^53 */
+
+static void fit_compute(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out, int most);
+
 void kube__score_fit_all(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out, int most)
 {
-	if (most)
+	kube_sched *s = cy->s;
+	int64_t key[3] = { cy->pod->nz[0], cy->pod->nz[1], most };
+	if (memcmp(key, s->fit_key, sizeof(key)) != 0 || s->fit_epoch == 0) {
+		memcpy(s->fit_key, key, sizeof(key));
+		if (++s->fit_epoch == 0)
+			s->fit_epoch = 1;
+	}
+	uint32_t epoch = s->fit_epoch;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t slot = slots[j];
+		kube__score_cache *c = &s->cache[slot];
+		if (c->fit_epoch == epoch && c->fit_gen == s->gen[slot]) {
+			out[j] = c->fit;
+			continue;
+		}
+		fit_compute(cy, &slots[j], 1, &out[j], most);
+		c->fit = out[j];
+		c->fit_epoch = epoch;
+		c->fit_gen = s->gen[slot];
+	}
+}
+
+static void fit_compute(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out, int most)
+{
+	const kube_sched *s = cy->s;
+	const int64_t *a0 = s->alloc[0], *a1 = s->alloc[1], *z0 = s->nz[0], *z1 = s->nz[1];
+	const double *i0 = s->inv[0], *i1 = s->inv[1];
+	int64_t p0 = cy->pod->nz[0], p1 = cy->pod->nz[1];
+	if (most) {
 		for (size_t j = 0; j < n; j++)
 			out[j] = score_fit(cy, slots[j], 1);
-	else
-		for (size_t j = 0; j < n; j++)
-			out[j] = score_fit(cy, slots[j], 0);
+		return;
+	}
+	/* LeastAllocated on the common shape (both resources allocatable,
+	 * nothing negative, nothing huge) without calls or divisions; the
+	 * rest takes the general path */
+	for (size_t j = 0; j < n; j++) {
+		uint32_t slot = slots[j];
+		int64_t c0 = a0[slot], c1 = a1[slot], r0 = z0[slot] + p0, r1 = z1[slot] + p1;
+		if (KUBE_UNLIKELY(c0 <= 0 || c1 <= 0 || c0 >= FAST_LIMIT || c1 >= FAST_LIMIT ||
+		                  r0 < 0 || r1 < 0)) {
+			out[j] = score_fit(cy, slot, 0);
+			continue;
+		}
+		int64_t v0 = r0 > c0 ? 0 : div_small((c0 - r0) * 100, c0, i0[slot]);
+		int64_t v1 = r1 > c1 ? 0 : div_small((c1 - r1) * 100, c1, i1[slot]);
+		out[j] = (v0 + v1) >> 1;
+	}
 }
 
 static inline int64_t score_balanced(kube__cycle *cy, uint32_t slot)
@@ -110,8 +166,24 @@ void kube__score_balanced_all(kube__cycle *cy, const uint32_t *slots, size_t n, 
 		memset(out, 0, n * sizeof(*out));
 		return;
 	}
-	for (size_t j = 0; j < n; j++)
-		out[j] = score_balanced(cy, slots[j]);
+	kube_sched *s = cy->s;
+	int64_t key[2] = { cy->pod->req[KUBE__R_CPU], cy->pod->req[KUBE__R_MEM] };
+	if (memcmp(key, s->bal_key, sizeof(key)) != 0 || s->bal_epoch == 0) {
+		memcpy(s->bal_key, key, sizeof(key));
+		if (++s->bal_epoch == 0)
+			s->bal_epoch = 1;
+	}
+	uint32_t epoch = s->bal_epoch;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t slot = slots[j];
+		kube__score_cache *c = &s->cache[slot];
+		if (c->bal_epoch != epoch || c->bal_gen != s->gen[slot]) {
+			c->bal = score_balanced(cy, slot);
+			c->bal_epoch = epoch;
+			c->bal_gen = s->gen[slot];
+		}
+		out[j] = c->bal;
+	}
 }
 
 int64_t kube__score_affinity(kube__cycle *cy, const kube_sched_node *n)

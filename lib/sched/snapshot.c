@@ -254,6 +254,8 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->nz[1]);
 	kube_free(s->inv[0]);
 	kube_free(s->inv[1]);
+	kube_free(s->gen);
+	kube_free(s->cache);
 	kube_free(s->flags);
 	kube_free(s->node);
 	kube_free(s->free_slots);
@@ -454,6 +456,8 @@ static int slots_reserve(kube_sched *s)
 	GROW(s->nz[1]);
 	GROW(s->inv[0]);
 	GROW(s->inv[1]);
+	GROW(s->gen);
+	GROW(s->cache);
 	GROW(s->flags);
 	GROW(s->node);
 	GROW(s->free_slots);
@@ -535,6 +539,8 @@ int kube_sched_node_add(kube_sched *s, kube_object *node)
 		s->alloc[r][n->slot] = alloc[r];
 	for (int r = 0; r < 2; r++)
 		s->inv[r][n->slot] = alloc[r] > 0 ? 1.0 / (double)alloc[r] : 0;
+	s->gen[n->slot] = ++s->gen_counter;
+	memset(&s->cache[n->slot], 0, sizeof(s->cache[n->slot]));
 	node_flags(s, n);
 	return image_nodes_adjust(s, n, +1);
 }
@@ -649,6 +655,7 @@ static void pod_account(kube_sched *s, kube__pod *p, kube_sched_node *n, int sig
 		s->req[r][slot] += sign * p->req[r];
 	s->nz[0][slot] += sign * p->nz[0];
 	s->nz[1][slot] += sign * p->nz[1];
+	s->gen[slot] = ++s->gen_counter;
 	for (size_t i = 0; i < p->nscalars; i++)
 		scalar_adjust(n, p->scalars[i].id, sign * p->scalars[i].value);
 	for (size_t i = 0; i < p->nports; i++) {

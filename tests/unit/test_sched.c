@@ -736,7 +736,17 @@ START_TEST(test_sched_score_resources)
 	 * big cpu 3900*100/4000 = 97, memory 7992Mi*100/8192Mi = 97 */
 	ck_assert_int_eq(total_of(s, "{" C1 "}", "big"), 300 + 97);
 	expect_node(s, "{" REQ("1", "1Gi") "}", "big");
+	/* the same pod shape again sees the assumed pod (remembered scores are
+	 * per node version): big least (50 + 75) / 2 = 62, balanced .5 .25 -> 87 */
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 62 + 87);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 62 + 87);
 	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 81 + 93);
+	/* and a node update is a new version too */
+	node_add(s, "small", NULL, NULL, "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"}", NULL);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 81 + 93);
+	node_add(s, "small", NULL, NULL, "{\"cpu\":\"2\",\"memory\":\"4Gi\",\"pods\":\"110\"}", NULL);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 62 + 87);
 
 	/* MostAllocated: big (25 + 12) / 2 = 18, small (50 + 25) / 2 = 37 */
 	ck_assert_int_eq(kube_sched_profile_set_fit_strategy(s, KUBE_SCHED_DEFAULT_PROFILE,
