@@ -140,7 +140,7 @@ void kube__interpod_free(struct kube__interpod *ip)
 static int ns_matches(const kube__pod_term *t, kube__pod *target)
 {
 	for (size_t i = 0; i < t->nns; i++)
-		if (strcmp(t->namespaces[i], target->ns) == 0)
+		if (t->ns_ids[i] == target->ns_id)
 			return 1;
 	if (!t->ns_sel)
 		return 0;

@@ -342,6 +342,7 @@ static void free_pod_terms(kube__pod_term *t, size_t n)
 		kube_selector_free(t[i].sel);
 		kube_selector_free(t[i].ns_sel);
 		kube_free(t[i].namespaces);
+		kube_free(t[i].ns_ids);
 	}
 	kube_free(t);
 }
@@ -397,6 +398,11 @@ static int parse_pod_terms(kube__pod *p, json_object *spec, const char *kind, in
 		}
 		if (!nns && !pt->ns_sel)
 			pt->namespaces[pt->nns++] = p->ns;
+		if (!(pt->ns_ids = kube_calloc(pt->nns ? pt->nns : 1, sizeof(uint32_t))))
+			return kube__error_oom();
+		for (size_t j = 0; j < pt->nns; j++)
+			if (kube__intern_id(names, pt->namespaces[j], &pt->ns_ids[j]) != 0)
+				return KUBE_ENOMEM;
 		const char *tk = jstr(term, "topologyKey");
 		if (kube__intern_id(names, tk ? tk : "", &pt->topo_key) != 0)
 			return KUBE_ENOMEM;

@@ -116,6 +116,7 @@ typedef struct kube__pod_term {
 	kube_selector *sel;         /* labelSelector; a missing one matches nothing */
 	kube_selector *ns_sel;      /* namespaceSelector, NULL when absent */
 	const char **namespaces;    /* the pod's own namespace when both are absent */
+	uint32_t *ns_ids;           /* the same, interned */
 	size_t nns;
 	uint32_t topo_key;          /* interned topologyKey */
 	int32_t weight;             /* preferred terms */

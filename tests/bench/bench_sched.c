@@ -5,6 +5,10 @@
  *   SchedulingBasic          nodes with 4 cpu / 32Gi / 110 pods, 1,000
  *                            existing pods (100m, 500Mi) bound first, then
  *                            10,000 pods of the same shape scheduled
+ *   SchedulingBasicMixed     SchedulingBasic with every pod's requests
+ *                            different from the last one's (cpu 100m..700m,
+ *                            memory 500Mi..900Mi in cycles of 7 and 5), so
+ *                            the per-node score memo never helps
  *   SchedulingNodeAffinity   the same, every node labelled
  *                            topology.kubernetes.io/zone=zone1 and every
  *                            pod requiring that zone (required affinity)
@@ -64,7 +68,7 @@ static kube_object *json_obj(const char *text)
 	return o;
 }
 
-typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS, W_ANTI, W_SPREAD } workload;
+typedef enum { W_BASIC, W_AFFINITY, W_PREFERRED, W_TAINTS, W_ANTI, W_SPREAD, W_MIXED } workload;
 
 static kube_object *make_node(int i, workload w)
 {
@@ -91,7 +95,11 @@ static kube_object *make_node(int i, workload w)
 
 static kube_object *make_pod(const char *prefix, int i, const char *node, workload w)
 {
-	char buf[2048], nn[64] = "";
+	char buf[2048], nn[64] = "", cpu[16] = "100m", mem[16] = "500Mi";
+	if (w == W_MIXED) {
+		snprintf(cpu, sizeof(cpu), "%dm", 100 + (i % 7) * 100);
+		snprintf(mem, sizeof(mem), "%dMi", 500 + (i % 5) * 100);
+	}
 	const char *aff = "", *labels = "{}";
 	if (node)
 		snprintf(nn, sizeof(nn), "\"nodeName\":\"%s\",", node);
@@ -117,9 +125,9 @@ static kube_object *make_pod(const char *prefix, int i, const char *node, worklo
 	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"sched-0\","
 	         "\"name\":\"%s-%d\",\"labels\":%s},\"spec\":{%s%s\"containers\":[{\"name\":\"pause\","
 	         "\"image\":\"registry.k8s.io/pause:3.10\",\"ports\":[{\"containerPort\":80}],"
-	         "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"500Mi\"},"
-	         "\"limits\":{\"cpu\":\"100m\",\"memory\":\"500Mi\"}}}]}}",
-	         prefix, i, labels, nn, aff);
+	         "\"resources\":{\"requests\":{\"cpu\":\"%s\",\"memory\":\"%s\"},"
+	         "\"limits\":{\"cpu\":\"%s\",\"memory\":\"%s\"}}}]}}",
+	         prefix, i, labels, nn, aff, cpu, mem, cpu, mem);
 	return json_obj(buf);
 }
 
@@ -208,6 +216,7 @@ int main(int argc, char **argv)
 		bench(label, n, w)
 	RUN("SchedulingBasic", 5000, W_BASIC);
 	RUN("SchedulingBasic", 15000, W_BASIC);
+	RUN("SchedulingBasicMixed", 5000, W_MIXED);
 	RUN("SchedulingNodeAffinity", 5000, W_AFFINITY);
 	RUN("SchedulingPreferredAffinity", 5000, W_PREFERRED);
 	RUN("SchedulingTaints", 5000, W_TAINTS);
