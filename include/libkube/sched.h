@@ -172,10 +172,24 @@ KUBE_EXTERN int kube_sched_plugin_set_weight(kube_sched *s, const char *profile,
 /* NodeResourcesFit's scoring strategy (upstream's ScoringStrategy.type). */
 typedef enum kube_sched_fit_strategy {
 	KUBE_SCHED_LEAST_ALLOCATED = 0,
-	KUBE_SCHED_MOST_ALLOCATED = 1
+	KUBE_SCHED_MOST_ALLOCATED = 1,
+	KUBE_SCHED_REQUESTED_TO_CAPACITY_RATIO = 2  /* set with the function below */
 } kube_sched_fit_strategy;
+/* LeastAllocated or MostAllocated.  0, KUBE_ENOTFOUND, KUBE_EINVAL. */
 KUBE_EXTERN int kube_sched_profile_set_fit_strategy(kube_sched *s, const char *profile,
                                                     kube_sched_fit_strategy strategy);
+/*
+ * RequestedToCapacityRatio with its shape: n points (1..10) of
+ * utilization (0..100, strictly increasing) and score (0..10), scored per
+ * resource by the broken line through them (score x 10), cpu and memory
+ * weighted 1, the mean rounded.  Returns 0, KUBE_ENOTFOUND, or
+ * KUBE_EINVAL with upstream's validation messages, e.g.
+ *   utilization values must be sorted in increasing order
+ */
+KUBE_EXTERN int kube_sched_profile_set_requested_to_capacity_ratio(kube_sched *s,
+                                                                   const char *profile,
+                                                                   const int32_t *utilization,
+                                                                   const int32_t *score, size_t n);
 
 /* ---- a scheduling cycle ---- */
 

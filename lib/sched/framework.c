@@ -63,7 +63,9 @@ struct kube__profile {
 	char *name;
 	kube__plugin **plugins;
 	size_t n, cap;
-	int most_allocated;
+	int strategy;           /* kube_sched_fit_strategy */
+	int64_t shape_u[10], shape_s[10];
+	size_t nshape;
 	step *steps;            /* per-cycle filter steps, n entries */
 };
 
@@ -282,7 +284,42 @@ int kube_sched_profile_set_fit_strategy(kube_sched *s, const char *profile,
 	kube__profile *p = profile_find(s, profile);
 	if (!p)
 		return no_profile(profile);
-	p->most_allocated = strategy == KUBE_SCHED_MOST_ALLOCATED;
+	p->strategy = strategy;
+	return 0;
+}
+
+int kube_sched_profile_set_requested_to_capacity_ratio(kube_sched *s, const char *profile,
+                                                       const int32_t *utilization,
+                                                       const int32_t *score, size_t n)
+{
+	KUBE_CHECK_ARG(s != NULL && profile != NULL && utilization != NULL && score != NULL);
+	kube__profile *p = profile_find(s, profile);
+	if (!p)
+		return no_profile(profile);
+	if (n == 0)
+		return kube__error_set(KUBE_EINVAL, "shape", "shape: Required value: at least one point must be specified");
+	if (n > 10)
+		return kube__error_set(KUBE_EINVAL, "shape", "shape: Too many: %zu: must have at most 10 items", n);
+	for (size_t i = 0; i < n; i++) {
+		if (utilization[i] < 0 || utilization[i] > 100)
+			return kube__error_set(KUBE_EINVAL, "shape", "shape[%zu].utilization: Invalid value: %d: not in valid range [0, 100]",
+			                       i, utilization[i]);
+		if (score[i] < 0 || score[i] > 10)
+			return kube__error_set(KUBE_EINVAL, "shape", "shape[%zu].score: Invalid value: %d: not in valid range [0, 10]",
+			                       i, score[i]);
+		if (i > 0 && utilization[i] <= utilization[i - 1])
+			return kube__error_set(KUBE_EINVAL, "shape", "shape[%zu].utilization: Invalid value: %d: utilization values must be sorted in increasing order",
+			                       i, utilization[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		p->shape_u[i] = utilization[i];
+		p->shape_s[i] = (int64_t)score[i] * 10; /* MaxNodeScore / MaxCustomPriorityScore */
+	}
+	p->nshape = n;
+	p->strategy = KUBE_SCHED_REQUESTED_TO_CAPACITY_RATIO;
+	/* remembered Fit scores were made with another shape */
+	s->fit_epoch++;
+	memset(s->fit_key, 0xff, sizeof(s->fit_key));
 	return 0;
 }
 
@@ -611,7 +648,10 @@ static int run_cycle(kube__cycle *cy)
 			continue;
 		switch (pl->builtin) {
 		case B_FIT:
-			kube__score_fit_all(cy, s->feasible, nf, sc, p->most_allocated);
+			cy->shape_u = p->shape_u;
+			cy->shape_s = p->shape_s;
+			cy->nshape = p->nshape;
+			kube__score_fit_all(cy, s->feasible, nf, sc, p->strategy);
 			break;
 		case B_BALANCED:
 			kube__score_balanced_all(cy, s->feasible, nf, sc);

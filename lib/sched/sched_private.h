@@ -342,6 +342,8 @@ typedef struct kube__cycle {
 	size_t nprefer_tols;
 	size_t nfeasible;
 	struct kube__interpod *interpod; /* InterPodAffinity's PreFilter state */
+	const int64_t *shape_u, *shape_s; /* RequestedToCapacityRatio, scores x 10 */
+	size_t nshape;
 	kube__pair_map *spread_counts;   /* PodTopologySpread: (constraint, value) -> pods */
 	int64_t *spread_min;             /* per constraint: the global minimum */
 	int64_t *spread_self;            /* per constraint: 1 if the pod matches it */
@@ -414,8 +416,9 @@ KUBE_INTERNAL int kube__ports_conflict(const kube__port *a, const char *ip, cons
 /* ---- built-in scores (score.c): raw scores; normalize where upstream does ---- */
 
 KUBE_INTERNAL void kube__prescore_builtin(kube__cycle *cy);
+/* strategy: a kube_sched_fit_strategy */
 KUBE_INTERNAL void kube__score_fit_all(kube__cycle *cy, const uint32_t *slots, size_t n,
-                                       int64_t *out, int most);
+                                       int64_t *out, int strategy);
 KUBE_INTERNAL void kube__score_balanced_all(kube__cycle *cy, const uint32_t *slots, size_t n,
                                             int64_t *out);
 KUBE_INTERNAL int64_t kube__score_affinity(kube__cycle *cy, const kube_sched_node *n);

@@ -56,10 +56,43 @@ void kube__prescore_builtin(kube__cycle *cy)
 			cy->prefer_tols[cy->nprefer_tols++] = &p->tols[i];
 }
 
+/* upstream's buildBrokenLinearFunction over the scaled shape */
+static int64_t broken_linear(const kube__cycle *cy, int64_t p)
+{
+	const int64_t *u = cy->shape_u, *sc = cy->shape_s;
+	for (size_t i = 0; i < cy->nshape; i++) {
+		if (p <= u[i]) {
+			if (i == 0)
+				return sc[0];
+			return sc[i - 1] + (sc[i] - sc[i - 1]) * (p - u[i - 1]) / (u[i] - u[i - 1]);
+		}
+	}
+	return sc[cy->nshape - 1];
+}
+
+static int64_t score_rtcr(kube__cycle *cy, uint32_t slot)
+{
+	const kube_sched *s = cy->s;
+	int64_t sum = 0, wsum = 0;
+	for (int r = 0; r < 2; r++) {
+		int64_t cap = s->alloc[r][slot];
+		if (cap == 0)
+			continue;
+		int64_t req = s->nz[r][slot] + cy->pod->nz[r];
+		int64_t util = cap < 0 || req > cap ? 100 : req * 100 / cap;
+		sum += broken_linear(cy, util);
+		wsum++;
+	}
+	/* math.Round: halves away from zero */
+	return wsum ? (int64_t)llround((double)sum / (double)wsum) : 0;
+}
+
 static inline int64_t score_fit(kube__cycle *cy, uint32_t slot, int most)
 {
 	const kube_sched *s = cy->s;
 	int64_t sum = 0, wsum = 0;
+	if (most == KUBE_SCHED_REQUESTED_TO_CAPACITY_RATIO)
+		return score_rtcr(cy, slot);
 	for (int r = 0; r < 2; r++) {
 		int64_t cap = s->alloc[r][slot];
 		if (cap == 0)
@@ -95,7 +128,10 @@ static void fit_compute(kube__cycle *cy, const uint32_t *slots, size_t n, int64_
 void kube__score_fit_all(kube__cycle *cy, const uint32_t *slots, size_t n, int64_t *out, int most)
 {
 	kube_sched *s = cy->s;
-	int64_t key[3] = { cy->pod->nz[0], cy->pod->nz[1], most };
+	/* a RequestedToCapacityRatio score also depends on its profile's shape */
+	int64_t key[3] = { cy->pod->nz[0], cy->pod->nz[1],
+	                   most == KUBE_SCHED_REQUESTED_TO_CAPACITY_RATIO
+	                   ? (int64_t)((uintptr_t)cy->shape_u * 4 + 2) : most };
 	if (memcmp(key, s->fit_key, sizeof(key)) != 0 || s->fit_epoch == 0) {
 		memcpy(s->fit_key, key, sizeof(key));
 		if (++s->fit_epoch == 0)
@@ -124,7 +160,7 @@ static void fit_compute(kube__cycle *cy, const uint32_t *slots, size_t n, int64_
 	int64_t p0 = cy->pod->nz[0], p1 = cy->pod->nz[1];
 	if (most) {
 		for (size_t j = 0; j < n; j++)
-			out[j] = score_fit(cy, slots[j], 1);
+			out[j] = score_fit(cy, slots[j], most);
 		return;
 	}
 	/* LeastAllocated on the common shape (both resources allocatable,

@@ -758,6 +758,31 @@ START_TEST(test_sched_score_resources)
 	ck_assert_int_eq(total_of(s, "{" REQ("3", "1Gi") "}", "small"), -1);
 	ck_assert_int_eq(kube_sched_profile_set_fit_strategy(s, "nope", KUBE_SCHED_MOST_ALLOCATED),
 	                 KUBE_ENOTFOUND);
+
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0); /* small is empty again */
+	/* RequestedToCapacityRatio, shape (0, 0) (100, 10): utilization x 1,
+	 * big cpu 25 memory 12 -> round(18.5) = 19; small 50, 25 -> 38 */
+	static const int32_t up[] = { 0, 100 }, s_up[] = { 0, 10 }, s_down[] = { 10, 0 };
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, up, s_up, 2), 0);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 19 + 93);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 38 + 87);
+	/* (0, 10) (100, 0): 100 - utilization, big 75, 88 -> round(81.5) = 82
+	 * (LeastAllocated gives 81: it floors); small 50, 75 -> 63 */
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, up, s_down, 2), 0);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "big"), 300 + 82 + 93);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 63 + 87);
+	/* a step: (0, 0) (50, 10): anything at or over 50% scores 100 */
+	static const int32_t half[] = { 0, 50 };
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, half, s_up, 2), 0);
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 75 + 87); /* 100, 50 */
+	static const int32_t bad_order[] = { 50, 50 }, bad_score[] = { 0, 11 };
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, bad_order, s_up, 2), KUBE_EINVAL);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "shape[1].utilization: Invalid value: 50: utilization values must be sorted in increasing order");
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, up, bad_score, 2), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_profile_set_requested_to_capacity_ratio(s, KUBE_SCHED_DEFAULT_PROFILE, up, s_up, 0), KUBE_EINVAL);
+	/* the failed calls kept the step shape */
+	ck_assert_int_eq(total_of(s, "{" REQ("1", "1Gi") "}", "small"), 300 + 75 + 87);
 	kube_sched_free(s);
 }
 END_TEST
