@@ -507,10 +507,56 @@ static size_t pass_node_name(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, 
 	PASS_BODY(1, kube__filter_node_name(cy, s->node[slot]));
 }
 
+/*
+ * NodeAffinity's verdict and preferred sum depend only on the node's
+ * labels and the pod's nodeSelector and node affinity, which replicas
+ * share: the epoch names the pod's affinity text, the slot generation the
+ * node version, and a slot that matches both reuses its last answer.
+ */
+static int affinity_epoch(kube__cycle *cy)
+{
+	kube_sched *s = cy->s;
+	kube__buf b = KUBE__BUF_INIT;
+	char *sel = NULL, *aff = NULL;
+	kube_object_get_json(cy->pod->obj, "spec.nodeSelector", &sel);
+	kube_object_get_json(cy->pod->obj, "spec.affinity.nodeAffinity", &aff);
+	kube_error_clear();
+	kube__buf_printf(&b, "%s|%s", sel ? sel : "", aff ? aff : "");
+	kube_free(sel);
+	kube_free(aff);
+	if (b.failed)
+		return kube__error_oom();
+	if (!s->aff_key || strcmp(s->aff_key, b.data) != 0) {
+		kube_free(s->aff_key);
+		s->aff_key = kube__buf_detach(&b, NULL);
+		if (++s->aff_epoch == 0)
+			s->aff_epoch = 1;
+	}
+	kube__buf_free(&b);
+	cy->aff_epoch = s->aff_epoch;
+	return 0;
+}
+
+static int affinity_cached(kube__cycle *cy, uint32_t slot)
+{
+	kube_sched *s = cy->s;
+	kube__score_cache *c = &s->cache[slot];
+	if (c->aff_epoch != cy->aff_epoch || c->aff_gen != s->gen[slot]) {
+		const kube__pod *p = cy->pod;
+		c->aff_ok = kube__node_matches_required(p, s->node[slot], s->names);
+		c->aff = kube__score_affinity(cy, s->node[slot]);
+		c->aff_epoch = cy->aff_epoch;
+		c->aff_gen = s->gen[slot];
+	}
+	return c->aff_ok;
+}
+
 static size_t pass_affinity(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	PASS_BODY(1, kube__filter_affinity(cy, s->node[slot]));
+	if (!cy->aff_epoch && (*err = affinity_epoch(cy)) != 0)
+		return 0;
+	PASS_BODY(!affinity_cached(cy, slot), kube__filter_affinity(cy, s->node[slot]));
 }
 
 static size_t pass_external(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
@@ -659,8 +705,12 @@ static int run_cycle(kube__cycle *cy)
 		case B_AFFINITY:
 			if (cy->affinity_skip)
 				continue;
-			for (size_t j = 0; j < nf; j++)
-				sc[j] = kube__score_affinity(cy, s->node[s->feasible[j]]);
+			if (!cy->aff_epoch && (rc = affinity_epoch(cy)) != 0)
+				return rc;
+			for (size_t j = 0; j < nf; j++) {
+				affinity_cached(cy, s->feasible[j]);
+				sc[j] = s->cache[s->feasible[j]].aff;
+			}
 			kube__normalize_default(sc, nf, 0);
 			break;
 		case B_TAINTS:

@@ -239,9 +239,10 @@ typedef struct kube__profile kube__profile;
  * with the slot generation and the pod-shape epoch they were made for.
  */
 typedef struct kube__score_cache {
-	uint64_t fit_gen, bal_gen;
-	uint32_t fit_epoch, bal_epoch;
-	int64_t fit, bal;
+	uint64_t fit_gen, bal_gen, aff_gen;
+	uint32_t fit_epoch, bal_epoch, aff_epoch;
+	int32_t aff_ok;             /* NodeAffinity's filter verdict */
+	int64_t fit, bal, aff;      /* aff: the raw preferred-terms sum */
 } kube__score_cache;
 
 struct kube_sched {
@@ -255,6 +256,8 @@ struct kube_sched {
 	kube__score_cache *cache;   /* the resource scores last computed per slot */
 	int64_t fit_key[3], bal_key[2];   /* the pod shape the cache holds */
 	uint32_t fit_epoch, bal_epoch;    /* bumped when the shape changes */
+	char *aff_key;                    /* the pod's nodeSelector + nodeAffinity as JSON */
+	uint32_t aff_epoch;
 	uint8_t *flags;
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;
@@ -343,6 +346,7 @@ typedef struct kube__cycle {
 	size_t nfeasible;
 	struct kube__interpod *interpod; /* InterPodAffinity's PreFilter state */
 	const int64_t *shape_u, *shape_s; /* RequestedToCapacityRatio, scores x 10 */
+	uint32_t aff_epoch;               /* NodeAffinity's memo epoch, 0 = not yet */
 	size_t nshape;
 	kube__pair_map *spread_counts;   /* PodTopologySpread: (constraint, value) -> pods */
 	int64_t *spread_min;             /* per constraint: the global minimum */
