@@ -936,6 +936,35 @@ START_TEST(test_sched_div_floor_exact)
 }
 END_TEST
 
+START_TEST(test_sched_remembered_answers_follow_the_pod)
+{
+	/* alternating pod shapes on one scheduler: each decision is the pod's own */
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "a1", "{\"zone\":\"a\"}", NULL, NULL, NULL);
+	node_add(s, "b1", "{\"zone\":\"b\"}", NULL, NULL, NULL);
+	const char *to_a = "{\"nodeSelector\":{\"zone\":\"a\"}," C1 "}";
+	const char *to_b = "{\"nodeSelector\":{\"zone\":\"b\"}," C1 "}";
+	const char *pref_b = "{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+	                     "[{\"weight\":1,\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"b\"]}]}}]}}," C1 "}";
+	for (int round = 0; round < 3; round++) {
+		ck_assert_int_ge(total_of(s, to_a, "a1"), 0);
+		ck_assert_int_eq(total_of(s, to_a, "b1"), -1);
+		ck_assert_int_eq(total_of(s, to_b, "a1"), -1);
+		ck_assert_int_ge(total_of(s, to_b, "b1"), 0);
+		/* fit 97, taints 300, affinity 0 / 200 */
+		ck_assert_int_eq(total_of(s, pref_b, "a1"), 397);
+		ck_assert_int_eq(total_of(s, pref_b, "b1"), 597);
+		ck_assert_int_eq(total_of(s, "{" C1 "}", "b1"), 397);
+	}
+	/* relabelled nodes answer anew */
+	node_add(s, "a1", "{\"zone\":\"b\"}", NULL, NULL, NULL);
+	ck_assert_int_ge(total_of(s, to_b, "a1"), 0);
+	ck_assert_int_eq(total_of(s, pref_b, "a1"), 597);
+	kube_sched_free(s);
+}
+END_TEST
+
 /* ---- profiles and plugins ---- */
 
 typedef struct counter {
@@ -1133,6 +1162,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_score_topology_spread);
 	tcase_add_test(tc, test_sched_score_inter_pod_affinity);
 	tcase_add_test(tc, test_sched_div_floor_exact);
+	tcase_add_test(tc, test_sched_remembered_answers_follow_the_pod);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	suite_add_tcase(s, tc);
