@@ -26,12 +26,13 @@
  *            LeastAllocated by default), PodTopologySpread (2, ScheduleAnyway
  *            constraints), InterPodAffinity (2, preferred terms),
  *            NodeResourcesBalancedAllocation (1), ImageLocality (1)
- * Not yet: upstream's system default spreading for pods without
- * constraints, namespace labels other than kubernetes.io/metadata.name in
- * namespaceSelector, preemption (PostFilter leaves the FitError), the
- * scheduling queue and binding through the store.
  *   reserve  the snapshot assumes the pod on the chosen node, so the next
  *            decision sees it (kube_sched_pod_remove forgets it).
+ * Not yet: upstream's system default spreading for pods without
+ * constraints, namespace labels other than kubernetes.io/metadata.name in
+ * namespaceSelector, preemption (PostFilter leaves the FitError) and
+ * binding through the store.  The scheduling queue (below) is driven by
+ * the caller.
  *
  * Threads: a kube_sched belongs to one thread (it is plain data, no loop,
  * no I/O).  Objects handed in are referenced (which freezes them), never
@@ -215,6 +216,41 @@ KUBE_EXTERN int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node
  */
 KUBE_EXTERN int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node,
                                       int64_t *total);
+
+/* ---- the scheduling queue ----
+ *
+ * Pending pods as upstream's PriorityQueue: an active heap (higher
+ * spec.priority first, then the pod queued earlier), a backoff area
+ * (1 s x 2^(attempts-1), at most 10 s, from the last attempt) and an
+ * unschedulable area that a cluster event (a node added or changed, a pod
+ * deleted: kube_sched_queue_move_all) empties into backoff, or straight
+ * into active for pods whose backoff has passed.  Times are the caller's,
+ * in milliseconds of any monotonic clock: the queue has no timers and
+ * belongs to one thread.  Pods are known by namespace/name.
+ */
+typedef struct kube_sched_queue kube_sched_queue;
+
+KUBE_EXTERN int kube_sched_queue_new(kube_sched_queue **out);
+/* Frees the queue and drops its references.  NULL is a no-op. */
+KUBE_EXTERN void kube_sched_queue_free(kube_sched_queue *q);
+/* Queues a pending pod (a reference is taken), or replaces the version of
+ * a pod already queued, keeping its place.  0, KUBE_EINVAL, KUBE_ENOMEM. */
+KUBE_EXTERN int kube_sched_queue_add(kube_sched_queue *q, kube_object *pod, int64_t now_ms);
+/* The next pod to schedule (the caller's reference, kube_object_unref),
+ * after moving backoff pods whose time has come.  KUBE_ENOTFOUND when no
+ * pod is ready. */
+KUBE_EXTERN int kube_sched_queue_pop(kube_sched_queue *q, int64_t now_ms, kube_object **out);
+/* A pod that could not be scheduled after `attempts` attempts (>= 1),
+ * the last one at now_ms: it waits in the unschedulable area. */
+KUBE_EXTERN int kube_sched_queue_unschedulable(kube_sched_queue *q, kube_object *pod,
+                                               uint32_t attempts, int64_t now_ms);
+/* A cluster event: every unschedulable pod becomes eligible again. */
+KUBE_EXTERN int kube_sched_queue_move_all(kube_sched_queue *q, int64_t now_ms);
+/* Forgets a pod (deleted, or bound elsewhere).  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_queue_remove(kube_sched_queue *q, const char *ns, const char *name);
+/* How many pods each area holds (any pointer may be NULL). */
+KUBE_EXTERN void kube_sched_queue_counts(const kube_sched_queue *q, size_t *active,
+                                         size_t *backoff, size_t *unschedulable);
 
 KUBE_END_DECLS
 

@@ -1141,6 +1141,121 @@ START_TEST(test_sched_plugin_errors)
 }
 END_TEST
 
+/* ---- the scheduling queue ---- */
+
+static kube_object *qpod(const char *name, const char *priority)
+{
+	if (priority)
+		return obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"q\",\"name\":\"%s\"},"
+		           "\"spec\":{\"priority\":%s," C1 "}}", name, priority);
+	return obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"q\",\"name\":\"%s\"},\"spec\":{" C1 "}}", name);
+}
+
+static void queue_add(kube_sched_queue *q, const char *name, const char *priority, int64_t now)
+{
+	kube_object *p = qpod(name, priority);
+	ck_assert_int_eq(kube_sched_queue_add(q, p, now), 0);
+	kube_object_unref(p);
+}
+
+static void expect_pop(kube_sched_queue *q, int64_t now, const char *want)
+{
+	kube_object *p = NULL;
+	int rc = kube_sched_queue_pop(q, now, &p);
+	if (!want) {
+		ck_assert_int_eq(rc, KUBE_ENOTFOUND);
+		ck_assert_ptr_null(p);
+		return;
+	}
+	ck_assert_msg(rc == 0, "want %s at %lld", want, (long long)now);
+	ck_assert_str_eq(kube_object_name(p), want);
+	kube_object_unref(p);
+}
+
+static void expect_counts(kube_sched_queue *q, size_t a, size_t b, size_t u)
+{
+	size_t x, y, z;
+	kube_sched_queue_counts(q, &x, &y, &z);
+	ck_assert_uint_eq(x, a);
+	ck_assert_uint_eq(y, b);
+	ck_assert_uint_eq(z, u);
+}
+
+START_TEST(test_sched_queue_priority_order)
+{
+	kube_sched_queue *q;
+	ck_assert_int_eq(kube_sched_queue_new(&q), 0);
+	queue_add(q, "a", "0", 0);
+	queue_add(q, "b", "10", 1);
+	queue_add(q, "c", "10", 2);
+	queue_add(q, "d", NULL, 3);
+	queue_add(q, "e", "-5", 4);
+	queue_add(q, "f", "1000000000", 5);
+	expect_counts(q, 6, 0, 0);
+	/* a new version keeps the pod's age but takes its priority */
+	queue_add(q, "d", "10", 6);
+	expect_counts(q, 6, 0, 0);
+	expect_pop(q, 7, "f");
+	expect_pop(q, 7, "b");
+	expect_pop(q, 7, "c");
+	expect_pop(q, 7, "d");
+	expect_pop(q, 7, "a");
+	expect_pop(q, 7, "e");
+	expect_pop(q, 7, NULL);
+	/* errors */
+	kube_object *p = obj("{\"kind\":\"Pod\",\"metadata\":{}}");
+	ck_assert_int_eq(kube_sched_queue_add(q, p, 0), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, p, 0, 0), KUBE_EINVAL);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_queue_pop(q, 0, NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_sched_queue_remove(q, "q", "zz"), KUBE_ENOTFOUND);
+	kube_sched_queue_free(q);
+	kube_sched_queue_free(NULL);
+}
+END_TEST
+
+START_TEST(test_sched_queue_backoff)
+{
+	kube_sched_queue *q;
+	ck_assert_int_eq(kube_sched_queue_new(&q), 0);
+	kube_object *x = qpod("x", NULL), *y = qpod("y", NULL), *z = qpod("z", NULL);
+	/* failed once at 1000: unschedulable until an event, then 1 s of backoff */
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, x, 1, 1000), 0);
+	expect_counts(q, 0, 0, 1);
+	expect_pop(q, 60000, NULL);
+	ck_assert_int_eq(kube_sched_queue_move_all(q, 1500), 0);
+	expect_counts(q, 0, 1, 0);
+	expect_pop(q, 1999, NULL);
+	expect_pop(q, 2000, "x");
+	/* 3 attempts: 4 s; 5 attempts: 16 s, capped at 10 s */
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, y, 3, 0), 0);
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, z, 5, 0), 0);
+	ck_assert_int_eq(kube_sched_queue_move_all(q, 100), 0);
+	expect_counts(q, 0, 2, 0);
+	expect_pop(q, 3999, NULL);
+	expect_pop(q, 4000, "y");
+	expect_pop(q, 9999, NULL);
+	expect_pop(q, 10000, "z");
+	/* an event after the backoff has passed goes straight to active */
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, x, 1, 0), 0);
+	ck_assert_int_eq(kube_sched_queue_move_all(q, 5000), 0);
+	expect_counts(q, 1, 0, 0);
+	/* a queued pod that fails again moves, it is not duplicated */
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, x, 2, 6000), 0);
+	expect_counts(q, 0, 0, 1);
+	/* removal from any area */
+	ck_assert_int_eq(kube_sched_queue_remove(q, "q", "x"), 0);
+	ck_assert_int_eq(kube_sched_queue_remove(q, "q", "x"), KUBE_ENOTFOUND);
+	expect_counts(q, 0, 0, 0);
+	ck_assert_int_eq(kube_sched_queue_add(q, y, 0), 0);
+	ck_assert_int_eq(kube_sched_queue_unschedulable(q, z, 1, 0), 0);
+	kube_object_unref(x);
+	kube_object_unref(y);
+	kube_object_unref(z);
+	kube_sched_queue_free(q); /* frees what is still queued */
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -1166,6 +1281,10 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	suite_add_tcase(s, tc);
+	TCase *tq = tcase_create("queue");
+	tcase_add_test(tq, test_sched_queue_priority_order);
+	tcase_add_test(tq, test_sched_queue_backoff);
+	suite_add_tcase(s, tq);
 	return s;
 }
 
