@@ -30,9 +30,8 @@
  *            decision sees it (kube_sched_pod_remove forgets it).
  * Not yet: upstream's system default spreading for pods without
  * constraints, namespace labels other than kubernetes.io/metadata.name in
- * namespaceSelector, preemption (PostFilter leaves the FitError) and
- * binding through the store.  The scheduling queue (below) is driven by
- * the caller.
+ * namespaceSelector, preemption (PostFilter leaves the FitError).  The
+ * scheduling queue and the store writes (below) are driven by the caller.
  *
  * Threads: a kube_sched belongs to one thread (it is plain data, no loop,
  * no I/O).  Objects handed in are referenced (which freezes them), never
@@ -216,6 +215,31 @@ KUBE_EXTERN int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node
  */
 KUBE_EXTERN int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node,
                                       int64_t *total);
+
+/* ---- writing through the store ---- */
+
+typedef struct kube_store kube_store;
+
+/*
+ * Adds to a profile the plugin "DefaultBinder", which binds a pod by
+ * writing its spec.nodeName in `store` (borrowed: it must outlive the
+ * scheduler).  The bind fails with KUBE_ENOTFOUND when the pod is gone and
+ * KUBE_ECONFLICT when it is already assigned ("pod ns/name is already
+ * assigned to node \"x\""); kube_sched_schedule then forgets the assumed
+ * pod and returns that error, and the caller requeues the pod.  Store
+ * calls run on the store's loop thread.  Same errors as
+ * kube_sched_plugin_register.
+ */
+KUBE_EXTERN int kube_sched_store_binder(kube_sched *s, const char *profile, kube_store *store);
+
+/*
+ * Records why a pod could not be scheduled, as upstream does: the pod's
+ * status condition PodScheduled=False, reason Unschedulable, message (the
+ * FitError text from kube_sched_schedule), lastTransitionTime now.
+ * Returns 0 or the store's error (KUBE_ENOTFOUND, ...).
+ */
+KUBE_EXTERN int kube_sched_store_set_unschedulable(kube_store *store, const kube_object *pod,
+                                                   const char *message);
 
 /* ---- the scheduling queue ----
  *

@@ -218,6 +218,7 @@ struct kube_sched_node {
 	kube__taint *taints;
 	size_t ntaints;
 	uint32_t prefer_taints; /* PreferNoSchedule taints */
+	int unschedulable;      /* spec.unschedulable */
 	kube__scalar *alloc_sc; /* allocatable extended resources */
 	size_t nalloc_sc;
 	kube__scalar *req_sc;   /* requested extended resources */

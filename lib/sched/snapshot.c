@@ -329,6 +329,8 @@ static int parse_node(kube_sched *s, kube_sched_node *n, kube_object *obj, int64
 			return KUBE_ENOMEM;
 		n->nlabels++;
 	}
+	json_object *un = jget(spec, "unschedulable");
+	n->unschedulable = json_object_is_type(un, json_type_boolean) && json_object_get_boolean(un);
 	json_object *taints = jget(spec, "taints");
 	size_t nt = json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
 	if (nt) {
@@ -470,8 +472,9 @@ static int slots_reserve(kube_sched *s)
 static void node_flags(kube_sched *s, kube_sched_node *n)
 {
 	uint8_t f = 0;
-	int un = 0;
-	if (kube_object_get_bool(n->obj, "spec.unschedulable", &un) == 0 && un)
+	/* read at parse time: this runs while unwinding a failed bind too, and
+	 * must not replace the error being reported */
+	if (n->unschedulable)
 		f |= KUBE__NF_UNSCHEDULABLE;
 	for (size_t i = 0; i < n->ntaints; i++)
 		if (n->taints[i].effect == KUBE__EFFECT_NO_SCHEDULE ||
@@ -530,6 +533,7 @@ int kube_sched_node_add(kube_sched *s, kube_object *node)
 	n->taints = tmp.taints;
 	n->ntaints = tmp.ntaints;
 	n->prefer_taints = tmp.prefer_taints;
+	n->unschedulable = tmp.unschedulable;
 	n->alloc_sc = tmp.alloc_sc;
 	n->nalloc_sc = tmp.nalloc_sc;
 	n->images = tmp.images;

@@ -1256,6 +1256,122 @@ START_TEST(test_sched_queue_backoff)
 }
 END_TEST
 
+/* ---- through the store ---- */
+
+static kube_object *stored_pod(kube_store *st, const char *name)
+{
+	kube_object *got = NULL;
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "default", name), 0);
+	return got;
+}
+
+START_TEST(test_sched_store_bind_and_unschedulable)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_sched *s;
+	kube_sched_queue *q;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	ck_assert_int_eq(kube_sched_queue_new(&q), 0);
+	ck_assert_int_eq(kube_sched_store_binder(s, KUBE_SCHED_DEFAULT_PROFILE, st), 0);
+	node_add(s, "n1", NULL, NULL, "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"10\"}", NULL);
+
+	/* three pending pods in the store; the big one fits nowhere */
+	static const char *const names[] = { "small-1", "small-2", "big" };
+	static const char *const cpus[] = { "500m", "500m", "2" };
+	for (int i = 0; i < 3; i++) {
+		kube_object *p = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+		                     "\"name\":\"%s\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\","
+		                     "\"resources\":{\"requests\":{\"cpu\":\"%s\"}}}]}}", names[i], cpus[i]);
+		kube_object *out = NULL;
+		ck_assert_int_eq(kube_store_create(&out, st, p), 0);
+		ck_assert_int_eq(kube_sched_queue_add(q, out, i), 0);
+		kube_object_unref(out);
+		kube_object_unref(p);
+	}
+	/* the scheduling loop: pop, schedule, bind or park */
+	int64_t now = 100;
+	kube_object *p;
+	while (kube_sched_queue_pop(q, now, &p) == 0) {
+		char *node = NULL, *msg = NULL;
+		int rc = kube_sched_schedule(s, p, &node, &msg);
+		if (rc == KUBE_EBUSY) {
+			ck_assert_int_eq(kube_sched_store_set_unschedulable(st, p, msg), 0);
+			ck_assert_int_eq(kube_sched_queue_unschedulable(q, p, 1, now), 0);
+		} else {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(node, "n1");
+		}
+		kube_free(node);
+		kube_free(msg);
+		kube_object_unref(p);
+	}
+	kube_object *got = stored_pod(st, "small-1");
+	const char *v = NULL;
+	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), 0);
+	ck_assert_str_eq(v, "n1");
+	kube_object_unref(got);
+	got = stored_pod(st, "small-2");
+	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), 0);
+	ck_assert_str_eq(v, "n1");
+	kube_object_unref(got);
+	got = stored_pod(st, "big");
+	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].type", &v), 0);
+	ck_assert_str_eq(v, "PodScheduled");
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].status", &v), 0);
+	ck_assert_str_eq(v, "False");
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].reason", &v), 0);
+	ck_assert_str_eq(v, "Unschedulable");
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].message", &v), 0);
+	ck_assert_str_eq(v, "0/1 nodes are available: 1 Insufficient cpu.");
+	/* a second failure replaces the condition, it does not add one */
+	ck_assert_int_eq(kube_sched_store_set_unschedulable(st, got, "0/2 nodes are available: x."), 0);
+	kube_object_unref(got);
+	got = stored_pod(st, "big");
+	size_t n = 0;
+	ck_assert_int_eq(kube_object_get_len(got, "status.conditions", &n), 0);
+	ck_assert_uint_eq(n, 1);
+	kube_object_unref(got);
+	expect_counts(q, 0, 0, 1);
+
+	/* a bigger node appears: the event releases the pod, its backoff
+	 * (1 s from the failed attempt) passes, it binds there */
+	node_add(s, "n2", NULL, NULL, "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"10\"}", NULL);
+	ck_assert_int_eq(kube_sched_queue_move_all(q, now + 10), 0);
+	expect_pop(q, now + 999, NULL);
+	ck_assert_int_eq(kube_sched_queue_pop(q, now + 1000, &p), 0);
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(kube_sched_schedule(s, p, &node, &msg), 0);
+	ck_assert_str_eq(node, "n2");
+	kube_free(node);
+	kube_object_unref(p);
+	got = stored_pod(st, "big");
+	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), 0);
+	ck_assert_str_eq(v, "n2");
+
+	/* binding a pod that is already assigned fails and leaves no trace */
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "big"), 0);
+	ck_assert_int_eq(kube_sched_schedule(s, got, &node, &msg), KUBE_ECONFLICT);
+	ck_assert_str_eq(kube_error_last()->message, "pod default/big is already assigned to node \"n2\"");
+	ck_assert_ptr_null(node);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n2"), 0);
+	kube_object_unref(got);
+	/* and a pod that is gone */
+	kube_object *ghost = obj("{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"ghost\"},\"spec\":{" C1 "}}");
+	ck_assert_int_eq(kube_sched_schedule(s, ghost, &node, &msg), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_sched_store_set_unschedulable(st, ghost, "x"), KUBE_ENOTFOUND);
+	kube_object_unref(ghost);
+
+	kube_sched_queue_free(q);
+	kube_sched_free(s);
+	kube_store_close(st);
+	kube_loop_free(loop);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -1284,6 +1400,7 @@ static Suite *sched_suite(void)
 	TCase *tq = tcase_create("queue");
 	tcase_add_test(tq, test_sched_queue_priority_order);
 	tcase_add_test(tq, test_sched_queue_backoff);
+	tcase_add_test(tq, test_sched_store_bind_and_unschedulable);
 	suite_add_tcase(s, tq);
 	return s;
 }

@@ -1,0 +1,112 @@
+/*
+ * bind.c - the scheduler's writes through the store: binding (upstream's
+ * DefaultBinder, which posts a Binding) and the PodScheduled=False
+ * condition of a pod no node fits.
+ *
+ * A bind writes spec.nodeName with kube_store_guaranteed_update, so a
+ * concurrent change of other fields does not fail it; what fails it is
+ * what fails upstream's binding: the pod is gone (KUBE_ENOTFOUND) or
+ * already assigned ("pod ns/name is already assigned to node \"x\"",
+ * KUBE_ECONFLICT).  The framework then unreserves and forgets the assumed
+ * pod, and the caller puts it back in the queue.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "libkube/store.h"
+#include "sched_private.h"
+
+typedef struct bind_ctx {
+	const char *node;
+} bind_ctx;
+
+static int set_node(kube_object *pod, void *userdata)
+{
+	const bind_ctx *b = userdata;
+	const char *cur = NULL;
+	if (kube_object_get_string(pod, "spec.nodeName", &cur) == 0 && cur && *cur)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "pod %s/%s is already assigned to node \"%s\"",
+		                       kube_object_namespace(pod) ? kube_object_namespace(pod) : "",
+		                       kube_object_name(pod), cur);
+	kube_error_clear();
+	return kube_object_set_string(pod, "spec.nodeName", b->node);
+}
+
+static int store_bind(const kube_object *pod, const char *node, void *userdata)
+{
+	kube_store *store = userdata;
+	bind_ctx b = { node };
+	kube_object *out = NULL;
+	int rc = kube_store_guaranteed_update(&out, store, "pods", kube_object_namespace(pod),
+	                                      kube_object_name(pod), set_node, &b);
+	kube_object_unref(out);
+	return rc;
+}
+
+int kube_sched_store_binder(kube_sched *s, const char *profile, kube_store *store)
+{
+	KUBE_CHECK_ARG(s != NULL && profile != NULL && store != NULL);
+	kube_sched_plugin p = { KUBE_SCHED_PLUGIN_VERSION, sizeof(p), "DefaultBinder", NULL, NULL,
+	                        NULL, NULL, NULL, NULL, store_bind };
+	return kube_sched_plugin_register(s, profile, &p, 0, store, NULL);
+}
+
+typedef struct cond_ctx {
+	const char *message;
+} cond_ctx;
+
+static int set_condition(kube_object *pod, void *userdata)
+{
+	const cond_ctx *c = userdata;
+	size_t n = 0, at;
+	char path[64], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kube_object_get_len(pod, "status.conditions", &n);
+	for (at = 0; at < n; at++) {
+		const char *type = NULL;
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", at);
+		if (kube_object_get_string(pod, path, &type) == 0 && type && strcmp(type, "PodScheduled") == 0)
+			break;
+	}
+	kube_error_clear();
+	kube__buf b = KUBE__BUF_INIT;
+	kube__buf_printf(&b, "{\"type\":\"PodScheduled\",\"status\":\"False\",\"lastProbeTime\":null,"
+	                     "\"lastTransitionTime\":\"%s\",\"reason\":\"Unschedulable\",\"message\":", stamp);
+	kube__go_json_string(&b, c->message, strlen(c->message));
+	kube__buf_putc(&b, '}');
+	if (b.failed) {
+		kube__buf_free(&b);
+		return kube__error_oom();
+	}
+	if (n == 0)
+		snprintf(path, sizeof(path), "status.conditions");
+	else
+		snprintf(path, sizeof(path), "status.conditions[%zu]", at);
+	int rc;
+	if (n == 0) {
+		kube__buf arr = KUBE__BUF_INIT;
+		kube__buf_printf(&arr, "[%s]", b.data);
+		rc = arr.failed ? kube__error_oom() : kube_object_set_json(pod, path, arr.data);
+		kube__buf_free(&arr);
+	} else {
+		rc = kube_object_set_json(pod, path, b.data);
+	}
+	kube__buf_free(&b);
+	return rc;
+}
+
+int kube_sched_store_set_unschedulable(kube_store *store, const kube_object *pod,
+                                       const char *message)
+{
+	KUBE_CHECK_ARG(store != NULL && pod != NULL && message != NULL);
+	cond_ctx c = { message };
+	kube_object *out = NULL;
+	int rc = kube_store_guaranteed_update(&out, store, "pods", kube_object_namespace(pod),
+	                                      kube_object_name(pod), set_condition, &c);
+	kube_object_unref(out);
+	return rc;
+}
