@@ -28,6 +28,45 @@
 #define REASON_SPREAD "node(s) didn't match pod topology spread constraints"
 #define REASON_SPREAD_LABEL REASON_SPREAD " (missing required label)"
 
+static int64_t count_on(const kube__pod *p, const kube__spread *sp, const kube_sched_node *n)
+{
+	int64_t count = 0;
+	for (size_t j = 0; j < n->npods; j++) {
+		const kube__pod *e = n->pods[j];
+		if (e->ns_id == p->ns_id && !kube_object_deletion_timestamp(e->obj) &&
+		    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
+			count++;
+	}
+	return count;
+}
+
+/*
+ * The matching pods of a node depend only on its pods and on the pod's
+ * constraints, namespace and labels (matchLabelKeys), which replicas
+ * share: the epoch names that text, the slot generation the node's pods.
+ */
+static int spread_epoch(kube_sched *s, const kube__pod *p, uint32_t *out)
+{
+	char *json = NULL, *labels = kube_labels_string(kube_object_labels(p->obj));
+	kube_object_get_json(p->obj, "spec.topologySpreadConstraints", &json);
+	kube_error_clear();
+	kube__buf b = KUBE__BUF_INIT;
+	kube__buf_printf(&b, "%s|%s|%s", json ? json : "", p->ns, labels ? labels : "");
+	kube_free(json);
+	kube_free(labels);
+	if (b.failed)
+		return kube__error_oom();
+	if (!s->spread_key || strcmp(s->spread_key, b.data) != 0) {
+		kube_free(s->spread_key);
+		s->spread_key = kube__buf_detach(&b, NULL);
+		if (++s->spread_epoch == 0)
+			s->spread_epoch = 1;
+	}
+	kube__buf_free(&b);
+	*out = s->spread_epoch;
+	return 0;
+}
+
 int kube__spread_prefilter(kube__cycle *cy)
 {
 	kube_sched *s = cy->s;
@@ -46,6 +85,11 @@ int kube__spread_prefilter(kube__cycle *cy)
 	}
 	for (size_t c = 0; c < nc; c++)
 		self[c] = kube_selector_matches(p->spread[c].sel, kube_object_labels(p->obj));
+	uint32_t epoch = 0;
+	if (spread_epoch(s, p, &epoch) != 0) {
+		kube_free(domains);
+		return KUBE_ENOMEM;
+	}
 	for (size_t slot = 0; slot < s->nslots; slot++) {
 		const kube_sched_node *n = s->node[slot];
 		if (!n)
@@ -72,12 +116,19 @@ int kube__spread_prefilter(kube__cycle *cy)
 				if (!taints)
 					continue;
 			}
-			int64_t count = 0;
-			for (size_t j = 0; j < n->npods; j++) {
-				const kube__pod *e = n->pods[j];
-				if (e->ns_id == p->ns_id && !kube_object_deletion_timestamp(e->obj) &&
-				    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
-					count++;
+			int64_t count;
+			if (c < 4) {
+				kube__score_cache *m_ = &s->cache[slot];
+				if (m_->sp_epoch != epoch || m_->sp_gen != s->gen[slot]) {
+					for (size_t k = 0; k < nc && k < 4; k++)
+						m_->sp_count[k] = p->spread[k].hard
+						                  ? (int32_t)count_on(p, &p->spread[k], n) : 0;
+					m_->sp_epoch = epoch;
+					m_->sp_gen = s->gen[slot];
+				}
+				count = m_->sp_count[c];
+			} else {
+				count = count_on(p, sp, n);
 			}
 			uint32_t v = kube__node_label(n, sp->topo_key);
 			if (kube__pm_add(m, kube__pair_of((uint32_t)c, v), count) != 0) {

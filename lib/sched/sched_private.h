@@ -243,6 +243,9 @@ typedef struct kube__score_cache {
 	uint64_t fit_gen, bal_gen, aff_gen;
 	uint32_t fit_epoch, bal_epoch, aff_epoch;
 	int32_t aff_ok;             /* NodeAffinity's filter verdict */
+	uint64_t sp_gen;            /* PodTopologySpread: matching pods on the node */
+	uint32_t sp_epoch;
+	int32_t sp_count[4];        /* for constraints 0..3 */
 	int64_t fit, bal, aff;      /* aff: the raw preferred-terms sum */
 } kube__score_cache;
 
@@ -259,6 +262,8 @@ struct kube_sched {
 	uint32_t fit_epoch, bal_epoch;    /* bumped when the shape changes */
 	char *aff_key;                    /* the pod's nodeSelector + nodeAffinity as JSON */
 	uint32_t aff_epoch;
+	char *spread_key;                 /* constraints + namespace + labels */
+	uint32_t spread_epoch;
 	uint8_t *flags;
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;
