@@ -185,6 +185,72 @@ static int count_on_node(kube__pair_map *m, const kube_sched_node *n, uint32_t k
 	return v == UINT32_MAX ? 0 : kube__pm_add(m, kube__pair_of(key, v), 1);
 }
 
+/*
+ * What the prefilter asks depends only on the incoming pod's pod
+ * (anti-)affinity, namespace and labels, which replicas share, and on the
+ * pods of each node: answers are remembered per existing pod (its terms
+ * against this incoming pod) and per node version (its pods against the
+ * incoming pod's terms), under an epoch naming that text.
+ */
+static int interpod_epoch(kube_sched *s, const kube__pod *p, uint32_t *out)
+{
+	char *a = NULL, *b = NULL, *labels = kube_labels_string(kube_object_labels(p->obj));
+	kube_object_get_json(p->obj, "spec.affinity.podAffinity", &a);
+	kube_object_get_json(p->obj, "spec.affinity.podAntiAffinity", &b);
+	kube_error_clear();
+	kube__buf k = KUBE__BUF_INIT;
+	kube__buf_printf(&k, "%s|%s|%s|%s", a ? a : "", b ? b : "", p->ns, labels ? labels : "");
+	kube_free(a);
+	kube_free(b);
+	kube_free(labels);
+	if (k.failed)
+		return kube__error_oom();
+	if (!s->ip_key || strcmp(s->ip_key, k.data) != 0) {
+		kube_free(s->ip_key);
+		s->ip_key = kube__buf_detach(&k, NULL);
+		if (++s->ip_epoch == 0)
+			s->ip_epoch = 1;
+	}
+	kube__buf_free(&k);
+	*out = s->ip_epoch;
+	return 0;
+}
+
+static int node_counts(kube_sched *s, kube__pod *p, const kube_sched_node *n, uint32_t epoch,
+                       kube__score_cache **out)
+{
+	kube__score_cache *c = &s->cache[n->slot];
+	*out = c;
+	if (c->ip_epoch == epoch && c->ip_gen == s->gen[n->slot])
+		return 0;
+	c->ip_aff = 0;
+	memset(c->ip_anti, 0, sizeof(c->ip_anti));
+	for (size_t j = 0; j < n->npods; j++) {
+		kube__pod *e = n->pods[j];
+		if (p->naff) {
+			int m = matches_all(p->aff, p->naff, e);
+			if (m < 0)
+				return kube__error_oom();
+			c->ip_aff += m;
+		}
+		for (size_t t = 0; t < p->nanti && t < 4; t++) {
+			int m = kube__pod_term_matches(&p->anti[t], e);
+			if (m < 0)
+				return kube__error_oom();
+			c->ip_anti[t] += m;
+		}
+	}
+	c->ip_epoch = epoch;
+	c->ip_gen = s->gen[n->slot];
+	return 0;
+}
+
+static int add_count(kube__pair_map *m, const kube_sched_node *n, uint32_t key, int64_t count)
+{
+	uint32_t v = kube__node_label(n, key);
+	return v == UINT32_MAX || !count ? 0 : kube__pm_add(m, kube__pair_of(key, v), count);
+}
+
 int kube__interpod_prefilter(kube__cycle *cy)
 {
 	kube_sched *s = cy->s;
@@ -199,11 +265,24 @@ int kube__interpod_prefilter(kube__cycle *cy)
 		return kube__error_oom();
 	}
 	cy->interpod = ip;
+	uint32_t epoch = 0;
+	if (interpod_epoch(s, p, &epoch) != 0)
+		return KUBE_ENOMEM;
 	for (size_t i = 0; i < s->nanti_pods; i++) {
 		kube__pod *e = s->anti_pods[i];
 		const kube_sched_node *n = s->node[e->slot];
+		if (e->ip_epoch != epoch) {
+			e->ip_mask = 0;
+			for (size_t t = 0; t < e->nanti && t < 32; t++) {
+				int m = kube__pod_term_matches(&e->anti[t], p);
+				if (m < 0)
+					return kube__error_oom();
+				e->ip_mask |= (uint32_t)m << t;
+			}
+			e->ip_epoch = epoch;
+		}
 		for (size_t t = 0; t < e->nanti; t++) {
-			int m = kube__pod_term_matches(&e->anti[t], p);
+			int m = t < 32 ? (int)((e->ip_mask >> t) & 1) : kube__pod_term_matches(&e->anti[t], p);
 			if (m < 0 || (m && count_on_node(&ip->existing, n, e->anti[t].topo_key) != 0))
 				return kube__error_oom();
 		}
@@ -212,23 +291,27 @@ int kube__interpod_prefilter(kube__cycle *cy)
 		return 0;
 	for (size_t slot = 0; slot < s->nslots; slot++) {
 		const kube_sched_node *n = s->node[slot];
-		if (!n)
+		kube__score_cache *c;
+		if (!n || !n->npods)
 			continue;
-		for (size_t j = 0; j < n->npods; j++) {
-			kube__pod *e = n->pods[j];
-			if (p->naff) {
-				int m = matches_all(p->aff, p->naff, e);
-				if (m < 0)
-					return kube__error_oom();
-				for (size_t t = 0; m && t < p->naff; t++)
-					if (count_on_node(&ip->affinity, n, p->aff[t].topo_key) != 0)
-						return KUBE_ENOMEM;
+		if (node_counts(s, p, n, epoch, &c) != 0)
+			return KUBE_ENOMEM;
+		for (size_t t = 0; t < p->naff; t++)
+			if (add_count(&ip->affinity, n, p->aff[t].topo_key, c->ip_aff) != 0)
+				return KUBE_ENOMEM;
+		for (size_t t = 0; t < p->nanti; t++) {
+			int64_t cnt = c->ip_anti[t < 4 ? t : 0];
+			if (t >= 4) {
+				cnt = 0;
+				for (size_t j = 0; j < n->npods; j++) {
+					int m = kube__pod_term_matches(&p->anti[t], n->pods[j]);
+					if (m < 0)
+						return kube__error_oom();
+					cnt += m;
+				}
 			}
-			for (size_t t = 0; t < p->nanti; t++) {
-				int m = kube__pod_term_matches(&p->anti[t], e);
-				if (m < 0 || (m && count_on_node(&ip->anti, n, p->anti[t].topo_key) != 0))
-					return kube__error_oom();
-			}
+			if (add_count(&ip->anti, n, p->anti[t].topo_key, cnt) != 0)
+				return KUBE_ENOMEM;
 		}
 	}
 	return 0;

@@ -165,6 +165,8 @@ typedef struct kube__pod {
 	/* kept in the snapshot */
 	size_t anti_index;          /* in kube_sched.anti_pods when nanti > 0 */
 	size_t aff_index;           /* in kube_sched.aff_pods when it has any pod affinity */
+	uint32_t ip_epoch;          /* which incoming pod ip_mask answers for */
+	uint32_t ip_mask;           /* its anti-affinity terms (0..31) that match it */
 	uint32_t slot;
 	int assumed;
 } kube__pod;
@@ -246,6 +248,10 @@ typedef struct kube__score_cache {
 	uint64_t sp_gen;            /* PodTopologySpread: matching pods on the node */
 	uint32_t sp_epoch;
 	int32_t sp_count[4];        /* for constraints 0..3 */
+	uint64_t ip_gen;            /* InterPodAffinity: the node's pods matching */
+	uint32_t ip_epoch;
+	int32_t ip_aff;             /*   all of the pod's affinity terms */
+	int32_t ip_anti[4];         /*   each of its anti-affinity terms 0..3 */
 	int64_t fit, bal, aff;      /* aff: the raw preferred-terms sum */
 } kube__score_cache;
 
@@ -264,6 +270,8 @@ struct kube_sched {
 	uint32_t aff_epoch;
 	char *spread_key;                 /* constraints + namespace + labels */
 	uint32_t spread_epoch;
+	char *ip_key;                     /* pod (anti-)affinity + namespace + labels */
+	uint32_t ip_epoch;
 	uint8_t *flags;
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;

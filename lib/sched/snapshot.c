@@ -258,6 +258,7 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->cache);
 	kube_free(s->aff_key);
 	kube_free(s->spread_key);
+	kube_free(s->ip_key);
 	kube_free(s->flags);
 	kube_free(s->node);
 	kube_free(s->free_slots);
