@@ -961,6 +961,32 @@ START_TEST(test_sched_remembered_answers_follow_the_pod)
 	node_add(s, "a1", "{\"zone\":\"b\"}", NULL, NULL, NULL);
 	ck_assert_int_ge(total_of(s, to_b, "a1"), 0);
 	ck_assert_int_eq(total_of(s, pref_b, "a1"), 597);
+	node_add(s, "a1", "{\"zone\":\"a\"}", NULL, NULL, NULL);
+
+	/* pod (anti-)affinity and spreading: alternate pods, then a new pod on a node */
+	bind_pod(s, "w", "{\"app\":\"web\"}", "a1", "");
+	const char *anti = "{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+	                   "[{\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},\"topologyKey\":\"zone\"}]}}," C1 "}";
+	const char *with = "{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+	                   "[{\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},\"topologyKey\":\"zone\"}]}}," C1 "}";
+	const char *spread = "{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+	                     "\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}}}]," C1 "}";
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(total_labelled(s, "default", "{}", anti, "a1"), -1);
+		ck_assert_int_ge(total_labelled(s, "default", "{}", anti, "b1"), 0);
+		ck_assert_int_ge(total_labelled(s, "default", "{}", with, "a1"), 0);
+		ck_assert_int_eq(total_labelled(s, "default", "{}", with, "b1"), -1);
+		/* a web pod: zone a 1, b 0 -> a1 skew 2 */
+		ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"web\"}", spread, "a1"), -1);
+		ck_assert_int_ge(total_labelled(s, "default", "{\"app\":\"web\"}", spread, "b1"), 0);
+	}
+	bind_pod(s, "w2", "{\"app\":\"web\"}", "b1", "");
+	ck_assert_int_eq(total_labelled(s, "default", "{}", anti, "b1"), -1);
+	ck_assert_int_ge(total_labelled(s, "default", "{}", with, "b1"), 0);
+	ck_assert_int_ge(total_labelled(s, "default", "{\"app\":\"web\"}", spread, "a1"), 0);
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "w"), 0);
+	ck_assert_int_ge(total_labelled(s, "default", "{}", anti, "a1"), 0);
+	ck_assert_int_eq(total_labelled(s, "default", "{\"app\":\"web\"}", spread, "b1"), -1);
 	kube_sched_free(s);
 }
 END_TEST
