@@ -99,18 +99,6 @@ static int get_str(json_object *map, const char *key, const char *field, const c
 	return 0;
 }
 
-static int get_bool_member(json_object *map, const char *key, const char *field, int *out)
-{
-	json_object *v;
-	*out = 0;
-	if (!json_object_object_get_ex(map, key, &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return type_error(field, v, "a boolean");
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
 static int parse_string_map(json_object *v, const char *field)
 {
 	if (v == NULL)
@@ -149,6 +137,40 @@ static int parse_labels(meta *m, json_object *v)
 	return 0;
 }
 
+/* metadata.ownerReferences[i].key as a string; the path is only built for
+ * an error, since every adopted object passes through here. */
+static int owner_str(json_object *e, size_t i, const char *key, const char **out)
+{
+	json_object *v;
+	char f[96];
+
+	*out = NULL;
+	if (!json_object_object_get_ex(e, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(f, sizeof(f), "metadata.ownerReferences[%zu].%s", i, key);
+		return type_error(f, v, "a string");
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int owner_bool(json_object *e, size_t i, const char *key, int *out)
+{
+	json_object *v;
+	char f[96];
+
+	*out = 0;
+	if (!json_object_object_get_ex(e, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(f, sizeof(f), "metadata.ownerReferences[%zu].%s", i, key);
+		return type_error(f, v, "a boolean");
+	}
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
 static int parse_owners(meta *m, json_object *v)
 {
 	size_t n;
@@ -166,30 +188,19 @@ static int parse_owners(meta *m, json_object *v)
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(v, i);
 		kube_owner_ref *r = &m->owners[i];
-		char f[96];
 		int rc;
 
-		snprintf(f, sizeof(f), "metadata.ownerReferences[%zu]", i);
-		if (e == NULL || !json_object_is_type(e, json_type_object))
+		if (e == NULL || !json_object_is_type(e, json_type_object)) {
+			char f[64];
+			snprintf(f, sizeof(f), "metadata.ownerReferences[%zu]", i);
 			return type_error(f, e, "a map");
-#define OWNER_STR(key, dst) \
-		do { \
-			char ff[128]; \
-			snprintf(ff, sizeof(ff), "%s.%s", f, key); \
-			if ((rc = get_str(e, key, ff, &r->dst)) != 0) \
-				return rc; \
-		} while (0)
-		OWNER_STR("apiVersion", api_version);
-		OWNER_STR("kind", kind);
-		OWNER_STR("name", name);
-		OWNER_STR("uid", uid);
-#undef OWNER_STR
-		char ff[128];
-		snprintf(ff, sizeof(ff), "%s.controller", f);
-		if ((rc = get_bool_member(e, "controller", ff, &r->controller)) != 0)
-			return rc;
-		snprintf(ff, sizeof(ff), "%s.blockOwnerDeletion", f);
-		if ((rc = get_bool_member(e, "blockOwnerDeletion", ff, &r->block_owner_deletion)) != 0)
+		}
+		if ((rc = owner_str(e, i, "apiVersion", &r->api_version)) != 0 ||
+		    (rc = owner_str(e, i, "kind", &r->kind)) != 0 ||
+		    (rc = owner_str(e, i, "name", &r->name)) != 0 ||
+		    (rc = owner_str(e, i, "uid", &r->uid)) != 0 ||
+		    (rc = owner_bool(e, i, "controller", &r->controller)) != 0 ||
+		    (rc = owner_bool(e, i, "blockOwnerDeletion", &r->block_owner_deletion)) != 0)
 			return rc;
 	}
 	m->nowners = n;
