@@ -9,6 +9,10 @@ packages=(
   libevent-dev libsqlite3-dev   # the event loop, the store's durable backend
   clang libclang-rt-dev llvm    # libFuzzer and the sanitizer runtimes
   binutils                      # nm, for the exported-symbol test
+  libnghttp2-dev                # HTTP/2 under the gRPC client
+  libprotobuf-c-dev protobuf-c-compiler   # CRI messages, generated at build time
+  libseccomp-dev                # runtime-process's syscall filter
+  containerd runc busybox-static docker-registry   # the real CRI peer and its images
 )
 
 missing=()
