@@ -18,6 +18,7 @@
 #include "store.h"
 #include "plugin.h"
 #include "sched.h"
+#include "controllers.h"   /* with workqueue.h, informer.h, controller.h */
 
 KUBE_BEGIN_DECLS
 

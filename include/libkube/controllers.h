@@ -1,0 +1,77 @@
+/*
+ * controllers.h - the built-in workload controllers, with Kubernetes'
+ * semantics (kube-controller-manager's pkg/controller/...).
+ *
+ * Each controller reads through informers from a shared factory
+ * (informer.h), reconciles on a kube_controller (controller.h) and writes
+ * through the store, so several controllers of one process share one cache
+ * per resource.  Start the factory after making the controllers (or any
+ * time: informers made later start at once).
+ *
+ *   ReplicaSet / ReplicationController   pods to match spec.replicas
+ *   Deployment                           ReplicaSets per pod template
+ *
+ * Threading: everything on the store's loop thread.
+ */
+#ifndef LIBKUBE_CONTROLLERS_H
+#define LIBKUBE_CONTROLLERS_H
+
+#include "common.h"
+#include "controller.h"
+#include "informer.h"
+#include "store.h"
+
+KUBE_BEGIN_DECLS
+
+typedef struct kube_replicaset_controller kube_replicaset_controller;
+typedef struct kube_deployment_controller kube_deployment_controller;
+
+typedef struct kube_workload_controller_options {
+	unsigned int version;            /* KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION */
+	unsigned int workers;            /* keys in flight (5, as kube-controller-manager) */
+	/* Pods created or deleted per sync at most (upstream's BurstReplicas, 500). */
+	unsigned int burst_replicas;
+	/* Wall clock, nanoseconds since the Unix epoch (availability with
+	 * minReadySeconds, deletion ranking); it also drives the workqueue and
+	 * the expectations.  NULL = the system clocks. */
+	kube_clock_cb clock;
+	void *clock_userdata;
+	/* The workqueue's rate limiter (NULL = client-go's default). */
+	const kube_workqueue_options *queue;
+} kube_workload_controller_options;
+
+#define KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION 1
+#define KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT \
+	{ KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION, 5, 500, NULL, NULL, NULL }
+
+/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_workload_controller_options_init(kube_workload_controller_options *opts,
+                                                      unsigned int version);
+
+/* ---- ReplicaSet and ReplicationController ---- */
+
+/*
+ * A ReplicaSet controller (kind "ReplicaSet") or a ReplicationController
+ * controller (kind "ReplicationController"), reading pods and its owners
+ * through f's informers and writing through f's store.  Started: reconciles
+ * as events arrive.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_replicaset_controller_new(kube_replicaset_controller **out,
+                                               kube_informer_factory *f, kube_store *store,
+                                               const char *kind,
+                                               const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_replicaset_controller_free(kube_replicaset_controller *c);
+/* The runner (borrowed): to process keys by hand or read its stats. */
+KUBE_EXTERN kube_controller *kube_replicaset_controller_runner(kube_replicaset_controller *c);
+
+/* ---- Deployment ---- */
+
+KUBE_EXTERN int kube_deployment_controller_new(kube_deployment_controller **out,
+                                               kube_informer_factory *f, kube_store *store,
+                                               const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_deployment_controller_free(kube_deployment_controller *c);
+KUBE_EXTERN kube_controller *kube_deployment_controller_runner(kube_deployment_controller *c);
+
+KUBE_END_DECLS
+
+#endif /* LIBKUBE_CONTROLLERS_H */
