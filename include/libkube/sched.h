@@ -28,13 +28,19 @@
  *            NodeResourcesBalancedAllocation (1), ImageLocality (1)
  *   reserve  the snapshot assumes the pod on the chosen node, so the next
  *            decision sees it (kube_sched_pod_remove forgets it).
+ *   postfilter DefaultPreemption, once a preemptor is set (below):
+ *            evicts lower-priority pods to make room, honouring
+ *            PodDisruptionBudgets, and nominates the node.
  * Not yet: upstream's system default spreading for pods without
  * constraints, namespace labels other than kubernetes.io/metadata.name in
- * namespaceSelector, preemption (PostFilter leaves the FitError).  The
- * scheduling queue and the store writes (below) are driven by the caller.
+ * namespaceSelector.  The scheduling queue and the store writes (below)
+ * are driven by the caller, or by kube_sched_runner, which feeds the
+ * snapshot from a store's watches and schedules what is pending.
  *
  * Threads: a kube_sched belongs to one thread (it is plain data, no loop,
- * no I/O).  Objects handed in are referenced (which freezes them), never
+ * no I/O).  With the parallel option (kube_sched_options.threads > 1) it
+ * evaluates nodes on threads of its own during a call, and returns with
+ * them idle.  Objects handed in are referenced (which freezes them), never
  * changed.  Errors: functions return 0 or a KUBE_E* code with the message
  * in kube_error_last().
  */
@@ -56,6 +62,29 @@ typedef struct kube_sched_node kube_sched_node;
 /* A new scheduler with an empty snapshot and the default profile.
  * Returns 0, KUBE_EINVAL, KUBE_ENOMEM. */
 KUBE_EXTERN int kube_sched_new(kube_sched **out);
+
+typedef struct kube_sched_options {
+	unsigned int version;   /* KUBE_SCHED_OPTIONS_VERSION */
+	/*
+	 * Threads that evaluate nodes (the filters) during a cycle: 0 or 1 =
+	 * the calling thread only (the default).  With n > 1 the nodes are
+	 * cut into n ranges filtered at once, and the outcome (the chosen
+	 * node, the FitError text, every score) is exactly the single-threaded
+	 * one.  Embedders' filter methods are then called from several
+	 * threads at once and must be thread-safe.  At most 64.
+	 */
+	unsigned int threads;
+} kube_sched_options;
+
+#define KUBE_SCHED_OPTIONS_VERSION 1
+#define KUBE_SCHED_OPTIONS_INIT { KUBE_SCHED_OPTIONS_VERSION, 1 }
+
+/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_sched_options_init(kube_sched_options *opts, unsigned int version);
+/* kube_sched_new with options (NULL = the defaults).  Returns 0,
+ * KUBE_EINVAL (version, threads > 64), KUBE_ENOMEM, KUBE_ERROR (a thread
+ * could not be started). */
+KUBE_EXTERN int kube_sched_new_2(kube_sched **out, const kube_sched_options *opts);
 /* Frees the scheduler, its snapshot and its plugins (calling their destroy
  * callbacks).  NULL is a no-op. */
 KUBE_EXTERN void kube_sched_free(kube_sched *s);
@@ -216,6 +245,85 @@ KUBE_EXTERN int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node
 KUBE_EXTERN int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node,
                                       int64_t *total);
 
+/* ---- preemption (PostFilter DefaultPreemption) ----
+ *
+ * When no node fits a pod, as upstream's DefaultPreemption: unless its
+ * spec.preemptionPolicy is Never, every node whose rejection preemption
+ * can cure (not: node name, unschedulable, taints, node affinity, a
+ * missing topology label, pod affinity, requests above allocatable) is
+ * tried: every pod of lower spec.priority is taken off the node; if the
+ * pod then fits, victims are given back highest priority first (those
+ * whose eviction would break a PodDisruptionBudget first, then the
+ * others) while it still fits.  Among the nodes that work, the one
+ * with the fewest PDB violations, then the lowest highest victim priority,
+ * the smallest sum of victim priorities, the fewest victims, the latest
+ * earliest status.startTime among its highest-priority victims, then the
+ * first in node order.  (Upstream dry-runs a sample of at least 100 nodes
+ * from a random offset; every node is tried here, so the choice is the
+ * best and reproducible.)  The victims are evicted through the
+ * preemptor and forgotten by the snapshot, lower-priority pods nominated
+ * to that node lose their nomination, and the pod is nominated to it;
+ * kube_sched_schedule still returns KUBE_EBUSY with the FitError, and the
+ * pod's next attempt lands on its nominated node when it fits there.
+ * When preemption cannot help, the FitError carries upstream's text, e.g.
+ *   0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are
+ *   available: 1 No preemption victims found for incoming pod, 1 Preemption
+ *   is not helpful for scheduling.
+ *   ... preemption: not eligible due to preemptionPolicy=Never.
+ *
+ * Nominated pods: while a pod is nominated to a node, other pods of equal
+ * or lower priority are filtered as if it ran there (and, as upstream,
+ * also without it).
+ */
+
+#define KUBE_SCHED_PREEMPTOR_VERSION 1
+
+/*
+ * What preemption does to the cluster.  Begins with abi_version /
+ * struct_size and only grows at its end.
+ *   evict     removes a victim (required).  A nonzero return fails the
+ *             cycle with that code (kube_sched_schedule returns it).
+ *   nominate  records pod's status.nominatedNodeName; node "" clears it
+ *             (optional; its errors are ignored, as upstream's).
+ */
+typedef struct kube_sched_preemptor {
+	uint32_t abi_version;   /* KUBE_SCHED_PREEMPTOR_VERSION */
+	uint32_t struct_size;   /* sizeof(kube_sched_preemptor) */
+	int (*evict)(const kube_object *victim, const kube_object *preemptor, const char *node,
+	             void *userdata);
+	int (*nominate)(const kube_object *pod, const char *node, void *userdata);
+} kube_sched_preemptor;
+
+/*
+ * Turns preemption on with these operations (copied), replacing any set
+ * before (whose destroy runs).  ops NULL turns it off.  Returns 0,
+ * KUBE_EINVAL (no evict), KUBE_EABI (version or size; destroy runs).
+ */
+KUBE_EXTERN int kube_sched_set_preemptor(kube_sched *s, const kube_sched_preemptor *ops,
+                                         void *userdata, void (*destroy)(void *userdata));
+
+/*
+ * Adds or replaces (by namespace/name) a policy/v1 PodDisruptionBudget
+ * that preemption honours: spec.selector (nil or empty matches nothing),
+ * status.disruptionsAllowed, status.disruptedPods.  Takes a reference.
+ * Returns 0, KUBE_EINVAL (no name), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_sched_pdb_add(kube_sched *s, kube_object *pdb);
+/* Forgets a PodDisruptionBudget.  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_pdb_remove(kube_sched *s, const char *ns, const char *name);
+
+/*
+ * Records that a pending pod is nominated to `node` (as read from its
+ * status.nominatedNodeName), or forgets its nomination (node NULL or "").
+ * Binding or removing the pod forgets it too.  Returns 0, KUBE_EINVAL
+ * (a malformed pod), KUBE_ENOMEM; forgetting an unknown pod is 0.
+ */
+KUBE_EXTERN int kube_sched_nominate(kube_sched *s, kube_object *pod, const char *node);
+/* The node a pod is nominated to (borrowed, valid until the next call
+ * that changes the scheduler), or NULL. */
+KUBE_EXTERN const char *kube_sched_nominated_node(const kube_sched *s, const char *ns,
+                                                  const char *name);
+
 /* ---- writing through the store ---- */
 
 typedef struct kube_store kube_store;
@@ -240,6 +348,17 @@ KUBE_EXTERN int kube_sched_store_binder(kube_sched *s, const char *profile, kube
  */
 KUBE_EXTERN int kube_sched_store_set_unschedulable(kube_store *store, const kube_object *pod,
                                                    const char *message);
+
+/*
+ * Sets a preemptor that works through `store` (borrowed: it must outlive
+ * the scheduler), as upstream's: evict adds the condition
+ * DisruptionTarget=True (reason PreemptionByScheduler, message
+ * "<schedulerName>: preempting to accommodate a higher priority pod") to
+ * the victim, then deletes it (a victim already gone is no error);
+ * nominate writes status.nominatedNodeName.  Same errors as
+ * kube_sched_set_preemptor.
+ */
+KUBE_EXTERN int kube_sched_store_preemptor(kube_sched *s, kube_store *store);
 
 /* ---- the scheduling queue ----
  *
@@ -268,6 +387,11 @@ KUBE_EXTERN int kube_sched_queue_pop(kube_sched_queue *q, int64_t now_ms, kube_o
  * the last one at now_ms: it waits in the unschedulable area. */
 KUBE_EXTERN int kube_sched_queue_unschedulable(kube_sched_queue *q, kube_object *pod,
                                                uint32_t attempts, int64_t now_ms);
+/* A pod whose attempt failed with an error (not a FitError: a bind
+ * conflict, a store error): it waits out its backoff and returns to
+ * active without needing a cluster event, as upstream's backoffQ. */
+KUBE_EXTERN int kube_sched_queue_backoff(kube_sched_queue *q, kube_object *pod,
+                                         uint32_t attempts, int64_t now_ms);
 /* A cluster event: every unschedulable pod becomes eligible again. */
 KUBE_EXTERN int kube_sched_queue_move_all(kube_sched_queue *q, int64_t now_ms);
 /* Forgets a pod (deleted, or bound elsewhere).  0 or KUBE_ENOTFOUND. */
@@ -275,6 +399,48 @@ KUBE_EXTERN int kube_sched_queue_remove(kube_sched_queue *q, const char *ns, con
 /* How many pods each area holds (any pointer may be NULL). */
 KUBE_EXTERN void kube_sched_queue_counts(const kube_sched_queue *q, size_t *active,
                                          size_t *backoff, size_t *unschedulable);
+
+/* ---- the scheduler driven by a store ----
+ *
+ * A kube_sched_runner does what kube-scheduler's informers and scheduling
+ * loop do, over a store: it watches nodes, pods and poddisruptionbudgets
+ * (from revision 0, so the objects that exist come first) and keeps the
+ * snapshot current from every event (never rebuilt): nodes added, changed
+ * and deleted; assigned pods (spec.nodeName) added, changed, deleted or
+ * terminated (phase Succeeded / Failed); pending pods whose schedulerName
+ * has a profile go to its queue, their status.nominatedNodeName to the
+ * nominator; PodDisruptionBudgets to preemption.  A node event or a pod
+ * deletion releases the unschedulable pods at the next run.
+ *
+ * kube_sched_runner_run() then schedules every pod that is ready at
+ * now_ms (the caller's monotonic clock, as the queue's): bound through the
+ * store (spec.nodeName), or, when no node fits, PodScheduled=False with
+ * the FitError and a wait for a cluster event (preemption having evicted
+ * its victims and nominated the pod through the store); a bind conflict or
+ * another error backs the pod off.  The runner adds DefaultBinder (through
+ * this store) to every profile that has no binder of that name and, unless
+ * one is set, the store preemptor.  Everything runs on the store's loop
+ * thread; events are applied as the loop delivers them, so run the loop
+ * between runs.  After a watch ends (KUBE_EBUSY when the scheduler fell
+ * behind, KUBE_EGONE), run fails with that code: free the runner and the
+ * scheduler, and start again.
+ */
+typedef struct kube_sched_runner kube_sched_runner;
+
+/* Starts the watches.  s and store are borrowed and must outlive the
+ * runner.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM, or a store error. */
+KUBE_EXTERN int kube_sched_runner_new(kube_sched_runner **out, kube_sched *s, kube_store *store);
+/* Stops the watches and frees the queue.  NULL is a no-op. */
+KUBE_EXTERN void kube_sched_runner_free(kube_sched_runner *r);
+/*
+ * Schedules every pod ready at now_ms.  *bound and *failed (optional)
+ * count the pods bound and those that failed this time.  Returns 0,
+ * KUBE_ENOMEM, or the code a watch ended with.
+ */
+KUBE_EXTERN int kube_sched_runner_run(kube_sched_runner *r, int64_t now_ms, size_t *bound,
+                                      size_t *failed);
+/* The runner's queue (borrowed), e.g. to read its counts. */
+KUBE_EXTERN kube_sched_queue *kube_sched_runner_queue(kube_sched_runner *r);
 
 KUBE_END_DECLS
 

@@ -3,7 +3,8 @@
  * DefaultBinder, which posts a Binding) and the PodScheduled=False
  * condition of a pod no node fits.
  *
- * A bind writes spec.nodeName with kube_store_guaranteed_update, so a
+ * A bind writes spec.nodeName and PodScheduled=True (as the API server's
+ * binding subresource does) with kube_store_guaranteed_update, so a
  * concurrent change of other fields does not fail it; what fails it is
  * what fails upstream's binding: the pod is gone (KUBE_ENOTFOUND) or
  * already assigned ("pod ns/name is already assigned to node \"x\"",
@@ -21,6 +22,43 @@ typedef struct bind_ctx {
 	const char *node;
 } bind_ctx;
 
+/* Sets the PodScheduled condition to json, replacing the one there. */
+static int put_scheduled(kube_object *pod, const char *json)
+{
+	size_t n = 0, at;
+	char path[64];
+	kube_object_get_len(pod, "status.conditions", &n);
+	for (at = 0; at < n; at++) {
+		const char *type = NULL;
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", at);
+		if (kube_object_get_string(pod, path, &type) == 0 && type && strcmp(type, "PodScheduled") == 0)
+			break;
+	}
+	kube_error_clear();
+	if (n == 0) {
+		kube__buf arr = KUBE__BUF_INIT;
+		kube__buf_printf(&arr, "[%s]", json);
+		int rc = arr.failed ? kube__error_oom() : kube_object_set_json(pod, "status.conditions", arr.data);
+		kube__buf_free(&arr);
+		return rc;
+	}
+	snprintf(path, sizeof(path), "status.conditions[%zu]", at);
+	return kube_object_set_json(pod, path, json);
+}
+
+static void now_stamp(char stamp[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * As the API server's binding subresource: spec.nodeName, and the
+ * PodScheduled condition becomes True (UpdatePodCondition: the new
+ * condition replaces the old, reason and message included).
+ */
 static int set_node(kube_object *pod, void *userdata)
 {
 	const bind_ctx *b = userdata;
@@ -30,7 +68,14 @@ static int set_node(kube_object *pod, void *userdata)
 		                       kube_object_namespace(pod) ? kube_object_namespace(pod) : "",
 		                       kube_object_name(pod), cur);
 	kube_error_clear();
-	return kube_object_set_string(pod, "spec.nodeName", b->node);
+	int rc = kube_object_set_string(pod, "spec.nodeName", b->node);
+	if (rc)
+		return rc;
+	char stamp[32], json[160];
+	now_stamp(stamp);
+	snprintf(json, sizeof(json), "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+	                             "\"lastTransitionTime\":\"%s\"}", stamp);
+	return put_scheduled(pod, json);
 }
 
 static int store_bind(const kube_object *pod, const char *node, void *userdata)
@@ -59,20 +104,8 @@ typedef struct cond_ctx {
 static int set_condition(kube_object *pod, void *userdata)
 {
 	const cond_ctx *c = userdata;
-	size_t n = 0, at;
-	char path[64], stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	kube_object_get_len(pod, "status.conditions", &n);
-	for (at = 0; at < n; at++) {
-		const char *type = NULL;
-		snprintf(path, sizeof(path), "status.conditions[%zu].type", at);
-		if (kube_object_get_string(pod, path, &type) == 0 && type && strcmp(type, "PodScheduled") == 0)
-			break;
-	}
-	kube_error_clear();
+	char stamp[32];
+	now_stamp(stamp);
 	kube__buf b = KUBE__BUF_INIT;
 	kube__buf_printf(&b, "{\"type\":\"PodScheduled\",\"status\":\"False\",\"lastProbeTime\":null,"
 	                     "\"lastTransitionTime\":\"%s\",\"reason\":\"Unschedulable\",\"message\":", stamp);
@@ -82,19 +115,7 @@ static int set_condition(kube_object *pod, void *userdata)
 		kube__buf_free(&b);
 		return kube__error_oom();
 	}
-	if (n == 0)
-		snprintf(path, sizeof(path), "status.conditions");
-	else
-		snprintf(path, sizeof(path), "status.conditions[%zu]", at);
-	int rc;
-	if (n == 0) {
-		kube__buf arr = KUBE__BUF_INIT;
-		kube__buf_printf(&arr, "[%s]", b.data);
-		rc = arr.failed ? kube__error_oom() : kube_object_set_json(pod, path, arr.data);
-		kube__buf_free(&arr);
-	} else {
-		rc = kube_object_set_json(pod, path, b.data);
-	}
+	int rc = put_scheduled(pod, b.data);
 	kube__buf_free(&b);
 	return rc;
 }

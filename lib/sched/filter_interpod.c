@@ -289,6 +289,10 @@ int kube__interpod_prefilter(kube__cycle *cy)
 	}
 	if (!p->naff && !p->nanti)
 		return 0;
+	/* asked by the filter when no pod matches anywhere; answered here so
+	 * that the filter only reads (the parallel option runs it on threads) */
+	if (p->naff && (cy->interpod_self = matches_all(p->aff, p->naff, p)) < 0)
+		return kube__error_oom();
 	for (size_t slot = 0; slot < s->nslots; slot++) {
 		const kube_sched_node *n = s->node[slot];
 		kube__score_cache *c;
@@ -322,6 +326,14 @@ static int reject(kube__cycle *cy, const char *why)
 	return kube__cycle_reject(cy, why) ? KUBE_ENOMEM : 1;
 }
 
+/* upstream answers UnschedulableAndUnresolvable for unmet pod affinity:
+ * preemption only removes pods, it cannot bring the wanted ones */
+static int reject_unresolvable(kube__cycle *cy, const char *why)
+{
+	cy->unresolvable = 1;
+	return reject(cy, why);
+}
+
 int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n)
 {
 	const kube__pod *p = cy->pod;
@@ -331,17 +343,12 @@ int kube__filter_interpod(kube__cycle *cy, const kube_sched_node *n)
 		for (size_t t = 0; t < p->naff; t++) {
 			uint32_t v = kube__node_label(n, p->aff[t].topo_key);
 			if (v == UINT32_MAX)
-				return reject(cy, REASON_AFFINITY);
+				return reject_unresolvable(cy, REASON_AFFINITY);
 			if (kube__pm_get(&ip->affinity, kube__pair_of(p->aff[t].topo_key, v)) <= 0)
 				exist = 0;
 		}
-		if (!exist) {
-			int self = ip->affinity.n == 0 ? matches_all(p->aff, p->naff, cy->pod) : 0;
-			if (self < 0)
-				return kube__error_oom();
-			if (!self)
-				return reject(cy, REASON_AFFINITY);
-		}
+		if (!exist && !(ip->affinity.n == 0 && cy->interpod_self == 1))
+			return reject_unresolvable(cy, REASON_AFFINITY);
 	}
 	for (size_t t = 0; t < p->nanti; t++) {
 		uint32_t v = kube__node_label(n, p->anti[t].topo_key);

@@ -40,6 +40,9 @@ int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n)
 		if (want > 0 && want > s->alloc[r][slot] - s->req[r][slot]) {
 			if (kube__cycle_reject(cy, why[r]))
 				return KUBE_ENOMEM;
+			/* more than the whole node: evicting pods cannot help */
+			if (want > s->alloc[r][slot])
+				cy->unresolvable = 1;
 			bad++;
 		}
 	}
@@ -50,6 +53,8 @@ int kube__filter_fit(kube__cycle *cy, const kube_sched_node *n)
 		kube__scalar_find(n->alloc_sc, n->nalloc_sc, p->scalars[i].id, &alloc);
 		kube__scalar_find(n->req_sc, n->nreq_sc, p->scalars[i].id, &used);
 		if (want > alloc - used) {
+			if (want > alloc)
+				cy->unresolvable = 1;
 			kube__buf b = KUBE__BUF_INIT;
 			kube__buf_printf(&b, "Insufficient %s", kube__intern_str(s->names, p->scalars[i].id));
 			int rc = b.failed ? kube__error_oom() : kube__cycle_reject(cy, b.data);

@@ -162,8 +162,10 @@ int kube__filter_spread(kube__cycle *cy, const kube_sched_node *n)
 		if (!sp->hard)
 			continue;
 		uint32_t v = kube__node_label(n, sp->topo_key);
-		if (v == UINT32_MAX)
+		if (v == UINT32_MAX) {
+			cy->unresolvable = 1; /* as upstream: no eviction adds the label */
 			return kube__cycle_reject(cy, REASON_SPREAD_LABEL) ? KUBE_ENOMEM : 1;
+		}
 		int64_t match = kube__pm_get(cy->spread_counts, kube__pair_of((uint32_t)c, v));
 		if (match + cy->spread_self[c] - cy->spread_min[c] > sp->max_skew)
 			return kube__cycle_reject(cy, REASON_SPREAD) ? KUBE_ENOMEM : 1;

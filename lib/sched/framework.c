@@ -43,6 +43,7 @@ enum {
 	B_INTERPOD,
 	B_BALANCED,
 	B_IMAGES,
+	B_PREEMPTION,
 };
 
 typedef struct kube__plugin {
@@ -84,6 +85,7 @@ static const struct {
 	{ "InterPodAffinity", B_INTERPOD, 2 },
 	{ "NodeResourcesBalancedAllocation", B_BALANCED, 1 },
 	{ "ImageLocality", B_IMAGES, 1 },
+	{ "DefaultPreemption", B_PREEMPTION, 0 },
 };
 
 static void plugin_free(kube__plugin *pl)
@@ -115,6 +117,11 @@ void kube__profiles_free(kube_sched *s)
 	kube_free(s->profiles);
 	s->profiles = NULL;
 	s->nprofiles = 0;
+}
+
+const char *kube__profile_name(const kube__profile *p)
+{
+	return p->name;
 }
 
 static kube__profile *profile_find(const kube_sched *s, const char *name)
@@ -347,11 +354,15 @@ int kube__cycle_reject(kube__cycle *cy, const char *reason)
 	return 0;
 }
 
-static void cycle_free(kube__cycle *cy)
+void kube__cycle_free(kube__cycle *cy)
 {
 	for (size_t i = 0; i < cy->nreasons; i++)
 		kube_free(cy->reasons[i].text);
 	kube_free(cy->reasons);
+	cy->reasons = NULL;
+	cy->nreasons = cy->cap_reasons = 0;
+	if (cy->borrowed)
+		return;
 	kube_free(cy->prefilter_msg);
 	kube_free(cy->prefer_tols);
 	if (cy->spread_counts) {
@@ -367,6 +378,24 @@ static void cycle_free(kube__cycle *cy)
 		cy->s->interpod_cache = cy->interpod;
 	else
 		kube__interpod_free(cy->interpod);
+}
+
+/* Adds from's reasons, with their counts, to into's. */
+int kube__cycle_merge(kube__cycle *into, const kube__cycle *from)
+{
+	for (size_t i = 0; i < from->nreasons; i++) {
+		size_t j;
+		for (j = 0; j < into->nreasons; j++)
+			if (strcmp(into->reasons[j].text, from->reasons[i].text) == 0)
+				break;
+		if (j == into->nreasons) {
+			if (kube__cycle_reject(into, from->reasons[i].text) != 0)
+				return KUBE_ENOMEM;
+			into->reasons[j].count = 0;
+		}
+		into->reasons[j].count += from->reasons[i].count;
+	}
+	return 0;
 }
 
 static int external_filter(kube__cycle *cy, const kube_sched_node *n, kube__plugin *pl)
@@ -387,8 +416,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* upstream's FitError.Error() */
-static char *fit_message(kube__cycle *cy, size_t nnodes)
+/* upstream's FitError.Error(); post: the PostFilter message, or NULL */
+char *kube__fit_message(kube__cycle *cy, size_t nnodes, const char *post)
 {
 	kube__buf b = KUBE__BUF_INIT;
 	if (nnodes == 0) {
@@ -398,9 +427,7 @@ static char *fit_message(kube__cycle *cy, size_t nnodes)
 	kube__buf_printf(&b, "0/%zu nodes are available:", nnodes);
 	if (cy->prefilter_msg) {
 		kube__buf_printf(&b, " %s.", cy->prefilter_msg);
-		return b.failed ? (kube__buf_free(&b), NULL) : kube__buf_detach(&b, NULL);
-	}
-	if (cy->nreasons) {
+	} else if (cy->nreasons) {
 		char **lines = kube_calloc(cy->nreasons, sizeof(char *));
 		if (!lines) {
 			kube__buf_free(&b);
@@ -428,6 +455,8 @@ static char *fit_message(kube__cycle *cy, size_t nnodes)
 			kube_free(lines[i]);
 		kube_free(lines);
 	}
+	if (post && *post)
+		kube__buf_printf(&b, " %s.", post);
 	if (b.failed) {
 		kube__buf_free(&b);
 		return NULL;
@@ -465,7 +494,7 @@ static int scratch_reserve(kube_sched *s)
  */
 typedef size_t (*pass_fn)(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err);
 
-#define PASS_BODY(test, call) \
+#define PASS_BODY_U(unres, test, call) \
 	kube_sched *s = cy->s; \
 	size_t out = 0; \
 	for (size_t i = 0; i < n; i++) { \
@@ -476,23 +505,28 @@ typedef size_t (*pass_fn)(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, siz
 				*err = r_; \
 				return 0; \
 			} \
-			if (r_ > 0) \
+			if (r_ > 0) { \
+				s->status[slot] = (unres) || cy->unresolvable ? KUBE__ST_UNRESOLVABLE \
+				                                              : KUBE__ST_UNSCHEDULABLE; \
+				cy->unresolvable = 0; \
 				continue; \
+			} \
 		} \
 		cand[out++] = slot; \
 	} \
 	return out
+#define PASS_BODY(test, call) PASS_BODY_U(0, test, call)
 
 static size_t pass_unschedulable(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	PASS_BODY(s->flags[slot] & KUBE__NF_UNSCHEDULABLE, kube__filter_unschedulable(cy, s->node[slot]));
+	PASS_BODY_U(1, s->flags[slot] & KUBE__NF_UNSCHEDULABLE, kube__filter_unschedulable(cy, s->node[slot]));
 }
 
 static size_t pass_taints(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	PASS_BODY(s->flags[slot] & KUBE__NF_HARD_TAINTS, kube__filter_taints(cy, s->node[slot]));
+	PASS_BODY_U(1, s->flags[slot] & KUBE__NF_HARD_TAINTS, kube__filter_taints(cy, s->node[slot]));
 }
 
 static size_t pass_ports(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
@@ -504,7 +538,7 @@ static size_t pass_ports(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size
 static size_t pass_node_name(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	PASS_BODY(1, kube__filter_node_name(cy, s->node[slot]));
+	PASS_BODY_U(1, 1, kube__filter_node_name(cy, s->node[slot]));
 }
 
 /*
@@ -554,9 +588,7 @@ static int affinity_cached(kube__cycle *cy, uint32_t slot)
 static size_t pass_affinity(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	if (!cy->aff_epoch && (*err = affinity_epoch(cy)) != 0)
-		return 0;
-	PASS_BODY(!affinity_cached(cy, slot), kube__filter_affinity(cy, s->node[slot]));
+	PASS_BODY_U(1, !affinity_cached(cy, slot), kube__filter_affinity(cy, s->node[slot]));
 }
 
 static size_t pass_external(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
@@ -584,16 +616,12 @@ static size_t pass_fit(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t
 static size_t pass_interpod(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	if ((*err = kube__interpod_prefilter(cy)) != 0)
-		return 0;
 	PASS_BODY(1, kube__filter_interpod(cy, s->node[slot]));
 }
 
 static size_t pass_spread(kube__cycle *cy, kube__plugin *pl, uint32_t *cand, size_t n, int *err)
 {
 	(void)pl;
-	if ((*err = kube__spread_prefilter(cy)) != 0)
-		return 0;
 	PASS_BODY(1, kube__filter_spread(cy, s->node[slot]));
 }
 
@@ -642,6 +670,192 @@ static size_t build_steps(kube__cycle *cy)
 	return n;
 }
 
+/* The PreFilter state the steps read, computed once per cycle (and again
+ * for each single-node check, whose snapshot has changed). */
+static int prepare_steps(kube__cycle *cy, size_t nsteps)
+{
+	int rc;
+	for (size_t k = 0; k < nsteps; k++) {
+		pass_fn fn = cy->prof->steps[k].fn;
+		if (fn == pass_affinity && !cy->aff_epoch && (rc = affinity_epoch(cy)) != 0)
+			return rc;
+		if (fn == pass_interpod && (rc = kube__interpod_prefilter(cy)) != 0)
+			return rc;
+		if (fn == pass_spread && (rc = kube__spread_prefilter(cy)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static size_t run_steps(kube__cycle *cy, size_t nsteps, uint32_t *cand, size_t nf, int *err)
+{
+	for (size_t k = 0; k < nsteps && nf; k++) {
+		nf = cy->prof->steps[k].fn(cy, cy->prof->steps[k].pl, cand, nf, err);
+		if (*err)
+			return 0;
+	}
+	return nf;
+}
+
+/*
+ * The parallel option: the candidates are cut into one contiguous range
+ * per thread, each range filtered by a sub-cycle that shares the PreFilter
+ * state read-only and keeps its own reasons; the survivors are then
+ * joined in range order and the reasons added up, so the feasible list
+ * and the FitError are the single-threaded ones.
+ */
+typedef struct chunk {
+	kube__cycle sub;
+	size_t begin, n, nf;
+	size_t nsteps;
+	int err;
+	char msg[256];
+} chunk;
+
+typedef struct par_job {
+	chunk *chunks;
+	uint32_t *cand;
+} par_job;
+
+static void par_chunk(void *arg, size_t i)
+{
+	par_job *job = arg;
+	chunk *c = &job->chunks[i];
+	c->nf = run_steps(&c->sub, c->nsteps, job->cand + c->begin, c->n, &c->err);
+	if (c->err) {
+		const kube_error *e = kube_error_last();
+		snprintf(c->msg, sizeof(c->msg), "%s", e && e->message ? e->message : "");
+	}
+}
+
+#define PAR_MIN_NODES 512
+
+static size_t run_steps_parallel(kube__cycle *cy, size_t nsteps, uint32_t *cand, size_t nf,
+                                 int *err)
+{
+	kube_sched *s = cy->s;
+	size_t t = s->threads;
+	if (!s->pool || nf < PAR_MIN_NODES)
+		return run_steps(cy, nsteps, cand, nf, err);
+	chunk *chunks = kube_calloc(t, sizeof(*chunks));
+	if (!chunks) {
+		*err = kube__error_oom();
+		return 0;
+	}
+	size_t per = nf / t, extra = nf % t, at = 0;
+	for (size_t i = 0; i < t; i++) {
+		chunks[i].sub = *cy;
+		chunks[i].sub.reasons = NULL;
+		chunks[i].sub.nreasons = chunks[i].sub.cap_reasons = 0;
+		chunks[i].sub.borrowed = 1;
+		chunks[i].begin = at;
+		chunks[i].n = per + (i < extra);
+		chunks[i].nsteps = nsteps;
+		at += chunks[i].n;
+	}
+	par_job job = { chunks, cand };
+	kube__pool_run(s->pool, t, par_chunk, &job);
+	size_t out = 0;
+	for (size_t i = 0; i < t && !*err; i++) {
+		if (chunks[i].err) {
+			*err = kube__error_set(chunks[i].err, NULL, "%s", chunks[i].msg);
+			break;
+		}
+		memmove(cand + out, cand + chunks[i].begin, chunks[i].nf * sizeof(*cand));
+		out += chunks[i].nf;
+		if (kube__cycle_merge(cy, &chunks[i].sub) != 0)
+			*err = KUBE_ENOMEM;
+	}
+	for (size_t i = 0; i < t; i++)
+		kube__cycle_free(&chunks[i].sub);
+	kube_free(chunks);
+	return *err ? 0 : out;
+}
+
+/* One node's filters in a fresh sub-cycle; reasons into record. */
+static int filter_slot(kube__cycle *cy, uint32_t slot, kube__cycle *record, int *unres)
+{
+	kube__cycle sub;
+	memset(&sub, 0, sizeof(sub));
+	sub.s = cy->s;
+	sub.prof = cy->prof;
+	sub.pod = cy->pod;
+	sub.aff_epoch = cy->aff_epoch;
+	sub.interpod_self = -1;
+	size_t nsteps = build_steps(&sub);
+	uint32_t cand = slot;
+	int err = prepare_steps(&sub, nsteps);
+	size_t nf = err ? 0 : run_steps(&sub, nsteps, &cand, 1, &err);
+	if (!err && nf == 0) {
+		*unres = cy->s->status[slot] == KUBE__ST_UNRESOLVABLE;
+		if (record && kube__cycle_merge(record, &sub) != 0)
+			err = KUBE_ENOMEM;
+	}
+	sub.pod = NULL;
+	kube__cycle_free(&sub);
+	return err ? err : nf == 1;
+}
+
+int kube__filter_one(kube__cycle *cy, uint32_t slot, kube__cycle *record, int *unres)
+{
+	kube_sched *s = cy->s;
+	*unres = 0;
+	if (!s->nnominees)
+		return filter_slot(cy, slot, record, unres);
+	kube__pod *stack[16], **noms = stack;
+	if (s->nnominees > 16 && !(noms = kube_calloc(s->nnominees, sizeof(*noms))))
+		return kube__error_oom();
+	size_t nn = kube__nominees_on(cy, slot, noms);
+	int rc = 0;
+	size_t placed = 0;
+	/* with the nominated pods first, then (if they were any) without */
+	for (; placed < nn && rc == 0; placed++)
+		rc = kube__snapshot_place(s, noms[placed], s->node[slot]);
+	if (rc == 0)
+		rc = filter_slot(cy, slot, record, unres);
+	while (placed > 0)
+		kube__snapshot_unplace(s, noms[--placed]);
+	if (rc == 1 && nn)
+		rc = filter_slot(cy, slot, record, unres);
+	if (noms != stack)
+		kube_free(noms);
+	return rc;
+}
+
+/*
+ * Nodes that passed the filters and carry nominated pods the pod must
+ * respect are filtered once more with those pods placed on them
+ * (without them they already passed).
+ */
+static int nominated_pass(kube__cycle *cy, size_t *nf)
+{
+	kube_sched *s = cy->s;
+	kube__pod **noms = kube_calloc(s->nnominees, sizeof(*noms));
+	if (!noms)
+		return kube__error_oom();
+	int rc = 0;
+	size_t out = 0;
+	for (size_t i = 0; i < *nf && rc == 0; i++) {
+		uint32_t slot = s->feasible[i];
+		size_t nn = kube__nominees_on(cy, slot, noms), placed = 0;
+		if (nn) {
+			for (; placed < nn && rc == 0; placed++)
+				rc = kube__snapshot_place(s, noms[placed], s->node[slot]);
+			int unres = 0, fits = rc ? rc : filter_slot(cy, slot, cy, &unres);
+			while (placed > 0)
+				kube__snapshot_unplace(s, noms[--placed]);
+			if (fits < 0)
+				rc = fits;
+			if (fits != 1)
+				continue;
+		}
+		s->feasible[out++] = slot;
+	}
+	kube_free(noms);
+	*nf = out;
+	return rc;
+}
+
 /*
  * Runs PreFilter, Filter and Score.  Leaves the feasible slots in
  * s->feasible[0..cy->nfeasible) and their totals in s->total.
@@ -673,14 +887,18 @@ static int run_cycle(kube__cycle *cy)
 
 	size_t nsteps = build_steps(cy), nf = 0;
 	for (size_t slot = 0; slot < s->nslots; slot++)
-		if (s->node[slot])
+		if (s->node[slot]) {
 			s->feasible[nf++] = (uint32_t)slot;
-	for (size_t k = 0; k < nsteps && nf; k++) {
-		int err = 0;
-		nf = p->steps[k].fn(cy, p->steps[k].pl, s->feasible, nf, &err);
-		if (err)
-			return err;
-	}
+			s->status[slot] = KUBE__ST_FITS;
+		}
+	if ((rc = prepare_steps(cy, nsteps)) != 0)
+		return rc;
+	int err = 0;
+	nf = run_steps_parallel(cy, nsteps, s->feasible, nf, &err);
+	if (err)
+		return err;
+	if (s->nnominees && nf && (rc = nominated_pass(cy, &nf)) != 0)
+		return rc;
 	cy->nfeasible = nf;
 	if (nf == 0)
 		return 0;
@@ -774,6 +992,7 @@ static int cycle_begin(kube__cycle *cy, kube_sched *s, kube_object *pod)
 {
 	memset(cy, 0, sizeof(*cy));
 	cy->s = s;
+	cy->interpod_self = -1;
 	int rc = kube__pod_new(&cy->pod, pod, s->names);
 	if (rc)
 		return rc;
@@ -806,8 +1025,15 @@ int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node, char **mes
 	if (rc != 0)
 		goto out;
 	if (cy.nfeasible == 0) {
-		/* PostFilter: no preemption yet, the FitError stands */
-		char *msg = fit_message(&cy, s->nnodes);
+		/* PostFilter: DefaultPreemption, when the profile has it and a
+		 * preemptor is set; its message follows the FitError's */
+		char *post = NULL, *msg;
+		if (s->has_preemptor && plugin_find(cy.prof, "DefaultPreemption", NULL) &&
+		    s->nnodes &&
+		    (rc = kube__preempt(&cy, &post)) != 0)
+			goto out;
+		msg = kube__fit_message(&cy, s->nnodes, post);
+		kube_free(post);
 		if (!msg) {
 			rc = kube__error_oom();
 			goto out;
@@ -822,6 +1048,13 @@ int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node, char **mes
 	size_t best = 0;
 	for (size_t j = 1; j < cy.nfeasible; j++)
 		if (s->total[j] > s->total[best])
+			best = j;
+	/* a pod nominated to a node goes there when it fits (upstream
+	 * evaluates the nominated node first and skips the others) */
+	const char *nom = kube__nominated_node(s, cy.pod);
+	kube_sched_node *nn = nom ? kube__map_get(&s->nodes_by_name, nom) : NULL;
+	for (size_t j = 0; nn && j < cy.nfeasible; j++)
+		if (s->feasible[j] == nn->slot)
 			best = j;
 	kube_sched_node *n = s->node[s->feasible[best]];
 	char *name = kube_strdup(n->name);
@@ -867,10 +1100,15 @@ int kube_sched_schedule(kube_sched *s, kube_object *pod, char **node, char **mes
 	}
 	cy.pod = NULL; /* the snapshot owns the view now */
 	*node = name;
+	if (s->nnominees) {
+		char key[512];
+		snprintf(key, sizeof(key), "%s/%s", assumed->ns, assumed->name);
+		kube__nominee_forget(s, key);
+	}
 out:
 	if (cy.pod)
 		kube__pod_free(cy.pod);
-	cycle_free(&cy);
+	kube__cycle_free(&cy);
 	return rc;
 }
 
@@ -891,6 +1129,6 @@ int kube_sched_score_node(kube_sched *s, kube_object *pod, const char *node, int
 				*total = s->total[j];
 	}
 	kube__pod_free(cy.pod);
-	cycle_free(&cy);
+	kube__cycle_free(&cy);
 	return rc;
 }

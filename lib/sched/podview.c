@@ -15,6 +15,7 @@
  * `invalid` and the matcher answers no.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,6 +636,54 @@ static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 	return 0;
 }
 
+/*
+ * An RFC 3339 time as metav1.Time writes it ("2024-01-02T03:04:05Z", an
+ * optional fraction, Z or +hh:mm) in Unix seconds; 0 when malformed.
+ */
+static int parse_time(const char *t, int64_t *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31)
+		return 0;
+	const char *z = t + n;
+	if (*z == '.')
+		for (z++; *z >= '0' && *z <= '9'; z++)
+			;
+	int64_t off = 0;
+	if ((*z == '+' || *z == '-') && strlen(z) == 6) {
+		int oh, om;
+		if (sscanf(z + 1, "%2d:%2d", &oh, &om) != 2)
+			return 0;
+		off = (*z == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+	} else if (strcmp(z, "Z") != 0) {
+		return 0;
+	}
+	/* days from 1970-01-01 in the proleptic Gregorian calendar */
+	int64_t yy = y - (mo <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	*out = days * 86400 + h * 3600 + mi * 60 + sec - off;
+	return 1;
+}
+
+/* What preemption reads: priority, policy, start time, nomination. */
+static void read_preemption(kube__pod *p, json_object *spec, json_object *status)
+{
+	json_object *pr = jget(spec, "priority");
+	int64_t v = json_object_is_type(pr, json_type_int) ? json_object_get_int64(pr) : 0;
+	p->priority = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+	const char *pp = jstr(spec, "preemptionPolicy");
+	p->preempt_never = pp && strcmp(pp, "Never") == 0;
+	if (!parse_time(jstr(status, "startTime"), &p->start_time))
+		p->start_time = INT64_MAX; /* upstream: not started yet counts as now */
+	const char *nn = jstr(status, "nominatedNodeName");
+	p->nominated = nn && *nn ? nn : NULL;
+}
+
 int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names)
 {
 	*out = NULL;
@@ -648,6 +697,8 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names)
 	int rc = kube__intern_id(names, p->ns, &p->ns_id);
 	if (rc == 0)
 		rc = read_view(p, spec, names);
+	if (rc == 0)
+		read_preemption(p, spec, jget(kube__object_doc(pod), "status"));
 	if (rc != 0) {
 		kube__pod_free(p);
 		return rc;

@@ -159,6 +159,9 @@ static int pod_key(char *buf, size_t len, const kube_object *pod)
 	return 0;
 }
 
+static int park_after_attempt(kube_sched_queue *q, kube_object *pod, uint32_t attempts,
+                              int64_t now_ms, int where);
+
 int kube_sched_queue_new(kube_sched_queue **out)
 {
 	KUBE_CHECK_ARG(out != NULL);
@@ -262,6 +265,12 @@ int kube_sched_queue_unschedulable(kube_sched_queue *q, kube_object *pod, uint32
                                    int64_t now_ms)
 {
 	KUBE_CHECK_ARG(q != NULL && pod != NULL && attempts > 0);
+	return park_after_attempt(q, pod, attempts, now_ms, IN_UNSCHED);
+}
+
+static int park_after_attempt(kube_sched_queue *q, kube_object *pod, uint32_t attempts,
+                              int64_t now_ms, int where)
+{
 	int rc = kube_sched_queue_add(q, pod, now_ms);
 	if (rc)
 		return rc;
@@ -274,11 +283,18 @@ int kube_sched_queue_unschedulable(kube_sched_queue *q, kube_object *pod, uint32
 		unpark(q, it);
 	it->attempts = attempts;
 	it->last_attempt_ms = now_ms;
-	if ((rc = park(q, it, IN_UNSCHED)) != 0) {
+	if ((rc = park(q, it, where)) != 0) {
 		kube__map_del(&q->items, key);
 		item_free(it);
 	}
 	return rc;
+}
+
+int kube_sched_queue_backoff(kube_sched_queue *q, kube_object *pod, uint32_t attempts,
+                             int64_t now_ms)
+{
+	KUBE_CHECK_ARG(q != NULL && pod != NULL && attempts > 0);
+	return park_after_attempt(q, pod, attempts, now_ms, IN_BACKOFF);
 }
 
 int kube_sched_queue_move_all(kube_sched_queue *q, int64_t now_ms)

@@ -169,6 +169,11 @@ typedef struct kube__pod {
 	uint32_t ip_mask;           /* its anti-affinity terms (0..31) that match it */
 	uint32_t slot;
 	int assumed;
+	/* preemption (preempt.c) */
+	int32_t priority;           /* spec.priority, 0 when absent (PodPriority) */
+	int preempt_never;          /* spec.preemptionPolicy: Never */
+	int64_t start_time;         /* status.startTime (Unix seconds); INT64_MAX when absent */
+	const char *nominated;      /* status.nominatedNodeName, NULL when absent */
 } kube__pod;
 
 typedef struct kube__intern kube__intern;
@@ -235,6 +240,26 @@ struct kube_sched_node {
 
 typedef struct kube__profile kube__profile;
 
+/* A pod nominated to a node by preemption (preempt.c): its view is
+ * placed on the node only while a filter looks at it. */
+typedef struct kube__nominee {
+	kube__pod *view;        /* owned */
+	char *key;              /* "ns/name" */
+	char *node;
+} kube__nominee;
+
+/* A policy/v1 PodDisruptionBudget as preemption reads it. */
+typedef struct kube__pdb {
+	kube_object *obj;       /* referenced */
+	char *key;              /* "ns/name" */
+	const char *ns;
+	kube_selector *sel;     /* NULL: a nil, empty or invalid selector matches nothing */
+	int32_t allowed;        /* status.disruptionsAllowed */
+} kube__pdb;
+
+/* Per slot: the verdict of the last filter run on it. */
+enum { KUBE__ST_FITS = 0, KUBE__ST_UNSCHEDULABLE = 1, KUBE__ST_UNRESOLVABLE = 2 };
+
 /*
  * The resource scores depend only on the node's columns and on the pod's
  * requests, and consecutive pods are often alike (replicas), so each
@@ -273,6 +298,7 @@ struct kube_sched {
 	char *ip_key;                     /* pod (anti-)affinity + namespace + labels */
 	uint32_t ip_epoch;
 	uint8_t *flags;
+	uint8_t *status;            /* KUBE__ST_*, written by the filter passes */
 	kube_sched_node **node;
 	size_t nslots, cap_slots, nnodes;
 	uint32_t *free_slots;
@@ -291,6 +317,21 @@ struct kube_sched {
 
 	kube__profile **profiles;
 	size_t nprofiles;
+
+	/* preemption (preempt.c) */
+	kube__map nominees_by_key;  /* "ns/name" -> kube__nominee */
+	kube__nominee **nominees;
+	size_t nnominees, cap_nominees;
+	kube__pdb **pdbs;
+	size_t npdbs, cap_pdbs;
+	kube_sched_preemptor preemptor;
+	void *preemptor_ud;
+	void (*preemptor_destroy)(void *);
+	int has_preemptor;
+
+	/* the parallel option (parallel.c) */
+	unsigned int threads;
+	struct kube__pool *pool;
 
 	/* per-cycle scratch, reused */
 	struct kube__interpod *interpod_cache;
@@ -329,6 +370,7 @@ KUBE_INTERNAL int kube__scalar_find(const kube__scalar *v, size_t n, uint32_t id
 /* Accounts or unaccounts a pod view on its node's slot. */
 KUBE_INTERNAL int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n);
 KUBE_INTERNAL void kube__profiles_free(kube_sched *s);
+KUBE_INTERNAL const char *kube__profile_name(const kube__profile *p);
 KUBE_INTERNAL int kube__profile_add_default(kube_sched *s, const char *name, int defaults);
 
 /* ---- the cycle and the plugins (framework.c) ---- */
@@ -367,7 +409,52 @@ typedef struct kube__cycle {
 	int64_t *spread_self;            /* per constraint: 1 if the pod matches it */
 	struct kube__spread_score *spread_score; /* PodTopologySpread's PreScore state */
 	int spread_score_skip;
+	int unresolvable;                /* set by a filter whose rejection preemption cannot fix */
+	int interpod_self;               /* the pod matches all its own affinity terms (-1: not known) */
+	int borrowed;                    /* a sub-cycle: prefilter state belongs to the parent */
 } kube__cycle;
+
+/* ---- snapshot placement (snapshot.c) ---- */
+
+/* Accounts a view on a node (columns, ports, pod list, affinity lists)
+ * without naming it in pods_by_key; unplace undoes it.  A nominated or
+ * evicted pod moves on and off nodes this way while filters look. */
+KUBE_INTERNAL int kube__snapshot_place(kube_sched *s, kube__pod *p, kube_sched_node *n);
+KUBE_INTERNAL void kube__snapshot_unplace(kube_sched *s, kube__pod *p);
+
+/* ---- single-node filtering and preemption (framework.c, preempt.c) ---- */
+
+/* Runs the profile's filters for cy->pod on one slot against the snapshot
+ * as it is, with the nominated pods of equal or higher priority placed
+ * and then without them (upstream's RunFilterPluginsWithNominatedPods).
+ * Returns 1 fits, 0 rejected (the reasons added to `record` when not
+ * NULL, *unres says whether preemption could help), or an error. */
+KUBE_INTERNAL int kube__filter_one(kube__cycle *cy, uint32_t slot, kube__cycle *record, int *unres);
+/* The pods nominated to slot that cy->pod must respect; *n of them into
+ * out (capacity s->nnominees). */
+KUBE_INTERNAL size_t kube__nominees_on(kube__cycle *cy, uint32_t slot, kube__pod **out);
+/* The node cy->pod is nominated to (the scheduler's record, else the
+ * pod's status.nominatedNodeName), or NULL. */
+KUBE_INTERNAL const char *kube__nominated_node(const kube_sched *s, const kube__pod *p);
+/* Forgets a nomination (no callback).  0 or KUBE_ENOTFOUND. */
+KUBE_INTERNAL int kube__nominee_forget(kube_sched *s, const char *key);
+KUBE_INTERNAL void kube__preempt_free(kube_sched *s);
+KUBE_INTERNAL int kube__cycle_merge(kube__cycle *into, const kube__cycle *from);
+KUBE_INTERNAL void kube__cycle_free(kube__cycle *cy);
+/* PostFilter DefaultPreemption.  Returns 0 with *msg (a new string, or
+ * NULL when there is nothing to say) or an error (a failed eviction). */
+KUBE_INTERNAL int kube__preempt(kube__cycle *cy, char **msg);
+/* upstream's FitError.Error() over cy's reasons */
+KUBE_INTERNAL char *kube__fit_message(kube__cycle *cy, size_t nnodes, const char *post);
+
+/* ---- the parallel option (parallel.c) ---- */
+
+/* Runs fn(arg, i) for i in 0..n-1 on the pool's threads and the caller's,
+ * returning when all are done. */
+typedef void (*kube__pool_fn)(void *arg, size_t i);
+KUBE_INTERNAL int kube__pool_new(struct kube__pool **out, unsigned int threads);
+KUBE_INTERNAL void kube__pool_run(struct kube__pool *p, size_t n, kube__pool_fn fn, void *arg);
+KUBE_INTERNAL void kube__pool_free(struct kube__pool *p);
 
 /* Records one node's rejection.  KUBE_ENOMEM or 0. */
 KUBE_INTERNAL int kube__node_matches_required(const kube__pod *p, const kube_sched_node *n,

@@ -212,16 +212,39 @@ static void node_free_parts(kube_sched_node *n)
 	n->obj = kube_object_unref(n->obj);
 }
 
+int kube_sched_options_init(kube_sched_options *opts, unsigned int version)
+{
+	KUBE_CHECK_ARG(opts != NULL);
+	KUBE_CHECK_ARG(version == KUBE_SCHED_OPTIONS_VERSION);
+	kube_sched_options d = KUBE_SCHED_OPTIONS_INIT;
+	*opts = d;
+	return 0;
+}
+
 int kube_sched_new(kube_sched **out)
+{
+	return kube_sched_new_2(out, NULL);
+}
+
+int kube_sched_new_2(kube_sched **out, const kube_sched_options *opts)
 {
 	KUBE_CHECK_ARG(out != NULL);
 	*out = NULL;
+	kube_sched_options o = KUBE_SCHED_OPTIONS_INIT;
+	if (opts) {
+		KUBE_CHECK_ARG(opts->version == KUBE_SCHED_OPTIONS_VERSION);
+		KUBE_CHECK_ARG(opts->threads <= 64);
+		o = *opts;
+	}
 	kube_sched *s = kube_calloc(1, sizeof(*s));
 	if (!s)
 		return kube__error_oom();
+	s->threads = o.threads ? o.threads : 1;
 	int rc = kube__intern_new(&s->names);
 	if (rc == 0)
 		rc = kube__profile_add_default(s, KUBE_SCHED_DEFAULT_PROFILE, 1);
+	if (rc == 0 && s->threads > 1)
+		rc = kube__pool_new(&s->pool, s->threads);
 	if (rc != 0) {
 		kube_sched_free(s);
 		return rc;
@@ -260,6 +283,7 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->spread_key);
 	kube_free(s->ip_key);
 	kube_free(s->flags);
+	kube_free(s->status);
 	kube_free(s->node);
 	kube_free(s->free_slots);
 	kube__map_free(&s->nodes_by_name);
@@ -270,6 +294,8 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->aff_pods);
 	kube__interpod_free(s->interpod_cache);
 	kube__profiles_free(s);
+	kube__preempt_free(s);
+	kube__pool_free(s->pool);
 	kube_free(s->feasible);
 	kube_free(s->scores);
 	kube_free(s->total);
@@ -464,6 +490,7 @@ static int slots_reserve(kube_sched *s)
 	GROW(s->gen);
 	GROW(s->cache);
 	GROW(s->flags);
+	GROW(s->status);
 	GROW(s->node);
 	GROW(s->free_slots);
 #undef GROW
@@ -674,10 +701,8 @@ static void pod_account(kube_sched *s, kube__pod *p, kube_sched_node *n, int sig
 	node_flags(s, n);
 }
 
-int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
+int kube__snapshot_place(kube_sched *s, kube__pod *p, kube_sched_node *n)
 {
-	char key[512];
-	snprintf(key, sizeof(key), "%s/%s", p->ns, p->name);
 	/* make room first, so that accounting never half-happens */
 	if (n->npods == n->cap_pods) {
 		size_t nc = n->cap_pods ? n->cap_pods * 2 : 8;
@@ -716,8 +741,6 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 		s->aff_pods = v;
 		s->cap_aff_pods = nc;
 	}
-	if (kube__map_put(&s->pods_by_key, key, p) != 0)
-		return KUBE_ENOMEM;
 	if (kube__pod_has_affinity(p)) {
 		p->aff_index = s->naff_pods;
 		s->aff_pods[s->naff_pods++] = p;
@@ -730,6 +753,30 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 	n->pods[n->npods++] = p;
 	pod_account(s, p, n, +1);
 	return 0;
+}
+
+void kube__snapshot_unplace(kube_sched *s, kube__pod *p)
+{
+	kube_sched_node *n = s->node[p->slot];
+	for (size_t i = 0; i < n->npods; i++)
+		if (n->pods[i] == p) {
+			n->pods[i] = n->pods[--n->npods];
+			break;
+		}
+	pod_account(s, p, n, -1);
+	anti_del(s, p);
+}
+
+int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
+{
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", p->ns, p->name);
+	if (kube__map_put(&s->pods_by_key, key, p) != 0)
+		return KUBE_ENOMEM;
+	int rc = kube__snapshot_place(s, p, n);
+	if (rc != 0)
+		kube__map_del(&s->pods_by_key, key);
+	return rc;
 }
 
 int kube_sched_pod_add(kube_sched *s, kube_object *pod)
@@ -755,9 +802,17 @@ int kube_sched_pod_add(kube_sched *s, kube_object *pod)
 	kube_sched_pod_remove(s, p->ns, p->name);
 	kube_error_clear();
 	rc = kube__snapshot_assume(s, p, n);
-	if (rc != 0)
+	if (rc != 0) {
 		kube__pod_free(p);
-	return rc;
+		return rc;
+	}
+	/* a bound pod is no longer a nominee (upstream's DeleteNominatedPodIfExists) */
+	if (s->nnominees) {
+		char key[512];
+		snprintf(key, sizeof(key), "%s/%s", p->ns, p->name);
+		kube__nominee_forget(s, key);
+	}
+	return 0;
 }
 
 int kube_sched_pod_remove(kube_sched *s, const char *ns, const char *name)
@@ -769,14 +824,7 @@ int kube_sched_pod_remove(kube_sched *s, const char *ns, const char *name)
 	kube__pod *p = kube__map_del(&s->pods_by_key, key);
 	if (!p)
 		return kube__error_set(KUBE_ENOTFOUND, NULL, "pod \"%s\" not found", key);
-	kube_sched_node *n = s->node[p->slot];
-	for (size_t i = 0; i < n->npods; i++)
-		if (n->pods[i] == p) {
-			n->pods[i] = n->pods[--n->npods];
-			break;
-		}
-	pod_account(s, p, n, -1);
-	anti_del(s, p);
+	kube__snapshot_unplace(s, p);
 	kube__pod_free(p);
 	return 0;
 }
