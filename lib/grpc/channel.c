@@ -539,6 +539,23 @@ static void conn_recv(conn *c, const uint8_t *data, size_t len)
 		           c->err[0] ? c->err : nghttp2_strerror((int)rv));
 }
 
+/* Waiting calls go to the open connection, or a connection is started. */
+static void ch_dispatch(kube__grpc_channel *ch)
+{
+	conn *c = ch->cur;
+	if (c && c->state == CONN_OPEN && !c->goaway) {
+		while (ch->wait_head && ch->cur == c) {
+			kube__grpc_call *call = ch->wait_head;
+			wait_remove(ch, call);
+			if (call_submit(c, call) < 0)
+				break;
+		}
+		return;
+	}
+	if (!c && !ch->in_backoff)
+		ch_connect(ch);
+}
+
 static void ch_leave(kube__grpc_channel *ch)
 {
 	if (ch->busy > 1) {
@@ -549,8 +566,8 @@ static void ch_leave(kube__grpc_channel *ch)
 		deliver(ch);
 		for (conn *c = ch->conns; c; c = c->next)
 			conn_flush(c);
-		if (!ch->cur && ch->wait_head && !ch->in_backoff && !ch->closing)
-			ch_connect(ch);
+		if (ch->wait_head && !ch->closing)
+			ch_dispatch(ch);
 	} while (ch->done_head);
 	reap(ch);
 	ch->busy--;
@@ -1025,12 +1042,7 @@ static int conn_open(conn *c)
 	event_add(c->rev, NULL);
 	c->state = CONN_OPEN;
 	ch->cur = c;
-	while (ch->wait_head && !c->goaway) {
-		kube__grpc_call *call = ch->wait_head;
-		wait_remove(ch, call);
-		if (call_submit(c, call) < 0)
-			break;
-	}
+	ch_dispatch(ch);
 	ch_kick(ch);
 	return 0;
 oom:

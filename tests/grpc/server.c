@@ -345,7 +345,8 @@ static void on_request(ts_stream *st)
 	} else if (is(st, "/test.Test/Drop")) {
 		c->dead = 1;
 	} else if (is(st, "/test.Test/Goaway")) {
-		nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE, st->id - 2, NGHTTP2_NO_ERROR, NULL, 0);
+		nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE, st->id > 1 ? st->id - 2 : 0,
+		                      NGHTTP2_NO_ERROR, NULL, 0);
 	} else if (is(st, "/test.Test/Malformed")) {
 		if (strcmp(arg, "hpack") == 0) {
 			/* an indexed header field past any table */
