@@ -113,6 +113,11 @@ kube_store *kube__informer_factory_store(const kube_informer_factory *f)
 	return f->store;
 }
 
+kube_loop *kube__informer_loop(const kube_informer *inf)
+{
+	return inf->store->loop;
+}
+
 int kube_informer_options_init(kube_informer_options *opts, unsigned int version)
 {
 	kube_informer_options def = KUBE_INFORMER_OPTIONS_INIT;

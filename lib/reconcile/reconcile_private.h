@@ -50,5 +50,7 @@ KUBE_INTERNAL int64_t kube__clock_realtime(void *userdata);
 /* The store the informer reads (for controllers that write back). */
 KUBE_INTERNAL kube_store *kube__informer_store(const kube_informer *inf);
 KUBE_INTERNAL kube_store *kube__informer_factory_store(const kube_informer_factory *f);
+/* The loop of the informer's store. */
+KUBE_INTERNAL kube_loop *kube__informer_loop(const kube_informer *inf);
 
 #endif /* LIBKUBE_RECONCILE_PRIVATE_H */
