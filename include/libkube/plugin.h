@@ -1,6 +1,7 @@
 /*
- * plugin.h - loading plugins: cloud providers and volume drivers built as
- * shared objects against the plugin ABI (the headers in libkube/plugin/).
+ * plugin.h - loading plugins: cloud providers, volume drivers and container
+ * runtimes built as shared objects against the plugin ABI (the headers in
+ * libkube/plugin/).
  *
  * The host checks a plugin before it calls anything in it (file ownership
  * and mode, the entry symbol, ABI major/minor, struct sizes, required
@@ -21,6 +22,7 @@
 #include "plugin/host.h"
 #include "plugin/cloud.h"
 #include "plugin/volume.h"
+#include "plugin/runtime.h"
 
 KUBE_BEGIN_DECLS
 
@@ -83,6 +85,7 @@ KUBE_EXTERN uint32_t kube_plugin_abi_minor(const kube_plugin *p);
  */
 KUBE_EXTERN const kube_volume_driver *kube_plugin_volume(const kube_plugin *p);
 KUBE_EXTERN const kube_cloud_provider *kube_plugin_cloud(const kube_plugin *p);
+KUBE_EXTERN const kube_runtime_driver *kube_plugin_runtime(const kube_plugin *p);
 
 /* The host services table given to every plugin. */
 KUBE_EXTERN const kube_host_api *kube_plugin_host_api(void);
@@ -104,6 +107,12 @@ KUBE_EXTERN void kube_cloud_zone_clear(kube_cloud_zone *v);
 KUBE_EXTERN void kube_cloud_instance_metadata_clear(kube_cloud_instance_metadata *v);
 KUBE_EXTERN void kube_cloud_route_list_clear(kube_cloud_route_list *v);
 KUBE_EXTERN void kube_cloud_string_list_clear(kube_cloud_string_list *v);
+
+/*
+ * A runtime plugin's results are the CRI client's structs (cri_types.h),
+ * allocated with the host's allocator, which is libkube's: release them with
+ * the CRI client's kube_cri_*_free (libkube/cri.h).
+ */
 
 KUBE_END_DECLS
 

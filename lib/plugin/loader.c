@@ -46,6 +46,7 @@ struct kube_plugin {
 	union {
 		kube_volume_driver volume;
 		kube_cloud_provider cloud;
+		kube_runtime_driver runtime;
 	} vt;
 };
 
@@ -72,13 +73,18 @@ static size_t vtable_size_needed(uint32_t kind, uint32_t minor)
 	switch (kind) {
 	case KUBE_PLUGIN_VOLUME: return KUBE_VOLUME_DRIVER_SIZE_1_0;
 	case KUBE_PLUGIN_CLOUD: return KUBE_CLOUD_PROVIDER_SIZE_1_0;
+	case KUBE_PLUGIN_RUNTIME: return KUBE_RUNTIME_DRIVER_SIZE_1_0;
 	default: return 0;
 	}
 }
 
 static size_t vtable_size_host(uint32_t kind)
 {
-	return kind == KUBE_PLUGIN_VOLUME ? sizeof(kube_volume_driver) : sizeof(kube_cloud_provider);
+	switch (kind) {
+	case KUBE_PLUGIN_VOLUME: return sizeof(kube_volume_driver);
+	case KUBE_PLUGIN_CLOUD: return sizeof(kube_cloud_provider);
+	default: return sizeof(kube_runtime_driver);
+	}
 }
 
 /* ---- file safety ---- */
@@ -191,6 +197,24 @@ static const required cloud_required[] = {
 	REQ(kube_cloud_provider, provider_name), REQ(kube_cloud_provider, has_cluster_id),
 };
 
+/*
+ * What a node agent cannot do without: the pod and container lifecycle and
+ * the images it needs.  Streaming, stats, exec and resource updates are
+ * optional (KUBE_ENOTSUP).
+ */
+static const required runtime_required[] = {
+	REQ(kube_runtime_driver, open), REQ(kube_runtime_driver, close),
+	REQ(kube_runtime_driver, version), REQ(kube_runtime_driver, status),
+	REQ(kube_runtime_driver, run_pod_sandbox), REQ(kube_runtime_driver, stop_pod_sandbox),
+	REQ(kube_runtime_driver, remove_pod_sandbox), REQ(kube_runtime_driver, pod_sandbox_status),
+	REQ(kube_runtime_driver, list_pod_sandbox), REQ(kube_runtime_driver, create_container),
+	REQ(kube_runtime_driver, start_container), REQ(kube_runtime_driver, stop_container),
+	REQ(kube_runtime_driver, remove_container), REQ(kube_runtime_driver, list_containers),
+	REQ(kube_runtime_driver, container_status), REQ(kube_runtime_driver, list_images),
+	REQ(kube_runtime_driver, image_status), REQ(kube_runtime_driver, pull_image),
+	REQ(kube_runtime_driver, remove_image),
+};
+
 static int check_descriptor(kube_plugin *p, const char *path, const kube_plugin_descriptor *raw)
 {
 	/* The first three members are there in every version. */
@@ -207,7 +231,8 @@ static int check_descriptor(kube_plugin *p, const char *path, const kube_plugin_
 	memcpy(&d, raw, d.struct_size < sizeof(d) ? d.struct_size : sizeof(d));
 	if (!d.name || !d.name[0])
 		return REFUSE("%s", "descriptor has no name");
-	if (d.kind != KUBE_PLUGIN_VOLUME && d.kind != KUBE_PLUGIN_CLOUD)
+	if (d.kind != KUBE_PLUGIN_VOLUME && d.kind != KUBE_PLUGIN_CLOUD &&
+	    d.kind != KUBE_PLUGIN_RUNTIME)
 		return REFUSE("unsupported plugin kind %u", d.kind);
 	if (!d.vtable)
 		return REFUSE("%s", "descriptor has no vtable");
@@ -225,9 +250,15 @@ static int check_descriptor(kube_plugin *p, const char *path, const kube_plugin_
 
 	size_t have = vtable_size_host(d.kind);
 	memcpy(&p->vt, d.vtable, vhead[1] < have ? vhead[1] : have);
-	const required *req = d.kind == KUBE_PLUGIN_VOLUME ? volume_required : cloud_required;
-	size_t nreq = d.kind == KUBE_PLUGIN_VOLUME ? KUBE_ARRAY_SIZE(volume_required)
-	                                           : KUBE_ARRAY_SIZE(cloud_required);
+	const required *req = cloud_required;
+	size_t nreq = KUBE_ARRAY_SIZE(cloud_required);
+	if (d.kind == KUBE_PLUGIN_VOLUME) {
+		req = volume_required;
+		nreq = KUBE_ARRAY_SIZE(volume_required);
+	} else if (d.kind == KUBE_PLUGIN_RUNTIME) {
+		req = runtime_required;
+		nreq = KUBE_ARRAY_SIZE(runtime_required);
+	}
 	for (size_t i = 0; i < nreq; i++) {
 		void (*fn)(void);
 		memcpy(&fn, (const char *)&p->vt + req[i].offset, sizeof(fn));
@@ -236,6 +267,8 @@ static int check_descriptor(kube_plugin *p, const char *path, const kube_plugin_
 	}
 	if (d.kind == KUBE_PLUGIN_VOLUME)
 		kube__volume_fill_stubs(&p->vt.volume);
+	else if (d.kind == KUBE_PLUGIN_RUNTIME)
+		kube__runtime_fill_stubs(&p->vt.runtime);
 	else
 		kube__cloud_fill_stubs(&p->vt.cloud);
 
@@ -452,4 +485,9 @@ const kube_volume_driver *kube_plugin_volume(const kube_plugin *p)
 const kube_cloud_provider *kube_plugin_cloud(const kube_plugin *p)
 {
 	return p && p->kind == KUBE_PLUGIN_CLOUD ? &p->vt.cloud : NULL;
+}
+
+const kube_runtime_driver *kube_plugin_runtime(const kube_plugin *p)
+{
+	return p && p->kind == KUBE_PLUGIN_RUNTIME ? &p->vt.runtime : NULL;
 }

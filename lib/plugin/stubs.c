@@ -129,3 +129,25 @@ void kube__cloud_fill_stubs(kube_cloud_provider *vt)
 	FILL(vt, create_route);
 	FILL(vt, delete_route);
 }
+
+/* ---- runtime ---- */
+STUB(stub_update_container_resources, void *s, const char *id, const kube_cri_linux_resources *r)
+STUB(stub_reopen_container_log, void *s, const char *id)
+STUB(stub_exec_sync, void *s, const char *id, const char *const *cmd, size_t n, int64_t t,
+     kube_cri_exec_result *o)
+STUB(stub_container_stats, void *s, const char *id, kube_cri_container_stats_list *o)
+STUB(stub_list_container_stats, void *s, const kube_cri_container_stats_filter *f,
+     kube_cri_container_stats_list *o)
+STUB(stub_update_runtime_config, void *s, const char *cidr)
+STUB(stub_image_fs_info, void *s, kube_cri_fs_info *o)
+
+void kube__runtime_fill_stubs(kube_runtime_driver *vt)
+{
+	FILL(vt, update_container_resources);
+	FILL(vt, reopen_container_log);
+	FILL(vt, exec_sync);
+	FILL(vt, container_stats);
+	FILL(vt, list_container_stats);
+	FILL(vt, update_runtime_config);
+	FILL(vt, image_fs_info);
+}

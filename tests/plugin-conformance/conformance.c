@@ -12,6 +12,17 @@
  * replaced by a fresh private directory that the kit removes at the end,
  * so "root=@TMP@/root" gives volume-hostpath a root of its own.
  *
+ * For a runtime (--image REF names an image the plugin can pull; --cmd
+ * "ARGV..." the long-running command a container runs, default
+ * "sleep 1000") it checks CRI's lifecycle: a sandbox runs, a second one
+ * with the same metadata is refused, a container is created, started,
+ * stopped and removed, with the states ContainerStatus must report;
+ * StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox and
+ * RemoveImage are idempotent and succeed for unknown ids; the status calls
+ * answer NOT_FOUND for them; and ExecSync and ContainerStats work if the
+ * plugin has them.  Without --image only the calls that need no container
+ * are checked.
+ *
  * For a volume driver it checks identity, capability consistency (an
  * advertised RPC works, an unadvertised one answers KUBE_ENOTSUP), CSI's
  * idempotency rules (create twice, delete twice, publish/unpublish twice)
@@ -62,8 +73,12 @@ static const char *code_name(int rc)
 	return buf;
 }
 
+/* rc is evaluated once: it is usually the call under test. */
 #define EXPECT_RC(rc, want, name) \
-	check((rc) == (want), name, "got %s, want %d", code_name(rc), (want))
+	do { \
+		int rc_ = (rc); \
+		check(rc_ == (want), name, "got %s, want %d", code_name(rc_), (want)); \
+	} while (0)
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -364,6 +379,352 @@ static void check_volume(const kube_volume_driver *vt, void *self)
 	kube_volume_info_clear(&v1);
 }
 
+/* ---- runtime ---- */
+
+/*
+ * The CRI client's kube_cri_*_free (libkube/cri.h) are what an embedder
+ * uses; the kit keeps its own few so that it does not wait for that layer.
+ */
+static void kv_free(kube_cri_kv *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kube_free(v[i].key);
+		kube_free(v[i].value);
+	}
+	kube_free(v);
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kube_free(v[i]);
+	kube_free(v);
+}
+
+static void version_clear(kube_cri_version *v)
+{
+	kube_free(v->version);
+	kube_free(v->runtime_name);
+	kube_free(v->runtime_version);
+	kube_free(v->runtime_api_version);
+}
+
+static void rstatus_clear(kube_cri_runtime_status *v)
+{
+	for (size_t i = 0; i < v->n_conditions; i++) {
+		kube_free(v->conditions[i].type);
+		kube_free(v->conditions[i].reason);
+		kube_free(v->conditions[i].message);
+	}
+	kube_free(v->conditions);
+	kv_free(v->info, v->n_info);
+}
+
+static void smeta_clear(kube_cri_sandbox_metadata *m)
+{
+	kube_free(m->name);
+	kube_free(m->uid);
+	kube_free(m->ns);
+}
+
+static void sstatus_clear(kube_cri_sandbox_status *v)
+{
+	kube_free(v->id);
+	smeta_clear(&v->metadata);
+	kube_free(v->network_ip);
+	strv_free(v->network_additional_ips, v->n_network_additional_ips);
+	kube_free(v->linux_namespaces.target_id);
+	kv_free(v->labels, v->n_labels);
+	kv_free(v->annotations, v->n_annotations);
+	kube_free(v->runtime_handler);
+	kv_free(v->info, v->n_info);
+}
+
+static void slist_clear(kube_cri_sandbox_list *v)
+{
+	for (size_t i = 0; i < v->n_items; i++) {
+		kube_cri_sandbox *s = &v->items[i];
+		kube_free(s->id);
+		smeta_clear(&s->metadata);
+		kv_free(s->labels, s->n_labels);
+		kv_free(s->annotations, s->n_annotations);
+		kube_free(s->runtime_handler);
+	}
+	kube_free(v->items);
+}
+
+static void cstatus_clear(kube_cri_container_status *v)
+{
+	kube_free(v->id);
+	kube_free(v->metadata.name);
+	kube_free(v->image);
+	kube_free(v->image_ref);
+	kube_free(v->reason);
+	kube_free(v->message);
+	kv_free(v->labels, v->n_labels);
+	kv_free(v->annotations, v->n_annotations);
+	for (size_t i = 0; i < v->n_mounts; i++) {
+		kube_free(v->mounts[i].container_path);
+		kube_free(v->mounts[i].host_path);
+	}
+	kube_free(v->mounts);
+	kube_free(v->log_path);
+	if (v->linux_resources) {
+		kube_free(v->linux_resources->cpuset_cpus);
+		kube_free(v->linux_resources->cpuset_mems);
+		kube_free(v->linux_resources);
+	}
+	kv_free(v->info, v->n_info);
+}
+
+static void clist_clear(kube_cri_container_list *v)
+{
+	for (size_t i = 0; i < v->n_items; i++) {
+		kube_cri_container *c = &v->items[i];
+		kube_free(c->id);
+		kube_free(c->pod_sandbox_id);
+		kube_free(c->metadata.name);
+		kube_free(c->image);
+		kube_free(c->image_ref);
+		kv_free(c->labels, c->n_labels);
+		kv_free(c->annotations, c->n_annotations);
+	}
+	kube_free(v->items);
+}
+
+static void image_clear(kube_cri_image *v)
+{
+	kube_free(v->id);
+	strv_free(v->repo_tags, v->n_repo_tags);
+	strv_free(v->repo_digests, v->n_repo_digests);
+	kube_free(v->username);
+	kube_free(v->spec_image);
+}
+
+static void stats_clear(kube_cri_container_stats_list *v)
+{
+	for (size_t i = 0; i < v->n_items; i++) {
+		kube_cri_container_stats *s = &v->items[i];
+		kube_free(s->id);
+		kube_free(s->metadata.name);
+		kv_free(s->labels, s->n_labels);
+		kv_free(s->annotations, s->n_annotations);
+		kube_free(s->writable_layer.mountpoint);
+	}
+	kube_free(v->items);
+}
+
+#define ZERO(x) (memset(&(x), 0, sizeof(x)), (x).struct_size = sizeof(x))
+
+static int container_state(const kube_runtime_driver *vt, void *self, const char *id, int *state)
+{
+	kube_cri_container_status st;
+	ZERO(st);
+	int rc = vt->container_status(self, id, 0, &st);
+	*state = st.state;
+	cstatus_clear(&st);
+	return rc;
+}
+
+static const char *image_ref_arg, *cmd_arg = "sleep 1000";
+
+static void check_runtime(const kube_runtime_driver *vt, void *self)
+{
+	int rc;
+	kube_cri_version ver;
+	ZERO(ver);
+	rc = vt->version(self, "v1", &ver);
+	check(rc == 0 && ver.runtime_name && ver.runtime_name[0] && ver.runtime_api_version &&
+	      ver.runtime_api_version[0], "runtime: Version names the runtime and its CRI version",
+	      "rc %d", rc);
+	version_clear(&ver);
+	kube_cri_runtime_status rs;
+	ZERO(rs);
+	rc = vt->status(self, 0, &rs);
+	int ready = 0, net = 0;
+	for (size_t i = 0; rc == 0 && i < rs.n_conditions; i++) {
+		const char *t = rs.conditions[i].type ? rs.conditions[i].type : "";
+		ready |= strcmp(t, "RuntimeReady") == 0 && rs.conditions[i].status;
+		net |= strcmp(t, "NetworkReady") == 0;
+	}
+	check(rc == 0 && ready && net, "runtime: Status has RuntimeReady (true) and NetworkReady",
+	      "rc %d, %zu conditions", rc, rs.n_conditions);
+	rstatus_clear(&rs);
+
+	/* Unknown ids. */
+	const char *nosb = "conformance-no-such-sandbox", *noc = "conformance-no-such-container";
+	kube_cri_sandbox_status ss;
+	ZERO(ss);
+	EXPECT_RC(vt->pod_sandbox_status(self, nosb, 0, &ss), KUBE_ENOTFOUND,
+	          "runtime: PodSandboxStatus of an unknown sandbox -> NOT_FOUND");
+	sstatus_clear(&ss);
+	int state;
+	EXPECT_RC(container_state(vt, self, noc, &state), KUBE_ENOTFOUND,
+	          "runtime: ContainerStatus of an unknown container -> NOT_FOUND");
+	EXPECT_RC(vt->start_container(self, noc), KUBE_ENOTFOUND,
+	          "runtime: StartContainer of an unknown container -> NOT_FOUND");
+	EXPECT_RC(vt->stop_container(self, noc, 0), 0, "runtime: StopContainer of an unknown container -> OK");
+	EXPECT_RC(vt->remove_container(self, noc), 0, "runtime: RemoveContainer of an unknown container -> OK");
+	EXPECT_RC(vt->stop_pod_sandbox(self, nosb), 0, "runtime: StopPodSandbox of an unknown sandbox -> OK");
+	EXPECT_RC(vt->remove_pod_sandbox(self, nosb), 0, "runtime: RemovePodSandbox of an unknown sandbox -> OK");
+	kube_cri_image_status is;
+	ZERO(is);
+	EXPECT_RC(vt->image_status(self, "conformance/no-such-image:1", 0, &is), KUBE_ENOTFOUND,
+	          "runtime: ImageStatus of an unknown image -> NOT_FOUND");
+	image_clear(&is.image);
+	kv_free(is.info, is.n_info);
+	EXPECT_RC(vt->remove_image(self, "conformance/no-such-image:1"), 0,
+	          "runtime: RemoveImage of an unknown image -> OK");
+	if (!image_ref_arg) {
+		printf("skip - runtime: lifecycle (no --image given)\n");
+		return;
+	}
+
+	/* Image. */
+	char *ref = NULL;
+	rc = vt->pull_image(self, image_ref_arg, NULL, NULL, &ref);
+	check(rc == 0 && ref && ref[0], "runtime: PullImage gives an image ref", "rc %d", rc);
+	ZERO(is);
+	rc = vt->image_status(self, image_ref_arg, 0, &is);
+	check(rc == 0 && is.image.id && ref && strcmp(is.image.id, ref) == 0,
+	      "runtime: ImageStatus after PullImage -> the pulled image", "rc %d, id %s", rc,
+	      is.image.id ? is.image.id : "(null)");
+	image_clear(&is.image);
+	kv_free(is.info, is.n_info);
+
+	/* Sandbox. */
+	char *uid_s = NULL, *sbid = NULL, *sbid2 = NULL;
+	(void)uid_s;
+	char log_dir[PATH_MAX + 16];
+	snprintf(log_dir, sizeof(log_dir), "%s/logs", tmpdir);
+	mkdir(log_dir, 0700);
+	kube_cri_sandbox_config sc;
+	ZERO(sc);
+	sc.metadata.name = "conformance-pod";
+	sc.metadata.uid = "0d5c3a52-8c9e-4e43-9d0b-3f2f5c1e9a77";
+	sc.metadata.ns = "default";
+	sc.hostname = "conformance-pod";
+	sc.log_directory = log_dir;
+	rc = vt->run_pod_sandbox(self, &sc, NULL, &sbid);
+	check(rc == 0 && sbid && sbid[0], "runtime: RunPodSandbox gives a sandbox id", "rc %d", rc);
+	if (!sbid) {
+		kube_free(ref);
+		return;
+	}
+	EXPECT_RC(vt->run_pod_sandbox(self, &sc, NULL, &sbid2), KUBE_EEXISTS,
+	          "runtime: RunPodSandbox twice with the same metadata -> ALREADY_EXISTS");
+	kube_free(sbid2);
+	ZERO(ss);
+	rc = vt->pod_sandbox_status(self, sbid, 0, &ss);
+	check(rc == 0 && ss.state == KUBE_CRI_SANDBOX_READY && ss.id && strcmp(ss.id, sbid) == 0 &&
+	      ss.metadata.name && strcmp(ss.metadata.name, "conformance-pod") == 0,
+	      "runtime: PodSandboxStatus -> READY, with its id and metadata", "rc %d, state %d", rc, ss.state);
+	sstatus_clear(&ss);
+	kube_cri_sandbox_list sl;
+	ZERO(sl);
+	kube_cri_sandbox_filter sf;
+	ZERO(sf);
+	sf.id = sbid;
+	rc = vt->list_pod_sandbox(self, &sf, &sl);
+	check(rc == 0 && sl.n_items == 1 && strcmp(sl.items[0].id, sbid) == 0,
+	      "runtime: ListPodSandbox by id lists exactly that sandbox", "rc %d, %zu", rc, sl.n_items);
+	slist_clear(&sl);
+
+	/* Container. */
+	char cmdbuf[256];
+	snprintf(cmdbuf, sizeof(cmdbuf), "%s", cmd_arg);
+	char *argv[16];
+	size_t argc = 0;
+	for (char *t = strtok(cmdbuf, " "); t && argc < 15; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	kube_cri_container_config cc;
+	ZERO(cc);
+	cc.metadata.name = "main";
+	cc.image = (char *)image_ref_arg;
+	cc.command = argv;
+	cc.n_command = argc;
+	cc.log_path = "main_0.log";
+	char *cid = NULL, *cid2 = NULL;
+	rc = vt->create_container(self, sbid, &cc, &sc, &cid);
+	check(rc == 0 && cid && cid[0], "runtime: CreateContainer gives a container id", "rc %d", rc);
+	if (cid) {
+		EXPECT_RC(container_state(vt, self, cid, &state), 0, "runtime: ContainerStatus of a created container");
+		check(state == KUBE_CRI_CONTAINER_CREATED, "runtime: a created container is CREATED",
+		      "state %d", state);
+		EXPECT_RC(vt->create_container(self, sbid, &cc, &sc, &cid2), KUBE_EEXISTS,
+		          "runtime: CreateContainer twice with the same name and attempt -> ALREADY_EXISTS");
+		kube_free(cid2);
+		EXPECT_RC(vt->start_container(self, cid), 0, "runtime: StartContainer -> OK");
+		container_state(vt, self, cid, &state);
+		check(state == KUBE_CRI_CONTAINER_RUNNING, "runtime: a started container is RUNNING",
+		      "state %d", state);
+		kube_cri_container_list cl;
+		ZERO(cl);
+		kube_cri_container_filter cf;
+		ZERO(cf);
+		cf.pod_sandbox_id = sbid;
+		rc = vt->list_containers(self, &cf, &cl);
+		check(rc == 0 && cl.n_items == 1 && strcmp(cl.items[0].id, cid) == 0 &&
+		      cl.items[0].state == KUBE_CRI_CONTAINER_RUNNING,
+		      "runtime: ListContainers by sandbox lists the running container", "rc %d, %zu", rc,
+		      cl.n_items);
+		clist_clear(&cl);
+
+		kube_cri_exec_result ex;
+		ZERO(ex);
+		const char *echo[] = { "echo", "conformance" };
+		rc = vt->exec_sync(self, cid, echo, 2, 10, &ex);
+		if (rc == KUBE_ENOTSUP)
+			printf("skip - runtime: ExecSync not supported\n");
+		else
+			check(rc == 0 && ex.exit_code == 0 && ex.out_len == 12 &&
+			      memcmp(ex.out, "conformance\n", 12) == 0,
+			      "runtime: ExecSync (advertised) runs a command and returns its output",
+			      "rc %d, exit %d, %zu bytes", rc, ex.exit_code, ex.out_len);
+		kube_free(ex.out);
+		kube_free(ex.err);
+		kube_cri_container_stats_list stl;
+		ZERO(stl);
+		rc = vt->container_stats(self, cid, &stl);
+		if (rc == KUBE_ENOTSUP)
+			printf("skip - runtime: ContainerStats not supported\n");
+		else
+			check(rc == 0 && stl.n_items == 1 && stl.items[0].id && strcmp(stl.items[0].id, cid) == 0 &&
+			      stl.items[0].has_memory && stl.items[0].memory.usage_bytes.value > 0,
+			      "runtime: ContainerStats (advertised) reports memory in use", "rc %d", rc);
+		stats_clear(&stl);
+
+		EXPECT_RC(vt->stop_container(self, cid, 0), 0, "runtime: StopContainer -> OK");
+		container_state(vt, self, cid, &state);
+		check(state == KUBE_CRI_CONTAINER_EXITED, "runtime: a stopped container is EXITED",
+		      "state %d", state);
+		EXPECT_RC(vt->stop_container(self, cid, 0), 0, "runtime: StopContainer twice -> OK");
+		EXPECT_RC(vt->remove_container(self, cid), 0, "runtime: RemoveContainer -> OK");
+		EXPECT_RC(vt->remove_container(self, cid), 0, "runtime: RemoveContainer twice -> OK");
+		EXPECT_RC(container_state(vt, self, cid, &state), KUBE_ENOTFOUND,
+		          "runtime: ContainerStatus after RemoveContainer -> NOT_FOUND");
+	}
+	kube_free(cid);
+
+	EXPECT_RC(vt->stop_pod_sandbox(self, sbid), 0, "runtime: StopPodSandbox -> OK");
+	ZERO(ss);
+	rc = vt->pod_sandbox_status(self, sbid, 0, &ss);
+	check(rc == 0 && ss.state == KUBE_CRI_SANDBOX_NOTREADY, "runtime: a stopped sandbox is NOTREADY",
+	      "rc %d, state %d", rc, ss.state);
+	sstatus_clear(&ss);
+	EXPECT_RC(vt->stop_pod_sandbox(self, sbid), 0, "runtime: StopPodSandbox twice -> OK");
+	EXPECT_RC(vt->remove_pod_sandbox(self, sbid), 0, "runtime: RemovePodSandbox -> OK");
+	EXPECT_RC(vt->remove_pod_sandbox(self, sbid), 0, "runtime: RemovePodSandbox twice -> OK");
+	ZERO(ss);
+	EXPECT_RC(vt->pod_sandbox_status(self, sbid, 0, &ss), KUBE_ENOTFOUND,
+	          "runtime: PodSandboxStatus after RemovePodSandbox -> NOT_FOUND");
+	sstatus_clear(&ss);
+	kube_free(sbid);
+	EXPECT_RC(vt->remove_image(self, ref ? ref : image_ref_arg), 0, "runtime: RemoveImage -> OK");
+	EXPECT_RC(vt->remove_image(self, ref ? ref : image_ref_arg), 0, "runtime: RemoveImage twice -> OK");
+	kube_free(ref);
+}
+
 /* ---- cloud ---- */
 
 static kube_object *make_object(const char *json)
@@ -531,11 +892,16 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		else if (strcmp(argv[i], "--stage") == 0)
 			stage = 1;
+		else if (strcmp(argv[i], "--image") == 0 && i + 1 < argc)
+			image_ref_arg = argv[++i];
+		else if (strcmp(argv[i], "--cmd") == 0 && i + 1 < argc)
+			cmd_arg = argv[++i];
 		else if (!path)
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "usage: %s [--stage] [--config TEXT] PLUGIN.so\n", argv[0]);
+		fprintf(stderr, "usage: %s [--stage] [--config TEXT] [--image REF] [--cmd ARGV] PLUGIN.so\n",
+		        argv[0]);
 		return 2;
 	}
 	snprintf(tmpdir, sizeof(tmpdir), "%s/kube-conformance-XXXXXX",
@@ -560,8 +926,9 @@ int main(int argc, char **argv)
 		printf("FAIL - load %s: %s\n", path, kube_error_last()->message);
 		goto out;
 	}
+	kube_plugin_kind kind = kube_plugin_get_kind(p);
 	printf("ok   - load %s: %s plugin %s %s (ABI %d.%u)\n", path,
-	       kube_plugin_get_kind(p) == KUBE_PLUGIN_VOLUME ? "volume" : "cloud",
+	       kind == KUBE_PLUGIN_VOLUME ? "volume" : kind == KUBE_PLUGIN_RUNTIME ? "runtime" : "cloud",
 	       kube_plugin_name(p), kube_plugin_version(p), KUBE_PLUGIN_ABI_MAJOR,
 	       kube_plugin_abi_minor(p));
 	char *cfg = substitute(config);
@@ -573,6 +940,16 @@ int main(int argc, char **argv)
 			printf("FAIL - open: %s\n", code_name(rc));
 		} else {
 			check_volume(vt, self);
+			vt->close(self);
+			status = failures ? 1 : 0;
+		}
+	} else if (kube_plugin_runtime(p)) {
+		const kube_runtime_driver *vt = kube_plugin_runtime(p);
+		rc = vt->open(&self, cfg, strlen(cfg), NULL);
+		if (rc) {
+			printf("FAIL - open: %s [%s]\n", code_name(rc), kube_error_last()->message);
+		} else {
+			check_runtime(vt, self);
 			vt->close(self);
 			status = failures ? 1 : 0;
 		}

@@ -306,11 +306,69 @@ START_TEST(test_plugin_refuse_vtable_minor)
 }
 END_TEST
 
-START_TEST(test_plugin_refuse_runtime_kind)
+START_TEST(test_plugin_refuse_unknown_kind)
 {
-	const char *f = fixture("runtime_kind");
+	const char *f = fixture("unknown_kind");
 	expect_refused(f, KUBE_EABI,
-	               msgf("plugin %s: unsupported plugin kind 3 (plugin ABI 1.0, host ABI 1.0)", f));
+	               msgf("plugin %s: unsupported plugin kind 9 (plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
+START_TEST(test_plugin_refuse_runtime_null_required)
+{
+	const char *f = fixture("runtime_null_required");
+	expect_refused(f, KUBE_EABI,
+	               msgf("plugin %s: required method runtime.list_images is NULL "
+	                    "(plugin ABI 1.0, host ABI 1.0)", f));
+}
+END_TEST
+
+/* The runtime kind loads, is found by kind and name, and its optional slots are stubs. */
+START_TEST(test_plugin_runtime_fixture)
+{
+	kube_plugin *p = NULL;
+	ck_assert_int_eq(kube_plugin_load(&p, fixture("runtime")), 0);
+	ck_assert_int_eq(kube_plugin_get_kind(p), KUBE_PLUGIN_RUNTIME);
+	ck_assert_str_eq(kube_plugin_name(p), "fixture-runtime");
+	ck_assert_ptr_null(kube_plugin_volume(p));
+	ck_assert_ptr_null(kube_plugin_cloud(p));
+	const kube_runtime_driver *vt = kube_plugin_runtime(p);
+	ck_assert_ptr_nonnull(vt);
+	kube_cri_version v = { .struct_size = sizeof(v) };
+	ck_assert_int_eq(vt->version(NULL, "v1", &v), 0);
+	ck_assert_str_eq(v.runtime_name, "fixture");
+	ck_assert_str_eq(v.runtime_api_version, "v1");
+	kube_free(v.runtime_name);
+	kube_free(v.runtime_api_version);
+	kube_cri_exec_result ex = { .struct_size = sizeof(ex) };
+	const char *cmd[] = { "true" };
+	ck_assert_int_eq(vt->exec_sync(NULL, "c", cmd, 1, 0, &ex), KUBE_ENOTSUP);
+	ck_assert_str_eq(kube_error_last()->message, "exec_sync: not supported by this plugin");
+	kube_cri_container_stats_list st = { .struct_size = sizeof(st) };
+	ck_assert_int_eq(vt->container_stats(NULL, "c", &st), KUBE_ENOTSUP);
+	ck_assert_int_eq(vt->list_container_stats(NULL, NULL, &st), KUBE_ENOTSUP);
+	ck_assert_int_eq(vt->update_container_resources(NULL, "c", NULL), KUBE_ENOTSUP);
+	ck_assert_int_eq(vt->reopen_container_log(NULL, "c"), KUBE_ENOTSUP);
+	ck_assert_int_eq(vt->update_runtime_config(NULL, "10.0.0.0/8"), KUBE_ENOTSUP);
+	kube_cri_fs_info fs = { .struct_size = sizeof(fs) };
+	ck_assert_int_eq(vt->image_fs_info(NULL, &fs), KUBE_ENOTSUP);
+	ck_assert_str_eq(kube_error_last()->message, "image_fs_info: not supported by this plugin");
+	/* Required ones are the plugin's own. */
+	ck_assert_int_eq(vt->stop_container(NULL, "c", 0), 0);
+	ck_assert_int_eq(vt->start_container(NULL, "c"), KUBE_ENOTFOUND);
+
+	kube_plugin *q = NULL;
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_RUNTIME, "fixture-runtime"), 0);
+	ck_assert_ptr_eq(q, p);
+	kube_plugin_unref(q);
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_VOLUME, "fixture-runtime"), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "no volume plugin named \"fixture-runtime\" is loaded");
+	ck_assert_int_eq(kube_plugin_unload(p), 0);
+	ck_assert_int_eq(kube_plugin_lookup(&q, KUBE_PLUGIN_RUNTIME, "fixture-runtime"), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "no runtime plugin named \"fixture-runtime\" is loaded");
+	kube_plugin_unref(p);
 }
 END_TEST
 
@@ -1249,7 +1307,9 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_plugin_refuse_small_vtable);
 	tcase_add_test(tc, test_plugin_refuse_null_required);
 	tcase_add_test(tc, test_plugin_refuse_vtable_minor);
-	tcase_add_test(tc, test_plugin_refuse_runtime_kind);
+	tcase_add_test(tc, test_plugin_refuse_unknown_kind);
+	tcase_add_test(tc, test_plugin_refuse_runtime_null_required);
+	tcase_add_test(tc, test_plugin_runtime_fixture);
 	tcase_add_test(tc, test_plugin_refuse_no_vtable);
 	tcase_add_test(tc, test_plugin_refuse_duplicate_name);
 	tcase_add_test(tc, test_plugin_refuse_missing_file);
