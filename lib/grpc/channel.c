@@ -926,6 +926,9 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
 	conn *c = ud;
 	if (frame->hd.type != NGHTTP2_HEADERS)
 		return 0;
+	/* A stream nghttp2 knows gets on_stream_close, which ends the call. */
+	if (nghttp2_session_find_stream(ng, frame->hd.stream_id))
+		return 0;
 	/* A request nghttp2 would not start (GOAWAY came, ids ran out): the
 	 * stream never opened, so the call is found by its id. */
 	for (kube__grpc_call *call = c->calls; call; call = call->next) {

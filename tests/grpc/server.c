@@ -137,7 +137,8 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 	ts_stream *st = src->ptr;
 	size_t avail = st->out_len - st->out_off;
 	size_t n = avail < len ? avail : len;
-	memcpy(buf, st->out + st->out_off, n);
+	if (n)
+		memcpy(buf, st->out + st->out_off, n);
 	st->out_off += n;
 	if (st->out_off == st->out_len) {
 		st->out_off = st->out_len = 0;
