@@ -334,6 +334,8 @@ int kube_sched_profile_set_requested_to_capacity_ratio(kube_sched *s, const char
 
 int kube__cycle_reject(kube__cycle *cy, const char *reason)
 {
+	if (cy->quiet)
+		return 0;
 	for (size_t i = 0; i < cy->nreasons; i++)
 		if (strcmp(cy->reasons[i].text, reason) == 0) {
 			cy->reasons[i].count++;
@@ -772,6 +774,27 @@ static size_t run_steps_parallel(kube__cycle *cy, size_t nsteps, uint32_t *cand,
 	return *err ? 0 : out;
 }
 
+/*
+ * 1 when every filter step this pod has either ignores the pods on a node
+ * (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity) or is
+ * NodeResourcesFit without extended resources: then whether the pod fits
+ * a node with some pods taken off is arithmetic on the node's columns
+ * (preempt.c's fast path).
+ */
+int kube__steps_resources_only(kube__cycle *cy)
+{
+	if (cy->pod->nscalars)
+		return 0;
+	size_t n = build_steps(cy);
+	for (size_t k = 0; k < n; k++) {
+		pass_fn fn = cy->prof->steps[k].fn;
+		if (fn != pass_unschedulable && fn != pass_node_name && fn != pass_taints &&
+		    fn != pass_affinity && fn != pass_fit)
+			return 0;
+	}
+	return 1;
+}
+
 /* One node's filters in a fresh sub-cycle; reasons into record. */
 static int filter_slot(kube__cycle *cy, uint32_t slot, kube__cycle *record, int *unres)
 {
@@ -782,6 +805,7 @@ static int filter_slot(kube__cycle *cy, uint32_t slot, kube__cycle *record, int 
 	sub.pod = cy->pod;
 	sub.aff_epoch = cy->aff_epoch;
 	sub.interpod_self = -1;
+	sub.quiet = record == NULL;
 	size_t nsteps = build_steps(&sub);
 	uint32_t cand = slot;
 	int err = prepare_steps(&sub, nsteps);

@@ -267,6 +267,10 @@ static int pdb_disrupted(const kube__pdb *b, const char *pod)
  */
 static int pdb_violations(kube_sched *s, kube__pod **pods, size_t n, uint8_t *viol)
 {
+	if (!s->npdbs) {
+		memset(viol, 0, n);
+		return 0;
+	}
 	int32_t *allowed = s->npdbs ? kube_calloc(s->npdbs, sizeof(*allowed)) : NULL;
 	if (s->npdbs && !allowed)
 		return kube__error_oom();
@@ -330,25 +334,45 @@ static void restore(kube_sched *s, kube__pod **pods, size_t n, kube_sched_node *
 	}
 }
 
+/* Work space of one preemption, sized for the fullest node. */
+typedef struct scratch {
+	kube__pod **pot, **order;
+	uint8_t *viol;
+	int fast;               /* the pod's filters are resources only, no nominees */
+} scratch;
+
+/*
+ * NodeResourcesFit's verdict (kube__filter_fit) on a node whose requested
+ * columns are `used`: the fast path's whole filter, the other filters of
+ * such a pod not looking at pods.
+ */
+static int fits_used(const kube_sched *s, const kube__pod *p, uint32_t slot,
+                     const int64_t used[KUBE__R_N])
+{
+	if (used[KUBE__R_PODS] + 1 > s->alloc[KUBE__R_PODS][slot])
+		return 0;
+	for (int r = 0; r < KUBE__R_PODS; r++)
+		if (p->req[r] > 0 && p->req[r] > s->alloc[r][slot] - used[r])
+			return 0;
+	return 1;
+}
+
 /*
  * SelectVictimsOnNode.  Returns 1 with *c filled, 0 when the node cannot
  * help (its reasons added to record), or an error.  The node is as it
  * was on return.
  */
-static int select_victims(kube__cycle *cy, uint32_t slot, kube__cycle *record, candidate *c)
+static int select_victims(kube__cycle *cy, uint32_t slot, kube__cycle *record, candidate *c,
+                          scratch *w)
 {
 	kube_sched *s = cy->s;
 	kube_sched_node *node = s->node[slot];
-	kube__pod **pot = kube_calloc(node->npods ? node->npods : 1, sizeof(*pot));
-	uint8_t *viol = kube_calloc(node->npods ? node->npods : 1, 1);
-	kube__pod **order = kube_calloc(node->npods ? node->npods : 1, sizeof(*order));
+	kube__pod **pot = w->pot, **order = w->order;
+	uint8_t *viol = w->viol;
 	int rc = 0, unres;
 	size_t np = 0, nv = 0, nviol = 0, nback = 0;
+	int64_t used[KUBE__R_N] = { 0 };
 	memset(c, 0, sizeof(*c));
-	if (!pot || !viol || !order) {
-		rc = kube__error_oom();
-		goto out;
-	}
 	for (size_t i = 0; i < node->npods; i++)
 		if (node->pods[i]->priority < cy->pod->priority)
 			pot[np++] = node->pods[i];
@@ -356,16 +380,42 @@ static int select_victims(kube__cycle *cy, uint32_t slot, kube__cycle *record, c
 		rc = kube__cycle_reject(record, MSG_NO_VICTIMS) ? KUBE_ENOMEM : 0;
 		goto out;
 	}
-	for (size_t i = 0; i < np; i++)
-		kube__snapshot_unplace(s, pot[i]);
-	rc = kube__filter_one(cy, slot, record, &unres);
-	if (rc <= 0) {
+	if (w->fast) {
+		/* the same steps as below, on the columns instead of the
+		 * snapshot: nothing is unplaced; a node that does not fit
+		 * without every victim takes the general path for its reasons */
+		for (int r = 0; r < KUBE__R_N; r++) {
+			used[r] = s->req[r][slot];
+			for (size_t i = 0; i < np; i++)
+				used[r] -= pot[i]->req[r];
+		}
+		if (!fits_used(s, cy->pod, slot, used))
+			w->fast = -1;
+	}
+	if (w->fast < 0) {
+		w->fast = 1;
+		for (size_t i = 0; i < np; i++)
+			kube__snapshot_unplace(s, pot[i]);
+		rc = kube__filter_one(cy, slot, record, &unres);
 		restore(s, pot, np, node);
+		if (rc == 1)
+			rc = kube__error_set(KUBE_ERROR, NULL, "preemption: the fit of node %s is inconsistent",
+			                     node->name);
 		goto out;
+	}
+	if (!w->fast) {
+		for (size_t i = 0; i < np; i++)
+			kube__snapshot_unplace(s, pot[i]);
+		rc = kube__filter_one(cy, slot, record, &unres);
+		if (rc <= 0) {
+			restore(s, pot, np, node);
+			goto out;
+		}
 	}
 	sort_important(pot, np);
 	if ((rc = pdb_violations(s, pot, np, viol)) != 0) {
-		restore(s, pot, np, node);
+		if (!w->fast)
+			restore(s, pot, np, node);
 		goto out;
 	}
 	/* PDB violators first, each group most important first */
@@ -376,8 +426,20 @@ static int select_victims(kube__cycle *cy, uint32_t slot, kube__cycle *record, c
 		if (!viol[i])
 			order[nviol + nback++] = pot[i];
 	nback = 0;
-	c->victims = pot; /* reused: victims are written over the potential list */
-	for (size_t i = 0; i < np; i++) {
+	/* victims are written over the potential list, whose pods are now in order */
+	for (size_t i = 0; i < np && w->fast; i++) {
+		kube__pod *v = order[i];
+		for (int r = 0; r < KUBE__R_N; r++)
+			used[r] += v->req[r];
+		if (!fits_used(s, cy->pod, slot, used)) {
+			for (int r = 0; r < KUBE__R_N; r++)
+				used[r] -= v->req[r];
+			pot[nv++] = v;
+			if (i < nviol)
+				c->violations++;
+		}
+	}
+	for (size_t i = 0; i < np && !w->fast; i++) {
 		kube__pod *v = order[i];
 		restore(s, &v, 1, node);
 		rc = kube__filter_one(cy, slot, NULL, &unres);
@@ -404,17 +466,15 @@ static int select_victims(kube__cycle *cy, uint32_t slot, kube__cycle *record, c
 	}
 	if (nviol && nviol < np)
 		sort_important(pot, nv);
-	restore(s, pot, nv, node);
+	if (!w->fast)
+		restore(s, pot, nv, node);
+	if (!(c->victims = kube_calloc(nv, sizeof(*c->victims))))
+		return kube__error_oom();
+	memcpy(c->victims, pot, nv * sizeof(*pot));
 	c->slot = slot;
 	c->nvictims = nv;
-	pot = NULL;
 	rc = 1;
 out:
-	if (rc != 1)
-		c->victims = NULL;
-	kube_free(pot);
-	kube_free(viol);
-	kube_free(order);
 	return rc;
 }
 
@@ -585,10 +645,23 @@ int kube__preempt(kube__cycle *cy, char **msg)
 	uint8_t *potential = rc ? NULL : kube_calloc(s->nslots ? s->nslots : 1, 1);
 	if (!rc && !potential)
 		rc = kube__error_oom();
+	size_t most = 1;
 	for (size_t slot = 0; rc == 0 && slot < s->nslots; slot++)
-		if (s->node[slot])
+		if (s->node[slot]) {
 			potential[slot] = !cy->prefilter_msg &&
 			                  s->status[slot] == KUBE__ST_UNSCHEDULABLE;
+			if (s->node[slot]->npods > most)
+				most = s->node[slot]->npods;
+		}
+	scratch w = { NULL, NULL, NULL, 0 };
+	w.fast = !s->nnominees && kube__steps_resources_only(cy);
+	if (rc == 0) {
+		w.pot = kube_calloc(most, sizeof(*w.pot));
+		w.order = kube_calloc(most, sizeof(*w.order));
+		w.viol = kube_calloc(most, 1);
+		if (!w.pot || !w.order || !w.viol)
+			rc = kube__error_oom();
+	}
 	for (size_t slot = 0; rc == 0 && slot < s->nslots; slot++) {
 		if (!s->node[slot])
 			continue;
@@ -596,7 +669,7 @@ int kube__preempt(kube__cycle *cy, char **msg)
 			rc = kube__cycle_reject(&record, MSG_NOT_HELPFUL) ? KUBE_ENOMEM : 0;
 			continue;
 		}
-		int r = select_victims(cy, (uint32_t)slot, &record, &cands[ncands]);
+		int r = select_victims(cy, (uint32_t)slot, &record, &cands[ncands], &w);
 		if (r < 0)
 			rc = r;
 		else if (r == 1)
@@ -622,6 +695,9 @@ int kube__preempt(kube__cycle *cy, char **msg)
 		kube_free(cands[i].victims);
 	kube_free(cands);
 	kube_free(potential);
+	kube_free(w.pot);
+	kube_free(w.order);
+	kube_free(w.viol);
 	kube__cycle_free(&record);
 	return rc;
 }

@@ -412,6 +412,7 @@ typedef struct kube__cycle {
 	int unresolvable;                /* set by a filter whose rejection preemption cannot fix */
 	int interpod_self;               /* the pod matches all its own affinity terms (-1: not known) */
 	int borrowed;                    /* a sub-cycle: prefilter state belongs to the parent */
+	int quiet;                       /* a check whose reasons nobody reads: record none */
 } kube__cycle;
 
 /* ---- snapshot placement (snapshot.c) ---- */
@@ -430,6 +431,8 @@ KUBE_INTERNAL void kube__snapshot_unplace(kube_sched *s, kube__pod *p);
  * Returns 1 fits, 0 rejected (the reasons added to `record` when not
  * NULL, *unres says whether preemption could help), or an error. */
 KUBE_INTERNAL int kube__filter_one(kube__cycle *cy, uint32_t slot, kube__cycle *record, int *unres);
+/* 1 when cy->pod's filters only look at resources among what pods change. */
+KUBE_INTERNAL int kube__steps_resources_only(kube__cycle *cy);
 /* The pods nominated to slot that cy->pod must respect; *n of them into
  * out (capacity s->nnominees). */
 KUBE_INTERNAL size_t kube__nominees_on(kube__cycle *cy, uint32_t slot, kube__pod **out);
