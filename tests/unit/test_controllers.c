@@ -529,6 +529,339 @@ START_TEST(test_controllers_options)
 }
 END_TEST
 
+/* ---- Deployment ---- */
+
+static void create_deployment(const char *name, int replicas, const char *image,
+                              const char *strategy, const char *extra_spec)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"namespace\":\"ns\","
+	         "\"name\":\"%s\",\"annotations\":{\"team\":\"blue\"}},\"spec\":{\"replicas\":%d,%s%s"
+	         "\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},\"strategy\":%s,"
+	         "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"}},"
+	         "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}}}}",
+	         name, replicas, extra_spec ? extra_spec : "", extra_spec ? "," : "", name, strategy,
+	         name, image);
+	create(buf);
+}
+
+static int set_image_mutate(kube_object *o, void *ud)
+{
+	return kube_object_set_string(o, "spec.template.spec.containers[0].image", ud);
+}
+
+static void set_image(const char *name, const char *image)
+{
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "deployments", "ns", name,
+	                                              set_image_mutate, (void *)image), 0);
+}
+
+/* The simulated kubelet: one pod that is not ready yet becomes ready.
+ * Returns 1 if it found one. */
+static int kubelet_step(void)
+{
+	kube_object_list *l = pods();
+	int found = 0;
+	for (size_t i = 0; i < kube_object_list_count(l) && !found; i++) {
+		kube_object *p = kube_object_list_get(l, i);
+		const char *phase = NULL;
+		if (kube_object_deletion_timestamp(p) ||
+		    (kube_object_get_string(p, "status.phase", &phase) == 0 && strcmp(phase, "Running") == 0))
+			continue;
+		edit(kube_object_name(p), running_ready("node-1", fake_now));
+		found = 1;
+	}
+	kube_object_list_free(l);
+	return found;
+}
+
+typedef struct observed {
+	size_t pods, available, with_image;
+} observed;
+
+static observed observe(const char *image)
+{
+	observed o = { 0, 0, 0 };
+	kube_object_list *l = pods();
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *p = kube_object_list_get(l, i);
+		const char *img;
+		o.pods++;
+		/* available: ready (minReadySeconds is 0), and not being deleted */
+		if (!kube_object_deletion_timestamp(p)) {
+			const char *ready;
+			if (kube_object_get_string(p, "status.conditions[0].status", &ready) == 0 &&
+			    strcmp(ready, "True") == 0)
+				o.available++;
+		}
+		if (kube_object_get_string(p, "spec.containers[0].image", &img) == 0 &&
+		    strcmp(img, image) == 0)
+			o.with_image++;
+	}
+	kube_object_list_free(l);
+	return o;
+}
+
+static int deployment_done(const char *name, int replicas, int generation)
+{
+	return status_of("deployments", name, "observedGeneration") == generation &&
+	       status_of("deployments", name, "updatedReplicas") == replicas &&
+	       status_of("deployments", name, "replicas") == replicas &&
+	       status_of("deployments", name, "availableReplicas") == replicas;
+}
+
+/* Runs loop iterations and kubelet steps until the rollout is done. */
+static void roll_until_done(const char *name, int replicas, int generation, const char *image)
+{
+	for (int i = 0; i < 20000; i++) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		if (i % 3 == 0)
+			kubelet_step();
+		if (deployment_done(name, replicas, generation)) {
+			observed o = observe(image);
+			if (o.pods == (size_t)replicas && o.with_image == (size_t)replicas)
+				return;
+		}
+	}
+	ck_abort_msg("rollout of %s did not finish", name);
+}
+
+static kube_object_list *replicasets(void)
+{
+	kube_object_list *l = NULL;
+	ck_assert_int_eq(kube_store_list(&l, st, "replicasets", NULL, NULL, NULL), 0);
+	return l;
+}
+
+/* The condition `type` of a deployment: "status/reason/message". */
+static const char *condition(const char *name, const char *type)
+{
+	static char buf[512];
+	kube_object *d = get("deployments", name);
+	size_t n = 0;
+	buf[0] = 0;
+	kube_object_get_len(d, "status.conditions", &n);
+	for (size_t i = 0; i < n; i++) {
+		char path[64];
+		const char *t, *s1, *r, *m;
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", i);
+		kube_object_get_string(d, path, &t);
+		if (strcmp(t, type) != 0)
+			continue;
+		snprintf(path, sizeof(path), "status.conditions[%zu].status", i);
+		kube_object_get_string(d, path, &s1);
+		snprintf(path, sizeof(path), "status.conditions[%zu].reason", i);
+		kube_object_get_string(d, path, &r);
+		snprintf(path, sizeof(path), "status.conditions[%zu].message", i);
+		kube_object_get_string(d, path, &m);
+		snprintf(buf, sizeof(buf), "%s/%s/%s", s1, r, m);
+	}
+	kube_object_unref(d);
+	return buf;
+}
+
+typedef struct both {
+	kube_replicaset_controller *rs;
+	kube_deployment_controller *d;
+} both;
+
+static both start_both(void)
+{
+	kube_workload_controller_options o = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
+	both b;
+	o.clock = fake_clock;
+	b.rs = new_rs_ctrl("ReplicaSet", 500);
+	ck_assert_int_eq(kube_deployment_controller_new(&b.d, fac, st, &o), 0);
+	ck_assert_int_eq(kube_informer_factory_start(fac), 0);
+	return b;
+}
+
+static void stop_both(both b)
+{
+	kube_deployment_controller_free(b.d);
+	kube_replicaset_controller_free(b.rs);
+}
+
+START_TEST(test_controllers_deployment_rolling_update_bounds)
+{
+	both b = start_both();
+	size_t max_pods = 0, min_avail = 1000;
+	kube_object_list *l;
+	kube_object *d;
+	char newrs[128] = "", oldrs[128] = "";
+
+	create_deployment("web", 10, "nginx:1",
+	                  "{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxSurge\":\"25%\","
+	                  "\"maxUnavailable\":0}}", NULL);
+	roll_until_done("web", 10, 1, "nginx:1");
+	ck_assert_str_eq(condition("web", "Available"),
+	                 "True/MinimumReplicasAvailable/Deployment has minimum availability.");
+
+	set_image("web", "nginx:2");
+	for (int i = 0; i < 20000; i++) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		if (i % 3 == 0)
+			kubelet_step();
+		observed o = observe("nginx:2");
+		/* every state the store passes through */
+		if (o.pods > max_pods)
+			max_pods = o.pods;
+		if (o.available < min_avail)
+			min_avail = o.available;
+		ck_assert_msg(o.pods <= 13, "%zu pods at iteration %d", o.pods, i);
+		ck_assert_msg(o.available >= 10, "%zu available at iteration %d", o.available, i);
+		if (deployment_done("web", 10, 2) && o.pods == 10 && o.with_image == 10)
+			break;
+	}
+	ck_assert(deployment_done("web", 10, 2));
+	ck_assert_uint_eq(max_pods, 13);     /* maxSurge 25% of 10, rounded up */
+	ck_assert_uint_eq(min_avail, 10);    /* maxUnavailable 0 */
+
+	/* two ReplicaSets: the old one at 0 (revision 1), the new one (revision 2) */
+	l = replicasets();
+	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	for (size_t i = 0; i < 2; i++) {
+		kube_object *rs = kube_object_list_get(l, i);
+		int64_t r = 0;
+		const char *hash = kube_labels_get(kube_object_labels(rs), "pod-template-hash");
+		kube_owner_ref ref;
+		ck_assert_ptr_nonnull(hash);
+		ck_assert_uint_eq(strspn(hash, "bcdfghjklmnpqrstvwxz2456789"), strlen(hash));
+		char want[64];
+		snprintf(want, sizeof(want), "web-%s", hash);
+		ck_assert_str_eq(kube_object_name(rs), want);
+		ck_assert_str_eq(kube_object_annotation(rs, "team"), "blue");
+		ck_assert_str_eq(kube_object_annotation(rs, "deployment.kubernetes.io/desired-replicas"), "10");
+		ck_assert_str_eq(kube_object_annotation(rs, "deployment.kubernetes.io/max-replicas"), "13");
+		ck_assert_int_eq(kube_object_controller_ref(rs, &ref), 0);
+		ck_assert_str_eq(ref.kind, "Deployment");
+		ck_assert_int_eq(ref.block_owner_deletion, 1);
+		kube_object_get_int(rs, "spec.replicas", &r);
+		if (strcmp(kube_object_annotation(rs, "deployment.kubernetes.io/revision"), "2") == 0) {
+			ck_assert_int_eq(r, 10);
+			snprintf(newrs, sizeof(newrs), "%s", kube_object_name(rs));
+		} else {
+			ck_assert_str_eq(kube_object_annotation(rs, "deployment.kubernetes.io/revision"), "1");
+			ck_assert_int_eq(r, 0);
+			snprintf(oldrs, sizeof(oldrs), "%s", kube_object_name(rs));
+		}
+	}
+	kube_object_list_free(l);
+	ck_assert_str_ne(newrs, "");
+	ck_assert_str_ne(oldrs, "");
+	d = get("deployments", "web");
+	ck_assert_str_eq(kube_object_annotation(d, "deployment.kubernetes.io/revision"), "2");
+	kube_object_unref(d);
+	char want[256];
+	snprintf(want, sizeof(want), "True/NewReplicaSetAvailable/ReplicaSet \"%s\" has successfully progressed.", newrs);
+	ck_assert_str_eq(condition("web", "Progressing"), want);
+	ck_assert_int_eq(status_of("deployments", "web", "unavailableReplicas"), 0);
+	ck_assert_int_eq(status_of("deployments", "web", "readyReplicas"), 10);
+
+	/* rollback: the old template comes back; its ReplicaSet becomes revision 3 */
+	set_image("web", "nginx:1");
+	roll_until_done("web", 10, 3, "nginx:1");
+	l = replicasets();
+	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	kube_object_list_free(l);
+	kube_object *old = get("replicasets", oldrs);
+	ck_assert_str_eq(kube_object_annotation(old, "deployment.kubernetes.io/revision"), "3");
+	kube_object_unref(old);
+	stop_both(b);
+}
+END_TEST
+
+START_TEST(test_controllers_deployment_recreate)
+{
+	both b = start_both();
+
+	create_deployment("db", 3, "pg:1", "{\"type\":\"Recreate\"}", NULL);
+	roll_until_done("db", 3, 1, "pg:1");
+	set_image("db", "pg:2");
+	for (int i = 0; i < 20000; i++) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		if (i % 3 == 0)
+			kubelet_step();
+		observed o = observe("pg:2");
+		/* never old and new pods at once */
+		ck_assert_msg(o.with_image == 0 || o.with_image == o.pods, "%zu of %zu new", o.with_image, o.pods);
+		if (deployment_done("db", 3, 2) && o.pods == 3 && o.with_image == 3)
+			break;
+	}
+	ck_assert(deployment_done("db", 3, 2));
+	stop_both(b);
+}
+END_TEST
+
+START_TEST(test_controllers_deployment_history_limit_and_paused)
+{
+	both b = start_both();
+	kube_object_list *l;
+
+	create_deployment("app", 2, "v:1", "{\"type\":\"RollingUpdate\"}", "\"revisionHistoryLimit\":1");
+	roll_until_done("app", 2, 1, "v:1");
+	set_image("app", "v:2");
+	roll_until_done("app", 2, 2, "v:2");
+	set_image("app", "v:3");
+	roll_until_done("app", 2, 3, "v:3");
+	settle();
+	/* the new ReplicaSet and one old one are kept */
+	l = replicasets();
+	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	for (size_t i = 0; i < 2; i++)
+		ck_assert_str_ne(kube_object_annotation(kube_object_list_get(l, i),
+		                                        "deployment.kubernetes.io/revision"), "1");
+	kube_object_list_free(l);
+
+	/* paused: a template change makes no ReplicaSet; a scale is applied */
+	kube_object *d = get("deployments", "app"), *m = NULL;
+	ck_assert_int_eq(kube_object_mutable(&m, d), 0);
+	ck_assert_int_eq(kube_object_set_bool(m, "spec.paused", 1), 0);
+	ck_assert_int_eq(kube_object_set_string(m, "spec.template.spec.containers[0].image", "v:4"), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "spec.replicas", 4), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(d);
+	for (int i = 0; i < 600; i++) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		if (i % 3 == 0)
+			kubelet_step();
+	}
+	l = replicasets();
+	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	kube_object_list_free(l);
+	observed o = observe("v:3");
+	ck_assert_uint_eq(o.pods, 4);
+	ck_assert_uint_eq(o.with_image, 4);
+	ck_assert_int_eq(status_of("deployments", "app", "replicas"), 4);
+	ck_assert_int_eq(status_of("deployments", "app", "updatedReplicas"), 0);
+	ck_assert_str_eq(condition("app", "Progressing"), "Unknown/DeploymentPaused/Deployment is paused");
+	stop_both(b);
+}
+END_TEST
+
+START_TEST(test_controllers_deployment_progress_deadline)
+{
+	both b = start_both();
+	kube_controller *r = kube_deployment_controller_runner(b.d);
+
+	create_deployment("slow", 2, "x:1", "{\"type\":\"RollingUpdate\"}", "\"progressDeadlineSeconds\":30");
+	settle();   /* pods never become ready */
+	ck_assert_uint_eq(pod_count(), 2);
+	ck_assert_str_eq(condition("slow", "Available"),
+	                 "False/MinimumReplicasUnavailable/Deployment does not have minimum availability.");
+	ck_assert(strncmp(condition("slow", "Progressing"), "True/", 5) == 0);
+	fake_now += 31 * SEC;
+	kube_controller_enqueue(r, "ns/slow");
+	ck_assert_int_ge(kube_controller_process(r), 1);
+	const char *c = condition("slow", "Progressing");
+	ck_assert_msg(strncmp(c, "False/ProgressDeadlineExceeded/ReplicaSet \"slow-", 48) == 0, "%s", c);
+	ck_assert_int_eq(status_of("deployments", "slow", "unavailableReplicas"), 2);
+	stop_both(b);
+}
+END_TEST
+
 static Suite *controllers_suite(void)
 {
 	Suite *s = suite_create("controllers");
@@ -546,6 +879,15 @@ static Suite *controllers_suite(void)
 	tcase_add_test(tc, test_controllers_rs_available_after_min_ready);
 	tcase_add_test(tc, test_controllers_rc_map_selector);
 	suite_add_tcase(s, tc);
+
+	TCase *dc = tcase_create("deployment");
+	tcase_add_checked_fixture(dc, setup, teardown);
+	tcase_set_timeout(dc, 120);
+	tcase_add_test(dc, test_controllers_deployment_rolling_update_bounds);
+	tcase_add_test(dc, test_controllers_deployment_recreate);
+	tcase_add_test(dc, test_controllers_deployment_history_limit_and_paused);
+	tcase_add_test(dc, test_controllers_deployment_progress_deadline);
+	suite_add_tcase(s, dc);
 	return s;
 }
 
