@@ -551,6 +551,59 @@ START_TEST(test_runtime_process_stats_and_images)
 }
 END_TEST
 
+/* A second layer with an opaque directory and a whiteout, merged as OCI says. */
+START_TEST(test_runtime_process_layers_and_whiteouts)
+{
+	char layer[PATH_MAX + 64], layout[PATH_MAX + 64], cmd[4 * PATH_MAX], p[PATH_MAX + 96];
+	snprintf(layer, sizeof(layer), "%s/layer2", case_dir);
+	snprintf(layout, sizeof(layout), "%s/layered", case_dir);
+	snprintf(p, sizeof(p), "%s/etc", layer);
+	ck_assert_int_eq(mkdir(layer, 0755), 0);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	const char *files[] = { "etc/.wh..wh..opq", "etc/motd", ".wh.root" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", layer, files[i]);
+		FILE *f = fopen(p, "w");
+		ck_assert_ptr_nonnull(f);
+		if (i == 1)
+			fputs("layer two\n", f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "%s/tests/plugin-conformance/mkimage.sh %s /bin/busybox layered:2 %s >/dev/null",
+	         KUBE_SOURCE_ROOT, layout, layer);
+	ck_assert_int_eq(system(cmd), 0);
+	char *ref = NULL;
+	ck_assert_int_eq(vt->pull_image(rt, layout, NULL, NULL, &ref), 0);
+	kube_free(ref);
+
+	char *sb = run_sandbox("layers");
+	kube_cri_sandbox_config sc = sandbox_cfg("layers", 0);
+	kube_cri_container_config cc;
+	memset(&cc, 0, sizeof(cc));
+	cc.struct_size = sizeof(cc);
+	cc.metadata.name = "main";
+	cc.image = layout;
+	char *argv[] = { "sleep", "1000" };
+	cc.command = argv;
+	cc.n_command = 2;
+	char *id = NULL;
+	ck_assert_int_eq(vt->create_container(rt, sb, &cc, &sc, &id), 0);
+	ck_assert_int_eq(vt->start_container(rt, id), 0);
+	exec_out r;
+	const char *ls_etc[] = { "ls", "-a", "/etc", NULL };
+	exec(&r, id, 10, ls_etc);
+	ck_assert_str_eq(r.out, ".\n..\nmotd\n");   /* opaque: the first layer's passwd is gone */
+	const char *motd[] = { "cat", "/etc/motd", NULL };
+	exec(&r, id, 10, motd);
+	ck_assert_str_eq(r.out, "layer two\n");
+	const char *ls[] = { "ls", "/", NULL };
+	exec(&r, id, 10, ls);
+	ck_assert_str_eq(r.out, "bin\ndev\netc\nproc\nsys\ntmp\n");   /* .wh.root removed /root */
+	kube_free(id);
+	kube_free(sb);
+}
+END_TEST
+
 static Suite *runtime_process_suite(void)
 {
 	Suite *s = suite_create("runtime_process");
@@ -569,6 +622,7 @@ static Suite *runtime_process_suite(void)
 	tcase_add_test(cri, test_runtime_process_namespaces);
 	tcase_add_test(cri, test_runtime_process_exec_sync);
 	tcase_add_test(cri, test_runtime_process_stats_and_images);
+	tcase_add_test(cri, test_runtime_process_layers_and_whiteouts);
 	suite_add_tcase(s, cri);
 	return s;
 }
