@@ -151,7 +151,7 @@ static int ns_matches(const kube__pod_term *t, kube__pod *target)
 		    kube_labels_set(target->ns_labels, "kubernetes.io/metadata.name", target->ns) != 0)
 			return -1;
 	}
-	return kube_selector_matches(t->ns_sel, target->ns_labels);
+	return kube__sel_matches(t->ns_sel, target->ns_labels);
 }
 
 /* AffinityTerm.Matches: -1 on ENOMEM. */
@@ -160,7 +160,7 @@ int kube__pod_term_matches(const kube__pod_term *t, kube__pod *target)
 	int ns = ns_matches(t, target);
 	if (ns <= 0)
 		return ns;
-	return kube_selector_matches(t->sel, kube_object_labels(target->obj));
+	return kube__sel_matches(t->sel, kube_object_labels(target->obj));
 }
 
 /* 1 when target matches every term, -1 on ENOMEM */

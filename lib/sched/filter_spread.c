@@ -34,7 +34,7 @@ static int64_t count_on(const kube__pod *p, const kube__spread *sp, const kube_s
 	for (size_t j = 0; j < n->npods; j++) {
 		const kube__pod *e = n->pods[j];
 		if (e->ns_id == p->ns_id && !kube_object_deletion_timestamp(e->obj) &&
-		    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
+		    kube__sel_matches(sp->sel, kube_object_labels(e->obj)))
 			count++;
 	}
 	return count;
@@ -84,7 +84,7 @@ int kube__spread_prefilter(kube__cycle *cy)
 		return kube__error_oom();
 	}
 	for (size_t c = 0; c < nc; c++)
-		self[c] = kube_selector_matches(p->spread[c].sel, kube_object_labels(p->obj));
+		self[c] = kube__sel_matches(p->spread[c].sel, kube_object_labels(p->obj));
 	uint32_t epoch = 0;
 	if (spread_epoch(s, p, &epoch) != 0) {
 		kube_free(domains);

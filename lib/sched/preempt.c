@@ -284,7 +284,7 @@ static int pdb_violations(kube_sched *s, kube__pod **pods, size_t n, uint8_t *vi
 			continue;
 		for (size_t i = 0; i < s->npdbs; i++) {
 			const kube__pdb *b = s->pdbs[i];
-			if (!b->sel || strcmp(b->ns, p->ns) != 0 || !kube_selector_matches(b->sel, labels))
+			if (!b->sel || strcmp(b->ns, p->ns) != 0 || !kube__sel_matches(b->sel, labels))
 				continue;
 			if (pdb_disrupted(b, p->name))
 				continue;

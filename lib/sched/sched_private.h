@@ -340,6 +340,16 @@ struct kube_sched {
 	size_t scratch_cap;
 };
 
+/*
+ * kube_selector_matches, answering the empty selector (everything) here:
+ * the matcher walks its requirement array from a NULL base when there
+ * are none, which UBSan reports as pointer arithmetic on NULL.
+ */
+static inline int kube__sel_matches(const kube_selector *sel, const kube_labels *labels)
+{
+	return kube_selector_empty(sel) ? 1 : kube_selector_matches(sel, labels);
+}
+
 /* The interned value id of a node's label, or UINT32_MAX when absent. */
 static inline uint32_t kube__node_label(const kube_sched_node *n, uint32_t key)
 {

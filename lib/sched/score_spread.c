@@ -58,7 +58,7 @@ static int64_t count_matching(const kube__pod *p, const kube__spread *sp, const 
 	for (size_t j = 0; j < n->npods; j++) {
 		const kube__pod *e = n->pods[j];
 		if (e->ns_id == p->ns_id && !kube_object_deletion_timestamp(e->obj) &&
-		    kube_selector_matches(sp->sel, kube_object_labels(e->obj)))
+		    kube__sel_matches(sp->sel, kube_object_labels(e->obj)))
 			count++;
 	}
 	return count;
