@@ -1656,8 +1656,10 @@ int kube__grpc_test_adopt_fd(kube__grpc_channel *ch, int fd)
 
 int kube__grpc_test_receive(kube__grpc_channel *ch, const uint8_t *data, size_t len)
 {
-	conn *c = ch->cur;
-	if (!c || c->state != CONN_OPEN)
+	conn *c = ch->conns;   /* the newest open one, draining or not */
+	while (c && c->state != CONN_OPEN)
+		c = c->next;
+	if (!c)
 		return KUBE_ENOTFOUND;
 	ch_enter(ch);
 	conn_recv(c, data, len);

@@ -52,7 +52,7 @@ KUBE_INTERNAL int kube__grpc_parse_status(const char *s, size_t len);
 KUBE_INTERNAL int kube__grpc_test_adopt_fd(kube__grpc_channel *ch, int fd);
 
 /*
- * Feeds bytes to the channel's current connection as if read from its
+ * Feeds bytes to the channel's newest open connection as if read from its
  * socket, then runs what a read would run (writes, callbacks).  0, or
  * KUBE_ENOTFOUND when there is no connection.
  */
