@@ -57,13 +57,26 @@ static size_t jlen(json_object *a)
 	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
-/* A resource vector while requests are summed. */
-#define RV_MAX_SCALARS 16
+/* A resource vector while requests are summed; any number of extended
+ * resources (the array grows). */
 typedef struct rvec {
 	int64_t v[3];           /* cpu milli, memory, ephemeral-storage */
-	kube__scalar sc[RV_MAX_SCALARS];
-	size_t nsc;
+	kube__scalar *sc;
+	size_t nsc, cap;
 } rvec;
+
+static void rv_free(rvec *r)
+{
+	kube_free(r->sc);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Empties r, keeping its array. */
+static void rv_clear(rvec *r)
+{
+	memset(r->v, 0, sizeof(r->v));
+	r->nsc = 0;
+}
 
 static int rv_slot(rvec *r, uint32_t id, int64_t **out)
 {
@@ -72,9 +85,14 @@ static int rv_slot(rvec *r, uint32_t id, int64_t **out)
 			*out = &r->sc[i].value;
 			return 0;
 		}
-	if (r->nsc == RV_MAX_SCALARS)
-		return kube__error_set(KUBE_EINVAL, "spec", "more than %d extended resources requested",
-		                       RV_MAX_SCALARS);
+	if (r->nsc == r->cap) {
+		size_t nc = r->cap ? r->cap * 2 : 4;
+		kube__scalar *v = kube_realloc(r->sc, nc * sizeof(*v));
+		if (!v)
+			return kube__error_oom();
+		r->sc = v;
+		r->cap = nc;
+	}
 	r->sc[r->nsc] = (kube__scalar){ id, 0 };
 	*out = &r->sc[r->nsc++].value;
 	return 0;
@@ -87,10 +105,17 @@ static int rv_add(rvec *a, const rvec *b)
 	for (size_t i = 0; i < b->nsc; i++) {
 		int64_t *p = NULL;
 		if (rv_slot(a, b->sc[i].id, &p) != 0)
-			return KUBE_EINVAL;
+			return KUBE_ENOMEM;
 		*p += b->sc[i].value;
 	}
 	return 0;
+}
+
+/* a = b (a's array reused) */
+static int rv_copy(rvec *a, const rvec *b)
+{
+	rv_clear(a);
+	return rv_add(a, b);
 }
 
 static int rv_max(rvec *a, const rvec *b)
@@ -101,7 +126,7 @@ static int rv_max(rvec *a, const rvec *b)
 	for (size_t i = 0; i < b->nsc; i++) {
 		int64_t *p = NULL;
 		if (rv_slot(a, b->sc[i].id, &p) != 0)
-			return KUBE_EINVAL;
+			return KUBE_ENOMEM;
 		if (b->sc[i].value > *p)
 			*p = b->sc[i].value;
 	}
@@ -112,7 +137,7 @@ static int rv_max(rvec *a, const rvec *b)
  * missing cpu / memory (NonMissingContainerRequests). */
 static int rv_read(rvec *r, json_object *map, kube__intern *names, int nz)
 {
-	memset(r, 0, sizeof(*r));
+	rv_clear(r);
 	int has_cpu = 0, has_mem = 0;
 	if (json_object_is_type(map, json_type_object)) {
 		json_object_object_foreach(map, key, val) {
@@ -138,7 +163,7 @@ static int rv_read(rvec *r, json_object *map, kube__intern *names, int nz)
 				if (kube__intern_id(names, key, &id) != 0)
 					return KUBE_ENOMEM;
 				if (rv_slot(r, id, &p) != 0)
-					return KUBE_EINVAL;
+					return KUBE_ENOMEM;
 				*p = v;
 			}
 		}
@@ -152,30 +177,29 @@ static int rv_read(rvec *r, json_object *map, kube__intern *names, int nz)
 	return 0;
 }
 
-/* resourcehelper.PodRequests over spec. */
+/* resourcehelper.PodRequests over spec.  out must be zeroed or a vector
+ * from an earlier call (its array is reused); the caller frees it. */
 static int pod_requests(rvec *out, json_object *spec, kube__intern *names, int nz)
 {
-	rvec c, restartable, init, tmp;
-	memset(out, 0, sizeof(*out));
-	memset(&restartable, 0, sizeof(restartable));
-	memset(&init, 0, sizeof(init));
+	rvec c = { { 0 }, NULL, 0, 0 }, restartable = c, init = c, tmp = c;
+	int rc = 0;
+	rv_clear(out);
 	json_object *cs = jget(spec, "containers");
-	for (size_t i = 0; i < jlen(cs); i++) {
+	for (size_t i = 0; i < jlen(cs) && rc == 0; i++) {
 		json_object *res = jget(jget(json_object_array_get_idx(cs, i), "resources"), "requests");
-		int rc = rv_read(&c, res, names, nz);
+		rc = rv_read(&c, res, names, nz);
 		if (rc == 0)
 			rc = rv_add(out, &c);
 		if (rc != 0) {
 			char f[64];
 			snprintf(f, sizeof(f), "spec.containers[%zu].resources.requests", i);
 			kube__error_prefix_field(f);
-			return rc;
 		}
 	}
 	json_object *ics = jget(spec, "initContainers");
-	for (size_t i = 0; i < jlen(ics); i++) {
+	for (size_t i = 0; i < jlen(ics) && rc == 0; i++) {
 		json_object *ic = json_object_array_get_idx(ics, i);
-		int rc = rv_read(&c, jget(jget(ic, "resources"), "requests"), names, nz);
+		rc = rv_read(&c, jget(jget(ic, "resources"), "requests"), names, nz);
 		const char *rp = jstr(ic, "restartPolicy");
 		if (rc == 0) {
 			if (rp && strcmp(rp, "Always") == 0) {
@@ -184,10 +208,12 @@ static int pod_requests(rvec *out, json_object *spec, kube__intern *names, int n
 				rc = rv_add(out, &c);
 				if (rc == 0)
 					rc = rv_add(&restartable, &c);
-				tmp = restartable;
+				if (rc == 0)
+					rc = rv_copy(&tmp, &restartable);
 			} else {
-				tmp = c;
-				rc = rv_add(&tmp, &restartable);
+				rc = rv_copy(&tmp, &c);
+				if (rc == 0)
+					rc = rv_add(&tmp, &restartable);
 			}
 		}
 		if (rc == 0)
@@ -196,23 +222,23 @@ static int pod_requests(rvec *out, json_object *spec, kube__intern *names, int n
 			char f[64];
 			snprintf(f, sizeof(f), "spec.initContainers[%zu].resources.requests", i);
 			kube__error_prefix_field(f);
-			return rc;
 		}
 	}
-	int rc = rv_max(out, &init);
-	if (rc != 0)
-		return rc;
+	if (rc == 0)
+		rc = rv_max(out, &init);
 	json_object *oh = jget(spec, "overhead");
-	if (oh) {
+	if (rc == 0 && oh) {
 		rc = rv_read(&c, oh, names, 0);
 		if (rc == 0)
 			rc = rv_add(out, &c);
-		if (rc != 0) {
+		if (rc != 0)
 			kube__error_prefix_field("spec.overhead");
-			return rc;
-		}
 	}
-	return 0;
+	rv_free(&c);
+	rv_free(&restartable);
+	rv_free(&init);
+	rv_free(&tmp);
+	return rc;
 }
 
 static kube__op op_of(const char *s, int *ok)
@@ -495,25 +521,28 @@ static int intern_image(kube__intern *names, const char *image, uint32_t *out)
 
 static int read_view(kube__pod *p, json_object *spec, kube__intern *names)
 {
-	rvec r;
+	rvec r = { { 0 }, NULL, 0, 0 };
 	int rc = pod_requests(&r, spec, names, 0);
-	if (rc != 0)
+	if (rc != 0) {
+		rv_free(&r);
 		return rc;
+	}
 	p->req[KUBE__R_CPU] = r.v[0];
 	p->req[KUBE__R_MEM] = r.v[1];
 	p->req[KUBE__R_EPH] = r.v[2];
 	p->req[KUBE__R_PODS] = 1;
 	if (r.nsc) {
-		p->scalars = kube_calloc(r.nsc, sizeof(*p->scalars));
-		if (!p->scalars)
-			return kube__error_oom();
-		memcpy(p->scalars, r.sc, r.nsc * sizeof(*p->scalars));
+		p->scalars = r.sc; /* the view takes the array */
 		p->nscalars = r.nsc;
+		r.sc = NULL;
+		r.nsc = r.cap = 0;
 	}
-	if ((rc = pod_requests(&r, spec, names, 1)) != 0)
-		return rc;
+	rc = pod_requests(&r, spec, names, 1);
 	p->nz[0] = r.v[0];
 	p->nz[1] = r.v[1];
+	rv_free(&r);
+	if (rc != 0)
+		return rc;
 
 	p->node_name = jstr(spec, "nodeName");
 	p->scheduler_name = jstr(spec, "schedulerName");

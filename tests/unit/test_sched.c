@@ -1398,6 +1398,42 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 }
 END_TEST
 
+/* Any number of extended resources: 20 on the node, the pod asks for
+ * all 20 (one of them in an init container, the max rule), then one more
+ * than there is of the last. */
+START_TEST(test_sched_many_extended_resources)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	char alloc[2048] = "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"", req[2048] = "";
+	for (int i = 0; i < 20; i++) {
+		size_t n = strlen(alloc), m = strlen(req);
+		snprintf(alloc + n, sizeof(alloc) - n, ",\"example.com/r%02d\":\"2\"", i);
+		if (i < 19)
+			snprintf(req + m, sizeof(req) - m, "%s\"example.com/r%02d\":\"2\"", i ? "," : "", i);
+	}
+	strcat(alloc, "}");
+	node_add(s, "n1", NULL, NULL, alloc, NULL);
+	char spec[4096];
+	snprintf(spec, sizeof(spec), "{\"initContainers\":[{\"name\":\"i\",\"image\":\"x\",\"resources\":"
+	         "{\"requests\":{\"example.com/r19\":\"%s\"}}}],\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+	         "\"resources\":{\"requests\":{%s,\"example.com/r19\":\"1\"}}}]}", "2", req);
+	expect_node(s, spec, "n1");
+	int64_t a = 0, r = 0;
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "example.com/r19", &a, &r), 0);
+	ck_assert_int_eq(a, 2);
+	ck_assert_int_eq(r, 2); /* max(init 2, containers 1) */
+	ck_assert_int_eq(kube_sched_node_resource(s, "n1", "example.com/r07", &a, &r), 0);
+	ck_assert_int_eq(r, 2);
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+	snprintf(spec, sizeof(spec), "{\"initContainers\":[{\"name\":\"i\",\"image\":\"x\",\"resources\":"
+	         "{\"requests\":{\"example.com/r19\":\"%s\"}}}],\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+	         "\"resources\":{\"requests\":{%s,\"example.com/r19\":\"1\"}}}]}", "3", req);
+	expect_msg(s, spec, "0/1 nodes are available: 1 Insufficient example.com/r19.");
+	kube_sched_free(s);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -1422,6 +1458,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_remembered_answers_follow_the_pod);
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
+	tcase_add_test(tc, test_sched_many_extended_resources);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("queue");
 	tcase_add_test(tq, test_sched_queue_priority_order);
