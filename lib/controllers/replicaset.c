@@ -208,7 +208,7 @@ static void on_pod_update(kube_informer *inf, kube_object *old, kube_object *cur
 			int64_t min_ready = kube__get_int_or(rs, "spec.minReadySeconds", 0);
 			enqueue(c, rs);
 			/* it will become available minReadySeconds from now */
-			if (!kube__pod_ready(old, NULL) && kube__pod_ready(cur, NULL) && min_ready > 0) {
+			if (min_ready > 0 && !kube__pod_ready(old, NULL) && kube__pod_ready(cur, NULL)) {
 				char key[512];
 				pod_key(key, sizeof(key), rs);
 				kube_controller_enqueue_after(c->runner, key,

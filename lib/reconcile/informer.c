@@ -49,6 +49,7 @@ typedef struct entry {
 typedef struct cindex {
 	char *name;
 	int kind;
+	int active;              /* maintained; built-ins start on first use */
 	kube_index_cb fn;
 	void *userdata;
 	void (*destroy)(void *);
@@ -245,7 +246,11 @@ static void unindex_one(cindex *ix, entry *e, valset *vs)
 static int index_one(cindex *ix, entry *e, valset *vs)
 {
 	kube_index_values vals = { NULL, 0, 0 };
-	int rc = index_values(ix, e->obj, &vals);
+	int rc;
+
+	if (!ix->active)
+		return 0;
+	rc = index_values(ix, e->obj, &vals);
 
 	for (size_t i = 0; rc == 0 && i < vals.n; i++) {
 		bucket *b = kube__strmap_get(&ix->buckets, vals.v[i]);
@@ -302,6 +307,9 @@ static int add_index(kube_informer *inf, const char *name, int kind, kube_index_
 		return kube__error_oom();
 	}
 	ix->kind = kind;
+	/* the node-name index reads spec, which may cost a parse of the whole
+	 * object: it is built when first asked for and kept from then on */
+	ix->active = kind != IDX_NODE;
 	ix->fn = fn;
 	ix->userdata = userdata;
 	ix->destroy = destroy;
@@ -900,12 +908,39 @@ static int list_from(kube_object_list **out, entry **v, size_t n)
 	return 0;
 }
 
-static const cindex *find_index(const kube_informer *inf, const char *name)
+static cindex *find_index(const kube_informer *inf, const char *name, size_t *pos)
 {
 	for (size_t i = 0; i < inf->nindexes; i++)
-		if (strcmp(inf->indexes[i]->name, name) == 0)
+		if (strcmp(inf->indexes[i]->name, name) == 0) {
+			if (pos)
+				*pos = i;
 			return inf->indexes[i];
+		}
 	return NULL;
+}
+
+/* Builds a lazy index over what is cached (reads change nothing else: the
+ * informer belongs to one thread). */
+static int activate(kube_informer *inf, cindex *ix, size_t pos)
+{
+	int rc;
+
+	if (ix->active)
+		return 0;
+	ix->active = 1;
+	for (size_t i = 0; i < inf->entries.cap; i++) {
+		entry *e = inf->entries.slots[i].val;
+		if (inf->entries.slots[i].key && (rc = index_one(ix, e, &e->vals[pos])) != 0) {
+			for (size_t j = 0; j < inf->entries.cap; j++) {
+				entry *f = inf->entries.slots[j].val;
+				if (inf->entries.slots[j].key)
+					unindex_one(ix, f, &f->vals[pos]);
+			}
+			ix->active = 0;
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static entry **bucket_entries(const kube__strmap *members, size_t *n)
@@ -953,7 +988,7 @@ int kube_informer_list(kube_object_list **out, const kube_informer *inf,
 		kube_free(ids);
 		n = k;
 	} else if (namespace_ && *namespace_) {
-		const cindex *ix = find_index(inf, KUBE_INFORMER_INDEX_NAMESPACE);
+		const cindex *ix = find_index(inf, KUBE_INFORMER_INDEX_NAMESPACE, NULL);
 		const bucket *b = kube__strmap_get(&ix->buckets, namespace_);
 		static const kube__strmap empty = KUBE__STRMAP_INIT;
 		if (!(v = bucket_entries(b ? &b->members : &empty, &n)))
@@ -970,10 +1005,10 @@ int kube_informer_by_index(kube_object_list **out, const kube_informer *inf, con
                            const char *value)
 {
 	static const kube__strmap empty = KUBE__STRMAP_INIT;
-	const cindex *ix;
+	cindex *ix;
 	const bucket *b;
 	entry **v;
-	size_t n = 0;
+	size_t n = 0, pos = 0;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
@@ -981,9 +1016,11 @@ int kube_informer_by_index(kube_object_list **out, const kube_informer *inf, con
 	KUBE_CHECK_ARG(inf);
 	KUBE_CHECK_ARG(name);
 	KUBE_CHECK_ARG(value);
-	if (!(ix = find_index(inf, name)))
+	if (!(ix = find_index(inf, name, &pos)))
 		return kube__error_set(KUBE_ENOTFOUND, NULL, "informer %s: no index \"%s\"",
 		                       inf->resource, name);
+	if ((rc = activate((kube_informer *)inf, ix, pos)) != 0)
+		return rc;
 	b = kube__strmap_get(&ix->buckets, value);
 	if (!(v = bucket_entries(b ? &b->members : &empty, &n)))
 		return kube__error_oom();

@@ -1,0 +1,284 @@
+/*
+ * bench_controllers.c - a Deployment of 10,000 replicas on 1,000 simulated
+ * nodes (issue 7): the Deployment and ReplicaSet controllers create the
+ * pods, the real scheduler (kube_sched_runner) binds them, and a simulated
+ * kubelet takes each bound pod to Running / Ready.  Reported: wall time
+ * from the Deployment's creation until all pods exist, are bound and are
+ * Ready, the CPU time that took (the machine is shared: the wall times
+ * count other people's work too), and the peak resident memory (VmHWM)
+ * of the whole process.  BENCH_DEBUG=1 prints the controllers' counters.
+ *
+ * Prints one JSON object per line (DESIGN.md section 6).  One run per
+ * process (the peak memory is the process's): REPS runs in child
+ * processes, and the median of each figure.  Arguments: [replicas
+ * [nodes]] for smaller runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libkube/kube.h"
+
+#define REPS 3
+
+static int replicas = 10000, nodes = 1000;
+
+static double wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time of the process (all threads): on a shared machine the wall
+ * times include other people's work. */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static long peak_rss_bytes(void)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static void die(const char *what)
+{
+	const kube_error *e = kube_error_last();
+	fprintf(stderr, "bench_controllers: %s: %s\n", what, e && e->message ? e->message : "failed");
+	exit(1);
+}
+
+static kube_object *obj(const char *json)
+{
+	kube_object *o = NULL;
+	if (kube_object_from_json(&o, json, strlen(json)) != 0)
+		die("json");
+	return o;
+}
+
+/* ---- the simulated kubelet: bound pods become Running and Ready ---- */
+
+typedef struct kubelet {
+	kube_store *st;
+	char (*todo)[128];
+	size_t n, cap;
+	size_t ready;
+	char now[32];
+} kubelet;
+
+static void kubelet_watch(kube_watch *w, const kube_watch_event *ev, void *ud)
+{
+	kubelet *k = ud;
+	const char *node, *phase;
+
+	(void)w;
+	if (ev->type != KUBE_WATCH_ADDED && ev->type != KUBE_WATCH_MODIFIED)
+		return;
+	if (kube_object_get_string(ev->object, "spec.nodeName", &node) != 0 || !node || !*node)
+		return;
+	if (kube_object_get_string(ev->object, "status.phase", &phase) == 0 &&
+	    strcmp(phase, "Running") == 0)
+		return;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 1024;
+		k->todo = realloc(k->todo, k->cap * sizeof(*k->todo));
+		if (!k->todo)
+			die("oom");
+	}
+	snprintf(k->todo[k->n++], sizeof(k->todo[0]), "%s", kube_object_name(ev->object));
+}
+
+static int make_ready(kube_object *p, void *ud)
+{
+	kubelet *k = ud;
+	char buf[256];
+	int rc = kube_object_set_string(p, "status.phase", "Running");
+	snprintf(buf, sizeof(buf),
+	         "[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"}]", k->now);
+	return rc ? rc : kube_object_set_json(p, "status.conditions", buf);
+}
+
+static void kubelet_run(kubelet *k)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(k->now, sizeof(k->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; i < k->n; i++)
+		if (kube_store_guaranteed_update(NULL, k->st, "pods", "default", k->todo[i], make_ready,
+		                                 k) == 0)
+			k->ready++;
+	k->n = 0;
+}
+
+typedef struct result {
+	double exist, bound, ready, cpu;
+	long bytes;
+} result;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void one_run(result *res)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_informer_factory *f;
+	kube_replicaset_controller *rsc;
+	kube_deployment_controller *dc;
+	kube_sched *s;
+	kube_sched_runner *r;
+	kube_watch *w;
+	kube_informer *pods;
+	kubelet k;
+	char buf[1024];
+	double t0, c0, t_exist = 0, t_bound = 0, t_ready = 0;
+	size_t bound_total = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (kube_loop_new(&loop, NULL) || kube_store_open(&st, loop, NULL) ||
+	    kube_informer_factory_new(&f, st, 0))
+		die("setup");
+	k.st = st;
+	for (int i = 0; i < nodes; i++) {
+		snprintf(buf, sizeof(buf),
+		         "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-%04d\","
+		         "\"labels\":{\"kubernetes.io/hostname\":\"node-%04d\"}},\"status\":{"
+		         "\"capacity\":{\"cpu\":\"32\",\"memory\":\"128Gi\",\"pods\":\"110\"},"
+		         "\"allocatable\":{\"cpu\":\"32\",\"memory\":\"128Gi\",\"pods\":\"110\"},"
+		         "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}", i, i);
+		kube_object *n = obj(buf);
+		if (kube_store_create_take(NULL, st, n) != 0)
+			die("node");
+	}
+	if (kube_replicaset_controller_new(&rsc, f, st, "ReplicaSet", NULL) ||
+	    kube_deployment_controller_new(&dc, f, st, NULL) || kube_informer_factory_start(f))
+		die("controllers");
+	if (kube_sched_new(&s) || kube_sched_runner_new(&r, s, st))
+		die("scheduler");
+	if (kube_informer_factory_get(&pods, f, "pods"))
+		die("informer");
+	if (kube_store_watch(&w, st, "pods", NULL, kubelet_watch, &k, NULL))
+		die("watch");
+	for (int i = 0; i < 8; i++)
+		kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
+
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"namespace\":\"default\","
+	         "\"name\":\"web\"},\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+	         "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{"
+	         "\"name\":\"c\",\"image\":\"nginx\",\"resources\":{\"requests\":{\"cpu\":\"100m\","
+	         "\"memory\":\"128Mi\"}}}]}}}}", replicas);
+	t0 = wall_ms();
+	c0 = cpu_ms();
+	kube_object *d = obj(buf);
+	if (kube_store_create_take(NULL, st, d) != 0)
+		die("deployment");
+	while (k.ready < (size_t)replicas) {
+		size_t bound = 0;
+		if (kube_loop_run_once(loop, KUBE_LOOP_NOWAIT) != 0)
+			die("loop");
+		if (kube_sched_runner_run(r, (int64_t)wall_ms(), &bound, NULL) != 0)
+			die("sched");
+		bound_total += bound;
+		kubelet_run(&k);
+		if (!t_exist && kube_informer_count(pods) >= (size_t)replicas)
+			t_exist = wall_ms() - t0;
+		if (!t_bound && bound_total >= (size_t)replicas)
+			t_bound = wall_ms() - t0;
+		if (wall_ms() - t0 > 600000)
+			die("timeout");
+	}
+	t_ready = wall_ms() - t0;
+	res->exist = t_exist;
+	res->bound = t_bound;
+	res->ready = t_ready;
+	res->cpu = cpu_ms() - c0;
+	res->bytes = peak_rss_bytes();
+	if (getenv("BENCH_DEBUG")) {
+		kube_controller_stats cs = { .version = KUBE_CONTROLLER_STATS_VERSION };
+		kube_controller_get_stats(kube_replicaset_controller_runner(rsc), &cs);
+		fprintf(stderr, "rs: reconciles %llu errors %llu requeues %llu after %llu\n",
+		        (unsigned long long)cs.reconciles, (unsigned long long)cs.errors,
+		        (unsigned long long)cs.requeues, (unsigned long long)cs.requeues_after);
+		kube_controller_get_stats(kube_deployment_controller_runner(dc), &cs);
+		fprintf(stderr, "d: reconciles %llu errors %llu requeues %llu after %llu\n",
+		        (unsigned long long)cs.reconciles, (unsigned long long)cs.errors,
+		        (unsigned long long)cs.requeues, (unsigned long long)cs.requeues_after);
+	}
+	kube_watch_cancel(w);
+	kube_sched_runner_free(r);
+	kube_sched_free(s);
+	kube_deployment_controller_free(dc);
+	kube_replicaset_controller_free(rsc);
+	kube_informer_factory_free(f);
+	kube_store_close(st);
+	kube_loop_free(loop);
+	free(k.todo);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		replicas = atoi(argv[1]);
+	if (argc > 2)
+		nodes = atoi(argv[2]);
+	/* each repetition in its own process, so that each peak is its own */
+	double exist[REPS], bound[REPS], ready[REPS], cpu[REPS], bytes[REPS];
+	for (int i = 0; i < REPS; i++) {
+		int fd[2];
+		result res;
+		if (pipe(fd) != 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fd[0]);
+			one_run(&res);
+			_exit(write(fd[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+		}
+		close(fd[1]);
+		int status;
+		ssize_t got = pid < 0 ? -1 : read(fd[0], &res, sizeof(res));
+		close(fd[0]);
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof(res))
+			return 1;
+		exist[i] = res.exist;
+		bound[i] = res.bound;
+		ready[i] = res.ready;
+		cpu[i] = res.cpu;
+		bytes[i] = (double)res.bytes;
+	}
+	printf("{\"bench\":\"deployment_rollout\",\"case\":\"%d_replicas_%d_nodes\",\"ms_exist\":%.0f,"
+	       "\"ms_bound\":%.0f,\"ms_ready\":%.0f,\"cpu_ms\":%.0f,\"bytes\":%.0f}\n",
+	       replicas, nodes, median(exist, REPS), median(bound, REPS), median(ready, REPS),
+	       median(cpu, REPS), median(bytes, REPS));
+	return 0;
+}
