@@ -36,7 +36,7 @@ typedef struct ts_stream ts_stream;
 typedef struct ts_conn ts_conn;
 
 struct ts_stream {
-	ts_stream *next;
+	ts_stream *prev, *next;
 	ts_conn *conn;
 	int32_t id;
 	char path[128];
@@ -50,7 +50,6 @@ struct ts_stream {
 	int want_end;                /* trailers once out drains */
 	int no_trailers;             /* END_STREAM on DATA instead */
 	int deferred;
-	int closed;
 	char status[8];
 	char message[256];
 	uint64_t wake_at;            /* Delay: ms clock, 0 = none */
@@ -67,6 +66,7 @@ struct ts_conn {
 	int dead;
 	int close_after_flush;
 	ts_stream *streams;
+	int delayed;                 /* streams waiting on wake_at */
 	ts_server *srv;
 };
 
@@ -271,8 +271,7 @@ static void on_request(ts_stream *st)
 	} else if (is(st, "/test.Test/Delay")) {
 		if (!st->wake_at) {
 			st->wake_at = ms_now() + (uint64_t)atol(arg);
-			if (st->wake_at == 0)
-				st->wake_at = 1;
+			c->delayed++;
 			return;
 		}
 		respond(st, "200", "application/grpc");
@@ -402,6 +401,8 @@ static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *u
 	st->conn = c;
 	st->id = f->hd.stream_id;
 	st->next = c->streams;
+	if (c->streams)
+		c->streams->prev = st;
 	c->streams = st;
 	nghttp2_session_set_stream_user_data(ng, st->id, st);
 	return 0;
@@ -459,9 +460,22 @@ static int cb_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 
 static int cb_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, void *ud)
 {
+	ts_conn *c = ud;
 	ts_stream *st = nghttp2_session_get_stream_user_data(ng, id);
-	if (st)
-		st->closed = 1;
+	if (!st)
+		return 0;
+	/* nghttp2 is done with it: unlink and free, so long runs stay small */
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		c->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	if (st->wake_at)
+		c->delayed--;
+	free(st->req);
+	free(st->out);
+	free(st);
 	return 0;
 }
 
@@ -595,13 +609,16 @@ static void *server_main(void *arg)
 			ts_conn *c = s->conns[i];
 			if (!c)
 				continue;
-			for (ts_stream *st = c->streams; st && !c->dead; st = st->next) {
-				if (!st->wake_at || st->closed)
+			for (ts_stream *st = c->streams; c->delayed && st && !c->dead; st = st->next) {
+				if (!st->wake_at)
 					continue;
-				if (st->wake_at <= now)
-					on_request(st), st->wake_at = 0;
-				else if (!next || st->wake_at < next)
+				if (st->wake_at <= now) {
+					on_request(st);
+					st->wake_at = 0;
+					c->delayed--;
+				} else if (!next || st->wake_at < next) {
 					next = st->wake_at;
+				}
 			}
 			if (!c->dead)
 				conn_output(c);
