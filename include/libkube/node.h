@@ -122,7 +122,7 @@ typedef struct kube_nodes_stats {
 	uint64_t started;         /* pods handed to the runtime */
 	uint64_t running;         /* pods written Running and Ready */
 	uint64_t start_failures;  /* runtime reported a failure */
-	uint64_t heartbeats;      /* Lease renewals written */
+	uint64_t heartbeats;      /* Lease writes: creations and renewals */
 	uint64_t write_errors;    /* status or Lease writes that failed (logged) */
 	size_t starting;          /* pods with the runtime now */
 } kube_nodes_stats;

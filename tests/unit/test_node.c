@@ -1,0 +1,366 @@
+/*
+ * test_node.c - the node pool over the memory store: Nodes as the kubelet
+ * registers them, Leases renewed, bound pods taken to Running/Ready after
+ * the simulated runtime's delay (and not before), pods of other nodes left
+ * alone, and a runtime of the test's own behind the vtable (starts
+ * counted, a failure, stop on delete).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libkube/kube.h"
+#include "libkube/node.h"
+
+static kube_loop *loop;
+static kube_store *st;
+
+static void setup(void)
+{
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+}
+
+static void teardown(void)
+{
+	kube_store_close(st);
+	kube_loop_free(loop);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop for about ms milliseconds. */
+static void run_for(int64_t ms)
+{
+	int64_t end = mono_ms() + ms;
+	struct timespec nap = { 0, 1000000 };
+	do {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		nanosleep(&nap, NULL);
+	} while (mono_ms() < end);
+}
+
+static void create(const char *json)
+{
+	kube_object *o = NULL;
+	ck_assert_int_eq(kube_object_from_json(&o, json, strlen(json)), 0);
+	ck_assert_int_eq(kube_store_create(NULL, st, o), 0);
+	kube_object_unref(o);
+}
+
+static void create_pod(const char *name, const char *node)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	         "\"name\":\"%s\"},\"spec\":{\"nodeName\":\"%s\",\"containers\":["
+	         "{\"name\":\"web\",\"image\":\"nginx:1.27\"},{\"name\":\"side\",\"image\":\"busybox\"}]}}",
+	         name, node);
+	create(buf);
+}
+
+static kube_object *get(const char *res, const char *ns, const char *name)
+{
+	kube_object *o = NULL;
+	ck_assert_int_eq(kube_store_get(&o, st, res, ns, name), 0);
+	return o;
+}
+
+static const char *str(const kube_object *o, const char *path)
+{
+	const char *v = NULL;
+	if (kube_object_get_string(o, path, &v) != 0)
+		return "<none>";
+	return v;
+}
+
+static kube_nodes *new_pool(unsigned int count, uint64_t delay_ms, const kube_node_runtime *rt,
+                            void *rt_ud)
+{
+	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes *n = NULL;
+	o.count = count;
+	o.ready_delay_ms = delay_ms;
+	o.runtime = rt;
+	o.runtime_userdata = rt_ud;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), 0);
+	return n;
+}
+
+START_TEST(test_node_registers_nodes_and_leases)
+{
+	kube_nodes *n = new_pool(3, 10, NULL, NULL);
+	kube_object_list *l = NULL;
+	int64_t rev = 0;
+
+	run_for(20);
+	ck_assert_str_eq(kube_nodes_name(n, 0), "node-1");
+	ck_assert_str_eq(kube_nodes_name(n, 2), "node-3");
+	ck_assert_ptr_null(kube_nodes_name(n, 3));
+	ck_assert_int_eq(kube_store_list(&l, st, "nodes", NULL, &rev, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 3);
+	for (size_t i = 0; i < 3; i++) {
+		kube_object *node = kube_object_list_get(l, i), *lease;
+		char want[16], zone[16];
+		snprintf(want, sizeof(want), "node-%zu", i + 1);
+		snprintf(zone, sizeof(zone), "zone-%c", (char)('a' + i));
+		ck_assert_str_eq(kube_object_name(node), want);
+		ck_assert_str_eq(str(node, "metadata.labels[\"kubernetes.io/hostname\"]"), want);
+		ck_assert_str_eq(str(node, "metadata.labels[\"topology.kubernetes.io/zone\"]"), zone);
+		ck_assert_str_eq(str(node, "metadata.labels[\"kubernetes.io/os\"]"), "linux");
+		ck_assert_str_eq(str(node, "status.capacity.cpu"), "4");
+		ck_assert_str_eq(str(node, "status.allocatable.memory"), "16Gi");
+		ck_assert_str_eq(str(node, "status.allocatable.pods"), "110");
+		ck_assert_str_eq(str(node, "status.conditions[3].type"), "Ready");
+		ck_assert_str_eq(str(node, "status.conditions[3].status"), "True");
+		ck_assert_str_eq(str(node, "status.conditions[3].reason"), "KubeletReady");
+		ck_assert_str_eq(str(node, "status.conditions[0].type"), "MemoryPressure");
+		ck_assert_str_eq(str(node, "status.conditions[0].status"), "False");
+		ck_assert_str_eq(str(node, "status.addresses[1].address"), want);
+		lease = get("leases", "kube-node-lease", want);
+		ck_assert_str_eq(str(lease, "spec.holderIdentity"), want);
+		ck_assert_str_eq(str(lease, "metadata.ownerReferences[0].kind"), "Node");
+		ck_assert_str_eq(str(lease, "metadata.ownerReferences[0].uid"), kube_object_uid(node));
+		int64_t dur = 0;
+		ck_assert_int_eq(kube_object_get_int(lease, "spec.leaseDurationSeconds", &dur), 0);
+		ck_assert_int_eq(dur, 40);
+		/* a MicroTime: 2026-11-28T10:20:18.123456Z */
+		ck_assert_uint_eq(strlen(str(lease, "spec.renewTime")), 27);
+		kube_object_unref(lease);
+	}
+	kube_object_list_free(l);
+	kube_object_unref(get("namespaces", NULL, "kube-node-lease"));
+
+	/* a renewal rewrites every Lease */
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	ck_assert_int_eq(kube_nodes_heartbeat(n), 0);
+	run_for(10);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.heartbeats, 6);   /* 3 creations, 3 renewals */
+	ck_assert_uint_eq(s.write_errors, 0);
+	ck_assert_int_gt(kube_store_revision(st), rev);
+	kube_nodes_free(n);
+
+	/* a second pool takes the Nodes over, keeping their uids: what was
+	 * changed meanwhile is rewritten */
+	kube_object *before = get("nodes", NULL, "node-2"), *m = NULL;
+	ck_assert_int_eq(kube_object_mutable(&m, before), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "topology.kubernetes.io/zone", "elsewhere"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	n = new_pool(3, 10, NULL, NULL);
+	run_for(20);
+	kube_object *after = get("nodes", NULL, "node-2");
+	ck_assert_str_eq(kube_object_uid(after), kube_object_uid(before));
+	ck_assert_str_eq(str(after, "metadata.labels[\"topology.kubernetes.io/zone\"]"), "zone-b");
+	kube_object_unref(before);
+	kube_object_unref(after);
+	kube_nodes_free(n);
+}
+END_TEST
+
+START_TEST(test_node_pod_running_after_delay)
+{
+	kube_nodes *n = new_pool(3, 150, NULL, NULL);
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	kube_object *p;
+
+	run_for(10);
+	create_pod("web-1", "node-2");
+	create_pod("elsewhere", "node-9");   /* not one of ours */
+	run_for(30);
+	p = get("pods", "default", "web-1");
+	ck_assert_str_eq(str(p, "status.phase"), "<none>");   /* not before the delay */
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 1);
+	ck_assert_uint_eq(s.starting, 1);
+	ck_assert_uint_eq(s.running, 0);
+
+	run_for(250);
+	p = get("pods", "default", "web-1");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	ck_assert_str_eq(str(p, "status.podIP"), "10.0.2.2");
+	ck_assert_str_eq(str(p, "status.podIPs[0].ip"), "10.0.2.2");
+	ck_assert_str_eq(str(p, "status.hostIP"), "192.168.0.3");
+	static const char *const types[] = { "PodReadyToStartContainers", "Initialized", "Ready",
+		                             "ContainersReady", "PodScheduled" };
+	for (size_t i = 0; i < 5; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", i);
+		ck_assert_str_eq(str(p, path), types[i]);
+		snprintf(path, sizeof(path), "status.conditions[%zu].status", i);
+		ck_assert_str_eq(str(p, path), "True");
+	}
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].name"), "web");
+	ck_assert_str_eq(str(p, "status.containerStatuses[1].name"), "side");
+	ck_assert_str_eq(str(p, "status.containerStatuses[1].image"), "busybox");
+	int ready = 0, started = 0;
+	ck_assert_int_eq(kube_object_get_bool(p, "status.containerStatuses[1].ready", &ready), 0);
+	ck_assert_int_eq(kube_object_get_bool(p, "status.containerStatuses[1].started", &started), 0);
+	ck_assert_int_eq(ready, 1);
+	ck_assert_int_eq(started, 1);
+	ck_assert_uint_eq(strlen(str(p, "status.containerStatuses[0].state.running.startedAt")), 20);
+	ck_assert_uint_eq(strlen(str(p, "status.startTime")), 20);
+	kube_object_unref(p);
+	p = get("pods", "default", "elsewhere");
+	ck_assert_str_eq(str(p, "status.phase"), "<none>");
+	kube_object_unref(p);
+
+	/* the second pod on the node gets the next address */
+	create_pod("web-2", "node-2");
+	run_for(250);
+	p = get("pods", "default", "web-2");
+	ck_assert_str_eq(str(p, "status.podIP"), "10.0.2.3");
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 2);
+	ck_assert_uint_eq(s.running, 2);
+	ck_assert_uint_eq(s.starting, 0);
+	ck_assert_uint_eq(s.write_errors, 0);
+
+	/* deleted while starting: never written */
+	create_pod("short", "node-1");
+	run_for(20);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "default", "short", NULL), 0);
+	run_for(250);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 3);
+	ck_assert_uint_eq(s.running, 2);
+	ck_assert_uint_eq(s.write_errors, 0);
+	kube_nodes_free(n);
+}
+END_TEST
+
+/* A runtime of the test's own: counts, defers done, fails "bad" pods. */
+typedef struct fake_rt {
+	int starts, stops;
+	char last_stop[64];
+	struct { kube_node_started_cb done; void *ctx; int status; } pending[8];
+	int npending;
+} fake_rt;
+
+static int fake_start(const kube_object *pod, const char *node, kube_node_started_cb done,
+                      void *ctx, void *ud)
+{
+	fake_rt *f = ud;
+	ck_assert_str_eq(node, "node-1");
+	f->starts++;
+	if (strcmp(kube_object_name(pod), "refused") == 0)
+		return KUBE_EIO;   /* done is never called */
+	f->pending[f->npending].done = done;
+	f->pending[f->npending].ctx = ctx;
+	f->pending[f->npending].status = strcmp(kube_object_name(pod), "bad") == 0 ? KUBE_EIO : 0;
+	f->npending++;
+	return 0;
+}
+
+static void fake_stop(const char *uid, void *ud)
+{
+	fake_rt *f = ud;
+	f->stops++;
+	snprintf(f->last_stop, sizeof(f->last_stop), "%s", uid);
+}
+
+START_TEST(test_node_runtime_vtable)
+{
+	fake_rt f;
+	kube_node_runtime rt = { KUBE_NODE_RUNTIME_VERSION, sizeof(kube_node_runtime), fake_start,
+		                 fake_stop };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	kube_nodes *n;
+	kube_object *p;
+
+	memset(&f, 0, sizeof(f));
+	n = new_pool(1, 0, &rt, &f);
+	run_for(10);
+	create_pod("good", "node-1");
+	create_pod("bad", "node-1");
+	create_pod("refused", "node-1");
+	create_pod("gone", "node-1");
+	run_for(20);
+	ck_assert_int_eq(f.starts, 4);
+	ck_assert_int_eq(f.npending, 3);
+	p = get("pods", "default", "gone");
+	char uid[64];
+	snprintf(uid, sizeof(uid), "%s", kube_object_uid(p));
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "default", "gone", NULL), 0);
+	run_for(10);
+	ck_assert_int_eq(f.stops, 1);
+	ck_assert_str_eq(f.last_stop, uid);
+	for (int i = 0; i < f.npending; i++)
+		f.pending[i].done(f.pending[i].status, f.pending[i].ctx);
+	run_for(20);
+	p = get("pods", "default", "good");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	ck_assert_int_eq(strncmp(str(p, "status.containerStatuses[0].containerID"), "libkube://", 10), 0);
+	kube_object_unref(p);
+	p = get("pods", "default", "bad");
+	ck_assert_str_eq(str(p, "status.phase"), "<none>");
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 4);
+	ck_assert_uint_eq(s.running, 1);
+	ck_assert_uint_eq(s.start_failures, 2);
+	ck_assert_uint_eq(s.starting, 0);
+	kube_nodes_free(n);
+}
+END_TEST
+
+START_TEST(test_node_options_checked)
+{
+	kube_nodes_options o;
+	kube_nodes *n = (kube_nodes *)&o;
+
+	ck_assert_int_eq(kube_nodes_options_init(&o, 99), KUBE_EINVAL);
+	ck_assert_int_eq(kube_nodes_options_init(&o, KUBE_NODES_OPTIONS_VERSION), 0);
+	ck_assert_uint_eq(o.count, 3);
+	ck_assert_uint_eq(o.lease_period_ms, 10000);
+	o.count = 0;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EINVAL);
+	ck_assert_ptr_null(n);
+	o.count = 2;
+	o.cpu = "four";
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EINVAL);
+	ck_assert_str_eq(kube_error_last()->message, "kube_nodes_new: cpu: not a quantity: \"four\"");
+	o.cpu = "4";
+	o.name_prefix = "Node_";
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EINVAL);
+	o.name_prefix = "node-";
+	kube_node_runtime rt = { 0, sizeof(kube_node_runtime), fake_start, NULL };
+	o.runtime = &rt;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EABI);
+	rt.abi_version = KUBE_NODE_RUNTIME_VERSION;
+	rt.start_pod = NULL;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EINVAL);
+	ck_assert_int_eq(kube_nodes_heartbeat(NULL), KUBE_EINVAL);
+	ck_assert_int_eq(kube_nodes_get_stats(NULL, NULL), KUBE_EINVAL);
+	kube_nodes_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("node");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_node_registers_nodes_and_leases);
+	tcase_add_test(tc, test_node_pod_running_after_delay);
+	tcase_add_test(tc, test_node_runtime_vtable);
+	tcase_add_test(tc, test_node_options_checked);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
