@@ -36,6 +36,17 @@ KUBE_INTERNAL const char *kube__pod_phase(const kube_object *pod);
 KUBE_INTERNAL int kube__selector_from_map(kube_selector **out, const kube_object *o,
                                           const char *path, int *found);
 
+/*
+ * slowStartBatch: calls fn `count` times in batches of initial, 2*initial,
+ * 4*initial, ... (capped by what remains), and stops after the first batch
+ * in which a call failed (the whole batch still runs, as upstream runs it
+ * in parallel).  Returns how many calls succeeded; *err gets the first
+ * failure (0 when none) and *attempted how many calls were made.
+ */
+KUBE_INTERNAL int64_t kube__slow_start_batch(int64_t count, int64_t initial,
+                                             int (*fn)(void *ud), void *ud, int *err,
+                                             int64_t *attempted);
+
 /* int64 at path, or def when absent. */
 KUBE_INTERNAL int64_t kube__get_int_or(const kube_object *o, const char *path, int64_t def);
 

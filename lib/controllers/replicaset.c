@@ -647,6 +647,23 @@ static int create_pod(kube_replicaset_controller *c, const char *tmpl)
 	return rc;
 }
 
+typedef struct create_ctx {
+	kube_replicaset_controller *c;
+	const char *tmpl;
+	const char *key;
+} create_ctx;
+
+static int create_one(void *ud)
+{
+	create_ctx *cc = ud;
+	int rc = create_pod(cc->c, cc->tmpl);
+
+	/* a pod that was not made will never be observed */
+	if (rc != 0)
+		kube_expectations_creation_observed(cc->c->exp, cc->key);
+	return rc;
+}
+
 static int manage_replicas(kube_replicaset_controller *c, const kube_object *rs, const char *key,
                            kube_object_list *claimed)
 {
@@ -655,34 +672,18 @@ static int manage_replicas(kube_replicaset_controller *c, const kube_object *rs,
 	int err = 0;
 
 	if (diff < 0) {
-		int64_t want = -diff, done = 0, successes = 0, batch;
+		int64_t want = -diff, done = 0, successes;
+		create_ctx cc;
 		char *tmpl;
 		if (want > c->burst)
 			want = c->burst;
-		kube_expectations_expect_creations(c->exp, key, want);
 		if (!(tmpl = pod_template_json(c, rs)))
 			return kube__error_oom();
-		/* slowStartBatch: 1, 2, 4, ... stopping after a batch with errors */
-		for (batch = want < 1 ? want : 1; batch > 0;) {
-			int batch_err = 0;
-			for (int64_t i = 0; i < batch; i++) {
-				int rc = create_pod(c, tmpl);
-				if (rc == 0) {
-					successes++;
-				} else {
-					/* the informer will never see it */
-					kube_expectations_creation_observed(c->exp, key);
-					if (!batch_err)
-						batch_err = rc;
-				}
-			}
-			done += batch;
-			if (batch_err) {
-				err = batch_err;
-				break;
-			}
-			batch = 2 * batch < want - done ? 2 * batch : want - done;
-		}
+		kube_expectations_expect_creations(c->exp, key, want);
+		cc.c = c;
+		cc.tmpl = tmpl;
+		cc.key = key;
+		successes = kube__slow_start_batch(want, 1, create_one, &cc, &err, &done);
 		kube_free(tmpl);
 		/* the pods never attempted will not be observed either */
 		for (int64_t i = done; i < want; i++)

@@ -145,3 +145,30 @@ int kube__selector_from_map(kube_selector **out, const kube_object *o, const cha
 	*out = sel;
 	return 0;
 }
+
+int64_t kube__slow_start_batch(int64_t count, int64_t initial, int (*fn)(void *ud), void *ud,
+                               int *err, int64_t *attempted)
+{
+	int64_t remaining = count, successes = 0, batch;
+
+	*err = 0;
+	*attempted = 0;
+	for (batch = remaining < initial ? remaining : initial; batch > 0;) {
+		int batch_err = 0;
+		for (int64_t i = 0; i < batch; i++) {
+			int rc = fn(ud);
+			if (rc == 0)
+				successes++;
+			else if (!batch_err)
+				batch_err = rc;
+		}
+		*attempted += batch;
+		remaining -= batch;
+		if (batch_err) {
+			*err = batch_err;
+			break;
+		}
+		batch = 2 * batch < remaining ? 2 * batch : remaining;
+	}
+	return successes;
+}

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "libkube/kube.h"
+#include "controllers/controllers_private.h"
 
 #define SEC ((int64_t)1000000000)
 
@@ -862,6 +863,74 @@ START_TEST(test_controllers_deployment_progress_deadline)
 }
 END_TEST
 
+/* ---- helpers ---- */
+
+typedef struct calls {
+	int n;
+	int fail_from, fail_to;   /* calls in [from, to] (1-based) fail */
+} calls;
+
+static int counted(void *ud)
+{
+	calls *c = ud;
+	c->n++;
+	return c->n >= c->fail_from && c->n <= c->fail_to ? KUBE_EIO : 0;
+}
+
+START_TEST(test_controllers_slow_start_batch)
+{
+	calls c = { 0, 5, 6 };
+	int err;
+	int64_t attempted;
+
+	/* batches 1, 2, 4: the third fails (calls 5 and 6), so it stops after it */
+	ck_assert_int_eq(kube__slow_start_batch(20, 1, counted, &c, &err, &attempted), 5);
+	ck_assert_int_eq(err, KUBE_EIO);
+	ck_assert_int_eq(attempted, 7);
+	ck_assert_int_eq(c.n, 7);
+	/* no failure: 1 + 2 + 4 + 3 */
+	c.n = 0;
+	c.fail_from = c.fail_to = 0;
+	ck_assert_int_eq(kube__slow_start_batch(10, 1, counted, &c, &err, &attempted), 10);
+	ck_assert_int_eq(err, 0);
+	ck_assert_int_eq(attempted, 10);
+	/* the first call fails: one attempt */
+	c.n = 0;
+	c.fail_from = 1;
+	c.fail_to = 100;
+	ck_assert_int_eq(kube__slow_start_batch(500, 1, counted, &c, &err, &attempted), 0);
+	ck_assert_int_eq(attempted, 1);
+	ck_assert_int_eq(kube__slow_start_batch(0, 1, counted, &c, &err, &attempted), 0);
+	ck_assert_int_eq(attempted, 0);
+}
+END_TEST
+
+START_TEST(test_controllers_pod_helpers)
+{
+	kube_object *p = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+	                     "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"PodScheduled\","
+	                     "\"status\":\"True\"},{\"type\":\"Ready\",\"status\":\"True\","
+	                     "\"lastTransitionTime\":\"2026-11-28T10:00:00Z\"}]}}");
+	int64_t since, t = kube__rfc3339_ns("2026-11-28T10:00:00Z");
+	char buf[32];
+
+	ck_assert_int_eq(kube__rfc3339_ns("2026-11-28T10:00:00.5Z"), t + SEC / 2);
+	ck_assert_int_eq(kube__rfc3339_ns("2026-11-28T12:00:00+02:00"), t);
+	ck_assert_int_eq(kube__rfc3339_ns("yesterday"), 0);
+	kube__format_rfc3339(t, buf);
+	ck_assert_str_eq(buf, "2026-11-28T10:00:00Z");
+	ck_assert_int_eq(kube__pod_ready(p, &since), 1);
+	ck_assert_int_eq(since, t);
+	/* available strictly after minReadySeconds */
+	ck_assert_int_eq(kube__pod_available(p, 10, t + 10 * SEC), 0);
+	ck_assert_int_eq(kube__pod_available(p, 10, t + 10 * SEC + 1), 1);
+	ck_assert_int_eq(kube__pod_available(p, 0, t), 1);
+	ck_assert_int_eq(kube__pod_active(p), 1);
+	ck_assert_str_eq(kube__pod_phase(p), "Running");
+	kube_object_unref(p);
+}
+END_TEST
+
 static Suite *controllers_suite(void)
 {
 	Suite *s = suite_create("controllers");
@@ -870,6 +939,8 @@ static Suite *controllers_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_controllers_options);
+	tcase_add_test(tc, test_controllers_slow_start_batch);
+	tcase_add_test(tc, test_controllers_pod_helpers);
 	tcase_add_test(tc, test_controllers_rs_creates_pods_with_owner_refs);
 	tcase_add_test(tc, test_controllers_rs_burst_and_expectations);
 	tcase_add_test(tc, test_controllers_rs_replaces_killed_pods);
