@@ -32,8 +32,7 @@
  *            evicts lower-priority pods to make room, honouring
  *            PodDisruptionBudgets, and nominates the node.
  * Not yet: upstream's system default spreading for pods without
- * constraints, namespace labels other than kubernetes.io/metadata.name in
- * namespaceSelector.  The scheduling queue and the store writes (below)
+ * constraints (it needs the Services and controllers owning each pod).  The scheduling queue and the store writes (below)
  * are driven by the caller, or by kube_sched_runner, which feeds the
  * snapshot from a store's watches and schedules what is pending.
  *
@@ -113,6 +112,17 @@ KUBE_EXTERN size_t kube_sched_node_count(const kube_sched *s);
 KUBE_EXTERN int kube_sched_pod_add(kube_sched *s, kube_object *pod);
 /* Forgets a pod (bound or assumed).  0 or KUBE_ENOTFOUND. */
 KUBE_EXTERN int kube_sched_pod_remove(kube_sched *s, const char *ns, const char *name);
+/*
+ * The labels of a v1 Namespace, for pod (anti-)affinity terms'
+ * namespaceSelector; added or replaced by name.  A namespace the
+ * scheduler was not given is seen with the one label the API server sets
+ * on every namespace, kubernetes.io/metadata.name=<name>.  Returns 0,
+ * KUBE_EINVAL (no name), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_sched_namespace_add(kube_sched *s, const kube_object *ns);
+/* Forgets a namespace's labels.  0 or KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_sched_namespace_remove(kube_sched *s, const char *name);
+
 /* Number of pods accounted on the node (0 when there is no such node). */
 KUBE_EXTERN size_t kube_sched_node_pod_count(const kube_sched *s, const char *node);
 
@@ -403,13 +413,15 @@ KUBE_EXTERN void kube_sched_queue_counts(const kube_sched_queue *q, size_t *acti
 /* ---- the scheduler driven by a store ----
  *
  * A kube_sched_runner does what kube-scheduler's informers and scheduling
- * loop do, over a store: it watches nodes, pods and poddisruptionbudgets
+ * loop do, over a store: it watches nodes, pods, namespaces and
+ * poddisruptionbudgets
  * (from revision 0, so the objects that exist come first) and keeps the
  * snapshot current from every event (never rebuilt): nodes added, changed
  * and deleted; assigned pods (spec.nodeName) added, changed, deleted or
  * terminated (phase Succeeded / Failed); pending pods whose schedulerName
  * has a profile go to its queue, their status.nominatedNodeName to the
- * nominator; PodDisruptionBudgets to preemption.  A node event or a pod
+ * nominator; namespaces' labels to namespaceSelector; PodDisruptionBudgets
+ * to preemption.  A node event or a pod
  * deletion releases the unschedulable pods at the next run.
  *
  * kube_sched_runner_run() then schedules every pod that is ready at

@@ -23,9 +23,9 @@
  * A term matches a pod when the pod's namespace is in the term's
  * namespaces (default: the term owner's namespace) or matches its
  * namespaceSelector, and the pod's labels match its labelSelector.  A
- * namespace is seen with the one label every namespace carries,
- * kubernetes.io/metadata.name=<name>; other namespace labels are not
- * known to the scheduler yet.
+ * namespace's labels are those of the Namespace given to the scheduler
+ * (kube_sched_namespace_add; the runner watches them), else the one
+ * label every namespace carries, kubernetes.io/metadata.name=<name>.
  */
 #include <string.h>
 
@@ -137,6 +137,36 @@ void kube__interpod_free(struct kube__interpod *ip)
 	kube_free(ip);
 }
 
+/*
+ * The labels of target's namespace: those of the Namespace object when
+ * the scheduler was given it (kube_sched_namespace_add), else the one
+ * label the API server puts on every namespace.  Made again when the
+ * namespaces change.
+ */
+static const kube_labels *ns_labels(kube__pod *target)
+{
+	if (target->ns_labels && target->ns_gen == target->nsinfo->gen)
+		return target->ns_labels;
+	kube_labels_free(target->ns_labels);
+	target->ns_labels = NULL;
+	const kube_labels *known = kube__map_get(&target->nsinfo->labels, target->ns);
+	if (known) {
+		if (kube_labels_copy(&target->ns_labels, known) != 0)
+			return NULL;
+	} else {
+		if (kube_labels_new(&target->ns_labels) != 0)
+			return NULL;
+		if (*target->ns &&
+		    kube_labels_set(target->ns_labels, "kubernetes.io/metadata.name", target->ns) != 0) {
+			kube_labels_free(target->ns_labels);
+			target->ns_labels = NULL;
+			return NULL;
+		}
+	}
+	target->ns_gen = target->nsinfo->gen;
+	return target->ns_labels;
+}
+
 static int ns_matches(const kube__pod_term *t, kube__pod *target)
 {
 	for (size_t i = 0; i < t->nns; i++)
@@ -144,14 +174,8 @@ static int ns_matches(const kube__pod_term *t, kube__pod *target)
 			return 1;
 	if (!t->ns_sel)
 		return 0;
-	if (!target->ns_labels) {
-		if (kube_labels_new(&target->ns_labels) != 0)
-			return -1;
-		if (*target->ns &&
-		    kube_labels_set(target->ns_labels, "kubernetes.io/metadata.name", target->ns) != 0)
-			return -1;
-	}
-	return kube__sel_matches(t->ns_sel, target->ns_labels);
+	const kube_labels *l = ns_labels(target);
+	return l ? kube__sel_matches(t->ns_sel, l) : -1;
 }
 
 /* AffinityTerm.Matches: -1 on ENOMEM. */

@@ -1017,7 +1017,7 @@ static int cycle_begin(kube__cycle *cy, kube_sched *s, kube_object *pod)
 	memset(cy, 0, sizeof(*cy));
 	cy->s = s;
 	cy->interpod_self = -1;
-	int rc = kube__pod_new(&cy->pod, pod, s->names);
+	int rc = kube__pod_new(&cy->pod, pod, s);
 	if (rc)
 		return rc;
 	cy->prof = profile_find(s, cy->pod->scheduler_name);

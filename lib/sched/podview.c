@@ -713,13 +713,15 @@ static void read_preemption(kube__pod *p, json_object *spec, json_object *status
 	p->nominated = nn && *nn ? nn : NULL;
 }
 
-int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names)
+int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 {
+	kube__intern *names = s->names;
 	*out = NULL;
 	kube__pod *p = kube_calloc(1, sizeof(*p));
 	if (!p)
 		return kube__error_oom();
 	p->obj = kube_object_ref(pod);
+	p->nsinfo = &s->nsinfo;
 	p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
 	p->name = kube_object_name(pod) ? kube_object_name(pod) : "";
 	json_object *spec = jget(kube__object_doc(pod), "spec");

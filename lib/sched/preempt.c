@@ -126,7 +126,7 @@ int kube_sched_nominate(kube_sched *s, kube_object *pod, const char *node)
 		return 0;
 	}
 	kube__pod *view;
-	int rc = kube__pod_new(&view, pod, s->names);
+	int rc = kube__pod_new(&view, pod, s);
 	return rc ? rc : nominee_set(s, view, node);
 }
 
@@ -570,7 +570,7 @@ static int renominate(kube_sched *s, kube__pod *p, const char *node)
 		return 0;
 	}
 	kube__pod *view;
-	int rc = kube__pod_new(&view, p->obj, s->names);
+	int rc = kube__pod_new(&view, p->obj, s);
 	if (rc == 0)
 		rc = nominee_set(s, view, node);
 	if (rc == 0 && s->preemptor.nominate)

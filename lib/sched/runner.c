@@ -15,6 +15,7 @@
  *                            feeds the nominator
  *          DELETED           forgotten everywhere
  *   pdbs   ADDED / MODIFIED / DELETED  kube_sched_pdb_add / _remove
+ *   namespaces  the same          kube_sched_namespace_add / _remove
  *
  * Node events and pod deletions are the cluster events that release
  * unschedulable pods; they are remembered and applied (move_all) at the
@@ -32,7 +33,7 @@ struct kube_sched_runner {
 	kube_sched *s;
 	kube_store *store;
 	kube_sched_queue *q;
-	kube_watch *w_nodes, *w_pods, *w_pdbs;
+	kube_watch *w_nodes, *w_pods, *w_pdbs, *w_ns;
 	kube__map attempts;         /* "ns/name" -> attempts so far (as a pointer) */
 	kube_object **orphans;      /* assigned pods whose node is not known yet */
 	size_t norphans, cap_orphans;
@@ -222,6 +223,28 @@ static void on_pdb(kube_watch *w, const kube_watch_event *ev, void *ud)
 	kube_error_clear();
 }
 
+static void on_namespace(kube_watch *w, const kube_watch_event *ev, void *ud)
+{
+	(void)w;
+	kube_sched_runner *r = ud;
+	switch (ev->type) {
+	case KUBE_WATCH_ADDED:
+	case KUBE_WATCH_MODIFIED:
+		kube_sched_namespace_add(r->s, ev->object);
+		break;
+	case KUBE_WATCH_DELETED:
+		kube_sched_namespace_remove(r->s, kube_object_name(ev->object));
+		break;
+	case KUBE_WATCH_ERROR:
+		r->w_ns = NULL;
+		watch_failed(r, ev);
+		break;
+	default:
+		break;
+	}
+	kube_error_clear();
+}
+
 int kube_sched_runner_new(kube_sched_runner **out, kube_sched *s, kube_store *store)
 {
 	KUBE_CHECK_ARG(out != NULL && s != NULL && store != NULL);
@@ -247,6 +270,8 @@ int kube_sched_runner_new(kube_sched_runner **out, kube_sched *s, kube_store *st
 	if (rc == 0)
 		rc = kube_store_watch(&r->w_pdbs, store, "poddisruptionbudgets", &wo, on_pdb, r, NULL);
 	if (rc == 0)
+		rc = kube_store_watch(&r->w_ns, store, "namespaces", &wo, on_namespace, r, NULL);
+	if (rc == 0)
 		rc = kube_store_watch(&r->w_pods, store, "pods", &wo, on_pod, r, NULL);
 	if (rc != 0) {
 		kube_sched_runner_free(r);
@@ -264,6 +289,7 @@ void kube_sched_runner_free(kube_sched_runner *r)
 	kube_watch_cancel(r->w_nodes);
 	kube_watch_cancel(r->w_pods);
 	kube_watch_cancel(r->w_pdbs);
+	kube_watch_cancel(r->w_ns);
 	kube_sched_queue_free(r->q);
 	kube__map_free(&r->attempts);
 	for (size_t i = 0; i < r->norphans; i++)

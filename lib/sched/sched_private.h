@@ -133,6 +133,12 @@ typedef struct kube__spread {
 	int honor_taints;           /* nodeTaintsPolicy (default Ignore) */
 } kube__spread;
 
+/* Namespace labels the scheduler was given (namespaceSelector). */
+typedef struct kube__nsinfo {
+	kube__map labels;           /* name -> kube_labels (owned) */
+	uint64_t gen;               /* bumped on every change */
+} kube__nsinfo;
+
 /* The scheduler's view of one pod version, derived once. */
 typedef struct kube__pod {
 	kube_object *obj;       /* referenced */
@@ -158,7 +164,9 @@ typedef struct kube__pod {
 	size_t naff, nanti;
 	kube__pod_term *paff, *panti; /* preferred, weighted */
 	size_t npaff, npanti;
-	kube_labels *ns_labels;     /* {kubernetes.io/metadata.name: ns}, made on demand */
+	kube_labels *ns_labels;     /* its namespace's labels, made on demand */
+	const kube__nsinfo *nsinfo; /* the scheduler's namespaces */
+	uint64_t ns_gen;            /* nsinfo->gen that ns_labels was made at */
 	kube__spread *spread;
 	size_t nspread, nspread_hard;
 	uint32_t ns_id;             /* interned namespace */
@@ -182,9 +190,9 @@ KUBE_INTERNAL const char *kube__intern_str(const kube__intern *in, uint32_t id);
 KUBE_INTERNAL int kube__intern_new(kube__intern **out);
 KUBE_INTERNAL void kube__intern_free(kube__intern *in);
 
-/* Builds the view of pod (referenced).  Returns 0, KUBE_EINVAL naming the
- * field, KUBE_ENOMEM. */
-KUBE_INTERNAL int kube__pod_new(kube__pod **out, kube_object *pod, kube__intern *names);
+/* Builds the view of pod (referenced) for scheduler s.  Returns 0,
+ * KUBE_EINVAL naming the field, KUBE_ENOMEM. */
+KUBE_INTERNAL int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s);
 KUBE_INTERNAL void kube__pod_free(kube__pod *p);
 
 /* Parses a quantity value (string or number) into milli (cpu) or units. */
@@ -328,6 +336,8 @@ struct kube_sched {
 	void *preemptor_ud;
 	void (*preemptor_destroy)(void *);
 	int has_preemptor;
+
+	kube__nsinfo nsinfo;        /* namespaces (snapshot.c) */
 
 	/* the parallel option (parallel.c) */
 	unsigned int threads;

@@ -288,6 +288,12 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->free_slots);
 	kube__map_free(&s->nodes_by_name);
 	kube__map_free(&s->pods_by_key);
+	for (size_t i = 0; i < s->nsinfo.labels.cap; i++) {
+		kube__map_ent *e = &s->nsinfo.labels.ents[i];
+		if (e->key && e->key != KUBE__MAP_TOMB)
+			kube_labels_free(e->val);
+	}
+	kube__map_free(&s->nsinfo.labels);
 	kube__intern_free(s->names);
 	kube_free(s->image_nodes);
 	kube_free(s->anti_pods);
@@ -784,7 +790,7 @@ int kube_sched_pod_add(kube_sched *s, kube_object *pod)
 	KUBE_CHECK_ARG(s != NULL);
 	KUBE_CHECK_ARG(pod != NULL);
 	kube__pod *p;
-	int rc = kube__pod_new(&p, pod, s->names);
+	int rc = kube__pod_new(&p, pod, s);
 	if (rc != 0)
 		return rc;
 	if (!p->node_name || !*p->node_name) {
@@ -867,6 +873,46 @@ int kube_sched_node_resource(const kube_sched *s, const char *node, const char *
 		*allocatable = a;
 	if (requested)
 		*requested = r;
+	return 0;
+}
+
+/* ---- namespaces ---- */
+
+/* Remembered answers of InterPodAffinity depend on namespace labels. */
+static void namespaces_changed(kube_sched *s)
+{
+	s->nsinfo.gen++;
+	kube_free(s->ip_key);
+	s->ip_key = NULL;
+}
+
+int kube_sched_namespace_add(kube_sched *s, const kube_object *ns)
+{
+	KUBE_CHECK_ARG(s != NULL && ns != NULL);
+	const char *name = kube_object_name(ns);
+	if (!name || !*name)
+		return kube__error_set(KUBE_EINVAL, "metadata.name", "metadata.name: Required value");
+	kube_labels *copy;
+	if (kube_labels_copy(&copy, kube_object_labels(ns)) != 0)
+		return kube__error_oom();
+	kube_labels *old = kube__map_get(&s->nsinfo.labels, name);
+	if (kube__map_put(&s->nsinfo.labels, name, copy) != 0) {
+		kube_labels_free(copy);
+		return KUBE_ENOMEM;
+	}
+	kube_labels_free(old);
+	namespaces_changed(s);
+	return 0;
+}
+
+int kube_sched_namespace_remove(kube_sched *s, const char *name)
+{
+	KUBE_CHECK_ARG(s != NULL && name != NULL);
+	kube_labels *old = kube__map_del(&s->nsinfo.labels, name);
+	if (!old)
+		return kube__error_set(KUBE_ENOTFOUND, NULL, "namespace \"%s\" not found", name);
+	kube_labels_free(old);
+	namespaces_changed(s);
 	return 0;
 }
 

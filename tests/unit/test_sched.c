@@ -1398,6 +1398,53 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 }
 END_TEST
 
+/* namespaceSelector reads the labels of the namespaces the scheduler was
+ * given, and without them the one label every namespace has; a change of
+ * a namespace changes the next answer (remembered answers follow it). */
+START_TEST(test_sched_namespace_selector)
+{
+	kube_sched *s;
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	node_add(s, "n1", "{\"kubernetes.io/hostname\":\"n1\"}", NULL, NULL, NULL);
+	node_add(s, "n2", "{\"kubernetes.io/hostname\":\"n2\"}", NULL, NULL, NULL);
+	bind_pod(s, "db", "{\"app\":\"db\"}", "n1", "");
+	static const char *const anti_team =
+		"{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		"[{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"namespaceSelector\":"
+		"{\"matchLabels\":{\"team\":\"payments\"}},\"topologyKey\":\"kubernetes.io/hostname\"}]}}," C1 "}";
+	static const char *const anti_name =
+		"{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		"[{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"namespaceSelector\":"
+		"{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"default\"}},"
+		"\"topologyKey\":\"kubernetes.io/hostname\"}]}}," C1 "}";
+	/* default is not known: only kubernetes.io/metadata.name=default */
+	ck_assert_int_ge(total_labelled(s, "other", "{}", anti_team, "n1"), 0);
+	ck_assert_int_eq(total_labelled(s, "other", "{}", anti_name, "n1"), -1);
+	kube_object *ns = obj("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\","
+	                      "\"labels\":{\"team\":\"payments\",\"kubernetes.io/metadata.name\":\"default\"}}}");
+	ck_assert_int_eq(kube_sched_namespace_add(s, ns), 0);
+	kube_object_unref(ns);
+	ck_assert_int_eq(total_labelled(s, "other", "{}", anti_team, "n1"), -1);
+	ck_assert_int_ge(total_labelled(s, "other", "{}", anti_team, "n2"), 0);
+	/* relabelled: the team moves away */
+	ns = obj("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\","
+	         "\"labels\":{\"team\":\"search\"}}}");
+	ck_assert_int_eq(kube_sched_namespace_add(s, ns), 0);
+	kube_object_unref(ns);
+	ck_assert_int_ge(total_labelled(s, "other", "{}", anti_team, "n1"), 0);
+	/* the Namespace object's labels replace the default one */
+	ck_assert_int_ge(total_labelled(s, "other", "{}", anti_name, "n1"), 0);
+	ck_assert_int_eq(kube_sched_namespace_remove(s, "default"), 0);
+	ck_assert_int_eq(total_labelled(s, "other", "{}", anti_name, "n1"), -1);
+	ck_assert_int_eq(kube_sched_namespace_remove(s, "default"), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message, "namespace \"default\" not found");
+	kube_object *bad = obj("{\"kind\":\"Namespace\",\"metadata\":{}}");
+	ck_assert_int_eq(kube_sched_namespace_add(s, bad), KUBE_EINVAL);
+	kube_object_unref(bad);
+	kube_sched_free(s);
+}
+END_TEST
+
 /* Any number of extended resources: 20 on the node, the pod asks for
  * all 20 (one of them in an init container, the max rule), then one more
  * than there is of the last. */
@@ -1459,6 +1506,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_profiles_and_plugins);
 	tcase_add_test(tc, test_sched_plugin_errors);
 	tcase_add_test(tc, test_sched_many_extended_resources);
+	tcase_add_test(tc, test_sched_namespace_selector);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("queue");
 	tcase_add_test(tq, test_sched_queue_priority_order);

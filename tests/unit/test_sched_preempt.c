@@ -767,6 +767,11 @@ START_TEST(test_sched_runner_pdb_from_store)
 	ck_assert_uint_eq(bound_n, 1);
 	pump(loop);
 	ck_assert_str_eq(field(st, "vip", "spec.nodeName"), "n2");
+	/* namespaces reach namespaceSelector */
+	store_create(st, obj("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"team\","
+	                     "\"labels\":{\"tier\":\"gold\"}}}"));
+	pump(loop);
+	ck_assert_int_eq(kube_sched_namespace_remove(s, "team"), 0);
 	/* a deleted budget is forgotten */
 	ck_assert_int_eq(kube_store_delete(NULL, st, "poddisruptionbudgets", "default", "db", NULL), 0);
 	pump(loop);
