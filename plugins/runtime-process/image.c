@@ -25,8 +25,10 @@
  * a fork per layer, once per image.  A finished rootfs is marked with
  * ".complete", so a second pull of the same image does no work.
  *
- * Blob digests are checked for form (alg and lowercase hex) so that they
- * cannot name a path outside the layout; their content is not hashed.
+ * Every blob is checked before it is used: its digest must be well formed
+ * (so it cannot name a path outside the layout) and sha256, and the file's
+ * SHA-256 must be that digest, so a layout altered after it was written is
+ * refused rather than unpacked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -87,6 +89,24 @@ static int blob_path(char *out, size_t cap, const char *layout, const char *dige
 		if (!((*s >= 'a' && *s <= 'f') || (*s >= '0' && *s <= '9')))
 			return rt_fail(KUBE_EINVAL, "runtime-process: bad digest \"%s\"", digest);
 	snprintf(out, cap, "%s/blobs/%.*s/%s", layout, (int)(colon - digest), digest, colon + 1);
+	return 0;
+}
+
+/* blob_path, and the file's content must hash to the digest. */
+static int checked_blob(char *out, size_t cap, const char *layout, const char *digest)
+{
+	int rc = blob_path(out, cap, layout, digest);
+	if (rc)
+		return rc;
+	if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
+		return rt_fail(KUBE_ENOTSUP, "runtime-process: digest \"%s\": only sha256 is supported", digest);
+	char hex[65];
+	if (rt_sha256_file(out, hex) != 0)
+		return rt_fail(errno == ENOENT ? KUBE_ENOTFOUND : KUBE_EIO, "runtime-process: blob %s: %s",
+		               out, strerror(errno));
+	if (strcmp(hex, digest + 7) != 0)
+		return rt_fail(KUBE_EDATALOSS, "runtime-process: blob %s does not match its digest "
+		               "(sha256:%s)", out, hex);
 	return 0;
 }
 
@@ -164,7 +184,7 @@ static int find_manifest(json_object **manifest, const char *layout, const char 
 		if (!mt || (strstr(mt, "image.index") == NULL && strstr(mt, "manifest.list") == NULL))
 			break;
 		/* A nested index: choose by platform. */
-		if ((rc = blob_path(p, sizeof(p), layout, jstr(pick, "digest")))) {
+		if ((rc = checked_blob(p, sizeof(p), layout, jstr(pick, "digest")))) {
 			json_object_put(index);
 			return rc;
 		}
@@ -394,7 +414,7 @@ static int unpack(const char *layout, json_object *layers, const char *dir, uint
 		return rt_fail(KUBE_EIO, "runtime-process: %s: %s", rootfs, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		json_object *l = json_object_array_get_idx(layers, i);
-		int rc = blob_path(blob, sizeof(blob), layout, jstr(l, "digest"));
+		int rc = checked_blob(blob, sizeof(blob), layout, jstr(l, "digest"));
 		if (rc)
 			return rc;
 		const char *mt = jstr(l, "mediaType");
@@ -423,7 +443,7 @@ int rt_image_pull(rt_image **out, const char *ref, const char *search, const cha
 	int rc = resolve(layout, sizeof(layout), &desc, ref, search);
 	if (rc)
 		return rc;
-	if (!(rc = blob_path(p, sizeof(p), layout, jstr(desc, "digest"))))
+	if (!(rc = checked_blob(p, sizeof(p), layout, jstr(desc, "digest"))))
 		rc = load_json(&manifest, p);
 	json_object_put(desc);
 	if (rc)
@@ -437,7 +457,7 @@ int rt_image_pull(rt_image **out, const char *ref, const char *search, const cha
 		json_object_put(manifest);
 		return rt_fail(KUBE_EINVAL, "runtime-process: the manifest of %s has no config or layers", ref);
 	}
-	if ((rc = blob_path(p, sizeof(p), layout, cfgdigest)) || (rc = load_json(&config, p))) {
+	if ((rc = checked_blob(p, sizeof(p), layout, cfgdigest)) || (rc = load_json(&config, p))) {
 		json_object_put(manifest);
 		return rc;
 	}

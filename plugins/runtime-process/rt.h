@@ -38,6 +38,12 @@ int rt_copy_tree(const char *from, const char *to);
 /* A malloc'd copy of the file, NUL-terminated; NULL with errno. */
 char *rt_read_file(const char *path, size_t max, size_t *len);
 
+/* ---- sha256.c ---- */
+
+void rt_sha256_hex(const void *data, size_t len, char hex[65]);
+/* 0, or -1 with errno. */
+int rt_sha256_file(const char *path, char hex[65]);
+
 /* ---- seccomp.c ---- */
 
 struct sock_fprog;

@@ -9,7 +9,8 @@
  * read-only; a container over its memory limit is OOM-killed and
  * ContainerStatus says "OOMKilled".  Then the rest of what a node agent
  * relies on: namespaces, exit codes and reasons, CRI log lines, ExecSync's
- * output, exit code and timeout, stats, images found by name.
+ * output, exit code and timeout, stats, images found by name, layers merged
+ * with whiteouts, and a tampered image refused.
  *
  * The image is an OCI layout with a busybox root file system, made once by
  * tests/plugin-conformance/mkimage.sh.  The plugin is loaded the way an
@@ -604,6 +605,26 @@ START_TEST(test_runtime_process_layers_and_whiteouts)
 }
 END_TEST
 
+/* A layout changed after it was written (one byte of the layer) is refused. */
+START_TEST(test_runtime_process_tampered_image)
+{
+	char layout[PATH_MAX + 64], cmd[4 * PATH_MAX];
+	snprintf(layout, sizeof(layout), "%s/tampered", case_dir);
+	snprintf(cmd, sizeof(cmd),
+	         "%s/tests/plugin-conformance/mkimage.sh %s /bin/busybox tampered:1 >/dev/null && "
+	         "f=$(ls -S %s/blobs/sha256/* | head -1) && printf x >> $f",
+	         KUBE_SOURCE_ROOT, layout, layout);
+	ck_assert_int_eq(system(cmd), 0);
+	char *ref = NULL;
+	ck_assert_int_eq(vt->pull_image(rt, layout, NULL, NULL, &ref), KUBE_EDATALOSS);
+	ck_assert_ptr_null(ref);
+	const char *m = kube_error_last()->message;
+	ck_assert_msg(strstr(m, "does not match its digest (sha256:") != NULL, "message: %s", m);
+	kube_cri_image_status is = { .struct_size = sizeof(is) };
+	ck_assert_int_eq(vt->image_status(rt, "tampered:1", 0, &is), KUBE_ENOTFOUND);
+}
+END_TEST
+
 static Suite *runtime_process_suite(void)
 {
 	Suite *s = suite_create("runtime_process");
@@ -623,6 +644,7 @@ static Suite *runtime_process_suite(void)
 	tcase_add_test(cri, test_runtime_process_exec_sync);
 	tcase_add_test(cri, test_runtime_process_stats_and_images);
 	tcase_add_test(cri, test_runtime_process_layers_and_whiteouts);
+	tcase_add_test(cri, test_runtime_process_tampered_image);
 	suite_add_tcase(s, cri);
 	return s;
 }
