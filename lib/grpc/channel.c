@@ -61,6 +61,7 @@
 /* Response headers or trailers larger than this end the call (the spec
  * suggests 8 KiB; room for metadata). */
 #define MAX_HEADER_BYTES 16384u
+#define MAX_TIMEOUT_MS (100ull * 366 * 24 * 3600 * 1000)
 #define USER_AGENT "libkube-grpc/" KUBE_VERSION
 
 enum { CONN_CONNECTING, CONN_OPEN, CONN_DEAD };
@@ -1287,6 +1288,9 @@ static int call_new(kube__grpc_call **out, kube__grpc_channel *ch, const char *m
 		kube_free(call);
 		return kube__error_oom();
 	}
+	/* ~100 years is no deadline in practice, and keeps the sums below in range */
+	if (timeout_ms > MAX_TIMEOUT_MS)
+		timeout_ms = MAX_TIMEOUT_MS;
 	call->timeout_ms = timeout_ms;
 	if (timeout_ms) {
 		call->timer = evtimer_new(ch->base, on_deadline, call);

@@ -52,6 +52,7 @@ struct ts_stream {
 	int deferred;
 	char status[8];
 	char message[256];
+	const char *big_message;     /* BigTrailers: a static 20,000-byte one */
 	uint64_t wake_at;            /* Delay: ms clock, 0 = none */
 	int ended;                   /* client END_STREAM seen */
 };
@@ -80,6 +81,8 @@ struct ts_server {
 	char tcp_target[64];
 	ts_conn *conns[TS_MAX_CONNS];
 	atomic_int mode;
+	atomic_int max_streams;
+	atomic_int refuse_toggle;
 	atomic_int accepted;
 	atomic_int cancels;
 	atomic_int drop;
@@ -150,10 +153,10 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 				size_t nt = 0;
 				tr[nt++] = (nghttp2_nv){ (uint8_t *)"grpc-status", (uint8_t *)st->status, 11,
 				                         strlen(st->status), NGHTTP2_NV_FLAG_NONE };
-				if (st->message[0])
-					tr[nt++] = (nghttp2_nv){ (uint8_t *)"grpc-message",
-					                         (uint8_t *)st->message, 12,
-					                         strlen(st->message), NGHTTP2_NV_FLAG_NONE };
+				const char *m = st->big_message ? st->big_message : st->message;
+				if (m[0])
+					tr[nt++] = (nghttp2_nv){ (uint8_t *)"grpc-message", (uint8_t *)m, 12,
+					                         strlen(m), NGHTTP2_NV_FLAG_NONE };
 				nghttp2_submit_trailer(ng, id, tr, nt);
 			}
 		} else if (n == 0) {
@@ -357,6 +360,30 @@ static void on_request(ts_stream *st)
 		} else {
 			raw_frame(c, 0x4, 0x0, 0, "12345", 5);   /* not a multiple of 6 */
 		}
+	} else if (is(st, "/test.Test/RefuseOnce")) {
+		/* every other call: REFUSED_STREAM, then an echo */
+		if (atomic_fetch_xor(&c->srv->refuse_toggle, 1) == 0) {
+			nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, st->id,
+			                          NGHTTP2_REFUSED_STREAM);
+			return;
+		}
+		respond(st, "200", "application/grpc");
+		stream_put_msg(st, 0, arg, strlen(arg));
+		finish(st, 0, NULL);
+	} else if (is(st, "/test.Test/GoawayThenEcho")) {
+		/* this stream is the last one served; the connection drains */
+		nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR, NULL, 0);
+		respond(st, "200", "application/grpc");
+		stream_put_msg(st, 0, arg, strlen(arg));
+		finish(st, 0, NULL);
+	} else if (is(st, "/test.Test/BigTrailers")) {
+		static char big[20001];
+		memset(big, 'a', sizeof(big) - 1);
+		respond(st, "200", "application/grpc");
+		snprintf(st->status, sizeof(st->status), "13");
+		st->big_message = big;
+		st->want_end = 1;
+		kick(st);
 	} else if (is(st, "/test.Test/Silent")) {
 		/* nothing */
 	} else {
@@ -498,7 +525,7 @@ static void conn_free(ts_conn *c)
 	free(c);
 }
 
-static void conn_setup(ts_conn *c)
+static void conn_setup(ts_conn *c, int max_streams)
 {
 	nghttp2_session_callbacks *cbs;
 	nghttp2_session_callbacks_new(&cbs);
@@ -510,7 +537,7 @@ static void conn_setup(ts_conn *c)
 	nghttp2_session_server_new(&c->ng, cbs, c);
 	nghttp2_session_callbacks_del(cbs);
 	nghttp2_settings_entry iv[] = {
-		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000 },
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)max_streams },
 		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
 	};
 	nghttp2_submit_settings(c->ng, NGHTTP2_FLAG_NONE, iv, 2);
@@ -584,7 +611,8 @@ static void accept_one(ts_server *s, int lfd)
 	c->fd = fd;
 	c->srv = s;
 	c->mode = atomic_load(&s->mode);
-	conn_setup(c);
+	int ms = atomic_load(&s->max_streams);
+	conn_setup(c, ms > 0 ? ms : 1000);
 	if (c->mode == TS_MODE_GOAWAY)
 		flush_session(c);   /* SETTINGS goes first, the GOAWAY after the preface */
 	s->conns[slot] = c;
@@ -738,6 +766,11 @@ const char *ts_server_unix_target(ts_server *s)
 const char *ts_server_tcp_target(ts_server *s)
 {
 	return s->lfd_tcp >= 0 ? s->tcp_target : NULL;
+}
+
+void ts_server_set_max_streams(ts_server *s, int n)
+{
+	atomic_store(&s->max_streams, n);
 }
 
 void ts_server_set_mode(ts_server *s, int mode)

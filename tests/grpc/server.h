@@ -29,6 +29,9 @@
  *   Goaway          GOAWAY (NO_ERROR) naming the stream before this one,
  *                   then keeps the connection until the client leaves
  *   Malformed       "hpack" | "data0" | "badsettings": raw broken frames
+ *   RefuseOnce      every other call REFUSED_STREAM, the others echo
+ *   GoawayThenEcho  GOAWAY naming this stream as the last, then an echo
+ *   BigTrailers     trailers with a 20,000-byte grpc-message
  *   Silent          never answers
  *
  * Connection modes (ts_server_set_mode) apply to connections accepted after
@@ -55,6 +58,8 @@ const char *ts_server_unix_target(ts_server *s);
 /* "127.0.0.1:port", or NULL without tcp */
 const char *ts_server_tcp_target(ts_server *s);
 void ts_server_set_mode(ts_server *s, int mode);
+/* SETTINGS_MAX_CONCURRENT_STREAMS of connections accepted after the call. */
+void ts_server_set_max_streams(ts_server *s, int n);
 /* Connections accepted so far. */
 int ts_server_accepted(ts_server *s);
 /* Streams whose RST_STREAM(CANCEL) from the client arrived so far. */

@@ -721,6 +721,132 @@ START_TEST(test_grpc_channel_free_cancels_open_calls)
 }
 END_TEST
 
+
+START_TEST(test_grpc_refused_stream_retried_once)
+{
+	kube__grpc_channel *ch = open_unix();
+	/* the first try is refused (not processed), the second answers */
+	result r;
+	call(ch, "/test.Test/RefuseOnce", "retried", 5000, &r);
+	ck_assert_int_eq(r.code, KUBE_GRPC_OK);
+	ck_assert_str_eq((char *)r.resp, "retried");
+	result_clear(&r);
+	call(ch, "/test.Test/RefuseOnce", "again", 5000, &r);
+	ck_assert_int_eq(r.code, KUBE_GRPC_OK);
+	ck_assert_str_eq((char *)r.resp, "again");
+	result_clear(&r);
+	/* streams are never retried */
+	sresult s = { 0 };
+	ck_assert_int_eq(kube__grpc_stream(ch, "/test.Test/RefuseOnce", 5000, &s_handlers, &s,
+	                                   &s.call), 0);
+	kube__grpc_call_send(s.call, (const uint8_t *)"s", 1);
+	kube__grpc_call_close_send(s.call);
+	run_until(&s.closed);
+	ck_assert_int_eq(s.code, KUBE_GRPC_UNAVAILABLE);
+	ck_assert_str_eq(s.msg, "grpc: /test.Test/RefuseOnce: stream reset by the server "
+	                        "(REFUSED_STREAM)");
+	ck_assert_int_eq(ts_server_accepted(srv), 1);
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
+START_TEST(test_grpc_goaway_drains_open_calls)
+{
+	kube__grpc_channel *ch = open_unix();
+	finish_counter = 0;
+	result a = { 0 }, b = { 0 };
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Delay", (const uint8_t *)"300", 3, 5000,
+	                                  unary_cb, &a, NULL), 0);
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/GoawayThenEcho", (const uint8_t *)"b", 1,
+	                                  5000, unary_cb, &b, NULL), 0);
+	run_until(&b.done);
+	ck_assert_int_eq(b.code, KUBE_GRPC_OK);
+	ck_assert_str_eq((char *)b.resp, "b");
+	ck_assert_int_eq(a.done, 0);
+	/* new calls go to a new connection while the old one drains */
+	expect_echo(ch, "on the new connection");
+	ck_assert_int_eq(ts_server_accepted(srv), 2);
+	run_until(&a.done);
+	ck_assert_int_eq(a.code, KUBE_GRPC_OK);
+	ck_assert_str_eq((char *)a.resp, "300");
+	ck_assert_int_eq(a.order, 3);
+	result_clear(&a);
+	result_clear(&b);
+	expect_echo(ch, "still the new one");
+	ck_assert_int_eq(ts_server_accepted(srv), 2);
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
+START_TEST(test_grpc_server_stream_limit_queues_calls)
+{
+	ts_server_set_max_streams(srv, 4);
+	kube__grpc_channel *ch = open_unix();
+	enum { N = 40 };
+	static result rs[N];
+	for (int i = 0; i < N; i++) {
+		memset(&rs[i], 0, sizeof(rs[i]));
+		ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Delay", (const uint8_t *)"20", 2,
+		                                  10000, unary_cb, &rs[i], NULL), 0);
+	}
+	uint64_t t0 = ms_now();
+	for (int i = 0; i < N; i++)
+		run_until(&rs[i].done);
+	uint64_t took = ms_now() - t0;
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(rs[i].code, KUBE_GRPC_OK);
+		result_clear(&rs[i]);
+	}
+	/* 4 at a time, 20 ms each: at least 10 rounds */
+	ck_assert_msg(took >= 190, "took %llu ms", (unsigned long long)took);
+	ck_assert_int_eq(ts_server_accepted(srv), 1);
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
+START_TEST(test_grpc_oversized_trailers)
+{
+	kube__grpc_channel *ch = open_unix();
+	expect(ch, "/test.Test/BigTrailers", "", KUBE_GRPC_INTERNAL,
+	       "grpc: /test.Test/BigTrailers: response headers exceed 16384 bytes");
+	expect_echo(ch, "after big trailers");
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
+START_TEST(test_grpc_stream_deadline_and_misuse)
+{
+	kube__grpc_channel *ch = open_unix();
+	sresult r = { 0 };
+	ck_assert_int_eq(kube__grpc_stream(ch, "/test.Test/Silent", 100, &s_handlers, &r, &r.call),
+	                 0);
+	ck_assert_int_eq(kube__grpc_call_send(r.call, (const uint8_t *)"x", 1), 0);
+	run_until(&r.closed);
+	ck_assert_int_eq(r.code, KUBE_GRPC_DEADLINE_EXCEEDED);
+	ck_assert_str_eq(r.msg, "grpc: /test.Test/Silent: deadline of 100 ms exceeded");
+	ck_assert_int_eq(r.n, 0);
+	kube__grpc_stream_handlers no_close = { s_msg, NULL };
+	kube__grpc_call *c = NULL;
+	ck_assert_int_eq(kube__grpc_stream(ch, "/test.Test/Echo", 0, &no_close, &r, &c),
+	                 KUBE_EINVAL);
+	ck_assert_int_eq(kube__grpc_stream(ch, "/test.Test/Echo", 0, NULL, &r, &c), KUBE_EINVAL);
+	ck_assert_int_eq(kube__grpc_call_send(NULL, (const uint8_t *)"x", 1), KUBE_EINVAL);
+	ck_assert_int_eq(kube__grpc_call_close_send(NULL), KUBE_EINVAL);
+	result u = { 0 };
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Echo", NULL, 3, 0, unary_cb, &u, NULL),
+	                 KUBE_EINVAL);
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Echo", NULL, 0, 0, NULL, &u, NULL),
+	                 KUBE_EINVAL);
+	ck_assert_int_eq(kube__grpc_unary(NULL, "/test.Test/Echo", NULL, 0, 0, unary_cb, &u, NULL),
+	                 KUBE_EINVAL);
+	/* a huge timeout is as good as none */
+	call(ch, "/test.Test/Echo", "far", UINT64_MAX, &u);
+	ck_assert_int_eq(u.code, KUBE_GRPC_OK);
+	result_clear(&u);
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
 /* ---- a misbehaving server ---- */
 
 START_TEST(test_grpc_http_status_without_grpc_status)
@@ -948,6 +1074,10 @@ static Suite *grpc_suite(void)
 	tcase_add_test(tc, test_grpc_deadline_short_and_rst_cancel_sent);
 	tcase_add_test(tc, test_grpc_cancel_unary);
 	tcase_add_test(tc, test_grpc_channel_free_cancels_open_calls);
+	tcase_add_test(tc, test_grpc_refused_stream_retried_once);
+	tcase_add_test(tc, test_grpc_goaway_drains_open_calls);
+	tcase_add_test(tc, test_grpc_server_stream_limit_queues_calls);
+	tcase_add_test(tc, test_grpc_stream_deadline_and_misuse);
 	suite_add_tcase(s, tc);
 
 	TCase *bad = tcase_create("misbehaving server");
@@ -962,6 +1092,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(bad, test_grpc_garbage_after_preface);
 	tcase_add_test(bad, test_grpc_malformed_frames);
 	tcase_add_test(bad, test_grpc_unreachable_target);
+	tcase_add_test(bad, test_grpc_oversized_trailers);
 	suite_add_tcase(s, bad);
 	return s;
 }
