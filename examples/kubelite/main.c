@@ -1,7 +1,11 @@
 /*
  * kubelite - the libkube command-line program.
  *
- * Today it checks and converts manifests:
+ * It runs a cluster in one process and checks and converts manifests:
+ *   kubelite run --data-dir DIR --nodes N -f FILE|DIR [--ready-delay MS]
+ *                [--duration S]                                   (run.c)
+ *   kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A]
+ *                [-o wide|yaml|json]                              (get.c)
  *   kubelite validate -f FILE|DIR [-f ...] [-R]
  *       prints every problem as FILE:DOC:LINE: field.path: message and exits 1
  *       if there is any (2 for a file that cannot be read or parsed at all...
@@ -19,16 +23,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <libkube/kube.h>
+#include "kubelite.h"
 
 #define MAX_FILE_BYTES (64u * 1024 * 1024)
 
-typedef struct strv {
-	char **v;
-	size_t n, cap;
-} strv;
-
-static void strv_push(strv *s, const char *str)
+void strv_push(strv *s, const char *str)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
@@ -41,7 +40,7 @@ static void strv_push(strv *s, const char *str)
 	s->v[s->n++] = strdup(str);
 }
 
-static void strv_free(strv *s)
+void strv_free(strv *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
@@ -63,7 +62,7 @@ static int has_manifest_suffix(const char *name)
 
 /* Expands -f arguments as kubectl does: files as given, directories to
  * their *.yaml, *.yml and *.json files in name order (recursively with -R). */
-static int collect(strv *files, const char *path, int recursive, int top)
+int collect(strv *files, const char *path, int recursive, int top)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -144,7 +143,7 @@ static char *read_file(const char *path, size_t *len)
 }
 
 /* Decodes one file; on a syntax error prints it as FILE:DOC:LINE: message. */
-static int decode_file(const char *path, kube_object_list **out)
+int decode_file(const char *path, kube_object_list **out)
 {
 	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
 	size_t len;
@@ -168,7 +167,10 @@ static int decode_file(const char *path, kube_object_list **out)
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: kubelite validate -f FILE|DIR [-f FILE|DIR ...] [-R]\n"
+	        "usage: kubelite run --data-dir DIR [--nodes N] -f FILE|DIR [-f ...] [--ready-delay MS]\n"
+	        "                    [--duration S]\n"
+	        "       kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A] [-o wide|yaml|json]\n"
+	        "       kubelite validate -f FILE|DIR [-f FILE|DIR ...] [-R]\n"
 	        "       kubelite convert -f FILE|DIR [-o json|yaml] [-R]\n"
 	        "       kubelite version\n");
 }
@@ -326,6 +328,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 2, argv + 2);
+	if (strcmp(argv[1], "get") == 0)
+		return cmd_get(argc - 2, argv + 2);
 	if (strcmp(argv[1], "validate") != 0 && strcmp(argv[1], "convert") != 0) {
 		fprintf(stderr, "kubelite: unknown command '%s'\n", argv[1]);
 		usage(stderr);
