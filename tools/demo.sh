@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, and run kubelite on the
-# example manifests (validate them, then print one as JSON).
+# The main job: install what is missing, build, check the example manifests
+# (validate, convert one to JSON), then run them on a 3-node simulated
+# cluster for a few seconds and show what it made, as kubectl would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
-./build/examples/kubelite/kubelite validate -f examples/manifests
-./build/examples/kubelite/kubelite convert -f examples/manifests/web-deployment.yaml -o json
+kubelite=./build/examples/kubelite/kubelite
+$kubelite validate -f examples/manifests
+$kubelite convert -f examples/manifests/web-deployment.yaml -o json
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+$kubelite run --data-dir "$data" --nodes 3 -f examples/manifests --ready-delay 500 --duration 5
+$kubelite get deployments --data-dir "$data"
+$kubelite get replicasets --data-dir "$data"
+$kubelite get pods --data-dir "$data" -o wide
+$kubelite get nodes --data-dir "$data"
