@@ -101,7 +101,8 @@ struct kube__grpc_call {
 	uint64_t deadline_ns;               /* CLOCK_MONOTONIC, 0: none */
 	struct event *timer;
 	int32_t stream_id;
-	int retries;
+	int retries;                        /* refused by the server */
+	int unsent_retries;                 /* never left */
 	unsigned headers_sent : 1;
 	unsigned resp_headers : 1;          /* the final response HEADERS came */
 	unsigned send_closed : 1;           /* no more messages from us */
@@ -311,7 +312,7 @@ static void call_finish(kube__grpc_call *call, int code, int rst, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	call->message = kube_strdup(msg);   /* NULL on ENOMEM: reported as "" */
+	call->message = msg[0] ? kube_strdup(msg) : NULL;   /* NULL reads as "" */
 	if (call->timer)
 		event_del(call->timer);
 	if (call->waiting)
@@ -361,7 +362,19 @@ static void ch_connect(kube__grpc_channel *ch);
 static void on_read(evutil_socket_t fd, short what, void *arg);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 
-/* Whether a call that never reached the server may go again (once). */
+/*
+ * Transparent retries.  A request that never left (its HEADERS were not
+ * sent: GOAWAY came first, the connection died) goes again, a few times, on
+ * whatever connection comes next; nothing of its body was taken yet, so
+ * streams qualify too.  A unary call the server refused unprocessed
+ * (REFUSED_STREAM, or past a GOAWAY's last stream) goes again once.
+ */
+static int may_retry_unsent(const kube__grpc_call *call)
+{
+	return !call->headers_sent && !call->resp_headers && call->unsent_retries < 5 &&
+	       !call->ch->closing;
+}
+
 static int may_retry(const kube__grpc_call *call)
 {
 	return call->unary && !call->resp_headers && call->retries < 1 && !call->ch->closing;
@@ -369,7 +382,10 @@ static int may_retry(const kube__grpc_call *call)
 
 static void call_requeue(kube__grpc_channel *ch, kube__grpc_call *call)
 {
-	call->retries++;
+	if (call->headers_sent)
+		call->retries++;
+	else
+		call->unsent_retries++;
 	call->stream_id = 0;
 	call->soff = 0;
 	call->headers_sent = call->eos_sent = call->deferred = call->rst_recv = 0;
@@ -432,7 +448,7 @@ static void conn_close(conn *c, const char *fmt, ...)
 		ch->cur = NULL;
 	while (c->calls) {
 		kube__grpc_call *call = c->calls;
-		if (!call->finished && !call->headers_sent && may_retry(call)) {
+		if (!call->finished && may_retry_unsent(call)) {
 			detach(call);   /* the caller's reference keeps it */
 			call_requeue(ch, call);
 			continue;
@@ -936,7 +952,7 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
 		if (call->stream_id != frame->hd.stream_id)
 			continue;
 		if (!call->finished) {
-			if (may_retry(call)) {
+			if (may_retry_unsent(call)) {
 				detach(call);
 				call_requeue(c->ch, call);
 				ch_kick(c->ch);

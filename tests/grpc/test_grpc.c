@@ -778,6 +778,37 @@ START_TEST(test_grpc_goaway_drains_open_calls)
 }
 END_TEST
 
+START_TEST(test_grpc_goaway_retries_queued_requests)
+{
+	/* one stream at a time: the two calls behind the GOAWAY'd one wait in
+	 * nghttp2's queue, are never started there, and go to a new connection */
+	ts_server_set_max_streams(srv, 1);
+	kube__grpc_channel *ch = open_unix();
+	expect_echo(ch, "settings known");
+	finish_counter = 0;
+	result a = { 0 }, b = { 0 }, c = { 0 };
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/GoawayThenEcho", (const uint8_t *)"a", 1,
+	                                  5000, unary_cb, &a, NULL), 0);
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Echo", (const uint8_t *)"b", 1, 5000,
+	                                  unary_cb, &b, NULL), 0);
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Echo", (const uint8_t *)"c", 1, 5000,
+	                                  unary_cb, &c, NULL), 0);
+	run_until(&a.done);
+	run_until(&b.done);
+	run_until(&c.done);
+	ck_assert_int_eq(a.code, KUBE_GRPC_OK);
+	ck_assert_int_eq(b.code, KUBE_GRPC_OK);
+	ck_assert_msg(c.code == KUBE_GRPC_OK, "c: %d %s", c.code, c.msg);
+	ck_assert_str_eq((char *)b.resp, "b");
+	ck_assert_str_eq((char *)c.resp, "c");
+	ck_assert_int_eq(ts_server_accepted(srv), 2);
+	result_clear(&a);
+	result_clear(&b);
+	result_clear(&c);
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
 START_TEST(test_grpc_server_stream_limit_queues_calls)
 {
 	ts_server_set_max_streams(srv, 4);
@@ -1077,6 +1108,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(tc, test_grpc_refused_stream_retried_once);
 	tcase_add_test(tc, test_grpc_goaway_drains_open_calls);
 	tcase_add_test(tc, test_grpc_server_stream_limit_queues_calls);
+	tcase_add_test(tc, test_grpc_goaway_retries_queued_requests);
 	tcase_add_test(tc, test_grpc_stream_deadline_and_misuse);
 	suite_add_tcase(s, tc);
 
