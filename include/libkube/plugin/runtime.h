@@ -22,15 +22,17 @@
  *
  * CRI's rules that the conformance kit checks (tests/plugin-conformance):
  *   - StopPodSandbox, RemovePodSandbox, StopContainer, RemoveContainer and
- *     RemoveImage succeed when the work is already done, and for an id the
- *     runtime does not know;
+ *     RemoveImage succeed when the work is already done; the Remove calls
+ *     also for an id the runtime does not know (the Stop calls may answer
+ *     KUBE_ENOTFOUND there, as containerd does);
  *   - PodSandboxStatus, ContainerStatus, StartContainer, ExecSync,
  *     ContainerStats and ImageStatus answer KUBE_ENOTFOUND for an unknown
  *     id or image (upstream ImageStatus answers an empty response; the CRI
  *     client turns that into KUBE_ENOTFOUND, and so does this ABI);
  *   - a second RunPodSandbox with the same metadata, or CreateContainer with
- *     the name and attempt of a container already in the sandbox, answers
- *     KUBE_EEXISTS;
+ *     the name and attempt of a container already in the sandbox, is
+ *     refused: KUBE_EEXISTS (containerd answers UNKNOWN "failed to reserve
+ *     sandbox name", which reaches the caller as KUBE_ERROR);
  *   - timestamps are nanoseconds since the epoch.
  *
  * This header needs only <stdint.h>, <stddef.h> and cri_types.h (which needs
