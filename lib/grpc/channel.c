@@ -110,7 +110,6 @@ struct kube__grpc_call {
 	unsigned deferred : 1;              /* the body provider said DEFERRED */
 	unsigned finished : 1;
 	unsigned rst_recv : 1;
-	unsigned bad_encoding : 1;
 	/* send queue: framed messages not yet taken by nghttp2 */
 	uint8_t *sbuf;
 	size_t slen, soff, scap;
@@ -389,6 +388,9 @@ static void call_requeue(kube__grpc_channel *ch, kube__grpc_call *call)
 	call->stream_id = 0;
 	call->soff = 0;
 	call->headers_sent = call->eos_sent = call->deferred = call->rst_recv = 0;
+	call->http_status = 0;
+	call->grpc_status = -1;
+	call->header_bytes = 0;
 	wait_push(ch, call);
 }
 
@@ -678,8 +680,6 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 		call->grpc_status = v < 0 ? -2 : v;
 	} else if (IS("grpc-message")) {
 		return keep_str(&call->grpc_message, value, valuelen);
-	} else if (IS("grpc-encoding")) {
-		call->bad_encoding = !(valuelen == 8 && memcmp(value, "identity", 8) == 0);
 	}
 #undef IS
 	return 0;
@@ -696,7 +696,7 @@ static int content_type_ok(const char *ct)
 }
 
 /* The response ended (END_STREAM): the status it carries. */
-static void call_end(conn *c, kube__grpc_call *call)
+static void call_end(kube__grpc_call *call)
 {
 	int rst = call->eos_sent ? -1 : NGHTTP2_NO_ERROR;   /* early server closure */
 	const char *m = call->method;
@@ -746,7 +746,6 @@ static void call_end(conn *c, kube__grpc_call *call)
 		kube__grpc_percent_decode(raw, n, dec);
 	call_finish(call, code, rst, "%s", dec ? dec : raw);
 	kube_free(dec);
-	KUBE_UNUSED(c);
 }
 
 static void deliver_msg(kube__grpc_call *call, const uint8_t *msg, size_t len, uint8_t *owned)
@@ -901,13 +900,13 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 			}
 		}
 		if (end)
-			call_end(c, call);
+			call_end(call);
 		return 0;
 	}
 	case NGHTTP2_DATA: {
 		kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
 		if (call && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-			call_end(c, call);
+			call_end(call);
 		return 0;
 	}
 	default:
@@ -1157,8 +1156,10 @@ static void ch_connect(kube__grpc_channel *ch)
 		sa.sun_family = AF_UNIX;
 		memcpy(sa.sun_path, ch->unix_path, strlen(ch->unix_path) + 1);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		/* EAGAIN here is a full backlog: nothing is in progress, so it
+		 * fails like a refusal and the backoff paces the next try */
 		if (fd < 0 || (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-		               errno != EINPROGRESS && errno != EAGAIN))
+		               errno != EINPROGRESS))
 			err = errno;
 	} else {
 		/* Names resolve synchronously here: targets are local (CRI sockets,

@@ -328,7 +328,7 @@ static void on_request(ts_stream *st)
 		kick(st);
 	} else if (is(st, "/test.Test/Compressed")) {
 		respond(st, "200", "application/grpc");
-		stream_put_msg(st, 1, "zzz", 3);
+		stream_put_msg(st, arg[0] ? (uint8_t)atoi(arg) : 1, "zzz", 3);
 		finish(st, 0, NULL);
 	} else if (is(st, "/test.Test/NoTrailers")) {
 		respond(st, "200", "application/grpc");

@@ -20,7 +20,7 @@
  *   WrongType       200 with content-type text/html, a body, grpc-status 0
  *   Truncated       a prefix announcing 100 bytes, 10 sent, then OK
  *   Oversized       "N": a prefix announcing N bytes, 1 KiB of them, no end
- *   Compressed      a message with flag 1 (no grpc-encoding), then OK
+ *   Compressed      a message with flag 1 (or the argument's), no grpc-encoding, OK
  *   NoTrailers      a message, then END_STREAM on DATA
  *   TwoMessages     two messages, then OK
  *   Empty           OK without a message

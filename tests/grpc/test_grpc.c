@@ -914,6 +914,8 @@ START_TEST(test_grpc_bad_framing)
 	expect(ch, "/test.Test/Compressed", "", KUBE_GRPC_INTERNAL,
 	       "grpc: /test.Test/Compressed: compressed response message without a negotiated "
 	       "grpc-encoding");
+	expect(ch, "/test.Test/Compressed", "2", KUBE_GRPC_INTERNAL,
+	       "grpc: /test.Test/Compressed: invalid message flag 2");
 	expect(ch, "/test.Test/NoTrailers", "", KUBE_GRPC_INTERNAL,
 	       "grpc: /test.Test/NoTrailers: server closed the stream without grpc-status");
 	expect(ch, "/test.Test/TwoMessages", "", KUBE_GRPC_INTERNAL,
