@@ -47,6 +47,24 @@ static void run_for(int64_t ms)
 	} while (mono_ms() < end);
 }
 
+/* Runs the loop until the pod's phase is `phase` (5 s at most: the
+ * machine may be loaded, the assertions after say what was expected). */
+static void wait_phase(const char *name, const char *phase)
+{
+	int64_t end = mono_ms() + 5000;
+	do {
+		kube_object *p = NULL;
+		const char *v = NULL;
+		run_for(5);
+		if (kube_store_get(&p, st, "pods", "default", name) == 0 &&
+		    kube_object_get_string(p, "status.phase", &v) == 0 && strcmp(v, phase) == 0) {
+			kube_object_unref(p);
+			return;
+		}
+		kube_object_unref(p);
+	} while (mono_ms() < end);
+}
+
 static void create(const char *json)
 {
 	kube_object *o = NULL;
@@ -168,7 +186,7 @@ END_TEST
 
 START_TEST(test_node_pod_running_after_delay)
 {
-	kube_nodes *n = new_pool(3, 150, NULL, NULL);
+	kube_nodes *n = new_pool(3, 400, NULL, NULL);
 	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
 	kube_object *p;
 
@@ -184,7 +202,7 @@ START_TEST(test_node_pod_running_after_delay)
 	ck_assert_uint_eq(s.starting, 1);
 	ck_assert_uint_eq(s.running, 0);
 
-	run_for(250);
+	wait_phase("web-1", "Running");
 	p = get("pods", "default", "web-1");
 	ck_assert_str_eq(str(p, "status.phase"), "Running");
 	ck_assert_str_eq(str(p, "status.podIP"), "10.0.2.2");
@@ -216,7 +234,7 @@ START_TEST(test_node_pod_running_after_delay)
 
 	/* the second pod on the node gets the next address */
 	create_pod("web-2", "node-2");
-	run_for(250);
+	wait_phase("web-2", "Running");
 	p = get("pods", "default", "web-2");
 	ck_assert_str_eq(str(p, "status.podIP"), "10.0.2.3");
 	kube_object_unref(p);
@@ -230,7 +248,7 @@ START_TEST(test_node_pod_running_after_delay)
 	create_pod("short", "node-1");
 	run_for(20);
 	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "default", "short", NULL), 0);
-	run_for(250);
+	run_for(500);
 	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
 	ck_assert_uint_eq(s.started, 3);
 	ck_assert_uint_eq(s.running, 2);
@@ -298,7 +316,7 @@ START_TEST(test_node_runtime_vtable)
 	ck_assert_str_eq(f.last_stop, uid);
 	for (int i = 0; i < f.npending; i++)
 		f.pending[i].done(f.pending[i].status, f.pending[i].ctx);
-	run_for(20);
+	wait_phase("good", "Running");
 	p = get("pods", "default", "good");
 	ck_assert_str_eq(str(p, "status.phase"), "Running");
 	ck_assert_int_eq(strncmp(str(p, "status.containerStatuses[0].containerID"), "libkube://", 10), 0);
