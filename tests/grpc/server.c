@@ -718,16 +718,29 @@ static void poke(ts_server *s)
 
 ts_server *ts_server_start(int tcp)
 {
+	return ts_server_start_at(NULL, tcp);
+}
+
+ts_server *ts_server_start_at(const char *path, int tcp)
+{
 	ts_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->lfd_tcp = -1;
-	snprintf(s->dir, sizeof(s->dir), "/tmp/kube-grpc-XXXXXX");
-	if (!mkdtemp(s->dir) || pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+	if (path) {
+		snprintf(s->path, sizeof(s->path), "%s", path);
+	} else {
+		snprintf(s->dir, sizeof(s->dir), "/tmp/kube-grpc-XXXXXX");
+		if (!mkdtemp(s->dir)) {
+			free(s);
+			return NULL;
+		}
+		snprintf(s->path, sizeof(s->path), "%s/grpc.sock", s->dir);
+	}
+	if (pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		free(s);
 		return NULL;
 	}
-	snprintf(s->path, sizeof(s->path), "%s/grpc.sock", s->dir);
 	snprintf(s->unix_target, sizeof(s->unix_target), "unix:%s", s->path);
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof(sa));
@@ -807,6 +820,7 @@ void ts_server_stop(ts_server *s)
 	close(s->wake[0]);
 	close(s->wake[1]);
 	unlink(s->path);
-	rmdir(s->dir);
+	if (s->dir[0])
+		rmdir(s->dir);
 	free(s);
 }

@@ -53,6 +53,8 @@ enum {
 
 /* Starts a server thread; tcp != 0 also listens on 127.0.0.1.  NULL on failure. */
 ts_server *ts_server_start(int tcp);
+/* The same, listening at `path` (the caller owns its directory). */
+ts_server *ts_server_start_at(const char *path, int tcp);
 /* "unix:/tmp/.../grpc.sock" */
 const char *ts_server_unix_target(ts_server *s);
 /* "127.0.0.1:port", or NULL without tcp */

@@ -835,6 +835,38 @@ START_TEST(test_grpc_server_stream_limit_queues_calls)
 }
 END_TEST
 
+START_TEST(test_grpc_reconnects_with_backoff_until_the_server_appears)
+{
+	char dir[] = "/tmp/kube-grpc-late-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[128], target[160];
+	snprintf(path, sizeof(path), "%s/late.sock", dir);
+	snprintf(target, sizeof(target), "unix:%s", path);
+	kube__grpc_options o = { 0 };
+	o.backoff_initial_ms = 20;
+	o.backoff_max_ms = 40;
+	kube__grpc_channel *ch = open_ch(target, &o);
+	result r = { 0 };
+	uint64_t t0 = ms_now();
+	ck_assert_int_eq(kube__grpc_unary(ch, "/test.Test/Echo", (const uint8_t *)"late", 4, 5000,
+	                                  unary_cb, &r, NULL), 0);
+	/* several connects fail while the call waits */
+	while (ms_now() - t0 < 200)
+		kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), usleep(2000);
+	ck_assert_int_eq(r.done, 0);
+	ts_server *late = ts_server_start_at(path, 0);
+	ck_assert_ptr_nonnull(late);
+	run_until(&r.done);
+	ck_assert_msg(r.code == KUBE_GRPC_OK, "%d %s", r.code, r.msg);
+	ck_assert_str_eq((char *)r.resp, "late");
+	ck_assert_int_eq(ts_server_accepted(late), 1);
+	result_clear(&r);
+	kube__grpc_channel_free(ch);
+	ts_server_stop(late);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_grpc_oversized_trailers)
 {
 	kube__grpc_channel *ch = open_unix();
@@ -1127,6 +1159,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(bad, test_grpc_malformed_frames);
 	tcase_add_test(bad, test_grpc_unreachable_target);
 	tcase_add_test(bad, test_grpc_oversized_trailers);
+	tcase_add_test(bad, test_grpc_reconnects_with_backoff_until_the_server_appears);
 	suite_add_tcase(s, bad);
 	return s;
 }
