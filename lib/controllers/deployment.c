@@ -992,27 +992,162 @@ static int old_pods_running(kube_deployment_controller *c, dview *v)
 	return 0;
 }
 
-/* scale(): replicas changed with no rollout going on (or paused). */
-static int scale_only(kube_deployment_controller *c, dview *v)
-{
-	rsv *active = NULL;
-	size_t nactive = 0;
+/* ---- scaling (upstream's scale(), for paused Deployments and scaling events) ---- */
 
-	for (size_t i = 0; i < v->nold + (v->new_rs ? 1 : 0); i++)
-		if (v->all[i].replicas > 0) {
+static int active_rs(const rsv *r)
+{
+	return r->replicas > 0;
+}
+
+/* ReplicaSetsBySizeNewer / BySizeOlder: larger first, then by age. */
+static int by_size_newer(const void *x, const void *y)
+{
+	const rsv *a = x, *b = y;
+	if (a->replicas != b->replicas)
+		return a->replicas > b->replicas ? -1 : 1;
+	return by_created(y, x);
+}
+
+static int by_size_older(const void *x, const void *y)
+{
+	const rsv *a = x, *b = y;
+	if (a->replicas != b->replicas)
+		return a->replicas > b->replicas ? -1 : 1;
+	return by_created(x, y);
+}
+
+/* getReplicaSetFraction: this ReplicaSet's share of the new maximum, from
+ * the maximum it was last sized for (the max-replicas annotation). */
+static int64_t rs_fraction(const dview *v, const rsv *r)
+{
+	const char *ann = kube_object_annotation(r->obj, MAX_ANN);
+	int64_t before = ann ? strtoll(ann, NULL, 10) : 0, max = v->replicas + v->surge;
+
+	if (v->replicas == 0)
+		return -r->replicas;
+	if (before == 0 && (before = kube__get_int_or(v->d, "status.replicas", 0)) == 0)
+		return 0;
+	/* integer.RoundToInt32: half away from zero */
+	double size = (double)(r->replicas * max) / (double)before;
+	int64_t rounded = (int64_t)(size < 0 ? size - 0.5 : size + 0.5);
+	return rounded - r->replicas;
+}
+
+static int64_t rs_proportion(const dview *v, const rsv *r, int64_t to_add, int64_t added)
+{
+	int64_t f, allowed;
+
+	if (r->replicas == 0 || to_add == 0 || to_add == added)
+		return 0;
+	f = rs_fraction(v, r);
+	allowed = to_add - added;
+	if (to_add > 0)
+		return f < allowed ? f : allowed;
+	return f > allowed ? f : allowed;
+}
+
+/* IsSaturated: the new ReplicaSet runs all replicas, all available. */
+static int saturated(const dview *v)
+{
+	const char *ann;
+
+	if (!v->new_rs || !(ann = kube_object_annotation(v->new_rs->obj, DESIRED_ANN)))
+		return 0;
+	return v->new_rs->replicas == v->replicas && strtoll(ann, NULL, 10) == v->replicas &&
+	       v->new_rs->available == v->replicas;
+}
+
+/* isScalingEvent: an active ReplicaSet was sized for another replicas. */
+static int scaling_event(const dview *v)
+{
+	for (size_t i = 0; i < v->nold + (v->new_rs ? 1 : 0); i++) {
+		const char *ann = kube_object_annotation(v->all[i].obj, DESIRED_ANN);
+		if (active_rs(&v->all[i]) && ann && strtoll(ann, NULL, 10) != v->replicas)
+			return 1;
+	}
+	return 0;
+}
+
+static int scale(kube_deployment_controller *c, dview *v)
+{
+	size_t n = v->nold + (v->new_rs ? 1 : 0), nactive = 0;
+	rsv *active = NULL, **list;
+	int rc = 0;
+
+	/* FindActiveOrLatest */
+	for (size_t i = 0; i < n; i++)
+		if (active_rs(&v->all[i])) {
 			active = &v->all[i];
 			nactive++;
 		}
-	if (nactive == 0 && v->new_rs)
-		active = v->new_rs, nactive = 1;
-	else if (nactive == 0 && v->nold > 0) {
-		qsort(v->all, v->nold, sizeof(*v->all), by_created);
-		active = &v->all[v->nold - 1], nactive = 1;
+	if (nactive == 0 && n > 0) {
+		if (v->new_rs) {
+			active = v->new_rs;
+		} else {
+			qsort(v->all, v->nold, sizeof(*v->all), by_created);
+			active = &v->all[v->nold - 1];
+		}
+		nactive = 1;
 	}
-	if (nactive == 1 && active)
-		return scale_rs(c, v, active, v->replicas);
-	/* several active ReplicaSets: leave the split to the rollout */
-	return 0;
+	if (nactive == 0)
+		return 0;
+	if (nactive == 1)
+		return active->replicas == v->replicas ? 0 : scale_rs(c, v, active, v->replicas);
+	if (saturated(v)) {
+		for (size_t i = 0; i < v->nold; i++)
+			if (active_rs(&v->all[i]) && (rc = scale_rs(c, v, &v->all[i], 0)) != 0)
+				return rc;
+		return 0;
+	}
+	if (!v->rolling)
+		return 0;
+	/* proportional scaling of every active ReplicaSet */
+	rsv *sorted = kube_malloc(n * sizeof(*sorted));
+	int64_t *size = kube_malloc(n * sizeof(*size));
+	if (!sorted || !size) {
+		kube_free(sorted);
+		kube_free(size);
+		return kube__error_oom();
+	}
+	size_t k = 0;
+	int64_t total = 0, allowed, to_add, added = 0;
+	for (size_t i = 0; i < n; i++)
+		if (active_rs(&v->all[i])) {
+			sorted[k++] = v->all[i];
+			total += v->all[i].replicas;
+		}
+	allowed = v->replicas > 0 ? v->replicas + v->surge : 0;
+	to_add = allowed - total;
+	if (to_add > 0)
+		qsort(sorted, k, sizeof(*sorted), by_size_newer);
+	else if (to_add < 0)
+		qsort(sorted, k, sizeof(*sorted), by_size_older);
+	for (size_t i = 0; i < k; i++) {
+		int64_t p = to_add ? rs_proportion(v, &sorted[i], to_add, added) : 0;
+		size[i] = sorted[i].replicas + p;
+		added += p;
+	}
+	list = kube_malloc(k * sizeof(*list));
+	for (size_t i = 0; list && i < k; i++) {
+		/* the same ReplicaSet in v->all, so the view follows the write */
+		for (size_t j = 0; j < n; j++)
+			if (v->all[j].obj == sorted[i].obj)
+				list[i] = &v->all[j];
+	}
+	for (size_t i = 0; list && i < k && rc == 0; i++) {
+		if (i == 0 && to_add != 0) {
+			size[0] += to_add - added;   /* leftovers to the largest */
+			if (size[0] < 0)
+				size[0] = 0;
+		}
+		rc = scale_rs(c, v, list[i], size[i]);
+	}
+	if (!list)
+		rc = kube__error_oom();
+	kube_free(list);
+	kube_free(sorted);
+	kube_free(size);
+	return rc;
 }
 
 /* ---- sync ---- */
@@ -1085,9 +1220,12 @@ static int sync_deployment(kube_controller *runner, const char *key, int64_t *af
 		rc = sync_status(c, &v, after);
 		goto out;
 	}
-	if (v.paused) {
-		if ((rc = sync_new_rs(c, &v, 0)) != 0 || (rc = scale_only(c, &v)) != 0)
+	if (v.paused || scaling_event(&v)) {
+		/* sync(): scale only; a paused Deployment also keeps its history short */
+		if ((rc = sync_new_rs(c, &v, 0)) != 0 || (rc = scale(c, &v)) != 0)
 			goto out;
+		if (v.paused)
+			cleanup(c, &v);
 		rc = sync_status(c, &v, after);
 		goto out;
 	}

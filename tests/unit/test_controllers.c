@@ -773,6 +773,44 @@ START_TEST(test_controllers_deployment_rolling_update_bounds)
 }
 END_TEST
 
+START_TEST(test_controllers_deployment_proportional_scaling)
+{
+	both b = start_both();
+	kube_object_list *l;
+	int64_t old_size = -1, new_size = -1;
+
+	/* 10 replicas, 25% / 25%: surge 3, unavailable 2 */
+	create_deployment("web", 10, "nginx:1", "{\"type\":\"RollingUpdate\"}", NULL);
+	roll_until_done("web", 10, 1, "nginx:1");
+	/* v2 never becomes ready: the rollout stops at old 8, new 5 */
+	set_image("web", "nginx:2");
+	settle();
+	/* scaled to 20 mid-rollout: surge 5, so 25 spread as the sizes were */
+	set_replicas("deployments", "web", 20);
+	settle();
+	l = replicasets();
+	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	for (size_t i = 0; i < 2; i++) {
+		kube_object *rs = kube_object_list_get(l, i);
+		int64_t r = 0;
+		const char *img;
+		kube_object_get_int(rs, "spec.replicas", &r);
+		kube_object_get_string(rs, "spec.template.spec.containers[0].image", &img);
+		if (strcmp(img, "nginx:1") == 0)
+			old_size = r;
+		else
+			new_size = r;
+		ck_assert_str_eq(kube_object_annotation(rs, "deployment.kubernetes.io/desired-replicas"), "20");
+		ck_assert_str_eq(kube_object_annotation(rs, "deployment.kubernetes.io/max-replicas"), "25");
+	}
+	kube_object_list_free(l);
+	/* old: round(8 * 25 / 13) = 15; new: round(5 * 25 / 13) = 10 */
+	ck_assert_int_eq(old_size, 15);
+	ck_assert_int_eq(new_size, 10);
+	stop_both(b);
+}
+END_TEST
+
 START_TEST(test_controllers_deployment_recreate)
 {
 	both b = start_both();
@@ -829,8 +867,12 @@ START_TEST(test_controllers_deployment_history_limit_and_paused)
 		if (i % 3 == 0)
 			kubelet_step();
 	}
+	/* paused, every ReplicaSet is old: the history limit (1) keeps only
+	 * the one that runs the pods, as upstream's sync() cleans up */
 	l = replicasets();
-	ck_assert_uint_eq(kube_object_list_count(l), 2);
+	ck_assert_uint_eq(kube_object_list_count(l), 1);
+	ck_assert_str_eq(kube_object_annotation(kube_object_list_get(l, 0),
+	                                        "deployment.kubernetes.io/revision"), "3");
 	kube_object_list_free(l);
 	observed o = observe("v:3");
 	ck_assert_uint_eq(o.pods, 4);
@@ -955,6 +997,7 @@ static Suite *controllers_suite(void)
 	tcase_add_checked_fixture(dc, setup, teardown);
 	tcase_set_timeout(dc, 120);
 	tcase_add_test(dc, test_controllers_deployment_rolling_update_bounds);
+	tcase_add_test(dc, test_controllers_deployment_proportional_scaling);
 	tcase_add_test(dc, test_controllers_deployment_recreate);
 	tcase_add_test(dc, test_controllers_deployment_history_limit_and_paused);
 	tcase_add_test(dc, test_controllers_deployment_progress_deadline);
