@@ -517,9 +517,10 @@ static int print_list(kube_object_list *l, kube_format fmt)
 
 /* ---- reading ---- */
 
-/* Asks the running `kubelite run`.  0, or -1 (printed). */
-static int list_remote(kube_object_list **out, const char *dir, const char *resource,
-                       const char *ns, const char *sel)
+/* Sends one request line to the running `kubelite run` and reads the
+ * answer; *body (free) is what follows "OK\n".  0, 1 (the server's error,
+ * in *body), or -1 (printed). */
+static int request(const char *dir, const char *line, char **body, size_t *body_len)
 {
 	struct sockaddr_un a;
 	char path[4096], *buf = NULL;
@@ -543,7 +544,7 @@ static int list_remote(kube_object_list **out, const char *dir, const char *reso
 			close(fd);
 		return -1;
 	}
-	dprintf(fd, "LIST %s\t%s\t%s\n", resource, ns && *ns ? ns : "-", sel && *sel ? sel : "-");
+	dprintf(fd, "%s\n", line);
 	for (;;) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 65536;
@@ -572,14 +573,38 @@ static int list_remote(kube_object_list **out, const char *dir, const char *reso
 		char *nl = strchr(buf, '\n');
 		if (nl)
 			*nl = '\0';
-		fprintf(stderr, "Error from server: %s\n", strncmp(buf, "ERR ", 4) == 0 ? buf + 4 : buf);
-		free(buf);
+		memmove(buf, strncmp(buf, "ERR ", 4) == 0 ? buf + 4 : buf,
+		        strlen(strncmp(buf, "ERR ", 4) == 0 ? buf + 4 : buf) + 1);
+		*body = buf;
+		*body_len = strlen(buf);
+		return 1;
+	}
+	memmove(buf, buf + 3, len - 3 + 1);
+	*body = buf;
+	*body_len = len - 3;
+	return 0;
+}
+
+/* Asks the running `kubelite run`.  0, or -1 (printed). */
+static int list_remote(kube_object_list **out, const char *dir, const char *resource,
+                       const char *ns, const char *sel)
+{
+	char line[1024], *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(line, sizeof(line), "LIST %s\t%s\t%s", resource, ns && *ns ? ns : "-",
+	         sel && *sel ? sel : "-");
+	if ((rc = request(dir, line, &body, &len)) != 0) {
+		if (rc > 0)
+			fprintf(stderr, "Error from server: %s\n", body);
+		free(body);
 		return -1;
 	}
 	kube_decode_options o = KUBE_DECODE_OPTIONS_INIT;
 	o.format = KUBE_FORMAT_JSON;
-	int rc = len > 3 ? kube_decode(out, buf + 3, len - 3, &o) : kube_object_list_new(out);
-	free(buf);
+	rc = len ? kube_decode(out, body, len, &o) : kube_object_list_new(out);
+	free(body);
 	if (rc != 0) {
 		fprintf(stderr, "kubelite: %s\n", kube_error_last()->message);
 		return -1;
@@ -703,5 +728,147 @@ int cmd_get(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A] "
 	                "[-o wide|yaml|json]\n");
+	return 2;
+}
+
+/* ---- kubelite delete ---- */
+
+/* "deployment.apps \"web\" deleted", as kubectl says it. */
+static void deleted_line(const kube_kind_info *k, const char *name)
+{
+	char kind[64];
+	size_t i;
+	for (i = 0; k->kind[i] && i + 1 < sizeof(kind); i++)
+		kind[i] = (char)(k->kind[i] >= 'A' && k->kind[i] <= 'Z' ? k->kind[i] + 32 : k->kind[i]);
+	kind[i] = '\0';
+	if (*k->group)
+		printf("%s.%s \"%s\" deleted\n", kind, k->group, name);
+	else
+		printf("%s \"%s\" deleted\n", kind, name);
+}
+
+int cmd_delete(int argc, char **argv)
+{
+	const char *kind = NULL, *name = NULL, *dir = NULL, *ns = NULL, *cascade = "background";
+	int wait = 1;
+	const kube_kind_info *k;
+	kube_propagation policy = KUBE_PROPAGATION_BACKGROUND;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--data-dir") == 0 && v) {
+			dir = v;
+			i++;
+		} else if ((strcmp(a, "-n") == 0 || strcmp(a, "--namespace") == 0) && v) {
+			ns = v;
+			i++;
+		} else if (strncmp(a, "--cascade=", 10) == 0) {
+			cascade = a + 10;
+		} else if (strcmp(a, "--wait=false") == 0) {
+			wait = 0;
+		} else if (strcmp(a, "--wait=true") == 0 || strcmp(a, "--wait") == 0) {
+			wait = 1;
+		} else if (a[0] != '-' && !kind) {
+			kind = a;
+		} else if (a[0] != '-' && !name) {
+			name = a;
+		} else {
+			fprintf(stderr, "kubelite: unknown argument '%s'\n", a);
+			goto usage;
+		}
+	}
+	if (!kind || !name || !dir)
+		goto usage;
+	/* kubectl's --cascade values */
+	if (strcmp(cascade, "foreground") == 0)
+		policy = KUBE_PROPAGATION_FOREGROUND;
+	else if (strcmp(cascade, "orphan") == 0)
+		policy = KUBE_PROPAGATION_ORPHAN;
+	else if (strcmp(cascade, "background") != 0) {
+		fprintf(stderr, "error: invalid cascade value (%s). Must be \"background\", "
+		                "\"foreground\", or \"orphan\"\n", cascade);
+		return 2;
+	}
+	if (!(k = kube_kind_find(kind))) {
+		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
+		return 1;
+	}
+	if (!k->namespaced)
+		ns = NULL;
+	else if (!ns)
+		ns = "default";
+
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_loop *loop = NULL;
+	kube_store *st = NULL;
+	char db[4096];
+	struct stat sb;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/store.db", dir);
+	if (stat(db, &sb) != 0) {
+		fprintf(stderr, "kubelite: no store in %s\n", dir);
+		return 1;
+	}
+	so.backend = "sqlite";
+	so.path = dir;
+	if (kube_loop_new(&loop, NULL) != 0)
+		return 1;
+	rc = kube_store_open(&st, loop, &so);
+	if (rc == 0) {
+		/* Nothing runs here: the collector of the next `kubelite run`
+		 * finishes what the policy asks. */
+		rc = kube_delete(NULL, st, k->resource, ns, name, policy, NULL);
+		if (rc == 0)
+			deleted_line(k, name);
+		else
+			fprintf(stderr, "Error from server%s: %s\n", rc == KUBE_ENOTFOUND ? " (NotFound)" : "",
+			        kube_error_last()->message);
+		kube_store_close(st);
+		kube_loop_free(loop);
+		return rc ? 1 : 0;
+	}
+	kube_loop_free(loop);
+	if (rc != KUBE_EBUSY) {
+		fprintf(stderr, "kubelite: %s\n", kube_error_last()->message);
+		return 1;
+	}
+	/* `kubelite run` holds the store: ask it, then wait (as kubectl
+	 * does by default) until the object is gone. */
+	char line[1024], *body = NULL;
+	size_t len = 0;
+	snprintf(line, sizeof(line), "DELETE %s\t%s\t%s\t%s", k->resource, ns ? ns : "-", name,
+	         cascade);
+	if ((rc = request(dir, line, &body, &len)) != 0) {
+		if (rc > 0)
+			fprintf(stderr, "Error from server%s: %s\n",
+			        strstr(body, "not found") ? " (NotFound)" : "", body);
+		free(body);
+		return 1;
+	}
+	free(body);
+	deleted_line(k, name);
+	fflush(stdout);
+	snprintf(line, sizeof(line), "GET %s\t%s\t%s", k->resource, ns ? ns : "-", name);
+	for (int i = 0; wait && i < 600; i++) {
+		body = NULL;
+		rc = request(dir, line, &body, &len);
+		int gone = rc > 0 && strstr(body, "not found");
+		free(body);
+		if (gone)
+			return 0;
+		if (rc < 0)
+			return 1;
+		struct timespec nap = { 0, 100000000 };
+		nanosleep(&nap, NULL);
+	}
+	if (wait) {
+		fprintf(stderr, "error: timed out waiting for %s \"%s\" to go\n", k->kind, name);
+		return 1;
+	}
+	return 0;
+usage:
+	fprintf(stderr, "usage: kubelite delete KIND NAME --data-dir DIR [-n NS] "
+	                "[--cascade=background|foreground|orphan] [--wait=false]\n");
 	return 2;
 }

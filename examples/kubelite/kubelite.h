@@ -28,5 +28,6 @@ int decode_file(const char *path, kube_object_list **out);
 
 int cmd_run(int argc, char **argv);
 int cmd_get(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 #endif

@@ -6,6 +6,8 @@
  *                [--duration S]                                   (run.c)
  *   kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A]
  *                [-o wide|yaml|json]                              (get.c)
+ *   kubelite delete KIND NAME --data-dir DIR [-n NS]
+ *                [--cascade=background|foreground|orphan]         (get.c)
  *   kubelite validate -f FILE|DIR [-f ...] [-R]
  *       prints every problem as FILE:DOC:LINE: field.path: message and exits 1
  *       if there is any (2 for a file that cannot be read or parsed at all...
@@ -170,6 +172,8 @@ static void usage(FILE *to)
 	        "usage: kubelite run --data-dir DIR [--nodes N] -f FILE|DIR [-f ...] [--ready-delay MS]\n"
 	        "                    [--duration S]\n"
 	        "       kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A] [-o wide|yaml|json]\n"
+	        "       kubelite delete KIND NAME --data-dir DIR [-n NS]\n"
+	        "                       [--cascade=background|foreground|orphan] [--wait=false]\n"
 	        "       kubelite validate -f FILE|DIR [-f FILE|DIR ...] [-R]\n"
 	        "       kubelite convert -f FILE|DIR [-o json|yaml] [-R]\n"
 	        "       kubelite version\n");
@@ -332,6 +336,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "get") == 0)
 		return cmd_get(argc - 2, argv + 2);
+	if (strcmp(argv[1], "delete") == 0)
+		return cmd_delete(argc - 2, argv + 2);
 	if (strcmp(argv[1], "validate") != 0 && strcmp(argv[1], "convert") != 0) {
 		fprintf(stderr, "kubelite: unknown command '%s'\n", argv[1]);
 		usage(stderr);

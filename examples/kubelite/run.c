@@ -346,7 +346,44 @@ static void serve_one(run_state *s, int fd)
 		close(fd);
 		return;
 	}
-	/* "LIST <resource>\t<namespace>\t<selector>\n"; "-" for none */
+	/* "LIST <resource>\t<namespace>\t<selector>\n",
+	 * "GET <resource>\t<namespace>\t<name>\n",
+	 * "DELETE <resource>\t<namespace>\t<name>\t<policy>\n"; "-" for none */
+	if (strncmp(req, "GET ", 4) == 0 || strncmp(req, "DELETE ", 7) == 0) {
+		char name[256], policy[32] = "background";
+		kube_object *o = NULL;
+		int del = req[0] == 'D';
+		if (sscanf(req + (del ? 7 : 4), "%127[^\t]\t%255[^\t]\t%255[^\t\n]\t%31[^\n]", resource,
+		           ns, name, policy) < 3) {
+			fprintf(out, "ERR malformed request\n");
+			fclose(out);
+			return;
+		}
+		const char *nsp = strcmp(ns, "-") ? ns : NULL;
+		if (del)
+			rc = kube_delete(&o, s->store, resource, nsp, name,
+			                 strcmp(policy, "foreground") == 0 ? KUBE_PROPAGATION_FOREGROUND
+			                 : strcmp(policy, "orphan") == 0   ? KUBE_PROPAGATION_ORPHAN
+			                                                   : KUBE_PROPAGATION_BACKGROUND,
+			                 NULL);
+		else
+			rc = kube_store_get(&o, s->store, resource, nsp, name);
+		if (rc != 0) {
+			fprintf(out, "ERR %s\n", errmsg(rc));
+		} else {
+			char *json = NULL;
+			size_t len = 0;
+			fprintf(out, "OK\n");
+			if (o && kube_encode(&json, &len, o, KUBE_FORMAT_JSON, 0) == 0) {
+				fwrite(json, 1, len, out);
+				fputc('\n', out);
+			}
+			kube_free(json);
+		}
+		kube_object_unref(o);
+		fclose(out);
+		return;
+	}
 	if (sscanf(req, "LIST %127[^\t]\t%255[^\t]\t%511[^\n]", resource, ns, sel) != 3) {
 		fprintf(out, "ERR malformed request\n");
 		fclose(out);

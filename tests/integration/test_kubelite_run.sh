@@ -1,5 +1,5 @@
 #!/bin/sh
-# kubelite run and get, end to end: a cluster of 3 simulated nodes runs
+# kubelite run, get and delete, end to end: a cluster of 3 simulated nodes runs
 # examples/manifests into a temporary data directory; kubelite get then
 # prints kubectl's tables (exact headers, exact alignment, names with
 # random suffixes checked by pattern), Lists, and reads while run holds
@@ -123,11 +123,37 @@ for i in $(seq 1 100); do
 done
 [ "$ok" -eq 1 ] || { cat "$tmp/live" "$tmp/run2.out"; fail "get while running"; }
 grep -qx 'deployment.apps/web unchanged' "$tmp/run2.out" || { cat "$tmp/run2.out"; fail "reapply"; }
+
+# ---- delete through the running cluster: the collector and the namespace
+# controller finish the job before delete returns (kubectl's --wait) ----
+"$kubelite" delete deploy web --data-dir "$d" --cascade=foreground >"$tmp/del" 2>&1 \
+  || { cat "$tmp/del"; fail "delete deployment"; }
+echo 'deployment.apps "web" deleted' | diff -u - "$tmp/del"
+for r in deployments replicasets pods; do
+  "$kubelite" get $r --data-dir "$d" >"$tmp/after" 2>&1
+  grep -qx 'No resources found in default namespace.' "$tmp/after" || { cat "$tmp/after"; fail "$r left"; }
+done
+"$kubelite" delete namespace kube-system --data-dir "$d" >"$tmp/del" 2>&1 || fail "delete ns"
+echo 'namespace "kube-system" deleted' | diff -u - "$tmp/del"
+"$kubelite" get daemonsets -n kube-system --data-dir "$d" 2>&1 \
+  | grep -qx 'No resources found in kube-system namespace.' || fail "daemonset left"
+"$kubelite" get ns --data-dir "$d" | awk 'NR>1 {print $1}' | tr '\n' ' ' \
+  | grep -qx 'default kube-node-lease kube-public ' || fail "namespaces after delete"
+set +e
+"$kubelite" delete pod nope --data-dir "$d" >/dev/null 2>"$tmp/e"; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "delete missing: exit $rc"
+grep -qx 'Error from server (NotFound): pods "nope" not found' "$tmp/e" || { cat "$tmp/e"; fail "NotFound"; }
 kill -INT "$runpid"
 wait "$runpid" || fail "run after SIGINT exit $?"
 runpid=""
 tail -1 "$tmp/run2.out" | grep -Eqx 'kubelite: stopped after [0-9.]+s \(signal\)' || fail "signal stop"
 [ ! -e "$d/kubelite.sock" ] || fail "socket left behind"
+
+# ---- delete with nothing running: the next run's collector finishes ----
+"$kubelite" delete configmap web-config --data-dir "$d" | grep -qx 'configmap "web-config" deleted'
+"$kubelite" get cm --data-dir "$d" 2>&1 | grep -qx 'No resources found in default namespace.' \
+  || fail "configmap left"
 
 # ---- usage errors ----
 set +e
@@ -137,5 +163,7 @@ set +e
 grep -qx 'error: the server doesn'"'"'t have a resource type "frobs"' "$tmp/e" || fail "kind message"
 "$kubelite" get pods --data-dir "$tmp/nothing" >/dev/null 2>&1; [ $? -eq 1 ] || fail "no store"
 "$kubelite" get pods --data-dir "$d" -o xml >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad -o"
+"$kubelite" delete deploy web --data-dir "$d" --cascade=sideways >/dev/null 2>&1; [ $? -eq 2 ] \
+  || fail "bad --cascade"
 set -e
-echo "kubelite run/get ok"
+echo "kubelite run/get/delete ok"
