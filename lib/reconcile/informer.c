@@ -677,6 +677,17 @@ static void schedule_retry(kube_informer *inf)
 	kube_timer_start(inf->retry_timer, 1000, 0);
 }
 
+/* The watch is over (the store ended it, or closed): list again. */
+static void watch_ended(kube_informer *inf, int code)
+{
+	if (code == KUBE_ECANCELED)
+		return;
+	KUBE_LOG(KUBE_LOG_INFO, "informer", "%s: watch ended (%s), listing again", inf->resource,
+	         kube_strerror(code));
+	if (relist(inf) != 0)
+		schedule_retry(inf);
+}
+
 static void watch_cb(kube_watch *w, const kube_watch_event *ev, void *userdata)
 {
 	kube_informer *inf = userdata;
@@ -695,14 +706,16 @@ static void watch_cb(kube_watch *w, const kube_watch_event *ev, void *userdata)
 	case KUBE_WATCH_ERROR:
 		/* the store frees the watch after this callback */
 		inf->watch = NULL;
-		if (ev->error == KUBE_ECANCELED)
-			break;
-		KUBE_LOG(KUBE_LOG_INFO, "informer", "%s: watch ended (%s), listing again",
-		         inf->resource, kube_strerror(ev->error));
-		if (relist(inf) != 0)
-			schedule_retry(inf);
+		watch_ended(inf, ev->error);
 		break;
 	}
+}
+
+void kube__informer_watch_ended(kube_informer *inf, int code)
+{
+	kube_watch_cancel(inf->watch);
+	inf->watch = NULL;
+	watch_ended(inf, code);
 }
 
 static int cmp_entries(const void *a, const void *b)

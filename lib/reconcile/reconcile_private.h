@@ -50,6 +50,11 @@ KUBE_INTERNAL int64_t kube__clock_realtime(void *userdata);
 /* The store the informer reads (for controllers that write back). */
 KUBE_INTERNAL kube_store *kube__informer_store(const kube_informer *inf);
 KUBE_INTERNAL kube_store *kube__informer_factory_store(const kube_informer_factory *f);
+/* Ends the informer's watch as the store ends one (code KUBE_EBUSY for a
+ * watcher that fell behind, KUBE_EGONE): the informer lists again.  With
+ * code KUBE_ECANCELED the watch just stops (tests use it to miss events,
+ * then end it with KUBE_EBUSY). */
+KUBE_INTERNAL void kube__informer_watch_ended(kube_informer *inf, int code);
 /* The loop of the informer's store. */
 KUBE_INTERNAL kube_loop *kube__informer_loop(const kube_informer *inf);
 

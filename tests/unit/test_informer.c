@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "reconcile/reconcile_private.h"
 
 static kube_loop *loop;
 static kube_store *st;
@@ -347,6 +348,36 @@ START_TEST(test_informer_recovers_from_gone)
 }
 END_TEST
 
+START_TEST(test_informer_recovers_from_slow_consumer_end)
+{
+	kube_informer *inf;
+	rec r = { "", 0 };
+
+	create_pod("n", "a", NULL, NULL, NULL);
+	create_pod("n", "b", NULL, NULL, NULL);
+	inf = new_informer(NULL);
+	ck_assert_int_eq(kube_informer_add_handler(NULL, inf, &rec_handlers, &r, NULL), 0);
+	ck_assert_int_eq(kube_informer_start(inf), 0);
+	/* the watch stops; changes are missed */
+	kube__informer_watch_ended(inf, KUBE_ECANCELED);
+	r.log[0] = 0;
+	delete_pod("n", "a");
+	create_pod("n", "c", NULL, NULL, NULL);
+	pump();
+	ck_assert_str_eq(r.log, "");
+	ck_assert_uint_eq(kube_informer_list_count(inf), 1);
+	/* the store ends a watcher that fell behind with KUBE_EBUSY: re-list */
+	kube__informer_watch_ended(inf, KUBE_EBUSY);
+	ck_assert_uint_eq(kube_informer_list_count(inf), 2);
+	ck_assert_str_eq(r.log, "update b same;add(list) n/c;delete(unknown) a;");
+	r.log[0] = 0;
+	update_image("n", "c", "nginx");
+	pump();
+	ck_assert_str_eq(r.log, "update c 4->new;");   /* watching again */
+	kube_informer_free(inf);
+}
+END_TEST
+
 static kube_informer_handler *self_h;
 
 static void remove_self(kube_informer *inf, kube_object *o, int initial, void *ud)
@@ -480,6 +511,7 @@ static Suite *informer_suite(void)
 	tcase_add_test(tc, test_informer_indexes);
 	tcase_add_test(tc, test_informer_resync);
 	tcase_add_test(tc, test_informer_recovers_from_gone);
+	tcase_add_test(tc, test_informer_recovers_from_slow_consumer_end);
 	tcase_add_test(tc, test_informer_remove_handler_inside);
 	tcase_add_test(tc, test_informer_selector_filters);
 	tcase_add_test(tc, test_informer_factory_shares);
