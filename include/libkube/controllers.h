@@ -11,7 +11,9 @@
  *   ReplicaSet / ReplicationController   pods to match spec.replicas
  *   Deployment                           ReplicaSets per pod template
  *
- * Threading: everything on the store's loop thread.
+ * Threading: everything on the store's loop thread.  Lifetimes: free the
+ * controllers before the factory, the factory before the store, the store
+ * before the loop.
  */
 #ifndef LIBKUBE_CONTROLLERS_H
 #define LIBKUBE_CONTROLLERS_H
