@@ -279,7 +279,19 @@ typedef struct scale_edit {
 	int64_t replicas, desired, max;
 	int64_t revision;            /* > 0: raise the revision annotation to it */
 	const char *uid;
+	int64_t min_ready;           /* with set_min_ready: spec.minReadySeconds */
+	int set_min_ready;
 } scale_edit;
+
+static int set_int_omit_spec(kube_object *rs, int64_t v)
+{
+	int rc;
+	if (v == 0) {
+		rc = kube_object_remove(rs, "spec.minReadySeconds");
+		return rc == KUBE_ENOTFOUND ? 0 : rc;
+	}
+	return kube_object_set_int(rs, "spec.minReadySeconds", v);
+}
 
 static int scale_mutate(kube_object *rs, void *ud)
 {
@@ -301,6 +313,8 @@ static int scale_mutate(kube_object *rs, void *ud)
 		snprintf(buf, sizeof(buf), "%lld", (long long)e->revision);
 		rc = kube_object_set_annotation(rs, REVISION_ANN, buf);
 	}
+	if (rc == 0 && e->set_min_ready)
+		rc = set_int_omit_spec(rs, e->min_ready);
 	return rc;
 }
 
@@ -314,7 +328,7 @@ static int annotations_need_update(const kube_object *rs, int64_t desired, int64
 static int scale_rs(kube_deployment_controller *c, dview *v, rsv *r, int64_t replicas)
 {
 	scale_edit e = { replicas, v->replicas, v->replicas + (v->rolling ? v->surge : 0), 0,
-	                 kube_object_uid(r->obj) };
+	                 kube_object_uid(r->obj), 0, 0 };
 	kube_object *out = NULL;
 	int rc;
 
@@ -488,12 +502,15 @@ static int sync_new_rs(kube_deployment_controller *c, dview *v, int create)
 
 	snprintf(rev, sizeof(rev), "%lld", (long long)revision);
 	if (v->new_rs) {
-		if (v->new_rs->revision < revision ||
+		/* the new ReplicaSet follows the Deployment's minReadySeconds */
+		int min_ready_differs =
+		        kube__get_int_or(v->new_rs->obj, "spec.minReadySeconds", 0) != v->min_ready;
+		if (v->new_rs->revision < revision || min_ready_differs ||
 		    annotations_need_update(v->new_rs->obj, v->replicas,
 		                            v->replicas + (v->rolling ? v->surge : 0))) {
 			scale_edit e = { v->new_rs->replicas, v->replicas,
 			                 v->replicas + (v->rolling ? v->surge : 0), revision,
-			                 kube_object_uid(v->new_rs->obj) };
+			                 kube_object_uid(v->new_rs->obj), v->min_ready, 1 };
 			kube_object *out = NULL;
 			if ((rc = kube_store_guaranteed_update(&out, c->store, "replicasets",
 			                                       kube_object_namespace(v->new_rs->obj),

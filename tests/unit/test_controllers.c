@@ -760,9 +760,33 @@ START_TEST(test_controllers_deployment_rolling_update_bounds)
 	ck_assert_int_eq(status_of("deployments", "web", "unavailableReplicas"), 0);
 	ck_assert_int_eq(status_of("deployments", "web", "readyReplicas"), 10);
 
+	/* minReadySeconds follows to the new ReplicaSet (no new revision) */
+	kube_object *dd = get("deployments", "web"), *dm = NULL;
+	ck_assert_int_eq(kube_object_mutable(&dm, dd), 0);
+	ck_assert_int_eq(kube_object_set_int(dm, "spec.minReadySeconds", 7), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, dm), 0);
+	kube_object_unref(dm);
+	kube_object_unref(dd);
+	settle();
+	kube_object *nrs = get("replicasets", newrs);
+	int64_t mrs = 0;
+	ck_assert_int_eq(kube_object_get_int(nrs, "spec.minReadySeconds", &mrs), 0);
+	ck_assert_int_eq(mrs, 7);
+	ck_assert_str_eq(kube_object_annotation(nrs, "deployment.kubernetes.io/revision"), "2");
+	kube_object_unref(nrs);
+	ck_assert_int_eq(kube_object_mutable(&dm, dd = get("deployments", "web")), 0);
+	ck_assert_int_eq(kube_object_remove(dm, "spec.minReadySeconds"), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, dm), 0);
+	kube_object_unref(dm);
+	kube_object_unref(dd);
+	settle();
+	nrs = get("replicasets", newrs);
+	ck_assert_int_eq(kube_object_get_int(nrs, "spec.minReadySeconds", &mrs), KUBE_ENOTFOUND);
+	kube_object_unref(nrs);
+
 	/* rollback: the old template comes back; its ReplicaSet becomes revision 3 */
 	set_image("web", "nginx:1");
-	roll_until_done("web", 10, 3, "nginx:1");
+	roll_until_done("web", 10, 5, "nginx:1");
 	l = replicasets();
 	ck_assert_uint_eq(kube_object_list_count(l), 2);
 	kube_object_list_free(l);
