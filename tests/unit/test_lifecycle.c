@@ -247,6 +247,58 @@ START_TEST(test_lifecycle_foreground_chain_goes_bottom_up)
 }
 END_TEST
 
+/* The issue's case with the real controllers: a Deployment's pods are made
+ * by its ReplicaSet; foreground deletion takes every pod first, then the
+ * ReplicaSet, then the Deployment, and no pod is made again meanwhile. */
+START_TEST(test_lifecycle_foreground_deployment_with_controllers)
+{
+	kube_replicaset_controller *rsc = NULL;
+	kube_deployment_controller *dc = NULL;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+	int64_t end;
+
+	ck_assert_int_eq(kube_replicaset_controller_new(&rsc, fac, st, "ReplicaSet", NULL), 0);
+	ck_assert_int_eq(kube_deployment_controller_new(&dc, fac, st, NULL), 0);
+	create("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"namespace\":"
+	       "\"ns\",\"name\":\"web\"},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":"
+	       "{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+	       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}");
+	end = mono_ms() + 5000;
+	size_t n = 0;
+	do {
+		run_for(10);
+		ck_assert_int_eq(kube_store_list(&l, st, "pods", NULL, NULL, NULL), 0);
+		n = kube_object_list_count(l);
+		kube_object_list_free(l);
+	} while (n < 3 && mono_ms() < end);
+	ck_assert_uint_eq(n, 3);
+
+	ngone = 0;
+	wo.revision = kube_store_revision(st);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "pods", &wo, record_deleted, "pods", NULL), 0);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "replicasets", &wo, record_deleted, "rs", NULL), 0);
+	ck_assert_int_eq(kube_store_watch(NULL, st, "deployments", &wo, record_deleted, "deploy",
+	                                  NULL), 0);
+	ck_assert_int_eq(kube_delete(NULL, st, "deployments", "ns", "web",
+	                             KUBE_PROPAGATION_FOREGROUND, NULL), 0);
+	end = mono_ms() + 5000;
+	while (exists("deployments", "ns", "web") && mono_ms() < end)
+		run_for(10);
+	run_for(50);
+	ck_assert_int_eq(ngone, 5);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(strncmp(gone[i], "pods/web-", 9), 0);
+	ck_assert_int_eq(strncmp(gone[3], "rs/web-", 7), 0);
+	ck_assert_str_eq(gone[4], "deploy/web");
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 0);
+	kube_object_list_free(l);
+	kube_deployment_controller_free(dc);
+	kube_replicaset_controller_free(rsc);
+}
+END_TEST
+
 START_TEST(test_lifecycle_orphan_keeps_dependents)
 {
 	char *rs = create_owned("apps/v1", "ReplicaSet", "ns", "rs", NULL, NULL);
@@ -385,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, test_lifecycle_background_deletes_dependents_after_owner);
 	tcase_add_test(tc, test_lifecycle_foreground_waits_for_blocking_dependents);
 	tcase_add_test(tc, test_lifecycle_foreground_chain_goes_bottom_up);
+	tcase_add_test(tc, test_lifecycle_foreground_deployment_with_controllers);
 	tcase_add_test(tc, test_lifecycle_orphan_keeps_dependents);
 	tcase_add_test(tc, test_lifecycle_namespace_terminating);
 	tcase_add_test(tc, test_lifecycle_delete_checked);
