@@ -49,6 +49,28 @@ static void cellf(table *t, const char *fmt, ...)
 	strv_push(&t->cells, buf);
 }
 
+/* With several kinds in one get, kubectl names rows "deployment.apps/web". */
+static const kube_kind_info *name_kind;
+
+static void name_cell(table *t, const kube_object *o)
+{
+	const char *name = kube_object_name(o);
+	char kind[64];
+	size_t i;
+	if (!name_kind) {
+		cell(t, name);
+		return;
+	}
+	for (i = 0; name_kind->kind[i] && i + 1 < sizeof(kind); i++)
+		kind[i] = (char)(name_kind->kind[i] >= 'A' && name_kind->kind[i] <= 'Z'
+		                         ? name_kind->kind[i] + 32 : name_kind->kind[i]);
+	kind[i] = '\0';
+	if (*name_kind->group)
+		cellf(t, "%s.%s/%s", kind, name_kind->group, name);
+	else
+		cellf(t, "%s/%s", kind, name);
+}
+
 /* kubectl's tabwriter: minwidth 6, padding 3, the last cell as it is. */
 static void print_table(const table *t)
 {
@@ -236,7 +258,7 @@ static void pod_row(table *t, const kube_object *p, int wide)
 	}
 	if (kube_object_deletion_timestamp(p))
 		reason = "Terminating";
-	cell(t, kube_object_name(p));
+	name_cell(t, (p));
 	cellf(t, "%lld/%zu", ready, total);
 	cell(t, reason);
 	cellf(t, "%lld", restarts);
@@ -256,7 +278,7 @@ static void pod_row(table *t, const kube_object *p, int wide)
 
 static void deployment_row(table *t, const kube_object *d, int wide)
 {
-	cell(t, kube_object_name(d));
+	name_cell(t, (d));
 	cellf(t, "%lld/%lld", num(d, "status.readyReplicas", 0), num(d, "spec.replicas", 1));
 	cellf(t, "%lld", num(d, "status.updatedReplicas", 0));
 	cellf(t, "%lld", num(d, "status.availableReplicas", 0));
@@ -270,7 +292,7 @@ static void deployment_row(table *t, const kube_object *d, int wide)
 
 static void replicaset_row(table *t, const kube_object *r, int wide)
 {
-	cell(t, kube_object_name(r));
+	name_cell(t, (r));
 	cellf(t, "%lld", num(r, "spec.replicas", 1));
 	cellf(t, "%lld", num(r, "status.replicas", 0));
 	cellf(t, "%lld", num(r, "status.readyReplicas", 0));
@@ -284,7 +306,7 @@ static void replicaset_row(table *t, const kube_object *r, int wide)
 
 static void statefulset_row(table *t, const kube_object *s, int wide)
 {
-	cell(t, kube_object_name(s));
+	name_cell(t, (s));
 	cellf(t, "%lld/%lld", num(s, "status.readyReplicas", 0), num(s, "spec.replicas", 1));
 	age(t, s);
 	if (wide) {
@@ -295,7 +317,7 @@ static void statefulset_row(table *t, const kube_object *s, int wide)
 
 static void daemonset_row(table *t, const kube_object *d, int wide)
 {
-	cell(t, kube_object_name(d));
+	name_cell(t, (d));
 	cellf(t, "%lld", num(d, "status.desiredNumberScheduled", 0));
 	cellf(t, "%lld", num(d, "status.currentNumberScheduled", 0));
 	cellf(t, "%lld", num(d, "status.numberReady", 0));
@@ -332,7 +354,7 @@ static void node_row(table *t, const kube_object *n, int wide)
 			                         k + 24);
 	}
 	kube_object_get_bool(n, "spec.unschedulable", &unsched);
-	cell(t, kube_object_name(n));
+	name_cell(t, (n));
 	cellf(t, "%s%s", ready, unsched ? ",SchedulingDisabled" : "");
 	cell(t, used ? roles : "<none>");
 	age(t, n);
@@ -377,7 +399,7 @@ static void service_row(table *t, const kube_object *s, int wide)
 			used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%lld/%s",
 			                         i ? "," : "", port, proto);
 	}
-	cell(t, kube_object_name(s));
+	name_cell(t, (s));
 	cell(t, type);
 	cell(t, *ip ? ip : "<none>");
 	cell(t, strcmp(type, "LoadBalancer") == 0 ? "<pending>" : "<none>");
@@ -390,7 +412,7 @@ static void service_row(table *t, const kube_object *s, int wide)
 static void simple_row(table *t, const kube_object *o, const char *kind, int wide)
 {
 	(void)wide;
-	cell(t, kube_object_name(o));
+	name_cell(t, (o));
 	if (strcmp(kind, "Namespace") == 0) {
 		cell(t, kube_object_deletion_timestamp(o) ? "Terminating"
 		                                           : str(o, "status.phase", "Active"));
@@ -698,32 +720,63 @@ int cmd_get(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!(k = kube_kind_find(kind))) {
-		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
-		return 1;
+	/* KIND may be several, comma-separated, as kubectl takes them. */
+	const kube_kind_info *kinds[16];
+	size_t nkinds = 0;
+	char kbuf[512], *save = NULL;
+	snprintf(kbuf, sizeof(kbuf), "%s", kind);
+	for (char *t = strtok_r(kbuf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!(k = kube_kind_find(t))) {
+			fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", t);
+			return 1;
+		}
+		if (nkinds == sizeof(kinds) / sizeof(kinds[0])) {
+			fprintf(stderr, "kubelite: too many kinds\n");
+			return 2;
+		}
+		kinds[nkinds++] = k;
 	}
-	if (!k->namespaced)
-		all_ns = 0, ns = NULL;
-	else if (!all_ns && !ns)
-		ns = "default";
+	if (!nkinds)
+		goto usage;
 	if (all_ns)
 		ns = NULL;
-	if (list_objects(&l, dir, k->resource, ns, sel) != 0)
+	else if (!ns)
+		ns = "default";
+	kube_object_list *all = NULL;
+	size_t printed = 0;
+	int any_namespaced = 0;
+	if (kube_object_list_new(&all) != 0)
 		return 1;
-	if (fmt != KUBE_FORMAT_AUTO) {
-		int rc = print_list(l, fmt);
+	for (size_t i = 0; i < nkinds; i++) {
+		k = kinds[i];
+		any_namespaced |= k->namespaced;
+		if (list_objects(&l, dir, k->resource, k->namespaced ? ns : NULL, sel) != 0) {
+			kube_object_list_free(all);
+			return 1;
+		}
+		if (fmt != KUBE_FORMAT_AUTO) {
+			for (size_t j = 0; j < kube_object_list_count(l); j++)
+				kube_object_list_append(all, kube_object_list_get(l, j));
+		} else if (kube_object_list_count(l)) {
+			if (printed++)
+				putchar('\n');
+			name_kind = nkinds > 1 ? k : NULL;
+			print_rows(k, l, wide, all_ns && k->namespaced);
+		}
 		kube_object_list_free(l);
+	}
+	if (fmt != KUBE_FORMAT_AUTO) {
+		int rc = print_list(all, fmt);
+		kube_object_list_free(all);
 		return rc ? 1 : 0;
 	}
-	if (kube_object_list_count(l) == 0) {
-		if (ns)
+	kube_object_list_free(all);
+	if (!printed) {
+		if (ns && any_namespaced)
 			fprintf(stderr, "No resources found in %s namespace.\n", ns);
 		else
 			fprintf(stderr, "No resources found\n");
-	} else {
-		print_rows(k, l, wide, all_ns);
 	}
-	kube_object_list_free(l);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kubelite get KIND --data-dir DIR [-l SELECTOR] [-n NS | -A] "

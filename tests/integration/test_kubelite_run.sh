@@ -86,6 +86,14 @@ printf 'default Active\nkube-node-lease Active\nkube-public Active\nkube-system 
 "$kubelite" get leases -n kube-node-lease --data-dir "$d" | tail -n +2 | awk '{print $1}' \
   | tr '\n' ' ' | grep -qx 'node-1 node-2 node-3 ' || fail "leases"
 
+# several kinds at once: one table each, rows named kind.group/name
+"$kubelite" get deploy,rs --data-dir "$d" >"$tmp/multi"
+sed -n 1,2p "$tmp/multi" | sed 's/[0-9]*s$/AGE/' >"$tmp/multi_head"
+printf 'NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\ndeployment.apps/web   3/3     3            3           AGE\n' \
+  | diff -u - "$tmp/multi_head"
+sed -n 3p "$tmp/multi" | grep -qx '' || fail "blank line between tables"
+sed -n 5p "$tmp/multi" | grep -Eq '^replicaset\.apps/web-[a-z0-9]+   3 ' || { cat "$tmp/multi"; fail "rs of two kinds"; }
+
 # ---- selectors, namespaces, Lists ----
 "$kubelite" get pods -l app=nope --data-dir "$d" >"$tmp/none" 2>"$tmp/none.err"
 [ ! -s "$tmp/none" ] || fail "rows for a selector that matches nothing"
