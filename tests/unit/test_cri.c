@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "cri/cri_internal.h"
@@ -413,6 +414,34 @@ START_TEST(test_cri_transport_refuses)
 	ck_assert_int_eq(kube_error_last()->code, KUBE_EUNAVAILABLE);
 	ck_assert_int_eq(never_called, 0);
 	fx_free(f);
+}
+END_TEST
+
+/* The real transport: a bad endpoint is refused by lib/grpc (and the
+ * client's own loop freed again, which ASan checks); a socket nobody
+ * listens on ends a call with an error that names it, within its deadline. */
+START_TEST(test_cri_real_transport_errors)
+{
+	kube_cri_client *c = (void *)1;
+	ck_assert_int_eq(kube_cri_client_new(&c, NULL, "containerd", NULL), KUBE_EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(errmsg(), "grpc: containerd: expected unix:/path or host:port");
+	ck_assert_int_eq(kube_cri_client_new(&c, NULL, "unix://relative.sock", NULL), KUBE_EINVAL);
+	ck_assert_str_eq(errmsg(), "grpc: unix://relative.sock: a unix target needs an absolute path");
+
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/test-cri-nobody-%d.sock", (int)getpid());
+	kube_cri_options o = KUBE_CRI_OPTIONS_INIT;
+	o.timeout_ms = 300;
+	ck_assert_int_eq(kube_cri_client_new(&c, NULL, path, &o), 0);
+	kube_cri_version *v = (void *)1;
+	/* lib/grpc keeps a call waiting for the connection until its deadline */
+	ck_assert_int_eq(kube_cri_version_sync(&v, c), KUBE_ETIMEDOUT);
+	ck_assert_ptr_null(v);
+	ck_assert_str_eq(errmsg(), "Version: DEADLINE_EXCEEDED: grpc: "
+	                           "/runtime.v1.RuntimeService/Version: deadline of 300 ms exceeded");
+	ck_assert_int_eq(kube_cri_client_api(c), KUBE_CRI_API_AUTO);
+	kube_cri_client_free(c);
 }
 END_TEST
 
@@ -1484,6 +1513,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cri_options_and_client);
 	tcase_add_test(tc, test_cri_argument_checks);
 	tcase_add_test(tc, test_cri_transport_refuses);
+	tcase_add_test(tc, test_cri_real_transport_errors);
 	tcase_add_test(tc, test_cri_fallback_v1alpha2);
 	tcase_add_test(tc, test_cri_no_fallback_after_v1);
 	tcase_add_test(tc, test_cri_pinned_v1_no_fallback);
