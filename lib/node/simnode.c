@@ -90,6 +90,7 @@ struct kube_nodes {
 	entry list;                    /* sentinel */
 	entry **table;
 	size_t table_size, table_used;
+	size_t starting;               /* entries STARTING and not deleted */
 	kube_nodes_stats stats;
 };
 
@@ -603,6 +604,7 @@ static void pod_started(int status, void *ctx)
 		return;
 	}
 	n = e->pool;
+	n->starting--;
 	if (status != 0) {
 		e->state = E_FAILED;
 		n->stats.start_failures++;
@@ -628,6 +630,7 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 			return;
 		table_remove(n, e);
 		if (e->state == E_STARTING) {
+			n->starting--;
 			e->deleted = 1;   /* freed when its done comes */
 			if (n->rt.stop_pod)
 				n->rt.stop_pod(e->uid, n->rt_ud);
@@ -671,7 +674,9 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 		return;
 	}
 	n->stats.started++;
+	n->starting++;
 	if ((rc = n->rt.start_pod(pod, n->nodes[idx].name, pod_started, e, n->rt_ud)) != 0) {
+		n->starting--;
 		e->state = E_FAILED;
 		n->stats.start_failures++;
 	}
@@ -889,10 +894,7 @@ int kube_nodes_get_stats(const kube_nodes *n, kube_nodes_stats *out)
 	KUBE_CHECK_ARG(out && out->version == KUBE_NODES_STATS_VERSION);
 	*out = n->stats;
 	out->version = KUBE_NODES_STATS_VERSION;
-	out->starting = 0;
-	for (const entry *e = n->list.next; e != &n->list; e = e->next)
-		if (e->state == E_STARTING && !e->deleted)
-			out->starting++;
+	out->starting = n->starting;
 	return 0;
 }
 
