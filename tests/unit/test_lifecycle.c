@@ -299,6 +299,44 @@ START_TEST(test_lifecycle_foreground_deployment_with_controllers)
 }
 END_TEST
 
+/* A dependent with another owner alive is not deleted for a foreground
+ * owner: it drops that owner's reference (upstream's solid + waiting case),
+ * and the owner, no longer blocked, goes. */
+START_TEST(test_lifecycle_foreground_spares_dependent_with_solid_owner)
+{
+	char *a = create_owned("v1", "ConfigMap", "ns", "a", NULL, NULL);
+	char *b = create_owned("v1", "ConfigMap", "ns", "b", NULL, NULL);
+	char refs[1200];
+	snprintf(refs, sizeof(refs), "[%s,%s]", ref("v1", "ConfigMap", "a", a, 1),
+	         ref("v1", "ConfigMap", "b", b, 1));
+	create_owned("v1", "Pod", "ns", "shared", refs, NULL);
+	run_for(20);
+
+	ck_assert_int_eq(kube_delete(NULL, st, "configmaps", "ns", "a", KUBE_PROPAGATION_FOREGROUND,
+	                             NULL), 0);
+	run_for(60);
+	ck_assert(!exists("configmaps", "ns", "a"));
+	kube_object *p = get("pods", "ns", "shared");
+	ck_assert_ptr_null(kube_object_deletion_timestamp(p));
+	ck_assert_uint_eq(kube_object_owner_ref_count(p), 1);
+	ck_assert_str_eq(str(p, "metadata.ownerReferences[0].name"), "b");
+	kube_object_unref(p);
+
+	/* a second delete of an object already going changes nothing */
+	char *c = create_owned("v1", "ConfigMap", "ns", "c", NULL, "[\"example.com/hold\"]");
+	(void)c;
+	kube_object *before = NULL, *after = NULL;
+	ck_assert_int_eq(kube_delete(&before, st, "configmaps", "ns", "c",
+	                             KUBE_PROPAGATION_BACKGROUND, NULL), 0);
+	ck_assert_int_eq(kube_delete(&after, st, "configmaps", "ns", "c", KUBE_PROPAGATION_ORPHAN,
+	                             NULL), 0);
+	ck_assert_str_eq(kube_object_resource_version(after), kube_object_resource_version(before));
+	ck_assert(!kube_object_has_finalizer(after, KUBE_FINALIZER_ORPHAN));
+	kube_object_unref(before);
+	kube_object_unref(after);
+}
+END_TEST
+
 START_TEST(test_lifecycle_orphan_keeps_dependents)
 {
 	char *rs = create_owned("apps/v1", "ReplicaSet", "ns", "rs", NULL, NULL);
@@ -438,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, test_lifecycle_foreground_waits_for_blocking_dependents);
 	tcase_add_test(tc, test_lifecycle_foreground_chain_goes_bottom_up);
 	tcase_add_test(tc, test_lifecycle_foreground_deployment_with_controllers);
+	tcase_add_test(tc, test_lifecycle_foreground_spares_dependent_with_solid_owner);
 	tcase_add_test(tc, test_lifecycle_orphan_keeps_dependents);
 	tcase_add_test(tc, test_lifecycle_namespace_terminating);
 	tcase_add_test(tc, test_lifecycle_delete_checked);
