@@ -242,6 +242,16 @@ static void unindex_one(cindex *ix, entry *e, valset *vs)
 	vs->n = 0;
 }
 
+static void drop_values(kube_index_values *vals)
+{
+	kube__values_clear(vals);
+	kube_free(vals->v);
+	vals->v = NULL;
+	vals->cap = 0;
+}
+
+static int index_with(cindex *ix, entry *e, valset *vs, kube_index_values vals);
+
 /* Indexes e->obj in ix, recording the values in vs (empty on entry). */
 static int index_one(cindex *ix, entry *e, valset *vs)
 {
@@ -250,7 +260,17 @@ static int index_one(cindex *ix, entry *e, valset *vs)
 
 	if (!ix->active)
 		return 0;
-	rc = index_values(ix, e->obj, &vals);
+	if ((rc = index_values(ix, e->obj, &vals)) != 0) {
+		drop_values(&vals);
+		return rc;
+	}
+	return index_with(ix, e, vs, vals);
+}
+
+/* Puts e in the buckets of `vals` (taken) and records them in vs. */
+static int index_with(cindex *ix, entry *e, valset *vs, kube_index_values vals)
+{
+	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < vals.n; i++) {
 		bucket *b = kube__strmap_get(&ix->buckets, vals.v[i]);
@@ -582,6 +602,46 @@ static int new_slot(kube_informer *inf, uint32_t *out)
 	return 0;
 }
 
+static int same_values(const kube_index_values *a, const valset *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* An object changed: only the index buckets whose values changed move
+ * (most updates are status writes that change no index value). */
+static int update_indexes(kube_informer *inf, entry *e, const kube_object *old)
+{
+	int rc;
+
+	if (old == e->obj)
+		return 0;
+	for (size_t i = 0; i < inf->nindexes; i++) {
+		cindex *ix = inf->indexes[i];
+		kube_index_values vals = { NULL, 0, 0 };
+		if (!ix->active)
+			continue;
+		if ((rc = index_values(ix, e->obj, &vals)) != 0) {
+			drop_values(&vals);
+			return rc;
+		}
+		if (same_values(&vals, &e->vals[i])) {
+			drop_values(&vals);
+			continue;
+		}
+		unindex_one(ix, e, &e->vals[i]);
+		if ((rc = index_with(ix, e, &e->vals[i], vals)) != 0)
+			return rc;
+	}
+	if (kube_labels_equal(kube_object_labels(old), kube_object_labels(e->obj)))
+		return 0;
+	return kube_label_index_update(inf->labels, e->slot, kube_object_labels(e->obj));
+}
+
 /* Puts obj in the cache.  *old receives the replaced object (a reference
  * the caller drops), NULL when it is new. */
 static int cache_put(kube_informer *inf, kube_object *obj, kube_object **old, entry **out)
@@ -595,12 +655,11 @@ static int cache_put(kube_informer *inf, kube_object *obj, kube_object **old, en
 		return rc;
 	if ((e = kube__strmap_get(&inf->entries, key)) != NULL) {
 		kube_free(key);
-		unindex(inf, e);
 		*old = e->obj;
 		e->obj = kube_object_ref(obj);
 		if (out)
 			*out = e;
-		return reindex(inf, e);
+		return update_indexes(inf, e, *old);
 	}
 	if (!(e = kube_calloc(1, sizeof(*e))) ||
 	    (inf->nindexes && !(e->vals = kube_calloc(inf->nindexes, sizeof(*e->vals))))) {
