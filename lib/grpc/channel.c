@@ -28,6 +28,9 @@
  * ch->busy counts those entries on the stack, so a channel freed from inside
  * a callback is only torn down when the outermost entry returns.
  *
+ * session.c holds nghttp2's callbacks (the response side); the structures
+ * both files use are in channel_private.h.
+ *
  * Connection errors end the calls on that connection UNAVAILABLE (the
  * server did not give an answer); stream errors follow the RST_STREAM
  * mapping; answers without grpc-status follow the HTTP status mapping.
@@ -45,115 +48,9 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#include <event2/event.h>
-#include <nghttp2/nghttp2.h>
+#include "channel_private.h"
 
-#include "grpc_private.h"
-
-#define DEFAULT_MAX_MESSAGE (16u * 1024 * 1024)
-#define DEFAULT_CONNECT_TIMEOUT_MS 20000u
-#define DEFAULT_BACKOFF_INITIAL_MS 1000u
-#define DEFAULT_BACKOFF_MAX_MS 120000u
-/* Windows: 1 MiB per stream, 16 MiB for the connection, so a 16 MiB
- * message or 64 busy streams are not held up by WINDOW_UPDATE round trips. */
-#define STREAM_WINDOW (1 << 20)
-#define CONN_WINDOW (16 << 20)
-/* Response headers or trailers larger than this end the call (the spec
- * suggests 8 KiB; room for metadata). */
-#define MAX_HEADER_BYTES 16384u
-#define MAX_TIMEOUT_MS (100ull * 366 * 24 * 3600 * 1000)
-#define USER_AGENT "libkube-grpc/" KUBE_VERSION
-
-enum { CONN_CONNECTING, CONN_OPEN, CONN_DEAD };
-
-typedef struct conn conn;
-
-struct conn {
-	kube__grpc_channel *ch;
-	conn *next;                 /* ch->conns */
-	int fd;
-	int state;
-	int ready;                  /* the server's SETTINGS came: it speaks HTTP/2 */
-	int goaway;                 /* no new streams here (GOAWAY, ids exhausted) */
-	uint32_t goaway_error;      /* the error code of a GOAWAY received */
-	struct event *rev, *wev, *tev;
-	nghttp2_session *ng;
-	struct addrinfo *ai_list, *ai_next;
-	uint8_t *obuf;
-	size_t olen, ooff, ocap;
-	kube__grpc_call *calls;     /* attached calls */
-	char err[200];              /* the first protocol error nghttp2 reported */
-};
-
-struct kube__grpc_call {
-	kube__grpc_channel *ch;
-	conn *conn;                         /* attached to, or NULL */
-	kube__grpc_call *prev, *next;       /* ch->waiting or conn->calls */
-	kube__grpc_call *done_next;
-	int refs;
-	int waiting;                        /* on ch->waiting */
-	char *method;
-	int unary;
-	kube__grpc_unary_cb ucb;
-	kube__grpc_stream_handlers h;
-	void *ud;
-	uint64_t timeout_ms;
-	uint64_t deadline_ns;               /* CLOCK_MONOTONIC, 0: none */
-	struct event *timer;
-	int32_t stream_id;
-	int retries;                        /* refused by the server */
-	int unsent_retries;                 /* never left */
-	unsigned headers_sent : 1;
-	unsigned resp_headers : 1;          /* the final response HEADERS came */
-	unsigned send_closed : 1;           /* no more messages from us */
-	unsigned eos_sent : 1;              /* END_STREAM went out */
-	unsigned deferred : 1;              /* the body provider said DEFERRED */
-	unsigned finished : 1;
-	unsigned rst_recv : 1;
-	/* send queue: framed messages not yet taken by nghttp2 */
-	uint8_t *sbuf;
-	size_t slen, soff, scap;
-	/* receive */
-	uint8_t hdr[5];
-	size_t hdr_have;
-	int in_msg;
-	uint8_t *rbuf;
-	size_t rlen, rhave;
-	uint8_t *resp;                      /* unary: the one response */
-	size_t resp_len;
-	int nresp;
-	int http_status;
-	int grpc_status;                    /* -1 absent, -2 malformed */
-	char *grpc_message;                 /* raw, percent-encoded */
-	char *content_type;
-	size_t header_bytes;
-	/* the end */
-	int code;
-	char *message;
-};
-
-struct kube__grpc_channel {
-	kube_loop *loop;
-	struct event_base *base;
-	char *target;
-	char *unix_path;                    /* unix target, or NULL */
-	char *host, *port;                  /* TCP target */
-	char *authority;
-	size_t max_recv, max_send;
-	uint64_t connect_timeout_ms, backoff_initial_ms, backoff_max_ms, backoff_ms;
-	conn *cur;
-	conn *conns;
-	kube__grpc_call *wait_head, *wait_tail;
-	kube__grpc_call *done_head, *done_tail;
-	struct event *wake_ev;
-	struct event *backoff_ev;
-	int wake_pending;
-	int in_backoff;
-	int busy;
-	int closing;
-	uint64_t rng;
-	char last_err[240];                 /* why the last connect failed */
-};
+typedef kube__grpc_conn conn;
 
 /* ---- small helpers ---- */
 
@@ -208,12 +105,7 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void ch_kick(kube__grpc_channel *ch)
+void kube__grpc_kick(kube__grpc_channel *ch)
 {
 	if (!ch->wake_pending) {
 		ch->wake_pending = 1;
@@ -277,7 +169,7 @@ static void attach(conn *c, kube__grpc_call *call)
 }
 
 /* nghttp2 is done with the stream: drop its reference. */
-static void detach(kube__grpc_call *call)
+void kube__grpc_detach(kube__grpc_call *call)
 {
 	conn *c = call->conn;
 	if (call->prev)
@@ -296,10 +188,7 @@ static void detach(kube__grpc_call *call)
  * (rst < 0: leave it), and queues the callback.  The caller's reference now
  * belongs to the done list.
  */
-static void call_finish(kube__grpc_call *call, int code, int rst, const char *fmt, ...)
-	KUBE_PRINTF(4, 5);
-
-static void call_finish(kube__grpc_call *call, int code, int rst, const char *fmt, ...)
+void kube__grpc_finish(kube__grpc_call *call, int code, int rst, const char *fmt, ...)
 {
 	if (call->finished)
 		return;
@@ -325,7 +214,7 @@ static void call_finish(kube__grpc_call *call, int code, int rst, const char *fm
 	else
 		ch->done_head = call;
 	ch->done_tail = call;
-	ch_kick(ch);
+	kube__grpc_kick(ch);
 }
 
 static void deliver(kube__grpc_channel *ch)
@@ -368,18 +257,18 @@ static void on_write(evutil_socket_t fd, short what, void *arg);
  * streams qualify too.  A unary call the server refused unprocessed
  * (REFUSED_STREAM, or past a GOAWAY's last stream) goes again once.
  */
-static int may_retry_unsent(const kube__grpc_call *call)
+int kube__grpc_may_retry_unsent(const kube__grpc_call *call)
 {
 	return !call->headers_sent && !call->resp_headers && call->unsent_retries < 5 &&
 	       !call->ch->closing;
 }
 
-static int may_retry(const kube__grpc_call *call)
+int kube__grpc_may_retry(const kube__grpc_call *call)
 {
 	return call->unary && !call->resp_headers && call->retries < 1 && !call->ch->closing;
 }
 
-static void call_requeue(kube__grpc_channel *ch, kube__grpc_call *call)
+void kube__grpc_requeue(kube__grpc_channel *ch, kube__grpc_call *call)
 {
 	if (call->headers_sent)
 		call->retries++;
@@ -415,7 +304,7 @@ static void ch_backoff(kube__grpc_channel *ch)
 	while (call) {
 		kube__grpc_call *next = call->next;
 		if (!call->deadline_ns)
-			call_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", ch->last_err);
+			kube__grpc_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", ch->last_err);
 		call = next;
 	}
 }
@@ -450,14 +339,14 @@ static void conn_close(conn *c, const char *fmt, ...)
 		ch->cur = NULL;
 	while (c->calls) {
 		kube__grpc_call *call = c->calls;
-		if (!call->finished && may_retry_unsent(call)) {
-			detach(call);   /* the caller's reference keeps it */
-			call_requeue(ch, call);
+		if (!call->finished && kube__grpc_may_retry_unsent(call)) {
+			kube__grpc_detach(call);   /* the caller's reference keeps it */
+			kube__grpc_requeue(ch, call);
 			continue;
 		}
 		if (!call->finished)
-			call_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", msg);
-		detach(call);
+			kube__grpc_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", msg);
+		kube__grpc_detach(call);
 	}
 	if (!c->ready) {
 		snprintf(ch->last_err, sizeof(ch->last_err), "%s", msg);
@@ -466,7 +355,7 @@ static void conn_close(conn *c, const char *fmt, ...)
 	} else {
 		ch->backoff_ms = 0;
 	}
-	ch_kick(ch);
+	kube__grpc_kick(ch);
 }
 
 static void conn_free(conn *c)
@@ -601,427 +490,6 @@ static void ch_leave_maybe_destroy(kube__grpc_channel *ch)
 		ch_destroy(ch);
 }
 
-/* ---- nghttp2 callbacks ---- */
-
-/* The live call on a stream of this connection, or NULL. */
-static kube__grpc_call *stream_call(nghttp2_session *ng, int32_t id, void *conn_ud)
-{
-	kube__grpc_call *call = nghttp2_session_get_stream_user_data(ng, id);
-	return call && !call->finished && call->conn == conn_ud ? call : NULL;
-}
-
-static ssize_t body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t length,
-                         uint32_t *data_flags, nghttp2_data_source *source, void *user_data)
-{
-	kube__grpc_call *call = source->ptr;
-	if (call->finished)
-		return NGHTTP2_ERR_DEFERRED;
-	size_t avail = call->slen - call->soff;
-	size_t n = avail < length ? avail : length;
-	if (n) {
-		memcpy(buf, call->sbuf + call->soff, n);
-		call->soff += n;
-	}
-	if (call->soff == call->slen) {
-		/* a unary body stays whole, so a refused call can go again */
-		if (!call->unary)
-			call->soff = call->slen = 0;
-		if (call->send_closed)
-			*data_flags |= NGHTTP2_DATA_FLAG_EOF;
-		else if (n == 0) {
-			call->deferred = 1;
-			return NGHTTP2_ERR_DEFERRED;
-		}
-	}
-	return (ssize_t)n;
-}
-
-static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
-{
-	kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
-	if (call)
-		call->header_bytes = 0;
-	return 0;
-}
-
-static int keep_str(char **dst, const uint8_t *v, size_t n)
-{
-	kube_free(*dst);
-	*dst = dup_n((const char *)v, n);
-	return *dst ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
-}
-
-static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
-                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
-                     void *ud)
-{
-	if (frame->hd.type != NGHTTP2_HEADERS)
-		return 0;
-	kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
-	if (!call)
-		return 0;
-	call->header_bytes += namelen + valuelen + 32;
-	if (call->header_bytes > MAX_HEADER_BYTES) {
-		call_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-		            "grpc: %s: response headers exceed %u bytes", call->method,
-		            MAX_HEADER_BYTES);
-		return 0;
-	}
-#define IS(s) (namelen == sizeof(s) - 1 && memcmp(name, s, sizeof(s) - 1) == 0)
-	if (IS(":status")) {
-		int st = 0;
-		for (size_t i = 0; i < valuelen && i < 3; i++)
-			st = st * 10 + (value[i] - '0');   /* nghttp2 checked: 3 digits */
-		call->http_status = st;
-	} else if (IS("content-type")) {
-		return keep_str(&call->content_type, value, valuelen);
-	} else if (IS("grpc-status")) {
-		int v = kube__grpc_parse_status((const char *)value, valuelen);
-		call->grpc_status = v < 0 ? -2 : v;
-	} else if (IS("grpc-message")) {
-		return keep_str(&call->grpc_message, value, valuelen);
-	}
-#undef IS
-	return 0;
-}
-
-static int content_type_ok(const char *ct)
-{
-	/* "application/grpc", optionally followed by "+proto" or ";..." */
-	static const char pre[] = "application/grpc";
-	if (!ct || strncmp(ct, pre, sizeof(pre) - 1) != 0)
-		return 0;
-	char c = ct[sizeof(pre) - 1];
-	return c == '\0' || c == '+' || c == ';';
-}
-
-/* The response ended (END_STREAM): the status it carries. */
-static void call_end(kube__grpc_call *call)
-{
-	int rst = call->eos_sent ? -1 : NGHTTP2_NO_ERROR;   /* early server closure */
-	const char *m = call->method;
-	if (call->http_status != 200) {
-		if (call->grpc_status < 0) {
-			call_finish(call, kube__grpc_code_from_http(call->http_status), rst,
-			            "grpc: %s: HTTP status %d without grpc-status", m,
-			            call->http_status);
-			return;
-		}
-	} else if (!content_type_ok(call->content_type)) {
-		call_finish(call, KUBE_GRPC_UNKNOWN, rst, "grpc: %s: unexpected content-type \"%s\"",
-		            m, call->content_type ? call->content_type : "");
-		return;
-	}
-	if (call->grpc_status == -1) {
-		call_finish(call, KUBE_GRPC_INTERNAL, rst,
-		            "grpc: %s: server closed the stream without grpc-status", m);
-		return;
-	}
-	if (call->grpc_status == -2) {
-		call_finish(call, KUBE_GRPC_INTERNAL, rst, "grpc: %s: malformed grpc-status", m);
-		return;
-	}
-	int code = call->grpc_status > KUBE_GRPC_UNAUTHENTICATED ? KUBE_GRPC_UNKNOWN
-	                                                        : call->grpc_status;
-	if (code == KUBE_GRPC_OK) {
-		if (call->hdr_have || call->in_msg) {
-			call_finish(call, KUBE_GRPC_INTERNAL, rst,
-			            "grpc: %s: response ends inside a message (%zu of %zu bytes)", m,
-			            call->in_msg ? call->rhave : call->hdr_have,
-			            call->in_msg ? call->rlen : (size_t)5);
-			return;
-		}
-		if (call->unary && call->nresp == 0) {
-			call_finish(call, KUBE_GRPC_INTERNAL, rst,
-			            "grpc: %s: OK without a response message", m);
-			return;
-		}
-		call_finish(call, KUBE_GRPC_OK, rst, "%s", "");
-		return;
-	}
-	const char *raw = call->grpc_message ? call->grpc_message : "";
-	size_t n = strlen(raw);
-	char *dec = kube_malloc(n + 1);
-	if (dec)
-		kube__grpc_percent_decode(raw, n, dec);
-	call_finish(call, code, rst, "%s", dec ? dec : raw);
-	kube_free(dec);
-}
-
-static void deliver_msg(kube__grpc_call *call, const uint8_t *msg, size_t len, uint8_t *owned)
-{
-	if (call->unary) {
-		call->nresp++;
-		if (owned) {
-			call->resp = owned;
-			call->rbuf = NULL;
-		} else {
-			call->resp = kube_malloc(len ? len : 1);
-			if (!call->resp) {
-				call_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: out of memory for a %zu-byte response", call->method,
-				            len);
-				return;
-			}
-			memcpy(call->resp, msg, len);
-		}
-		call->resp_len = len;
-		return;
-	}
-	if (call->h.on_message)
-		call->h.on_message(call, msg, len, call->ud);
-}
-
-static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t stream_id,
-                         const uint8_t *data, size_t len, void *ud)
-{
-	kube__grpc_call *call = stream_call(ng, stream_id, ud);
-	while (call && !call->finished && len > 0) {
-		if (!call->in_msg) {
-			size_t take = 5 - call->hdr_have;
-			if (take > len)
-				take = len;
-			memcpy(call->hdr + call->hdr_have, data, take);
-			call->hdr_have += take;
-			data += take;
-			len -= take;
-			if (call->hdr_have < 5)
-				break;
-			call->hdr_have = 0;
-			uint8_t flag = call->hdr[0];
-			uint32_t mlen = get_be32(call->hdr + 1);
-			if (flag == 1) {
-				call_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: compressed response message without a negotiated "
-				            "grpc-encoding", call->method);
-				break;
-			}
-			if (flag != 0) {
-				call_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: invalid message flag %u", call->method, flag);
-				break;
-			}
-			if (mlen > call->ch->max_recv) {
-				call_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: response message of %u bytes exceeds the limit "
-				            "of %zu", call->method, mlen, call->ch->max_recv);
-				break;
-			}
-			if (call->unary && call->nresp > 0) {
-				call_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: more than one response message to a unary call",
-				            call->method);
-				break;
-			}
-			if (len >= mlen) {
-				/* whole in this chunk: no copy for streams */
-				deliver_msg(call, data, mlen, NULL);
-				data += mlen;
-				len -= mlen;
-				continue;
-			}
-			call->rbuf = kube_malloc(mlen);
-			if (!call->rbuf) {
-				call_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: out of memory for a %u-byte response",
-				            call->method, mlen);
-				break;
-			}
-			call->in_msg = 1;
-			call->rlen = mlen;
-			call->rhave = 0;
-		}
-		size_t take = call->rlen - call->rhave;
-		if (take > len)
-			take = len;
-		memcpy(call->rbuf + call->rhave, data, take);
-		call->rhave += take;
-		data += take;
-		len -= take;
-		if (call->rhave == call->rlen) {
-			call->in_msg = 0;
-			uint8_t *m = call->rbuf;
-			if (call->unary) {
-				deliver_msg(call, m, call->rlen, m);
-			} else {
-				call->rbuf = NULL;
-				deliver_msg(call, m, call->rlen, NULL);
-				kube_free(m);
-			}
-		}
-	}
-	return 0;
-}
-
-static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
-{
-	conn *c = ud;
-	switch (frame->hd.type) {
-	case NGHTTP2_SETTINGS:
-		if (!(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
-			c->ready = 1;
-			c->ch->backoff_ms = 0;
-		}
-		return 0;
-	case NGHTTP2_GOAWAY:
-		c->goaway = 1;
-		c->goaway_error = frame->goaway.error_code;
-		if (c->ch->cur == c)
-			c->ch->cur = NULL;
-		return 0;
-	case NGHTTP2_RST_STREAM: {
-		kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
-		if (call)
-			call->rst_recv = 1;
-		return 0;
-	}
-	case NGHTTP2_HEADERS: {
-		kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
-		if (!call)
-			return 0;
-		int end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
-		if (frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
-			if (call->http_status >= 100 && call->http_status < 200 && !end) {
-				call->http_status = 0;   /* informational: the real one follows */
-				return 0;
-			}
-			call->resp_headers = 1;
-			if (!end) {
-				if (call->http_status != 200 && call->grpc_status < 0) {
-					call_finish(call, kube__grpc_code_from_http(call->http_status),
-					            NGHTTP2_CANCEL, "grpc: %s: HTTP status %d without grpc-status",
-					            call->method, call->http_status);
-				} else if (!content_type_ok(call->content_type)) {
-					call_finish(call, kube__grpc_code_from_http(call->http_status),
-					            NGHTTP2_CANCEL, "grpc: %s: unexpected content-type \"%s\"",
-					            call->method, call->content_type ? call->content_type : "");
-				}
-				return 0;
-			}
-		}
-		if (end)
-			call_end(call);
-		return 0;
-	}
-	case NGHTTP2_DATA: {
-		kube__grpc_call *call = stream_call(ng, frame->hd.stream_id, ud);
-		if (call && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-			call_end(call);
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
-static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
-{
-	kube__grpc_call *call;
-	switch (frame->hd.type) {
-	case NGHTTP2_HEADERS:
-		call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-		if (call)
-			call->headers_sent = 1;
-		if (call && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-			call->eos_sent = 1;
-		break;
-	case NGHTTP2_DATA:
-		call = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-		if (call && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-			call->eos_sent = 1;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, int lib_error,
-                             void *ud)
-{
-	conn *c = ud;
-	if (frame->hd.type != NGHTTP2_HEADERS)
-		return 0;
-	/* A stream nghttp2 knows gets on_stream_close, which ends the call. */
-	if (nghttp2_session_find_stream(ng, frame->hd.stream_id))
-		return 0;
-	/* A request nghttp2 would not start (GOAWAY came, ids ran out): the
-	 * stream never opened, so the call is found by its id. */
-	for (kube__grpc_call *call = c->calls; call; call = call->next) {
-		if (call->stream_id != frame->hd.stream_id)
-			continue;
-		if (!call->finished) {
-			if (may_retry_unsent(call)) {
-				detach(call);
-				call_requeue(c->ch, call);
-				ch_kick(c->ch);
-				return 0;
-			}
-			call_finish(call, KUBE_GRPC_UNAVAILABLE, -1,
-			            "grpc: %s: the server refuses new streams (%s)", call->method,
-			            nghttp2_strerror(lib_error));
-		}
-		detach(call);
-		return 0;
-	}
-	return 0;
-}
-
-static int on_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t error_code,
-                           void *ud)
-{
-	conn *c = ud;
-	kube__grpc_call *call = nghttp2_session_get_stream_user_data(ng, stream_id);
-	if (!call || call->conn != c)
-		return 0;
-	if (!call->finished) {
-		if (error_code == NGHTTP2_REFUSED_STREAM && may_retry(call)) {
-			/* not processed, the spec says: safe to send again */
-			detach(call);
-			call_requeue(c->ch, call);
-			ch_kick(c->ch);
-			return 0;
-		}
-		int code = kube__grpc_code_from_rst(error_code);
-		if (call->rst_recv)
-			call_finish(call, code, -1, "grpc: %s: stream reset by the server (%s)",
-			            call->method, nghttp2_http2_strerror(error_code));
-		else if (error_code == NGHTTP2_REFUSED_STREAM)
-			call_finish(call, code, -1, "grpc: %s: stream refused by the server (GOAWAY)",
-			            call->method);
-		else
-			call_finish(call, code, -1, "grpc: %s: stream closed (%s)%s%s", call->method,
-			            nghttp2_http2_strerror(error_code), c->err[0] ? ": " : "", c->err);
-	}
-	detach(call);
-	return 0;
-}
-
-static int on_error(nghttp2_session *ng, int lib_error_code, const char *msg, size_t len,
-                    void *ud)
-{
-	conn *c = ud;
-	if (!c->err[0])
-		snprintf(c->err, sizeof(c->err), "%.*s", (int)len, msg);
-	return 0;
-}
-
-static nghttp2_session_callbacks *make_callbacks(void)
-{
-	nghttp2_session_callbacks *cbs;
-	if (nghttp2_session_callbacks_new(&cbs) != 0)
-		return NULL;
-	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
-	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
-	nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
-	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
-	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-	nghttp2_session_callbacks_set_error_callback2(cbs, on_error);
-	return cbs;
-}
-
 /* ---- connecting ---- */
 
 static int set_nonblock(int fd)
@@ -1038,7 +506,7 @@ static int conn_open(conn *c)
 		event_del(c->tev);
 	if (c->wev)
 		event_del(c->wev);
-	nghttp2_session_callbacks *cbs = make_callbacks();
+	nghttp2_session_callbacks *cbs = kube__grpc_session_callbacks();
 	if (!cbs)
 		goto oom;
 	int rv = nghttp2_session_client_new(&c->ng, cbs, c);
@@ -1062,7 +530,7 @@ static int conn_open(conn *c)
 	c->state = CONN_OPEN;
 	ch->cur = c;
 	ch_dispatch(ch);
-	ch_kick(ch);
+	kube__grpc_kick(ch);
 	return 0;
 oom:
 	conn_close(c, "grpc: %s: out of memory", ch->target);
@@ -1237,7 +705,7 @@ static int call_submit(conn *c, kube__grpc_call *call)
 #undef NV
 	nghttp2_data_provider dp;
 	dp.source.ptr = call;
-	dp.read_callback = body_read;
+	dp.read_callback = kube__grpc_body_read;
 	int32_t id = nghttp2_submit_request(c->ng, NULL, nv, n, &dp, call);
 	if (id < 0) {
 		if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
@@ -1246,16 +714,16 @@ static int call_submit(conn *c, kube__grpc_call *call)
 			if (ch->cur == c)
 				ch->cur = NULL;
 			wait_push(ch, call);
-			ch_kick(ch);
+			kube__grpc_kick(ch);
 			return -1;
 		}
-		call_finish(call, KUBE_GRPC_INTERNAL, -1, "grpc: %s: HTTP/2: %s", call->method,
+		kube__grpc_finish(call, KUBE_GRPC_INTERNAL, -1, "grpc: %s: HTTP/2: %s", call->method,
 		            nghttp2_strerror(id));
 		return 0;
 	}
 	call->stream_id = id;
 	attach(c, call);
-	ch_kick(ch);
+	kube__grpc_kick(ch);
 	return 0;
 }
 
@@ -1264,7 +732,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	kube__grpc_call *call = arg;
 	kube__grpc_channel *ch = call->ch;
 	ch_enter(ch);
-	call_finish(call, KUBE_GRPC_DEADLINE_EXCEEDED, NGHTTP2_CANCEL,
+	kube__grpc_finish(call, KUBE_GRPC_DEADLINE_EXCEEDED, NGHTTP2_CANCEL,
 	            "grpc: %s: deadline of %llu ms exceeded", call->method,
 	            (unsigned long long)call->timeout_ms);
 	ch_leave_maybe_destroy(ch);
@@ -1355,8 +823,8 @@ static void call_start(kube__grpc_call *call)
 	}
 	wait_push(ch, call);
 	if (ch->in_backoff && !call->deadline_ns)
-		call_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", ch->last_err);
-	ch_kick(ch);   /* connects from the loop */
+		kube__grpc_finish(call, KUBE_GRPC_UNAVAILABLE, -1, "%s", ch->last_err);
+	kube__grpc_kick(ch);   /* connects from the loop */
 }
 
 int kube__grpc_unary(kube__grpc_channel *ch, const char *method, const uint8_t *req,
@@ -1407,7 +875,7 @@ static void call_resume(kube__grpc_call *call)
 		call->deferred = 0;
 		nghttp2_session_resume_data(call->conn->ng, call->stream_id);
 	}
-	ch_kick(call->ch);
+	kube__grpc_kick(call->ch);
 }
 
 int kube__grpc_call_send(kube__grpc_call *call, const uint8_t *msg, size_t len)
@@ -1438,7 +906,7 @@ void kube__grpc_call_cancel(kube__grpc_call *call)
 {
 	if (!call || call->finished)
 		return;
-	call_finish(call, KUBE_GRPC_CANCELLED, NGHTTP2_CANCEL, "grpc: %s: cancelled", call->method);
+	kube__grpc_finish(call, KUBE_GRPC_CANCELLED, NGHTTP2_CANCEL, "grpc: %s: cancelled", call->method);
 }
 
 /* ---- the blocking wrapper ---- */
@@ -1641,11 +1109,11 @@ void kube__grpc_channel_free(kube__grpc_channel *ch)
 	ch->closing = 1;
 	ch_enter(ch);
 	while (ch->wait_head)
-		call_finish(ch->wait_head, KUBE_GRPC_CANCELLED, -1, "grpc: %s: channel closed",
+		kube__grpc_finish(ch->wait_head, KUBE_GRPC_CANCELLED, -1, "grpc: %s: channel closed",
 		            ch->target);
 	for (conn *c = ch->conns; c; c = c->next)
 		for (kube__grpc_call *call = c->calls; call; call = call->next)
-			call_finish(call, KUBE_GRPC_CANCELLED, NGHTTP2_CANCEL,
+			kube__grpc_finish(call, KUBE_GRPC_CANCELLED, NGHTTP2_CANCEL,
 			            "grpc: %s: channel closed", ch->target);
 	deliver(ch);
 	event_del(ch->backoff_ev);
