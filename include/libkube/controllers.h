@@ -74,6 +74,10 @@ KUBE_EXTERN int kube_deployment_controller_new(kube_deployment_controller **out,
 KUBE_EXTERN void kube_deployment_controller_free(kube_deployment_controller *c);
 KUBE_EXTERN kube_controller *kube_deployment_controller_runner(kube_deployment_controller *c);
 
+/* ---- Job and CronJob ---- */
+
+/* ---- DaemonSet and StatefulSet ---- */
+
 KUBE_END_DECLS
 
 #endif /* LIBKUBE_CONTROLLERS_H */
