@@ -71,6 +71,13 @@ typedef struct kube__grpc_status {
 KUBE_INTERNAL int kube__grpc_channel_new(kube__grpc_channel **out, kube_loop *loop,
                                          const char *target, const kube__grpc_options *opts);
 
+/* (As built, doc/grpc.md.)  "Wait" applies to calls with a deadline: a call
+ * without one ends UNAVAILABLE when a connect attempt fails, so nothing waits
+ * forever for a socket that is not there.  A call whose request never left
+ * (GOAWAY, a connection lost first) and a unary call the server refused
+ * unprocessed (REFUSED_STREAM) are sent again transparently.  Free every
+ * channel before its loop. */
+
 /* Cancels every call still open (each finishes with CANCELLED, its callback
  * runs before this returns) and closes the connection.  NULL is a no-op. */
 KUBE_INTERNAL void kube__grpc_channel_free(kube__grpc_channel *ch);
