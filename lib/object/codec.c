@@ -214,6 +214,26 @@ static int finish(kube__buf *b, int rc, char **out, size_t *len_out)
 	return *out ? 0 : kube__error_oom();
 }
 
+/*
+ * One object.  A store's objects are compact (object.c): compact JSON comes
+ * from their text, anything else from a tree parsed for the call and
+ * dropped, so encoding never makes a stored object build and keep its tree.
+ */
+static int encode_one(kube__buf *b, const kube_object *o, kube_format format, unsigned int flags)
+{
+	json_object *doc;
+	int owned, rc;
+
+	if (format == KUBE_FORMAT_JSON && flags == 0)
+		return kube__object_put_json(b, o);
+	if (!(doc = kube__object_doc_transient(o, &owned)))
+		return KUBE_ENOMEM;
+	rc = format == KUBE_FORMAT_JSON ? kube__json_encode(b, doc, flags) : kube__yaml_encode(b, doc);
+	if (owned)
+		json_object_put(doc);
+	return rc;
+}
+
 int kube_encode(char **out, size_t *len_out, const kube_object *o, kube_format format,
                 unsigned int flags)
 {
@@ -227,8 +247,7 @@ int kube_encode(char **out, size_t *len_out, const kube_object *o, kube_format f
 	KUBE_CHECK_ARG(o);
 	if ((rc = check_format(format)) != 0)
 		return rc;
-	rc = format == KUBE_FORMAT_JSON ? kube__json_encode(&b, kube__object_doc(o), flags)
-	                                : kube__yaml_encode(&b, kube__object_doc(o));
+	rc = encode_one(&b, o, format, flags);
 	return finish(&b, rc, out, len_out);
 }
 
@@ -237,10 +256,14 @@ int kube_encode(char **out, size_t *len_out, const kube_object *o, kube_format f
  * item is indented by re-indenting its lines (a JSON text has no raw newline
  * inside strings, so every '\n' starts a line of structure).
  */
-static int put_json_item(kube__buf *b, json_object *doc, unsigned int flags)
+static int put_json_item(kube__buf *b, const kube_object *o, unsigned int flags)
 {
 	kube__buf item = KUBE__BUF_INIT;
-	int rc = kube__json_encode(&item, doc, flags);
+	int rc;
+
+	if (!(flags & KUBE_ENCODE_PRETTY))
+		return encode_one(b, o, KUBE_FORMAT_JSON, flags);
+	rc = encode_one(&item, o, KUBE_FORMAT_JSON, flags);
 
 	if (rc == 0 && (flags & KUBE_ENCODE_PRETTY)) {
 		size_t n = item.len;
@@ -278,7 +301,7 @@ int kube_encode_list(char **out, size_t *len_out, const kube_object_list *list,
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			if (i)
 				kube__buf_puts(&b, "---\n");
-			rc = kube__yaml_encode(&b, kube__object_doc(kube_object_list_get(list, i)));
+			rc = encode_one(&b, kube_object_list_get(list, i), KUBE_FORMAT_YAML, flags);
 		}
 		return finish(&b, rc, out, len_out);
 	}
@@ -289,7 +312,7 @@ int kube_encode_list(char **out, size_t *len_out, const kube_object_list *list,
 			kube__buf_putc(&b, ',');
 		if (pretty)
 			kube__buf_putc(&b, '\n');
-		rc = put_json_item(&b, kube__object_doc(kube_object_list_get(list, i)), flags);
+		rc = put_json_item(&b, kube_object_list_get(list, i), flags);
 	}
 	if (pretty)
 		kube__buf_puts(&b, n ? "\n  ]\n}\n" : "]\n}\n");

@@ -648,11 +648,37 @@ int kube__json_decode(kube__docs *out, const char *buf, size_t len,
 
 /* ---- encoder ---- */
 
+/*
+ * The store encodes every object it writes, on the loop thread, so the
+ * encoder appends through inline fast paths (one capacity check per piece,
+ * the NUL terminator written once at the end) instead of a function call
+ * per byte, knows key lengths from json-c's hash entries, and prints
+ * integers itself rather than through printf.
+ */
+
+static inline void bput(kube__buf *b, const void *p, size_t n)
+{
+	if (KUBE_LIKELY(b->len + n < b->cap)) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+	} else {
+		kube__buf_put(b, p, n);
+	}
+}
+
+static inline void bputc(kube__buf *b, char c)
+{
+	if (KUBE_LIKELY(b->len + 1 < b->cap))
+		b->data[b->len++] = c;
+	else
+		kube__buf_put(b, &c, 1);
+}
+
 static void put_indent(kube__buf *b, int level)
 {
-	kube__buf_putc(b, '\n');
+	bputc(b, '\n');
 	for (int i = 0; i < level; i++)
-		kube__buf_put(b, "  ", 2);
+		bput(b, "  ", 2);
 }
 
 static void put_string(kube__buf *b, const char *s, size_t n)
@@ -660,7 +686,7 @@ static void put_string(kube__buf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run = 0;
 
-	kube__buf_putc(b, '"');
+	bputc(b, '"');
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
@@ -679,7 +705,7 @@ static void put_string(kube__buf *b, const char *s, size_t n)
 			}
 			esc = "\xEF\xBF\xBD";  /* U+FFFD for a byte that is not UTF-8 */
 		}
-		kube__buf_put(b, s + run, i - run);
+		bput(b, s + run, i - run);
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -693,19 +719,41 @@ static void put_string(kube__buf *b, const char *s, size_t n)
 				memcpy(u, "\\u00", 4);
 				u[4] = hex[c >> 4];
 				u[5] = hex[c & 15];
-				kube__buf_put(b, u, 6);
+				bput(b, u, 6);
 			}
 		}
 		if (esc)
-			kube__buf_puts(b, esc);
+			bput(b, esc, strlen(esc));
 		i++;
 		run = i;
 	}
-	kube__buf_put(b, s + run, n - run);
-	kube__buf_putc(b, '"');
+	bput(b, s + run, n - run);
+	bputc(b, '"');
 }
 
-static int enc_value(kube__buf *b, json_object *v, unsigned int flags, int level)
+/* An int node's text; doubles and uint64 go through kube__number_text. */
+static int put_number(kube__buf *b, json_object *v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	int64_t i;
+	uint64_t u;
+
+	if (!json_object_is_type(v, json_type_int) || (i = json_object_get_int64(v)) == INT64_MAX)
+		return kube__number_text(b, v) == KUBE_EINVAL ? KUBE_EINVAL : 0;
+	u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		*--p = '-';
+	bput(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	return 0;
+}
+
+/* meta_end (level 0 only, may be NULL): where the top-level "metadata"
+ * map's closing brace lands in the output. */
+static int enc_value(kube__buf *b, json_object *v, unsigned int flags, int level, size_t *meta_end)
 {
 	int pretty = (flags & KUBE_ENCODE_PRETTY) != 0, rc;
 
@@ -714,70 +762,231 @@ static int enc_value(kube__buf *b, json_object *v, unsigned int flags, int level
 		                       KUBE__DEPTH_CAP);
 	switch (json_object_get_type(v)) {
 	case json_type_null:
-		kube__buf_puts(b, "null");
+		bput(b, "null", 4);
 		return 0;
 	case json_type_boolean:
-		kube__buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+		if (json_object_get_boolean(v))
+			bput(b, "true", 4);
+		else
+			bput(b, "false", 5);
 		return 0;
 	case json_type_int:
 	case json_type_double:
-		return kube__number_text(b, v) == KUBE_EINVAL ? KUBE_EINVAL : 0;
+		return put_number(b, v);
 	case json_type_string:
 		put_string(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		return 0;
 	case json_type_array: {
 		size_t n = json_object_array_length(v);
 		if (n == 0) {
-			kube__buf_puts(b, "[]");
+			bput(b, "[]", 2);
 			return 0;
 		}
-		kube__buf_putc(b, '[');
+		bputc(b, '[');
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				kube__buf_putc(b, ',');
+				bputc(b, ',');
 			if (pretty)
 				put_indent(b, level + 1);
-			if ((rc = enc_value(b, json_object_array_get_idx(v, i), flags, level + 1)) != 0)
+			if ((rc = enc_value(b, json_object_array_get_idx(v, i), flags, level + 1, NULL)) != 0)
 				return rc;
 		}
 		if (pretty)
 			put_indent(b, level);
-		kube__buf_putc(b, ']');
+		bputc(b, ']');
 		return 0;
 	}
 	case json_type_object: {
 		int first = 1;
 		if (json_object_object_length(v) == 0) {
-			kube__buf_puts(b, "{}");
+			bput(b, "{}", 2);
 			return 0;
 		}
-		kube__buf_putc(b, '{');
-		json_object_object_foreach(v, key, val) {
+		bputc(b, '{');
+		for (struct lh_entry *e = json_object_get_object(v)->head; e; e = e->next) {
+			const char *key = (const char *)lh_entry_k(e);
+			json_object *val = (json_object *)lh_entry_v(e);
+			size_t klen = strlen(key);
 			if (!first)
-				kube__buf_putc(b, ',');
+				bputc(b, ',');
 			first = 0;
 			if (pretty)
 				put_indent(b, level + 1);
-			put_string(b, key, strlen(key));
-			kube__buf_puts(b, pretty ? ": " : ":");
-			if ((rc = enc_value(b, val, flags, level + 1)) != 0)
+			put_string(b, key, klen);
+			if (pretty)
+				bput(b, ": ", 2);
+			else
+				bputc(b, ':');
+			if ((rc = enc_value(b, val, flags, level + 1, NULL)) != 0)
 				return rc;
+			if (meta_end && klen == 8 && memcmp(key, "metadata", 8) == 0 &&
+			    json_object_is_type(val, json_type_object))
+				*meta_end = b->len - 1;
 		}
 		if (pretty)
 			put_indent(b, level);
-		kube__buf_putc(b, '}');
+		bputc(b, '}');
 		return 0;
 	}
 	}
 	return kube__error_set(KUBE_EINVAL, NULL, "cannot encode: unknown json-c type");
 }
 
-int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags)
+static int encode(kube__buf *out, json_object *root, unsigned int flags, size_t *meta_end)
 {
-	int rc = enc_value(out, root, flags, 0);
+	int rc;
+
+	/* one allocation for a typical object instead of six doublings */
+	if (out->cap < out->len + 4096)
+		kube__buf_grow(out, 4000);
+	rc = enc_value(out, root, flags, 0, meta_end);
 	if (rc == 0 && (flags & KUBE_ENCODE_PRETTY))
-		kube__buf_putc(out, '\n');
+		bputc(out, '\n');
 	if (rc == 0 && out->failed)
 		rc = kube__error_oom();
+	if (out->data && !out->failed)
+		out->data[out->len] = '\0';
+	return rc;
+}
+
+int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags)
+{
+	return encode(out, root, flags, NULL);
+}
+
+int kube__json_encode_meta(kube__buf *out, json_object *root, size_t *meta_end)
+{
+	*meta_end = SIZE_MAX;
+	return encode(out, root, 0, meta_end);
+}
+
+/* ---- reading compact text without a tree ---- */
+
+/*
+ * A store keeps its objects as JSON text (object.c), and its own readers
+ * (field selectors) look at one or two members: walking the text finds
+ * them without building the tree that would then stay with the object.
+ * The text is valid JSON (this encoder wrote it), so the walk only needs
+ * to find where values end; whitespace is skipped all the same.
+ */
+
+static size_t ws(const char *t, size_t n, size_t p)
+{
+	while (p < n && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r'))
+		p++;
+	return p;
+}
+
+/* Just past the string that starts at t[p] ('"'). */
+static size_t skip_string(const char *t, size_t n, size_t p)
+{
+	for (p++; p < n; p++) {
+		if (t[p] == '\\')
+			p++;
+		else if (t[p] == '"')
+			return p + 1;
+	}
+	return n;
+}
+
+size_t kube__json_text_skip(const char *t, size_t n, size_t p)
+{
+	size_t depth = 0;
+
+	p = ws(t, n, p);
+	if (p >= n)
+		return n;
+	if (t[p] == '"')
+		return skip_string(t, n, p);
+	if (t[p] != '{' && t[p] != '[') {
+		while (p < n && t[p] != ',' && t[p] != '}' && t[p] != ']' && t[p] != ' ' &&
+		       t[p] != '\n' && t[p] != '\t' && t[p] != '\r')
+			p++;
+		return p;
+	}
+	while (p < n) {
+		char c = t[p];
+		if (c == '"') {
+			p = skip_string(t, n, p);
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return n;
+}
+
+/* Does the JSON string token t[p..e) say `key`? */
+static int key_is(const char *t, size_t p, size_t e, const char *key, size_t klen)
+{
+	kube__buf s = KUBE__BUF_INIT;
+	int eq;
+
+	if (e < p + 2)
+		return 0;
+	if (e - p - 2 == klen && memcmp(t + p + 1, key, klen) == 0)
+		return 1;
+	if (!memchr(t + p + 1, '\\', e - p - 2))
+		return 0;
+	eq = kube__json_text_string(t, e, p, &s) == 0 && s.len == klen &&
+	     memcmp(s.data, key, klen) == 0;
+	kube__buf_free(&s);
+	return eq;
+}
+
+size_t kube__json_text_member(const char *t, size_t n, size_t p, const char *key)
+{
+	size_t klen = strlen(key);
+
+	p = ws(t, n, p);
+	if (p >= n || t[p] != '{')
+		return SIZE_MAX;
+	p = ws(t, n, p + 1);
+	while (p < n && t[p] == '"') {
+		size_t ke = skip_string(t, n, p), v;
+		int hit = key_is(t, p, ke, key, klen);
+		v = ws(t, n, ke);
+		if (v >= n || t[v] != ':')
+			return SIZE_MAX;
+		v = ws(t, n, v + 1);
+		if (hit)
+			return v;
+		p = ws(t, n, kube__json_text_skip(t, n, v));
+		if (p >= n || t[p] != ',')
+			return SIZE_MAX;
+		p = ws(t, n, p + 1);
+	}
+	return SIZE_MAX;
+}
+
+int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	size_t e;
+	int rc;
+
+	p = ws(t, n, p);
+	if (p >= n || t[p] != '"')
+		return KUBE_EINVAL;
+	e = skip_string(t, n, p);
+	out->len = 0;
+	if (e < p + 2)
+		return KUBE_EINVAL;
+	if (!memchr(t + p + 1, '\\', e - p - 2))
+		return kube__buf_put(out, t + p + 1, e - p - 2);
+	/* escapes: the decoder knows them all */
+	opts.format = KUBE_FORMAT_JSON;
+	if ((rc = kube__json_decode(&docs, t + p, e - p, &opts)) != 0)
+		return rc;
+	if (docs.count == 1 && json_object_is_type(docs.items[0].root, json_type_string))
+		rc = kube__buf_put(out, json_object_get_string(docs.items[0].root),
+		                   (size_t)json_object_get_string_len(docs.items[0].root));
+	else
+		rc = KUBE_EINVAL;
+	kube__docs_free(&docs);
 	return rc;
 }

@@ -13,6 +13,26 @@
  *   |         posmap          |
  *   +-------------------------+
  *
+ * A store keeps its objects compact (kube__object_compact): the tree, whose
+ * json-c nodes and hash tables cost ~15 times the JSON they hold, is
+ * dropped, and the object keeps its compact JSON text (without
+ * resourceVersion: the very bytes the backend stores) and one block with
+ * the hot strings, owner references, finalizers and annotations:
+ *
+ *   compact kube_object           block (one allocation)
+ *   +---------------------+       +-------------------------------------+
+ *   | doc = NULL ---------+--+    | owners[] | finalizers[] | ann[] |   |
+ *   | text --> {"apiVersion":...,"metadata":{...}...}  (~JSON size)    |
+ *   | name, uid, ... -----+--|--> | "web-1\0" "5f0c...\0" "v1\0" ...   |
+ *   | labels (own arena)  |  |    +-------------------------------------+
+ *   +---------------------+  +--> built from text on first path access,
+ *                                 resourceVersion put back, then kept
+ *
+ * The tree is published with a compare-and-swap, so two threads that ask
+ * at once both get the winner's and the loser frees its own.  Encoding and
+ * the store's own readers (field selectors, the nodeName index, updates)
+ * read the text or a transient tree and leave the object compact.
+ *
  * Invariants:
  *   - The hot fields always describe the current tree: every change that may
  *     touch them (a setter under metadata, apiVersion or kind) re-parses, and a
@@ -35,7 +55,17 @@
 struct kube_object {
 	atomic_uint refs;
 	atomic_int frozen;
-	json_object *doc;
+	/* Always set in a mutable object; in a compact one NULL until asked for. */
+	_Atomic(json_object *) doc;
+
+	/* compact form: text (owned, without resourceVersion), where metadata's
+	 * closing brace is in it, and the block the hot strings live in */
+	char *text;
+	size_t text_len, meta_end;
+	void *block;
+	const char **ann;            /* compact: key, value, key, value, ... */
+	size_t nann;
+	const char *node_name;       /* compact: spec.nodeName, NULL when absent */
 
 	const char *api_version;
 	const char *kind;
@@ -341,15 +371,222 @@ int kube__object_adopt(kube_object **out, json_object *root)
 	}
 	atomic_init(&o->refs, 1);
 	atomic_init(&o->frozen, 0);
-	o->doc = root;
+	atomic_init(&o->doc, root);
 	meta_install(o, &m);
 	*out = o;
 	return 0;
 }
 
+/* A compact object's tree, parsed from its text with resourceVersion put
+ * back as the last member of metadata, where the store had it. */
+static json_object *parse_text(const kube_object *o)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	json_object *root, *md = NULL, *rv;
+
+	opts.format = KUBE_FORMAT_JSON;
+	opts.max_document_bytes = o->text_len + 1;
+	opts.max_depth = KUBE__DEPTH_CAP;
+	if (kube__json_decode(&docs, o->text, o->text_len, &opts) != 0)
+		return NULL;
+	if (docs.count != 1 || !json_object_is_type(docs.items[0].root, json_type_object)) {
+		kube__docs_free(&docs);
+		kube__error_set(KUBE_EIO, NULL, "object: the compact text is not one JSON object");
+		return NULL;
+	}
+	root = docs.items[0].root;
+	docs.items[0].root = NULL;
+	kube__docs_free(&docs);
+	if (o->resource_version && json_object_object_get_ex(root, "metadata", &md) &&
+	    json_object_is_type(md, json_type_object)) {
+		if (!(rv = json_object_new_string(o->resource_version)) ||
+		    json_object_object_add(md, "resourceVersion", rv) != 0) {
+			json_object_put(rv);
+			json_object_put(root);
+			kube__error_oom();
+			return NULL;
+		}
+	}
+	return root;
+}
+
 json_object *kube__object_doc(const kube_object *o)
 {
-	return o->doc;
+	kube_object *w = (kube_object *)o;
+	json_object *d = atomic_load_explicit(&w->doc, memory_order_acquire), *expected = NULL;
+
+	if (d || !o->text)
+		return d;
+	if (!(d = parse_text(o)))
+		return NULL;
+	if (!atomic_compare_exchange_strong_explicit(&w->doc, &expected, d, memory_order_acq_rel,
+	                                             memory_order_acquire)) {
+		json_object_put(d);   /* another thread was first: share its tree */
+		d = expected;
+	}
+	return d;
+}
+
+json_object *kube__object_doc_transient(const kube_object *o, int *owned)
+{
+	json_object *d = atomic_load_explicit(&((kube_object *)o)->doc, memory_order_acquire);
+
+	*owned = 0;
+	if (d || !o->text)
+		return d;
+	if ((d = parse_text(o)) != NULL)
+		*owned = 1;
+	return d;
+}
+
+const char *kube__object_text(const kube_object *o, size_t *len)
+{
+	if (len)
+		*len = o->text ? o->text_len : 0;
+	return o->text;
+}
+
+int kube__object_put_json(kube__buf *out, const kube_object *o)
+{
+	json_object *d;
+	int owned, rc;
+
+	if (o->text && o->meta_end < o->text_len && o->resource_version) {
+		kube__buf_put(out, o->text, o->meta_end);
+		if (o->meta_end > 0 && o->text[o->meta_end - 1] != '{')
+			kube__buf_putc(out, ',');
+		kube__buf_put(out, "\"resourceVersion\":\"", 19);
+		kube__buf_puts(out, o->resource_version);
+		kube__buf_putc(out, '"');
+		kube__buf_put(out, o->text + o->meta_end, o->text_len - o->meta_end);
+		return out->failed ? kube__error_oom() : 0;
+	}
+	if (!(d = kube__object_doc_transient(o, &owned)))
+		return KUBE_ENOMEM;
+	rc = kube__json_encode(out, d, 0);
+	if (owned)
+		json_object_put(d);
+	return rc;
+}
+
+const char *kube__object_node_name(const kube_object *o)
+{
+	json_object *d, *spec, *v;
+
+	if (o->text)
+		return o->node_name;
+	d = atomic_load_explicit(&((kube_object *)o)->doc, memory_order_acquire);
+	if (json_object_object_get_ex(d, "spec", &spec) && json_object_is_type(spec, json_type_object) &&
+	    json_object_object_get_ex(spec, "nodeName", &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/* Copies s into the block at *p; returns the copy (NULL stays NULL). */
+static const char *put_str(char **p, const char *s)
+{
+	char *d = *p;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*p = d + n;
+	return d;
+}
+
+int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end)
+{
+	json_object *doc = atomic_load_explicit(&o->doc, memory_order_acquire);
+	const char *node_name = kube__object_node_name(o);
+	const char *hot[] = { o->api_version, o->kind, o->namespace_, o->name, o->generate_name,
+	                      o->uid, o->resource_version, o->creation_timestamp,
+	                      o->deletion_timestamp, node_name };
+	size_t nann = o->annotations ? (size_t)json_object_object_length(o->annotations) : 0;
+	size_t strs = 0, head, i;
+	kube_owner_ref *owners;
+	const char **fins, **ann;
+	char *block, *p;
+
+	if (o->text || !doc) {
+		kube_free(text);
+		return kube__error_set(KUBE_EINVAL, NULL, "object: already compact");
+	}
+	/* sizes first: pointer arrays, then the strings */
+	for (i = 0; i < KUBE_ARRAY_SIZE(hot); i++)
+		strs += hot[i] ? strlen(hot[i]) + 1 : 0;
+	for (i = 0; i < o->nowners; i++) {
+		const kube_owner_ref *r = &o->owners[i];
+		const char *f[] = { r->api_version, r->kind, r->name, r->uid };
+		for (size_t j = 0; j < 4; j++)
+			strs += f[j] ? strlen(f[j]) + 1 : 0;
+	}
+	for (i = 0; i < o->nfinalizers; i++)
+		strs += strlen(o->finalizers[i]) + 1;
+	if (nann) {
+		json_object_object_foreach(o->annotations, k, v)
+			strs += strlen(k) + 1 + (v ? strlen(json_object_get_string(v)) : 0) + 1;
+	}
+	head = o->nowners * sizeof(*owners) + (o->nfinalizers + 2 * nann) * sizeof(char *);
+	if (!(block = kube_malloc(head + strs + 1))) {
+		kube_free(text);
+		return kube__error_oom();
+	}
+	owners = (kube_owner_ref *)(void *)block;
+	fins = (const char **)(void *)(block + o->nowners * sizeof(*owners));
+	ann = fins + o->nfinalizers;
+	p = block + head;
+
+	o->api_version = put_str(&p, o->api_version);
+	o->kind = put_str(&p, o->kind);
+	o->namespace_ = put_str(&p, o->namespace_);
+	o->name = put_str(&p, o->name);
+	o->generate_name = put_str(&p, o->generate_name);
+	o->uid = put_str(&p, o->uid);
+	o->resource_version = put_str(&p, o->resource_version);
+	o->creation_timestamp = put_str(&p, o->creation_timestamp);
+	o->deletion_timestamp = put_str(&p, o->deletion_timestamp);
+	o->node_name = put_str(&p, node_name);
+	for (i = 0; i < o->nowners; i++) {
+		owners[i] = o->owners[i];
+		owners[i].api_version = put_str(&p, owners[i].api_version);
+		owners[i].kind = put_str(&p, owners[i].kind);
+		owners[i].name = put_str(&p, owners[i].name);
+		owners[i].uid = put_str(&p, owners[i].uid);
+	}
+	for (i = 0; i < o->nfinalizers; i++)
+		fins[i] = put_str(&p, o->finalizers[i]);
+	i = 0;
+	if (nann) {
+		json_object_object_foreach(o->annotations, k, v) {
+			ann[i++] = put_str(&p, k);
+			ann[i++] = put_str(&p, v ? json_object_get_string(v) : "");
+		}
+	}
+	kube_free(o->owners);
+	kube_free(o->finalizers);
+	o->owners = o->nowners ? owners : NULL;
+	o->finalizers = o->nfinalizers ? fins : NULL;
+	o->ann = nann ? ann : NULL;
+	o->nann = nann;
+	o->annotations = NULL;
+	o->block = block;
+	/* the text is kept for as long as the object: no slack after it */
+	{
+		char *t = kube_realloc(text, len + 1);
+		if (t)
+			text = t;
+	}
+	o->text = text;
+	o->text_len = len;
+	o->meta_end = meta_end;
+	kube__posmap_free(o->pos);
+	o->pos = NULL;
+	atomic_store_explicit(&o->doc, NULL, memory_order_release);
+	json_object_put(doc);
+	return 0;
 }
 
 void kube__object_set_source(kube_object *o, int document, int line, int column,
@@ -437,10 +674,15 @@ kube_object *kube_object_unref(kube_object *o)
 	if (atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
 		return NULL;
 	kube_labels_free(o->labels);
-	kube_free(o->owners);
-	kube_free(o->finalizers);
+	if (o->block) {
+		kube_free(o->block);   /* owners and finalizers live in it */
+		kube_free(o->text);
+	} else {
+		kube_free(o->owners);
+		kube_free(o->finalizers);
+	}
 	kube__posmap_free(o->pos);
-	json_object_put(o->doc);
+	json_object_put(atomic_load_explicit(&o->doc, memory_order_acquire));
 	kube_free(o);
 	return NULL;
 }
@@ -458,16 +700,20 @@ int kube_object_is_frozen(const kube_object *o)
 
 int kube_object_mutable(kube_object **out, const kube_object *o)
 {
-	json_object *copy = NULL;
-	int rc;
+	json_object *copy = NULL, *doc;
+	int owned;
 
 	KUBE_CHECK_ARG(out);
 	*out = NULL;
 	KUBE_CHECK_ARG(o);
-	if (json_object_deep_copy(o->doc, &copy, NULL) != 0 || !copy)
+	/* a compact object's fresh parse is already a private copy */
+	if (!(doc = kube__object_doc_transient(o, &owned)))
+		return KUBE_ENOMEM;
+	if (owned)
+		copy = doc;
+	else if (json_object_deep_copy(doc, &copy, NULL) != 0 || !copy)
 		return kube__error_oom();
-	rc = kube__object_adopt(out, copy);
-	return rc;
+	return kube__object_adopt(out, copy);
 }
 
 /* ---- hot metadata ---- */
@@ -487,7 +733,12 @@ const kube_labels *kube_object_labels(const kube_object *o) { return o ? o->labe
 const char *kube_object_annotation(const kube_object *o, const char *key)
 {
 	json_object *v;
-	if (!o || !key || !o->annotations)
+	if (!o || !key)
+		return NULL;
+	for (size_t i = 0; i < o->nann; i++)
+		if (strcmp(o->ann[2 * i], key) == 0)
+			return o->ann[2 * i + 1];
+	if (!o->annotations)
 		return NULL;
 	if (!json_object_object_get_ex(o->annotations, key, &v) || !v)
 		return NULL;
@@ -496,6 +747,8 @@ const char *kube_object_annotation(const kube_object *o, const char *key)
 
 size_t kube_object_annotation_count(const kube_object *o)
 {
+	if (o && o->block)
+		return o->nann;
 	return o && o->annotations ? (size_t)json_object_object_length(o->annotations) : 0;
 }
 
@@ -553,11 +806,14 @@ int kube_object_has_finalizer(const kube_object *o, const char *finalizer)
 
 static int lookup(const kube_object *o, const char *path, json_object **out)
 {
+	json_object *doc;
 	int rc;
 
 	KUBE_CHECK_ARG(o);
 	KUBE_CHECK_ARG(path);
-	rc = kube__json_path_get(o->doc, path, out, NULL);
+	if (!(doc = kube__object_doc(o)))
+		return KUBE_ENOMEM;
+	rc = kube__json_path_get(doc, path, out, NULL);
 	if (rc == KUBE_ENOTFOUND)
 		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
 	if (rc == 0 && *out == NULL)
@@ -567,13 +823,15 @@ static int lookup(const kube_object *o, const char *path, json_object **out)
 
 int kube_object_get_type(const kube_object *o, const char *path, kube_value_type *out)
 {
-	json_object *v;
+	json_object *v, *doc;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
 	KUBE_CHECK_ARG(o);
 	KUBE_CHECK_ARG(path);
-	rc = kube__json_path_get(o->doc, path, &v, NULL);
+	if (!(doc = kube__object_doc(o)))
+		return KUBE_ENOMEM;
+	rc = kube__json_path_get(doc, path, &v, NULL);
 	if (rc == KUBE_ENOTFOUND)
 		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
 	if (rc)
@@ -680,7 +938,7 @@ int kube_object_get_key(const kube_object *o, const char *path, size_t i, const 
 
 int kube_object_get_json(const kube_object *o, const char *path, char **out)
 {
-	json_object *v;
+	json_object *v, *doc;
 	kube__buf b = KUBE__BUF_INIT;
 	int rc;
 
@@ -688,7 +946,9 @@ int kube_object_get_json(const kube_object *o, const char *path, char **out)
 	*out = NULL;
 	KUBE_CHECK_ARG(o);
 	KUBE_CHECK_ARG(path);
-	rc = kube__json_path_get(o->doc, path, &v, NULL);
+	if (!(doc = kube__object_doc(o)))
+		return KUBE_ENOMEM;
+	rc = kube__json_path_get(doc, path, &v, NULL);
 	if (rc == KUBE_ENOTFOUND)
 		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
 	if (rc)
@@ -831,6 +1091,7 @@ static int set_value(kube_object *o, const char *path, json_object *value, int m
 	int remove = mode == SET_REMOVE;
 	json_object *saved = NULL, *top = NULL;
 	char topkey[16];
+	json_object *doc;
 	int meta_change, rc;
 	meta m;
 
@@ -846,6 +1107,7 @@ static int set_value(kube_object *o, const char *path, json_object *value, int m
 	}
 	if (mode == SET_VALUE && !value)
 		return kube__error_oom();
+	doc = atomic_load_explicit(&o->doc, memory_order_relaxed);   /* mutable: always there */
 
 	meta_change = touches_meta(path);
 	if (meta_change) {
@@ -857,27 +1119,27 @@ static int set_value(kube_object *o, const char *path, json_object *value, int m
 		}
 		memcpy(topkey, path, n);
 		topkey[n] = '\0';
-		if (json_object_object_get_ex(o->doc, topkey, &top) && top &&
+		if (json_object_object_get_ex(doc, topkey, &top) && top &&
 		    json_object_deep_copy(top, &saved, NULL) != 0) {
 			json_object_put(value);
 			return kube__error_oom();
 		}
 	}
-	rc = store_at(o->doc, path, value, remove);
+	rc = store_at(doc, path, value, remove);
 	if (rc == 0 && meta_change) {
-		rc = parse_meta(&m, o->doc);
+		rc = parse_meta(&m, doc);
 		if (rc == 0) {
 			meta_install(o, &m);
 		} else {
 			/* undo: put the saved member back (or drop the new one) */
 			if (saved) {
-				json_object_object_add(o->doc, topkey, saved);
+				json_object_object_add(doc, topkey, saved);
 				saved = NULL;
 			} else {
-				json_object_object_del(o->doc, topkey);
+				json_object_object_del(doc, topkey);
 			}
 			meta m2;
-			if (parse_meta(&m2, o->doc) == 0)
+			if (parse_meta(&m2, doc) == 0)
 				meta_install(o, &m2);
 		}
 	}
@@ -1008,7 +1270,7 @@ int kube_object_source(const kube_object *o, const char *path,
 		return kube__error_set(KUBE_ENOTFOUND, path,
 		                       "the object was not decoded from text");
 	if (o->pos) {
-		int rc = kube__json_path_get(o->doc, path, &node, &deepest);
+		int rc = kube__json_path_get(kube__object_doc(o), path, &node, &deepest);
 		if (rc == KUBE_EINVAL)
 			return rc;
 		if (rc != 0 || node == NULL)

@@ -24,8 +24,45 @@
  */
 KUBE_INTERNAL int kube__object_adopt(kube_object **out, json_object *root);
 
-/* The document tree.  Borrowed; do not change it unless the object is mutable. */
+/*
+ * The document tree.  Borrowed; do not change it unless the object is
+ * mutable.  A compact object (below) builds it on the first call and keeps
+ * it (safe from any thread: the first tree published wins); NULL only when
+ * that runs out of memory.  Readers that look once should prefer
+ * kube__object_doc_transient(), which leaves a compact object compact.
+ */
 KUBE_INTERNAL json_object *kube__object_doc(const kube_object *o);
+
+/*
+ * A tree to read once: the object's own (*owned = 0) when it has one, else
+ * a fresh parse of a compact object's text (*owned = 1: release it with
+ * json_object_put; it is the caller's, and may be changed).  NULL on ENOMEM
+ * (raised).
+ */
+KUBE_INTERNAL json_object *kube__object_doc_transient(const kube_object *o, int *owned);
+
+/*
+ * Compact form, for objects a store keeps: the object (adopted, frozen,
+ * with metadata.resourceVersion set as the last member of metadata) gives
+ * up its tree and keeps `text`, its compact JSON without resourceVersion
+ * (taken, also on failure; `len` bytes plus a NUL), and its hot metadata
+ * in one block.  meta_end is where metadata's closing brace is in text
+ * (kube__json_encode_meta).  The tree comes back, identical, when someone
+ * asks for it (kube__object_doc).  On failure (ENOMEM) the object is
+ * unchanged and still valid.
+ */
+KUBE_INTERNAL int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end);
+
+/* A compact object's stored text (NULL otherwise): the JSON without
+ * resourceVersion, as a backend keeps it. */
+KUBE_INTERNAL const char *kube__object_text(const kube_object *o, size_t *len);
+
+/* Appends the object as compact JSON (kube_encode's text), from the
+ * compact text when there is one.  Returns 0 or an error (raised). */
+KUBE_INTERNAL int kube__object_put_json(kube__buf *out, const kube_object *o);
+
+/* spec.nodeName when it is a string, else NULL (no tree for a compact object). */
+KUBE_INTERNAL const char *kube__object_node_name(const kube_object *o);
 
 /* Where the object came from in a decoded stream; takes ownership of pos. */
 typedef struct kube__posmap kube__posmap;
@@ -78,6 +115,19 @@ KUBE_INTERNAL int kube__yaml_decode(kube__docs *out, const char *buf, size_t len
 KUBE_INTERNAL int kube__json_decode(kube__docs *out, const char *buf, size_t len,
                                     const kube_decode_options *opts);
 KUBE_INTERNAL int kube__json_encode(kube__buf *out, json_object *root, unsigned int flags);
+/*
+ * Reading compact JSON text (a compact object's) without a tree.  Offsets
+ * index t[0..n).  _member: the offset of the value of member `key` of the
+ * map at t[p], or SIZE_MAX when absent (or t[p] is not a map).  _skip: the
+ * offset just past the value at t[p].  _string: the string value at t[p],
+ * unescaped, into out (cleared first); KUBE_EINVAL if it is not a string.
+ */
+KUBE_INTERNAL size_t kube__json_text_member(const char *t, size_t n, size_t p, const char *key);
+KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
+KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
+/* Compact JSON, as kube__json_encode(out, root, 0), and *meta_end: the
+ * offset of the closing brace of root's "metadata" map (SIZE_MAX if none). */
+KUBE_INTERNAL int kube__json_encode_meta(kube__buf *out, json_object *root, size_t *meta_end);
 KUBE_INTERNAL int kube__yaml_encode(kube__buf *out, json_object *root);
 
 /* -- codec helpers shared by json.c and yaml.c (codec area; defined in json.c) -- */

@@ -36,7 +36,8 @@
  * "metadata.namespace"`.
  *
  * Values are those of the registries' ToSelectableFields, read from the
- * JSON tree without allocating: a missing string is "", a missing bool
+ * JSON tree, or from a stored (compact) object's text without building
+ * its tree: a missing string is "", a missing bool
  * "false" and a missing count "0" (a Go struct's zero values);
  * status.podIP is status.podIPs[0].ip, else status.podIP; an Event's
  * source is source.component, else reportingComponent; status.podIPs is
@@ -289,11 +290,103 @@ static const char *str_at(json_object *root, const char *path)
 	return x && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
 }
 
-/* The term's field on obj; buf holds numbers. */
-static const char *value_of(const field_rule *f, const kube_object *obj, char buf[24])
+/* ---- the same values read from a compact object's text ---- */
+
+/* The offset of the value at "a" or "a.b" in the map at t[p], or SIZE_MAX. */
+static size_t text_at(const char *t, size_t n, size_t p, const char *path)
 {
-	json_object *root = kube__object_doc(obj), *x;
+	const char *dot = strchr(path, '.');
+	char first[64];
+
+	if (!dot)
+		return kube__json_text_member(t, n, p, path);
+	if ((size_t)(dot - path) >= sizeof(first))
+		return SIZE_MAX;
+	memcpy(first, path, (size_t)(dot - path));
+	first[dot - path] = '\0';
+	if ((p = kube__json_text_member(t, n, p, first)) == SIZE_MAX)
+		return SIZE_MAX;
+	return kube__json_text_member(t, n, p, dot + 1);
+}
+
+/* The string at path ("" when absent or not a string), in scratch. */
+static const char *text_str(const char *t, size_t n, size_t p, const char *path, kube__buf *scratch)
+{
+	size_t v = text_at(t, n, p, path);
+
+	if (v == SIZE_MAX || t[v] != '"' || kube__json_text_string(t, n, v, scratch) != 0 ||
+	    scratch->failed || !scratch->data)
+		return "";
+	return scratch->data;
+}
+
+/* A JSON integer that fits int64 (what the tree holds as an int), else 0. */
+static int64_t text_int(const char *t, size_t n, size_t v)
+{
+	size_t e = kube__json_text_skip(t, n, v), i = v;
+	int neg = 0;
+	uint64_t u = 0, lim;
+
+	if (i < e && t[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i >= e)
+		return 0;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < e; i++) {
+		unsigned d = (unsigned)(t[i] - '0');
+		if (d > 9 || u > (lim - d) / 10)
+			return 0;   /* a fraction, an exponent, or too big: a double */
+		u = u * 10 + d;
+	}
+	return neg ? (u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u) : (int64_t)u;
+}
+
+static const char *text_value_of(const field_rule *f, const char *t, size_t n, char buf[24],
+                                 kube__buf *scratch)
+{
 	const char *v;
+	size_t x;
+
+	switch (f->kind) {
+	case V_STRING:
+		return text_str(t, n, 0, f->path, scratch);
+	case V_BOOL:
+		x = text_at(t, n, 0, f->path);
+		return x != SIZE_MAX && n - x >= 4 && memcmp(t + x, "true", 4) == 0 ? "true" : "false";
+	case V_INT:
+		x = text_at(t, n, 0, f->path);
+		snprintf(buf, 24, "%" PRId64, x == SIZE_MAX ? (int64_t)0 : text_int(t, n, x));
+		return buf;
+	case V_POD_IP:
+		x = text_at(t, n, 0, "status.podIPs");
+		if (x != SIZE_MAX && t[x] == '[') {
+			size_t first = x + 1;
+			while (first < n && (t[first] == ' ' || t[first] == '\n' || t[first] == '\t' ||
+			                     t[first] == '\r'))
+				first++;
+			if (first < n && t[first] != ']')
+				return t[first] == '{' ? text_str(t, n, first, "ip", scratch) : "";
+		}
+		return text_str(t, n, 0, "status.podIP", scratch);
+	case V_EVENT_SOURCE:
+		v = text_str(t, n, 0, "source.component", scratch);
+		return *v ? v : text_str(t, n, 0, "reportingComponent", scratch);
+	default:
+		return "";
+	}
+}
+
+/* The term's field on obj; buf holds numbers, scratch strings read from a
+ * compact object's text (which is walked rather than parsed, so a watch
+ * with a field selector leaves the objects it filters compact). */
+static const char *value_of(const field_rule *f, const kube_object *obj, char buf[24],
+                            kube__buf *scratch)
+{
+	json_object *root, *x;
+	const char *v, *text;
+	size_t len;
 
 	switch (f->kind) {
 	case V_NAME:
@@ -302,6 +395,13 @@ static const char *value_of(const field_rule *f, const kube_object *obj, char bu
 	case V_NAMESPACE:
 		v = kube_object_namespace(obj);
 		return v ? v : "";
+	default:
+		break;
+	}
+	if ((text = kube__object_text(obj, &len)) != NULL)
+		return text_value_of(f, text, len, buf, scratch);
+	root = kube__object_doc(obj);
+	switch (f->kind) {
 	case V_STRING:
 		return str_at(root, f->path);
 	case V_BOOL:
@@ -329,15 +429,18 @@ static const char *value_of(const field_rule *f, const kube_object *obj, char bu
 
 int kube__fieldsel_matches(const kube__fieldsel *fs, const kube_object *obj)
 {
+	kube__buf scratch = KUBE__BUF_INIT;
 	char buf[24];
+	int ok = 1;
 
 	if (!fs)
 		return 1;
-	for (size_t i = 0; i < fs->n; i++) {
+	for (size_t i = 0; i < fs->n && ok; i++) {
 		const term *t = &fs->terms[i];
-		int eq = strcmp(value_of(t->rule, obj, buf), t->value) == 0;
+		int eq = strcmp(value_of(t->rule, obj, buf, &scratch), t->value) == 0;
 		if (eq != t->equals)
-			return 0;
+			ok = 0;
 	}
-	return 1;
+	kube__buf_free(&scratch);
+	return ok;
 }

@@ -348,7 +348,7 @@ int kube__index_values(const kube__index *idx, const kube_object *obj, kube_inde
 		}
 		break;
 	case IDX_NODE_NAME:
-		if (kube_object_get_string(obj, "spec.nodeName", &v) == 0 && v && *v)
+		if ((v = kube__object_node_name(obj)) && *v)
 			rc = kube_index_values_add(out, v);
 		break;
 	case IDX_CUSTOM:
@@ -669,24 +669,43 @@ static void free_entries(kube__tnode *n)
 }
 
 
-/* Sets metadata.resourceVersion on a freshly decoded object and freezes it,
- * re-parsing its metadata once instead of copying it through a setter. */
+/* Sets metadata.resourceVersion on a freshly decoded object, freezes it
+ * and makes it compact, as a write leaves it.  The compact text is encoded
+ * again rather than taken from the database, so it is exactly what this
+ * encoder writes whatever wrote the row. */
 static int stamp(kube_object **o, int64_t rev)
 {
 	json_object *doc = json_object_get(kube__object_doc(*o)), *md = NULL;
-	char rv[24];
+	kube__buf text = KUBE__BUF_INIT;
+	size_t meta_end, len;
+	char rv[24], *t;
+	int rc;
 
 	*o = kube_object_unref(*o);   /* the tree is ours alone now */
 	snprintf(rv, sizeof(rv), "%lld", (long long)rev);
-	if (!json_object_object_get_ex(doc, "metadata", &md) || !json_object_is_type(md, json_type_object) ||
-	    json_object_object_add(md, "resourceVersion", json_object_new_string(rv)) != 0) {
+	if (!json_object_object_get_ex(doc, "metadata", &md) || !json_object_is_type(md, json_type_object))
+		goto oom;
+	json_object_object_del(md, "resourceVersion");
+	if ((rc = kube__json_encode_meta(&text, doc, &meta_end)) != 0) {
+		kube__buf_free(&text);
 		json_object_put(doc);
-		return kube__error_oom();
+		return rc;
 	}
-	int rc = kube__object_adopt(o, doc);
-	if (rc == 0)
-		kube_object_freeze(*o);
-	return rc;
+	if (json_object_object_add(md, "resourceVersion", json_object_new_string(rv)) != 0)
+		goto oom;
+	if ((rc = kube__object_adopt(o, doc)) != 0) {
+		kube__buf_free(&text);
+		return rc;
+	}
+	kube_object_freeze(*o);
+	len = text.len;
+	if ((t = kube__buf_detach(&text, NULL)) != NULL)
+		kube__object_compact(*o, t, len, meta_end);   /* or stays whole */
+	return 0;
+oom:
+	kube__buf_free(&text);
+	json_object_put(doc);
+	return kube__error_oom();
 }
 
 /* One stored key on open: decode, check, stamp, index. */

@@ -74,6 +74,7 @@ typedef struct pending {
 	int has_op;
 	kube__store_op op;
 	kube__buf value;
+	size_t meta_end;                 /* in value: metadata's closing brace */
 	char *rkey;                      /* the key the request names, if it names one */
 	kube__tnode knode;               /* in a batch's key set */
 	/* the outcome */
@@ -216,13 +217,30 @@ static int deep_copy(json_object *src, json_object **out)
 	return 0;
 }
 
+/* A private tree of obj: a stored (compact) object's text parsed afresh,
+ * which leaves it compact, or a deep copy of the tree it has. */
+static int copy_doc(const kube_object *obj, json_object **out)
+{
+	int owned;
+	json_object *d = kube__object_doc_transient(obj, &owned);
+
+	*out = NULL;
+	if (!d)
+		return KUBE_ENOMEM;
+	if (owned) {
+		*out = d;
+		return 0;
+	}
+	return deep_copy(d, out);
+}
+
 /* The request's tree, to edit: taken from our private copy of the caller's
  * object when there is one (asynchronous writes copied it already), else
  * copied.  p->in is gone afterwards in the first case: read it first. */
 static int take_doc(pending *p, json_object **out)
 {
 	if (!p->in_private)
-		return deep_copy(kube__object_doc(p->in), out);
+		return copy_doc(p->in, out);
 	*out = json_object_get(kube__object_doc(p->in));
 	p->in = kube_object_unref(p->in);
 	p->in_owned = p->in_private = 0;
@@ -380,7 +398,7 @@ static int prepare_update(kube_store *s, pending *p)
 	json_object *md, *old_doc, *old_md;
 	kube_object *old;
 	kube__entry *e;
-	int rc;
+	int rc, old_owned, same;
 
 	if ((rc = kube__object_kind(in, &k)) != 0)
 		return rc;
@@ -418,7 +436,10 @@ static int prepare_update(kube_store *s, pending *p)
 		return rc;
 	if (!(md = metadata_of(p->doc)))
 		return kube__error_oom();
-	old_doc = kube__object_doc(old);
+	/* The stored object is compact: its tree, parsed for this update and
+	 * dropped after, so the old version does not keep one in history. */
+	if (!(old_doc = kube__object_doc_transient(old, &old_owned)))
+		return KUBE_ENOMEM;
 	old_md = metadata_of(old_doc);   /* a stored object always has metadata */
 	if (!k->namespaced)
 		json_object_object_del(md, "namespace");
@@ -429,10 +450,16 @@ static int prepare_update(kube_store *s, pending *p)
 	    (rc = jkeep(md, old_md, "deletionGracePeriodSeconds")) != 0 ||
 	    (rc = jset(md, "generation", json_object_new_int64(kube_object_generation(old) +
 	                                  (spec_equal(old_doc, p->doc) ? 0 : 1)))) != 0 ||
-	    (rc = jset_str(md, "resourceVersion", kube_object_resource_version(old))) != 0)
+	    (rc = jset_str(md, "resourceVersion", kube_object_resource_version(old))) != 0) {
+		if (old_owned)
+			json_object_put(old_doc);
 		return rc;
+	}
 	/* Nothing changed: upstream writes nothing and keeps the revision. */
-	if (json_object_equal(old_doc, p->doc)) {
+	same = json_object_equal(old_doc, p->doc);
+	if (old_owned)
+		json_object_put(old_doc);
+	if (same) {
 		p->noop = 1;
 		return 0;
 	}
@@ -484,7 +511,7 @@ static int prepare_delete(kube_store *s, pending *p)
 		p->noop = 1;   /* already being deleted: wait for the finalizers */
 		return 0;
 	}
-	if ((rc = deep_copy(kube__object_doc(e->obj), &p->doc)) != 0)
+	if ((rc = copy_doc(e->obj, &p->doc)) != 0)
 		return rc;
 	if (!(md = metadata_of(p->doc)))
 		return kube__error_oom();
@@ -522,7 +549,7 @@ static int prepare(kube_store *s, pending *p)
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT) {
-			if ((rc = kube__json_encode(&p->value, p->doc, 0)) != 0)
+			if ((rc = kube__json_encode_meta(&p->value, p->doc, &p->meta_end)) != 0)
 				return fail(p, rc);
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
@@ -576,6 +603,14 @@ static int apply(kube_store *s, pending *p)
 	if (rc)
 		return rc;
 	kube_object_freeze(obj);
+	/* What the store keeps is compact: the JSON just written, without its
+	 * tree (object.c).  Out of memory there leaves it whole, which is fine. */
+	if (p->op.type == KUBE__OP_PUT && p->value.data) {
+		size_t len = p->value.len;
+		char *text = kube__buf_detach(&p->value, NULL);
+		if (text)
+			kube__object_compact(obj, text, len, p->meta_end);
+	}
 	if (rev > s->revision)
 		s->revision = rev;
 	switch (p->event) {

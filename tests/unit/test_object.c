@@ -1,13 +1,16 @@
 /*
  * test_object.c - kube_object: metadata parsing, paths, setters,
- * freezing and copy-on-write, owner references, lists.
+ * freezing and copy-on-write, owner references, lists, and the compact
+ * form a store keeps (text + hot metadata, the tree built on demand).
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "object/object_private.h"
 
 static const char *POD =
 	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
@@ -415,6 +418,235 @@ START_TEST(test_object_null_arguments)
 }
 END_TEST
 
+
+/* ---- compact objects (what a store keeps) ---- */
+
+/* POD as a store leaves it: resourceVersion the last member of metadata,
+ * frozen, then compact; *tree_json gets kube_encode's text before. */
+static kube_object *compact_pod(const char *json, const char *rv, char **tree_json)
+{
+	kube_object *m, *o;
+	json_object *doc, *md = NULL;
+	kube__buf text = KUBE__BUF_INIT;
+	size_t meta_end, len;
+
+	ck_assert_int_eq(kube_object_from_json(&m, json, strlen(json)), 0);
+	doc = json_object_get(kube__object_doc(m));
+	kube_object_unref(m);
+	ck_assert(json_object_object_get_ex(doc, "metadata", &md));
+	json_object_object_del(md, "resourceVersion");
+	ck_assert_int_eq(kube__json_encode_meta(&text, doc, &meta_end), 0);
+	ck_assert_uint_lt(meta_end, text.len);
+	ck_assert_int_eq(text.data[meta_end], '}');
+	json_object_object_add(md, "resourceVersion", json_object_new_string(rv));
+	ck_assert_int_eq(kube__object_adopt(&o, doc), 0);
+	kube_object_freeze(o);
+	ck_assert_int_eq(kube_encode(tree_json, NULL, o, KUBE_FORMAT_JSON, 0), 0);
+	len = text.len;
+	ck_assert_int_eq(kube__object_compact(o, kube__buf_detach(&text, NULL), len, meta_end), 0);
+	return o;
+}
+
+/* 1 while a compact object has not built its tree. */
+static int without_tree(const kube_object *o)
+{
+	int owned = 0;
+	json_object *d = kube__object_doc_transient(o, &owned);
+
+	ck_assert_ptr_nonnull(d);
+	if (owned)
+		json_object_put(d);
+	return owned;
+}
+
+START_TEST(test_object_compact_reads_without_tree)
+{
+	char *before, *after, *pretty_c, *pretty_t, *yaml_c, *yaml_t;
+	kube_object *o = compact_pod(POD, "77", &before), *t;
+	kube_owner_ref ref;
+
+	ck_assert(without_tree(o));
+	ck_assert_str_eq(kube_object_api_version(o), "v1");
+	ck_assert_str_eq(kube_object_kind(o), "Pod");
+	ck_assert_str_eq(kube_object_name(o), "web-0");
+	ck_assert_str_eq(kube_object_namespace(o), "prod");
+	ck_assert_str_eq(kube_object_uid(o), "u-1");
+	ck_assert_str_eq(kube_object_resource_version(o), "77");
+	ck_assert_int_eq(kube_object_generation(o), 3);
+	ck_assert_str_eq(kube_object_creation_timestamp(o), "2026-11-28T10:20:18Z");
+	ck_assert_ptr_null(kube_object_deletion_timestamp(o));
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(o), "tier"), "front");
+	ck_assert_uint_eq(kube_object_annotation_count(o), 2);
+	ck_assert_str_eq(kube_object_annotation(o, "example.com/owner"), "team-a");
+	ck_assert_str_eq(kube_object_annotation(o, "note"), "x");
+	ck_assert_ptr_null(kube_object_annotation(o, "nope"));
+	ck_assert_uint_eq(kube_object_owner_ref_count(o), 2);
+	ck_assert_int_eq(kube_object_controller_ref(o, &ref), 0);
+	ck_assert_str_eq(ref.name, "web-abc");
+	ck_assert_str_eq(ref.uid, "rs-1");
+	ck_assert_int_eq(ref.block_owner_deletion, 1);
+	ck_assert_int_eq(kube_object_owner_ref(o, 1, &ref), 0);
+	ck_assert_str_eq(ref.api_version, "v1");
+	ck_assert_str_eq(ref.kind, "ConfigMap");
+	ck_assert_int_eq(ref.controller, 0);
+	ck_assert_uint_eq(kube_object_finalizer_count(o), 1);
+	ck_assert_str_eq(kube_object_finalizer(o, 0), "example.com/cleanup");
+	ck_assert(kube_object_has_finalizer(o, "example.com/cleanup"));
+	ck_assert_ptr_null(kube__object_node_name(o));
+
+	/* encoding: the same bytes as from the tree, resourceVersion spliced
+	 * back where the tree had it; pretty and YAML through a transient tree */
+	ck_assert_int_eq(kube_encode(&after, NULL, o, KUBE_FORMAT_JSON, 0), 0);
+	ck_assert_str_eq(after, before);
+	ck_assert_ptr_nonnull(strstr(after, "\"finalizers\":[\"example.com/cleanup\"],\"resourceVersion\":\"77\"}"));
+	ck_assert_int_eq(kube_encode(&pretty_c, NULL, o, KUBE_FORMAT_JSON, KUBE_ENCODE_PRETTY), 0);
+	ck_assert_int_eq(kube_encode(&yaml_c, NULL, o, KUBE_FORMAT_YAML, 0), 0);
+	ck_assert(without_tree(o));
+
+	/* a mutable copy is a fresh parse; changing it leaves o alone */
+	ck_assert_int_eq(kube_object_mutable(&t, o), 0);
+	ck_assert(without_tree(o));
+	ck_assert_str_eq(kube_object_resource_version(t), "77");
+	ck_assert_int_eq(kube_object_set_string(t, "spec.containers[0].image", "nginx:2"), 0);
+	ck_assert_int_eq(kube_encode(&pretty_t, NULL, t, KUBE_FORMAT_JSON, KUBE_ENCODE_PRETTY), 0);
+	ck_assert_ptr_nonnull(strstr(pretty_t, "nginx:2"));
+	kube_free(pretty_t);
+	kube_object_unref(t);
+
+	/* a path read builds the tree once, with resourceVersion in it */
+	const char *img, *rv;
+	double w;
+	ck_assert_int_eq(kube_object_get_string(o, "spec.containers[0].image", &img), 0);
+	ck_assert_str_eq(img, "nginx:1.27");
+	ck_assert(!without_tree(o));
+	ck_assert_int_eq(kube_object_get_string(o, "metadata.resourceVersion", &rv), 0);
+	ck_assert_str_eq(rv, "77");
+	ck_assert_int_eq(kube_object_get_json(o, "spec.weight", (char **)&img), 0);
+	ck_assert_str_eq(img, "1.5");
+	kube_free((char *)img);
+	(void)w;
+	ck_assert_int_eq(kube_encode(&pretty_t, NULL, o, KUBE_FORMAT_JSON, KUBE_ENCODE_PRETTY), 0);
+	ck_assert_int_eq(kube_encode(&yaml_t, NULL, o, KUBE_FORMAT_YAML, 0), 0);
+	ck_assert_str_eq(pretty_t, pretty_c);
+	ck_assert_str_eq(yaml_t, yaml_c);
+	kube_free(before);
+	kube_free(after);
+	kube_free(pretty_c);
+	kube_free(pretty_t);
+	kube_free(yaml_c);
+	kube_free(yaml_t);
+	kube_object_unref(o);
+}
+END_TEST
+
+START_TEST(test_object_compact_edges)
+{
+	static const char *const docs[] = {
+		/* only resourceVersion in metadata: no comma before it */
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}",
+		/* metadata after spec, which has a metadata of its own */
+		"{\"kind\":\"Deployment\",\"apiVersion\":\"apps/v1\",\"spec\":{\"template\":{\"metadata\":"
+		"{\"labels\":{\"a\":\"b\"}}}},\"metadata\":{\"name\":\"d\",\"namespace\":\"n\"}}",
+		/* escapes, unicode, a NUL, numbers beyond int64 */
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"annotations\":"
+		"{\"q\\\"k\":\"v\\n\\u00e9\\u0000z\"}},\"data\":{\"big\":\"x\"},\"n\":18446744073709551621,"
+		"\"f\":1.50,\"neg\":-9223372036854775808}",
+	};
+	static const char *const want[] = {
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"resourceVersion\":\"5\"}}",
+		"{\"kind\":\"Deployment\",\"apiVersion\":\"apps/v1\",\"spec\":{\"template\":{\"metadata\":"
+		"{\"labels\":{\"a\":\"b\"}}}},\"metadata\":{\"name\":\"d\",\"namespace\":\"n\","
+		"\"resourceVersion\":\"5\"}}",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"annotations\":"
+		"{\"q\\\"k\":\"v\\n\\u00e9\\u0000z\"},\"resourceVersion\":\"5\"},\"data\":{\"big\":\"x\"},"
+		"\"n\":18446744073709551621,\"f\":1.50,\"neg\":-9223372036854775808}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		char *before, *after;
+		kube_object *o = compact_pod(docs[i], "5", &before);
+		ck_assert_int_eq(kube_encode(&after, NULL, o, KUBE_FORMAT_JSON, 0), 0);
+		/* \u00e9 is written as UTF-8, as the encoder writes non-ASCII */
+		if (i == 2)
+			ck_assert_str_eq(after, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+			                 "{\"name\":\"c\",\"annotations\":{\"q\\\"k\":\"v\\n\xc3\xa9\\u0000z\"},"
+			                 "\"resourceVersion\":\"5\"},\"data\":{\"big\":\"x\"},"
+			                 "\"n\":18446744073709551621,\"f\":1.50,\"neg\":-9223372036854775808}");
+		else
+			ck_assert_str_eq(after, want[i]);
+		ck_assert_str_eq(after, before);
+		if (i == 2) {
+			ck_assert_str_eq(kube_object_annotation(o, "q\"k"), "v\n\xc3\xa9");
+			int64_t neg;
+			ck_assert_int_eq(kube_object_get_int(o, "neg", &neg), 0);
+			ck_assert(neg == INT64_MIN);
+		}
+		kube_free(before);
+		kube_free(after);
+		kube_object_unref(o);
+	}
+}
+END_TEST
+
+static void *read_image(void *arg)
+{
+	const char *img = NULL;
+	if (kube_object_get_string(arg, "spec.containers[0].image", &img) != 0)
+		return NULL;
+	return (void *)img;
+}
+
+/* Threads that read a compact object at once all get the one tree that
+ * was published (the losers' trees are freed: the leak checker sees it). */
+START_TEST(test_object_compact_tree_built_once_across_threads)
+{
+	for (int round = 0; round < 20; round++) {
+		char *before;
+		kube_object *o = compact_pod(POD, "9", &before);
+		pthread_t th[8];
+		void *got[8];
+		for (int i = 0; i < 8; i++)
+			ck_assert_int_eq(pthread_create(&th[i], NULL, read_image, o), 0);
+		for (int i = 0; i < 8; i++)
+			ck_assert_int_eq(pthread_join(th[i], &got[i]), 0);
+		ck_assert_ptr_nonnull(got[0]);
+		for (int i = 1; i < 8; i++)
+			ck_assert_ptr_eq(got[i], got[0]);
+		ck_assert_str_eq(got[0], "nginx:1.27");
+		kube_free(before);
+		kube_object_unref(o);
+	}
+}
+END_TEST
+
+START_TEST(test_object_text_scanner)
+{
+	static const char t[] = "{\"a\":{\"x\":[1,{\"k\":\"}\"}],\"b\\\"c\":\"q\"},"
+	                        " \"s\" : \"esc\\u00e9\\\"\\n\" , \"n\":-12,\"e\":{}}";
+	size_t n = sizeof(t) - 1, a, v;
+	kube__buf b = KUBE__BUF_INIT;
+
+	a = kube__json_text_member(t, n, 0, "a");
+	ck_assert_uint_eq(a, 5);
+	v = kube__json_text_member(t, n, a, "b\"c");     /* an escaped key */
+	ck_assert_uint_ne(v, SIZE_MAX);
+	ck_assert_int_eq(kube__json_text_string(t, n, v, &b), 0);
+	ck_assert_str_eq(b.data, "q");
+	ck_assert_uint_eq(kube__json_text_member(t, n, a, "k"), SIZE_MAX);   /* not a's member */
+	v = kube__json_text_member(t, n, 0, "s");        /* after whitespace */
+	ck_assert_int_eq(kube__json_text_string(t, n, v, &b), 0);
+	ck_assert_str_eq(b.data, "esc\xc3\xa9\"\n");
+	v = kube__json_text_member(t, n, 0, "n");
+	ck_assert_uint_eq(kube__json_text_skip(t, n, v) - v, 3);
+	ck_assert_int_eq(kube__json_text_string(t, n, v, &b), KUBE_EINVAL);
+	v = kube__json_text_member(t, n, 0, "e");
+	ck_assert_uint_eq(kube__json_text_member(t, n, v, "a"), SIZE_MAX);   /* empty map */
+	ck_assert_uint_eq(kube__json_text_member(t, n, 0, "zz"), SIZE_MAX);
+	ck_assert_uint_eq(kube__json_text_skip(t, n, 0), n);
+	kube__buf_free(&b);
+}
+END_TEST
+
 static Suite *object_suite(void)
 {
 	Suite *s = suite_create("object");
@@ -432,6 +664,10 @@ static Suite *object_suite(void)
 	tcase_add_test(tc, test_object_source_without_decode);
 	tcase_add_test(tc, test_object_list);
 	tcase_add_test(tc, test_object_null_arguments);
+	tcase_add_test(tc, test_object_compact_reads_without_tree);
+	tcase_add_test(tc, test_object_compact_edges);
+	tcase_add_test(tc, test_object_compact_tree_built_once_across_threads);
+	tcase_add_test(tc, test_object_text_scanner);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "libkube/kube.h"
+#include "object/object_private.h"
 
 static kube_loop *loop;
 static kube_store *st;
@@ -695,6 +697,47 @@ static void expect_field_error(const char *resource, const char *sel, const char
 	wo.field_selector = sel;
 	expect_err(kube_store_watch(NULL, st, resource, &wo, rec_cb, NULL, NULL), KUBE_EINVAL, msg);
 }
+
+static int compact_without_tree(const kube_object *o);
+
+/* The store's own readers (field selectors, the nodeName index, encoding
+ * a list) read a stored object's compact text: the objects keep no tree. */
+START_TEST(test_store_readers_keep_objects_compact)
+{
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+	kube_object *got;
+	char *json;
+
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"a\",\"name\":\"p1\"},"
+	    "\"spec\":{\"nodeName\":\"n\\u00e9\\\"1\",\"hostNetwork\" : true},"
+	    "\"status\":{\"podIPs\":[ {\"x\":{\"ip\":\"no\"},\"ip\":\"10.0.0.1\"}],\"phase\":\"Running\"}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"namespace\":\"a\","
+	    "\"name\":\"rc1\"},\"status\":{\"replicas\":3.0}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"namespace\":\"a\","
+	    "\"name\":\"rc2\"},\"status\":{\"replicas\":99999999999999999999}}");
+	put("{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"namespace\":\"a\","
+	    "\"name\":\"rc3\"},\"status\":{\"replicas\":-7}}");
+	expect_fields("pods", "spec.nodeName=n\xc3\xa9\"1", "p1");
+	expect_fields("pods", "spec.hostNetwork=true,status.podIP=10.0.0.1,status.phase=Running", "p1");
+	/* only integers that fit int64 count, as in the tree; others read 0 */
+	expect_fields("replicationcontrollers", "status.replicas=0", "rc1 rc2");
+	expect_fields("replicationcontrollers", "status.replicas=-7", "rc3");
+	lo.label_selector = NULL;
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_int_eq(kube_encode_list(&json, NULL, l, KUBE_FORMAT_JSON, 0), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"nodeName\":\"n\xc3\xa9\\\"1\",\"hostNetwork\":true"));
+	kube_free(json);
+	kube_object_list_free(l);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "a", "p1"), 0);
+	ck_assert(compact_without_tree(got));
+	ck_assert_str_eq(kube__object_node_name(got), "n\xc3\xa9\"1");
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "replicationcontrollers", "a", "rc2"), 0);
+	ck_assert(compact_without_tree(got));
+	kube_object_unref(got);
+}
+END_TEST
 
 START_TEST(test_store_field_selectors_per_resource)
 {
@@ -1543,6 +1586,70 @@ START_TEST(test_store_sqlite_reopen)
 }
 END_TEST
 
+
+/* A database of schema 1 (one row per key in a table ordered by key) is
+ * converted on open: the same objects, revisions and next revision. */
+START_TEST(test_store_sqlite_schema1_converted)
+{
+	char file[128];
+	sqlite3 *db;
+	kube_object *got;
+	const char *rv;
+
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+		"PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
+		"CREATE TABLE kv(key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL,"
+		" mod_revision INTEGER NOT NULL) WITHOUT ROWID;"
+		"CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('revision', 9);"
+		"INSERT INTO kv VALUES('pods/ns/a', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u-a\",\"labels\":{\"app\":\"web\"}}}', 4);"
+		"INSERT INTO kv VALUES('pods/ns/b', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"b\",\"namespace\":\"ns\",\"uid\":\"u-b\"},\"spec\":{\"nodeName\":\"n1\"}}', 7);"
+		"PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 9);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "4");
+	ck_assert_str_eq(kube_object_uid(got), "u-a");
+	ck_assert(compact_without_tree(got));
+	kube_object_unref(got);
+	expect_fields("pods", "spec.nodeName=n1", "b");
+	kube_object_unref(create_pod("ns", "c", NULL));
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "b"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "7");
+	kube_object_unref(got);
+	close_store();
+
+	/* reopened: schema 2, the rows as they were plus the new one */
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 10);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "10");
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_int_eq(kube_object_get_string(got, "metadata.resourceVersion", &rv), 0);
+	ck_assert_str_eq(rv, "4");
+	kube_object_unref(got);
+	close_store();
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT group_concat(rev || '=' || key, ' ') FROM "
+	                 "(SELECT rev, key FROM log ORDER BY rev)), (SELECT count(*) FROM sqlite_master WHERE "
+	                 "name='kv'), (SELECT user_version FROM pragma_user_version)", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), "4=pods/ns/a 7=pods/ns/b 10=pods/ns/c");
+	ck_assert_int_eq(sqlite3_column_int(q, 1), 0);
+	ck_assert_int_eq(sqlite3_column_int(q, 2), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_store_sqlite_open_errors)
 {
 	kube_store *other = NULL;
@@ -1807,7 +1914,7 @@ END_TEST
 /* ---- ownership-taking writes ---- */
 
 /* The image string of a pod: a pointer into its document, so two objects
- * giving the same pointer share one document (no copy was made). */
+ * giving the same pointer share one document. */
 static const char *image_ptr(const kube_object *o)
 {
 	const char *img = NULL;
@@ -1815,14 +1922,34 @@ static const char *image_ptr(const kube_object *o)
 	return img;
 }
 
+/* 1 when o is compact (object.c) and has not built its tree: a reader
+ * asking for a tree to read once is handed a fresh parse. */
+static int compact_without_tree(const kube_object *o)
+{
+	int owned = 0;
+	json_object *d;
+
+	if (!kube__object_text(o, NULL))
+		return 0;
+	d = kube__object_doc_transient(o, &owned);
+	ck_assert_ptr_nonnull(d);
+	if (owned)
+		json_object_put(d);
+	return owned;
+}
+
 START_TEST(test_store_take_writes_without_copy)
 {
 	kube_object *in = pod_json("ns", "a", "\"app\":\"web\"", NULL), *out = NULL, *m, *got;
-	const char *img = image_ptr(in);
+	char img[64];
 
-	/* create: the stored object is the caller's document, stamped */
+	/* create: the caller's document, stamped, is encoded once and kept as
+	 * the stored object's compact text; its tree is gone until asked for */
+	snprintf(img, sizeof(img), "%s", image_ptr(in));
 	ck_assert_int_eq(kube_store_create_take(&out, st, in), 0);
-	ck_assert_ptr_eq(image_ptr(out), img);
+	ck_assert(compact_without_tree(out));
+	ck_assert_str_eq(image_ptr(out), img);
+	ck_assert(!compact_without_tree(out));   /* built on that read, and kept */
 	ck_assert(kube_object_is_frozen(out));
 	ck_assert_str_eq(kube_object_resource_version(out), "1");
 	ck_assert_int_eq(kube_object_generation(out), 1);
@@ -1834,13 +1961,11 @@ START_TEST(test_store_take_writes_without_copy)
 
 	/* update: the same, and the rules of a plain update hold */
 	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
-	img = image_ptr(m);
-	ck_assert_ptr_ne(img, image_ptr(out));
+	ck_assert_ptr_ne(image_ptr(m), image_ptr(out));
 	ck_assert_int_eq(kube_object_set_string(m, "spec.containers[0].image", "nginx"), 0);
-	img = image_ptr(m);
 	kube_object_unref(out);
 	ck_assert_int_eq(kube_store_update_take(&out, st, m), 0);
-	ck_assert_ptr_eq(image_ptr(out), img);
+	ck_assert(compact_without_tree(out));
 	ck_assert_str_eq(image_ptr(out), "nginx");
 	ck_assert_str_eq(kube_object_resource_version(out), "2");
 	ck_assert_int_eq(kube_object_generation(out), 2);   /* spec changed */
@@ -1888,17 +2013,18 @@ START_TEST(test_store_take_async)
 {
 	wrec *w = calloc(1, sizeof(*w));
 	kube_object *in = pod_json("ns", "a", NULL, NULL), *m, *got;
-	const char *img = image_ptr(in);
+	char img[64];
 
+	snprintf(img, sizeof(img), "%s", image_ptr(in));
 	ck_assert_int_eq(kube_store_create_async_take(st, in, wcb, w, NULL), 0);
 	run_until(w, 1);
 	ck_assert_int_eq(w->status[0], 0);
 	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
-	ck_assert_ptr_eq(image_ptr(got), img);
+	ck_assert(compact_without_tree(got));
+	ck_assert_str_eq(image_ptr(got), img);
 	ck_assert_int_eq(kube_object_mutable(&m, got), 0);
 	kube_object_unref(got);
 	ck_assert_int_eq(kube_object_set_label(m, "x", "y"), 0);
-	img = image_ptr(m);
 	ck_assert_int_eq(kube_store_update_async_take(st, m, wcb, w, NULL), 0);
 	/* the same key again, queued behind it: a conflict on the old version */
 	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
@@ -1910,7 +2036,8 @@ START_TEST(test_store_take_async)
 	ck_assert_int_eq(w->rev[1], 2);
 	ck_assert_int_eq(w->status[2], KUBE_ECONFLICT);
 	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
-	ck_assert_ptr_eq(image_ptr(got), img);
+	ck_assert(compact_without_tree(got));
+	ck_assert_str_eq(image_ptr(got), img);
 	ck_assert_str_eq(kube_labels_get(kube_object_labels(got), "x"), "y");
 	kube_object_unref(got);
 	free(w);
@@ -2095,6 +2222,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_list_selectors);
 	tcase_add_test(tc, test_store_list_label_index);
 	tcase_add_test(tc, test_store_field_selectors_per_resource);
+	tcase_add_test(tc, test_store_readers_keep_objects_compact);
 	tcase_add_test(tc, test_store_list_pages_consistent);
 	tcase_add_test(tc, test_store_list_bad_tokens);
 	tcase_add_test(tc, test_store_indexes);
@@ -2125,6 +2253,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(sq, sqlite_setup, sqlite_teardown);
 	tcase_set_timeout(sq, 120);
 	tcase_add_test(sq, test_store_sqlite_reopen);
+	tcase_add_test(sq, test_store_sqlite_schema1_converted);
 	tcase_add_test(sq, test_store_sqlite_open_errors);
 	tcase_add_test(sq, test_store_sqlite_corrupt_file);
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
