@@ -8,6 +8,7 @@
  * decoding) are checked against the spec's tables.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -868,6 +869,45 @@ START_TEST(test_grpc_reconnects_with_backoff_until_the_server_appears)
 }
 END_TEST
 
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+START_TEST(test_grpc_no_descriptor_leaks)
+{
+	int n0 = count_fds();
+	ts_server *local = ts_server_start(0);
+	ck_assert_ptr_nonnull(local);
+	kube__grpc_options o = { 0 };
+	o.backoff_initial_ms = 10;
+	kube__grpc_channel *ch = open_ch(ts_server_unix_target(local), &o);
+	expect_echo(ch, "one");
+	char want[256];
+	snprintf(want, sizeof(want), "grpc: %s: connection closed by the server",
+	         ts_server_unix_target(local));
+	expect(ch, "/test.Test/Drop", "", KUBE_GRPC_UNAVAILABLE, want);
+	expect_echo(ch, "two");
+	expect(ch, "/test.Test/Goaway", "", KUBE_GRPC_UNAVAILABLE,
+	       "grpc: /test.Test/Goaway: stream refused by the server (GOAWAY)");
+	ts_server_set_mode(local, TS_MODE_GARBAGE);
+	ts_server_drop_all(local);
+	for (int i = 0; i < 20; i++)
+		usleep(5000), kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
+	expect_prefix(ch, "/test.Test/Echo", "x", 0, KUBE_GRPC_UNAVAILABLE, "grpc: ");
+	ts_server_set_mode(local, TS_MODE_NORMAL);
+	expect_echo(ch, "three");
+	ck_assert_int_ge(ts_server_accepted(local), 5);
+	kube__grpc_channel_free(ch);
+	ts_server_stop(local);
+	ck_assert_int_eq(count_fds(), n0);
+}
+END_TEST
+
 START_TEST(test_grpc_oversized_trailers)
 {
 	kube__grpc_channel *ch = open_unix();
@@ -1160,6 +1200,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(bad, test_grpc_malformed_frames);
 	tcase_add_test(bad, test_grpc_unreachable_target);
 	tcase_add_test(bad, test_grpc_oversized_trailers);
+	tcase_add_test(bad, test_grpc_no_descriptor_leaks);
 	tcase_add_test(bad, test_grpc_reconnects_with_backoff_until_the_server_appears);
 	suite_add_tcase(s, bad);
 	return s;
