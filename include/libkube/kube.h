@@ -19,6 +19,9 @@
 #include "plugin.h"
 #include "sched.h"
 #include "controllers.h"   /* with workqueue.h, informer.h, controller.h */
+#include "lifecycle.h"
+#include "node.h"
+#include "cri.h"
 
 KUBE_BEGIN_DECLS
 
