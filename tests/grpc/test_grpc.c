@@ -426,6 +426,7 @@ typedef struct sresult {
 	char got[16][32];
 	kube__grpc_call *call;
 	int cancel_at;          /* cancel inside on_message when n reaches this */
+	kube__grpc_channel *free_at_first;   /* freed inside the first on_message */
 	size_t bytes;
 } sresult;
 
@@ -440,6 +441,12 @@ static void s_msg(kube__grpc_call *c, const uint8_t *m, size_t len, void *ud)
 	r->bytes += len;
 	if (r->cancel_at && r->n == r->cancel_at)
 		kube__grpc_call_cancel(c);
+	if (r->free_at_first) {
+		kube__grpc_channel *ch = r->free_at_first;
+		r->free_at_first = NULL;
+		kube__grpc_channel_free(ch);
+		ck_assert_int_eq(r->closed, 1);   /* on_close ran inside the free */
+	}
 }
 
 static void s_close(kube__grpc_call *c, const kube__grpc_status *st, void *ud)
@@ -527,7 +534,21 @@ START_TEST(test_grpc_cancel_inside_on_message)
 	ck_assert_str_eq(r.msg, "grpc: /test.Test/Stream: cancelled");
 	ck_assert_int_eq(r.n, 2);   /* nothing after the cancel */
 	expect_echo(ch, "still fine");
-	kube__grpc_channel_free(ch);
+	/* the channel freed from inside on_message, in the middle of a read */
+	sresult f = { 0 };
+	f.free_at_first = ch;
+	ck_assert_int_eq(kube__grpc_stream(ch, "/test.Test/Stream", 5000, &s_handlers, &f, &f.call),
+	                 0);
+	kube__grpc_call_send(f.call, (const uint8_t *)"10", 2);
+	kube__grpc_call_close_send(f.call);
+	run_until(&f.closed);
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_int_eq(f.code, KUBE_GRPC_CANCELLED);
+	char want[256];
+	snprintf(want, sizeof(want), "grpc: %s: channel closed", ts_server_unix_target(srv));
+	ck_assert_str_eq(f.msg, want);
+	for (int i = 0; i < 5; i++)
+		kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
 }
 END_TEST
 
