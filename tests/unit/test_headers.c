@@ -7,6 +7,7 @@
  */
 #include "libkube/plugin/volume.h"
 #include "libkube/plugin/cloud.h"
+#include "libkube/plugin/runtime.h"
 #include "libkube/kube.h"
 
 #include <check.h>
