@@ -823,6 +823,7 @@ void kube_store_close(kube_store *store)
 	kube_free(store->slots);
 	kube_free(store->free_slots);
 	kube_free(store->htab);
+	kube__buf_free(&store->enc);
 	if (store->backend_state)
 		store->backend->close(store->backend_state);
 	kube_free(store->backend_path);

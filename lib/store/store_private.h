@@ -178,6 +178,10 @@ struct kube_store {
 	int closing;
 
 	struct kube__writes *writes; /* asynchronous writes (write.c), or NULL */
+	/* Where writes are encoded (write.c, loop thread): each write then
+	 * keeps an exactly sized copy, which becomes its object's compact text,
+	 * instead of a doubled buffer whose shrunk tail fragments the heap. */
+	kube__buf enc;
 };
 
 /* watch.c */

@@ -549,8 +549,16 @@ static int prepare(kube_store *s, pending *p)
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT) {
-			if ((rc = kube__json_encode_meta(&p->value, p->doc, &p->meta_end)) != 0)
+			s->enc.len = 0;
+			s->enc.failed = 0;
+			if ((rc = kube__json_encode_meta(&s->enc, p->doc, &p->meta_end)) != 0)
 				return fail(p, rc);
+			kube__buf_free(&p->value);
+			if (!(p->value.data = kube_malloc(s->enc.len + 1)))
+				return fail(p, kube__error_oom());
+			memcpy(p->value.data, s->enc.data, s->enc.len + 1);
+			p->value.len = s->enc.len;
+			p->value.cap = s->enc.len + 1;
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
 				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
