@@ -718,7 +718,7 @@ static int call_submit(conn *c, kube__grpc_call *call)
 			return -1;
 		}
 		kube__grpc_finish(call, KUBE_GRPC_INTERNAL, -1, "grpc: %s: HTTP/2: %s", call->method,
-		            nghttp2_strerror(id));
+		                  nghttp2_strerror(id));
 		return 0;
 	}
 	call->stream_id = id;
@@ -733,8 +733,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	kube__grpc_channel *ch = call->ch;
 	ch_enter(ch);
 	kube__grpc_finish(call, KUBE_GRPC_DEADLINE_EXCEEDED, NGHTTP2_CANCEL,
-	            "grpc: %s: deadline of %llu ms exceeded", call->method,
-	            (unsigned long long)call->timeout_ms);
+	                  "grpc: %s: deadline of %llu ms exceeded", call->method,
+	                  (unsigned long long)call->timeout_ms);
 	ch_leave_maybe_destroy(ch);
 }
 
@@ -1110,11 +1110,11 @@ void kube__grpc_channel_free(kube__grpc_channel *ch)
 	ch_enter(ch);
 	while (ch->wait_head)
 		kube__grpc_finish(ch->wait_head, KUBE_GRPC_CANCELLED, -1, "grpc: %s: channel closed",
-		            ch->target);
+		                  ch->target);
 	for (conn *c = ch->conns; c; c = c->next)
 		for (kube__grpc_call *call = c->calls; call; call = call->next)
 			kube__grpc_finish(call, KUBE_GRPC_CANCELLED, NGHTTP2_CANCEL,
-			            "grpc: %s: channel closed", ch->target);
+			                  "grpc: %s: channel closed", ch->target);
 	deliver(ch);
 	event_del(ch->backoff_ev);
 	ch->busy--;

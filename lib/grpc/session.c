@@ -16,6 +16,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "channel_private.h"
 
@@ -90,8 +91,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 	call->header_bytes += namelen + valuelen + 32;
 	if (call->header_bytes > MAX_HEADER_BYTES) {
 		kube__grpc_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-		            "grpc: %s: response headers exceed %u bytes", call->method,
-		            MAX_HEADER_BYTES);
+		                  "grpc: %s: response headers exceed %u bytes", call->method,
+		                  MAX_HEADER_BYTES);
 		return 0;
 	}
 #define IS(s) (namelen == sizeof(s) - 1 && memcmp(name, s, sizeof(s) - 1) == 0)
@@ -130,18 +131,18 @@ static void call_end(kube__grpc_call *call)
 	if (call->http_status != 200) {
 		if (call->grpc_status < 0) {
 			kube__grpc_finish(call, kube__grpc_code_from_http(call->http_status), rst,
-			            "grpc: %s: HTTP status %d without grpc-status", m,
-			            call->http_status);
+			                  "grpc: %s: HTTP status %d without grpc-status", m,
+			                  call->http_status);
 			return;
 		}
 	} else if (!content_type_ok(call->content_type)) {
 		kube__grpc_finish(call, KUBE_GRPC_UNKNOWN, rst, "grpc: %s: unexpected content-type \"%s\"",
-		            m, call->content_type ? call->content_type : "");
+		                  m, call->content_type ? call->content_type : "");
 		return;
 	}
 	if (call->grpc_status == -1) {
 		kube__grpc_finish(call, KUBE_GRPC_INTERNAL, rst,
-		            "grpc: %s: server closed the stream without grpc-status", m);
+		                  "grpc: %s: server closed the stream without grpc-status", m);
 		return;
 	}
 	if (call->grpc_status == -2) {
@@ -153,14 +154,14 @@ static void call_end(kube__grpc_call *call)
 	if (code == KUBE_GRPC_OK) {
 		if (call->hdr_have || call->in_msg) {
 			kube__grpc_finish(call, KUBE_GRPC_INTERNAL, rst,
-			            "grpc: %s: response ends inside a message (%zu of %zu bytes)", m,
-			            call->in_msg ? call->rhave : call->hdr_have,
-			            call->in_msg ? call->rlen : (size_t)5);
+			                  "grpc: %s: response ends inside a message (%zu of %zu bytes)", m,
+			                  call->in_msg ? call->rhave : call->hdr_have,
+			                  call->in_msg ? call->rlen : (size_t)5);
 			return;
 		}
 		if (call->unary && call->nresp == 0) {
 			kube__grpc_finish(call, KUBE_GRPC_INTERNAL, rst,
-			            "grpc: %s: OK without a response message", m);
+			                  "grpc: %s: OK without a response message", m);
 			return;
 		}
 		kube__grpc_finish(call, KUBE_GRPC_OK, rst, "%s", "");
@@ -186,8 +187,8 @@ static void deliver_msg(kube__grpc_call *call, const uint8_t *msg, size_t len, u
 			call->resp = kube_malloc(len ? len : 1);
 			if (!call->resp) {
 				kube__grpc_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: out of memory for a %zu-byte response", call->method,
-				            len);
+				                  "grpc: %s: out of memory for a %zu-byte response", call->method,
+				                  len);
 				return;
 			}
 			memcpy(call->resp, msg, len);
@@ -219,25 +220,25 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t stream_id,
 			uint32_t mlen = get_be32(call->hdr + 1);
 			if (flag == 1) {
 				kube__grpc_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: compressed response message without a negotiated "
-				            "grpc-encoding", call->method);
+				                  "grpc: %s: compressed response message without a negotiated "
+				                  "grpc-encoding", call->method);
 				break;
 			}
 			if (flag != 0) {
 				kube__grpc_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: invalid message flag %u", call->method, flag);
+				                  "grpc: %s: invalid message flag %u", call->method, flag);
 				break;
 			}
 			if (mlen > call->ch->max_recv) {
 				kube__grpc_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: response message of %u bytes exceeds the limit "
-				            "of %zu", call->method, mlen, call->ch->max_recv);
+				                  "grpc: %s: response message of %u bytes exceeds the limit "
+				                  "of %zu", call->method, mlen, call->ch->max_recv);
 				break;
 			}
 			if (call->unary && call->nresp > 0) {
 				kube__grpc_finish(call, KUBE_GRPC_INTERNAL, NGHTTP2_CANCEL,
-				            "grpc: %s: more than one response message to a unary call",
-				            call->method);
+				                  "grpc: %s: more than one response message to a unary call",
+				                  call->method);
 				break;
 			}
 			if (len >= mlen) {
@@ -250,8 +251,8 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t stream_id,
 			call->rbuf = kube_malloc(mlen);
 			if (!call->rbuf) {
 				kube__grpc_finish(call, KUBE_GRPC_RESOURCE_EXHAUSTED, NGHTTP2_CANCEL,
-				            "grpc: %s: out of memory for a %u-byte response",
-				            call->method, mlen);
+				                  "grpc: %s: out of memory for a %u-byte response",
+				                  call->method, mlen);
 				break;
 			}
 			call->in_msg = 1;
@@ -316,12 +317,12 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 			if (!end) {
 				if (call->http_status != 200 && call->grpc_status < 0) {
 					kube__grpc_finish(call, kube__grpc_code_from_http(call->http_status),
-					            NGHTTP2_CANCEL, "grpc: %s: HTTP status %d without grpc-status",
-					            call->method, call->http_status);
+					                  NGHTTP2_CANCEL, "grpc: %s: HTTP status %d without grpc-status",
+					                  call->method, call->http_status);
 				} else if (!content_type_ok(call->content_type)) {
 					kube__grpc_finish(call, kube__grpc_code_from_http(call->http_status),
-					            NGHTTP2_CANCEL, "grpc: %s: unexpected content-type \"%s\"",
-					            call->method, call->content_type ? call->content_type : "");
+					                  NGHTTP2_CANCEL, "grpc: %s: unexpected content-type \"%s\"",
+					                  call->method, call->content_type ? call->content_type : "");
 				}
 				return 0;
 			}
@@ -385,8 +386,8 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
 				return 0;
 			}
 			kube__grpc_finish(call, KUBE_GRPC_UNAVAILABLE, -1,
-			            "grpc: %s: the server refuses new streams (%s)", call->method,
-			            nghttp2_strerror(lib_error));
+			                  "grpc: %s: the server refuses new streams (%s)", call->method,
+			                  nghttp2_strerror(lib_error));
 		}
 		kube__grpc_detach(call);
 		return 0;
@@ -410,15 +411,29 @@ static int on_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t erro
 			return 0;
 		}
 		int code = kube__grpc_code_from_rst(error_code);
+		if (code == KUBE_GRPC_CANCELLED && call->deadline_ns) {
+			/* the server's clock ran out first: the spec asks clients to
+			 * report that as our deadline, with a message of our own */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			if (now + 1000000u >= call->deadline_ns) {   /* 1 ms of clock skew */
+				kube__grpc_finish(call, KUBE_GRPC_DEADLINE_EXCEEDED, -1,
+				                  "grpc: %s: deadline of %llu ms exceeded", call->method,
+				                  (unsigned long long)call->timeout_ms);
+				kube__grpc_detach(call);
+				return 0;
+			}
+		}
 		if (call->rst_recv)
 			kube__grpc_finish(call, code, -1, "grpc: %s: stream reset by the server (%s)",
-			            call->method, nghttp2_http2_strerror(error_code));
+			                  call->method, nghttp2_http2_strerror(error_code));
 		else if (error_code == NGHTTP2_REFUSED_STREAM)
 			kube__grpc_finish(call, code, -1, "grpc: %s: stream refused by the server (GOAWAY)",
-			            call->method);
+			                  call->method);
 		else
 			kube__grpc_finish(call, code, -1, "grpc: %s: stream closed (%s)%s%s", call->method,
-			            nghttp2_http2_strerror(error_code), c->err[0] ? ": " : "", c->err);
+			                  nghttp2_http2_strerror(error_code), c->err[0] ? ": " : "", c->err);
 	}
 	kube__grpc_detach(call);
 	return 0;

@@ -929,6 +929,39 @@ START_TEST(test_grpc_no_descriptor_leaks)
 }
 END_TEST
 
+START_TEST(test_grpc_server_cancel_past_deadline_is_deadline_exceeded)
+{
+	/* a hand-made server on a socketpair, fed through the receive hook so
+	 * the server's RST_STREAM(CANCEL) is read before our own timer runs */
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	kube__grpc_channel *ch = open_ch("unix:/nonexistent-kube-dir/x.sock", NULL);
+	ck_assert_int_eq(kube__grpc_test_adopt_fd(ch, sv[0]), 0);
+	ck_assert_int_eq(kube__grpc_test_adopt_fd(ch, dup(sv[1])), KUBE_EBUSY);
+	result a = { 0 }, b = { 0 };
+	ck_assert_int_eq(kube__grpc_unary(ch, "/t.T/Late", (const uint8_t *)"x", 1, 50, unary_cb,
+	                                  &a, NULL), 0);
+	ck_assert_int_eq(kube__grpc_unary(ch, "/t.T/NoDeadline", (const uint8_t *)"x", 1, 0,
+	                                  unary_cb, &b, NULL), 0);
+	kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);   /* the requests go */
+	usleep(80000);
+	static const uint8_t frames[] = {
+		0, 0, 0, 4, 0, 0, 0, 0, 0,                        /* SETTINGS */
+		0, 0, 4, 3, 0, 0, 0, 0, 1, 0, 0, 0, 8,            /* RST_STREAM 1 CANCEL */
+		0, 0, 4, 3, 0, 0, 0, 0, 3, 0, 0, 0, 8,            /* RST_STREAM 3 CANCEL */
+	};
+	ck_assert_int_eq(kube__grpc_test_receive(ch, frames, sizeof(frames)), 0);
+	ck_assert_int_eq(a.done, 1);
+	ck_assert_int_eq(a.code, KUBE_GRPC_DEADLINE_EXCEEDED);
+	ck_assert_str_eq(a.msg, "grpc: /t.T/Late: deadline of 50 ms exceeded");
+	ck_assert_int_eq(b.done, 1);
+	ck_assert_int_eq(b.code, KUBE_GRPC_CANCELLED);
+	ck_assert_str_eq(b.msg, "grpc: /t.T/NoDeadline: stream reset by the server (CANCEL)");
+	kube__grpc_channel_free(ch);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(test_grpc_oversized_trailers)
 {
 	kube__grpc_channel *ch = open_unix();
@@ -1221,6 +1254,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(bad, test_grpc_malformed_frames);
 	tcase_add_test(bad, test_grpc_unreachable_target);
 	tcase_add_test(bad, test_grpc_oversized_trailers);
+	tcase_add_test(bad, test_grpc_server_cancel_past_deadline_is_deadline_exceeded);
 	tcase_add_test(bad, test_grpc_no_descriptor_leaks);
 	tcase_add_test(bad, test_grpc_reconnects_with_backoff_until_the_server_appears);
 	suite_add_tcase(s, bad);
