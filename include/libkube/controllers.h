@@ -10,6 +10,7 @@
  *
  *   ReplicaSet / ReplicationController   pods to match spec.replicas
  *   Deployment                           ReplicaSets per pod template
+ *   DaemonSet / StatefulSet              a pod per node / pods with ordinals
  *
  * Threading: everything on the store's loop thread.  Lifetimes: free the
  * controllers before the factory, the factory before the store, the store
@@ -77,6 +78,37 @@ KUBE_EXTERN kube_controller *kube_deployment_controller_runner(kube_deployment_c
 /* ---- Job and CronJob ---- */
 
 /* ---- DaemonSet and StatefulSet ---- */
+
+typedef struct kube_daemonset_controller kube_daemonset_controller;
+typedef struct kube_statefulset_controller kube_statefulset_controller;
+
+/*
+ * A DaemonSet controller: one pod per eligible node (nodeSelector, required
+ * node affinity, taints against the template's tolerations plus those
+ * upstream adds to daemon pods), each pinned to its node by a required node
+ * affinity on metadata.name for the scheduler to bind; RollingUpdate
+ * (maxUnavailable / maxSurge) or OnDelete.  Reads pods, nodes and
+ * daemonsets through f.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_daemonset_controller_new(kube_daemonset_controller **out,
+                                              kube_informer_factory *f, kube_store *store,
+                                              const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_daemonset_controller_free(kube_daemonset_controller *c);
+KUBE_EXTERN kube_controller *kube_daemonset_controller_runner(kube_daemonset_controller *c);
+
+/*
+ * A StatefulSet controller: pods <name>-<ordinal> with stable identity
+ * labels, PersistentVolumeClaims <template>-<name>-<ordinal> that outlive
+ * them, OrderedReady or Parallel pod management, RollingUpdate from the
+ * highest ordinal down to the partition, or OnDelete.  Reads pods,
+ * statefulsets and controllerrevisions through f.  Returns 0, KUBE_EINVAL,
+ * KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_statefulset_controller_new(kube_statefulset_controller **out,
+                                                kube_informer_factory *f, kube_store *store,
+                                                const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_statefulset_controller_free(kube_statefulset_controller *c);
+KUBE_EXTERN kube_controller *kube_statefulset_controller_runner(kube_statefulset_controller *c);
 
 KUBE_END_DECLS
 
