@@ -7,12 +7,15 @@
  * logs, logs.c.  This file keeps the CRI objects and their rules.
  *
  * Sandboxes are a grouping without a pause process: a record (metadata,
- * labels, log directory, hostname, network mode) and a parent cgroup.  Each
- * container gets its own pid, mount, uts and ipc namespaces, and its own
- * network namespace (loopback only) unless the sandbox is on the host
- * network (NamespaceOption.network == NODE); containers of one pod
- * therefore do not share localhost or IPC.  Stopping a sandbox kills its
- * containers; removing it removes them.
+ * labels, log directory, network mode), a parent cgroup, and the pod's
+ * shared namespaces, held open as fds (rt_pod_ns): a network namespace
+ * with loopback up (unless the pod is on the host network,
+ * NamespaceOption.network == NODE), an IPC namespace (unless ipc == NODE)
+ * and a UTS namespace with the pod's hostname (unless on the host
+ * network).  Every container joins those and gets its own pid and mount
+ * namespaces (a shared pid namespace would need an init to reap: not
+ * offered).  Stopping a sandbox kills its containers; removing it removes
+ * them and lets its namespaces go.
  *
  * Layout under the instance's root (config "root=/path"):
  *
@@ -69,6 +72,8 @@ typedef struct sandbox {
 	char *hostname, *log_dir, *handler;
 	int host_network;
 	int own_cgroup;            /* the cgroup is ours to remove (no cgroup_parent given) */
+	int host_ipc;
+	int nsfd[3];               /* the pod's net, ipc, uts namespaces (rt_pod_ns); -1: host's */
 	char *cgroup_rel;
 	rt_cgroup cg;
 	kvs labels, annotations;
@@ -449,6 +454,9 @@ static int rt_open(void **out, const char *config, size_t len, kube_host_loop *l
 
 static void sandbox_free(sandbox *s)
 {
+	for (int i = 0; i < 3; i++)
+		if (s->nsfd[i] >= 0)
+			close(s->nsfd[i]);
 	free(s->name);
 	free(s->uid);
 	free(s->ns);
@@ -536,6 +544,8 @@ static int rt_run_pod_sandbox(void *self, const kube_cri_sandbox_config *cfg, co
 	s->state = KUBE_CRI_SANDBOX_READY;
 	s->created_at = rt_now_ns();
 	s->host_network = cfg->linux_namespaces.network == KUBE_CRI_NAMESPACE_NODE;
+	s->host_ipc = cfg->linux_namespaces.ipc == KUBE_CRI_NAMESPACE_NODE;
+	s->nsfd[0] = s->nsfd[1] = s->nsfd[2] = -1;
 	char rel[PATH_MAX];
 	if (!empty(cfg->linux_cgroup_parent) && !strstr(cfg->linux_cgroup_parent, "..")) {
 		snprintf(rel, sizeof(rel), "%s", cfg->linux_cgroup_parent);
@@ -553,6 +563,9 @@ static int rt_run_pod_sandbox(void *self, const kube_cri_sandbox_config *cfg, co
 		rc = KUBE_ENOMEM;
 	if (!rc && s->own_cgroup)
 		rc = rt_cgroup_create(&s->cg, rel);
+	if (!rc)
+		rc = rt_pod_ns(s->nsfd, s->host_network, s->host_ipc,
+		               !empty(s->hostname) ? s->hostname : s->name);
 	if (!rc && !(*out_id = hdup(s->id)))
 		rc = KUBE_ENOMEM;
 	if (!rc) {
@@ -660,9 +673,9 @@ static int rt_pod_sandbox_status(void *self, const char *id, int verbose, kube_c
 	out->metadata.attempt = s->attempt;
 	out->state = s->state;
 	out->created_at = s->created_at;
-	out->linux_namespaces.network = s->host_network ? KUBE_CRI_NAMESPACE_NODE : KUBE_CRI_NAMESPACE_CONTAINER;
+	out->linux_namespaces.network = s->host_network ? KUBE_CRI_NAMESPACE_NODE : KUBE_CRI_NAMESPACE_POD;
 	out->linux_namespaces.pid = KUBE_CRI_NAMESPACE_CONTAINER;
-	out->linux_namespaces.ipc = KUBE_CRI_NAMESPACE_CONTAINER;
+	out->linux_namespaces.ipc = s->host_ipc ? KUBE_CRI_NAMESPACE_NODE : KUBE_CRI_NAMESPACE_POD;
 	if (!out->id || !out->metadata.name || !out->metadata.uid || !out->metadata.ns ||
 	    kvs_out(&out->labels, &out->n_labels, &s->labels) ||
 	    kvs_out(&out->annotations, &out->n_annotations, &s->annotations))
@@ -918,7 +931,14 @@ static int prepare(rt *r, container *c, const sandbox *s, const kube_cri_contain
 	}
 	memset(l, 0, sizeof(*l));
 	l->rootfs = c->rootfs;
-	l->hostname = s->host_network ? NULL : (!empty(s->hostname) ? s->hostname : s->name);
+	l->hostname = NULL;   /* the pod's uts namespace has it */
+	for (int i = 0; i < 3; i++) {
+		/* The container's own copies: the sandbox may go while it is being made. */
+		int fd = s->nsfd[i] >= 0 ? fcntl(s->nsfd[i], F_DUPFD_CLOEXEC, 3) : -1;
+		if (s->nsfd[i] >= 0 && fd < 0)
+			return rt_fail(KUBE_EIO, "runtime-process: dup: %s", strerror(errno));
+		*(i == 0 ? &l->ns_net : i == 1 ? &l->ns_ipc : &l->ns_uts) = fd;
+	}
 	l->argv = c->argv;
 	l->envp = c->envp;
 	l->cwd = c->cwd;
@@ -949,6 +969,7 @@ static int rt_create_container(void *self, const char *sandbox_id, const kube_cr
 		return KUBE_ENOMEM;
 	c->refs = 1;
 	c->child.ctl_fd = c->child.status_fd = -1;
+	c->launch.ns_net = c->launch.ns_ipc = c->launch.ns_uts = -1;
 	new_id(c->id);
 	c->state = KUBE_CRI_CONTAINER_CREATED;
 	c->created_at = rt_now_ns();
@@ -1029,6 +1050,12 @@ static int rt_create_container(void *self, const char *sandbox_id, const kube_cr
 		c->launch.out_fd = pout[1];
 		c->launch.err_fd = perr[1];
 		rc = rt_spawn(&c->child, &c->launch, place, &c->cg);
+	}
+	int *nsfd[3] = { &c->launch.ns_net, &c->launch.ns_ipc, &c->launch.ns_uts };
+	for (int i = 0; i < 3; i++) {
+		if (*nsfd[i] >= 0)
+			close(*nsfd[i]);   /* the child has joined them, or is gone */
+		*nsfd[i] = -1;
 	}
 	if (pout[1] >= 0)
 		close(pout[1]);

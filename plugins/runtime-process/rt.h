@@ -112,6 +112,8 @@ typedef struct rt_launch {
 	char *const *envp;
 	const char *cwd;             /* in the container; NULL: "/" */
 	int host_network;
+	/* The sandbox's namespaces to join (rt_pod_ns); -1: a new one (or the host's net). */
+	int ns_net, ns_ipc, ns_uts;
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;
@@ -137,6 +139,14 @@ typedef struct rt_child {
  * place() is called with the child's pid before it does anything (cgroups).
  */
 int rt_spawn(rt_child *out, const rt_launch *l, int (*place)(pid_t pid, void *arg), void *arg);
+/*
+ * A pod's shared namespaces without a pause process: a helper unshares
+ * them (network: only if !host_network, then with loopback up; ipc unless
+ * host_ipc; uts with hostname), the parent keeps them alive by holding
+ * their /proc/<pid>/ns fds (close-on-exec), and the helper exits.  fds[0..2]
+ * = net, ipc, uts, -1 where the host's is kept.
+ */
+int rt_pod_ns(int fds[3], int host_network, int host_ipc, const char *hostname);
 /* Lets the created child exec; KUBE_ERROR with a message if exec failed. */
 int rt_spawn_start(rt_child *c);
 /* Runs argv in the namespaces of the container whose init is pid. */

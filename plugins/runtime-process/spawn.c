@@ -49,6 +49,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -56,6 +59,7 @@
 enum {
 	STG_STDIO = 1, STG_HOSTNAME, STG_PRIVATE, STG_ROOTFS, STG_PROC, STG_DEV, STG_BIND,
 	STG_PIVOT, STG_CWD, STG_READONLY, STG_CAPS, STG_GROUPS, STG_NNP, STG_SECCOMP, STG_EXEC,
+	STG_NAMESPACES,
 };
 
 static const char *stage_name(int s)
@@ -76,6 +80,7 @@ static const char *stage_name(int s)
 	case STG_NNP: return "no_new_privs";
 	case STG_SECCOMP: return "installing the seccomp filter";
 	case STG_EXEC: return "exec";
+	case STG_NAMESPACES: return "joining the pod's namespaces";
 	default: return "container setup";
 	}
 }
@@ -328,6 +333,11 @@ static __attribute__((noreturn)) void child_main(const rt_launch *l, int ctl, in
 	reset_signals();
 	if (read(ctl, &c, 1) != 1)
 		_exit(127);
+	/* The pod's namespaces, joined while their fds are still open. */
+	if ((l->ns_net >= 0 && setns(l->ns_net, CLONE_NEWNET) != 0) ||
+	    (l->ns_ipc >= 0 && setns(l->ns_ipc, CLONE_NEWIPC) != 0) ||
+	    (l->ns_uts >= 0 && setns(l->ns_uts, CLONE_NEWUTS) != 0))
+		die(st, STG_NAMESPACES);
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int hi_ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10), hi_st = fcntl(st, F_DUPFD_CLOEXEC, 10);
 	int hi_out = fcntl(l->out_fd, F_DUPFD_CLOEXEC, 10), hi_err = fcntl(l->err_fd, F_DUPFD_CLOEXEC, 10);
@@ -392,8 +402,13 @@ int rt_spawn(rt_child *out, const rt_launch *l, int (*place)(pid_t, void *), voi
 		close(ctl[1]);
 		return rt_fail(KUBE_EIO, "runtime-process: pipe: %s", strerror(errno));
 	}
-	long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-	if (!l->host_network)
+	/* New pid and mount namespaces always; the others only where the pod has none to join. */
+	long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+	if (l->ns_uts < 0)
+		flags |= CLONE_NEWUTS;
+	if (l->ns_ipc < 0)
+		flags |= CLONE_NEWIPC;
+	if (!l->host_network && l->ns_net < 0)
 		flags |= CLONE_NEWNET;
 	/*
 	 * The raw syscall with no new stack behaves like fork() into new
@@ -458,6 +473,83 @@ int rt_spawn_start(rt_child *c)
 		rc = rt_fail(KUBE_ERROR, "runtime-process: cannot start the container");
 	close(c->status_fd);
 	c->status_fd = -1;
+	return rc;
+}
+
+/* ---- a pod's namespaces ---- */
+
+static int loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (rc == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
+}
+
+int rt_pod_ns(int fds[3], int host_network, int host_ipc, const char *hostname)
+{
+	fds[0] = fds[1] = fds[2] = -1;
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		return rt_fail(KUBE_EIO, "runtime-process: pipe: %s", strerror(errno));
+	int flags = CLONE_NEWUTS | (host_ipc ? 0 : CLONE_NEWIPC) | (host_network ? 0 : CLONE_NEWNET);
+	if (host_network)
+		flags &= ~CLONE_NEWUTS;   /* a pod on the host network has the host's name too */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sync[0]);
+		char ok = 'r';
+		if (flags && unshare(flags) != 0)
+			ok = 'u';
+		else if ((flags & CLONE_NEWUTS) && hostname && sethostname(hostname, strlen(hostname)) != 0)
+			ok = 'h';
+		else if ((flags & CLONE_NEWNET) && loopback_up() != 0)
+			ok = 'l';
+		if (write(sync[1], &ok, 1) != 1)
+			_exit(1);
+		/* Holds the namespaces until the parent has their fds and kills it. */
+		for (;;)
+			pause();
+	}
+	close(sync[1]);
+	if (pid < 0) {
+		close(sync[0]);
+		return rt_fail(KUBE_ERROR, "runtime-process: fork: %s", strerror(errno));
+	}
+	char ok = 0;
+	int rc = 0;
+	if (read(sync[0], &ok, 1) != 1 || ok != 'r')
+		rc = rt_fail(KUBE_ERROR, "runtime-process: cannot make the pod's namespaces (%s): %s",
+		             ok == 'u' ? "unshare" : ok == 'h' ? "sethostname" : ok == 'l' ? "loopback" : "helper",
+		             strerror(errno));
+	close(sync[0]);
+	static const char *const names[3] = { "net", "ipc", "uts" };
+	static const int want[3] = { CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS };
+	for (int i = 0; i < 3 && !rc; i++) {
+		if (!(flags & want[i]))
+			continue;
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, names[i]);
+		if ((fds[i] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			rc = rt_fail(KUBE_EIO, "runtime-process: %s: %s", p, strerror(errno));
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (rc) {
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(fds[i]), fds[i] = -1;
+	}
 	return rc;
 }
 

@@ -456,8 +456,56 @@ START_TEST(test_runtime_process_namespaces)
 	const char *dev[] = { "ls", "/dev", NULL };
 	exec(&r, id, 10, dev);
 	ck_assert_str_eq(r.out, "fd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n");
+	/* Loopback is up (IFF_UP | IFF_LOOPBACK). */
+	const char *lo[] = { "cat", "/sys/class/net/lo/flags", NULL };
+	exec(&r, id, 10, lo);
+	ck_assert_str_eq(r.out, "0x9\n");
+
+	/* A second container of the pod shares its network, IPC and hostname, not its pids. */
+	char *id2 = start(sb, "side", &o);
+	const char *nss[] = { "sh", "-c", "for n in net ipc uts pid mnt; do readlink /proc/self/ns/$n; done",
+	                      NULL };
+	exec_out a, b, c;
+	exec(&a, id, 10, nss);
+	exec(&b, id2, 10, nss);
+	char an[5][64], bn[5][64], cn[5][64];
+	ck_assert_int_eq(sscanf(a.out, "%63s %63s %63s %63s %63s", an[0], an[1], an[2], an[3], an[4]), 5);
+	ck_assert_int_eq(sscanf(b.out, "%63s %63s %63s %63s %63s", bn[0], bn[1], bn[2], bn[3], bn[4]), 5);
+	ck_assert_str_eq(an[0], bn[0]);
+	ck_assert_str_eq(an[1], bn[1]);
+	ck_assert_str_eq(an[2], bn[2]);
+	ck_assert_str_ne(an[3], bn[3]);
+	ck_assert_str_ne(an[4], bn[4]);
+	exec(&r, id2, 10, host);
+	ck_assert_str_eq(r.out, "ns-pod\n");
+	/* Another pod has namespaces of its own. */
+	char *sb2 = run_sandbox("other-pod");
+	char *id3 = start(sb2, "main", &o);
+	exec(&c, id3, 10, nss);
+	ck_assert_int_eq(sscanf(c.out, "%63s %63s %63s %63s %63s", cn[0], cn[1], cn[2], cn[3], cn[4]), 5);
+	ck_assert_str_ne(an[0], cn[0]);
+	ck_assert_str_ne(an[1], cn[1]);
+	ck_assert_str_ne(an[2], cn[2]);
+	/* The host's network for a NODE pod: the same namespace as this test's. */
+	kube_cri_sandbox_config hc = sandbox_cfg("host-pod", 1);
+	hc.metadata.uid = "0b8f0e5e-1d7c-4a0e-8f55-7d0d5d1c4b21";
+	char *sb3 = NULL;
+	ck_assert_int_eq(vt->run_pod_sandbox(rt, &hc, NULL, &sb3), 0);
+	char *id4 = start(sb3, "main", &o);
+	exec(&c, id4, 10, nss);
+	char self_net[64];
+	ssize_t nl = readlink("/proc/self/ns/net", self_net, sizeof(self_net) - 1);
+	ck_assert_int_gt(nl, 0);
+	self_net[nl] = '\0';
+	ck_assert_int_eq(sscanf(c.out, "%63s", cn[0]), 1);
+	ck_assert_str_eq(cn[0], self_net);
 	kube_free(id);
+	kube_free(id2);
+	kube_free(id3);
+	kube_free(id4);
 	kube_free(sb);
+	kube_free(sb2);
+	kube_free(sb3);
 }
 END_TEST
 
