@@ -758,7 +758,10 @@ static int call_new(kube__grpc_call **out, kube__grpc_channel *ch, const char *m
                     uint64_t timeout_ms)
 {
 	KUBE_CHECK_ARG(ch != NULL);
-	KUBE_CHECK_ARG(method != NULL && method[0] == '/');
+	if (!method || method[0] != '/' || !strchr(method + 1, '/'))
+		return kube__error_set(KUBE_EINVAL, NULL,
+		                       "grpc: %s: invalid call: the method must read "
+		                       "\"/package.Service/Method\"", method ? method : "(null)");
 	if (ch->closing)
 		return kube__error_set(KUBE_EINVAL, NULL, "grpc: %s: %s: the channel is closing",
 		                       ch->target, method);

@@ -333,8 +333,25 @@ START_TEST(test_grpc_unary_sync)
 	/* arguments refused before anything is sent */
 	ck_assert_int_eq(kube__grpc_unary_sync(ch, "no-slash", NULL, 0, 0, &resp, &len, &msg),
 	                 KUBE_GRPC_INVALID_ARGUMENT);
-	ck_assert_ptr_nonnull(msg);
+	ck_assert_str_eq(msg, "grpc: no-slash: invalid call: the method must read "
+	                      "\"/package.Service/Method\"");
+	ck_assert_int_eq(kube__grpc_unary_sync(ch, "/NoMethod", NULL, 0, 0, NULL, NULL, NULL),
+	                 KUBE_GRPC_INVALID_ARGUMENT);
 	kube_free(msg);
+	kube__grpc_channel_free(ch);
+	kube__grpc_options o = { 0 };
+	o.max_send_message = 2;
+	ch = open_ch(ts_server_unix_target(srv), &o);
+	ck_assert_int_eq(kube__grpc_unary_sync(ch, "/test.Test/Echo", (const uint8_t *)"abc", 3, 0,
+	                                       &resp, &len, &msg), KUBE_GRPC_RESOURCE_EXHAUSTED);
+	ck_assert_int_eq(kube_error_last()->code, KUBE_ETOOBIG);
+	ck_assert_str_eq(msg, "grpc: /test.Test/Echo: request message of 3 bytes exceeds the limit "
+	                      "of 2");
+	ck_assert_ptr_null(resp);
+	kube_free(msg);
+	/* no out-parameters at all */
+	ck_assert_int_eq(kube__grpc_unary_sync(ch, "/test.Test/Echo", (const uint8_t *)"ab", 2, 0,
+	                                       NULL, NULL, NULL), KUBE_GRPC_OK);
 	kube__grpc_channel_free(ch);
 }
 END_TEST
