@@ -594,6 +594,341 @@ END_TEST
 
 /* ---- StatefulSet ---- */
 
+static kube_statefulset_controller *new_sts_ctrl(void)
+{
+	kube_workload_controller_options o = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
+	kube_statefulset_controller *c = NULL;
+	o.clock = fake_clock;
+	ck_assert_int_eq(kube_statefulset_controller_new(&c, fac, st, &o), 0);
+	ck_assert_int_eq(kube_informer_factory_start(fac), 0);
+	return c;
+}
+
+static void create_sts(const char *name, int replicas, const char *image, const char *extra)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"namespace\":\"ns\","
+	         "\"name\":\"%s\"},\"spec\":{\"replicas\":%d,\"serviceName\":\"%s-svc\",%s%s"
+	         "\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},"
+	         "\"volumeClaimTemplates\":[{\"metadata\":{\"name\":\"data\",\"labels\":{\"tier\":\"db\"}},"
+	         "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":"
+	         "{\"storage\":\"1Gi\"}}}}],"
+	         "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"}},"
+	         "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}}}}",
+	         name, replicas, name, extra ? extra : "", extra ? "," : "", name, name, image);
+	create(buf);
+}
+
+/* Per ordinal 0..n-1: the image's last character, or '-' when missing. */
+static const char *sts_images(const char *name, int n)
+{
+	static char buf[32];
+	for (int i = 0; i < n; i++) {
+		char pn[64];
+		kube_object *p = NULL;
+		const char *img;
+		snprintf(pn, sizeof(pn), "%s-%d", name, i);
+		buf[i] = '-';
+		if (kube_store_get(&p, st, "pods", "ns", pn) == 0 &&
+		    kube_object_get_string(p, "spec.containers[0].image", &img) == 0)
+			buf[i] = img[strlen(img) - 1];
+		kube_object_unref(p);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static void ready_all(const char *name, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char pn[64];
+		snprintf(pn, sizeof(pn), "%s-%d", name, i);
+		if (exists("pods", "ns", pn))
+			make_ready("ns", pn);
+	}
+}
+
+static size_t count(const char *res)
+{
+	kube_object_list *l = list(res);
+	size_t n = kube_object_list_count(l);
+	kube_object_list_free(l);
+	return n;
+}
+
+START_TEST(test_controllers_sets_sts_ordered_ready_creation)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	kube_object *p, *pvc, *sts, *rev;
+	const char *v;
+	kube_owner_ref ref;
+	char revname[128];
+
+	create_sts("web", 3, "db:1", NULL);
+	settle();
+	/* only web-0, and its claim, until web-0 is Running and Ready */
+	ck_assert_str_eq(sts_images("web", 3), "1--");
+	ck_assert(exists("persistentvolumeclaims", "ns", "data-web-0"));
+	ck_assert(!exists("persistentvolumeclaims", "ns", "data-web-1"));
+	sts = get("statefulsets", "ns", "web");
+	p = get("pods", "ns", "web-0");
+	ck_assert_int_eq(kube_object_controller_ref(p, &ref), 0);
+	ck_assert_str_eq(ref.kind, "StatefulSet");
+	ck_assert_str_eq(ref.uid, kube_object_uid(sts));
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(p), "statefulset.kubernetes.io/pod-name"), "web-0");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(p), "apps.kubernetes.io/pod-index"), "0");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(p), "app"), "web");
+	snprintf(revname, sizeof(revname), "%s", kube_labels_get(kube_object_labels(p), "controller-revision-hash"));
+	ck_assert(strncmp(revname, "web-", 4) == 0);
+	ck_assert_int_eq(kube_object_get_string(p, "spec.hostname", &v), 0);
+	ck_assert_str_eq(v, "web-0");
+	ck_assert_int_eq(kube_object_get_string(p, "spec.subdomain", &v), 0);
+	ck_assert_str_eq(v, "web-svc");
+	ck_assert_int_eq(kube_object_get_string(p, "spec.volumes[0].name", &v), 0);
+	ck_assert_str_eq(v, "data");
+	ck_assert_int_eq(kube_object_get_string(p, "spec.volumes[0].persistentVolumeClaim.claimName", &v), 0);
+	ck_assert_str_eq(v, "data-web-0");
+	kube_object_unref(p);
+	pvc = get("persistentvolumeclaims", "ns", "data-web-0");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(pvc), "tier"), "db");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(pvc), "app"), "web");
+	ck_assert_uint_eq(kube_object_owner_ref_count(pvc), 0);   /* Retain */
+	ck_assert_int_eq(kube_object_get_string(pvc, "spec.resources.requests.storage", &v), 0);
+	ck_assert_str_eq(v, "1Gi");
+	kube_object_unref(pvc);
+	rev = get("controllerrevisions", "ns", revname);
+	ck_assert_int_eq(kube_object_controller_ref(rev, &ref), 0);
+	ck_assert_str_eq(ref.uid, kube_object_uid(sts));
+	int64_t r = 0;
+	ck_assert_int_eq(kube_object_get_int(rev, "revision", &r), 0);
+	ck_assert_int_eq(r, 1);
+	kube_object_unref(rev);
+	kube_object_unref(sts);
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 1);
+	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 0);
+
+	/* Ready but not Running is not enough */
+	set_json("pods", "ns", "web-0", "status.conditions",
+	         "[{\"type\":\"Ready\",\"status\":\"True\"}]");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "1--");
+	make_ready("ns", "web-0");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "11-");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "11-");
+	make_ready("ns", "web-1");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "111");
+	make_ready("ns", "web-2");
+	settle();
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "availableReplicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "currentReplicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "observedGeneration"), 1);
+	ck_assert_str_eq(status_str("statefulsets", "web", "currentRevision"), revname);
+	ck_assert_str_eq(status_str("statefulsets", "web", "updateRevision"), revname);
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 3);
+
+	/* a killed pod comes back with the same name and claim */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "web-1", NULL), 0);
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "111");
+	p = get("pods", "ns", "web-1");
+	ck_assert_int_eq(kube_object_get_string(p, "spec.volumes[0].persistentVolumeClaim.claimName", &v), 0);
+	ck_assert_str_eq(v, "data-web-1");
+	kube_object_unref(p);
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 3);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
+/* Appends the deleted pod's last character (its ordinal) to userdata. */
+static void record_delete(kube_informer *inf, kube_object *pod, int unknown, void *ud)
+{
+	char *order = ud;
+	const char *n = kube_object_name(pod);
+	(void)inf;
+	(void)unknown;
+	snprintf(order + strlen(order), 16 - strlen(order), "%c", n[strlen(n) - 1]);
+}
+
+START_TEST(test_controllers_sets_sts_scale_down_reverse_keeps_claims)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	kube_informer *pods_inf = NULL;
+	kube_informer_handler *hh = NULL;
+	kube_informer_handlers h = { KUBE_INFORMER_HANDLERS_VERSION, NULL, NULL, record_delete };
+	char order[16] = "";
+	kube_object *s, *m = NULL;
+
+	ck_assert_int_eq(kube_informer_factory_get(&pods_inf, fac, "pods"), 0);
+	ck_assert_int_eq(kube_informer_add_handler(&hh, pods_inf, &h, order, NULL), 0);
+
+	create_sts("web", 4, "db:1", NULL);
+	for (int i = 0; i < 4; i++) {
+		settle();
+		ready_all("web", 4);
+	}
+	settle();
+	ck_assert_str_eq(sts_images("web", 4), "1111");
+	s = get("statefulsets", "ns", "web");
+	ck_assert_int_eq(kube_object_mutable(&m, s), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "spec.replicas", 1), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(s);
+	/* the store's order of deletions: highest ordinal first, one at a time */
+	settle();
+	ck_assert_str_eq(order, "321");
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 1);
+	/* the claims outlive their pods */
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 4);
+	ck_assert(exists("persistentvolumeclaims", "ns", "data-web-3"));
+	/* scaled up again: the same claims, no new ones */
+	s = get("statefulsets", "ns", "web");
+	ck_assert_int_eq(kube_object_mutable(&m, s), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "spec.replicas", 3), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(s);
+	for (int i = 0; i < 3; i++) {
+		settle();
+		ready_all("web", 3);
+	}
+	settle();
+	ck_assert_str_eq(sts_images("web", 4), "111-");
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 4);
+	kube_informer_remove_handler(pods_inf, hh);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_sets_sts_parallel)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	kube_object *s, *m = NULL;
+
+	create_sts("web", 3, "db:1", "\"podManagementPolicy\":\"Parallel\"");
+	settle();
+	/* all at once, none ready */
+	ck_assert_str_eq(sts_images("web", 3), "111");
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 0);
+	s = get("statefulsets", "ns", "web");
+	ck_assert_int_eq(kube_object_mutable(&m, s), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "spec.replicas", 0), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(s);
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "---");
+	ck_assert_uint_eq(count("persistentvolumeclaims"), 3);
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 0);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
+/* Runs the loop with a kubelet until `want` or a bound; records the order
+ * in which ordinals turned to the new image and checks at most one pod is
+ * down at any state. */
+static void roll(const char *want, int n, char *order, size_t olen)
+{
+	char last[16];
+	snprintf(last, sizeof(last), "%s", sts_images("web", n));
+	for (int i = 0; i < 5000; i++) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		if (i % 3 == 2)
+			kubelet_step();
+		const char *now = sts_images("web", n);
+		int missing = 0;
+		for (int k = 0; k < n; k++) {
+			missing += now[k] == '-';
+			if (now[k] == '2' && last[k] != '2')
+				snprintf(order + strlen(order), olen - strlen(order), "%d", k);
+		}
+		ck_assert_msg(missing <= 1, "%s at %d", now, i);
+		snprintf(last, sizeof(last), "%s", now);
+		if (strcmp(now, want) == 0 && i > 300)
+			break;
+	}
+	ck_assert_str_eq(sts_images("web", n), want);
+}
+
+START_TEST(test_controllers_sets_sts_rolling_update_partition)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	char order[16] = "", oldrev[128], newrev[128];
+
+	create_sts("web", 4, "db:1",
+	           "\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":2}}");
+	for (int i = 0; i < 4; i++) {
+		settle();
+		ready_all("web", 4);
+	}
+	settle();
+	ck_assert_str_eq(sts_images("web", 4), "1111");
+	snprintf(oldrev, sizeof(oldrev), "%s", status_str("statefulsets", "web", "currentRevision"));
+	set_json("statefulsets", "ns", "web", "spec.template.spec.containers[0].image", "\"db:2\"");
+	roll("1122", 4, order, sizeof(order));
+	/* from the highest ordinal down, stopping at the partition */
+	ck_assert_str_eq(order, "32");
+	snprintf(newrev, sizeof(newrev), "%s", status_str("statefulsets", "web", "updateRevision"));
+	ck_assert_str_ne(newrev, oldrev);
+	ck_assert_str_eq(status_str("statefulsets", "web", "currentRevision"), oldrev);
+	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 2);
+	ck_assert_int_eq(status_of("statefulsets", "web", "currentReplicas"), 2);
+	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 4);
+	/* below the partition, a deleted pod comes back at the current revision */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "web-0", NULL), 0);
+	roll("1122", 4, order, sizeof(order));
+	kube_object *p = get("pods", "ns", "web-0");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(p), "controller-revision-hash"), oldrev);
+	kube_object_unref(p);
+	/* partition 0: the rest, still highest first */
+	set_json("statefulsets", "ns", "web", "spec.updateStrategy.rollingUpdate.partition", "0");
+	roll("2222", 4, order, sizeof(order));
+	ck_assert_str_eq(order, "3210");
+	settle();
+	ck_assert_str_eq(status_str("statefulsets", "web", "currentRevision"), newrev);
+	ck_assert_int_eq(status_of("statefulsets", "web", "currentReplicas"), 4);
+	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 4);
+	ck_assert_int_eq(status_of("statefulsets", "web", "observedGeneration"), 3);
+	ck_assert_uint_eq(count("controllerrevisions"), 2);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_sets_sts_on_delete)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+
+	create_sts("web", 2, "db:1", "\"updateStrategy\":{\"type\":\"OnDelete\"}");
+	for (int i = 0; i < 2; i++) {
+		settle();
+		ready_all("web", 2);
+	}
+	settle();
+	set_json("statefulsets", "ns", "web", "spec.template.spec.containers[0].image", "\"db:2\"");
+	settle();
+	ck_assert_str_eq(sts_images("web", 2), "11");
+	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 0);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "web-0", NULL), 0);
+	settle();
+	ck_assert_str_eq(sts_images("web", 2), "21");
+	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 1);
+	ck_assert_int_eq(status_of("statefulsets", "web", "currentReplicas"), 1);
+	ck_assert_ptr_null(kube_statefulset_controller_runner(NULL));
+	ck_assert_ptr_nonnull(kube_statefulset_controller_runner(c));
+	kube_statefulset_controller_free(c);
+	kube_statefulset_controller_free(NULL);
+}
+END_TEST
+
 static Suite *sets_suite(void)
 {
 	Suite *s = suite_create("controllers_sets");
@@ -607,6 +942,16 @@ static Suite *sets_suite(void)
 	tcase_add_test(tc, test_controllers_sets_ds_rolling_update_surge);
 	tcase_add_test(tc, test_controllers_sets_ds_on_delete);
 	suite_add_tcase(s, tc);
+
+	TCase *sc = tcase_create("statefulset");
+	tcase_add_checked_fixture(sc, setup, teardown);
+	tcase_set_timeout(sc, 120);
+	tcase_add_test(sc, test_controllers_sets_sts_ordered_ready_creation);
+	tcase_add_test(sc, test_controllers_sets_sts_scale_down_reverse_keeps_claims);
+	tcase_add_test(sc, test_controllers_sets_sts_parallel);
+	tcase_add_test(sc, test_controllers_sets_sts_rolling_update_partition);
+	tcase_add_test(sc, test_controllers_sets_sts_on_delete);
+	suite_add_tcase(s, sc);
 	return s;
 }
 
