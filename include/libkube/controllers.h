@@ -11,6 +11,7 @@
  *   ReplicaSet / ReplicationController   pods to match spec.replicas
  *   Deployment                           ReplicaSets per pod template
  *   DaemonSet / StatefulSet              a pod per node / pods with ordinals
+ *   Job / CronJob                        pods to completion; Jobs on a schedule
  *
  * Threading: everything on the store's loop thread.  Lifetimes: free the
  * controllers before the factory, the factory before the store, the store
@@ -76,6 +77,60 @@ KUBE_EXTERN void kube_deployment_controller_free(kube_deployment_controller *c);
 KUBE_EXTERN kube_controller *kube_deployment_controller_runner(kube_deployment_controller *c);
 
 /* ---- Job and CronJob ---- */
+
+typedef struct kube_job_controller kube_job_controller;
+typedef struct kube_cronjob_controller kube_cronjob_controller;
+typedef struct kube_cron_schedule kube_cron_schedule;
+
+/*
+ * A Job controller (batch/v1 Job: completions, parallelism, backoffLimit,
+ * activeDeadlineSeconds, Indexed completion, and ttlSecondsAfterFinished,
+ * which upstream gives to a separate controller), reading pods and Jobs
+ * through f's informers and writing through f's store; opts->clock is the
+ * wall clock for startTime, deadlines and TTLs.  Started.  Returns 0,
+ * KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_job_controller_new(kube_job_controller **out, kube_informer_factory *f,
+                                        kube_store *store,
+                                        const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_job_controller_free(kube_job_controller *c);
+KUBE_EXTERN kube_controller *kube_job_controller_runner(kube_job_controller *c);
+
+/*
+ * A CronJob controller (batch/v1 CronJob): Jobs named
+ * "<cronjob>-<scheduled time in minutes since the epoch>" at the minutes
+ * the schedule names, in spec.timeZone (UTC only: another zone is refused
+ * as unknown), concurrencyPolicy, startingDeadlineSeconds, suspend and the
+ * history limits.  opts->clock is the time the schedule is read against;
+ * burst_replicas is unused.  Started.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_cronjob_controller_new(kube_cronjob_controller **out,
+                                            kube_informer_factory *f, kube_store *store,
+                                            const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_cronjob_controller_free(kube_cronjob_controller *c);
+KUBE_EXTERN kube_controller *kube_cronjob_controller_runner(kube_cronjob_controller *c);
+
+/*
+ * Parses a cron schedule as CronJob's (robfig/cron's standard parser):
+ * five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or
+ * JAN-DEC, day of week 0-6 or SUN-SAT), each a list of "*", "?", "N",
+ * "N-M", with an optional "/STEP"; names case-insensitive; or one of
+ * @yearly @annually @monthly @weekly @daily @midnight @hourly, or
+ * "@every DURATION" (Go's duration form, e.g. "1h30m").  A TZ= or CRON_TZ=
+ * prefix is refused, as Kubernetes refuses it (use spec.timeZone).
+ * Returns 0, KUBE_EINVAL (the message names the schedule, the field and
+ * the fault in robfig/cron's words, e.g. 'invalid schedule "0 0 * * 8":
+ * day of week field: end of range (8) above maximum (6): 8'), KUBE_ENOMEM.
+ * *out is freed with kube_cron_schedule_free.  Pure: any thread.
+ */
+KUBE_EXTERN int kube_cron_schedule_parse(kube_cron_schedule **out, const char *spec);
+KUBE_EXTERN void kube_cron_schedule_free(kube_cron_schedule *s);
+/*
+ * The first activation strictly after `after` (nanoseconds since the
+ * epoch, UTC), in nanoseconds since the epoch; 0 when there is none in
+ * the next five years (e.g. "0 0 30 2 *"), as robfig/cron's zero time.
+ */
+KUBE_EXTERN int64_t kube_cron_schedule_next(const kube_cron_schedule *s, int64_t after);
 
 /* ---- DaemonSet and StatefulSet ---- */
 
