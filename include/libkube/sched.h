@@ -339,13 +339,15 @@ KUBE_EXTERN const char *kube_sched_nominated_node(const kube_sched *s, const cha
 typedef struct kube_store kube_store;
 
 /*
- * Adds to a profile the plugin "DefaultBinder", which binds a pod by
- * writing its spec.nodeName in `store` (borrowed: it must outlive the
+ * Adds to a profile the plugin "DefaultBinder", which binds a pod as the
+ * API server's binding subresource does: spec.nodeName, and the
+ * PodScheduled condition True, in `store` (borrowed: it must outlive the
  * scheduler).  The bind fails with KUBE_ENOTFOUND when the pod is gone and
  * KUBE_ECONFLICT when it is already assigned ("pod ns/name is already
- * assigned to node \"x\""); kube_sched_schedule then forgets the assumed
- * pod and returns that error, and the caller requeues the pod.  Store
- * calls run on the store's loop thread.  Same errors as
+ * assigned to node \"x\"") or its node is no longer in the store ("node
+ * \"x\" is gone: binding pod ns/name refused"); kube_sched_schedule then
+ * forgets the assumed pod and returns that error, and the caller requeues
+ * the pod.  Store calls run on the store's loop thread.  Same errors as
  * kube_sched_plugin_register.
  */
 KUBE_EXTERN int kube_sched_store_binder(kube_sched *s, const char *profile, kube_store *store);

@@ -8,7 +8,8 @@
  * concurrent change of other fields does not fail it; what fails it is
  * what fails upstream's binding: the pod is gone (KUBE_ENOTFOUND) or
  * already assigned ("pod ns/name is already assigned to node \"x\"",
- * KUBE_ECONFLICT).  The framework then unreserves and forgets the assumed
+ * KUBE_ECONFLICT); and the node being gone from the store (KUBE_ECONFLICT:
+ * node "x" is gone: binding pod ns/name refused).  The framework then unreserves and forgets the assumed
  * pod, and the caller puts it back in the queue.
  */
 #include <stdio.h>
@@ -83,8 +84,20 @@ static int store_bind(const kube_object *pod, const char *node, void *userdata)
 	kube_store *store = userdata;
 	bind_ctx b = { node };
 	kube_object *out = NULL;
-	int rc = kube_store_guaranteed_update(&out, store, "pods", kube_object_namespace(pod),
-	                                      kube_object_name(pod), set_node, &b);
+	/* the snapshot may still hold a node the store has just lost (its
+	 * DELETED event not delivered yet): then the pod goes back to the
+	 * queue instead of onto a node that is gone */
+	int rc = kube_store_get(&out, store, "nodes", NULL, node);
+	kube_object_unref(out);
+	out = NULL;
+	if (rc == KUBE_ENOTFOUND)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "node \"%s\" is gone: binding pod %s/%s refused",
+		                       node, kube_object_namespace(pod) ? kube_object_namespace(pod) : "",
+		                       kube_object_name(pod));
+	if (rc)
+		return rc;
+	rc = kube_store_guaranteed_update(&out, store, "pods", kube_object_namespace(pod),
+	                                  kube_object_name(pod), set_node, &b);
 	kube_object_unref(out);
 	return rc;
 }

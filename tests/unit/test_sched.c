@@ -1291,6 +1291,16 @@ static kube_object *stored_pod(kube_store *st, const char *name)
 	return got;
 }
 
+/* A node in the scheduler and in the store. */
+static void node_add_stored(kube_sched *s, kube_store *st, const char *name, const char *alloc)
+{
+	node_add(s, name, NULL, NULL, alloc, NULL);
+	kube_object *o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\"},"
+	                     "\"status\":{\"allocatable\":%s}}", name, alloc);
+	ck_assert_int_eq(kube_store_create(NULL, st, o), 0);
+	kube_object_unref(o);
+}
+
 START_TEST(test_sched_store_bind_and_unschedulable)
 {
 	kube_loop *loop;
@@ -1302,7 +1312,7 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 	ck_assert_int_eq(kube_sched_new(&s), 0);
 	ck_assert_int_eq(kube_sched_queue_new(&q), 0);
 	ck_assert_int_eq(kube_sched_store_binder(s, KUBE_SCHED_DEFAULT_PROFILE, st), 0);
-	node_add(s, "n1", NULL, NULL, "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"10\"}", NULL);
+	node_add_stored(s, st, "n1", "{\"cpu\":\"1\",\"memory\":\"1Gi\",\"pods\":\"10\"}");
 
 	/* three pending pods in the store; the big one fits nowhere */
 	static const char *const names[] = { "small-1", "small-2", "big" };
@@ -1365,7 +1375,7 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 
 	/* a bigger node appears: the event releases the pod, its backoff
 	 * (1 s from the failed attempt) passes, it binds there */
-	node_add(s, "n2", NULL, NULL, "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"10\"}", NULL);
+	node_add_stored(s, st, "n2", "{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"10\"}");
 	ck_assert_int_eq(kube_sched_queue_move_all(q, now + 10), 0);
 	expect_pop(q, now + 999, NULL);
 	ck_assert_int_eq(kube_sched_queue_pop(q, now + 1000, &p), 0);
@@ -1377,6 +1387,12 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 	got = stored_pod(st, "big");
 	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), 0);
 	ck_assert_str_eq(v, "n2");
+	/* as the binding subresource: PodScheduled is now True */
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].type", &v), 0);
+	ck_assert_str_eq(v, "PodScheduled");
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].status", &v), 0);
+	ck_assert_str_eq(v, "True");
+	ck_assert_int_eq(kube_object_get_string(got, "status.conditions[0].message", &v), KUBE_ENOTFOUND);
 
 	/* binding a pod that is already assigned fails and leaves no trace */
 	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "big"), 0);
@@ -1390,6 +1406,22 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 	ck_assert_int_eq(kube_sched_schedule(s, ghost, &node, &msg), KUBE_ENOTFOUND);
 	ck_assert_int_eq(kube_sched_store_set_unschedulable(st, ghost, "x"), KUBE_ENOTFOUND);
 	kube_object_unref(ghost);
+	/* a node the store has lost (its deletion not seen yet): refused, the
+	 * assumed pod forgotten, the pod left pending for the queue */
+	node_add(s, "gone", NULL, NULL, "{\"cpu\":\"64\",\"memory\":\"64Gi\",\"pods\":\"10\"}", NULL);
+	kube_object *late = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	                        "\"name\":\"late\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+	                        "\"resources\":{\"requests\":{\"cpu\":\"32\"}}}]}}");
+	kube_object *stored = NULL;
+	ck_assert_int_eq(kube_store_create(&stored, st, late), 0);
+	ck_assert_int_eq(kube_sched_schedule(s, stored, &node, &msg), KUBE_ECONFLICT);
+	ck_assert_str_eq(kube_error_last()->message, "node \"gone\" is gone: binding pod default/late refused");
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "gone"), 0);
+	kube_object_unref(stored);
+	kube_object_unref(late);
+	got = stored_pod(st, "late");
+	ck_assert_int_eq(kube_object_get_string(got, "spec.nodeName", &v), KUBE_ENOTFOUND);
+	kube_object_unref(got);
 
 	kube_sched_queue_free(q);
 	kube_sched_free(s);
