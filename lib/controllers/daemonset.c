@@ -10,8 +10,8 @@
  *      [node], which is how the controller pins the pods it makes and
  *      lets the scheduler bind them);
  *   2. for each node, upstream's NodeShouldRunDaemonPod over the template
- *      pod as the controller would make it: nodeSelector and required node
- *      affinity must match (else neither run nor keep running); taints
+ *      pod as the controller would make it: the template's nodeName (when
+ *      set), nodeSelector and required node affinity must match (else neither run nor keep running); taints
  *      with effect NoSchedule or NoExecute must be tolerated by the
  *      template's tolerations plus those the controller adds to every
  *      daemon pod (not-ready and unreachable NoExecute; disk-, memory-,
@@ -259,7 +259,9 @@ static void should_run(const kube_object *ds, const kube_object *node, int *run,
 	char path[64];
 
 	*run = *keep = 0;
-	if (!fits_affinity(ds, node))
+	/* fitsNodeName: a template that names a node runs there only */
+	const char *tn = str_at(ds, "spec.template.spec.nodeName");
+	if ((tn && *tn && strcmp(tn, kube_object_name(node)) != 0) || !fits_affinity(ds, node))
 		return;
 	kube_object_get_len(node, "spec.taints", &n);
 	for (size_t i = 0; i < n; i++) {
@@ -957,11 +959,12 @@ static int rolling_update(kube_daemonset_controller *c, const kube_object *ds, c
 	                             desired, 1);
 	if (max_surge == 0 && max_unavail == 0)
 		max_unavail = 1;   /* an impossible configuration: upstream's default */
-	/* nodes with pods, in name order (upstream walks a map) */
+	/* nodes with pods, and nodes that want one (updatedDesiredNodeCounts
+	 * adds them empty), in name order where upstream walks a map */
 	for (size_t i = 0; rc == 0 && i < v->n; i++) {
 		node_state *ns = &v->nodes[i];
 		kube_object *np, *op;
-		if (ns->n == 0)
+		if (ns->n == 0 && !(ns->exists && ns->run))
 			continue;
 		if (max_surge == 0) {
 			if (!updated_on_node(ns, hash, &np, &op) || (!np && !op) || (np && op)) {
