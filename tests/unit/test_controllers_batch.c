@@ -501,6 +501,454 @@ START_TEST(test_controllers_batch_options)
 }
 END_TEST
 
+/* ---- cron schedules ---- */
+
+static int64_t at(const char *rfc3339)
+{
+	int64_t t = kube__rfc3339_ns(rfc3339);
+	ck_assert_int_ne(t, 0);
+	return t;
+}
+
+static int64_t next_of(const char *spec, int64_t after)
+{
+	kube_cron_schedule *s = NULL;
+	int64_t t;
+	ck_assert_msg(kube_cron_schedule_parse(&s, spec) == 0, "%s: %s", spec,
+	              kube_error_last()->message);
+	t = kube_cron_schedule_next(s, after);
+	kube_cron_schedule_free(s);
+	return t;
+}
+
+static void parse_fails(const char *spec, const char *message)
+{
+	kube_cron_schedule *s = (kube_cron_schedule *)&s;
+	ck_assert_int_eq(kube_cron_schedule_parse(&s, spec), KUBE_EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(kube_error_last()->message, message);
+}
+
+START_TEST(test_controllers_batch_cron_schedule_next)
+{
+	/* Saturday 2026-11-28 10:20:18.5 */
+	int64_t t = at("2026-11-28T10:20:18Z") + SEC / 2;
+
+	ck_assert_int_eq(next_of("*/15 * * * *", t), at("2026-11-28T10:30:00Z"));
+	ck_assert_int_eq(next_of("* * * * *", t), at("2026-11-28T10:21:00Z"));
+	/* strictly after: a time on the minute moves to the next one */
+	ck_assert_int_eq(next_of("* * * * *", at("2026-11-28T10:21:00Z")), at("2026-11-28T10:22:00Z"));
+	ck_assert_int_eq(next_of("20 10 * * *", t), at("2026-11-29T10:20:00Z"));
+	ck_assert_int_eq(next_of("0 9-17/4 * * MON-FRI", t), at("2026-11-30T09:00:00Z"));
+	ck_assert_int_eq(next_of("0 9-17/4 * * mon-fri", at("2026-11-30T09:00:00Z")),
+	                 at("2026-11-30T13:00:00Z"));
+	ck_assert_int_eq(next_of("5,10-12 * * * *", t), at("2026-11-28T11:05:00Z"));
+	ck_assert_int_eq(next_of("@hourly", t), at("2026-11-28T11:00:00Z"));
+	ck_assert_int_eq(next_of("@daily", t), at("2026-11-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("@midnight", t), at("2026-11-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("@weekly", t), at("2026-11-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("@monthly", t), at("2026-12-01T00:00:00Z"));
+	ck_assert_int_eq(next_of("@yearly", t), at("2027-01-01T00:00:00Z"));
+	ck_assert_int_eq(next_of("@annually", t), at("2027-01-01T00:00:00Z"));
+	ck_assert_int_eq(next_of("0 0 1 JAN *", t), at("2027-01-01T00:00:00Z"));
+	ck_assert_int_eq(next_of("0 12 * jul sun", t), at("2027-07-04T12:00:00Z"));
+	/* both day fields restricted: either matches (the 4th is a Friday) */
+	ck_assert_int_eq(next_of("0 0 13 * FRI", t), at("2026-12-04T00:00:00Z"));
+	/* one of them a star: both must match */
+	ck_assert_int_eq(next_of("0 0 13 * ?", t), at("2026-12-13T00:00:00Z"));
+	/* a step on a star is no star: "*\/2" days OR Sunday */
+	ck_assert_int_eq(next_of("0 0 */2 * SUN", t), at("2026-11-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("0 0 */2 * 1", t), at("2026-11-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("0 0 29 2 *", t), at("2028-02-29T00:00:00Z"));
+	ck_assert_int_eq(next_of("30 4 5/10 * *", t), at("2026-12-05T04:30:00Z"));
+	/* never within five years */
+	ck_assert_int_eq(next_of("0 0 30 2 *", t), 0);
+	/* @every: the fraction of a second dropped, then the delay */
+	ck_assert_int_eq(next_of("@every 90m", t), at("2026-11-28T11:50:18Z"));
+	ck_assert_int_eq(next_of("@every 1h0m30.5s", t), at("2026-11-28T11:20:48Z"));
+	ck_assert_int_eq(next_of("@every 10ms", t), at("2026-11-28T10:20:19Z"));
+	ck_assert_int_eq(kube_cron_schedule_next(NULL, t), 0);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cron_schedule_errors)
+{
+	parse_fails("*/0 * * * *", "invalid schedule \"*/0 * * * *\": minute field: step of range "
+	                           "should be a positive number: */0");
+	parse_fails("0 0 * * 8", "invalid schedule \"0 0 * * 8\": day of week field: end of range (8) "
+	                         "above maximum (6): 8");
+	parse_fails("0 0 0 * *", "invalid schedule \"0 0 0 * *\": day of month field: beginning of "
+	                         "range (0) below minimum (1): 0");
+	parse_fails("5-2 * * * *", "invalid schedule \"5-2 * * * *\": minute field: beginning of "
+	                           "range (5) beyond end of range (2): 5-2");
+	parse_fails("1-2-3 * * * *", "invalid schedule \"1-2-3 * * * *\": minute field: too many "
+	                             "hyphens: 1-2-3");
+	parse_fails("* * * 1/2/3 *", "invalid schedule \"* * * 1/2/3 *\": month field: too many "
+	                             "slashes: 1/2/3");
+	parse_fails("* x * * *", "invalid schedule \"* x * * *\": hour field: failed to parse int "
+	                         "from x: strconv.Atoi: parsing \"x\": invalid syntax");
+	parse_fails("* * * FOO *", "invalid schedule \"* * * FOO *\": month field: failed to parse "
+	                           "int from FOO: strconv.Atoi: parsing \"FOO\": invalid syntax");
+	parse_fails("* * *", "invalid schedule \"* * *\": expected exactly 5 fields, found 3: * * *");
+	parse_fails("0 * * * * *", "invalid schedule \"0 * * * * *\": expected exactly 5 fields, "
+	                           "found 6: 0 * * * * *");
+	parse_fails("", "invalid schedule \"\": empty spec string");
+	parse_fails("@fortnightly", "invalid schedule \"@fortnightly\": unrecognized descriptor: "
+	                            "@fortnightly");
+	parse_fails("@every soon", "invalid schedule \"@every soon\": failed to parse duration "
+	                           "@every soon: time: invalid duration \"soon\"");
+	parse_fails("TZ=UTC 0 * * * *", "invalid schedule \"TZ=UTC 0 * * * *\": cannot use TZ or "
+	                                "CRON_TZ in schedule, use timeZone field instead");
+	parse_fails("CRON_TZ=UTC 0 * * * *", "invalid schedule \"CRON_TZ=UTC 0 * * * *\": cannot use "
+	                                     "TZ or CRON_TZ in schedule, use timeZone field instead");
+	ck_assert_int_eq(kube_cron_schedule_parse(NULL, "* * * * *"), KUBE_EINVAL);
+	kube_cron_schedule_free(NULL);
+}
+END_TEST
+
+/* ---- CronJob ---- */
+
+static void create_cronjob(const char *name, const char *spec_fields)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"metadata\":{\"namespace\":\"ns\","
+	         "\"name\":\"%s\"},\"spec\":{%s,\"jobTemplate\":{\"metadata\":{\"labels\":"
+	         "{\"cron\":\"%s\"},\"annotations\":{\"x\":\"y\"}},\"spec\":{\"backoffLimit\":1,"
+	         "\"template\":{\"spec\":{\"restartPolicy\":\"Never\",\"containers\":"
+	         "[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}}}",
+	         name, spec_fields, name);
+	create(buf);
+}
+
+static kube_cronjob_controller *new_cj_ctrl(void)
+{
+	kube_workload_controller_options o = opts();
+	kube_cronjob_controller *c = NULL;
+	ck_assert_int_eq(kube_cronjob_controller_new(&c, fac, st, &o), 0);
+	ck_assert_int_eq(kube_informer_factory_start(fac), 0);
+	return c;
+}
+
+/* The first whole multiple of `minutes` after the CronJob's creation. */
+static int64_t first_after_creation(const char *cj, int minutes)
+{
+	kube_object *o = get("cronjobs", cj);
+	int64_t c = kube__rfc3339_ns(kube_object_creation_timestamp(o)) / SEC, step = minutes * 60;
+	kube_object_unref(o);
+	return (c / step + 1) * step * SEC;
+}
+
+/* Names of the Jobs, sorted, comma-separated (a static buffer). */
+static const char *job_names(void)
+{
+	static char buf[2048];
+	kube_object_list *l = list("jobs");
+	buf[0] = 0;
+	for (size_t i = 0; i < kube_object_list_count(l); i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "," : "",
+		         kube_object_name(kube_object_list_get(l, i)));
+	kube_object_list_free(l);
+	return buf;
+}
+
+/* "<cj>-<minutes since the epoch of t>" */
+static const char *job_at(const char *cj, int64_t t)
+{
+	static char bufs[4][128];
+	static int k;
+	char *b = bufs[k++ % 4];
+	snprintf(b, 128, "%s-%lld", cj, (long long)(t / SEC / 60));
+	return b;
+}
+
+typedef struct job_end {
+	const char *type;
+	int64_t start, end;
+} job_end;
+
+static int finish_mutate(kube_object *j, void *ud)
+{
+	job_end *e = ud;
+	char a[32], b[32], cond[256];
+	int rc;
+	kube__format_rfc3339(e->start, a);
+	kube__format_rfc3339(e->end, b);
+	snprintf(cond, sizeof(cond), "[{\"type\":\"%s\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"}]",
+	         e->type, b);
+	if ((rc = kube_object_set_json(j, "status.conditions", cond)) ||
+	    (rc = kube_object_set_string(j, "status.startTime", a)))
+		return rc;
+	if (strcmp(e->type, "Complete") == 0)
+		rc = kube_object_set_string(j, "status.completionTime", b);
+	return rc;
+}
+
+/* The Job ends (as the Job controller would write it). */
+static void finish_job(const char *name, const char *type, int64_t start, int64_t end)
+{
+	job_end e = { type, start, end };
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "jobs", "ns", name, finish_mutate, &e),
+	                 0);
+}
+
+static const char *active_names(const char *cj)
+{
+	static char buf[1024];
+	kube_object *o = get("cronjobs", cj);
+	size_t n = 0;
+	buf[0] = 0;
+	kube_object_get_len(o, "status.active", &n);
+	for (size_t i = 0; i < n; i++) {
+		char path[64];
+		const char *v = NULL, *k = NULL;
+		snprintf(path, sizeof(path), "status.active[%zu].name", i);
+		kube_object_get_string(o, path, &v);
+		snprintf(path, sizeof(path), "status.active[%zu].kind", i);
+		kube_object_get_string(o, path, &k);
+		ck_assert_str_eq(k, "Job");
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "," : "", v);
+	}
+	kube_object_unref(o);
+	return buf;
+}
+
+static const char *rfc(int64_t t)
+{
+	static char bufs[4][32];
+	static int k;
+	char *b = bufs[k++ % 4];
+	kube__format_rfc3339(t, b);
+	return b;
+}
+
+START_TEST(test_controllers_batch_cronjob_fires_at_the_right_minutes)
+{
+	kube_cronjob_controller *c = new_cj_ctrl();
+	kube_controller *r = kube_cronjob_controller_runner(c);
+	kube_object *j, *cj;
+	kube_owner_ref ref;
+	char want[256];
+	int64_t t1;
+
+	create_cronjob("tick", "\"schedule\":\"*/5 * * * *\"");
+	settle();
+	t1 = first_after_creation("tick", 5);
+	ck_assert_uint_eq(count("jobs"), 0);
+	fake_now = t1 - SEC;
+	poke(r, "ns/tick");
+	ck_assert_uint_eq(count("jobs"), 0);
+	fake_now = t1;
+	poke(r, "ns/tick");
+	ck_assert_str_eq(job_names(), job_at("tick", t1));
+	j = get("jobs", job_at("tick", t1));
+	cj = get("cronjobs", "tick");
+	ck_assert_int_eq(kube_object_controller_ref(j, &ref), 0);
+	ck_assert_str_eq(ref.kind, "CronJob");
+	ck_assert_str_eq(ref.api_version, "batch/v1");
+	ck_assert_str_eq(ref.uid, kube_object_uid(cj));
+	ck_assert_str_eq(kube_object_annotation(j, "batch.kubernetes.io/cronjob-scheduled-timestamp"),
+	                 rfc(t1));
+	ck_assert_str_eq(kube_object_annotation(j, "x"), "y");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(j), "cron"), "tick");
+	ck_assert_int_eq(kube__get_int_or(j, "spec.backoffLimit", -1), 1);
+	kube_object_unref(j);
+	kube_object_unref(cj);
+	ck_assert_str_eq(str_at("cronjobs", "tick", "status.lastScheduleTime"), rfc(t1));
+	ck_assert_str_eq(active_names("tick"), job_at("tick", t1));
+	/* nothing until the next multiple of five minutes */
+	fake_now = t1 + 4 * 60 * SEC + 59 * SEC;
+	poke(r, "ns/tick");
+	ck_assert_uint_eq(count("jobs"), 1);
+	fake_now = t1 + 5 * 60 * SEC;
+	poke(r, "ns/tick");
+	/* Allow (the default): both run */
+	snprintf(want, sizeof(want), "%s,%s", job_at("tick", t1), job_at("tick", t1 + 300 * SEC));
+	ck_assert_str_eq(job_names(), want);
+	ck_assert_str_eq(active_names("tick"), want);
+	/* the first ends: it leaves status.active, lastSuccessfulTime follows it */
+	finish_job(job_at("tick", t1), "Complete", t1, t1 + 90 * SEC);
+	settle();
+	ck_assert_str_eq(active_names("tick"), job_at("tick", t1 + 300 * SEC));
+	ck_assert_str_eq(str_at("cronjobs", "tick", "status.lastSuccessfulTime"), rfc(t1 + 90 * SEC));
+	/* a second sync at the same time makes nothing twice */
+	poke(r, "ns/tick");
+	ck_assert_uint_eq(count("jobs"), 2);
+	kube_cronjob_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cronjob_forbid_and_replace)
+{
+	kube_cronjob_controller *c = new_cj_ctrl();
+	kube_controller *r = kube_cronjob_controller_runner(c);
+	int64_t t1, t2;
+	char want[256];
+
+	create_cronjob("f", "\"schedule\":\"* * * * *\",\"concurrencyPolicy\":\"Forbid\"");
+	create_cronjob("r", "\"schedule\":\"* * * * *\",\"concurrencyPolicy\":\"Replace\"");
+	settle();
+	t1 = first_after_creation("f", 1);
+	ck_assert_int_eq(t1, first_after_creation("r", 1));
+	t2 = t1 + 60 * SEC;
+	fake_now = t1;
+	poke(r, "ns/f");
+	poke(r, "ns/r");
+	snprintf(want, sizeof(want), "%s,%s", job_at("f", t1), job_at("r", t1));
+	ck_assert_str_eq(job_names(), want);
+	fake_now = t2;
+	poke(r, "ns/f");
+	poke(r, "ns/r");
+	/* Forbid: nothing while the first runs; Replace: the first goes */
+	snprintf(want, sizeof(want), "%s,%s", job_at("f", t1), job_at("r", t2));
+	ck_assert_str_eq(job_names(), want);
+	ck_assert_str_eq(active_names("r"), job_at("r", t2));
+	ck_assert_str_eq(active_names("f"), job_at("f", t1));
+	ck_assert_str_eq(str_at("cronjobs", "f", "status.lastScheduleTime"), rfc(t1));
+	ck_assert_str_eq(str_at("cronjobs", "r", "status.lastScheduleTime"), rfc(t2));
+	/* the Forbid one ends: the missed time (t2) starts, late */
+	fake_now = t2 + 30 * SEC;
+	finish_job(job_at("f", t1), "Failed", t1, fake_now);
+	settle();
+	snprintf(want, sizeof(want), "%s,%s,%s", job_at("f", t1), job_at("f", t2), job_at("r", t2));
+	ck_assert_str_eq(job_names(), want);
+	ck_assert_str_eq(active_names("f"), job_at("f", t2));
+	kube_cronjob_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cronjob_history_limits)
+{
+	kube_cronjob_controller *c = new_cj_ctrl();
+	kube_controller *r = kube_cronjob_controller_runner(c);
+	int64_t t[6];
+	char want[512];
+
+	create_cronjob("h", "\"schedule\":\"* * * * *\",\"successfulJobsHistoryLimit\":2");
+	settle();
+	t[0] = first_after_creation("h", 1);
+	for (int i = 0; i < 6; i++) {
+		t[i] = t[0] + i * 60 * SEC;
+		fake_now = t[i];
+		poke(r, "ns/h");
+		ck_assert_uint_eq(count("jobs"), (size_t)i + 1);
+	}
+	/* 0-2 succeed, 3-4 fail, 5 runs; limits: 2 successful, 1 failed (default) */
+	for (int i = 0; i < 5; i++)
+		finish_job(job_at("h", t[i]), i < 3 ? "Complete" : "Failed", t[i], t[i] + 10 * SEC);
+	settle();
+	poke(r, "ns/h");
+	snprintf(want, sizeof(want), "%s,%s,%s,%s", job_at("h", t[1]), job_at("h", t[2]),
+	         job_at("h", t[4]), job_at("h", t[5]));
+	ck_assert_str_eq(job_names(), want);
+	ck_assert_str_eq(active_names("h"), job_at("h", t[5]));
+	ck_assert_str_eq(str_at("cronjobs", "h", "status.lastSuccessfulTime"), rfc(t[2] + 10 * SEC));
+	kube_cronjob_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cronjob_suspend_and_time_zone)
+{
+	kube_cronjob_controller *c = new_cj_ctrl();
+	kube_controller *r = kube_cronjob_controller_runner(c);
+	kube_object *o, *m = NULL;
+	int64_t t1;
+
+	create_cronjob("s", "\"schedule\":\"@hourly\",\"suspend\":true");
+	create_cronjob("paris", "\"schedule\":\"@hourly\",\"timeZone\":\"Europe/Paris\"");
+	create_cronjob("utc", "\"schedule\":\"@hourly\",\"timeZone\":\"Etc/UTC\"");
+	settle();
+	t1 = first_after_creation("s", 60);
+	fake_now = t1 + 30 * SEC;
+	poke(r, "ns/s");
+	poke(r, "ns/paris");
+	poke(r, "ns/utc");
+	ck_assert_str_eq(job_names(), job_at("utc", t1));
+	/* resumed: the time it missed while suspended starts (no deadline) */
+	o = get("cronjobs", "s");
+	ck_assert_int_eq(kube_object_mutable(&m, o), 0);
+	ck_assert_int_eq(kube_object_set_bool(m, "spec.suspend", 0), 0);
+	ck_assert_int_eq(kube_store_update(NULL, st, m), 0);
+	kube_object_unref(m);
+	kube_object_unref(o);
+	settle();
+	{
+		char want[256];
+		snprintf(want, sizeof(want), "%s,%s", job_at("s", t1), job_at("utc", t1));
+		ck_assert_str_eq(job_names(), want);
+	}
+	kube_cronjob_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cronjob_starting_deadline)
+{
+	kube_cronjob_controller *c = new_cj_ctrl();
+	kube_controller *r = kube_cronjob_controller_runner(c);
+	int64_t t1;
+	char want[256];
+
+	create_cronjob("late", "\"schedule\":\"*/10 * * * *\",\"startingDeadlineSeconds\":60");
+	create_cronjob("ok", "\"schedule\":\"*/10 * * * *\",\"startingDeadlineSeconds\":120");
+	create_cronjob("old", "\"schedule\":\"*/10 * * * *\"");
+	settle();
+	t1 = first_after_creation("late", 10);
+	/* 61 s after the time: too late for a 60 s deadline, not for 120 s */
+	fake_now = t1 + 61 * SEC;
+	poke(r, "ns/late");
+	poke(r, "ns/ok");
+	poke(r, "ns/old");
+	snprintf(want, sizeof(want), "%s,%s", job_at("ok", t1), job_at("old", t1));
+	ck_assert_str_eq(job_names(), want);
+	ck_assert_str_eq(str_at("cronjobs", "late", "status.lastScheduleTime"), "");
+	/* within the deadline of the next time */
+	fake_now = t1 + 600 * SEC + 59 * SEC;
+	poke(r, "ns/late");
+	ck_assert_ptr_nonnull(strstr(job_names(), job_at("late", t1 + 600 * SEC)));
+	ck_assert_ptr_null(strstr(job_names(), job_at("late", t1)));
+	/* 150 missed times (> 100) without a deadline: only the most recent
+	 * starts (counting from its lastScheduleTime, t1 + 600 s if the
+	 * previous sync caught that one) */
+	fake_now = t1 + 151 * 600 * SEC + 5 * SEC;
+	kube_controller_enqueue(r, "ns/old");
+	kube_controller_process(r);
+	settle();
+	ck_assert_ptr_nonnull(strstr(job_names(), job_at("old", t1 + 151 * 600 * SEC)));
+	ck_assert_ptr_null(strstr(job_names(), job_at("old", t1 + 150 * 600 * SEC)));
+	ck_assert_ptr_null(strstr(job_names(), job_at("old", t1 + 2 * 600 * SEC)));
+	ck_assert_str_eq(str_at("cronjobs", "old", "status.lastScheduleTime"),
+	                 rfc(t1 + 151 * 600 * SEC));
+	kube_cronjob_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_controllers_batch_cronjob_with_job_controller)
+{
+	kube_workload_controller_options o = opts();
+	kube_job_controller *jc = NULL;
+	kube_cronjob_controller *c = NULL;
+	int64_t t1;
+
+	/* the two together: the CronJob's Job makes its pod, the pod
+	 * succeeds, the Job completes, the CronJob sees it */
+	ck_assert_int_eq(kube_job_controller_new(&jc, fac, st, &o), 0);
+	c = new_cj_ctrl();
+	create_cronjob("both", "\"schedule\":\"* * * * *\"");
+	settle();
+	t1 = first_after_creation("both", 1);
+	fake_now = t1;
+	poke(kube_cronjob_controller_runner(c), "ns/both");
+	ck_assert_uint_eq(n_in("active"), 1);
+	set_phase(active_pod(0), "Succeeded");
+	settle();
+	ck_assert(strncmp(condition(job_at("both", t1), "Complete"), "True/", 5) == 0);
+	ck_assert_str_eq(active_names("both"), "");
+	ck_assert_str_eq(str_at("cronjobs", "both", "status.lastSuccessfulTime"), rfc(t1));
+	kube_cronjob_controller_free(c);
+	kube_job_controller_free(jc);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
 	Suite *s = suite_create("controllers_batch");
@@ -516,6 +964,19 @@ static Suite *batch_suite(void)
 	tcase_add_test(jc, test_controllers_batch_job_indexed);
 	tcase_add_test(jc, test_controllers_batch_job_ttl_after_finished);
 	suite_add_tcase(s, jc);
+
+	TCase *cc = tcase_create("cronjob");
+	tcase_add_checked_fixture(cc, setup, teardown);
+	tcase_set_timeout(cc, 60);
+	tcase_add_test(cc, test_controllers_batch_cron_schedule_next);
+	tcase_add_test(cc, test_controllers_batch_cron_schedule_errors);
+	tcase_add_test(cc, test_controllers_batch_cronjob_fires_at_the_right_minutes);
+	tcase_add_test(cc, test_controllers_batch_cronjob_forbid_and_replace);
+	tcase_add_test(cc, test_controllers_batch_cronjob_history_limits);
+	tcase_add_test(cc, test_controllers_batch_cronjob_suspend_and_time_zone);
+	tcase_add_test(cc, test_controllers_batch_cronjob_starting_deadline);
+	tcase_add_test(cc, test_controllers_batch_cronjob_with_job_controller);
+	suite_add_tcase(s, cc);
 	return s;
 }
 
