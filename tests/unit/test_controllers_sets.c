@@ -807,6 +807,47 @@ START_TEST(test_controllers_sets_sts_scale_down_reverse_keeps_claims)
 }
 END_TEST
 
+START_TEST(test_controllers_sets_sts_ordered_waits_for_health)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	kube_object *p;
+
+	create_sts("web", 3, "db:1", NULL);
+	for (int i = 0; i < 3; i++) {
+		settle();
+		ready_all("web", 3);
+	}
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "111");
+	/* web-0 stops being ready: a scale-down waits for it */
+	set_json("pods", "ns", "web-0", "status.conditions", "[{\"type\":\"Ready\",\"status\":\"False\"}]");
+	set_json("statefulsets", "ns", "web", "spec.replicas", "1");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "111");
+	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 2);
+	make_ready("ns", "web-0");
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "1--");
+	/* a Failed pod is deleted and made again under the same name */
+	set_json("statefulsets", "ns", "web", "spec.replicas", "2");
+	settle();
+	ready_all("web", 2);
+	settle();
+	ck_assert_str_eq(sts_images("web", 3), "11-");
+	p = get("pods", "ns", "web-1");
+	char uid[64];
+	snprintf(uid, sizeof(uid), "%s", kube_object_uid(p));
+	kube_object_unref(p);
+	set_json("pods", "ns", "web-1", "status.phase", "\"Failed\"");
+	settle();
+	p = get("pods", "ns", "web-1");
+	ck_assert_str_ne(kube_object_uid(p), uid);
+	ck_assert_int_eq(kube_object_get_string(p, "status.phase", &(const char *){ NULL }), KUBE_ENOTFOUND);
+	kube_object_unref(p);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_controllers_sets_sts_parallel)
 {
 	kube_statefulset_controller *c = new_sts_ctrl();
@@ -948,6 +989,7 @@ static Suite *sets_suite(void)
 	tcase_set_timeout(sc, 120);
 	tcase_add_test(sc, test_controllers_sets_sts_ordered_ready_creation);
 	tcase_add_test(sc, test_controllers_sets_sts_scale_down_reverse_keeps_claims);
+	tcase_add_test(sc, test_controllers_sets_sts_ordered_waits_for_health);
 	tcase_add_test(sc, test_controllers_sets_sts_parallel);
 	tcase_add_test(sc, test_controllers_sets_sts_rolling_update_partition);
 	tcase_add_test(sc, test_controllers_sets_sts_on_delete);
