@@ -600,6 +600,55 @@ START_TEST(test_runtime_process_stats_and_images)
 }
 END_TEST
 
+/* UpdateContainerResources reaches the cgroup; ReopenContainerLog follows a rotation. */
+START_TEST(test_runtime_process_update_and_reopen)
+{
+	char *sb = run_sandbox("upd");
+	const char *ticker[] = { "sh", "-c", "while true; do echo tick; sleep 0.1; done", NULL };
+	ctr_opts o = { .cmd = ticker, .memory_limit = 64 << 20, .run_as_user = -1 };
+	char *id = start(sb, "tick", &o);
+	kube_cri_linux_resources res = { .struct_size = sizeof(res), .memory_limit_in_bytes = 48 << 20,
+	                                 .cpu_period = 100000, .cpu_quota = 50000 };
+	ck_assert_int_eq(vt->update_container_resources(rt, id, &res), 0);
+	kube_cri_container_status st;
+	status_of(id, &st);
+	ck_assert_int_eq(st.linux_resources->memory_limit_in_bytes, 48 << 20);
+	ck_assert_int_eq(st.linux_resources->cpu_quota, 50000);
+	char log[PATH_MAX];
+	snprintf(log, sizeof(log), "%s", st.log_path);
+	status_free(&st);
+	/* The limit is the kernel's now: v1 or v2, whichever this machine has. */
+	char cmd[256], line[64] = "";
+	snprintf(cmd, sizeof(cmd),
+	         "cat /sys/fs/cgroup/memory/libkube-test-%d/*/%s/memory.limit_in_bytes "
+	         "/sys/fs/cgroup/libkube-test-%d/*/%s/memory.max 2>/dev/null",
+	         (int)getpid(), id, (int)getpid(), id);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	pclose(p);
+	ck_assert_str_eq(line, "50331648\n");
+	/* Rotate: rename the log, reopen, and new lines land in a new file. */
+	char rotated[PATH_MAX + 8];
+	snprintf(rotated, sizeof(rotated), "%s.1", log);
+	ck_assert_int_eq(rename(log, rotated), 0);
+	ck_assert_int_eq(vt->reopen_container_log(rt, id), 0);
+	struct stat sst;
+	ck_assert_int_eq(stat(log, &sst), 0);
+	for (int i = 0; i < 50 && (stat(log, &sst) != 0 || sst.st_size == 0); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_int_gt(sst.st_size, 0);
+	ck_assert_int_eq(stat(rotated, &sst), 0);
+	ck_assert_int_gt(sst.st_size, 0);
+	ck_assert_int_eq(vt->reopen_container_log(rt, "no-such-container"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(vt->update_container_resources(rt, "no-such-container", &res), KUBE_ENOTFOUND);
+	kube_free(id);
+	kube_free(sb);
+}
+END_TEST
+
 /* A second layer with an opaque directory and a whiteout, merged as OCI says. */
 START_TEST(test_runtime_process_layers_and_whiteouts)
 {
@@ -693,6 +742,7 @@ static Suite *runtime_process_suite(void)
 	tcase_add_test(cri, test_runtime_process_stats_and_images);
 	tcase_add_test(cri, test_runtime_process_layers_and_whiteouts);
 	tcase_add_test(cri, test_runtime_process_tampered_image);
+	tcase_add_test(cri, test_runtime_process_update_and_reopen);
 	suite_add_tcase(s, cri);
 	return s;
 }
