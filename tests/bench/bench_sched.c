@@ -39,7 +39,10 @@
  * clock starts; deriving a pod's view is part of each measured decision.
  * Each line: bench, nodes, pods, pods_per_s (pods / CPU time of this
  * thread, the machine being shared), p50_us and p99_us of the per-pod
- * decision; the median of REPS runs, each on a fresh snapshot.
+ * decision; the median of REPS runs, each on a fresh snapshot.  A second
+ * argument runs with the parallel option's thread count: pods_per_s then
+ * still counts only the calling thread's CPU time (the workers' is not
+ * in it), so compare p50_us / p99_us (wall time) between thread counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
