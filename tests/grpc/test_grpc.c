@@ -979,6 +979,56 @@ START_TEST(test_grpc_server_cancel_past_deadline_is_deadline_exceeded)
 }
 END_TEST
 
+START_TEST(test_grpc_churn_every_call_ends_once)
+{
+	/* calls of every kind, deadlines, cancels and a dropped connection, all
+	 * at once: each callback runs exactly once (unary_cb asserts it), and the
+	 * channel ends usable */
+	kube__grpc_options o = { 0 };
+	o.backoff_initial_ms = 5;
+	kube__grpc_channel *ch = open_ch(ts_server_unix_target(srv), &o);
+	enum { N = 300 };
+	static result rs[N];
+	kube__grpc_call *calls[N];
+	static const char *methods[] = { "/test.Test/Echo", "/test.Test/Delay", "/test.Test/Silent",
+	                                 "/test.Test/Rst", "/test.Test/TrailersOnly",
+	                                 "/test.Test/Truncated", "/test.Test/Stream" };
+	static const char *args[] = { "e", "15", "", "8", "5:x", "", "3" };
+	uint32_t rng = 12345;
+	for (int i = 0; i < N; i++) {
+		rng = rng * 1103515245u + 12345u;
+		int m = (int)((rng >> 16) % KUBE_ARRAY_SIZE(methods));
+		uint64_t timeout = (rng >> 8) % 3 == 0 ? 0 : 5 + (rng >> 4) % 40;
+		if (m == 2 && timeout == 0)
+			timeout = 30;   /* Silent needs an end */
+		memset(&rs[i], 0, sizeof(rs[i]));
+		ck_assert_int_eq(kube__grpc_unary(ch, methods[m], (const uint8_t *)args[m],
+		                                  strlen(args[m]), timeout, unary_cb, &rs[i],
+		                                  &calls[i]), 0);
+		if (i % 7 == 3 && i > 0 && !rs[i - 1].done)
+			kube__grpc_call_cancel(calls[i - 1]);
+		if (i == N / 2)
+			ts_server_drop_all(srv);
+		if (i % 10 == 0)
+			kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
+	}
+	for (int i = 0; i < N; i++)
+		run_until(&rs[i].done);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(rs[i].done, 1);
+		/* only what these methods, deadlines, cancels and the drop make */
+		int c = rs[i].code;
+		ck_assert_msg(c == KUBE_GRPC_OK || c == KUBE_GRPC_CANCELLED ||
+		              c == KUBE_GRPC_DEADLINE_EXCEEDED || c == KUBE_GRPC_NOT_FOUND ||
+		              c == KUBE_GRPC_INTERNAL || c == KUBE_GRPC_UNAVAILABLE,
+		              "call %d: %d %s", i, c, rs[i].msg);
+		result_clear(&rs[i]);
+	}
+	expect_echo(ch, "after the churn");
+	kube__grpc_channel_free(ch);
+}
+END_TEST
+
 START_TEST(test_grpc_oversized_trailers)
 {
 	kube__grpc_channel *ch = open_unix();
@@ -1271,6 +1321,7 @@ static Suite *grpc_suite(void)
 	tcase_add_test(bad, test_grpc_malformed_frames);
 	tcase_add_test(bad, test_grpc_unreachable_target);
 	tcase_add_test(bad, test_grpc_oversized_trailers);
+	tcase_add_test(bad, test_grpc_churn_every_call_ends_once);
 	tcase_add_test(bad, test_grpc_server_cancel_past_deadline_is_deadline_exceeded);
 	tcase_add_test(bad, test_grpc_no_descriptor_leaks);
 	tcase_add_test(bad, test_grpc_reconnects_with_backoff_until_the_server_appears);
