@@ -110,6 +110,14 @@ static kube_object_list *list(const char *res)
 	return l;
 }
 
+static size_t count(const char *res)
+{
+	kube_object_list *l = list(res);
+	size_t n = kube_object_list_count(l);
+	kube_object_list_free(l);
+	return n;
+}
+
 /* Sets a JSON value at path in an object of the store. */
 typedef struct setter {
 	const char *path, *json;
@@ -277,8 +285,11 @@ START_TEST(test_controllers_sets_ds_one_pod_per_eligible_node)
 	          "\"matchExpressions\":[{\"key\":\"role\",\"operator\":\"In\",\"values\":[\"core\","
 	          "\"edge\"]},{\"key\":\"zone\",\"operator\":\"DoesNotExist\"}]}]}}}",
 	          NULL);
+	/* a template that names a node runs there only */
+	create_ds("pinned", "p:1", "\"nodeName\":\"n3\"", NULL);
 	settle();
 	ck_assert_str_eq(placement_of("agent-"), "n1,n2,n5");
+	ck_assert_str_eq(placement_of("pinned-"), "n3");
 	ck_assert_str_eq(placement_of("net-"), "n1,n3,n4,n5,n6");
 
 	ds = get("daemonsets", "ns", "agent");
@@ -484,6 +495,42 @@ static void set_ds_image(const char *name, const char *image)
 	set_json("daemonsets", "ns", name, "spec.template.spec.containers[0].image", json);
 }
 
+START_TEST(test_controllers_sets_ds_burst_and_expectations)
+{
+	kube_workload_controller_options o = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
+	kube_daemonset_controller *c = NULL;
+	kube_controller *r;
+
+	for (int i = 1; i <= 5; i++) {
+		char n[8];
+		snprintf(n, sizeof(n), "n%d", i);
+		create_node(n, "{}", NULL);
+	}
+	create_ds("agent", "agent:1", NULL, NULL);
+	o.clock = fake_clock;
+	o.burst_replicas = 2;
+	o.version = 0;
+	ck_assert_int_eq(kube_daemonset_controller_new(&c, fac, st, &o), KUBE_EINVAL);
+	ck_assert_ptr_null(c);
+	o.version = KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION;
+	ck_assert_int_eq(kube_daemonset_controller_new(&c, fac, st, &o), 0);
+	r = kube_daemonset_controller_runner(c);
+	ck_assert_int_eq(kube_informer_factory_start(fac), 0);
+	ck_assert_int_eq(kube_controller_process(r), 1);
+	ck_assert_uint_eq(count("pods"), 2);        /* burstReplicas */
+	/* the cache has not seen them: the expectations hold the next sync */
+	kube_controller_enqueue(r, "ns/agent");
+	ck_assert_int_eq(kube_controller_process(r), 1);
+	ck_assert_uint_eq(count("pods"), 2);
+	settle();
+	ck_assert_str_eq(placement_of("agent-"), "n1,n2,n3,n4,n5");
+	kube_controller_stats stats = { .version = KUBE_CONTROLLER_STATS_VERSION };
+	ck_assert_int_eq(kube_controller_get_stats(r, &stats), 0);
+	ck_assert_uint_eq(stats.errors, 0);
+	kube_daemonset_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_controllers_sets_ds_rolling_update_max_unavailable)
 {
 	kube_daemonset_controller *c = new_ds_ctrl();
@@ -647,14 +694,6 @@ static void ready_all(const char *name, int n)
 		if (exists("pods", "ns", pn))
 			make_ready("ns", pn);
 	}
-}
-
-static size_t count(const char *res)
-{
-	kube_object_list *l = list(res);
-	size_t n = kube_object_list_count(l);
-	kube_object_list_free(l);
-	return n;
 }
 
 START_TEST(test_controllers_sets_sts_ordered_ready_creation)
@@ -979,6 +1018,7 @@ static Suite *sets_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_controllers_sets_ds_one_pod_per_eligible_node);
 	tcase_add_test(tc, test_controllers_sets_ds_follows_nodes);
+	tcase_add_test(tc, test_controllers_sets_ds_burst_and_expectations);
 	tcase_add_test(tc, test_controllers_sets_ds_rolling_update_max_unavailable);
 	tcase_add_test(tc, test_controllers_sets_ds_rolling_update_surge);
 	tcase_add_test(tc, test_controllers_sets_ds_on_delete);
