@@ -448,13 +448,14 @@ typedef struct sts_status {
 static int status_mutate(kube_object *set, void *ud)
 {
 	sts_status *s = ud;
-	const char *names[] = { "readyReplicas", "availableReplicas", "currentReplicas",
-	                        "updatedReplicas" };
-	int64_t vals[] = { s->ready, s->available, s->current, s->updated };
+	const char *names[] = { "readyReplicas", "currentReplicas", "updatedReplicas" };
+	int64_t vals[] = { s->ready, s->current, s->updated };
 	char path[64];
 	int rc;
 
+	/* replicas and availableReplicas are written even when 0 (no omitempty) */
 	if ((rc = kube_object_set_int(set, "status.replicas", s->replicas)) ||
+	    (rc = kube_object_set_int(set, "status.availableReplicas", s->available)) ||
 	    (rc = kube_object_set_int(set, "status.observedGeneration", kube_object_generation(set))) ||
 	    (rc = kube_object_set_string(set, "status.currentRevision", s->current_rev)) ||
 	    (rc = kube_object_set_string(set, "status.updateRevision", s->update_rev)))
@@ -511,7 +512,7 @@ static int update_status(sync_ctx *x, slot *pods, size_t n, int64_t *after)
 	ur = str_at(x->set, "status.updateRevision");
 	if (kube__get_int_or(x->set, "status.replicas", -1) == s.replicas &&
 	    kube__get_int_or(x->set, "status.readyReplicas", 0) == s.ready &&
-	    kube__get_int_or(x->set, "status.availableReplicas", 0) == s.available &&
+	    kube__get_int_or(x->set, "status.availableReplicas", -1) == s.available &&
 	    kube__get_int_or(x->set, "status.currentReplicas", 0) == s.current &&
 	    kube__get_int_or(x->set, "status.updatedReplicas", 0) == s.updated &&
 	    kube__get_int_or(x->set, "status.observedGeneration", 0) == kube_object_generation(x->set) &&

@@ -899,6 +899,15 @@ START_TEST(test_controllers_sets_sts_parallel)
 	ck_assert_uint_eq(count("persistentvolumeclaims"), 3);
 	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 3);
 	ck_assert_int_eq(status_of("statefulsets", "web", "readyReplicas"), 0);
+	{
+		/* availableReplicas is not omitted at 0; readyReplicas is */
+		kube_object *o = get("statefulsets", "ns", "web");
+		int64_t v = -1;
+		ck_assert_int_eq(kube_object_get_int(o, "status.availableReplicas", &v), 0);
+		ck_assert_int_eq(v, 0);
+		ck_assert_int_eq(kube_object_get_int(o, "status.readyReplicas", &v), KUBE_ENOTFOUND);
+		kube_object_unref(o);
+	}
 	s = get("statefulsets", "ns", "web");
 	ck_assert_int_eq(kube_object_mutable(&m, s), 0);
 	ck_assert_int_eq(kube_object_set_int(m, "spec.replicas", 0), 0);
