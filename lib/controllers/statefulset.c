@@ -46,8 +46,9 @@
  *
  * Simplified, on purpose: a ControllerRevision's data is
  * {"spec":{"template":...}} (upstream stores a strategic merge patch),
- * its hash is FNV-32a over the template's JSON in upstream's alphabet,
- * and old revisions are not pruned (revisionHistoryLimit); no
+ * and its hash is FNV-32a over the template's JSON in upstream's
+ * alphabet.  Revisions no pod and no status uses are pruned, oldest
+ * first, to revisionHistoryLimit (10), as truncateHistory.  No
  * maxUnavailable for rolling updates (upstream's alpha gate), no
  * PVC retention policy Delete, no orphan adoption.
  */
@@ -523,6 +524,71 @@ static int update_status(sync_ctx *x, slot *pods, size_t n, int64_t *after)
 	                                    status_mutate, &s);
 }
 
+/* ---- history ---- */
+
+typedef struct hist {
+	int64_t revision;
+	kube_object *rev;
+} hist;
+
+static int hist_cmp(const void *a, const void *b)
+{
+	const hist *x = a, *y = b;
+	if (x->revision != y->revision)
+		return x->revision < y->revision ? -1 : 1;
+	return strcmp(kube_object_name(x->rev), kube_object_name(y->rev));
+}
+
+/* truncateHistory: revisions that no pod, nor status, uses are deleted,
+ * oldest first, down to revisionHistoryLimit (10). */
+static int truncate_history(sync_ctx *x, const slot *pods, size_t n)
+{
+	int64_t limit = kube__get_int_or(x->set, "spec.revisionHistoryLimit", 10);
+	kube_object_list *l = NULL;
+	hist *h = NULL;
+	size_t nh = 0;
+	int rc = 0;
+
+	if (kube_informer_by_index(&l, x->c->revs, KUBE_INFORMER_INDEX_OWNER,
+	                           kube_object_uid(x->set)) != 0)
+		return 0;
+	if (!(h = kube_calloc(kube_object_list_count(l) + 1, sizeof(*h)))) {
+		kube_object_list_free(l);
+		return kube__error_oom();
+	}
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *r = kube_object_list_get(l, i);
+		const char *name = kube_object_name(r);
+		kube_owner_ref ref;
+		int live = strcmp(name, x->current_rev) == 0 || strcmp(name, x->update_rev) == 0;
+		if (kube_object_controller_ref(r, &ref) != 0 || !ref.uid ||
+		    strcmp(ref.uid, kube_object_uid(x->set)) != 0)
+			continue;
+		for (size_t j = 0; !live && j < n; j++)
+			live = pods[j].pod && strcmp(pod_revision(pods[j].pod), name) == 0;
+		if (live)
+			continue;
+		h[nh].revision = kube__get_int_or(r, "revision", 0);
+		h[nh++].rev = r;
+	}
+	if (limit >= 0 && (int64_t)nh > limit) {
+		qsort(h, nh, sizeof(*h), hist_cmp);
+		for (size_t i = 0; i < nh - (size_t)limit; i++) {
+			kube_delete_options o = KUBE_DELETE_OPTIONS_INIT;
+			int drc;
+			o.uid = kube_object_uid(h[i].rev);
+			drc = kube_store_delete(NULL, x->c->store, "controllerrevisions",
+			                        kube_object_namespace(h[i].rev), kube_object_name(h[i].rev),
+			                        &o);
+			if (drc != 0 && drc != KUBE_ENOTFOUND && drc != KUBE_ECONFLICT && !rc)
+				rc = drc;
+		}
+	}
+	kube_free(h);
+	kube_object_list_free(l);
+	return rc;
+}
+
 /* ---- sync ---- */
 
 /* Steps 3 to 5 over the slots and the condemned pods. */
@@ -670,6 +736,8 @@ static int sync_set(kube_controller *runner, const char *key, int64_t *after, vo
 		if (rc == 0)
 			rc = src;
 	}
+	if (rc == 0)
+		rc = truncate_history(&x, all, nall);
 out:
 	if (rc != 0 && rc != KUBE_RECONCILE_REQUEUE)
 		KUBE_LOG(KUBE_LOG_WARN, "statefulset", "%s: %s", key, kube_strerror(rc));

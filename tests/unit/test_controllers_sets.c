@@ -996,7 +996,7 @@ START_TEST(test_controllers_sets_sts_on_delete)
 {
 	kube_statefulset_controller *c = new_sts_ctrl();
 
-	create_sts("web", 2, "db:1", "\"updateStrategy\":{\"type\":\"OnDelete\"}");
+	create_sts("web", 2, "db:1", "\"updateStrategy\":{\"type\":\"OnDelete\"},\"revisionHistoryLimit\":0");
 	for (int i = 0; i < 2; i++) {
 		settle();
 		ready_all("web", 2);
@@ -1011,6 +1011,22 @@ START_TEST(test_controllers_sets_sts_on_delete)
 	ck_assert_str_eq(sts_images("web", 2), "21");
 	ck_assert_int_eq(status_of("statefulsets", "web", "updatedReplicas"), 1);
 	ck_assert_int_eq(status_of("statefulsets", "web", "currentReplicas"), 1);
+	/* both revisions are in use: kept despite revisionHistoryLimit 0 */
+	ck_assert_uint_eq(count("controllerrevisions"), 2);
+	char rev2[128];
+	kube_object *p = get("pods", "ns", "web-0");
+	snprintf(rev2, sizeof(rev2), "%s", kube_labels_get(kube_object_labels(p), "controller-revision-hash"));
+	kube_object_unref(p);
+	ck_assert(exists("controllerrevisions", "ns", rev2));
+	/* db:3, and web-0 moves to it: nothing uses db:2's revision any more */
+	set_json("statefulsets", "ns", "web", "spec.template.spec.containers[0].image", "\"db:3\"");
+	settle();
+	ck_assert_uint_eq(count("controllerrevisions"), 3);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "web-0", NULL), 0);
+	settle();
+	ck_assert_str_eq(sts_images("web", 2), "31");
+	ck_assert_uint_eq(count("controllerrevisions"), 2);
+	ck_assert(!exists("controllerrevisions", "ns", rev2));
 	ck_assert_ptr_null(kube_statefulset_controller_runner(NULL));
 	ck_assert_ptr_nonnull(kube_statefulset_controller_runner(c));
 	kube_statefulset_controller_free(c);
