@@ -688,11 +688,26 @@ static void put_string(kube__buf *b, const char *s, size_t n)
 
 	bputc(b, '"');
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		const char *esc = NULL;
 		char u[6];
 		size_t l = 1;
 
+		/* eight plain bytes at a time (no control, '"', '\\' or non-ASCII
+		 * byte: the classic has-zero-byte tests on shifted copies) */
+		while (i + 8 <= n) {
+			uint64_t w, ctl, quo, bsl;
+			memcpy(&w, s + i, 8);
+			ctl = (w - 0x2020202020202020ull) & ~w;
+			quo = ((w ^ 0x2222222222222222ull) - 0x0101010101010101ull) & ~(w ^ 0x2222222222222222ull);
+			bsl = ((w ^ 0x5c5c5c5c5c5c5c5cull) - 0x0101010101010101ull) & ~(w ^ 0x5c5c5c5c5c5c5c5cull);
+			if ((ctl | quo | bsl | w) & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
 			continue;

@@ -483,6 +483,19 @@ const char *kube__object_node_name(const kube_object *o)
 	return NULL;
 }
 
+int kube__object_stamp_rv(kube_object *o, const char *rv)
+{
+	char *slot;
+
+	if (!o->block || strlen(rv) >= KUBE__RV_ROOM)
+		return kube__error_set(KUBE_EINVAL, NULL, "object: no room for resourceVersion %s", rv);
+	slot = (char *)o->block + o->nowners * sizeof(kube_owner_ref) +
+	       (o->nfinalizers + 2 * o->nann) * sizeof(char *);
+	memcpy(slot, rv, strlen(rv) + 1);
+	o->resource_version = slot;
+	return 0;
+}
+
 /* Copies s into the block at *p; returns the copy (NULL stays NULL). */
 static const char *put_str(char **p, const char *s)
 {
@@ -502,19 +515,22 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 	json_object *doc = atomic_load_explicit(&o->doc, memory_order_acquire);
 	const char *node_name = kube__object_node_name(o);
 	const char *hot[] = { o->api_version, o->kind, o->namespace_, o->name, o->generate_name,
-	                      o->uid, o->resource_version, o->creation_timestamp,
-	                      o->deletion_timestamp, node_name };
+	                      o->uid, o->creation_timestamp, o->deletion_timestamp, node_name };
+	size_t rv_cap = o->resource_version ? strlen(o->resource_version) + 1 : 0;
 	size_t nann = o->annotations ? (size_t)json_object_object_length(o->annotations) : 0;
 	size_t strs = 0, head, i;
 	kube_owner_ref *owners;
 	const char **fins, **ann;
 	char *block, *p;
 
-	if (o->text || !doc) {
-		kube_free(text);
+	if (o->text || !doc)
 		return kube__error_set(KUBE_EINVAL, NULL, "object: already compact");
-	}
 	/* sizes first: pointer arrays, then the strings */
+	/* resourceVersion first, in room for any revision, so a write can
+	 * stamp it after its commit (kube__object_stamp_rv) */
+	if (rv_cap < KUBE__RV_ROOM)
+		rv_cap = KUBE__RV_ROOM;
+	strs += rv_cap;
 	for (i = 0; i < KUBE_ARRAY_SIZE(hot); i++)
 		strs += hot[i] ? strlen(hot[i]) + 1 : 0;
 	for (i = 0; i < o->nowners; i++) {
@@ -530,22 +546,25 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 			strs += strlen(k) + 1 + (v ? strlen(json_object_get_string(v)) : 0) + 1;
 	}
 	head = o->nowners * sizeof(*owners) + (o->nfinalizers + 2 * nann) * sizeof(char *);
-	if (!(block = kube_malloc(head + strs + 1))) {
-		kube_free(text);
+	if (!(block = kube_malloc(head + strs + 1)))
 		return kube__error_oom();
-	}
 	owners = (kube_owner_ref *)(void *)block;
 	fins = (const char **)(void *)(block + o->nowners * sizeof(*owners));
 	ann = fins + o->nfinalizers;
 	p = block + head;
 
+	if (o->resource_version)
+		memcpy(p, o->resource_version, strlen(o->resource_version) + 1);
+	else
+		p[0] = '\0';
+	o->resource_version = o->resource_version ? p : NULL;
+	p += rv_cap;
 	o->api_version = put_str(&p, o->api_version);
 	o->kind = put_str(&p, o->kind);
 	o->namespace_ = put_str(&p, o->namespace_);
 	o->name = put_str(&p, o->name);
 	o->generate_name = put_str(&p, o->generate_name);
 	o->uid = put_str(&p, o->uid);
-	o->resource_version = put_str(&p, o->resource_version);
 	o->creation_timestamp = put_str(&p, o->creation_timestamp);
 	o->deletion_timestamp = put_str(&p, o->deletion_timestamp);
 	o->node_name = put_str(&p, node_name);
@@ -573,12 +592,6 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 	o->nann = nann;
 	o->annotations = NULL;
 	o->block = block;
-	/* the text is kept for as long as the object: no slack after it */
-	{
-		char *t = kube_realloc(text, len + 1);
-		if (t)
-			text = t;
-	}
 	o->text = text;
 	o->text_len = len;
 	o->meta_end = meta_end;

@@ -43,15 +43,27 @@ KUBE_INTERNAL json_object *kube__object_doc_transient(const kube_object *o, int 
 
 /*
  * Compact form, for objects a store keeps: the object (adopted, frozen,
- * with metadata.resourceVersion set as the last member of metadata) gives
+ * with metadata.resourceVersion, if set, the last member of metadata) gives
  * up its tree and keeps `text`, its compact JSON without resourceVersion
- * (taken, also on failure; `len` bytes plus a NUL), and its hot metadata
- * in one block.  meta_end is where metadata's closing brace is in text
- * (kube__json_encode_meta).  The tree comes back, identical, when someone
- * asks for it (kube__object_doc).  On failure (ENOMEM) the object is
- * unchanged and still valid.
+ * (taken on success; `len` bytes plus a NUL, kept as allocated, so
+ * allocate it to size), and its hot metadata in one block.  meta_end is
+ * where metadata's closing brace is in text (kube__json_encode_meta).  The
+ * tree comes back, identical, when someone asks for it (kube__object_doc).
+ * On failure (ENOMEM) the object is unchanged and still valid, and the
+ * text still the caller's.
  */
 KUBE_INTERNAL int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end);
+
+/* Room a compact object keeps for its resourceVersion (an int64 in text). */
+#define KUBE__RV_ROOM 24
+
+/*
+ * Sets a compact object's resourceVersion (shorter than KUBE__RV_ROOM), as
+ * if it had been the last member of metadata when it was made compact: a
+ * write builds its object while the backend commits and stamps it with the
+ * revision after.  Only before the object is shared.  0 or KUBE_EINVAL.
+ */
+KUBE_INTERNAL int kube__object_stamp_rv(kube_object *o, const char *rv);
 
 /* A compact object's stored text (NULL otherwise): the JSON without
  * resourceVersion, as a backend keeps it. */

@@ -699,8 +699,12 @@ static int stamp(kube_object **o, int64_t rev)
 	}
 	kube_object_freeze(*o);
 	len = text.len;
-	if ((t = kube__buf_detach(&text, NULL)) != NULL)
-		kube__object_compact(*o, t, len, meta_end);   /* or stays whole */
+	if ((t = kube_malloc(len + 1)) != NULL) {   /* kept: allocated to size */
+		memcpy(t, text.data, len + 1);
+		if (kube__object_compact(*o, t, len, meta_end) != 0)
+			kube_free(t);   /* it stays whole */
+	}
+	kube__buf_free(&text);
 	return 0;
 oom:
 	kube__buf_free(&text);

@@ -75,6 +75,8 @@ typedef struct pending {
 	kube__store_op op;
 	kube__buf value;
 	size_t meta_end;                 /* in value: metadata's closing brace */
+	kube_object *built;              /* the new object, compact, built while the
+	                                    backend commits; stamped at apply */
 	char *rkey;                      /* the key the request names, if it names one */
 	kube__tnode knode;               /* in a batch's key set */
 	/* the outcome */
@@ -113,6 +115,7 @@ static void pending_free(pending *p)
 	if (p->in_owned)
 		kube_object_unref(p->in);
 	json_object_put(p->doc);
+	kube_object_unref(p->built);
 	kube_object_unref(p->result);
 	kube_free(p->resource);
 	kube_free(p->ns);
@@ -133,6 +136,7 @@ static void unprepare(pending *p)
 {
 	json_object_put(p->doc);
 	p->doc = NULL;
+	p->built = kube_object_unref(p->built);
 	kube_free(p->key);
 	p->key = NULL;
 	kube__buf_free(&p->value);
@@ -599,11 +603,17 @@ static int apply(kube_store *s, pending *p)
 	int64_t rev = p->op.revision;
 	kube__entry *e = p->entry;
 	kube_object *obj, *old;
-	json_object *md = metadata_of(p->doc);
+	json_object *md;
 	char rvs[24];
 	int rc;
 
 	snprintf(rvs, sizeof(rvs), "%lld", (long long)rev);
+	if (p->built && kube__object_stamp_rv(p->built, rvs) == 0) {
+		obj = p->built;   /* built while the backend committed */
+		p->built = NULL;
+		goto built;
+	}
+	md = metadata_of(p->doc);
 	if (!md || (rc = jset_str(md, "resourceVersion", rvs)) != 0)
 		return kube__error_oom();
 	rc = kube__object_adopt(&obj, p->doc);   /* takes the tree, also on failure */
@@ -616,9 +626,10 @@ static int apply(kube_store *s, pending *p)
 	if (p->op.type == KUBE__OP_PUT && p->value.data) {
 		size_t len = p->value.len;
 		char *text = kube__buf_detach(&p->value, NULL);
-		if (text)
-			kube__object_compact(obj, text, len, p->meta_end);
+		if (text && kube__object_compact(obj, text, len, p->meta_end) != 0)
+			kube_free(text);
 	}
+built:
 	if (rev > s->revision)
 		s->revision = rev;
 	switch (p->event) {
@@ -995,6 +1006,41 @@ static void wait_inflight(kube_store *s)
 	s->writes->waiting = b;
 }
 
+/*
+ * Builds the objects of a batch whose commit is under way on a worker: a
+ * compact object from each PUT's tree and JSON, the tree freed.  The loop
+ * thread would otherwise wait for the commit with nothing to do, and do
+ * this after it, before the writers hear back; now apply only stamps the
+ * revision.  The text stays where the backend reads it (op.value) and is
+ * the object's from here on: the object is not freed before the commit
+ * is over (pending_free, after the batch).  A write this cannot build
+ * (out of memory) keeps its tree, and apply builds it as before.
+ */
+static void build_objects(batch *b)
+{
+	for (pending *p = b->head; p; p = p->next) {
+		kube_object *obj;
+		json_object *doc = p->doc;
+
+		if (p->status || !p->has_op || p->op.type != KUBE__OP_PUT || !doc || !p->value.data)
+			continue;
+		json_object_get(doc);   /* p->doc stays valid if adopt fails */
+		if (kube__object_adopt(&obj, doc) != 0)
+			continue;
+		kube_object_freeze(obj);
+		if (kube__object_compact(obj, p->value.data, p->value.len, p->meta_end) != 0) {
+			/* the text stays p's (the backend may be reading it), and
+			 * the tree too: obj held the second reference */
+			kube_object_unref(obj);
+			continue;
+		}
+		p->value = (kube__buf)KUBE__BUF_INIT;   /* the object's now */
+		json_object_put(p->doc);
+		p->doc = NULL;
+		p->built = obj;
+	}
+}
+
 /* Cuts the next batch from the queue, prepares it, and commits it. */
 static void start_batch(kube_store *s)
 {
@@ -1055,6 +1101,7 @@ static void start_batch(kube_store *s)
 		b->refs++;
 		if (kube_loop_queue_work(NULL, s->loop, commit_work, on_committed, b,
 		                         NULL) == 0) {
+			build_objects(b);
 			batch_unref(b);   /* the pool's reference stays */
 			return;
 		}
