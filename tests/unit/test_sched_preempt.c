@@ -509,17 +509,19 @@ static void big_cluster(kube_sched *s, int n)
 	}
 }
 
+/* Concatenated pieces are parenthesised: one entry each (clang's
+ * -Wstring-concatenation). */
 static const char *const mixed_specs[] = {
 	"\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"300m\",\"memory\":\"1Gi\"}}}]",
 	"\"nodeSelector\":{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"1\"}}}]",
-	"\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{\"labelSelector\":"
-	"{\"matchLabels\":{\"app\":\"a1\"}},\"topologyKey\":\"kubernetes.io/hostname\"}]}},"
-	"\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"200m\"}}}]",
-	"\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\",\"whenUnsatisfiable\":\"DoNotSchedule\","
-	"\"labelSelector\":{\"matchLabels\":{\"app\":\"a2\"}}}],"
-	"\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}}]",
-	"\"tolerations\":[{\"key\":\"gpu\",\"operator\":\"Exists\"}],\"containers\":[{\"name\":\"c\",\"image\":\"i\","
-	"\"resources\":{\"requests\":{\"cpu\":\"2\",\"memory\":\"6Gi\"}}}]",
+	("\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{\"labelSelector\":"
+	 "{\"matchLabels\":{\"app\":\"a1\"}},\"topologyKey\":\"kubernetes.io/hostname\"}]}},"
+	 "\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"200m\"}}}]"),
+	("\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\",\"whenUnsatisfiable\":\"DoNotSchedule\","
+	 "\"labelSelector\":{\"matchLabels\":{\"app\":\"a2\"}}}],"
+	 "\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}}]"),
+	("\"tolerations\":[{\"key\":\"gpu\",\"operator\":\"Exists\"}],\"containers\":[{\"name\":\"c\",\"image\":\"i\","
+	 "\"resources\":{\"requests\":{\"cpu\":\"2\",\"memory\":\"6Gi\"}}}]"),
 	"\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"64\"}}}]",
 };
 
