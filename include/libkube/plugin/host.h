@@ -82,7 +82,7 @@ enum {
 typedef enum kube_plugin_kind {
 	KUBE_PLUGIN_CLOUD   = 1,   /* kube_cloud_provider (plugin/cloud.h) */
 	KUBE_PLUGIN_VOLUME  = 2,   /* kube_volume_driver (plugin/volume.h) */
-	KUBE_PLUGIN_RUNTIME = 3    /* reserved: the CRI-shaped runtime vtable */
+	KUBE_PLUGIN_RUNTIME = 3    /* kube_runtime_driver (plugin/runtime.h) */
 } kube_plugin_kind;
 
 /* Log levels, the same numbers as libkube/log.h's kube_log_level. */
