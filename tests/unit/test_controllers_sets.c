@@ -887,6 +887,37 @@ START_TEST(test_controllers_sets_sts_ordered_waits_for_health)
 }
 END_TEST
 
+START_TEST(test_controllers_sets_sts_adopts_orphans)
+{
+	kube_statefulset_controller *c = new_sts_ctrl();
+	kube_object *p, *sts;
+	kube_owner_ref ref;
+
+	/* left behind by a set deleted with orphan propagation */
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"web-1\","
+	       "\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"db:0\"}]}}");
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"other\","
+	       "\"labels\":{\"app\":\"db\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
+	create_sts("web", 2, "db:1", "\"updateStrategy\":{\"type\":\"OnDelete\"}");
+	settle();
+	sts = get("statefulsets", "ns", "web");
+	p = get("pods", "ns", "web-1");
+	ck_assert_int_eq(kube_object_controller_ref(p, &ref), 0);
+	ck_assert_str_eq(ref.kind, "StatefulSet");
+	ck_assert_str_eq(ref.uid, kube_object_uid(sts));
+	ck_assert_int_eq(ref.block_owner_deletion, 1);
+	kube_object_unref(p);
+	p = get("pods", "ns", "other");
+	ck_assert_uint_eq(kube_object_owner_ref_count(p), 0);
+	kube_object_unref(p);
+	kube_object_unref(sts);
+	/* web-1 is counted and kept (OnDelete); web-0 is made */
+	ck_assert_str_eq(sts_images("web", 2), "10");
+	ck_assert_int_eq(status_of("statefulsets", "web", "replicas"), 2);
+	kube_statefulset_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_controllers_sets_sts_parallel)
 {
 	kube_statefulset_controller *c = new_sts_ctrl();
@@ -1055,6 +1086,7 @@ static Suite *sets_suite(void)
 	tcase_add_test(sc, test_controllers_sets_sts_ordered_ready_creation);
 	tcase_add_test(sc, test_controllers_sets_sts_scale_down_reverse_keeps_claims);
 	tcase_add_test(sc, test_controllers_sets_sts_ordered_waits_for_health);
+	tcase_add_test(sc, test_controllers_sets_sts_adopts_orphans);
 	tcase_add_test(sc, test_controllers_sets_sts_parallel);
 	tcase_add_test(sc, test_controllers_sets_sts_rolling_update_partition);
 	tcase_add_test(sc, test_controllers_sets_sts_on_delete);
