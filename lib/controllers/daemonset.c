@@ -39,8 +39,10 @@
  * Simplified, on purpose: no ControllerRevision objects are written (the
  * controller-revision-hash label is an FNV-32a hash of the template's
  * JSON, in upstream's alphabet; only the current template is ever needed
- * to make pods); orphan pods are not adopted, nor pods released; failed
- * pods are replaced without upstream's per-node backoff.
+ * to make pods); failed pods are replaced without upstream's per-node
+ * backoff.  Orphans that match the selector are adopted (after re-reading
+ * the DaemonSet from the store) and pods that stop matching released, as
+ * the ReplicaSet controller does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,15 +359,38 @@ static void on_pod_delete(kube_informer *inf, kube_object *pod, int unknown, voi
 	kube_controller_enqueue(c->runner, dkey);
 }
 
+/* Enqueues every DaemonSet of the pod's namespace that selects it. */
+static void enqueue_selecting(kube_daemonset_controller *c, const kube_object *pod)
+{
+	kube_object_list *l = NULL;
+
+	if (kube_informer_list(&l, c->sets, kube_object_namespace(pod), NULL) != 0)
+		return;
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *s = kube_object_list_get(l, i);
+		kube_selector *sel = NULL;
+		if (kube_selector_from_object(&sel, s, "spec.selector") == 0 &&
+		    !kube_selector_empty(sel) && kube_selector_matches(sel, kube_object_labels(pod)))
+			kube_controller_enqueue_object(c->runner, s);
+		kube_selector_free(sel);
+	}
+	kube_object_list_free(l);
+}
+
 static void on_pod_add(kube_informer *inf, kube_object *pod, int initial, void *ud)
 {
 	kube_daemonset_controller *c = ud;
+	kube_owner_ref ref;
 	kube_object *ds;
 	char dkey[512];
 
 	KUBE_UNUSED(initial);
 	if (kube_object_deletion_timestamp(pod)) {
 		on_pod_delete(inf, pod, 0, ud);
+		return;
+	}
+	if (kube_object_controller_ref(pod, &ref) != 0) {
+		enqueue_selecting(c, pod);   /* an orphan: who may adopt it */
 		return;
 	}
 	if (!(ds = owner_of(c, pod)))
@@ -384,6 +409,12 @@ static void on_pod_update(kube_informer *inf, kube_object *old, kube_object *cur
 		return;
 	if (kube_object_deletion_timestamp(cur) && !kube_object_deletion_timestamp(old)) {
 		on_pod_delete(inf, cur, 0, ud);
+		return;
+	}
+	if (kube_object_controller_ref(cur, &(kube_owner_ref){ 0 }) != 0) {
+		if (!kube_labels_equal(kube_object_labels(old), kube_object_labels(cur)) ||
+		    kube_object_controller_ref(old, &(kube_owner_ref){ 0 }) == 0)
+			enqueue_selecting(c, cur);
 		return;
 	}
 	if ((ds = owner_of(c, cur)) != NULL) {
@@ -471,6 +502,115 @@ static void on_set_delete(kube_informer *inf, kube_object *ds, int unknown, void
 	kube_expectations_delete(c->exp, key);
 }
 
+/* ---- claiming (ControllerRefManager.ClaimPods) ---- */
+
+static int adopt_mutate(kube_object *pod, void *ud)
+{
+	const kube_object *set = ud;
+	kube_owner_ref ref;
+	char json[1024], path[64];
+	size_t n = 0;
+
+	if (kube_object_controller_ref(pod, &ref) == 0)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "pod %s already has a controller",
+		                       kube_object_name(pod));
+	snprintf(json, sizeof(json),
+	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"%s\",\"uid\":\"%s\","
+	         "\"controller\":true,\"blockOwnerDeletion\":true}",
+	         kube_object_name(set), kube_object_uid(set));
+	if (kube_object_get_len(pod, "metadata.ownerReferences", &n) != 0) {
+		int rc = kube_object_set_json(pod, "metadata.ownerReferences", "[]");
+		if (rc)
+			return rc;
+		n = 0;
+	}
+	snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", n);
+	return kube_object_set_json(pod, path, json);
+}
+
+static int release_mutate(kube_object *pod, void *ud)
+{
+	const kube_object *set = ud;
+
+	for (size_t i = 0; i < kube_object_owner_ref_count(pod); i++) {
+		kube_owner_ref ref;
+		if (kube_object_owner_ref(pod, i, &ref) == 0 && ref.uid &&
+		    strcmp(ref.uid, kube_object_uid(set)) == 0) {
+			char path[64];
+			snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", i);
+			return kube_object_remove(pod, path);
+		}
+	}
+	return 0;
+}
+
+/* The DaemonSet as the store has it must be the same object and not being
+ * deleted before anything is adopted (RecheckDeletionTimestamp). */
+static int can_adopt(kube_daemonset_controller *c, const kube_object *set)
+{
+	kube_object *fresh = NULL;
+	int rc = kube_store_get(&fresh, c->store, "daemonsets", kube_object_namespace(set),
+	                        kube_object_name(set));
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(kube_object_uid(fresh), kube_object_uid(set)) != 0 ||
+	    kube_object_deletion_timestamp(fresh))
+		rc = kube__error_set(KUBE_ECONFLICT, NULL, "%s/%s is gone or going",
+		                     kube_object_namespace(set), kube_object_name(set));
+	kube_object_unref(fresh);
+	return rc;
+}
+
+/* The pods of the DaemonSet's namespace that it keeps: its own that match the
+ * selector, orphans that match (adopted), minus its own that stopped
+ * matching (released).  *out holds references. */
+static int claim_pods(kube_daemonset_controller *c, const kube_object *set,
+                      kube_object_list **out)
+{
+	kube_object_list *all = NULL;
+	kube_selector *sel = NULL;
+	int deleting = kube_object_deletion_timestamp(set) != NULL, checked = 0, rc;
+
+	if ((rc = kube_object_list_new(out)) != 0)
+		return rc;
+	if ((rc = kube_selector_from_object(&sel, set, "spec.selector")) != 0)
+		return rc;
+	if ((rc = kube_informer_list(&all, c->pods, kube_object_namespace(set), NULL)) != 0) {
+		kube_selector_free(sel);
+		return rc;
+	}
+	for (size_t i = 0; i < kube_object_list_count(all); i++) {
+		kube_object *p = kube_object_list_get(all, i), *adopted = NULL;
+		int match = !kube_selector_empty(sel) && kube_selector_matches(sel, kube_object_labels(p));
+		kube_owner_ref ref;
+		if (kube_object_controller_ref(p, &ref) == 0) {
+			if (!ref.uid || strcmp(ref.uid, kube_object_uid(set)) != 0)
+				continue;
+			if (match)
+				kube_object_list_append(*out, p);
+			else if (!deleting)
+				kube_store_guaranteed_update(NULL, c->store, "pods", kube_object_namespace(p),
+				                             kube_object_name(p), release_mutate, (void *)set);
+			continue;
+		}
+		if (deleting || !match || kube_object_deletion_timestamp(p))
+			continue;
+		if (!checked) {
+			if (can_adopt(c, set) != 0)
+				break;
+			checked = 1;
+		}
+		if (kube_store_guaranteed_update(&adopted, c->store, "pods", kube_object_namespace(p),
+		                                 kube_object_name(p), adopt_mutate, (void *)set) == 0)
+			kube_object_list_append(*out, adopted);
+		kube_object_unref(adopted);
+	}
+	kube_object_list_free(all);
+	kube_selector_free(sel);
+	return 0;
+}
+
 /* ---- per-node view ---- */
 
 typedef struct node_state {
@@ -541,8 +681,7 @@ static int view_build(kube_daemonset_controller *c, const kube_object *ds, view 
 
 	memset(v, 0, sizeof(*v));
 	if ((rc = kube_informer_list(&v->nodelist, c->nodes, NULL, NULL)) != 0 ||
-	    (rc = kube_informer_by_index(&v->podlist, c->pods, KUBE_INFORMER_INDEX_OWNER,
-	                                 kube_object_uid(ds))) != 0)
+	    (rc = claim_pods(c, ds, &v->podlist)) != 0)
 		return rc;
 	for (size_t i = 0; i < kube_object_list_count(v->nodelist); i++) {
 		kube_object *node = kube_object_list_get(v->nodelist, i);

@@ -605,6 +605,42 @@ START_TEST(test_controllers_sets_ds_rolling_update_surge)
 }
 END_TEST
 
+START_TEST(test_controllers_sets_ds_adopts_orphans)
+{
+	kube_daemonset_controller *c = new_ds_ctrl();
+	kube_object *p, *ds;
+	kube_owner_ref ref;
+
+	create_node("n1", "{}", NULL);
+	create_node("n2", "{}", NULL);
+	/* a pod left on n1 by a DaemonSet deleted with orphan propagation */
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"left\","
+	       "\"labels\":{\"app\":\"agent\"}},\"spec\":{\"nodeName\":\"n1\","
+	       "\"containers\":[{\"name\":\"c\",\"image\":\"agent:1\"}]}}");
+	create_ds("agent", "agent:1", NULL, "{\"type\":\"OnDelete\"}");
+	settle();
+	ds = get("daemonsets", "ns", "agent");
+	p = get("pods", "ns", "left");
+	ck_assert_int_eq(kube_object_controller_ref(p, &ref), 0);
+	ck_assert_str_eq(ref.kind, "DaemonSet");
+	ck_assert_str_eq(ref.uid, kube_object_uid(ds));
+	kube_object_unref(p);
+	kube_object_unref(ds);
+	/* n1 keeps the adopted pod; n2 gets a new one */
+	ck_assert_uint_eq(count("pods"), 2);
+	ck_assert_str_eq(placement_of("agent-"), "n2");
+	ck_assert_int_eq(status_of("daemonsets", "agent", "currentNumberScheduled"), 2);
+	/* relabelled out of the selector: released, and n1 gets a pod again */
+	set_json("pods", "ns", "left", "metadata.labels", "{\"app\":\"debug\"}");
+	settle();
+	p = get("pods", "ns", "left");
+	ck_assert_uint_eq(kube_object_owner_ref_count(p), 0);
+	kube_object_unref(p);
+	ck_assert_str_eq(placement_of("agent-"), "n1,n2");
+	kube_daemonset_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_controllers_sets_ds_on_delete)
 {
 	kube_daemonset_controller *c = new_ds_ctrl();
@@ -1077,6 +1113,7 @@ static Suite *sets_suite(void)
 	tcase_add_test(tc, test_controllers_sets_ds_burst_and_expectations);
 	tcase_add_test(tc, test_controllers_sets_ds_rolling_update_max_unavailable);
 	tcase_add_test(tc, test_controllers_sets_ds_rolling_update_surge);
+	tcase_add_test(tc, test_controllers_sets_ds_adopts_orphans);
 	tcase_add_test(tc, test_controllers_sets_ds_on_delete);
 	suite_add_tcase(s, tc);
 
