@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,11 +330,16 @@ int64_t kube_cron_schedule_next(const kube_cron_schedule *s, int64_t after)
 	if (!s)
 		return 0;
 	/* whole seconds, floor division so that times before the epoch work */
+	if (after < INT64_MIN + KUBE__NS_PER_SEC)
+		after = INT64_MIN + KUBE__NS_PER_SEC;   /* so that the floor fits */
 	secs = after / KUBE__NS_PER_SEC;
 	if (after % KUBE__NS_PER_SEC < 0)
 		secs--;
-	if (s->every_ns > 0)
+	if (s->every_ns > 0) {
+		if (secs > 0 && s->every_ns > INT64_MAX - secs * KUBE__NS_PER_SEC)
+			return 0;   /* past the end of time */
 		return secs * KUBE__NS_PER_SEC + s->every_ns;
+	}
 	/* seconds must be 0: the first whole minute strictly after `after` */
 	secs = secs - (((secs % 60) + 60) % 60) + 60;
 	t = (time_t)secs;
@@ -356,7 +362,11 @@ int64_t kube_cron_schedule_next(const kube_cron_schedule *s, int64_t after)
 		} else if (!((s->minute >> tm.tm_min) & 1)) {
 			tm.tm_min++;
 		} else {
-			return (int64_t)timegm(&tm) * KUBE__NS_PER_SEC;
+			t = timegm(&tm);
+			/* beyond what int64 nanoseconds hold (year 2262) */
+			if ((int64_t)t > INT64_MAX / KUBE__NS_PER_SEC)
+				return 0;
+			return (int64_t)t * KUBE__NS_PER_SEC;
 		}
 		/* normalise (and refresh tm_wday) */
 		tm.tm_sec = 0;

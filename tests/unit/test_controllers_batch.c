@@ -7,6 +7,7 @@
  * schedule grammar (robfig/cron's standard parser) and its Next.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,10 @@ START_TEST(test_controllers_batch_cron_schedule_next)
 	ck_assert_int_eq(next_of("@every 1h0m30.5s", t), at("2026-11-28T11:20:48Z"));
 	ck_assert_int_eq(next_of("@every 10ms", t), at("2026-11-28T10:20:19Z"));
 	ck_assert_int_eq(kube_cron_schedule_next(NULL, t), 0);
+	/* the ends of int64 nanoseconds (1677 to 2262) */
+	ck_assert_int_eq(next_of("0 0 1 1 *", INT64_MAX - 1), 0);
+	ck_assert_int_eq(next_of("@every 1h", INT64_MAX - 1), 0);
+	ck_assert_int_gt(next_of("0 0 1 1 *", INT64_MIN), INT64_MIN);
 }
 END_TEST
 
