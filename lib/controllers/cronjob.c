@@ -433,8 +433,13 @@ static int sync_cronjob(kube_controller *runner, const char *key, int64_t *after
 		char jname[300], ts[32];
 		snprintf(jname, sizeof(jname), "%s-%lld", name,
 		         (long long)(scheduled / KUBE__NS_PER_SEC / 60));
-		if (kube_informer_get(c->jobs, ns, jname))
+		kube__format_rfc3339(scheduled, ts);
+		if (kube_informer_get(c->jobs, ns, jname)) {
+			/* made, but the status write was lost: record it now */
+			if (time_at(cj, "status.lastScheduleTime") < scheduled)
+				memcpy(s.last_schedule, ts, sizeof(ts));
 			goto status;
+		}
 		kube_object_get_string(cj, "spec.concurrencyPolicy", &policy);
 		if (policy && strcmp(policy, "Forbid") == 0 && na > 0) {
 			KUBE_LOG(KUBE_LOG_INFO, "cronjob", "%s: JobAlreadyActive: Not starting job "
@@ -449,7 +454,6 @@ static int sync_cronjob(kube_controller *runner, const char *key, int64_t *after
 			na = 0;
 		}
 		/* 6. the Job */
-		kube__format_rfc3339(scheduled, ts);
 		if (!(json = job_json(cj, jname))) {
 			rc = kube__error_oom();
 			goto out;

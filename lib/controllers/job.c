@@ -575,16 +575,26 @@ static int sync_job(kube_controller *runner, const char *key, int64_t *after, vo
 	kube__format_rfc3339(now, s.now);
 	/* defaults as the API server sets them: both unset -> 1 and 1 */
 	has_completions = kube_object_get_int(job, "spec.completions", &completions) == 0;
-	parallelism = kube__get_int_or(job, "spec.parallelism", has_completions ? 1 : -1);
-	if (parallelism < 0) {
+	if (kube_object_get_string(job, "spec.completionMode", &mode) != 0)
+		mode = NULL;
+	if (kube_object_get_int(job, "spec.parallelism", &parallelism) != 0) {
 		parallelism = 1;
-		has_completions = 1;
-		completions = 1;
+		if (!has_completions) {
+			has_completions = 1;
+			completions = 1;
+		}
+	}
+	if ((has_completions && completions < 0) || parallelism < 0 ||
+	    (has_completions && completions > 100000 && mode && strcmp(mode, "Indexed") == 0)) {
+		/* the API server refuses these (Indexed: completions <= 10^5) */
+		KUBE_LOG(KUBE_LOG_WARN, "job", "%s: invalid completions or parallelism", key);
+		rc = 0;
+		goto out;
 	}
 	backoff = kube__get_int_or(job, "spec.backoffLimit", 6);
+	indexed = mode && strcmp(mode, "Indexed") == 0 && has_completions;
 	ads = kube__get_int_or(job, "spec.activeDeadlineSeconds", -1);
-	indexed = kube_object_get_string(job, "spec.completionMode", &mode) == 0 && mode &&
-	          strcmp(mode, "Indexed") == 0 && has_completions;
+
 	if (kube_object_get_string(job, "status.startTime", &st) == 0 && st && *st) {
 		start = kube__rfc3339_ns(st);
 	} else {
