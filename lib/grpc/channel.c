@@ -836,7 +836,7 @@ int kube__grpc_unary(kube__grpc_channel *ch, const char *method, const uint8_t *
 {
 	KUBE_CHECK_ARG(cb != NULL);
 	KUBE_CHECK_ARG(req != NULL || len == 0);
-	kube__grpc_call *call;
+	kube__grpc_call *call = NULL;   /* gcc -O3 cannot see call_new sets it on 0 */
 	int rc = call_new(&call, ch, method, timeout_ms);
 	if (rc)
 		return rc;
@@ -860,7 +860,7 @@ int kube__grpc_stream(kube__grpc_channel *ch, const char *method, uint64_t timeo
                       kube__grpc_call **out_call)
 {
 	KUBE_CHECK_ARG(h != NULL && h->on_close != NULL);
-	kube__grpc_call *call;
+	kube__grpc_call *call = NULL;
 	int rc = call_new(&call, ch, method, timeout_ms);
 	if (rc)
 		return rc;

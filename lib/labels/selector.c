@@ -990,6 +990,10 @@ int kube_selector_matches(const kube_selector *sel, const kube_labels *l)
 
 	if (!sel || KUBE_UNLIKELY(sel->nothing))
 		return 0;
+	/* the empty selector matches everything (and has no requirement array:
+	 * NULL + 0 below would be undefined) */
+	if (sel->nreqs == 0)
+		return 1;
 	if (l && l->ents) {
 		e = l->ents;
 		end = e + l->count;
