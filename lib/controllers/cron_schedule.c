@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,13 +127,15 @@ static int parse_range(const perr *e, const bounds *b, const char *s, size_t n, 
 	if (slash && memchr(slash + 1, '/', n - rn - 1))
 		return fail(e, b, "too many slashes: %s", expr);
 	dash = memchr(s, '-', rn);
-	if (dash && memchr(dash + 1, '-', rn - (size_t)(dash - s) - 1))
-		return fail(e, b, "too many hyphens: %s", expr);
-	if (rn == 1 && (*s == '*' || *s == '?')) {
+	/* robfig looks only at what comes before the first hyphen here:
+	 * "*-5" is "*" */
+	if ((dash ? dash - s : (ptrdiff_t)rn) == 1 && (*s == '*' || *s == '?')) {
 		start = b->min;
 		end = b->max;
 		extra = STAR_BIT;
 	} else {
+		if (dash && memchr(dash + 1, '-', rn - (size_t)(dash - s) - 1))
+			return fail(e, b, "too many hyphens: %s", expr);
 		size_t ln = dash ? (size_t)(dash - s) : rn;
 		if ((rc = parse_int_or_name(e, b, s, ln, &start)) != 0)
 			return rc;
@@ -169,7 +172,9 @@ static int parse_field(const perr *e, const bounds *b, const char *s, size_t n, 
 	for (;;) {
 		const char *comma = memchr(s, ',', n);
 		size_t len = comma ? (size_t)(comma - s) : n;
-		int rc = parse_range(e, b, s, len, bits);
+		/* empty items are skipped (Go's FieldsFunc): "1,,2" is "1,2" and
+		 * "," matches nothing */
+		int rc = len ? parse_range(e, b, s, len, bits) : 0;
 		if (rc != 0)
 			return rc;
 		if (!comma)
@@ -340,6 +345,10 @@ int64_t kube_cron_schedule_next(const kube_cron_schedule *s, int64_t after)
 			return 0;   /* past the end of time */
 		return secs * KUBE__NS_PER_SEC + s->every_ns;
 	}
+	/* a field that matches nothing (",") never fires: skip the search */
+	if (!(s->minute & ~STAR_BIT) || !(s->hour & ~STAR_BIT) || !(s->dom & ~STAR_BIT) ||
+	    !(s->month & ~STAR_BIT) || !(s->dow & ~STAR_BIT))
+		return 0;
 	/* seconds must be 0: the first whole minute strictly after `after` */
 	secs = secs - (((secs % 60) + 60) % 60) + 60;
 	t = (time_t)secs;

@@ -562,6 +562,10 @@ START_TEST(test_controllers_batch_cron_schedule_next)
 	ck_assert_int_eq(next_of("0 0 */2 * 1", t), at("2026-11-29T00:00:00Z"));
 	ck_assert_int_eq(next_of("0 0 29 2 *", t), at("2028-02-29T00:00:00Z"));
 	ck_assert_int_eq(next_of("30 4 5/10 * *", t), at("2026-12-05T04:30:00Z"));
+	/* as robfig: empty list items are skipped, "*-5" is "*" */
+	ck_assert_int_eq(next_of("10,,40 * * * *", t), at("2026-11-28T10:40:00Z"));
+	ck_assert_int_eq(next_of("*-5 * * * *", t), at("2026-11-28T10:21:00Z"));
+	ck_assert_int_eq(next_of(", * * * *", t), 0);
 	/* never within five years */
 	ck_assert_int_eq(next_of("0 0 30 2 *", t), 0);
 	/* @every: the fraction of a second dropped, then the delay */
