@@ -73,7 +73,7 @@ static int fail(const perr *e, const bounds *b, const char *fmt, ...)
 }
 
 /* strconv.Atoi, then robfig's "no negative numbers". */
-static int must_parse_int(const perr *e, const bounds *b, const char *s, size_t n, int *out)
+static int must_parse_int(const perr *e, const bounds *b, const char *s, size_t n, int64_t *out)
 {
 	char buf[64];
 	const char *p;
@@ -88,7 +88,8 @@ static int must_parse_int(const perr *e, const bounds *b, const char *s, size_t 
 		if (*p < '0' || *p > '9')
 			return fail(e, b, "failed to parse int from %s: strconv.Atoi: parsing \"%s\": "
 			                  "invalid syntax", buf, buf);
-		if (v > 1000000000LL)
+		/* Go's int is 64 bits: larger is out of range */
+		if (v > (INT64_MAX - (*p - '0')) / 10)
 			return fail(e, b, "failed to parse int from %s: strconv.Atoi: parsing \"%s\": "
 			                  "value out of range", buf, buf);
 		v = v * 10 + (*p - '0');
@@ -99,11 +100,12 @@ static int must_parse_int(const perr *e, const bounds *b, const char *s, size_t 
 		                  "invalid syntax", buf, buf);
 	if (neg && v != 0)
 		return fail(e, b, "negative number (%lld) not allowed: %s", -v, buf);
-	*out = (int)v;
+	*out = (int64_t)v;
 	return 0;
 }
 
-static int parse_int_or_name(const perr *e, const bounds *b, const char *s, size_t n, int *out)
+static int parse_int_or_name(const perr *e, const bounds *b, const char *s, size_t n,
+                             int64_t *out)
 {
 	if (b->names)
 		for (int i = 0; b->names[i]; i++)
@@ -119,7 +121,8 @@ static int parse_range(const perr *e, const bounds *b, const char *s, size_t n, 
 {
 	const char *slash = memchr(s, '/', n), *dash;
 	size_t rn = slash ? (size_t)(slash - s) : n;
-	int start, end, step = 1, rc;
+	int64_t start, end, step = 1;
+	int rc;
 	uint64_t extra = 0;
 	char expr[64];
 
@@ -152,16 +155,21 @@ static int parse_range(const perr *e, const bounds *b, const char *s, size_t n, 
 			extra = 0;
 	}
 	if (start < b->min)
-		return fail(e, b, "beginning of range (%d) below minimum (%d): %s", start, b->min, expr);
+		return fail(e, b, "beginning of range (%lld) below minimum (%d): %s", (long long)start,
+		            b->min, expr);
 	if (end > b->max)
-		return fail(e, b, "end of range (%d) above maximum (%d): %s", end, b->max, expr);
-	if (start > end)
-		return fail(e, b, "beginning of range (%d) beyond end of range (%d): %s", start, end,
+		return fail(e, b, "end of range (%lld) above maximum (%d): %s", (long long)end, b->max,
 		            expr);
+	if (start > end)
+		return fail(e, b, "beginning of range (%lld) beyond end of range (%lld): %s",
+		            (long long)start, (long long)end, expr);
 	if (step == 0)
 		return fail(e, b, "step of range should be a positive number: %s", expr);
-	for (int v = start; v <= end; v += step)
+	for (int64_t v = start;; v += step) {
 		*bits |= (uint64_t)1 << v;
+		if (step > end - v)   /* also keeps a huge step from overflowing */
+			break;
+	}
 	*bits |= extra;
 	return 0;
 }

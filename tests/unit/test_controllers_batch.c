@@ -566,6 +566,8 @@ START_TEST(test_controllers_batch_cron_schedule_next)
 	ck_assert_int_eq(next_of("10,,40 * * * *", t), at("2026-11-28T10:40:00Z"));
 	ck_assert_int_eq(next_of("*-5 * * * *", t), at("2026-11-28T10:21:00Z"));
 	ck_assert_int_eq(next_of(", * * * *", t), 0);
+	/* a step past the range: only its start (Go's int is 64 bits) */
+	ck_assert_int_eq(next_of("7/2348607218 * * * *", t), at("2026-11-28T11:07:00Z"));
 	/* never within five years */
 	ck_assert_int_eq(next_of("0 0 30 2 *", t), 0);
 	/* @every: the fraction of a second dropped, then the delay */
@@ -598,6 +600,9 @@ START_TEST(test_controllers_batch_cron_schedule_errors)
 	                         "from x: strconv.Atoi: parsing \"x\": invalid syntax");
 	parse_fails("* * * FOO *", "invalid schedule \"* * * FOO *\": month field: failed to parse "
 	                           "int from FOO: strconv.Atoi: parsing \"FOO\": invalid syntax");
+	parse_fails("0/99999999999999999999 * * * *", "invalid schedule \"0/99999999999999999999 * * "
+	            "* *\": minute field: failed to parse int from 99999999999999999999: strconv.Atoi: "
+	            "parsing \"99999999999999999999\": value out of range");
 	parse_fails("* * *", "invalid schedule \"* * *\": expected exactly 5 fields, found 3: * * *");
 	parse_fails("0 * * * * *", "invalid schedule \"0 * * * * *\": expected exactly 5 fields, "
 	                           "found 6: 0 * * * * *");
