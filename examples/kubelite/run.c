@@ -44,6 +44,10 @@ typedef struct run_state {
 	kube_informer_factory *fac;
 	kube_replicaset_controller *rs, *rc;
 	kube_deployment_controller *deploy;
+	kube_daemonset_controller *ds;
+	kube_statefulset_controller *sts;
+	kube_job_controller *job;
+	kube_cronjob_controller *cj;
 	kube_gc *gc;
 	kube_namespace_controller *nsc;
 	kube_sched *sched;
@@ -250,17 +254,47 @@ static void summary(run_state *s, strv *lines)
 		}
 		kube_object_list_free(l);
 	}
-	static const char *const waiting[][2] = {
-		{ "statefulsets", "statefulset.apps" }, { "daemonsets", "daemonset.apps" },
-		{ "jobs", "job.batch" }, { "cronjobs", "cronjob.batch" },
-	};
-	for (size_t w = 0; w < sizeof(waiting) / sizeof(waiting[0]); w++) {
-		if (!(l = cached(s, waiting[w][0])))
-			continue;
+	if ((l = cached(s, "statefulsets"))) {
 		for (size_t i = 0; i < kube_object_list_count(l); i++) {
 			kube_object *o = kube_object_list_get(l, i);
-			add_line(lines, "%s/%s/%s: waiting (no %s controller in libkube yet)", waiting[w][1],
-			         kube_object_namespace(o), kube_object_name(o), waiting[w][1]);
+			add_line(lines, "statefulset.apps/%s/%s: %lld/%lld ready",
+			         kube_object_namespace(o), kube_object_name(o),
+			         (long long)int_at(o, "status.readyReplicas", 0),
+			         (long long)int_at(o, "spec.replicas", 1));
+		}
+		kube_object_list_free(l);
+	}
+	if ((l = cached(s, "daemonsets"))) {
+		for (size_t i = 0; i < kube_object_list_count(l); i++) {
+			kube_object *o = kube_object_list_get(l, i);
+			add_line(lines, "daemonset.apps/%s/%s: %lld/%lld ready",
+			         kube_object_namespace(o), kube_object_name(o),
+			         (long long)int_at(o, "status.numberReady", 0),
+			         (long long)int_at(o, "status.desiredNumberScheduled", 0));
+		}
+		kube_object_list_free(l);
+	}
+	if ((l = cached(s, "jobs"))) {
+		for (size_t i = 0; i < kube_object_list_count(l); i++) {
+			kube_object *o = kube_object_list_get(l, i);
+			add_line(lines, "job.batch/%s/%s: %lld/%lld succeeded, %lld active, %lld failed",
+			         kube_object_namespace(o), kube_object_name(o),
+			         (long long)int_at(o, "status.succeeded", 0),
+			         (long long)int_at(o, "spec.completions", 1),
+			         (long long)int_at(o, "status.active", 0),
+			         (long long)int_at(o, "status.failed", 0));
+		}
+		kube_object_list_free(l);
+	}
+	if ((l = cached(s, "cronjobs"))) {
+		for (size_t i = 0; i < kube_object_list_count(l); i++) {
+			kube_object *o = kube_object_list_get(l, i);
+			const char *sched = "";
+			size_t active = 0;
+			kube_object_get_string(o, "spec.schedule", &sched);
+			kube_object_get_len(o, "status.active", &active);
+			add_line(lines, "cronjob.batch/%s/%s: schedule \"%s\", %zu active",
+			         kube_object_namespace(o), kube_object_name(o), sched, active);
 		}
 		kube_object_list_free(l);
 	}
@@ -585,6 +619,10 @@ int cmd_run(int argc, char **argv)
 	    (rc = kube_replicaset_controller_new(&s.rc, s.fac, s.store, "ReplicationController",
 	                                         NULL)) != 0 ||
 	    (rc = kube_deployment_controller_new(&s.deploy, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_daemonset_controller_new(&s.ds, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_statefulset_controller_new(&s.sts, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_job_controller_new(&s.job, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_cronjob_controller_new(&s.cj, s.fac, s.store, NULL)) != 0 ||
 	    (rc = kube_gc_new(&s.gc, s.fac, s.store, NULL)) != 0 ||
 	    (rc = kube_namespace_controller_new(&s.nsc, s.fac, s.store, 1000)) != 0 ||
 	    (rc = kube_nodes_new(&s.nodes, s.loop, s.store, &no)) != 0 ||
@@ -635,6 +673,10 @@ out:
 	kube_sched_free(s.sched);
 	kube_namespace_controller_free(s.nsc);
 	kube_gc_free(s.gc);
+	kube_cronjob_controller_free(s.cj);
+	kube_job_controller_free(s.job);
+	kube_statefulset_controller_free(s.sts);
+	kube_daemonset_controller_free(s.ds);
 	kube_deployment_controller_free(s.deploy);
 	kube_replicaset_controller_free(s.rc);
 	kube_replicaset_controller_free(s.rs);

@@ -38,19 +38,29 @@ head -1 "$tmp/run.out" | grep -qx "kubelite: cluster up: 3 nodes, store $d/store
 # plain log (not a terminal): the final state, then the stop line
 grep -Eq '^\[ *[0-9.]+s\] deployment.apps/default/web: 3/3 ready, 3 up-to-date, 3 available$' \
   "$tmp/run.out" || { cat "$tmp/run.out"; fail "web never ready"; }
-grep -Eq '^\[ *[0-9.]+s\] pods: 3 \(3 running, 0 pending, 0 unschedulable\)$' "$tmp/run.out" \
-  || fail "pods line"
+# every workload kind of examples/manifests has its controller now
+for l in 'statefulset.apps/default/db: 3/3 ready' 'daemonset.apps/kube-system/node-agent: 3/3 ready' \
+         'job.batch/default/migrate: 0/1 succeeded, 1 active, 0 failed' \
+         'cronjob.batch/default/nightly-backup: schedule "30 2 \* \* 1-5", 0 active'; do
+  grep -Eq "^\[ *[0-9.]+s\] $l\$" "$tmp/run.out" || { cat "$tmp/run.out"; fail "line: $l"; }
+done
+# 3 web + 3 db + 1 migrate + 3 node-agent (one per node)
+grep -Eq '^\[ *[0-9.]+s\] pods: 10 \(10 running, 0 pending, 0 unschedulable\)$' "$tmp/run.out" \
+  || { cat "$tmp/run.out"; fail "pods line"; }
 tail -1 "$tmp/run.out" | grep -Eqx 'kubelite: stopped after 3\.[0-9]s' || fail "stop line"
 
 # ---- get pods: kubectl's columns, aligned as its tabwriter aligns them ----
 "$kubelite" get pods --data-dir "$d" >"$tmp/pods"
-[ "$(wc -l <"$tmp/pods")" -eq 4 ] || { cat "$tmp/pods"; fail "want header + 3 pods"; }
+[ "$(wc -l <"$tmp/pods")" -eq 8 ] || { cat "$tmp/pods"; fail "want header + 7 pods"; }
 head -1 "$tmp/pods" | grep -qx 'NAME                   READY   STATUS    RESTARTS   AGE' \
   || { head -1 "$tmp/pods" | cat -A; fail "pods header"; }
 tail -n +2 "$tmp/pods" | grep -Ecx 'web-[a-z0-9]{6,10}-[a-z0-9]{5}   1/1     Running   0          [0-9]+s' \
   | grep -qx 3 || { cat "$tmp/pods"; fail "pod rows"; }
 # the ReplicaSet's hash is the same in every pod name
-[ "$(tail -n +2 "$tmp/pods" | sed 's/-[a-z0-9]*   .*//' | sort -u | wc -l)" -eq 1 ] || fail "hashes"
+[ "$(grep '^web-' "$tmp/pods" | sed 's/-[a-z0-9]*   .*//' | sort -u | wc -l)" -eq 1 ] || fail "hashes"
+# the StatefulSet's pods by ordinal, the Job's with a random suffix
+tail -n +2 "$tmp/pods" | awk '{print $1}' | grep -Ev '^web-' | sed 's/^migrate-[a-z0-9]\{5\}$/migrate-X/' \
+  | tr '\n' ' ' | grep -qx 'db-0 db-1 db-2 migrate-X ' || { cat "$tmp/pods"; fail "db and migrate pods"; }
 
 "$kubelite" get po --data-dir "$d" -o wide >"$tmp/wide"
 head -1 "$tmp/wide" | grep -Eqx 'NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NOMINATED NODE +READINESS GATES' \
@@ -100,8 +110,8 @@ sed -n 5p "$tmp/multi" | grep -Eq '^replicaset\.apps/web-[a-z0-9]+   3 ' || { ca
 grep -qx 'No resources found in default namespace.' "$tmp/none.err" || fail "no resources"
 [ "$("$kubelite" get pods -l 'app in (web),tier=frontend' --data-dir "$d" | wc -l)" -eq 4 ] \
   || fail "selector"
-"$kubelite" get pods -A --data-dir "$d" | head -1 | grep -q '^NAMESPACE   NAME ' || fail "-A"
-"$kubelite" get pods --data-dir "$d" -o json >"$tmp/list.json"
+"$kubelite" get pods -A --data-dir "$d" | head -1 | grep -Eq '^NAMESPACE +NAME ' || fail "-A"
+"$kubelite" get pods -l app=web --data-dir "$d" -o json >"$tmp/list.json"
 python3 - "$tmp/list.json" <<'X'
 import json, sys
 l = json.load(open(sys.argv[1]))
@@ -126,7 +136,7 @@ runpid=$!
 ok=0
 for i in $(seq 1 100); do
   if "$kubelite" get pods --data-dir "$d" >"$tmp/live" 2>/dev/null &&
-     [ "$(grep -c ' Running ' "$tmp/live")" -eq 3 ]; then ok=1; break; fi
+     [ "$(grep -c '^web-.* Running ' "$tmp/live")" -eq 3 ]; then ok=1; break; fi
   sleep 0.1
 done
 [ "$ok" -eq 1 ] || { cat "$tmp/live" "$tmp/run2.out"; fail "get while running"; }
@@ -137,7 +147,7 @@ grep -qx 'deployment.apps/web unchanged' "$tmp/run2.out" || { cat "$tmp/run2.out
 "$kubelite" delete deploy web --data-dir "$d" --cascade=foreground >"$tmp/del" 2>&1 \
   || { cat "$tmp/del"; fail "delete deployment"; }
 echo 'deployment.apps "web" deleted' | diff -u - "$tmp/del"
-for r in deployments replicasets pods; do
+for r in deployments replicasets "pods -l app=web"; do
   "$kubelite" get $r --data-dir "$d" >"$tmp/after" 2>&1
   grep -qx 'No resources found in default namespace.' "$tmp/after" || { cat "$tmp/after"; fail "$r left"; }
 done
