@@ -33,8 +33,9 @@
  * no tracking finalizer: succeeded and failed are counted from the
  * terminal pods present (the Job never deletes those; whoever else
  * deletes one lowers the count); the interim FailureTarget and
- * SuccessCriteriaMet conditions are not written (the final condition is
- * written at once); no pod failure policy, success policy,
+ * SuccessCriteriaMet conditions are written in the same update as the
+ * final one (upstream waits for the pods' finalizers in between); no pod
+ * failure policy, success policy,
  * backoffLimitPerIndex, suspend, podReplacementPolicy, nor the delay
  * (10 s doubling) before a failed pod is replaced; restartPolicy
  * OnFailure's container restarts do not count toward backoffLimit.
@@ -445,6 +446,33 @@ static int set_or_remove_int(kube_object *o, const char *path, int64_t v)
 	return kube_object_set_int(o, path, v);
 }
 
+static int add_condition(kube_object *job, const char *type, const job_status *s)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	size_t n = 0;
+	char path[64];
+	int rc = 0;
+
+	kube__buf_printf(&b, "{\"type\":\"%s\",\"status\":\"True\",\"lastProbeTime\":\"%s\","
+	                     "\"lastTransitionTime\":\"%s\",\"reason\":\"%s\",\"message\":",
+	                 type, s->now, s->now, s->reason);
+	kube__go_json_string(&b, s->message, strlen(s->message));
+	kube__buf_putc(&b, '}');
+	if (b.failed) {
+		kube__buf_free(&b);
+		return kube__error_oom();
+	}
+	if (kube_object_get_len(job, "status.conditions", &n) != 0) {
+		rc = kube_object_set_json(job, "status.conditions", "[]");
+		n = 0;
+	}
+	snprintf(path, sizeof(path), "status.conditions[%zu]", n);
+	if (rc == 0)
+		rc = kube_object_set_json(job, path, b.data);
+	kube__buf_free(&b);
+	return rc;
+}
+
 static int status_mutate(kube_object *job, void *ud)
 {
 	job_status *s = ud;
@@ -466,27 +494,12 @@ static int status_mutate(kube_object *job, void *ud)
 			return rc;
 	}
 	if (s->cond_type && !has_condition(job, s->cond_type, NULL)) {
-		kube__buf b = KUBE__BUF_INIT;
-		size_t n = 0;
-		char path[64];
-		kube__buf_printf(&b, "{\"type\":\"%s\",\"status\":\"True\",\"lastProbeTime\":\"%s\","
-		                     "\"lastTransitionTime\":\"%s\",\"reason\":\"%s\",\"message\":",
-		                 s->cond_type, s->now, s->now, s->reason);
-		kube__go_json_string(&b, s->message, strlen(s->message));
-		kube__buf_putc(&b, '}');
-		if (b.failed) {
-			kube__buf_free(&b);
-			return kube__error_oom();
-		}
-		if (kube_object_get_len(job, "status.conditions", &n) != 0) {
-			rc = kube_object_set_json(job, "status.conditions", "[]");
-			n = 0;
-		}
-		snprintf(path, sizeof(path), "status.conditions[%zu]", n);
-		if (rc == 0)
-			rc = kube_object_set_json(job, path, b.data);
-		kube__buf_free(&b);
-		if (rc)
+		/* upstream writes the interim condition (SuccessCriteriaMet,
+		 * FailureTarget) before the final one, with the same reason */
+		const char *interim = s->complete ? "SuccessCriteriaMet" : "FailureTarget";
+		if (!has_condition(job, interim, NULL) && (rc = add_condition(job, interim, s)) != 0)
+			return rc;
+		if ((rc = add_condition(job, s->cond_type, s)) != 0)
 			return rc;
 		if (s->complete)
 			rc = kube_object_set_string(job, "status.completionTime", s->now);

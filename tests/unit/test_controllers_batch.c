@@ -298,6 +298,8 @@ START_TEST(test_controllers_batch_job_backoff_limit)
 	ck_assert_uint_eq(count("pods"), 3);
 	ck_assert_str_eq(condition("pi", "Failed"),
 	                 "True/BackoffLimitExceeded/Job has reached the specified backoff limit");
+	ck_assert_str_eq(condition("pi", "FailureTarget"),
+	                 "True/BackoffLimitExceeded/Job has reached the specified backoff limit");
 	ck_assert_str_eq(condition("pi", "Complete"), "");
 	ck_assert_int_eq(int_at("jobs", "pi", "status.active"), 0);
 	ck_assert_int_eq(int_at("jobs", "pi", "status.succeeded"), 0);
@@ -336,6 +338,17 @@ START_TEST(test_controllers_batch_job_parallelism_completions)
 	ck_assert_uint_eq(count("pods"), 5);
 	ck_assert_str_eq(condition("work", "Complete"),
 	                 "True/CompletionsReached/Reached expected number of succeeded pods");
+	ck_assert_str_eq(condition("work", "SuccessCriteriaMet"),
+	                 "True/CompletionsReached/Reached expected number of succeeded pods");
+	{
+		const char *t0 = NULL, *t1 = NULL;
+		kube_object *j = get("jobs", "work");
+		ck_assert_int_eq(kube_object_get_string(j, "status.conditions[0].type", &t0), 0);
+		ck_assert_int_eq(kube_object_get_string(j, "status.conditions[1].type", &t1), 0);
+		ck_assert_str_eq(t0, "SuccessCriteriaMet");
+		ck_assert_str_eq(t1, "Complete");
+		kube_object_unref(j);
+	}
 	{
 		char want[32];
 		kube__format_rfc3339(fake_now, want);
