@@ -1,7 +1,8 @@
 /*
  * controllers_private.h - helpers shared by the built-in controllers
- * (replicaset.c, deployment.c): upstream's pod utilities (readiness,
- * availability, activity), timestamps, and selectors from label maps.
+ * (replicaset.c, deployment.c, daemonset.c, statefulset.c): upstream's pod
+ * utilities (readiness, availability, activity), timestamps, selectors
+ * from label maps, and ControllerRefManager.ClaimPods.
  */
 #ifndef LIBKUBE_CONTROLLERS_PRIVATE_H
 #define LIBKUBE_CONTROLLERS_PRIVATE_H
@@ -49,5 +50,50 @@ KUBE_INTERNAL int64_t kube__slow_start_batch(int64_t count, int64_t initial,
 
 /* int64 at path, or def when absent. */
 KUBE_INTERNAL int64_t kube__get_int_or(const kube_object *o, const char *path, int64_t def);
+
+/* ---- claiming (ControllerRefManager.ClaimPods) ---- */
+
+/* The controllers claim alike but for these; each is what that controller
+ * did before the claim was shared, kept so that none changes behaviour. */
+/* An empty selector matches no pod (DaemonSet, StatefulSet), rather than
+ * every pod (ReplicaSet / ReplicationController). */
+#define KUBE__CLAIM_EMPTY_SELECTS_NONE 0x1u
+/* Adopt or release a pod only if the store's pod still has the uid seen in
+ * the list, so a pod made again under the same name is left for the next
+ * sync (ReplicaSet / ReplicationController). */
+#define KUBE__CLAIM_SAME_UID 0x2u
+
+/* Who claims, and the controllerRef it writes on the pods it adopts. */
+typedef struct kube__claimer {
+	kube_store *store;
+	const char *resource;               /* the owner's, re-read before adopting */
+	const char *api_version, *kind;     /* the owner's, for the controllerRef */
+	unsigned flags;                     /* KUBE__CLAIM_* */
+} kube__claimer;
+
+/*
+ * ClaimPods: of `pods`, appends to out references to those owner keeps:
+ * its own that match sel, and orphans that match (adopted, as written,
+ * after the owner has been re-read from the store and found the same and
+ * not being deleted); its own that stopped matching are released.  An
+ * owner being deleted adopts and releases nothing.  Returns 0, the
+ * re-read's error (nothing more is claimed), or else the first adoption or
+ * release error that is not KUBE_ENOTFOUND (every pod is still looked at).
+ */
+KUBE_INTERNAL int kube__claim_pods(kube_object_list *out, const kube__claimer *cl,
+                                   const kube_object *owner, const kube_selector *sel,
+                                   const kube_object_list *pods);
+
+/*
+ * The DaemonSet and StatefulSet claim: *out (new, the caller frees it even
+ * on error) gets the pods of the owner's namespace in `pods` claimed with
+ * the owner's spec.selector.  Errors of adoption and release are not
+ * returned: the next sync tries again, and this one works with what was
+ * claimed.  Returns 0 or the error of making the list or the selector or
+ * of listing.
+ */
+KUBE_INTERNAL int kube__claim_namespace_pods(kube_object_list **out, const kube__claimer *cl,
+                                             const kube_object *owner,
+                                             const kube_informer *pods);
 
 #endif /* LIBKUBE_CONTROLLERS_PRIVATE_H */

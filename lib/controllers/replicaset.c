@@ -247,136 +247,6 @@ static void on_owner_delete(kube_informer *inf, kube_object *rs, int unknown, vo
 	kube_controller_enqueue(c->runner, key);
 }
 
-/* ---- claiming ---- */
-
-typedef struct ref_edit {
-	const kube_object *rs;
-	const char *pod_uid;
-	const char *api_version, *kind;
-} ref_edit;
-
-static int adopt_mutate(kube_object *pod, void *ud)
-{
-	ref_edit *e = ud;
-	kube_owner_ref ref;
-	char json[1024];
-	size_t n = 0;
-
-	if (!kube_object_uid(pod) || strcmp(kube_object_uid(pod), e->pod_uid) != 0)
-		return kube__error_set(KUBE_ENOTFOUND, NULL, "pod was replaced");
-	if (kube_object_controller_ref(pod, &ref) == 0)
-		return kube__error_set(KUBE_ECONFLICT, NULL, "pod %s already has a controller",
-		                       kube_object_name(pod));
-	snprintf(json, sizeof(json),
-	         "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\","
-	         "\"controller\":true,\"blockOwnerDeletion\":true}",
-	         e->api_version, e->kind, kube_object_name(e->rs), kube_object_uid(e->rs));
-	if (kube_object_get_len(pod, "metadata.ownerReferences", &n) == 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", n);
-		return kube_object_set_json(pod, path, json);
-	}
-	char arr[1100];
-	snprintf(arr, sizeof(arr), "[%s]", json);
-	return kube_object_set_json(pod, "metadata.ownerReferences", arr);
-}
-
-static int release_mutate(kube_object *pod, void *ud)
-{
-	ref_edit *e = ud;
-	size_t n = kube_object_owner_ref_count(pod);
-
-	if (!kube_object_uid(pod) || strcmp(kube_object_uid(pod), e->pod_uid) != 0)
-		return kube__error_set(KUBE_ENOTFOUND, NULL, "pod was replaced");
-	for (size_t i = 0; i < n; i++) {
-		kube_owner_ref ref;
-		if (kube_object_owner_ref(pod, i, &ref) == 0 && ref.uid &&
-		    strcmp(ref.uid, kube_object_uid(e->rs)) == 0) {
-			char path[64];
-			snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", i);
-			return kube_object_remove(pod, path);
-		}
-	}
-	return 0;
-}
-
-/* RecheckDeletionTimestamp: the owner as the store has it now must be the
- * same object and not being deleted before anything is adopted. */
-static int can_adopt(kube_replicaset_controller *c, const kube_object *rs)
-{
-	kube_object *fresh = NULL;
-	int rc = kube_store_get(&fresh, c->store, c->resource, kube_object_namespace(rs),
-	                        kube_object_name(rs));
-
-	if (rc != 0)
-		return rc;
-	if (strcmp(kube_object_uid(fresh), kube_object_uid(rs)) != 0)
-		rc = kube__error_set(KUBE_ECONFLICT, NULL, "original %s/%s is gone: got uid %s, wanted %s",
-		                     kube_object_namespace(rs), kube_object_name(rs),
-		                     kube_object_uid(fresh), kube_object_uid(rs));
-	else if (kube_object_deletion_timestamp(fresh))
-		rc = kube__error_set(KUBE_ECONFLICT, NULL, "%s/%s has just been deleted at %s",
-		                     kube_object_namespace(rs), kube_object_name(rs),
-		                     kube_object_deletion_timestamp(fresh));
-	kube_object_unref(fresh);
-	return rc;
-}
-
-/*
- * ClaimPods over the active pods.  *claimed receives references to the
- * pods the owner keeps (adopted ones as written).  Returns 0 or the first
- * adoption/release error that is not NotFound (the claimed list is still
- * filled with what was claimed).
- */
-static int claim_pods(kube_replicaset_controller *c, const kube_object *rs,
-                      const kube_selector *sel, kube_object_list *active,
-                      kube_object_list **claimed)
-{
-	int deleting = kube_object_deletion_timestamp(rs) != NULL, checked = 0, err = 0, rc;
-	ref_edit e = { rs, NULL, c->api_version, c->kind };
-
-	if ((rc = kube_object_list_new(claimed)) != 0)
-		return rc;
-	for (size_t i = 0; i < kube_object_list_count(active); i++) {
-		kube_object *pod = kube_object_list_get(active, i), *out = NULL;
-		int match = kube_selector_matches(sel, kube_object_labels(pod));
-		kube_owner_ref ref;
-
-		e.pod_uid = kube_object_uid(pod);
-		if (kube_object_controller_ref(pod, &ref) == 0) {
-			if (!ref.uid || strcmp(ref.uid, kube_object_uid(rs)) != 0)
-				continue;   /* another owner's */
-			if (match) {
-				kube_object_list_append(*claimed, pod);
-				continue;
-			}
-			if (deleting)
-				continue;
-			rc = kube_store_guaranteed_update(NULL, c->store, "pods", kube_object_namespace(pod),
-			                                  kube_object_name(pod), release_mutate, &e);
-			if (rc != 0 && rc != KUBE_ENOTFOUND && !err)
-				err = rc;
-			continue;
-		}
-		/* an orphan */
-		if (deleting || !match || kube_object_deletion_timestamp(pod))
-			continue;
-		if (!checked) {
-			if ((rc = can_adopt(c, rs)) != 0)
-				return rc;
-			checked = 1;
-		}
-		rc = kube_store_guaranteed_update(&out, c->store, "pods", kube_object_namespace(pod),
-		                                  kube_object_name(pod), adopt_mutate, &e);
-		if (rc == 0)
-			kube_object_list_append(*claimed, out);
-		else if (rc != KUBE_ENOTFOUND && !err)
-			err = rc;
-		kube_object_unref(out);
-	}
-	return err;
-}
-
 /* ---- deletion ranking (ActivePodsWithRanks) ---- */
 
 typedef struct ranked {
@@ -881,6 +751,8 @@ static int sync_owner(kube_controller *runner, const char *key, int64_t *after, 
 	kube_object_list *all = NULL, *active = NULL, *claimed = NULL;
 	char *ns = NULL, *name = NULL;
 	int rc, manage_err = 0, needs_sync;
+	const kube__claimer claimer = { c->store, c->resource, c->api_version, c->kind,
+	                                KUBE__CLAIM_SAME_UID };
 
 	KUBE_UNUSED(runner);
 	if ((rc = kube_cache_key_split(&ns, &name, key)) != 0)
@@ -905,7 +777,8 @@ static int sync_owner(kube_controller *runner, const char *key, int64_t *after, 
 	for (size_t i = 0; i < kube_object_list_count(all); i++)
 		if (kube__pod_active(kube_object_list_get(all, i)))
 			kube_object_list_append(active, kube_object_list_get(all, i));
-	if ((rc = claim_pods(c, rs, sel, active, &claimed)) != 0)
+	if ((rc = kube_object_list_new(&claimed)) != 0 ||
+	    (rc = kube__claim_pods(claimed, &claimer, rs, sel, active)) != 0)
 		goto out;
 	if (needs_sync && !kube_object_deletion_timestamp(rs))
 		manage_err = manage_replicas(c, rs, key, claimed);

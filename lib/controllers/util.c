@@ -5,6 +5,9 @@
  * more than minReadySeconds (strictly: LastTransitionTime + min < now),
  * active when it is neither Succeeded nor Failed nor being deleted.
  * Timestamps are metav1.Time: RFC 3339, compared at the precision stored.
+ * Claiming is ControllerRefManager.ClaimPods, shared by the ReplicaSet,
+ * DaemonSet and StatefulSet controllers; the few ways in which they claim
+ * differently are the KUBE__CLAIM_* flags.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,4 +174,157 @@ int64_t kube__slow_start_batch(int64_t count, int64_t initial, int (*fn)(void *u
 		batch = 2 * batch < remaining ? 2 * batch : remaining;
 	}
 	return successes;
+}
+
+/* ---- claiming ---- */
+
+typedef struct claim_edit {
+	const kube__claimer *cl;
+	const kube_object *owner;
+	const char *pod_uid;
+} claim_edit;
+
+static int claim_same_pod(const claim_edit *e, const kube_object *pod)
+{
+	if (!(e->cl->flags & KUBE__CLAIM_SAME_UID))
+		return 0;
+	if (!kube_object_uid(pod) || strcmp(kube_object_uid(pod), e->pod_uid) != 0)
+		return kube__error_set(KUBE_ENOTFOUND, NULL, "pod was replaced");
+	return 0;
+}
+
+static int adopt_mutate(kube_object *pod, void *ud)
+{
+	claim_edit *e = ud;
+	kube_owner_ref ref;
+	char json[1024];
+	size_t n = 0;
+	int rc;
+
+	if ((rc = claim_same_pod(e, pod)) != 0)
+		return rc;
+	/* another controller adopted it since the cache saw it */
+	if (kube_object_controller_ref(pod, &ref) == 0)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "pod %s already has a controller",
+		                       kube_object_name(pod));
+	snprintf(json, sizeof(json),
+	         "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\","
+	         "\"controller\":true,\"blockOwnerDeletion\":true}",
+	         e->cl->api_version, e->cl->kind, kube_object_name(e->owner),
+	         kube_object_uid(e->owner));
+	if (kube_object_get_len(pod, "metadata.ownerReferences", &n) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", n);
+		return kube_object_set_json(pod, path, json);
+	}
+	char arr[1100];
+	snprintf(arr, sizeof(arr), "[%s]", json);
+	return kube_object_set_json(pod, "metadata.ownerReferences", arr);
+}
+
+static int release_mutate(kube_object *pod, void *ud)
+{
+	claim_edit *e = ud;
+	size_t n = kube_object_owner_ref_count(pod);
+	int rc;
+
+	if ((rc = claim_same_pod(e, pod)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		kube_owner_ref ref;
+		if (kube_object_owner_ref(pod, i, &ref) == 0 && ref.uid &&
+		    strcmp(ref.uid, kube_object_uid(e->owner)) == 0) {
+			char path[64];
+			snprintf(path, sizeof(path), "metadata.ownerReferences[%zu]", i);
+			return kube_object_remove(pod, path);
+		}
+	}
+	return 0;
+}
+
+/* RecheckDeletionTimestamp: the cache may be behind, and adopting for an
+ * owner that is gone would leave pods to a controller that never comes. */
+static int claim_can_adopt(const kube__claimer *cl, const kube_object *owner)
+{
+	kube_object *fresh = NULL;
+	int rc = kube_store_get(&fresh, cl->store, cl->resource, kube_object_namespace(owner),
+	                        kube_object_name(owner));
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(kube_object_uid(fresh), kube_object_uid(owner)) != 0)
+		rc = kube__error_set(KUBE_ECONFLICT, NULL, "original %s/%s is gone: got uid %s, wanted %s",
+		                     kube_object_namespace(owner), kube_object_name(owner),
+		                     kube_object_uid(fresh), kube_object_uid(owner));
+	else if (kube_object_deletion_timestamp(fresh))
+		rc = kube__error_set(KUBE_ECONFLICT, NULL, "%s/%s has just been deleted at %s",
+		                     kube_object_namespace(owner), kube_object_name(owner),
+		                     kube_object_deletion_timestamp(fresh));
+	kube_object_unref(fresh);
+	return rc;
+}
+
+int kube__claim_pods(kube_object_list *out, const kube__claimer *cl, const kube_object *owner,
+                     const kube_selector *sel, const kube_object_list *pods)
+{
+	int deleting = kube_object_deletion_timestamp(owner) != NULL, checked = 0, err = 0, rc;
+	int empty_none = (cl->flags & KUBE__CLAIM_EMPTY_SELECTS_NONE) && kube_selector_empty(sel);
+	claim_edit e = { cl, owner, NULL };
+
+	for (size_t i = 0; i < kube_object_list_count(pods); i++) {
+		kube_object *pod = kube_object_list_get(pods, i), *adopted = NULL;
+		int match = !empty_none && kube_selector_matches(sel, kube_object_labels(pod));
+		kube_owner_ref ref;
+
+		e.pod_uid = kube_object_uid(pod);
+		if (kube_object_controller_ref(pod, &ref) == 0) {
+			if (!ref.uid || strcmp(ref.uid, kube_object_uid(owner)) != 0)
+				continue;   /* another owner's */
+			if (match) {
+				kube_object_list_append(out, pod);
+				continue;
+			}
+			if (deleting)
+				continue;
+			rc = kube_store_guaranteed_update(NULL, cl->store, "pods", kube_object_namespace(pod),
+			                                  kube_object_name(pod), release_mutate, &e);
+			if (rc != 0 && rc != KUBE_ENOTFOUND && !err)
+				err = rc;
+			continue;
+		}
+		/* an orphan */
+		if (deleting || !match || kube_object_deletion_timestamp(pod))
+			continue;
+		if (!checked) {
+			if ((rc = claim_can_adopt(cl, owner)) != 0)
+				return rc;
+			checked = 1;
+		}
+		rc = kube_store_guaranteed_update(&adopted, cl->store, "pods", kube_object_namespace(pod),
+		                                  kube_object_name(pod), adopt_mutate, &e);
+		if (rc == 0)
+			kube_object_list_append(out, adopted);
+		else if (rc != KUBE_ENOTFOUND && !err)
+			err = rc;
+		kube_object_unref(adopted);
+	}
+	return err;
+}
+
+int kube__claim_namespace_pods(kube_object_list **out, const kube__claimer *cl,
+                               const kube_object *owner, const kube_informer *pods)
+{
+	kube_object_list *all = NULL;
+	kube_selector *sel = NULL;
+	int rc;
+
+	if ((rc = kube_object_list_new(out)) != 0)
+		return rc;
+	if ((rc = kube_selector_from_object(&sel, owner, "spec.selector")) != 0)
+		return rc;
+	if ((rc = kube_informer_list(&all, pods, kube_object_namespace(owner), NULL)) == 0)
+		(void)kube__claim_pods(*out, cl, owner, sel, all);   /* see the header */
+	kube_object_list_free(all);
+	kube_selector_free(sel);
+	return rc;
 }
