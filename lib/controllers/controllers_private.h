@@ -51,6 +51,27 @@ KUBE_INTERNAL int64_t kube__slow_start_batch(int64_t count, int64_t initial,
 /* int64 at path, or def when absent. */
 KUBE_INTERNAL int64_t kube__get_int_or(const kube_object *o, const char *path, int64_t def);
 
+/* ---- the options every workload controller's _new reads ---- */
+
+typedef struct kube__workload_setup {
+	const kube_workload_controller_options *opts;   /* the caller's, or the defaults */
+	kube_clock_cb clock;                            /* opts->clock, or the real time */
+	void *clock_userdata;
+	kube_workqueue_options queue;                   /* opts->queue, on opts->clock */
+	kube_controller_options runner;                 /* .queue is &queue: never copy */
+} kube__workload_setup;
+
+/*
+ * Checks opts (NULL: the defaults) as every workload controller's _new
+ * does, and fills *out with what its runner is made from.  fn names the
+ * caller in the messages; uses_burst also requires burst_replicas >= 1.
+ * 0, or KUBE_EINVAL for an unknown version or a zero that is not allowed.
+ */
+KUBE_INTERNAL int kube__workload_setup_init(kube__workload_setup *out,
+                                            const kube_workload_controller_options *opts,
+                                            const char *fn, const char *runner_name,
+                                            int uses_burst);
+
 /* ---- claiming (ControllerRefManager.ClaimPods) ---- */
 
 /* The controllers claim alike but for these; each is what that controller

@@ -1392,9 +1392,7 @@ static void on_pod_delete(kube_informer *inf, kube_object *pod, int unknown, voi
 int kube_deployment_controller_new(kube_deployment_controller **out, kube_informer_factory *f,
                                    kube_store *store, const kube_workload_controller_options *opts)
 {
-	kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
-	kube_workqueue_options qo = KUBE_WORKQUEUE_OPTIONS_INIT;
-	kube_controller_options co = KUBE_CONTROLLER_OPTIONS_INIT;
+	kube__workload_setup setup;
 	kube_informer_handlers dh = { KUBE_INFORMER_HANDLERS_VERSION, on_d_add, on_d_update,
 	                              on_d_delete };
 	kube_informer_handlers rh = { KUBE_INFORMER_HANDLERS_VERSION, on_rs_add, on_rs_update,
@@ -1407,34 +1405,19 @@ int kube_deployment_controller_new(kube_deployment_controller **out, kube_inform
 	*out = NULL;
 	KUBE_CHECK_ARG(f);
 	KUBE_CHECK_ARG(store);
-	if (!opts)
-		opts = &def;
-	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_deployment_controller_new: unknown options version %u",
-		                       opts->version);
-	if (opts->workers == 0)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_deployment_controller_new: workers must be >= 1");
+	if ((rc = kube__workload_setup_init(&setup, opts, "kube_deployment_controller_new",
+	                                    "deployment", 0)) != 0)
+		return rc;
 	if (!(c = kube_calloc(1, sizeof(*c))))
 		return kube__error_oom();
 	c->store = store;
-	c->clock = opts->clock ? opts->clock : kube__clock_realtime;
-	c->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
-	if (opts->queue)
-		qo = *opts->queue;
-	if (opts->clock && !qo.clock) {
-		qo.clock = opts->clock;
-		qo.clock_userdata = opts->clock_userdata;
-	}
-	co.name = "deployment";
-	co.workers = opts->workers;
-	co.queue = &qo;
+	c->clock = setup.clock;
+	c->clock_userdata = setup.clock_userdata;
 	if ((rc = kube_informer_factory_get(&c->deployments, f, "deployments")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->replicasets, f, "replicasets")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->pods, f, "pods")) != 0 ||
-	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &co, sync_deployment,
-	                              c, NULL)) != 0 ||
+	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &setup.runner,
+	                              sync_deployment, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->d_h, c->deployments, &dh, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->rs_h, c->replicasets, &rh, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->pod_h, c->pods, &ph, c, NULL)) != 0 ||

@@ -817,9 +817,7 @@ int kube_replicaset_controller_new(kube_replicaset_controller **out, kube_inform
                                    kube_store *store, const char *kind,
                                    const kube_workload_controller_options *opts)
 {
-	kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
-	kube_workqueue_options qo = KUBE_WORKQUEUE_OPTIONS_INIT;
-	kube_controller_options co = KUBE_CONTROLLER_OPTIONS_INIT;
+	kube__workload_setup setup;
 	kube_replicaset_controller *c;
 	kube_informer_handlers ph = { KUBE_INFORMER_HANDLERS_VERSION, on_pod_add, on_pod_update,
 	                              on_pod_delete };
@@ -832,16 +830,9 @@ int kube_replicaset_controller_new(kube_replicaset_controller **out, kube_inform
 	KUBE_CHECK_ARG(f);
 	KUBE_CHECK_ARG(store);
 	KUBE_CHECK_ARG(kind);
-	if (!opts)
-		opts = &def;
-	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_replicaset_controller_new: unknown options version %u",
-		                       opts->version);
-	if (opts->workers == 0 || opts->burst_replicas == 0)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_replicaset_controller_new: workers and burst_replicas "
-		                       "must be >= 1");
+	if ((rc = kube__workload_setup_init(&setup, opts, "kube_replicaset_controller_new",
+	                                    "replicaset", 1)) != 0)
+		return rc;
 	if (!(c = kube_calloc(1, sizeof(*c))))
 		return kube__error_oom();
 	if (strcmp(kind, "ReplicaSet") == 0) {
@@ -860,22 +851,16 @@ int kube_replicaset_controller_new(kube_replicaset_controller **out, kube_inform
 		                       "ReplicaSet nor ReplicationController", kind);
 	}
 	c->store = store;
-	c->burst = opts->burst_replicas;
-	c->clock = opts->clock ? opts->clock : kube__clock_realtime;
-	c->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
-	if (opts->queue)
-		qo = *opts->queue;
-	if (opts->clock && !qo.clock) {
-		qo.clock = opts->clock;
-		qo.clock_userdata = opts->clock_userdata;
-	}
-	co.name = c->rc_kind ? "replicationcontroller" : "replicaset";
-	co.workers = opts->workers;
-	co.queue = &qo;
+	c->burst = setup.opts->burst_replicas;
+	c->clock = setup.clock;
+	c->clock_userdata = setup.clock_userdata;
+	if (c->rc_kind)
+		setup.runner.name = "replicationcontroller";
 	if ((rc = kube_informer_factory_get(&c->pods, f, "pods")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->owners, f, c->resource)) != 0 ||
-	    (rc = kube_expectations_new(&c->exp, opts->clock, opts->clock_userdata)) != 0 ||
-	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &co,
+	    (rc = kube_expectations_new(&c->exp, setup.opts->clock,
+	                                setup.opts->clock_userdata)) != 0 ||
+	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &setup.runner,
 	                              sync_owner, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->owners_h, c->owners, &oh, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->pods_h, c->pods, &ph, c, NULL)) != 0 ||

@@ -785,9 +785,7 @@ out:
 int kube_statefulset_controller_new(kube_statefulset_controller **out, kube_informer_factory *f,
                                     kube_store *store, const kube_workload_controller_options *opts)
 {
-	kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
-	kube_workqueue_options qo = KUBE_WORKQUEUE_OPTIONS_INIT;
-	kube_controller_options co = KUBE_CONTROLLER_OPTIONS_INIT;
+	kube__workload_setup setup;
 	kube_statefulset_controller *c;
 	kube_informer_handlers ph = { KUBE_INFORMER_HANDLERS_VERSION, on_pod_add, on_pod_update,
 	                              on_pod_delete };
@@ -799,34 +797,19 @@ int kube_statefulset_controller_new(kube_statefulset_controller **out, kube_info
 	*out = NULL;
 	KUBE_CHECK_ARG(f);
 	KUBE_CHECK_ARG(store);
-	if (!opts)
-		opts = &def;
-	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_statefulset_controller_new: unknown options version %u",
-		                       opts->version);
-	if (opts->workers == 0)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_statefulset_controller_new: workers must be >= 1");
+	if ((rc = kube__workload_setup_init(&setup, opts, "kube_statefulset_controller_new",
+	                                    "statefulset", 0)) != 0)
+		return rc;
 	if (!(c = kube_calloc(1, sizeof(*c))))
 		return kube__error_oom();
 	c->store = store;
-	c->clock = opts->clock ? opts->clock : kube__clock_realtime;
-	c->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
-	if (opts->queue)
-		qo = *opts->queue;
-	if (opts->clock && !qo.clock) {
-		qo.clock = opts->clock;
-		qo.clock_userdata = opts->clock_userdata;
-	}
-	co.name = "statefulset";
-	co.workers = opts->workers;
-	co.queue = &qo;
+	c->clock = setup.clock;
+	c->clock_userdata = setup.clock_userdata;
 	if ((rc = kube_informer_factory_get(&c->pods, f, "pods")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->sets, f, "statefulsets")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->revs, f, "controllerrevisions")) != 0 ||
-	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &co, sync_set, c,
-	                              NULL)) != 0 ||
+	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &setup.runner,
+	                              sync_set, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->sets_h, c->sets, &sh, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->pods_h, c->pods, &ph, c, NULL)) != 0 ||
 	    (rc = kube_controller_start(c->runner)) != 0) {

@@ -176,6 +176,41 @@ int64_t kube__slow_start_batch(int64_t count, int64_t initial, int (*fn)(void *u
 	return successes;
 }
 
+int kube__workload_setup_init(kube__workload_setup *out,
+                              const kube_workload_controller_options *opts, const char *fn,
+                              const char *runner_name, int uses_burst)
+{
+	static const kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
+	const kube_workqueue_options qdef = KUBE_WORKQUEUE_OPTIONS_INIT;
+	const kube_controller_options cdef = KUBE_CONTROLLER_OPTIONS_INIT;
+
+	if (!opts)
+		opts = &def;
+	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
+		return kube__error_set(KUBE_EINVAL, NULL, "%s: unknown options version %u", fn,
+		                       opts->version);
+	if (uses_burst && (opts->workers == 0 || opts->burst_replicas == 0))
+		return kube__error_set(KUBE_EINVAL, NULL,
+		                       "%s: workers and burst_replicas must be >= 1", fn);
+	if (opts->workers == 0)
+		return kube__error_set(KUBE_EINVAL, NULL, "%s: workers must be >= 1", fn);
+	out->opts = opts;
+	out->clock = opts->clock ? opts->clock : kube__clock_realtime;
+	out->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
+	out->queue = opts->queue ? *opts->queue : qdef;
+	/* the queue's delays and metrics run on the controller's clock unless
+	 * the caller gave the queue its own */
+	if (opts->clock && !out->queue.clock) {
+		out->queue.clock = opts->clock;
+		out->queue.clock_userdata = opts->clock_userdata;
+	}
+	out->runner = cdef;
+	out->runner.name = runner_name;
+	out->runner.workers = opts->workers;
+	out->runner.queue = &out->queue;
+	return 0;
+}
+
 /* ---- claiming ---- */
 
 typedef struct claim_edit {
