@@ -48,6 +48,11 @@ KUBE_INTERNAL int64_t kube__slow_start_batch(int64_t count, int64_t initial,
                                              int (*fn)(void *ud), void *ud, int *err,
                                              int64_t *attempted);
 
+/* The object whose JSON the controller wrote into b, which this frees:
+ * every append's out-of-memory is reported here, once (the buffer's
+ * failure is sticky).  0, KUBE_ENOMEM, or the decoder's error. */
+KUBE_INTERNAL int kube__object_from_buf(kube_object **out, kube__buf *b);
+
 /* int64 at path, or def when absent. */
 KUBE_INTERNAL int64_t kube__get_int_or(const kube_object *o, const char *path, int64_t def);
 

@@ -742,13 +742,7 @@ static int template_pod(kube_object **out, const kube_object *ds, const char *ha
 	kube_free(spec);
 	kube_free(labels);
 	kube_free(annotations);
-	if (b.failed) {
-		kube__buf_free(&b);
-		return kube__error_oom();
-	}
-	rc = kube_object_from_json(&pod, b.data, b.len);
-	kube__buf_free(&b);
-	if (rc != 0)
+	if ((rc = kube__object_from_buf(&pod, &b)) != 0)
 		return rc;
 	if ((rc = kube_object_set_label(pod, HASH_LABEL, hash)) != 0)
 		goto fail;

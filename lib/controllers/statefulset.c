@@ -213,12 +213,7 @@ static int ensure_revision(kube_statefulset_controller *c, const kube_object *se
 	                 (long long)(max + 1));
 	kube_free(tmpl);
 	kube_free(labels);
-	if (b.failed) {
-		kube__buf_free(&b);
-		return kube__error_oom();
-	}
-	rc = kube_object_from_json(&rev, b.data, b.len);
-	kube__buf_free(&b);
+	rc = kube__object_from_buf(&rev, &b);
 	if (rc == 0)
 		rc = kube_object_set_label(rev, HASH_LABEL, name + strlen(kube_object_name(set)) + 1);
 	if (rc == 0)
@@ -306,12 +301,7 @@ static int create_claims(sync_ctx *x, int64_t ordinal)
 		kube_free(spec);
 		kube_free(labels);
 		kube_free(ann);
-		if (b.failed)
-			rc = kube__error_oom();
-		else
-			rc = kube_object_from_json(&pvc, b.data, b.len);
-		kube__buf_free(&b);
-		if (rc != 0)
+		if ((rc = kube__object_from_buf(&pvc, &b)) != 0)
 			break;
 		/* the selector's matchLabels on top of the template's */
 		kube_object_get_len(x->set, "spec.selector.matchLabels", &nsel);
@@ -373,12 +363,7 @@ static int create_pod(sync_ctx *x, int64_t ordinal)
 	kube_free(spec);
 	kube_free(labels);
 	kube_free(ann);
-	if (b.failed)
-		rc = kube__error_oom();
-	else
-		rc = kube_object_from_json(&pod, b.data, b.len);
-	kube__buf_free(&b);
-	if (rc != 0)
+	if ((rc = kube__object_from_buf(&pod, &b)) != 0)
 		return rc;
 	/* identity (initIdentity) and the revision */
 	if ((rc = kube_object_set_label(pod, POD_NAME_LABEL, name)) ||

@@ -176,6 +176,14 @@ int64_t kube__slow_start_batch(int64_t count, int64_t initial, int (*fn)(void *u
 	return successes;
 }
 
+int kube__object_from_buf(kube_object **out, kube__buf *b)
+{
+	int rc = b->failed ? kube__error_oom() : kube_object_from_json(out, b->data, b->len);
+
+	kube__buf_free(b);
+	return rc;
+}
+
 int kube__workload_setup_init(kube__workload_setup *out,
                               const kube_workload_controller_options *opts, const char *fn,
                               const char *runner_name, int uses_burst)
