@@ -77,6 +77,28 @@ KUBE_INTERNAL int kube__workload_setup_init(kube__workload_setup *out,
                                             const char *fn, const char *runner_name,
                                             int uses_burst);
 
+/* ---- pod events ---- */
+
+/* resolveControllerRef: the owner (borrowed from the cache of `owners`) in
+ * namespace_ that ref names, when ref is of `kind` and has the owner's
+ * uid; NULL for anything else (another kind, a deleted and remade owner). */
+KUBE_INTERNAL kube_object *kube__resolve_controller_ref(const kube_informer *owners,
+                                                        const char *namespace_,
+                                                        const kube_owner_ref *ref,
+                                                        const char *kind);
+
+/* An owner's selector; *out belongs to the caller. */
+typedef int (*kube__selector_of_cb)(kube_selector **out, const kube_object *owner,
+                                    void *userdata);
+
+/* An orphan pod appeared or changed: enqueues on runner every owner of the
+ * pod's namespace in `owners` whose selector, not empty, selects it (they
+ * may adopt it).  selector_of NULL reads spec.selector; an owner whose
+ * selector cannot be read is skipped. */
+KUBE_INTERNAL void kube__enqueue_selecting(kube_controller *runner, const kube_informer *owners,
+                                           const kube_object *pod,
+                                           kube__selector_of_cb selector_of, void *userdata);
+
 /* ---- claiming (ControllerRefManager.ClaimPods) ---- */
 
 /* The controllers claim alike but for these; each is what that controller

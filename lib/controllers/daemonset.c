@@ -332,15 +332,10 @@ static void key_of(char *buf, size_t n, const kube_object *o)
 static kube_object *owner_of(const kube_daemonset_controller *c, const kube_object *pod)
 {
 	kube_owner_ref ref;
-	kube_object *ds;
 
-	if (kube_object_controller_ref(pod, &ref) != 0 || !ref.kind ||
-	    strcmp(ref.kind, "DaemonSet") != 0 || !ref.name || !ref.uid)
+	if (kube_object_controller_ref(pod, &ref) != 0)
 		return NULL;
-	ds = kube_informer_get(c->sets, kube_object_namespace(pod), ref.name);
-	if (!ds || !kube_object_uid(ds) || strcmp(kube_object_uid(ds), ref.uid) != 0)
-		return NULL;
-	return ds;
+	return kube__resolve_controller_ref(c->sets, kube_object_namespace(pod), &ref, "DaemonSet");
 }
 
 static void on_pod_delete(kube_informer *inf, kube_object *pod, int unknown, void *ud)
@@ -362,19 +357,7 @@ static void on_pod_delete(kube_informer *inf, kube_object *pod, int unknown, voi
 /* Enqueues every DaemonSet of the pod's namespace that selects it. */
 static void enqueue_selecting(kube_daemonset_controller *c, const kube_object *pod)
 {
-	kube_object_list *l = NULL;
-
-	if (kube_informer_list(&l, c->sets, kube_object_namespace(pod), NULL) != 0)
-		return;
-	for (size_t i = 0; i < kube_object_list_count(l); i++) {
-		kube_object *s = kube_object_list_get(l, i);
-		kube_selector *sel = NULL;
-		if (kube_selector_from_object(&sel, s, "spec.selector") == 0 &&
-		    !kube_selector_empty(sel) && kube_selector_matches(sel, kube_object_labels(pod)))
-			kube_controller_enqueue_object(c->runner, s);
-		kube_selector_free(sel);
-	}
-	kube_object_list_free(l);
+	kube__enqueue_selecting(c->runner, c->sets, pod, NULL, NULL);
 }
 
 static void on_pod_add(kube_informer *inf, kube_object *pod, int initial, void *ud)

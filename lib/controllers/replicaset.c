@@ -94,14 +94,7 @@ static int owner_selector(const kube_replicaset_controller *c, const kube_object
 static kube_object *resolve_ref(const kube_replicaset_controller *c, const kube_object *pod,
                                 const kube_owner_ref *ref)
 {
-	kube_object *rs;
-
-	if (!ref->kind || strcmp(ref->kind, c->kind) != 0 || !ref->name)
-		return NULL;
-	rs = kube_informer_get(c->owners, kube_object_namespace(pod), ref->name);
-	if (!rs || !kube_object_uid(rs) || !ref->uid || strcmp(kube_object_uid(rs), ref->uid) != 0)
-		return NULL;
-	return rs;
+	return kube__resolve_controller_ref(c->owners, kube_object_namespace(pod), ref, c->kind);
 }
 
 static void enqueue(kube_replicaset_controller *c, const kube_object *rs)
@@ -109,22 +102,15 @@ static void enqueue(kube_replicaset_controller *c, const kube_object *rs)
 	kube_controller_enqueue_object(c->runner, rs);
 }
 
+static int selector_of(kube_selector **out, const kube_object *rs, void *ud)
+{
+	return owner_selector(ud, rs, out);
+}
+
 /* Enqueues every owner in the pod's namespace whose selector matches it. */
 static void enqueue_matching(kube_replicaset_controller *c, const kube_object *pod)
 {
-	kube_object_list *l = NULL;
-
-	if (kube_informer_list(&l, c->owners, kube_object_namespace(pod), NULL) != 0)
-		return;
-	for (size_t i = 0; i < kube_object_list_count(l); i++) {
-		kube_object *rs = kube_object_list_get(l, i);
-		kube_selector *sel = NULL;
-		if (owner_selector(c, rs, &sel) == 0 && !kube_selector_empty(sel) &&
-		    kube_selector_matches(sel, kube_object_labels(pod)))
-			enqueue(c, rs);
-		kube_selector_free(sel);
-	}
-	kube_object_list_free(l);
+	kube__enqueue_selecting(c->runner, c->owners, pod, selector_of, c);
 }
 
 static void pod_key(char *buf, size_t n, const kube_object *pod)

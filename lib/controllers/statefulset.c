@@ -90,25 +90,12 @@ static void enqueue_owner(kube_statefulset_controller *c, const kube_object *pod
 
 	if (kube_object_controller_ref(pod, &ref) != 0) {
 		/* an orphan: every set that selects it may adopt it */
-		kube_object_list *l = NULL;
-		if (kube_object_deletion_timestamp(pod) ||
-		    kube_informer_list(&l, c->sets, kube_object_namespace(pod), NULL) != 0)
-			return;
-		for (size_t i = 0; i < kube_object_list_count(l); i++) {
-			kube_object *s = kube_object_list_get(l, i);
-			kube_selector *sel = NULL;
-			if (kube_selector_from_object(&sel, s, "spec.selector") == 0 &&
-			    !kube_selector_empty(sel) && kube_selector_matches(sel, kube_object_labels(pod)))
-				kube_controller_enqueue_object(c->runner, s);
-			kube_selector_free(sel);
-		}
-		kube_object_list_free(l);
+		if (!kube_object_deletion_timestamp(pod))
+			kube__enqueue_selecting(c->runner, c->sets, pod, NULL, NULL);
 		return;
 	}
-	if (!ref.kind || strcmp(ref.kind, "StatefulSet") != 0 || !ref.name || !ref.uid)
-		return;
-	set = kube_informer_get(c->sets, kube_object_namespace(pod), ref.name);
-	if (!set || !kube_object_uid(set) || strcmp(kube_object_uid(set), ref.uid) != 0)
+	set = kube__resolve_controller_ref(c->sets, kube_object_namespace(pod), &ref, "StatefulSet");
+	if (!set)
 		return;
 	kube_controller_enqueue_object(c->runner, set);
 	/* ready now, available minReadySeconds later: look again then */

@@ -184,6 +184,40 @@ int kube__object_from_buf(kube_object **out, kube__buf *b)
 	return rc;
 }
 
+kube_object *kube__resolve_controller_ref(const kube_informer *owners, const char *namespace_,
+                                          const kube_owner_ref *ref, const char *kind)
+{
+	kube_object *owner;
+
+	if (!ref->kind || strcmp(ref->kind, kind) != 0 || !ref->name || !ref->uid)
+		return NULL;
+	owner = kube_informer_get(owners, namespace_, ref->name);
+	if (!owner || !kube_object_uid(owner) || strcmp(kube_object_uid(owner), ref->uid) != 0)
+		return NULL;
+	return owner;
+}
+
+void kube__enqueue_selecting(kube_controller *runner, const kube_informer *owners,
+                             const kube_object *pod, kube__selector_of_cb selector_of,
+                             void *userdata)
+{
+	kube_object_list *l = NULL;
+
+	if (kube_informer_list(&l, owners, kube_object_namespace(pod), NULL) != 0)
+		return;
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *owner = kube_object_list_get(l, i);
+		kube_selector *sel = NULL;
+		int rc = selector_of ? selector_of(&sel, owner, userdata)
+		                     : kube_selector_from_object(&sel, owner, "spec.selector");
+		if (rc == 0 && !kube_selector_empty(sel) &&
+		    kube_selector_matches(sel, kube_object_labels(pod)))
+			kube_controller_enqueue_object(runner, owner);
+		kube_selector_free(sel);
+	}
+	kube_object_list_free(l);
+}
+
 int kube__workload_setup_init(kube__workload_setup *out,
                               const kube_workload_controller_options *opts, const char *fn,
                               const char *runner_name, int uses_burst)
