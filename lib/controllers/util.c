@@ -7,7 +7,10 @@
  * Timestamps are metav1.Time: RFC 3339, compared at the precision stored.
  * Claiming is ControllerRefManager.ClaimPods, shared by the ReplicaSet,
  * DaemonSet and StatefulSet controllers; the few ways in which they claim
- * differently are the KUBE__CLAIM_* flags.
+ * differently are the KUBE__CLAIM_* flags.  Also here, so that the
+ * workload controllers cannot drift apart: the reading of their options,
+ * the owner lookups of their pod events, and turning a written JSON buffer
+ * into an object.
  */
 #include <stdio.h>
 #include <stdlib.h>
