@@ -16,4 +16,5 @@ $kubelite run --data-dir "$data" --nodes 3 -f examples/manifests --ready-delay 5
 $kubelite get deployments --data-dir "$data"
 $kubelite get replicasets --data-dir "$data"
 $kubelite get pods --data-dir "$data" -o wide
+$kubelite get statefulsets,daemonsets,jobs,cronjobs -A --data-dir "$data"
 $kubelite get nodes --data-dir "$data"
