@@ -516,9 +516,7 @@ out:
 int kube_cronjob_controller_new(kube_cronjob_controller **out, kube_informer_factory *f,
                                 kube_store *store, const kube_workload_controller_options *opts)
 {
-	kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
-	kube_workqueue_options qo = KUBE_WORKQUEUE_OPTIONS_INIT;
-	kube_controller_options co = KUBE_CONTROLLER_OPTIONS_INIT;
+	kube__workload_setup setup;
 	kube_cronjob_controller *c;
 	kube_informer_handlers jh = { KUBE_INFORMER_HANDLERS_VERSION, on_job, on_job_update, on_job };
 	kube_informer_handlers ch = { KUBE_INFORMER_HANDLERS_VERSION, on_cronjob, on_cronjob_update,
@@ -529,33 +527,18 @@ int kube_cronjob_controller_new(kube_cronjob_controller **out, kube_informer_fac
 	*out = NULL;
 	KUBE_CHECK_ARG(f);
 	KUBE_CHECK_ARG(store);
-	if (!opts)
-		opts = &def;
-	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_cronjob_controller_new: unknown options version %u",
-		                       opts->version);
-	if (opts->workers == 0)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_cronjob_controller_new: workers must be >= 1");
+	if ((rc = kube__workload_setup_init(&setup, opts, "kube_cronjob_controller_new", "cronjob",
+	                                    0)) != 0)
+		return rc;
 	if (!(c = kube_calloc(1, sizeof(*c))))
 		return kube__error_oom();
 	c->store = store;
-	c->clock = opts->clock ? opts->clock : kube__clock_realtime;
-	c->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
-	if (opts->queue)
-		qo = *opts->queue;
-	if (opts->clock && !qo.clock) {
-		qo.clock = opts->clock;
-		qo.clock_userdata = opts->clock_userdata;
-	}
-	co.name = "cronjob";
-	co.workers = opts->workers;
-	co.queue = &qo;
+	c->clock = setup.clock;
+	c->clock_userdata = setup.clock_userdata;
 	if ((rc = kube_informer_factory_get(&c->jobs, f, "jobs")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->cronjobs, f, "cronjobs")) != 0 ||
-	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->jobs), &co, sync_cronjob,
-	                              c, NULL)) != 0 ||
+	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->jobs), &setup.runner,
+	                              sync_cronjob, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->cronjobs_h, c->cronjobs, &ch, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->jobs_h, c->jobs, &jh, c, NULL)) != 0 ||
 	    (rc = kube_controller_start(c->runner)) != 0) {

@@ -762,9 +762,7 @@ out:
 int kube_job_controller_new(kube_job_controller **out, kube_informer_factory *f,
                             kube_store *store, const kube_workload_controller_options *opts)
 {
-	kube_workload_controller_options def = KUBE_WORKLOAD_CONTROLLER_OPTIONS_INIT;
-	kube_workqueue_options qo = KUBE_WORKQUEUE_OPTIONS_INIT;
-	kube_controller_options co = KUBE_CONTROLLER_OPTIONS_INIT;
+	kube__workload_setup setup;
 	kube_job_controller *c;
 	kube_informer_handlers ph = { KUBE_INFORMER_HANDLERS_VERSION, on_pod_add, on_pod_update,
 	                              on_pod_delete };
@@ -776,35 +774,20 @@ int kube_job_controller_new(kube_job_controller **out, kube_informer_factory *f,
 	*out = NULL;
 	KUBE_CHECK_ARG(f);
 	KUBE_CHECK_ARG(store);
-	if (!opts)
-		opts = &def;
-	if (opts->version == 0 || opts->version > KUBE_WORKLOAD_CONTROLLER_OPTIONS_VERSION)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_job_controller_new: unknown options version %u",
-		                       opts->version);
-	if (opts->workers == 0 || opts->burst_replicas == 0)
-		return kube__error_set(KUBE_EINVAL, NULL,
-		                       "kube_job_controller_new: workers and burst_replicas must be >= 1");
+	if ((rc = kube__workload_setup_init(&setup, opts, "kube_job_controller_new", "job", 1)) != 0)
+		return rc;
 	if (!(c = kube_calloc(1, sizeof(*c))))
 		return kube__error_oom();
 	c->store = store;
-	c->burst = opts->burst_replicas;
-	c->clock = opts->clock ? opts->clock : kube__clock_realtime;
-	c->clock_userdata = opts->clock ? opts->clock_userdata : NULL;
-	if (opts->queue)
-		qo = *opts->queue;
-	if (opts->clock && !qo.clock) {
-		qo.clock = opts->clock;
-		qo.clock_userdata = opts->clock_userdata;
-	}
-	co.name = "job";
-	co.workers = opts->workers;
-	co.queue = &qo;
+	c->burst = setup.opts->burst_replicas;
+	c->clock = setup.clock;
+	c->clock_userdata = setup.clock_userdata;
 	if ((rc = kube_informer_factory_get(&c->pods, f, "pods")) != 0 ||
 	    (rc = kube_informer_factory_get(&c->jobs, f, "jobs")) != 0 ||
-	    (rc = kube_expectations_new(&c->exp, opts->clock, opts->clock_userdata)) != 0 ||
-	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &co, sync_job, c,
-	                              NULL)) != 0 ||
+	    (rc = kube_expectations_new(&c->exp, setup.opts->clock,
+	                                setup.opts->clock_userdata)) != 0 ||
+	    (rc = kube_controller_new(&c->runner, kube__informer_loop(c->pods), &setup.runner,
+	                              sync_job, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->jobs_h, c->jobs, &jh, c, NULL)) != 0 ||
 	    (rc = kube_informer_add_handler(&c->pods_h, c->pods, &ph, c, NULL)) != 0 ||
 	    (rc = kube_controller_start(c->runner)) != 0) {
