@@ -165,6 +165,12 @@ KUBE_EXTERN int kube_statefulset_controller_new(kube_statefulset_controller **ou
 KUBE_EXTERN void kube_statefulset_controller_free(kube_statefulset_controller *c);
 KUBE_EXTERN kube_controller *kube_statefulset_controller_runner(kube_statefulset_controller *c);
 
+/* ---- Endpoints ---- */
+
+/* ---- Node lifecycle ---- */
+
+/* ---- ResourceQuota ---- */
+
 KUBE_END_DECLS
 
 #endif /* LIBKUBE_CONTROLLERS_H */
