@@ -263,6 +263,65 @@ KUBE_EXTERN int kube_store_delete_async(kube_store *store, const char *resource,
                                         const kube_delete_options *opts, kube_store_write_cb cb,
                                         void *userdata, void (*destroy)(void *));
 
+/* ---- admission ----
+ *
+ * What kube-apiserver's admission chain does between a request and
+ * storage: a caller-supplied check that may refuse a write (ResourceQuota
+ * is one, controllers.h).  Hooks run on the loop thread when a write's
+ * turn comes, after the store's own checks (exists, conflict,
+ * preconditions) and before anything is written, one write at a time in
+ * the order the writes apply; writes batched for one commit are each
+ * checked before the first of them is applied, so a hook that counts must
+ * count what it admitted itself.  An admitted write may still fail later
+ * (a durable backend's I/O error); an update that changes nothing is not
+ * shown to hooks.
+ */
+
+typedef enum kube_admission_operation {
+	KUBE_ADMISSION_CREATE = 1,
+	KUBE_ADMISSION_UPDATE = 2,
+	KUBE_ADMISSION_DELETE = 3
+} kube_admission_operation;
+
+typedef struct kube_admission_request {
+	kube_admission_operation operation;
+	const char *resource;            /* "pods", "deployments" */
+	const char *namespace_;          /* NULL for cluster-scoped kinds */
+	const char *name;                /* generated already for generateName */
+	/* The state to be written (create, update; with uid, creationTimestamp
+	 * and generation as they will be stored, without resourceVersion), or
+	 * NULL for a delete; the stored state (update, delete) or NULL for a
+	 * create.  Both are valid during the call only. */
+	const kube_object *object;
+	const kube_object *old;
+} kube_admission_request;
+
+/*
+ * Returns 0 to admit the write, or a KUBE_E* code to refuse it, after
+ * writing the reason (NUL-terminated, truncated to message_size) into
+ * message.  The writer gets that code and, for KUBE_EPERM, upstream's
+ * Forbidden message '<resource> "<name>" is forbidden: <reason>', for any
+ * other code the reason as written.  A hook must not call into the store.
+ */
+typedef int (*kube_admission_cb)(const kube_admission_request *req, char *message,
+                                 size_t message_size, void *userdata);
+
+/*
+ * Adds a hook for writes to `resource` (NULL: every resource).  Hooks run
+ * in the order they were added; the first refusal stops the write.
+ * destroy(userdata) runs when the hook is removed or the store closes; on
+ * failure neither is kept.  Returns 0, KUBE_EINVAL (no such resource),
+ * KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_store_add_admission(kube_store *store, const char *resource,
+                                         kube_admission_cb cb, void *userdata,
+                                         void (*destroy)(void *));
+
+/* Removes the hook added with this cb and userdata (destroy runs).
+ * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND. */
+KUBE_EXTERN int kube_store_remove_admission(kube_store *store, kube_admission_cb cb,
+                                            void *userdata);
+
 /* ---- indexes ---- */
 
 /* Built-in indexes, present for every resource. */

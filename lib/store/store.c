@@ -811,6 +811,7 @@ void kube_store_close(kube_store *store)
 	store->closing = 1;
 	kube__writes_fini(store);
 	kube__watch_fini(store);
+	kube__admission_fini(store);
 	while (store->indexes) {
 		kube__index *idx = store->indexes;
 		store->indexes = idx->next;

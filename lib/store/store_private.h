@@ -182,7 +182,18 @@ struct kube_store {
 	 * keeps an exactly sized copy, which becomes its object's compact text,
 	 * instead of a doubled buffer whose shrunk tail fragments the heap. */
 	kube__buf enc;
+
+	struct kube__admission *admission;   /* hooks, in order (admission.c) */
 };
+
+/* admission.c */
+/* Runs the hooks for a write about to be made; 0 or the refusal, raised. */
+KUBE_INTERNAL int kube__admit(kube_store *s, kube_admission_operation op,
+                              const kube_kind_info *k, const char *ns, const char *name,
+                              const kube_object *obj, const kube_object *old);
+/* Whether any hook would see writes to this resource (cheap). */
+KUBE_INTERNAL int kube__admission_wants(const kube_store *s, const char *resource);
+KUBE_INTERNAL void kube__admission_fini(kube_store *s);
 
 /* watch.c */
 KUBE_INTERNAL int kube__watch_init(kube_store *s);

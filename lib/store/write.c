@@ -539,6 +539,28 @@ static int prepare_delete(kube_store *s, pending *p)
 	return 0;
 }
 
+/* Shows a prepared write to the admission hooks (admission.c): its new
+ * state through a view of the prepared tree, which stays p's. */
+static int admit(kube_store *s, pending *p)
+{
+	kube_admission_operation op = p->kind == W_CREATE ? KUBE_ADMISSION_CREATE :
+	                              p->kind == W_UPDATE ? KUBE_ADMISSION_UPDATE :
+	                                                    KUBE_ADMISSION_DELETE;
+	const kube_object *old = p->entry ? p->entry->obj : NULL;
+	kube_object *view = NULL;
+	int rc;
+
+	if (op != KUBE_ADMISSION_DELETE) {
+		if ((rc = kube__object_adopt(&view, json_object_get(p->doc))) != 0)
+			return rc;   /* adopt dropped the reference */
+		kube_object_freeze(view);
+	}
+	rc = kube__admit(s, op, p->kind_info, kube_object_namespace(view ? view : old),
+	                 strrchr(p->key, '/') + 1, view, old);
+	kube_object_unref(view);
+	return rc;
+}
+
 /* Prepares p against the committed state; on failure p->status says why. */
 static int prepare(kube_store *s, pending *p)
 {
@@ -550,6 +572,9 @@ static int prepare(kube_store *s, pending *p)
 	case W_UPDATE: rc = prepare_update(s, p); break;
 	default:       rc = prepare_delete(s, p); break;
 	}
+	if (rc == 0 && p->has_op && s->admission &&
+	    kube__admission_wants(s, p->kind_info->resource))
+		rc = admit(s, p);
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT) {
