@@ -169,19 +169,34 @@ static void human_duration(char *buf, size_t n, long long secs)
 	}
 }
 
-static void age(table *t, const kube_object *o)
+/* Seconds since the epoch of an RFC 3339 time, or -1. */
+static long long epoch_of(const char *ts)
 {
-	const char *ts = kube_object_creation_timestamp(o);
 	struct tm tm;
-	char buf[32];
 
 	memset(&tm, 0, sizeof(tm));
-	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm)) {
+	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm))
+		return -1;
+	return (long long)timegm(&tm);
+}
+
+/* translateTimestampSince: "<unknown>" for a missing time. */
+static void since(table *t, const char *ts)
+{
+	long long at = epoch_of(ts);
+	char buf[32];
+
+	if (at < 0) {
 		cell(t, "<unknown>");
 		return;
 	}
-	human_duration(buf, sizeof(buf), (long long)(time(NULL) - timegm(&tm)));
+	human_duration(buf, sizeof(buf), (long long)time(NULL) - at);
 	cell(t, buf);
+}
+
+static void age(table *t, const kube_object *o)
+{
+	since(t, kube_object_creation_timestamp(o));
 }
 
 /* "a,b" from path[i].field over an array. */
@@ -409,6 +424,175 @@ static void service_row(table *t, const kube_object *s, int wide)
 		string_map(t, s, "spec.selector");
 }
 
+/* A condition of status.conditions whose status is "True". */
+static int condition_true(const kube_object *o, const char *type)
+{
+	char path[64];
+	size_t n = len_of(o, "status.conditions");
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", i);
+		if (strcmp(str(o, path, ""), type) != 0)
+			continue;
+		snprintf(path, sizeof(path), "status.conditions[%zu].status", i);
+		return strcmp(str(o, path, ""), "True") == 0;
+	}
+	return 0;
+}
+
+/* printJob: status from the conditions, completions, duration. */
+static void job_row(table *t, const kube_object *j, int wide)
+{
+	long long succeeded = num(j, "status.succeeded", 0), parallelism = num(j, "spec.parallelism", 1);
+	long long start = epoch_of(str(j, "status.startTime", NULL));
+	long long end = epoch_of(str(j, "status.completionTime", NULL));
+	const char *status = "Running";
+	char buf[32] = "";
+
+	if (condition_true(j, "Complete"))
+		status = "Complete";
+	else if (condition_true(j, "Failed"))
+		status = "Failed";
+	else if (kube_object_deletion_timestamp(j))
+		status = "Terminating";
+	else if (condition_true(j, "Suspended"))
+		status = "Suspended";
+	else if (condition_true(j, "FailureTarget"))
+		status = "FailureTarget";
+	name_cell(t, j);
+	cell(t, status);
+	if (num(j, "spec.completions", -1) >= 0)
+		cellf(t, "%lld/%lld", succeeded, num(j, "spec.completions", 0));
+	else if (parallelism > 1)
+		cellf(t, "%lld/1 of %lld", succeeded, parallelism);
+	else
+		cellf(t, "%lld/1", succeeded);
+	if (start >= 0)
+		human_duration(buf, sizeof(buf), (end >= 0 ? end : (long long)time(NULL)) - start);
+	cell(t, buf);
+	age(t, j);
+	if (wide) {
+		joined(t, j, "spec.template.spec.containers", "name");
+		joined(t, j, "spec.template.spec.containers", "image");
+		selector(t, j, "spec.selector");
+	}
+}
+
+/* printCronJob.  suspend is shown False when absent: the API server
+ * defaults it so. */
+static void cronjob_row(table *t, const kube_object *c, int wide)
+{
+	int suspend = 0;
+
+	kube_object_get_bool(c, "spec.suspend", &suspend);
+	name_cell(t, c);
+	cell(t, str(c, "spec.schedule", ""));
+	cell(t, str(c, "spec.timeZone", "<none>"));
+	cell(t, suspend ? "True" : "False");
+	cellf(t, "%zu", len_of(c, "status.active"));
+	if (str(c, "status.lastScheduleTime", NULL))
+		since(t, str(c, "status.lastScheduleTime", NULL));
+	else
+		cell(t, "<none>");
+	age(t, c);
+	if (wide) {
+		joined(t, c, "spec.jobTemplate.spec.template.spec.containers", "name");
+		joined(t, c, "spec.jobTemplate.spec.template.spec.containers", "image");
+		selector(t, c, "spec.jobTemplate.spec.selector");
+	}
+}
+
+/* printEndpoints' formatEndpoints: up to three ip:port, then how many
+ * more; a subset without ports lists bare addresses. */
+static void endpoints_row(table *t, const kube_object *e, int wide)
+{
+	char buf[512] = "", path[128];
+	size_t nsub = len_of(e, "subsets"), used = 0, shown = 0, count = 0;
+
+	(void)wide;
+	for (size_t i = 0; i < nsub; i++) {
+		size_t nport, naddr;
+		snprintf(path, sizeof(path), "subsets[%zu].ports", i);
+		nport = len_of(e, path);
+		snprintf(path, sizeof(path), "subsets[%zu].addresses", i);
+		naddr = len_of(e, path);
+		for (size_t p = 0; p < (nport ? nport : 1); p++) {
+			long long port = -1;
+			if (nport) {
+				snprintf(path, sizeof(path), "subsets[%zu].ports[%zu].port", i, p);
+				port = num(e, path, 0);
+			}
+			count += naddr;
+			for (size_t a = 0; a < naddr && shown < 3; a++, shown++) {
+				const char *ip;
+				snprintf(path, sizeof(path), "subsets[%zu].addresses[%zu].ip", i, a);
+				ip = str(e, path, "");
+				if (used >= sizeof(buf))
+					break;
+				/* net.JoinHostPort brackets an IPv6 address */
+				used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+				                         port < 0 ? "%s%s" : strchr(ip, ':') ? "%s[%s]:%lld" : "%s%s:%lld",
+				                         shown ? "," : "", ip, port);
+			}
+		}
+	}
+	name_cell(t, e);
+	if (!nsub)
+		cell(t, "<none>");
+	else if (count > 3)
+		cellf(t, "%s + %zu more...", buf, count - 3);
+	else
+		cell(t, *buf ? buf : "<unset>");
+	age(t, e);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* printResourceQuota: "name: used/hard" for each hard resource, sorted,
+ * limits.* in the LIMIT column and the rest in REQUEST. */
+static void resourcequota_row(table *t, const kube_object *q, int wide)
+{
+	char req[1024] = "", lim[1024] = "", path[320];
+	size_t n = len_of(q, "status.hard"), nreq = 0, nlim = 0;
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+
+	(void)wide;
+	for (size_t i = 0; names && i < n; i++)
+		kube_object_get_key(q, "status.hard", i, &names[i]);
+	if (names)
+		qsort(names, n, sizeof(*names), str_cmp);
+	for (size_t i = 0; names && i < n; i++) {
+		int limits = strncmp(names[i], "limits.", 7) == 0;
+		char *buf = limits ? lim : req;
+		size_t *used = limits ? &nlim : &nreq;
+		char hard[128], usedq[128];
+
+		snprintf(path, sizeof(path), "status.hard[\"%s\"]", names[i]);
+		snprintf(hard, sizeof(hard), "%s", str(q, path, ""));
+		snprintf(path, sizeof(path), "status.used[\"%s\"]", names[i]);
+		snprintf(usedq, sizeof(usedq), "%s", str(q, path, "0"));
+		if (*used < 1024)
+			*used += (size_t)snprintf(buf + *used, 1024 - *used, "%s%s: %s/%s",
+			                          *used ? ", " : "", names[i], usedq, hard);
+	}
+	free(names);
+	name_cell(t, q);
+	age(t, q);
+	cell(t, req);
+	cell(t, lim);
+}
+
+static void lease_row(table *t, const kube_object *l, int wide)
+{
+	(void)wide;
+	name_cell(t, l);
+	cell(t, str(l, "spec.holderIdentity", ""));
+	age(t, l);
+}
+
 static void simple_row(table *t, const kube_object *o, const char *kind, int wide)
 {
 	(void)wide;
@@ -445,6 +629,12 @@ static const printer printers[] = {
 	{ "Node", "NAME\tSTATUS\tROLES\tAGE\tVERSION",
 	  "INTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME", node_row },
 	{ "Service", "NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE", "SELECTOR", service_row },
+	{ "Job", "NAME\tSTATUS\tCOMPLETIONS\tDURATION\tAGE", "CONTAINERS\tIMAGES\tSELECTOR", job_row },
+	{ "CronJob", "NAME\tSCHEDULE\tTIMEZONE\tSUSPEND\tACTIVE\tLAST SCHEDULE\tAGE",
+	  "CONTAINERS\tIMAGES\tSELECTOR", cronjob_row },
+	{ "Endpoints", "NAME\tENDPOINTS\tAGE", NULL, endpoints_row },
+	{ "ResourceQuota", "NAME\tAGE\tREQUEST\tLIMIT", NULL, resourcequota_row },
+	{ "Lease", "NAME\tHOLDER\tAGE", NULL, lease_row },
 	{ "Namespace", "NAME\tSTATUS\tAGE", NULL, NULL },
 	{ "ConfigMap", "NAME\tDATA\tAGE", NULL, NULL },
 	{ "Secret", "NAME\tTYPE\tDATA\tAGE", NULL, NULL },
