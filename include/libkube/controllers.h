@@ -169,7 +169,166 @@ KUBE_EXTERN kube_controller *kube_statefulset_controller_runner(kube_statefulset
 
 /* ---- Node lifecycle ---- */
 
+typedef struct kube_nodelifecycle_controller kube_nodelifecycle_controller;
+
+typedef struct kube_nodelifecycle_options {
+	unsigned int version;            /* KUBE_NODELIFECYCLE_OPTIONS_VERSION */
+	/* No Lease renewal and no Ready heartbeat seen for this long: the
+	 * node's conditions become Unknown (--node-monitor-grace-period, 50 s
+	 * since Kubernetes 1.32, 40 s before). */
+	int64_t monitor_grace_period_ns;
+	/* The same for a node that never posted a Ready condition
+	 * (--node-startup-grace-period, 60 s). */
+	int64_t startup_grace_period_ns;
+	/* How often each node is looked at (--node-monitor-period, 5 s). */
+	int64_t monitor_period_ns;
+	/* tolerationSeconds of the not-ready and unreachable NoExecute
+	 * tolerations a pod without its own is treated as having (the
+	 * DefaultTolerationSeconds admission plugin's 300). */
+	int64_t default_toleration_seconds;
+	/* Wall clock, nanoseconds since the Unix epoch; also the workqueue's.
+	 * NULL = the system clocks. */
+	kube_clock_cb clock;
+	void *clock_userdata;
+	const kube_workqueue_options *queue;   /* NULL = client-go's default */
+} kube_nodelifecycle_options;
+
+#define KUBE_NODELIFECYCLE_OPTIONS_VERSION 1
+#define KUBE_NODELIFECYCLE_OPTIONS_INIT                                               \
+	{ KUBE_NODELIFECYCLE_OPTIONS_VERSION, (int64_t)50 * 1000000000,                \
+	  (int64_t)60 * 1000000000, (int64_t)5 * 1000000000, 300, NULL, NULL, NULL }
+
+/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_nodelifecycle_options_init(kube_nodelifecycle_options *opts,
+                                                unsigned int version);
+
+/*
+ * The node lifecycle controller with the taint eviction controller
+ * (upstream's nodelifecycle and tainteviction, one key per Node): reads
+ * nodes, pods and coordination.k8s.io/v1 leases (kube-node-lease) through
+ * f, writes through store.  A node whose Lease and Ready heartbeat have
+ * not moved for the grace period gets Ready, MemoryPressure, DiskPressure
+ * and PIDPressure Unknown ("NodeStatusUnknown", "Kubelet stopped posting
+ * node status."); its pods get Ready False; the node is tainted
+ * node.kubernetes.io/unreachable:NoExecute (Ready Unknown) or
+ * node.kubernetes.io/not-ready:NoExecute (Ready False), and with the
+ * NoSchedule taints of its conditions; a pod that does not tolerate a
+ * NoExecute taint is deleted, at once or after its tolerationSeconds.
+ * opts NULL = the defaults.  Started.  Returns 0, KUBE_EINVAL (bad
+ * version, a period <= 0, default_toleration_seconds < 0), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_nodelifecycle_controller_new(kube_nodelifecycle_controller **out,
+                                                  kube_informer_factory *f, kube_store *store,
+                                                  const kube_nodelifecycle_options *opts);
+KUBE_EXTERN void kube_nodelifecycle_controller_free(kube_nodelifecycle_controller *c);
+KUBE_EXTERN kube_controller *kube_nodelifecycle_controller_runner(kube_nodelifecycle_controller *c);
+
+typedef struct kube_nodelifecycle_stats {
+	unsigned int version;            /* set by the caller: KUBE_NODELIFECYCLE_STATS_VERSION */
+	uint64_t nodes_unknown;          /* status writes that made a node's Ready Unknown */
+	uint64_t taint_writes;           /* node taint updates (added, swapped or removed) */
+	uint64_t pods_marked_not_ready;  /* pod Ready conditions set False */
+	uint64_t evictions;              /* pods deleted for a NoExecute taint */
+	uint64_t cancelled;              /* scheduled evictions cancelled */
+	size_t scheduled;                /* evictions waiting for their time now */
+} kube_nodelifecycle_stats;
+
+#define KUBE_NODELIFECYCLE_STATS_VERSION 1
+
+/* Counters since the controller was made.  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_nodelifecycle_controller_get_stats(const kube_nodelifecycle_controller *c,
+                                                        kube_nodelifecycle_stats *out);
+
 /* ---- ResourceQuota ---- */
+
+typedef struct kube_resourcequota_controller kube_resourcequota_controller;
+
+typedef struct kube_resourcequota_options {
+	unsigned int version;            /* KUBE_RESOURCEQUOTA_OPTIONS_VERSION */
+	unsigned int workers;            /* quotas in flight (--concurrent-resource-quota-syncs, 5) */
+	/* Full recalculation of each quota's usage (--resource-quota-sync-period,
+	 * 5 minutes); events in the namespace recalculate it sooner. */
+	int64_t resync_period_ns;
+	/* Wall clock, nanoseconds since the Unix epoch (a deleted pod's grace
+	 * period); also the workqueue's.  NULL = the system clocks. */
+	kube_clock_cb clock;
+	void *clock_userdata;
+	const kube_workqueue_options *queue;   /* NULL = client-go's default */
+} kube_resourcequota_options;
+
+#define KUBE_RESOURCEQUOTA_OPTIONS_VERSION 1
+#define KUBE_RESOURCEQUOTA_OPTIONS_INIT \
+	{ KUBE_RESOURCEQUOTA_OPTIONS_VERSION, 5, (int64_t)300 * 1000000000, NULL, NULL, NULL }
+
+/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_resourcequota_options_init(kube_resourcequota_options *opts,
+                                                unsigned int version);
+
+/*
+ * The ResourceQuota controller and the ResourceQuota admission plugin in
+ * one (upstream's pkg/controller/resourcequota and the apiserver's
+ * admission/plugin/resourcequota, with the evaluators of
+ * pkg/quota/v1/evaluator/core).
+ *
+ * The controller keeps each quota's status: status.hard = spec.hard,
+ * status.used = the namespace's usage of exactly the resources spec.hard
+ * names that an evaluator knows: pods, count/pods, cpu / requests.cpu,
+ * memory / requests.memory, ephemeral-storage /
+ * requests.ephemeral-storage, limits.cpu, limits.memory,
+ * limits.ephemeral-storage, hugepages-<size> / requests.hugepages-<size>,
+ * requests.<extended resource> (pods that are not Succeeded or Failed and
+ * not past their deletion grace period; requests as the scheduler sums
+ * them: the containers, restartable init containers, the largest init
+ * container, plus spec.overhead); services, services.loadbalancers,
+ * services.nodeports; persistentvolumeclaims, requests.storage and their
+ * <class>.storageclass.storage.k8s.io/ forms; configmaps, secrets,
+ * replicationcontrollers, resourcequotas; count/<resource>[.<group>] for
+ * any resource of kinds.h.  Scopes Terminating, NotTerminating,
+ * BestEffort, NotBestEffort, PriorityClass and CrossNamespacePodAffinity
+ * (spec.scopes and spec.scopeSelector) restrict a quota to the pods that
+ * match; a scoped quota counts no other kind, as upstream.  Status is
+ * written only when it changed.
+ *
+ * The admission hook (added to store here, removed by _free) refuses a
+ * CREATE (pods, any counted kind) or an UPDATE that grows a service's or
+ * a claim's usage when, for a quota of the namespace whose status.hard
+ * names a resource the object uses, used + the object's usage would pass
+ * hard: KUBE_EPERM, 'pods "x" is forbidden: exceeded quota: q,
+ * requested: pods=1, used: pods=2, limited: pods=2' (resources sorted).
+ * Also upstream's "failed quota: q: must specify limits.cpu for: c;
+ * requests.cpu for: c" (a quota on cpu or memory and a container without
+ * that request or limit) and "status unknown for quota: q, resources:
+ * pods" (status.hard names a resource status.used lacks).  As upstream,
+ * admission reads status.hard: a quota whose status the controller has
+ * not written yet limits nothing.  "used" is the quota's status.used plus
+ * what the hook admitted since that status was computed, so writes
+ * batched into one commit cannot together pass a quota.
+ *
+ * Reads quotas, pods, services, claims and the counted kinds through f
+ * (informers made as quotas name them); writes quota status through
+ * store.  opts NULL = the defaults.  Started.  Returns 0, KUBE_EINVAL
+ * (bad version, workers 0, resync_period_ns <= 0), KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_resourcequota_controller_new(kube_resourcequota_controller **out,
+                                                  kube_informer_factory *f, kube_store *store,
+                                                  const kube_resourcequota_options *opts);
+/* Removes the admission hook and frees.  NULL is a no-op. */
+KUBE_EXTERN void kube_resourcequota_controller_free(kube_resourcequota_controller *c);
+KUBE_EXTERN kube_controller *kube_resourcequota_controller_runner(kube_resourcequota_controller *c);
+
+typedef struct kube_resourcequota_stats {
+	unsigned int version;            /* set by the caller: KUBE_RESOURCEQUOTA_STATS_VERSION */
+	uint64_t status_writes;          /* quota status updates written */
+	uint64_t admitted;               /* writes the hook charged to a quota */
+	uint64_t refused;                /* writes the hook refused */
+	size_t charges;                  /* admitted charges not yet in a written status */
+} kube_resourcequota_stats;
+
+#define KUBE_RESOURCEQUOTA_STATS_VERSION 1
+
+/* Counters since the controller was made.  0 or KUBE_EINVAL. */
+KUBE_EXTERN int kube_resourcequota_controller_get_stats(const kube_resourcequota_controller *c,
+                                                        kube_resourcequota_stats *out);
 
 KUBE_END_DECLS
 
