@@ -21,7 +21,16 @@
  *     running pod: phase Running, the conditions PodReadyToStartContainers,
  *     Initialized, Ready, ContainersReady and PodScheduled all True,
  *     containerStatuses (ready, started, state.running.startedAt), podIP
- *     (10.<N>.<M>.x from the node's podCIDR), hostIP and startTime.
+ *     (10.<N>.<M>.x from the node's podCIDR), hostIP and startTime;
+ *   - a pod that runs to completion (spec.restartPolicy Never or
+ *     OnFailure, as Job pods) is written Succeeded complete_after_ms after
+ *     it was written Running, as the kubelet writes a pod whose containers
+ *     all exited 0: containers terminated (exitCode 0, reason
+ *     "Completed", ready false), Ready and ContainersReady False with the
+ *     reason "PodCompleted", Initialized True ("PodCompleted"),
+ *     PodReadyToStartContainers False;
+ *   - a node's heartbeats can be switched off and on
+ *     (kube_nodes_set_heartbeat), to play a failed node.
  *
  * The runtime is a versioned vtable (kube_node_runtime), so the real node
  * agent plugs a container runtime (the CRI client, the runtime plugins)
@@ -86,13 +95,18 @@ typedef struct kube_nodes_options {
 	/* The runtime (copied); NULL = the simulated one. */
 	const kube_node_runtime *runtime;
 	void *runtime_userdata;
+	/* Version 2.  Pods with restartPolicy Never or OnFailure: written
+	 * Running -> Succeeded after this long (1000; 0 = they run forever;
+	 * a version 1 caller gets 0). */
+	uint64_t complete_after_ms;
 } kube_nodes_options;
 
-#define KUBE_NODES_OPTIONS_VERSION 1
+#define KUBE_NODES_OPTIONS_VERSION 2
 #define KUBE_NODES_OPTIONS_INIT \
-	{ KUBE_NODES_OPTIONS_VERSION, 3, "node-", "4", "16Gi", "110", 3, 1000, 10000, NULL, NULL }
+	{ KUBE_NODES_OPTIONS_VERSION, 3, "node-", "4", "16Gi", "110", 3, 1000, 10000, NULL, NULL, 1000 }
 
-/* Fills opts with the defaults of `version` (for bindings).  0 or KUBE_EINVAL. */
+/* Fills opts with the defaults of `version` (1 or 2; a version 1 struct is
+ * filled up to its own end only), for bindings.  0 or KUBE_EINVAL. */
 KUBE_EXTERN int kube_nodes_options_init(kube_nodes_options *opts, unsigned int version);
 
 /*
@@ -125,15 +139,31 @@ typedef struct kube_nodes_stats {
 	uint64_t heartbeats;      /* Lease writes: creations and renewals */
 	uint64_t write_errors;    /* status or Lease writes that failed (logged) */
 	size_t starting;          /* pods with the runtime now */
+	uint64_t completed;       /* version 2: pods written Succeeded */
 } kube_nodes_stats;
 
-#define KUBE_NODES_STATS_VERSION 1
+#define KUBE_NODES_STATS_VERSION 2
 
-/* Counters since the pool was made.  0 or KUBE_EINVAL. */
+/* Counters since the pool was made (out->version 1 or 2: a version 1
+ * struct is filled up to its own end).  0 or KUBE_EINVAL. */
 KUBE_EXTERN int kube_nodes_get_stats(const kube_nodes *n, kube_nodes_stats *out);
 
-/* Renews every Lease now (as the timer does).  0 or the first store error. */
+/* Renews every Lease now (as the timer does), but those of nodes whose
+ * heartbeat is off.  0 or the first store error. */
 KUBE_EXTERN int kube_nodes_heartbeat(kube_nodes *n);
+
+/*
+ * Switches the heartbeat of one node (by name) off (on = 0) or on, to
+ * play a node that fails and comes back.  Off: its Lease is not renewed,
+ * pods bound to it are not started and its running pods do not complete
+ * (those due meanwhile never do), so that the node lifecycle controller
+ * sees it go silent.  On again: the Node's conditions are posted afresh
+ * (Ready True, heartbeat now), the Lease is renewed and the pods bound to
+ * it that are not running are started.  Idempotent.  Returns 0,
+ * KUBE_EINVAL, KUBE_ENOTFOUND (not a node of the pool: 'kube_nodes_set_heartbeat:
+ * no node "x" in the pool'), or the store's error.
+ */
+KUBE_EXTERN int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on);
 
 KUBE_END_DECLS
 

@@ -14,7 +14,15 @@
  *
  * The entry stays while the pod exists, so a stale MODIFIED event of the
  * Pending version that arrives after the pool wrote Running does not start
- * the pod twice.  Entries are on a list too: an entry whose pod went while
+ * the pod twice.
+ *
+ * A pod that runs to completion (restartPolicy Never or OnFailure: Job
+ * pods) is written Succeeded complete_after_ms after it was written
+ * Running, by a second FIFO of uids drained by one timer (delays are
+ * equal, so due times are in order); a uid whose entry went meanwhile is
+ * skipped.  A node whose heartbeat is switched off (a failed node) renews
+ * no Lease, starts no pod and completes none; switched on again, it posts
+ * its Node conditions afresh, as a kubelet that comes back does.  Entries are on a list too: an entry whose pod went while
  * the runtime had it is off the uid table but on the list until its done
  * arrives or the pool is freed, so `ctx` handed to a runtime is never
  * dangling.
@@ -23,6 +31,7 @@
  * pool may be freed with writes in flight: their callbacks see `freed`
  * and only release what they hold.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +45,7 @@
 #define MAX_NODES 65000u
 #define STATUS_RETRIES 16
 
-enum { E_STARTING = 1, E_RUNNING = 2, E_FAILED = 3 };
+enum { E_STARTING = 1, E_RUNNING = 2, E_FAILED = 3, E_SUCCEEDED = 4 };
 
 typedef struct entry {
 	struct entry *next, *prev;     /* the list of every entry */
@@ -46,7 +55,9 @@ typedef struct entry {
 	unsigned int node;             /* index */
 	int state;
 	int deleted;                   /* pod gone: off the table, waits for done */
+	int finishes;                  /* restartPolicy Never / OnFailure */
 	char start_time[32];
+	char run_time[32];             /* when it was written Running */
 } entry;
 
 typedef struct node_info {
@@ -54,6 +65,7 @@ typedef struct node_info {
 	char *uid;                     /* once created (lease ownerReference) */
 	char host_ip[24];
 	unsigned int next_ip;          /* last octet of the next pod IP */
+	int silent;                    /* heartbeats off: a failed node */
 } node_info;
 
 /* The simulated runtime: a FIFO (delays are equal, so due times are in
@@ -64,6 +76,13 @@ typedef struct sim_item {
 	void *ctx;
 	uint64_t due_ms;
 } sim_item;
+
+/* Pods due to complete (uids: the entry may go before its turn). */
+typedef struct fin_item {
+	struct fin_item *next;
+	char *uid;
+	uint64_t due_ms;
+} fin_item;
 
 typedef struct sim_runtime {
 	kube_loop *loop;
@@ -92,6 +111,8 @@ struct kube_nodes {
 	size_t table_size, table_used;
 	size_t starting;               /* entries STARTING and not deleted */
 	kube_nodes_stats stats;
+	kube_timer *fin_timer;
+	fin_item *fin_head, *fin_tail;
 };
 
 static uint64_t now_ms(void)
@@ -292,6 +313,8 @@ static long node_index(const kube_nodes *n, const char *name)
 	return (long)v - 1;
 }
 
+static void conditions_json(kube__buf *b, const char *ts);
+
 static void node_json(kube__buf *b, const kube_nodes *n, unsigned int i)
 {
 	char ts[32];
@@ -307,13 +330,28 @@ static void node_json(kube__buf *b, const kube_nodes *n, unsigned int i)
 	kube__buf_printf(b,
 	        "\"status\":{\"capacity\":{\"cpu\":\"%s\",\"ephemeral-storage\":\"100Gi\",\"memory\":\"%s\","
 	        "\"pods\":\"%s\"},\"allocatable\":{\"cpu\":\"%s\",\"ephemeral-storage\":\"100Gi\","
-	        "\"memory\":\"%s\",\"pods\":\"%s\"},\"conditions\":[",
+	        "\"memory\":\"%s\",\"pods\":\"%s\"},\"conditions\":",
 	        n->opts.cpu, n->opts.memory, n->opts.pods, n->opts.cpu, n->opts.memory, n->opts.pods);
+	conditions_json(b, ts);
+	kube__buf_printf(b,
+	        ",\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"%s\"},"
+	        "{\"type\":\"Hostname\",\"address\":\"%s\"}],"
+	        "\"nodeInfo\":{\"architecture\":\"amd64\",\"operatingSystem\":\"linux\","
+	        "\"containerRuntimeVersion\":\"%s\",\"kubeletVersion\":\"v%s\","
+	        "\"kubeProxyVersion\":\"\",\"osImage\":\"libkube\",\"kernelVersion\":\"\","
+	        "\"machineID\":\"\",\"systemUUID\":\"\",\"bootID\":\"\"}}}",
+	        ni->host_ip, ni->name, n->sim ? "simulated://1.0" : "libkube://1.0", kube_version());
+}
+
+/* The conditions a healthy kubelet posts, all stamped ts. */
+static void conditions_json(kube__buf *b, const char *ts)
+{
 	static const char *const pressure[][3] = {
 		{ "MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available" },
 		{ "DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure" },
 		{ "PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available" },
 	};
+	kube__buf_putc(b, '[');
 	for (size_t c = 0; c < KUBE_ARRAY_SIZE(pressure); c++)
 		kube__buf_printf(b,
 		        "{\"type\":\"%s\",\"status\":\"False\",\"lastHeartbeatTime\":\"%s\","
@@ -322,15 +360,8 @@ static void node_json(kube__buf *b, const kube_nodes *n, unsigned int i)
 	kube__buf_printf(b,
 	        "{\"type\":\"Ready\",\"status\":\"True\",\"lastHeartbeatTime\":\"%s\","
 	        "\"lastTransitionTime\":\"%s\",\"reason\":\"KubeletReady\","
-	        "\"message\":\"kubelet is posting ready status\"}],"
-	        "\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"%s\"},"
-	        "{\"type\":\"Hostname\",\"address\":\"%s\"}],"
-	        "\"nodeInfo\":{\"architecture\":\"amd64\",\"operatingSystem\":\"linux\","
-	        "\"containerRuntimeVersion\":\"%s\",\"kubeletVersion\":\"v%s\","
-	        "\"kubeProxyVersion\":\"\",\"osImage\":\"libkube\",\"kernelVersion\":\"\","
-	        "\"machineID\":\"\",\"systemUUID\":\"\",\"bootID\":\"\"}}}",
-	        ts, ts, ni->host_ip, ni->name, n->sim ? "simulated://1.0" : "libkube://1.0",
-	        kube_version());
+	        "\"message\":\"kubelet is posting ready status\"}]",
+	        ts, ts);
 }
 
 static void lease_json(kube__buf *b, const kube_nodes *n, unsigned int i)
@@ -499,6 +530,7 @@ static void status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, ent
 
 	ni->next_ip = ni->next_ip >= 254 ? 2 : ni->next_ip + 1;
 	now_rfc3339(ts, 0);
+	memcpy(e->run_time, ts, sizeof(e->run_time));
 	kube__buf_printf(b, "{\"phase\":\"Running\",\"conditions\":[");
 	static const char *const conds[] = { "PodReadyToStartContainers", "Initialized", "Ready",
 		                             "ContainersReady", "PodScheduled" };
@@ -531,6 +563,7 @@ static void status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, ent
 }
 
 static int write_status(kube_nodes *n, entry *e, unsigned int attempts);
+static int fin_push(kube_nodes *n, const char *uid);
 
 static void status_written(int status, kube_object *obj, void *ud)
 {
@@ -544,6 +577,8 @@ static void status_written(int status, kube_object *obj, void *ud)
 	e = table_find(n, w->uid);
 	if (status == 0) {
 		n->stats.running++;
+		if (e && e->finishes && n->opts.complete_after_ms && fin_push(n, e->uid) != 0)
+			write_failed(n, "pod completion", KUBE_ENOMEM);
 		return;
 	}
 	if (!e || status == KUBE_ENOTFOUND)
@@ -642,7 +677,7 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 	if (e || kube_object_deletion_timestamp(pod))
 		return;
 	kube_object_get_string(pod, "spec.nodeName", &node);
-	if ((idx = node_index(n, node)) < 0)
+	if ((idx = node_index(n, node)) < 0 || n->nodes[idx].silent)
 		return;
 	if (kube_object_get_string(pod, "status.phase", &phase) == 0 &&
 	    (strcmp(phase, "Running") == 0 || strcmp(phase, "Succeeded") == 0 ||
@@ -663,6 +698,11 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 	e->pool = n;
 	e->node = (unsigned int)idx;
 	e->state = E_STARTING;
+	{
+		const char *rp = NULL;
+		e->finishes = kube_object_get_string(pod, "spec.restartPolicy", &rp) == 0 &&
+		              (strcmp(rp, "Never") == 0 || strcmp(rp, "OnFailure") == 0);
+	}
 	now_rfc3339(e->start_time, 0);
 	e->next = &n->list;
 	e->prev = n->list.prev;
@@ -680,6 +720,130 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 		e->state = E_FAILED;
 		n->stats.start_failures++;
 	}
+}
+
+/* ---- pods that finish ---- */
+
+static int fin_push(kube_nodes *n, const char *uid)
+{
+	fin_item *it = kube_calloc(1, sizeof(*it));
+	if (!it || !(it->uid = dup_str(uid))) {
+		kube_free(it);
+		return kube__error_oom();
+	}
+	it->due_ms = now_ms() + n->opts.complete_after_ms;
+	if (n->fin_tail)
+		n->fin_tail->next = it;
+	else
+		n->fin_head = it;
+	n->fin_tail = it;
+	if (!kube_timer_is_active(n->fin_timer))
+		kube_timer_start(n->fin_timer, n->opts.complete_after_ms, 0);
+	return 0;
+}
+
+typedef struct fin_edit {
+	entry *e;
+	const char *now;
+} fin_edit;
+
+/* What the kubelet writes once every container exited 0: phase Succeeded,
+ * the containers terminated ("Completed"), Ready and ContainersReady
+ * False with the reason PodCompleted, Initialized True (PodCompleted),
+ * the sandbox gone (PodReadyToStartContainers False). */
+static int complete_mutate(kube_object *pod, void *ud)
+{
+	const fin_edit *f = ud;
+	const entry *e = f->e;
+	const char *phase = NULL;
+	kube__buf b = KUBE__BUF_INIT;
+	size_t containers = 0;
+	int rc;
+
+	if (strcmp(kube_object_uid(pod), e->uid) != 0 || kube_object_deletion_timestamp(pod) ||
+	    kube_object_get_string(pod, "status.phase", &phase) != 0 || strcmp(phase, "Running") != 0)
+		return KUBE_ECANCELED;
+	kube__buf_printf(&b,
+	        "[{\"type\":\"PodReadyToStartContainers\",\"status\":\"False\",\"lastProbeTime\":null,"
+	        "\"lastTransitionTime\":\"%s\"},"
+	        "{\"type\":\"Initialized\",\"status\":\"True\",\"lastProbeTime\":null,"
+	        "\"lastTransitionTime\":\"%s\",\"reason\":\"PodCompleted\"},"
+	        "{\"type\":\"Ready\",\"status\":\"False\",\"lastProbeTime\":null,"
+	        "\"lastTransitionTime\":\"%s\",\"reason\":\"PodCompleted\"},"
+	        "{\"type\":\"ContainersReady\",\"status\":\"False\",\"lastProbeTime\":null,"
+	        "\"lastTransitionTime\":\"%s\",\"reason\":\"PodCompleted\"},"
+	        "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+	        "\"lastTransitionTime\":\"%s\"}]",
+	        f->now, e->run_time, f->now, f->now, e->start_time);
+	if (b.failed) {
+		kube__buf_free(&b);
+		return kube__error_oom();
+	}
+	if ((rc = kube_object_set_string(pod, "status.phase", "Succeeded")) != 0 ||
+	    (rc = kube_object_set_json(pod, "status.conditions", b.data)) != 0) {
+		kube__buf_free(&b);
+		return rc;
+	}
+	kube__buf_free(&b);
+	kube__buf_putc(&b, '[');
+	kube_object_get_len(pod, "spec.containers", &containers);
+	for (size_t i = 0; i < containers; i++) {
+		char path[64];
+		const char *name = "", *image = "";
+		const char *rt = e->pool->sim ? "simulated" : "libkube";
+		snprintf(path, sizeof(path), "spec.containers[%zu].name", i);
+		kube_object_get_string(pod, path, &name);
+		snprintf(path, sizeof(path), "spec.containers[%zu].image", i);
+		kube_object_get_string(pod, path, &image);
+		kube__buf_printf(&b, "%s{\"name\":", i ? "," : "");
+		kube__go_json_string(&b, name, strlen(name));
+		kube__buf_printf(&b,
+		        ",\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\","
+		        "\"startedAt\":\"%s\",\"finishedAt\":\"%s\",\"containerID\":\"%s://%s-%zu\"}},"
+		        "\"lastState\":{},\"ready\":false,\"restartCount\":0,\"image\":",
+		        e->run_time, f->now, rt, e->uid, i);
+		kube__go_json_string(&b, image, strlen(image));
+		kube__buf_printf(&b, ",\"imageID\":\"\",\"containerID\":\"%s://%s-%zu\",\"started\":false}",
+		                 rt, e->uid, i);
+	}
+	kube__buf_putc(&b, ']');
+	rc = b.failed ? kube__error_oom() : kube_object_set_json(pod, "status.containerStatuses", b.data);
+	kube__buf_free(&b);
+	return rc;
+}
+
+static void fin_fire(kube_timer *t, void *ud)
+{
+	kube_nodes *n = ud;
+	uint64_t now = now_ms();
+	(void)t;
+	while (n->fin_head && n->fin_head->due_ms <= now) {
+		fin_item *it = n->fin_head;
+		entry *e;
+		n->fin_head = it->next;
+		if (!n->fin_head)
+			n->fin_tail = NULL;
+		e = table_find(n, it->uid);
+		/* a pod deleted meanwhile, or on a node that failed, never ends */
+		if (e && e->state == E_RUNNING && !n->nodes[e->node].silent) {
+			char ts[32];
+			fin_edit f = { e, ts };
+			int rc;
+			now_rfc3339(ts, 0);
+			rc = kube_store_guaranteed_update(NULL, n->store, "pods", e->ns, e->name,
+			                                  complete_mutate, &f);
+			if (rc == 0) {
+				e->state = E_SUCCEEDED;
+				n->stats.completed++;
+			} else if (rc != KUBE_ECANCELED && rc != KUBE_ENOTFOUND) {
+				write_failed(n, "pod completion", rc);
+			}
+		}
+		kube_free(it->uid);
+		kube_free(it);
+	}
+	if (n->fin_head)
+		kube_timer_start(n->fin_timer, n->fin_head->due_ms - now, 0);
 }
 
 static int start_watch(kube_nodes *n);
@@ -717,12 +881,20 @@ static int start_watch(kube_nodes *n)
 
 /* ---- the public API ---- */
 
+/* The size of the options struct a caller of `version` has. */
+static size_t options_size(unsigned int version)
+{
+	return version == 1 ? offsetof(kube_nodes_options, complete_after_ms)
+	                    : sizeof(kube_nodes_options);
+}
+
 int kube_nodes_options_init(kube_nodes_options *opts, unsigned int version)
 {
 	KUBE_CHECK_ARG(opts);
-	KUBE_CHECK_ARG(version == KUBE_NODES_OPTIONS_VERSION);
+	KUBE_CHECK_ARG(version >= 1 && version <= KUBE_NODES_OPTIONS_VERSION);
 	kube_nodes_options d = KUBE_NODES_OPTIONS_INIT;
-	*opts = d;
+	d.version = version;
+	memcpy(opts, &d, options_size(version));
 	return 0;
 }
 
@@ -759,7 +931,7 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 	KUBE_CHECK_ARG(out);
 	*out = NULL;
 	KUBE_CHECK_ARG(loop && store);
-	KUBE_CHECK_ARG(opts && opts->version == KUBE_NODES_OPTIONS_VERSION);
+	KUBE_CHECK_ARG(opts && opts->version >= 1 && opts->version <= KUBE_NODES_OPTIONS_VERSION);
 	KUBE_CHECK_ARG(opts->count >= 1 && opts->count <= MAX_NODES);
 	KUBE_CHECK_ARG(opts->zones >= 1 && opts->zones <= 26);
 	KUBE_CHECK_ARG(opts->name_prefix && *opts->name_prefix);
@@ -781,7 +953,9 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 		return kube__error_oom();
 	n->refs = 1;
 	n->store = store;
-	n->opts = *opts;
+	/* a version 1 caller's struct ends before complete_after_ms: its pods
+	 * never complete, as they did not before */
+	memcpy(&n->opts, opts, options_size(opts->version));
 	n->list.next = n->list.prev = &n->list;
 	n->count = opts->count;
 	if (!(n->prefix = dup_str(opts->name_prefix)) ||
@@ -851,6 +1025,8 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 		if ((rc = kube_store_create_async_take(store, o, node_written, w, write_ctx_free)) != 0)
 			goto fail;
 	}
+	if ((rc = kube_timer_new(&n->fin_timer, n->loop, fin_fire, n, NULL)) != 0)
+		goto fail;
 	if (opts->lease_period_ms) {
 		if ((rc = kube_timer_new(&n->lease_timer, n->loop, lease_tick, n, NULL)) != 0 ||
 		    (rc = kube_timer_start(n->lease_timer, opts->lease_period_ms, opts->lease_period_ms)) != 0)
@@ -873,6 +1049,13 @@ void kube_nodes_free(kube_nodes *n)
 	kube_watch_cancel(n->watch);
 	n->watch = NULL;
 	kube_timer_free(n->lease_timer);
+	kube_timer_free(n->fin_timer);
+	while (n->fin_head) {
+		fin_item *it = n->fin_head;
+		n->fin_head = it->next;
+		kube_free(it->uid);
+		kube_free(it);
+	}
 	for (entry *e = n->list.next; e != &n->list; e = e->next)
 		if (e->state == E_STARTING && !e->deleted && n->rt.stop_pod && !n->sim)
 			n->rt.stop_pod(e->uid, n->rt_ud);
@@ -891,10 +1074,12 @@ const char *kube_nodes_name(const kube_nodes *n, size_t i)
 int kube_nodes_get_stats(const kube_nodes *n, kube_nodes_stats *out)
 {
 	KUBE_CHECK_ARG(n);
-	KUBE_CHECK_ARG(out && out->version == KUBE_NODES_STATS_VERSION);
-	*out = n->stats;
-	out->version = KUBE_NODES_STATS_VERSION;
-	out->starting = n->starting;
+	KUBE_CHECK_ARG(out && out->version >= 1 && out->version <= KUBE_NODES_STATS_VERSION);
+	kube_nodes_stats s = n->stats;
+	s.version = out->version;
+	s.starting = n->starting;
+	/* a version 1 caller's struct ends before `completed` */
+	memcpy(out, &s, out->version == 1 ? offsetof(kube_nodes_stats, completed) : sizeof(s));
 	return 0;
 }
 
@@ -904,10 +1089,60 @@ int kube_nodes_heartbeat(kube_nodes *n)
 	KUBE_CHECK_ARG(n);
 	for (unsigned int i = 0; i < n->count; i++) {
 		int rc;
-		if (!n->nodes[i].uid)
-			continue;   /* its Lease comes with the Node */
+		if (!n->nodes[i].uid || n->nodes[i].silent)
+			continue;   /* its Lease comes with the Node; a failed node renews none */
 		if ((rc = write_lease(n, i, 0)) != 0 && !first)
 			first = rc;
 	}
 	return first;
+}
+
+static int post_conditions(kube_object *node, void *ud)
+{
+	return kube_object_set_json(node, "status.conditions", ud);
+}
+
+int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on)
+{
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *pods = NULL;
+	kube__buf b = KUBE__BUF_INIT;
+	char ts[32], sel[320];
+	node_info *ni;
+	long i;
+	int rc;
+
+	KUBE_CHECK_ARG(n && node);
+	if ((i = node_index(n, node)) < 0)
+		return kube__error_set(KUBE_ENOTFOUND, NULL,
+		                       "kube_nodes_set_heartbeat: no node \"%s\" in the pool", node);
+	ni = &n->nodes[i];
+	if (!on || !ni->silent) {
+		ni->silent = !on;
+		return 0;
+	}
+	ni->silent = 0;
+	/* back: the kubelet posts its conditions and renews its Lease at once */
+	now_rfc3339(ts, 0);
+	conditions_json(&b, ts);
+	if (b.failed) {
+		kube__buf_free(&b);
+		return kube__error_oom();
+	}
+	rc = kube_store_guaranteed_update(NULL, n->store, "nodes", NULL, ni->name, post_conditions,
+	                                  b.data);
+	kube__buf_free(&b);
+	if (rc != 0)
+		return rc;
+	if (ni->uid && (rc = write_lease(n, (unsigned int)i, 0)) != 0)
+		return rc;
+	/* and starts the pods bound to it while it was down */
+	snprintf(sel, sizeof(sel), "spec.nodeName=%s", ni->name);
+	lo.field_selector = sel;
+	if ((rc = kube_store_list(&pods, n->store, "pods", &lo, NULL, NULL)) != 0)
+		return rc;
+	for (size_t k = 0; k < kube_object_list_count(pods); k++)
+		pod_event(n, kube_object_list_get(pods, k), 0);
+	kube_object_list_free(pods);
+	return 0;
 }

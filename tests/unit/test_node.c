@@ -3,7 +3,11 @@
  * registers them, Leases renewed, bound pods taken to Running/Ready after
  * the simulated runtime's delay (and not before), pods of other nodes left
  * alone, and a runtime of the test's own behind the vtable (starts
- * counted, a failure, stop on delete).
+ * counted, a failure, stop on delete); Job pods (restartPolicy Never /
+ * OnFailure) written Succeeded as the kubelet writes them, a Job of
+ * completions 3 run to Complete by the Job controller through the pool
+ * (the test plays the scheduler), and a node's heartbeat switched off and
+ * on again.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 
 #include "libkube/kube.h"
 #include "libkube/node.h"
+#include "libkube/controllers.h"
 
 static kube_loop *loop;
 static kube_store *st;
@@ -157,7 +162,7 @@ START_TEST(test_node_registers_nodes_and_leases)
 	kube_object_unref(get("namespaces", NULL, "kube-node-lease"));
 
 	/* a renewal rewrites every Lease */
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
 	ck_assert_int_eq(kube_nodes_heartbeat(n), 0);
 	run_for(10);
 	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
@@ -187,7 +192,7 @@ END_TEST
 START_TEST(test_node_pod_running_after_delay)
 {
 	kube_nodes *n = new_pool(3, 400, NULL, NULL);
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
 	kube_object *p;
 
 	run_for(10);
@@ -292,7 +297,7 @@ START_TEST(test_node_runtime_vtable)
 	fake_rt f;
 	kube_node_runtime rt = { KUBE_NODE_RUNTIME_VERSION, sizeof(kube_node_runtime), fake_start,
 		                 fake_stop };
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
 	kube_nodes *n;
 	kube_object *p;
 
@@ -333,6 +338,266 @@ START_TEST(test_node_runtime_vtable)
 }
 END_TEST
 
+static void create_pod_policy(const char *name, const char *node, const char *policy)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	         "\"name\":\"%s\"},\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"%s\","
+	         "\"containers\":[{\"name\":\"work\",\"image\":\"busybox\"}]}}",
+	         name, node, policy);
+	create(buf);
+}
+
+START_TEST(test_node_job_pods_complete)
+{
+	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes *n = NULL;
+	kube_object *p;
+
+	o.count = 1;
+	o.ready_delay_ms = 10;
+	o.complete_after_ms = 300;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), 0);
+	run_for(10);
+	create_pod_policy("never", "node-1", "Never");
+	create_pod_policy("onfailure", "node-1", "OnFailure");
+	create_pod_policy("always", "node-1", "Always");
+	wait_phase("never", "Running");
+	wait_phase("onfailure", "Running");
+	/* not before its time */
+	p = get("pods", "default", "never");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	kube_object_unref(p);
+	wait_phase("never", "Succeeded");
+	wait_phase("onfailure", "Succeeded");
+	run_for(400);
+	p = get("pods", "default", "never");
+	ck_assert_str_eq(str(p, "status.phase"), "Succeeded");
+	static const char *const conds[][4] = {
+		{ "PodReadyToStartContainers", "False", "<none>" },
+		{ "Initialized", "True", "PodCompleted" },
+		{ "Ready", "False", "PodCompleted" },
+		{ "ContainersReady", "False", "PodCompleted" },
+		{ "PodScheduled", "True", "<none>" },
+	};
+	for (size_t i = 0; i < 5; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "status.conditions[%zu].type", i);
+		ck_assert_str_eq(str(p, path), conds[i][0]);
+		snprintf(path, sizeof(path), "status.conditions[%zu].status", i);
+		ck_assert_str_eq(str(p, path), conds[i][1]);
+		snprintf(path, sizeof(path), "status.conditions[%zu].reason", i);
+		ck_assert_str_eq(str(p, path), conds[i][2]);
+	}
+	int64_t code = -1;
+	int ready = 1, started = 1;
+	ck_assert_int_eq(kube_object_get_int(p, "status.containerStatuses[0].state.terminated.exitCode",
+	                                     &code), 0);
+	ck_assert_int_eq(code, 0);
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].state.terminated.reason"), "Completed");
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].name"), "work");
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].state.terminated.startedAt"),
+	                 str(p, "status.conditions[1].lastTransitionTime"));
+	ck_assert_uint_eq(strlen(str(p, "status.containerStatuses[0].state.terminated.finishedAt")), 20);
+	ck_assert_int_eq(kube_object_get_bool(p, "status.containerStatuses[0].ready", &ready), 0);
+	ck_assert_int_eq(kube_object_get_bool(p, "status.containerStatuses[0].started", &started), 0);
+	ck_assert_int_eq(ready, 0);
+	ck_assert_int_eq(started, 0);
+	ck_assert_str_eq(str(p, "status.podIP"), "10.0.1.2");   /* kept */
+	kube_object_unref(p);
+	p = get("pods", "default", "always");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.running, 3);
+	ck_assert_uint_eq(s.completed, 2);
+	ck_assert_uint_eq(s.write_errors, 0);
+
+	/* a version 1 caller's struct ends before `completed` */
+	kube_nodes_stats s1;
+	memset(&s1, 0, sizeof(s1));
+	s1.version = 1;
+	s1.completed = 777;
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s1), 0);
+	ck_assert_uint_eq(s1.running, 3);
+	ck_assert_uint_eq(s1.completed, 777);
+	kube_nodes_free(n);
+
+	/* a version 1 caller never gets pods completed */
+	kube_nodes_options o1;
+	o1.complete_after_ms = 777;
+	ck_assert_int_eq(kube_nodes_options_init(&o1, 1), 0);
+	ck_assert_uint_eq(o1.version, 1);
+	ck_assert_uint_eq(o1.complete_after_ms, 777);   /* not its field */
+	o1.name_prefix = "old-";
+	o1.count = 1;
+	o1.ready_delay_ms = 10;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o1), 0);
+	run_for(10);
+	create_pod_policy("old-job", "old-1", "Never");
+	wait_phase("old-job", "Running");
+	run_for(1200);
+	p = get("pods", "default", "old-job");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	kube_object_unref(p);
+	kube_nodes_free(n);
+}
+END_TEST
+
+/* Binds every unbound pod to node-1 or node-2 (the test is the scheduler). */
+static int set_node(kube_object *o, void *ud)
+{
+	return kube_object_set_string(o, "spec.nodeName", ud);
+}
+
+static void bind_pending(void)
+{
+	kube_object_list *l = NULL;
+	static unsigned int k;
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", NULL, NULL, NULL), 0);
+	for (size_t i = 0; i < kube_object_list_count(l); i++) {
+		kube_object *p = kube_object_list_get(l, i);
+		const char *node = NULL;
+		if (kube_object_get_string(p, "spec.nodeName", &node) == 0 && *node)
+			continue;
+		ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "pods", "default",
+		                                              kube_object_name(p), set_node,
+		                                              (void *)(k++ % 2 ? "node-2" : "node-1")), 0);
+	}
+	kube_object_list_free(l);
+}
+
+START_TEST(test_node_job_completes_through_nodes)
+{
+	kube_informer_factory *f = NULL;
+	kube_job_controller *jc = NULL;
+	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes *n = NULL;
+	kube_object *job = NULL;
+	int64_t end = mono_ms() + 10000, succeeded = 0;
+
+	o.count = 2;
+	o.ready_delay_ms = 10;
+	o.complete_after_ms = 50;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), 0);
+	ck_assert_int_eq(kube_informer_factory_new(&f, st, 0), 0);
+	ck_assert_int_eq(kube_job_controller_new(&jc, f, st, NULL), 0);
+	ck_assert_int_eq(kube_informer_factory_start(f), 0);
+	create("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"namespace\":"
+	       "\"default\",\"name\":\"pi\"},\"spec\":{\"completions\":3,\"parallelism\":2,"
+	       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"pi\"}},\"spec\":{"
+	       "\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"pi\",\"image\":\"perl\"}]}}}}");
+	do {
+		const char *type = NULL;
+		run_for(5);
+		bind_pending();
+		job = kube_object_unref(job);
+		job = get("jobs", "default", "pi");
+		if (kube_object_get_string(job, "status.conditions[1].type", &type) == 0 &&
+		    strcmp(type, "Complete") == 0)
+			break;
+	} while (mono_ms() < end);
+	ck_assert_str_eq(str(job, "status.conditions[0].type"), "SuccessCriteriaMet");
+	ck_assert_str_eq(str(job, "status.conditions[1].type"), "Complete");
+	ck_assert_str_eq(str(job, "status.conditions[1].status"), "True");
+	ck_assert_int_eq(kube_object_get_int(job, "status.succeeded", &succeeded), 0);
+	ck_assert_int_eq(succeeded, 3);
+	kube_object_unref(job);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.completed, 3);
+	ck_assert_uint_eq(s.write_errors, 0);
+	kube_job_controller_free(jc);
+	kube_informer_factory_free(f);
+	kube_nodes_free(n);
+}
+END_TEST
+
+static int set_ready_unknown(kube_object *o, void *ud)
+{
+	(void)ud;
+	return kube_object_set_string(o, "status.conditions[3].status", "Unknown");
+}
+
+START_TEST(test_node_heartbeat_switch)
+{
+	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes *n = NULL;
+	kube_object *l1, *l2, *p;
+	char renew1[32], renew2[32];
+	struct timespec nap = { 0, 2000000 };
+
+	o.count = 2;
+	o.ready_delay_ms = 10;
+	o.lease_period_ms = 0;   /* renewals by hand */
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), 0);
+	run_for(20);
+	l1 = get("leases", "kube-node-lease", "node-1");
+	l2 = get("leases", "kube-node-lease", "node-2");
+	snprintf(renew1, sizeof(renew1), "%s", str(l1, "spec.renewTime"));
+	snprintf(renew2, sizeof(renew2), "%s", str(l2, "spec.renewTime"));
+	kube_object_unref(l1);
+	kube_object_unref(l2);
+
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, "node-1", 0), 0);
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, "node-1", 0), 0);   /* idempotent */
+	nanosleep(&nap, NULL);
+	ck_assert_int_eq(kube_nodes_heartbeat(n), 0);
+	run_for(10);
+	l1 = get("leases", "kube-node-lease", "node-1");
+	l2 = get("leases", "kube-node-lease", "node-2");
+	ck_assert_str_eq(str(l1, "spec.renewTime"), renew1);
+	ck_assert_str_ne(str(l2, "spec.renewTime"), renew2);
+	kube_object_unref(l1);
+	kube_object_unref(l2);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.heartbeats, 3);   /* 2 creations, node-2's renewal */
+
+	/* a pod bound to the failed node is not started */
+	create_pod("stuck", "node-1");
+	run_for(50);
+	p = get("pods", "default", "stuck");
+	ck_assert_str_eq(str(p, "status.phase"), "<none>");
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 0);
+
+	/* the node lifecycle controller would have written Unknown */
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "nodes", NULL, "node-1",
+	                                              set_ready_unknown, NULL), 0);
+	/* back: conditions posted afresh, Lease renewed, the pod started */
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, "node-1", 1), 0);
+	wait_phase("stuck", "Running");
+	p = get("nodes", NULL, "node-1");
+	ck_assert_str_eq(str(p, "status.conditions[3].type"), "Ready");
+	ck_assert_str_eq(str(p, "status.conditions[3].status"), "True");
+	ck_assert_str_eq(str(p, "status.conditions[3].reason"), "KubeletReady");
+	ck_assert_str_eq(str(p, "status.conditions[0].type"), "MemoryPressure");
+	ck_assert_str_eq(str(p, "status.conditions[0].status"), "False");
+	kube_object_unref(p);
+	l1 = get("leases", "kube-node-lease", "node-1");
+	ck_assert_str_ne(str(l1, "spec.renewTime"), renew1);
+	kube_object_unref(l1);
+	p = get("pods", "default", "stuck");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, "node-1", 1), 0);   /* already on */
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	ck_assert_uint_eq(s.started, 1);
+	ck_assert_uint_eq(s.heartbeats, 4);
+
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, "node-9", 0), KUBE_ENOTFOUND);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "kube_nodes_set_heartbeat: no node \"node-9\" in the pool");
+	ck_assert_int_eq(kube_nodes_set_heartbeat(n, NULL, 0), KUBE_EINVAL);
+	ck_assert_int_eq(kube_nodes_set_heartbeat(NULL, "node-1", 0), KUBE_EINVAL);
+	kube_nodes_free(n);
+}
+END_TEST
+
 START_TEST(test_node_options_checked)
 {
 	kube_nodes_options o;
@@ -342,6 +607,8 @@ START_TEST(test_node_options_checked)
 	ck_assert_int_eq(kube_nodes_options_init(&o, KUBE_NODES_OPTIONS_VERSION), 0);
 	ck_assert_uint_eq(o.count, 3);
 	ck_assert_uint_eq(o.lease_period_ms, 10000);
+	ck_assert_uint_eq(o.complete_after_ms, 1000);
+	ck_assert_uint_eq(o.version, 2);
 	o.count = 0;
 	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), KUBE_EINVAL);
 	ck_assert_ptr_null(n);
@@ -375,6 +642,9 @@ int main(void)
 	tcase_add_test(tc, test_node_pod_running_after_delay);
 	tcase_add_test(tc, test_node_runtime_vtable);
 	tcase_add_test(tc, test_node_options_checked);
+	tcase_add_test(tc, test_node_job_pods_complete);
+	tcase_add_test(tc, test_node_job_completes_through_nodes);
+	tcase_add_test(tc, test_node_heartbeat_switch);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
