@@ -76,6 +76,24 @@ KUBE_INTERNAL int kube__object_put_json(kube__buf *out, const kube_object *o);
 /* spec.nodeName when it is a string, else NULL (no tree for a compact object). */
 KUBE_INTERNAL const char *kube__object_node_name(const kube_object *o);
 
+/* -- reading a stored object without its tree (reconciler/scheduler perf
+ *    area; defined in lib/reconcile/peek.c, see there) --
+ * The value at `path` (map members: "status.phase") from a compact
+ * object's text, which stays compact, or from a mutable object's tree.
+ * _string: 1 and *out (in scratch, or borrowed from the tree), 0 when
+ * absent or not a string.  _int: 1 for an integer that fits int64.
+ * _condition: 1 when the array at path has a map whose "type" is `type`
+ * (the first one); its "status" and "lastTransitionTime" strings go to
+ * status and since (optional; "" when absent).  _json: 1 and the value's
+ * compact JSON appended to out.  Nothing is raised. */
+KUBE_INTERNAL int kube__object_peek_string(const kube_object *o, const char *path,
+                                           kube__buf *scratch, const char **out);
+KUBE_INTERNAL int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out);
+KUBE_INTERNAL int kube__object_peek_condition(const kube_object *o, const char *path,
+                                              const char *type, kube__buf *status,
+                                              kube__buf *since);
+KUBE_INTERNAL int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *out);
+
 /* Where the object came from in a decoded stream; takes ownership of pos. */
 typedef struct kube__posmap kube__posmap;
 KUBE_INTERNAL void kube__object_set_source(kube_object *o, int document, int line,

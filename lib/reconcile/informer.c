@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object/object_private.h"
 #include "reconcile_private.h"
 #include "store/store_private.h"
 
@@ -206,7 +207,8 @@ static int index_values(const cindex *ix, const kube_object *obj, kube_index_val
 		}
 		break;
 	case IDX_NODE:
-		if (kube_object_get_string(obj, "spec.nodeName", &v) == 0 && v && *v)
+		/* the store's copy of nodeName: no tree for a compact object */
+		if ((v = kube__object_node_name(obj)) && *v)
 			rc = kube_index_values_add(out, v);
 		break;
 	default:

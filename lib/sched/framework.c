@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object/object_private.h"
 #include "sched_private.h"
 
 enum {
@@ -553,13 +554,11 @@ static int affinity_epoch(kube__cycle *cy)
 {
 	kube_sched *s = cy->s;
 	kube__buf b = KUBE__BUF_INIT;
-	char *sel = NULL, *aff = NULL;
-	kube_object_get_json(cy->pod->obj, "spec.nodeSelector", &sel);
-	kube_object_get_json(cy->pod->obj, "spec.affinity.nodeAffinity", &aff);
-	kube_error_clear();
-	kube__buf_printf(&b, "%s|%s", sel ? sel : "", aff ? aff : "");
-	kube_free(sel);
-	kube_free(aff);
+	/* peeked from a stored pod's text: kube_object_get_json would build
+	 * and keep the tree of every pod scheduled */
+	kube__object_peek_json(cy->pod->obj, "spec.nodeSelector", &b);
+	kube__buf_putc(&b, '|');
+	kube__object_peek_json(cy->pod->obj, "spec.affinity.nodeAffinity", &b);
 	if (b.failed)
 		return kube__error_oom();
 	if (!s->aff_key || strcmp(s->aff_key, b.data) != 0) {

@@ -7,8 +7,12 @@
  * with each init container, sidecars (restartPolicy: Always) adding to
  * both, then the pod overhead), the same with upstream's defaults for
  * missing cpu/memory requests (used by the scores), the node selector,
- * the node affinity terms, tolerations, host ports and images.  Strings
- * are borrowed from the pod object, which the view keeps a reference to.
+ * the node affinity terms, tolerations, host ports and images.  A stored
+ * (compact) pod is parsed for the view and its tree dropped, the strings
+ * the view keeps interned; a pod with pod (anti-)affinity or spread
+ * constraints compiles selectors through the object, and there the
+ * strings are borrowed from the tree the object keeps.  The view keeps a
+ * reference to the pod object either way.
  *
  * Upstream parses node selector terms lazily and a term that fails to
  * parse simply never matches (NewLazyErrorNodeSelector); a term here gets
@@ -713,6 +717,62 @@ static void read_preemption(kube__pod *p, json_object *spec, json_object *status
 	p->nominated = nn && *nn ? nn : NULL;
 }
 
+/* *s (borrowed from a transient tree) becomes the interned copy, which
+ * lives as long as the scheduler. */
+static int keep(kube__intern *names, const char **s)
+{
+	uint32_t id;
+	if (!*s)
+		return 0;
+	if (kube__intern_id(names, *s, &id) != 0)
+		return KUBE_ENOMEM;
+	*s = kube__intern_str(names, id);
+	return 0;
+}
+
+static int keep_terms(kube__intern *names, kube__term *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < 2; k++) {
+			kube__expr *e = k ? t[i].fields : t[i].exprs;
+			size_t ne = k ? t[i].nfields : t[i].nexprs;
+			for (size_t j = 0; j < ne; j++) {
+				if (keep(names, &e[j].key) != 0)
+					return KUBE_ENOMEM;
+				for (size_t v = 0; v < e[j].nvalues; v++)
+					if (keep(names, &e[j].values[v]) != 0)
+						return KUBE_ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Every string the view borrowed from a tree that is about to go. */
+static int keep_strings(kube__pod *p, kube__intern *names)
+{
+	if (keep(names, &p->node_name) != 0 || keep(names, &p->scheduler_name) != 0 ||
+	    keep(names, &p->nominated) != 0 || keep_terms(names, p->req_terms, p->nreq_terms) != 0 ||
+	    keep_terms(names, p->pref_terms, p->npref_terms) != 0)
+		return KUBE_ENOMEM;
+	for (size_t i = 0; i < p->ntols; i++)
+		if (keep(names, &p->tols[i].key) != 0 || keep(names, &p->tols[i].value) != 0)
+			return KUBE_ENOMEM;
+	for (size_t i = 0; i < p->nports; i++)
+		if (keep(names, &p->ports[i].ip) != 0 || keep(names, &p->ports[i].protocol) != 0)
+			return KUBE_ENOMEM;
+	return 0;
+}
+
+/* Pod (anti-)affinity terms and spread constraints compile their selectors
+ * from the object (kube_selector_from_object), which keeps its tree. */
+static int reads_object(json_object *spec)
+{
+	json_object *aff = jget(spec, "affinity");
+	return jget(aff, "podAffinity") || jget(aff, "podAntiAffinity") ||
+	       jget(spec, "topologySpreadConstraints");
+}
+
 int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 {
 	kube__intern *names = s->names;
@@ -724,12 +784,34 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 	p->nsinfo = &s->nsinfo;
 	p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
 	p->name = kube_object_name(pod) ? kube_object_name(pod) : "";
-	json_object *spec = jget(kube__object_doc(pod), "spec");
+	/*
+	 * A stored pod is compact: its tree is parsed for this view and
+	 * dropped, and the few strings the view keeps are interned (node and
+	 * scheduler names, tolerations, ports, node affinity: few distinct
+	 * values).  kube__object_doc would keep the tree on the pod for as
+	 * long as the store keeps it, ~15 times its JSON, for every pod.
+	 */
+	int owned = 0;
+	json_object *doc = kube__object_doc_transient(pod, &owned);
+	if (doc && owned && reads_object(jget(doc, "spec"))) {
+		json_object_put(doc);
+		owned = 0;
+		doc = kube__object_doc(pod);
+	}
+	if (!doc) {
+		kube__pod_free(p);
+		return KUBE_ENOMEM;
+	}
+	json_object *spec = jget(doc, "spec");
 	int rc = kube__intern_id(names, p->ns, &p->ns_id);
 	if (rc == 0)
 		rc = read_view(p, spec, names);
 	if (rc == 0)
-		read_preemption(p, spec, jget(kube__object_doc(pod), "status"));
+		read_preemption(p, spec, jget(doc, "status"));
+	if (rc == 0 && owned)
+		rc = keep_strings(p, names);
+	if (owned)
+		json_object_put(doc);
 	if (rc != 0) {
 		kube__pod_free(p);
 		return rc;

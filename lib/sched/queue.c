@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "object/object_private.h"
 #include "sched_private.h"
 
 #define INITIAL_BACKOFF_MS 1000
@@ -196,8 +197,7 @@ int kube_sched_queue_add(kube_sched_queue *q, kube_object *pod, int64_t now_ms)
 		kube_object_unref(it->pod);
 		it->pod = kube_object_ref(pod);
 		int64_t pr = 0;
-		kube_object_get_int(pod, "spec.priority", &pr);
-		kube_error_clear();
+		kube__object_peek_int(pod, "spec.priority", &pr);
 		it->priority = pr;
 		if (it->where == IN_ACTIVE) {
 			heap_down(q, it->heap_index);
@@ -210,8 +210,8 @@ int kube_sched_queue_add(kube_sched_queue *q, kube_object *pod, int64_t now_ms)
 		kube_free(it);
 		return kube__error_oom();
 	}
-	kube_object_get_int(pod, "spec.priority", &it->priority);
-	kube_error_clear();
+	/* peeked: kube_object_get_int would build and keep the pod's tree */
+	kube__object_peek_int(pod, "spec.priority", &it->priority);
 	it->added_ms = now_ms;
 	if ((rc = kube__map_put(&q->items, key, it)) != 0 || (rc = heap_push(q, it)) != 0) {
 		kube__map_del(&q->items, key);

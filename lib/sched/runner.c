@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "libkube/store.h"
+#include "object/object_private.h"
 #include "sched_private.h"
 
 struct kube_sched_runner {
@@ -79,8 +80,7 @@ static void orphan_keep(kube_sched_runner *r, kube_object *pod)
 static void adopt_orphans(kube_sched_runner *r, const char *node)
 {
 	for (size_t i = 0; i < r->norphans;) {
-		const char *nn = NULL;
-		kube_object_get_string(r->orphans[i], "spec.nodeName", &nn);
+		const char *nn = kube__object_node_name(r->orphans[i]);
 		if (nn && strcmp(nn, node) == 0 && kube_sched_pod_add(r->s, r->orphans[i]) == 0) {
 			kube_object_unref(r->orphans[i]);
 			r->orphans[i] = r->orphans[--r->norphans];
@@ -153,13 +153,16 @@ static void on_pod(kube_watch *w, const kube_watch_event *ev, void *ud)
 	kube_sched_runner *r = ud;
 	kube_object *pod = ev->object;
 	const char *node = NULL, *phase = NULL, *sched = NULL, *nom = NULL;
+	kube__buf scratch = KUBE__BUF_INIT;
 	char key[512];
 	switch (ev->type) {
 	case KUBE_WATCH_ADDED:
 	case KUBE_WATCH_MODIFIED:
-		kube_object_get_string(pod, "spec.nodeName", &node);
-		kube_object_get_string(pod, "status.phase", &phase);
-		if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)) {
+		/* peeked, not kube_object_get_string: that would build and keep
+		 * the tree of every pod version the store holds */
+		node = kube__object_node_name(pod);
+		if (kube__object_peek_string(pod, "status.phase", &scratch, &phase) &&
+		    (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)) {
 			/* a terminated pod holds nothing on its node */
 			pod_gone(r, pod);
 			r->moved = 1;
@@ -179,10 +182,11 @@ static void on_pod(kube_watch *w, const kube_watch_event *ev, void *ud)
 		}
 		if (kube_object_deletion_timestamp(pod))
 			break;
-		kube_object_get_string(pod, "spec.schedulerName", &sched);
-		if (!has_profile(r->s, sched && *sched ? sched : KUBE_SCHED_DEFAULT_PROFILE))
+		if (!kube__object_peek_string(pod, "spec.schedulerName", &scratch, &sched) || !*sched)
+			sched = KUBE_SCHED_DEFAULT_PROFILE;
+		if (!has_profile(r->s, sched))
 			break;
-		kube_object_get_string(pod, "status.nominatedNodeName", &nom);
+		kube__object_peek_string(pod, "status.nominatedNodeName", &scratch, &nom);
 		kube_sched_nominate(r->s, pod, nom);
 		kube_sched_queue_add(r->q, pod, 0);
 		break;
@@ -197,6 +201,7 @@ static void on_pod(kube_watch *w, const kube_watch_event *ev, void *ud)
 	default:
 		break;
 	}
+	kube__buf_free(&scratch);
 	kube_error_clear();
 }
 

@@ -3,8 +3,8 @@
  * handlers' order, watch events into the cache, the built-in and custom
  * indexes, resync, recovery from a watch that ended with KUBE_EGONE (the
  * synthetic add / update / delete-with-unknown-state events), late
- * handlers, handler removal inside a handler, selectors, and the shared
- * factory.
+ * handlers, handler removal inside a handler, selectors, the shared
+ * factory, and the readers that look into a stored object's text.
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "object/object_private.h"
 #include "reconcile/reconcile_private.h"
 
 static kube_loop *loop;
@@ -500,6 +501,79 @@ START_TEST(test_informer_cache_keys)
 }
 END_TEST
 
+/*
+ * The peek readers (lib/reconcile/peek.c) answer from a stored pod's
+ * compact text exactly what the getters answer from its tree, escapes,
+ * nesting, types and absent fields included, and from a mutable object's
+ * tree alike.
+ */
+START_TEST(test_informer_peek_compact)
+{
+	kube_object *stored = NULL, *copy = NULL;
+	kube__buf scratch = KUBE__BUF_INIT, status = KUBE__BUF_INIT, since = KUBE__BUF_INIT;
+	kube__buf js = KUBE__BUF_INIT;
+	const char *v;
+	int64_t n;
+
+	kube_object *o = obj(
+	        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	        "\"name\":\"p\",\"labels\":{\"phase\":\"x\"}},\"spec\":{\"schedulerName\":\"a\\\"b\\u00e9\","
+	        "\"priority\":-42,\"big\":18446744073709551615,\"ratio\":1.5,\"nodeSelector\":{\"k\":\"v\"},"
+	        "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
+	        "\"status\":{\"phase\":\"Running\",\"nominatedNodeName\":null,\"conditions\":["
+	        "{\"type\":\"PodScheduled\",\"status\":\"True\"},\"junk\",{\"type\":7},"
+	        "{\"type\":\"Ready\",\"status\":\"False\",\"lastTransitionTime\":\"2026-01-02T03:04:05Z\"},"
+	        "{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	ck_assert_int_eq(kube_store_create_take(&stored, st, o), 0);
+	ck_assert_ptr_nonnull(kube__object_text(stored, NULL));
+	ck_assert_int_eq(kube_object_mutable(&copy, stored), 0);
+
+	kube_object *both[2] = { stored, copy };
+	for (int i = 0; i < 2; i++) {
+		kube_object *x = both[i];
+		ck_assert_int_eq(kube__object_peek_string(x, "status.phase", &scratch, &v), 1);
+		ck_assert_str_eq(v, "Running");
+		ck_assert_int_eq(kube__object_peek_string(x, "spec.schedulerName", &scratch, &v), 1);
+		ck_assert_str_eq(v, "a\"b\xc3\xa9");
+		ck_assert_int_eq(kube__object_peek_string(x, "status.nominatedNodeName", &scratch, &v), 0);
+		ck_assert_ptr_null(v);
+		ck_assert_int_eq(kube__object_peek_string(x, "spec.nodeName", &scratch, &v), 0);
+		ck_assert_int_eq(kube__object_peek_string(x, "spec.priority", &scratch, &v), 0);
+		ck_assert_int_eq(kube__object_peek_string(x, "spec.containers.name", &scratch, &v), 0);
+		ck_assert_int_eq(kube__object_peek_int(x, "spec.priority", &n), 1);
+		ck_assert_int_eq(n, -42);
+		ck_assert_int_eq(kube__object_peek_int(x, "spec.big", &n), 0);
+		ck_assert_int_eq(kube__object_peek_int(x, "spec.ratio", &n), 0);
+		ck_assert_int_eq(kube__object_peek_int(x, "status.phase", &n), 0);
+		ck_assert_int_eq(kube__object_peek_int(x, "spec.missing", &n), 0);
+		/* the first Ready condition, past elements that are not maps */
+		ck_assert_int_eq(kube__object_peek_condition(x, "status.conditions", "Ready", &status,
+		                                             &since), 1);
+		ck_assert_str_eq(status.data, "False");
+		ck_assert_str_eq(since.data, "2026-01-02T03:04:05Z");
+		ck_assert_int_eq(kube__object_peek_condition(x, "status.conditions", "PodScheduled",
+		                                             &status, &since), 1);
+		ck_assert_str_eq(status.data, "True");
+		ck_assert_str_eq(since.data, "");
+		ck_assert_int_eq(kube__object_peek_condition(x, "status.conditions", "Initialized",
+		                                             &status, NULL), 0);
+		ck_assert_int_eq(kube__object_peek_condition(x, "status.phase", "Ready", NULL, NULL), 0);
+		js.len = 0;
+		ck_assert_int_eq(kube__object_peek_json(x, "spec.nodeSelector", &js), 1);
+		ck_assert_str_eq(js.data, "{\"k\":\"v\"}");
+		ck_assert_int_eq(kube__object_peek_json(x, "spec.affinity", &js), 0);
+	}
+	/* the stored pod was read, not expanded: its copy still parses afresh */
+	ck_assert_ptr_nonnull(kube__object_text(stored, NULL));
+	kube__buf_free(&scratch);
+	kube__buf_free(&status);
+	kube__buf_free(&since);
+	kube__buf_free(&js);
+	kube_object_unref(copy);
+	kube_object_unref(stored);
+}
+END_TEST
+
 static Suite *informer_suite(void)
 {
 	Suite *s = suite_create("informer");
@@ -516,6 +590,7 @@ static Suite *informer_suite(void)
 	tcase_add_test(tc, test_informer_selector_filters);
 	tcase_add_test(tc, test_informer_factory_shares);
 	tcase_add_test(tc, test_informer_cache_keys);
+	tcase_add_test(tc, test_informer_peek_compact);
 	suite_add_tcase(s, tc);
 	return s;
 }

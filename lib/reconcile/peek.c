@@ -1,0 +1,242 @@
+/*
+ * peek.c - reading a few fields of a stored object without its tree.
+ *
+ * A store keeps its objects compact (object.c): their JSON text and the hot
+ * metadata, no json-c tree.  kube_object_get_string() and its siblings
+ * build the tree on first use and keep it on the object, for as long as
+ * the store keeps the object: ~15 times the text, and a full parse.  A
+ * watcher that looks at two fields of every pod (the scheduler's runner,
+ * the ReplicaSet controller counting ready pods) would so rebuild and keep
+ * the tree of every pod version it is shown.  These readers find the field
+ * in the text instead and leave the object compact; a mutable object is read
+ * from its tree, so both forms answer alike (a compact object is frozen:
+ * its text and any tree built from it say the same):
+ *
+ *   {"apiVersion":"v1",...,"status":{"phase":"Running","conditions":[{...
+ *                           ^ member "status"  ^ member "phase": the string
+ *
+ * Paths are map members only ("status.phase"); arrays are walked by the
+ * one reader that needs them (conditions).  Nothing is raised: a missing
+ * field, a field of another type and running out of memory all read as
+ * absent, which is what the callers did with kube_object_get_string's
+ * error anyway.  They live here, beside the reconciler that needs them
+ * most, until the object layer takes them over (object_private.h).
+ */
+#include <json-c/json.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "object/object_private.h"
+
+/* The offset of the value at path in a compact text, or SIZE_MAX. */
+static size_t text_at(const char *t, size_t n, const char *path)
+{
+	size_t p = 0;
+	char key[128];
+
+	while (p != SIZE_MAX) {
+		const char *dot = strchr(path, '.');
+		size_t klen = dot ? (size_t)(dot - path) : strlen(path);
+		if (klen >= sizeof(key))
+			return SIZE_MAX;
+		memcpy(key, path, klen);
+		key[klen] = '\0';
+		p = kube__json_text_member(t, n, p, key);
+		if (!dot)
+			return p;
+		path = dot + 1;
+	}
+	return SIZE_MAX;
+}
+
+/* The node at path in a tree, or NULL (absent, or JSON null). */
+static json_object *tree_at(json_object *doc, const char *path)
+{
+	json_object *v = doc;
+	char key[128];
+
+	for (;;) {
+		const char *dot = strchr(path, '.');
+		size_t klen = dot ? (size_t)(dot - path) : strlen(path);
+		if (klen >= sizeof(key) || !json_object_is_type(v, json_type_object))
+			return NULL;
+		memcpy(key, path, klen);
+		key[klen] = '\0';
+		if (!json_object_object_get_ex(v, key, &v))
+			return NULL;
+		if (!dot)
+			return v;
+		path = dot + 1;
+	}
+}
+
+/* A compact object's text (its tree, if somebody built it, says the
+ * same: the object is frozen), else the tree a mutable object always has. */
+static json_object *tree_of(const kube_object *o, const char **text, size_t *len)
+{
+	*text = kube__object_text(o, len);
+	return *text ? NULL : kube__object_doc(o);
+}
+
+int kube__object_peek_string(const kube_object *o, const char *path, kube__buf *scratch,
+                             const char **out)
+{
+	const char *t;
+	size_t n, v;
+	json_object *doc = tree_of(o, &t, &n), *x;
+
+	*out = NULL;
+	if (doc) {
+		x = tree_at(doc, path);
+		if (!json_object_is_type(x, json_type_string))
+			return 0;
+		*out = json_object_get_string(x);
+		return 1;
+	}
+	if (!t || (v = text_at(t, n, path)) == SIZE_MAX || t[v] != '"' ||
+	    kube__json_text_string(t, n, v, scratch) != 0 || scratch->failed)
+		return 0;
+	if (!scratch->data && kube__buf_put(scratch, "", 0) != 0)
+		return 0;
+	*out = scratch->data ? scratch->data : "";
+	return 1;
+}
+
+/* A JSON integer that fits int64 (what json-c keeps as an int), as the
+ * text at t[v..e) spells it. */
+static int text_int(const char *t, size_t v, size_t e, int64_t *out)
+{
+	uint64_t u = 0, lim = (uint64_t)INT64_MAX;
+	int neg = 0;
+
+	if (v < e && t[v] == '-') {
+		neg = 1;
+		lim++;
+		v++;
+	}
+	if (v >= e)
+		return 0;
+	for (; v < e; v++) {
+		unsigned d = (unsigned)(t[v] - '0');
+		if (d > 9 || u > (lim - d) / 10)
+			return 0;   /* a fraction, an exponent, or too big: a double */
+		u = u * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 1;
+}
+
+int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out)
+{
+	const char *t;
+	size_t n, v;
+	json_object *doc = tree_of(o, &t, &n), *x;
+
+	if (doc) {
+		x = tree_at(doc, path);
+		if (!json_object_is_type(x, json_type_int) ||
+		    (json_object_get_int64(x) == INT64_MAX &&
+		     json_object_get_uint64(x) > (uint64_t)INT64_MAX))
+			return 0;
+		*out = json_object_get_int64(x);
+		return 1;
+	}
+	if (!t || (v = text_at(t, n, path)) == SIZE_MAX)
+		return 0;
+	return text_int(t, v, kube__json_text_skip(t, n, v), out);
+}
+
+/* Copies a string member of a condition into out ("" when absent or not
+ * a string). */
+static void text_member_string(const char *t, size_t n, size_t p, const char *key, kube__buf *out)
+{
+	size_t v = kube__json_text_member(t, n, p, key);
+
+	out->len = 0;
+	if (v == SIZE_MAX || t[v] != '"' || kube__json_text_string(t, n, v, out) != 0)
+		out->len = 0;
+	kube__buf_put(out, "", 0);   /* NUL-terminated even when empty */
+}
+
+static void tree_member_string(json_object *c, const char *key, kube__buf *out)
+{
+	json_object *v = NULL;
+
+	out->len = 0;
+	if (json_object_object_get_ex(c, key, &v) && json_object_is_type(v, json_type_string))
+		kube__buf_put(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	kube__buf_put(out, "", 0);
+}
+
+int kube__object_peek_condition(const kube_object *o, const char *path, const char *type,
+                                kube__buf *status, kube__buf *since)
+{
+	const char *t;
+	size_t n, p;
+	json_object *doc = tree_of(o, &t, &n), *arr;
+
+	if (doc) {
+		arr = tree_at(doc, path);
+		if (!json_object_is_type(arr, json_type_array))
+			return 0;
+		for (size_t i = 0, len = json_object_array_length(arr); i < len; i++) {
+			json_object *c = json_object_array_get_idx(arr, i), *ty = NULL;
+			if (!json_object_is_type(c, json_type_object) ||
+			    !json_object_object_get_ex(c, "type", &ty) ||
+			    !json_object_is_type(ty, json_type_string) ||
+			    strcmp(json_object_get_string(ty), type) != 0)
+				continue;
+			if (status)
+				tree_member_string(c, "status", status);
+			if (since)
+				tree_member_string(c, "lastTransitionTime", since);
+			return 1;
+		}
+		return 0;
+	}
+	if (!t || (p = text_at(t, n, path)) == SIZE_MAX || t[p] != '[')
+		return 0;
+	kube__buf ty = KUBE__BUF_INIT;
+	int found = 0;
+	for (p++; p < n && t[p] != ']';) {
+		size_t v = kube__json_text_member(t, n, p, "type");
+		if (v != SIZE_MAX && t[v] == '"' && kube__json_text_string(t, n, v, &ty) == 0 &&
+		    !ty.failed && ty.len == strlen(type) && memcmp(ty.data, type, ty.len) == 0) {
+			if (status)
+				text_member_string(t, n, p, "status", status);
+			if (since)
+				text_member_string(t, n, p, "lastTransitionTime", since);
+			found = 1;
+			break;
+		}
+		p = kube__json_text_skip(t, n, p);
+		if (p < n && t[p] == ',')
+			p++;
+	}
+	kube__buf_free(&ty);
+	return found;
+}
+
+int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *out)
+{
+	const char *t;
+	size_t n, v, e;
+	json_object *doc = tree_of(o, &t, &n);
+
+	if (doc) {
+		char *js = NULL;
+		int found = kube_object_get_json(o, path, &js) == 0 && js;
+		if (found)
+			kube__buf_puts(out, js);
+		kube_free(js);
+		kube_error_clear();
+		return found;
+	}
+	if (!t || (v = text_at(t, n, path)) == SIZE_MAX)
+		return 0;
+	/* the text is compact JSON, as kube_encode writes it: the value's
+	 * bytes are its JSON */
+	e = kube__json_text_skip(t, n, v);
+	kube__buf_put(out, t + v, e - v);
+	return 1;
+}
