@@ -317,6 +317,9 @@ static int managed_noschedule_key(const char *key)
 typedef struct taint_edit {
 	const char *now;
 	int changed;
+	/* only say whether a write is needed (0) or not (KUBE_ECANCELED):
+	 * the node is then the informer's frozen object, never written */
+	int dry;
 } taint_edit;
 
 #define MAX_WANT 8
@@ -368,6 +371,10 @@ static int edit_taints(kube_object *node, void *ud)
 			e->changed = 1;
 			continue;
 		}
+		if (e->dry) {
+			kept++;
+			continue;
+		}
 		snprintf(path, sizeof(path), "spec.taints[%zu]", i);
 		if ((rc = kube_object_get_json(node, path, &json)) != 0) {
 			kube__buf_free(&b);
@@ -396,9 +403,9 @@ static int edit_taints(kube_object *node, void *ud)
 		kube__buf_free(&b);
 		return kube__error_oom();
 	}
-	if (!e->changed) {
+	if (!e->changed || e->dry) {
 		kube__buf_free(&b);
-		return KUBE_ECANCELED;
+		return e->changed ? 0 : KUBE_ECANCELED;
 	}
 	if (kept == 0) {
 		rc = kube_object_remove(node, "spec.taints");
@@ -783,11 +790,15 @@ static int sync_node(kube_controller *runner, const char *name, int64_t *requeue
 	}
 	h->mark_pods = 0;
 
-	/* 3. taints */
+	/* 3. taints: checked on the cached node first, so that a node whose
+	 * taints are right costs no copy of it */
 	{
-		taint_edit te = { now_s, 0 };
-		rc2 = kube_store_guaranteed_update(&written, c->store, "nodes", NULL, name, edit_taints,
-		                                   &te);
+		taint_edit te = { now_s, 0, 1 };
+		rc2 = edit_taints(node, &te);
+		te.dry = 0;
+		if (rc2 == 0)
+			rc2 = kube_store_guaranteed_update(&written, c->store, "nodes", NULL, name,
+			                                   edit_taints, &te);
 		if (rc2 == 0) {
 			c->stats.taint_writes++;
 			kube_object_unref(node);

@@ -1122,7 +1122,23 @@ int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on)
 		return 0;
 	}
 	ni->silent = 0;
-	/* back: the kubelet posts its conditions and renews its Lease at once */
+	/* back: the kubelet renews its Lease and posts its conditions at once.
+	 * The Lease first, and synchronously: a watcher then sees it renewed
+	 * before it sees Ready True, never a Ready node with a stale Lease. */
+	if (ni->uid) {
+		kube_object *lease = NULL;
+		lease_json(&b, n, (unsigned int)i);
+		if ((rc = object_of(&lease, &b)) != 0)
+			return rc;
+		rc = kube_store_update(NULL, n->store, lease);
+		if (rc == KUBE_ENOTFOUND)
+			rc = kube_store_create(NULL, n->store, lease);
+		kube_object_unref(lease);
+		if (rc != 0)
+			return rc;
+		n->stats.heartbeats++;
+	}
+	b = (kube__buf)KUBE__BUF_INIT;
 	now_rfc3339(ts, 0);
 	conditions_json(&b, ts);
 	if (b.failed) {
@@ -1133,8 +1149,6 @@ int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on)
 	                                  b.data);
 	kube__buf_free(&b);
 	if (rc != 0)
-		return rc;
-	if (ni->uid && (rc = write_lease(n, (unsigned int)i, 0)) != 0)
 		return rc;
 	/* and starts the pods bound to it while it was down */
 	snprintf(sel, sizeof(sel), "spec.nodeName=%s", ni->name);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "libkube/kube.h"
+#include "libkube/node.h"
 #include "controllers/controllers_private.h"
 
 #define SEC ((int64_t)1000000000)
@@ -553,6 +554,59 @@ START_TEST(test_nodelifecycle_untolerated_taint_and_conditions)
 }
 END_TEST
 
+/* The simulated nodes of lib/node: one fails (its heartbeat off), is
+ * found out and tainted, and comes back.  Their Leases carry the real
+ * time; the controller only compares them with each other. */
+START_TEST(test_nodelifecycle_simulated_node_fails_and_returns)
+{
+	kube_nodes_options no = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes *pool = NULL;
+	struct timespec nap = { 0, 1000000 };
+
+	no.count = 2;
+	no.ready_delay_ms = 1;
+	no.lease_period_ms = 0;   /* renewals by hand, once per step */
+	ck_assert_int_eq(kube_nodes_new(&pool, loop, st, &no), 0);
+	settle();
+	create_pod("web", "node-2", NULL);
+	start();
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].status"), "True");
+	ck_assert_int_eq(kube_nodes_set_heartbeat(pool, "node-2", 0), 0);
+	for (int i = 0; i < 10; i++) {
+		nanosleep(&nap, NULL);
+		ck_assert_int_eq(kube_nodes_heartbeat(pool), 0);
+		step(5);
+	}
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].status"), "True");
+	nanosleep(&nap, NULL);
+	ck_assert_int_eq(kube_nodes_heartbeat(pool), 0);
+	step(5);
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].status"), "Unknown");
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].reason"),
+	                 "NodeStatusUnknown");
+	ck_assert_str_eq(taints("node-2"),
+	                 "node.kubernetes.io/unreachable:NoExecute,node.kubernetes.io/unreachable:NoSchedule");
+	ck_assert_str_eq(field("pods", "ns", "web", "status.conditions[0].status"), "False");
+	ck_assert_str_eq(field("nodes", NULL, "node-1", "status.conditions[3].status"), "True");
+	ck_assert_str_eq(taints("node-1"), "");
+	ck_assert_uint_eq(stats().scheduled, 1);
+
+	/* back after 100 s: the kubelet posts Ready, the taints and the
+	 * eviction go */
+	fake_now += 100 * SEC;
+	ck_assert_int_eq(kube_nodes_set_heartbeat(pool, "node-2", 1), 0);
+	step(0);
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].status"), "True");
+	ck_assert_str_eq(taints("node-2"), "");
+	kube_nodelifecycle_stats s = stats();
+	ck_assert_uint_eq(s.scheduled, 0);
+	ck_assert_uint_eq(s.cancelled, 1);
+	ck_assert_uint_eq(s.evictions, 0);
+	ck_assert(exists("web"));
+	kube_nodes_free(pool);
+}
+END_TEST
+
 START_TEST(test_nodelifecycle_options_checked)
 {
 	kube_nodelifecycle_options o;
@@ -611,6 +665,7 @@ int main(void)
 	tcase_add_test(tc, test_nodelifecycle_recovery_cancels_eviction);
 	tcase_add_test(tc, test_nodelifecycle_not_ready_then_unreachable);
 	tcase_add_test(tc, test_nodelifecycle_untolerated_taint_and_conditions);
+	tcase_add_test(tc, test_nodelifecycle_simulated_node_fails_and_returns);
 	tcase_add_test(tc, test_nodelifecycle_options_checked);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
