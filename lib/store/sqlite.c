@@ -6,28 +6,53 @@
  * write survives kill -9 and power loss (as far as the disk keeps its
  * promises).  WAL with synchronous=NORMAL would survive kill -9 too (the
  * frames are in the page cache) but not a power cut, so it is not used.
- * The database is opened in exclusive locking mode, so a second process
- * (or store) on the same directory is refused instead of corrupting it.
+ * A second store (or process) on the same directory is refused with the
+ * lock file <path>/store.lock (flock, released by the kernel when the
+ * process dies), so this connection is the database's only writer.
  *
- *   log(rev INTEGER PRIMARY KEY, key TEXT UNIQUE, value BLOB)
+ *   log(rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL)
  *   meta(name TEXT PRIMARY KEY, value INTEGER): "revision"      WITHOUT ROWID
- *   PRAGMA user_version = 2, page_size = 4096 (new databases)
+ *   PRAGMA user_version = 3, page_size = 4096 (new databases)
  *
  * The schema is etcd's shape: each key's current value sits in the row of
  * the revision that wrote it, so rows are appended in revision order and a
- * group commit of 16 creates fills two or three fresh pages of `log` (plus
- * one leaf of the small key index per key) instead of dirtying one big
- * page per key all over a table ordered by key.  What a commit costs is
- * mostly the bytes it appends to the WAL and syncs: schema 1 (kv ordered
- * by key, 16 KB pages) wrote ~330 KB per batch of 16 pods, this ~100 KB.
- * A write replaces the key's old row (INSERT OR REPLACE through the unique
- * key index), so only current values are kept; history lives in memory.
- * Schema 1 databases are converted on open.
+ * group commit of 16 creates fills eight or nine fresh pages of `log`.
+ * What a commit costs is mostly the pages it appends to the WAL and syncs,
+ * so the table has no index on key (schema 2 had one, UNIQUE: it cost one
+ * random 4 KB leaf per written key, ~16 of the ~25 pages of such a batch).
+ * Conditions are checked where the keys already are, in memory: the only
+ * writer is this store, its entries are loaded from this table at open and
+ * follow every commit, and prepare (write.c) checks each write against them
+ * and a batch never holds two writes to one key.  What the backend still
+ * checks costs nothing: an update or delete names the row of the revision
+ * it was read at (rev = expect_revision AND key = key, the rowid lookup
+ * that finds the page it dirties anyway), and if that row is not there the
+ * op fails with KUBE_ECONFLICT.  A create is a plain append; the store
+ * vouches that the key is absent, and a key stored twice would be refused
+ * as corrupt at the next open (store.c), never silently merged.
+ * Schema 1 and 2 databases are converted on open.
  *
  * The revision lives in meta and is written in the same transaction as the
  * keys, because a delete advances it without leaving a row behind.  Values
  * are the objects' JSON without metadata.resourceVersion (the store stamps
  * it from the revision), as kube-apiserver stores objects in etcd.
+ *
+ * Checkpoints are off the commit path.  SQLite's automatic checkpoint runs
+ * inside the COMMIT that crosses 1,000 WAL frames, copying every page to
+ * store.db and fsyncing it: a few ms to tens of ms (the log's pages are new,
+ * so a checkpoint writes about as much as the commits since the last one),
+ * paid by the writers of that batch.  Here wal_autocheckpoint is 0 and a
+ * thread with its own connection runs PASSIVE checkpoints while commits go
+ * on; the WAL restarts from its beginning at the first write after a
+ * checkpoint that caught up.  Should it never catch up, the commit thread
+ * runs a RESTART checkpoint itself once the WAL passes WAL_HARD_FRAMES, so
+ * the WAL stays bounded.  A checkpoint that fails (a full disk) loses
+ * nothing: the frames stay in the WAL, and it is retried later.
+ *
+ *   loop ─▶ worker: BEGIN, ops, COMMIT (fsync WAL) ─▶ ack
+ *                                   │ wal hook: frames >= WAL_CKPT_FRAMES
+ *                                   ▼
+ *           checkpointer: PASSIVE checkpoint (store.db written, fsync'ed)
  *
  * A test hook shows that the crash test can fail: with the environment
  * variable KUBE_STORE_SQLITE_UNSAFE_ACK_EARLY=1 at open, a commit is
@@ -41,24 +66,45 @@
  * KUBE_EBUSY when another store holds the database.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store_private.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+
+/* The checkpointer starts at SQLite's own autocheckpoint size (4 MB of 4 KB
+ * frames); the commit thread steps in at 16 times that. */
+#define WAL_CKPT_FRAMES 1000
+#define WAL_HARD_FRAMES 16000
+/* After a failed checkpoint (full disk), the next try waits this long. */
+#define CKPT_RETRY_MS 100
 
 typedef struct sq_state {
 	sqlite3 *db;
 	char *file;
-	sqlite3_stmt *get, *put, *del, *set_rev;
+	int lock_fd;                 /* <path>/store.lock, flock'ed */
+	sqlite3_stmt *ins, *upd, *del, *find, *set_rev;
 	int64_t revision;
 	int ack_early;               /* the test hook (above) */
 	int open_txn;                /* ... and a transaction it left open */
+	int wal_frames;              /* in the WAL after the last commit (wal hook) */
+
+	/* the checkpointer: its own connection, used only on its thread */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt_thread;
+	int ckpt_started;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int ckpt_wanted, ckpt_stop;  /* under ckpt_mu */
 } sq_state;
 
 /* Raises the libkube error for SQLite result `rc` during `what`. */
@@ -145,16 +191,149 @@ static void sq_close(void *state)
 
 	if (!q)
 		return;
+	if (q->ckpt_started) {
+		pthread_mutex_lock(&q->ckpt_mu);
+		q->ckpt_stop = 1;
+		pthread_cond_signal(&q->ckpt_cv);
+		pthread_mutex_unlock(&q->ckpt_mu);
+		pthread_join(q->ckpt_thread, NULL);
+		pthread_cond_destroy(&q->ckpt_cv);
+		pthread_mutex_destroy(&q->ckpt_mu);
+	}
+	if (q->ckpt_db)
+		sqlite3_close_v2(q->ckpt_db);
 	if (q->open_txn)
 		sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_finalize(q->get);
-	sqlite3_finalize(q->put);
+	sqlite3_finalize(q->ins);
+	sqlite3_finalize(q->upd);
 	sqlite3_finalize(q->del);
+	sqlite3_finalize(q->find);
 	sqlite3_finalize(q->set_rev);
+	/* The last connection to close checkpoints the WAL into store.db and
+	 * removes it; the lock goes only after that. */
 	if (q->db)
 		sqlite3_close_v2(q->db);
+	if (q->lock_fd >= 0)
+		close(q->lock_fd);
 	kube_free(q->file);
 	kube_free(q);
+}
+
+/* ---- the checkpointer ---- */
+
+static void *ckpt_main(void *arg)
+{
+	sq_state *q = arg;
+
+	pthread_mutex_lock(&q->ckpt_mu);
+	for (;;) {
+		int rc, log = 0, done = 0;
+
+		while (!q->ckpt_wanted && !q->ckpt_stop)
+			pthread_cond_wait(&q->ckpt_cv, &q->ckpt_mu);
+		if (q->ckpt_stop)
+			break;
+		q->ckpt_wanted = 0;
+		pthread_mutex_unlock(&q->ckpt_mu);
+		/* PASSIVE: copies what no reader needs, never waits for and
+		 * never blocks the writer. */
+		rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		pthread_mutex_lock(&q->ckpt_mu);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+			struct timespec until;
+			KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: checkpoint failed: %s (retried later; "
+			         "the WAL keeps every write)", q->file, sqlite3_errmsg(q->ckpt_db));
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += CKPT_RETRY_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			while (!q->ckpt_stop &&
+			       pthread_cond_timedwait(&q->ckpt_cv, &q->ckpt_mu, &until) == 0)
+				;
+		}
+	}
+	pthread_mutex_unlock(&q->ckpt_mu);
+	return NULL;
+}
+
+/* SQLite's wal hook: after every commit, with the frames now in the WAL. */
+static int on_wal(void *userdata, sqlite3 *db, const char *name, int frames)
+{
+	sq_state *q = userdata;
+
+	KUBE_UNUSED(db);
+	KUBE_UNUSED(name);
+	q->wal_frames = frames;
+	if (frames >= WAL_CKPT_FRAMES && q->ckpt_started) {
+		pthread_mutex_lock(&q->ckpt_mu);
+		q->ckpt_wanted = 1;
+		pthread_cond_signal(&q->ckpt_cv);
+		pthread_mutex_unlock(&q->ckpt_mu);
+	}
+	return SQLITE_OK;
+}
+
+/* The checkpointer's connection and thread, and SQLite's automatic
+ * checkpoints replaced by the wal hook that wakes it.  Without them (a failure here), SQLite checkpoints inside commits
+ * as it does by default: slower, as safe. */
+static void start_checkpointer(sq_state *q)
+{
+	if (sqlite3_open_v2(q->file, &q->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK ||
+	    sqlite3_exec(q->ckpt_db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (pthread_mutex_init(&q->ckpt_mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&q->ckpt_cv, NULL) != 0) {
+		pthread_mutex_destroy(&q->ckpt_mu);
+		goto fail;
+	}
+	if (pthread_create(&q->ckpt_thread, NULL, ckpt_main, q) != 0) {
+		pthread_cond_destroy(&q->ckpt_cv);
+		pthread_mutex_destroy(&q->ckpt_mu);
+		goto fail;
+	}
+	q->ckpt_started = 1;
+	/* The hook replaces SQLite's autocheckpoint (itself a wal hook). */
+	sqlite3_wal_hook(q->db, on_wal, q);
+	return;
+fail:
+	KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: no checkpoint thread; commits checkpoint", q->file);
+	if (q->ckpt_db)
+		sqlite3_close_v2(q->ckpt_db);
+	q->ckpt_db = NULL;
+}
+
+/* One store per directory: an flock on <path>/store.lock, which the
+ * kernel drops with the process, so a killed store never leaves it held. */
+static int take_lock(sq_state *q, const char *dir)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	int e;
+
+	kube__buf_printf(&b, "%s/store.lock", dir);
+	if (b.failed) {
+		kube__buf_free(&b);
+		return kube__error_oom();
+	}
+	q->lock_fd = open(b.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	e = errno;
+	if (q->lock_fd < 0) {
+		int rc = kube__error_set(e == EACCES || e == EPERM || e == EROFS ? KUBE_EPERM : KUBE_EIO, NULL,
+		                         "store: cannot open %s: %s", b.data, strerror(e));
+		kube__buf_free(&b);
+		return rc;
+	}
+	kube__buf_free(&b);
+	if (flock(q->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			return kube__error_set(KUBE_EBUSY, NULL,
+			                       "store: %s is in use by another store or process (database is locked)",
+			                       q->file);
+		return kube__error_set(KUBE_EIO, NULL, "store: cannot lock %s: %s", q->file, strerror(e));
+	}
+	return 0;
 }
 
 static int make_dir(const char *path)
@@ -185,6 +364,7 @@ static int sq_open(void **state, const kube_store_options *opts)
 		return rc;
 	if (!(q = kube_calloc(1, sizeof(*q))))
 		return kube__error_oom();
+	q->lock_fd = -1;
 	kube__buf b = KUBE__BUF_INIT;
 	kube__buf_printf(&b, "%s/store.db", opts->path);
 	if (b.failed || !(q->file = kube__buf_detach(&b, NULL))) {
@@ -200,6 +380,10 @@ static int sq_open(void **state, const kube_store_options *opts)
 		sq_close(q);
 		return rc;
 	}
+	if ((rc = take_lock(q, opts->path)) != 0) {
+		sq_close(q);
+		return rc;
+	}
 	rc = sqlite3_open_v2(q->file, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -209,8 +393,7 @@ static int sq_open(void **state, const kube_store_options *opts)
 	}
 	sqlite3_extended_result_codes(q->db, 1);
 	/* The header check: a foreign or garbled file fails here with NOTADB. */
-	if ((rc = exec(q, "PRAGMA locking_mode=EXCLUSIVE", "locking")) != 0 ||
-	    (rc = query_int(q, "PRAGMA user_version", &v, &found, "reading the schema version")) != 0)
+	if ((rc = query_int(q, "PRAGMA user_version", &v, &found, "reading the schema version")) != 0)
 		goto fail;
 	if (v > SCHEMA_VERSION) {
 		rc = kube__error_set(KUBE_EIO, NULL,
@@ -219,14 +402,14 @@ static int sq_open(void **state, const kube_store_options *opts)
 		goto fail;
 	}
 	/* 4 KB pages: a commit appends every page it dirtied to the WAL and
-	 * syncs it, so small pages keep the key index's random leaves cheap
-	 * (a new database only; an existing one keeps its size). */
+	 * syncs it, so small pages keep an update's random leaf cheap (a new
+	 * database only; an existing one keeps its size). */
 	if ((rc = exec(q, "PRAGMA page_size=4096", "page size")) != 0 ||
 	    (rc = exec(q, "PRAGMA journal_mode=WAL", "journal mode")) != 0 ||
 	    (rc = exec(q, "PRAGMA synchronous=FULL", "synchronous")) != 0 ||
 	    (rc = exec(q, "BEGIN IMMEDIATE;"
 	                  "CREATE TABLE IF NOT EXISTS log(rev INTEGER PRIMARY KEY,"
-	                  " key TEXT NOT NULL UNIQUE, value BLOB NOT NULL);"
+	                  " key TEXT NOT NULL, value BLOB NOT NULL);"
 	                  "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY NOT NULL,"
 	                  " value INTEGER NOT NULL) WITHOUT ROWID;"
 	                  "INSERT OR IGNORE INTO meta(name, value) VALUES('revision', 0);",
@@ -236,17 +419,26 @@ static int sq_open(void **state, const kube_store_options *opts)
 	    (rc = exec(q, "INSERT INTO log(rev, key, value) SELECT mod_revision, key, value FROM kv;"
 	                  "DROP TABLE kv;", "converting schema 1")) != 0)
 		goto rollback;
-	if ((rc = exec(q, "PRAGMA user_version=2; COMMIT", "creating the schema")) != 0)
+	/* Schema 2's log had a UNIQUE key (an index SQLite cannot drop): the
+	 * table is rebuilt without it. */
+	if (v == 2 &&
+	    (rc = exec(q, "CREATE TABLE log3(rev INTEGER PRIMARY KEY, key TEXT NOT NULL,"
+	                  " value BLOB NOT NULL);"
+	                  "INSERT INTO log3(rev, key, value) SELECT rev, key, value FROM log;"
+	                  "DROP TABLE log; ALTER TABLE log3 RENAME TO log;", "converting schema 2")) != 0)
+		goto rollback;
+	if ((rc = exec(q, "PRAGMA user_version=3; COMMIT", "creating the schema")) != 0)
 		goto rollback;
 	if ((rc = query_int(q, "SELECT value FROM meta WHERE name='revision'", &q->revision, &found,
 	                    "reading the revision")) != 0)
 		goto fail;
-	if ((rc = prepare(q, "SELECT rev FROM log WHERE key=?1", &q->get)) != 0 ||
-	    (rc = prepare(q, "INSERT OR REPLACE INTO log(rev, key, value) VALUES(?3, ?1, ?2)",
-	                  &q->put)) != 0 ||
-	    (rc = prepare(q, "DELETE FROM log WHERE rev=?1", &q->del)) != 0 ||
+	if ((rc = prepare(q, "INSERT INTO log(rev, key, value) VALUES(?3, ?1, ?2)", &q->ins)) != 0 ||
+	    (rc = prepare(q, "UPDATE log SET rev=?3, value=?2 WHERE rev=?4 AND key=?1", &q->upd)) != 0 ||
+	    (rc = prepare(q, "DELETE FROM log WHERE rev=?4 AND key=?1", &q->del)) != 0 ||
+	    (rc = prepare(q, "SELECT rev FROM log WHERE key=?1", &q->find)) != 0 ||
 	    (rc = prepare(q, "UPDATE meta SET value=?1 WHERE name='revision'", &q->set_rev)) != 0)
 		goto fail;
+	start_checkpointer(q);
 	q->ack_early = getenv("KUBE_STORE_SQLITE_UNSAFE_ACK_EARLY") &&
 	               strcmp(getenv("KUBE_STORE_SQLITE_UNSAFE_ACK_EARLY"), "1") == 0;
 	*state = q;
@@ -262,7 +454,7 @@ static int sq_load(void *state, kube__store_load_cb fn, void *userdata, int64_t 
 {
 	sq_state *q = state;
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(q->db, "SELECT key, value, rev FROM log ORDER BY key",
+	int rc = sqlite3_prepare_v2(q->db, "SELECT key, value, rev FROM log ORDER BY rev",
 	                            -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
@@ -298,43 +490,57 @@ static int step_done(sq_state *q, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : sq_error(q, rc, what);
 }
 
+/* The revision of key's row, or 0: a scan, as nothing indexes keys.  Only
+ * for ops without a condition (KUBE__EXPECT_ANY), which the store does not
+ * send; the store's own ops name the row they expect. */
+static int find_key(sq_state *q, const char *key, int64_t *cur)
+{
+	int rc;
+
+	*cur = 0;
+	sqlite3_bind_text(q->find, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q->find);
+	if (rc == SQLITE_ROW)
+		*cur = sqlite3_column_int64(q->find, 0);
+	sqlite3_reset(q->find);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_error(q, rc, "reading a key");
+}
+
 /* One op inside the open transaction: 0, a per-op condition code stored in
  * op->result (returns 0), or a hard error (returned). */
 static int apply(sq_state *q, kube__store_op *op, int64_t rev)
 {
-	int64_t cur = 0;
+	int64_t expect = op->expect_revision;
+	sqlite3_stmt *st;
 	int rc;
 
-	sqlite3_bind_text(q->get, 1, op->key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q->get);
-	if (rc == SQLITE_ROW)
-		cur = sqlite3_column_int64(q->get, 0);
-	sqlite3_reset(q->get);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_error(q, rc, "reading a key");
-	if (op->expect_revision != KUBE__EXPECT_ANY && op->expect_revision != cur) {
-		op->result = cur == 0 ? KUBE_ENOTFOUND : op->expect_revision == 0 ? KUBE_EEXISTS
-		                                                                 : KUBE_ECONFLICT;
-		return 0;
-	}
+	if (expect == KUBE__EXPECT_ANY && (rc = find_key(q, op->key, &expect)) != 0)
+		return rc;
 	if (op->type == KUBE__OP_DELETE) {
-		if (cur == 0) {
+		if (expect == 0) {
 			op->result = KUBE_ENOTFOUND;
 			return 0;
 		}
-		sqlite3_bind_int64(q->del, 1, cur);
-		rc = step_done(q, q->del, "deleting a key");
+		st = q->del;
 	} else {
-		sqlite3_bind_text(q->put, 1, op->key, -1, SQLITE_STATIC);
-		sqlite3_bind_blob64(q->put, 2, op->value, op->len, SQLITE_STATIC);
-		sqlite3_bind_int64(q->put, 3, rev);
-		rc = step_done(q, q->put, "writing a key");
+		/* a create appends; the store vouches that the key is absent */
+		st = expect == 0 ? q->ins : q->upd;
+		sqlite3_bind_blob64(st, 2, op->value, op->len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, rev);
 	}
-	if (rc == 0) {
-		op->result = 0;
-		op->revision = rev;
+	sqlite3_bind_text(st, 1, op->key, -1, SQLITE_STATIC);
+	if (expect != 0)
+		sqlite3_bind_int64(st, 4, expect);
+	if ((rc = step_done(q, st, "writing a key")) != 0)
+		return rc;
+	if (expect != 0 && sqlite3_changes(q->db) == 0) {
+		/* not the row the write was read at: someone else's write */
+		op->result = KUBE_ECONFLICT;
+		return 0;
 	}
-	return rc;
+	op->result = 0;
+	op->revision = rev;
+	return 0;
 }
 
 static int sq_commit(void *state, kube__store_op *ops, size_t n)
@@ -373,6 +579,11 @@ static int sq_commit(void *state, kube__store_op *ops, size_t n)
 		goto rollback;
 	}
 	q->revision = rev;
+	/* The checkpointer never caught up: the commit thread restarts the
+	 * WAL itself.  The batch is durable already; this only delays its
+	 * acknowledgement, and only when the WAL grew this far. */
+	if (q->wal_frames >= WAL_HARD_FRAMES)
+		sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	return 0;
 rollback:
 	/* Keep the error of the failure, not of the rollback. */

@@ -733,6 +733,14 @@ static int load_one(const kube__store_kv *kv, void *userdata)
 		                     kv->key);
 		goto fail;
 	}
+	/* The sqlite backend keeps no unique index on keys (a commit would
+	 * pay a random leaf per key): a key stored twice is a broken file. */
+	if (kube__find_entry(s, key)) {
+		rc = kube__error_set(KUBE_EIO, NULL, "store: the key %s is stored twice (revisions %lld and "
+		                     "%lld)", kv->key, (long long)kube__find_entry(s, key)->mod_revision,
+		                     (long long)kv->mod_revision);
+		goto fail;
+	}
 	if ((rc = stamp(&o, kv->mod_revision)) != 0 ||
 	    (rc = kube__new_entry(s, key, k, o, kv->mod_revision, &e)) != 0)
 		goto fail;

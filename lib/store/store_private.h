@@ -82,11 +82,15 @@ typedef struct kube__store_backend_ops {
 	/* Opens the backend for these options (path, ...). */
 	int (*open)(void **state, const kube_store_options *opts);
 	void (*close)(void *state);
-	/* Streams every stored key in key order and gives the current
-	 * revision (reload on open). */
+	/* Streams every stored key, in any order (sqlite: revision order),
+	 * and gives the current revision (reload on open). */
 	int (*load)(void *state, kube__store_load_cb fn, void *userdata, int64_t *revision);
 	/*
 	 * Applies ops in order; each is atomic and conditional on its own.
+	 * A backend that is its store's only writer (sqlite) may take a
+	 * create's condition as checked: write.c prepares every write against
+	 * the committed entries and never puts two writes to one key in a
+	 * batch, so the key is absent.
 	 * Returns 0 when the batch was processed (per-op results in ops[i]),
 	 * or an error for the whole batch (nothing applied, e.g. KUBE_EIO,
 	 * KUBE_ENOSPC).  When it returns 0 every applied op is durable.

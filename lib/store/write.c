@@ -1066,6 +1066,27 @@ static void build_objects(batch *b)
 	}
 }
 
+/*
+ * A write whose key was known only once prepared (a generated name) joins
+ * the batch's key set here; a second write to that key in the batch fails
+ * as AlreadyExists, as the first one wins.  The sqlite backend relies on
+ * this: it keeps no unique index and takes a create's key as absent.
+ */
+static int batch_key(kube__tnode **keys, pending *p)
+{
+	if (kube__tree_find(*keys, p->key)) {
+		char qr[160];
+		kube__qualified_resource(qr, sizeof(qr), p->kind_info);
+		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr,
+		                       strrchr(p->key, '/') + 1);
+	}
+	p->knode.key = p->key;   /* the set lives only while the batch is cut */
+	p->knode.val = p;
+	p->knode.prio = kube__tree_prio();
+	kube__tree_insert(keys, &p->knode);
+	return 0;
+}
+
 /* Cuts the next batch from the queue, prepares it, and commits it. */
 static void start_batch(kube_store *s)
 {
@@ -1074,6 +1095,7 @@ static void start_batch(kube_store *s)
 	pending **tail;
 	batch *b;
 	size_t n = 0;
+	int rc;
 
 	if (w->inflight || !w->q_head)
 		return;
@@ -1107,6 +1129,8 @@ static void start_batch(kube_store *s)
 			kube__tree_insert(&keys, &p->knode);
 		}
 		prepare(s, p);
+		if (!p->rkey && !p->status && p->has_op && (rc = batch_key(&keys, p)) != 0)
+			fail(p, rc);
 		w->q_head = p->next;
 		if (!w->q_head)
 			w->q_tail = NULL;

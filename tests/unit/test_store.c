@@ -1625,7 +1625,7 @@ START_TEST(test_store_sqlite_schema1_converted)
 	kube_object_unref(got);
 	close_store();
 
-	/* reopened: schema 2, the rows as they were plus the new one */
+	/* reopened: schema 3, the rows as they were plus the new one */
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
 	ck_assert_int_eq(kube_store_revision(st), 10);
 	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), 0);
@@ -1644,11 +1644,93 @@ START_TEST(test_store_sqlite_schema1_converted)
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), "4=pods/ns/a 7=pods/ns/b 10=pods/ns/c");
 	ck_assert_int_eq(sqlite3_column_int(q, 1), 0);
-	ck_assert_int_eq(sqlite3_column_int(q, 2), 2);
+	ck_assert_int_eq(sqlite3_column_int(q, 2), 3);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 }
 END_TEST
+
+/* The number of indexes on table log, and the schema version. */
+static void expect_schema3(const char *file)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE "
+	                 "type='index' AND tbl_name='log'), (SELECT user_version FROM pragma_user_version)",
+	                 -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(q, 0), 0);
+	ck_assert_int_eq(sqlite3_column_int(q, 1), 3);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* Schema 2 (log with a UNIQUE key, whose index cost a commit one random
+ * leaf per key) is rebuilt without the index: same objects and revisions,
+ * and updates and deletes find their rows. */
+START_TEST(test_store_sqlite_schema2_converted)
+{
+	char file[128];
+	sqlite3 *db;
+	kube_object *got;
+
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+		"PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
+		"CREATE TABLE log(rev INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value BLOB NOT NULL);"
+		"CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('revision', 12);"
+		"INSERT INTO log VALUES(5, 'pods/ns/a', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u-a\"}}');"
+		"INSERT INTO log VALUES(11, 'pods/ns/b', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"b\",\"namespace\":\"ns\",\"uid\":\"u-b\"}}');"
+		"PRAGMA user_version=2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 12);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "5");
+	kube_object_unref(got);
+	set_string("ns", "a", "metadata.labels.x", "y");                    /* rev 13 */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "b", NULL), 0);   /* rev 14 */
+	close_store();
+	expect_schema3(file);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 14);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "13");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(got), "x"), "y");
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "b"), KUBE_ENOTFOUND);
+}
+END_TEST
+
+/* Nothing in the database keeps a key unique any more: a key stored twice
+ * (a damaged or hand-edited file) is refused at open, never merged. */
+START_TEST(test_store_sqlite_key_stored_twice)
+{
+	char file[128];
+	sqlite3 *db;
+	kube_store *s = NULL;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "a", NULL));
+	close_store();
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO log SELECT 2, key, value FROM log WHERE rev=1;"
+	                 "UPDATE meta SET value=2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_err(open_sqlite(&s, tmpdir), KUBE_EIO,
+	           "store: the key pods/ns/a is stored twice (revisions 1 and 2)");
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
 
 START_TEST(test_store_sqlite_open_errors)
 {
@@ -2044,6 +2126,61 @@ START_TEST(test_store_take_async)
 }
 END_TEST
 
+static long file_size(const char *dir, const char *name)
+{
+	char p[256];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Checkpoints run on their own thread: store.db grows while writes go on
+ * (no commit copies the WAL), and the WAL stays bounded (it restarts from
+ * its beginning once a checkpoint caught up). */
+START_TEST(test_store_sqlite_checkpoints_in_background)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	char name[16], *data;
+	kube_object *got;
+	long db0, wal_max = 0;
+	int n = 1000;
+
+	data = malloc(8000);
+	memset(data, 'q', 7999);
+	data[7999] = '\0';
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	db0 = file_size(tmpdir, "store.db");
+	for (int i = 0; i < n; i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "p%04d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create_async_take(st, in, wcb, w, NULL), 0);
+		if (i % 50 == 49) {
+			run_until(w, i + 1);
+			long wal = file_size(tmpdir, "store.db-wal");
+			wal_max = wal > wal_max ? wal : wal_max;
+		}
+	}
+	run_until(w, n);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(w->status[i], 0);
+	/* ~8 MB written: more than one checkpoint's worth (4 MB of WAL) */
+	for (int i = 0; i < 200 && file_size(tmpdir, "store.db") < 4 * 1024 * 1024; i++)
+		usleep(10000);
+	ck_assert_int_gt(file_size(tmpdir, "store.db"), db0 + 4 * 1024 * 1024);
+	ck_assert_msg(wal_max < 64L * 1024 * 1024, "WAL grew to %ld bytes", wal_max);
+	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), n);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p0999"), 0);
+	kube_object_unref(got);
+	free(data);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_store_async_sqlite_group_commit)
 {
 	wrec *w = calloc(1, sizeof(*w));
@@ -2254,6 +2391,9 @@ static Suite *store_suite(void)
 	tcase_set_timeout(sq, 120);
 	tcase_add_test(sq, test_store_sqlite_reopen);
 	tcase_add_test(sq, test_store_sqlite_schema1_converted);
+	tcase_add_test(sq, test_store_sqlite_schema2_converted);
+	tcase_add_test(sq, test_store_sqlite_key_stored_twice);
+	tcase_add_test(sq, test_store_sqlite_checkpoints_in_background);
 	tcase_add_test(sq, test_store_sqlite_open_errors);
 	tcase_add_test(sq, test_store_sqlite_corrupt_file);
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
