@@ -54,6 +54,7 @@
  *     upstream does;
  *   - no Events are recorded (libkube has no event recorder yet).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -702,7 +703,10 @@ static int process_pods(kube_nodelifecycle_controller *c, node_health *h, const 
 				return kube__error_oom();
 			}
 			e->created_ns = earliest;
-			e->fire_ns = earliest + secs * KUBE__NS_PER_SEC;
+			/* tolerationSeconds is any int64: past the clock's range is never */
+			e->fire_ns = secs > (INT64_MAX - earliest) / KUBE__NS_PER_SEC
+			                     ? INT64_MAX
+			                     : earliest + secs * KUBE__NS_PER_SEC;
 			e->next = h->evictions;
 			h->evictions = e;
 			c->stats.scheduled++;
@@ -760,7 +764,7 @@ static int sync_node(kube_controller *runner, const char *name, int64_t *requeue
 		h->lease_renew_ns = renew_ns;
 		h->probe_ns = now;
 	}
-	if (now > h->probe_ns + grace) {
+	if (now - h->probe_ns > grace) {
 		unknown_edit ue = { now_s, 0 };
 		rc = kube_store_guaranteed_update(&written, c->store, "nodes", NULL, name, set_unknown,
 		                                  &ue);

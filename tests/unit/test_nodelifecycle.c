@@ -360,6 +360,9 @@ START_TEST(test_nodelifecycle_evicts_after_toleration_seconds)
 	           "[{\"operator\":\"Exists\",\"tolerationSeconds\":1000},"
 	           "{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","
 	           "\"tolerationSeconds\":5}]");
+	/* the largest tolerationSeconds there is: never, without overflow */
+	create_pod("huge", "node-1",
+	           "[{\"operator\":\"Exists\",\"tolerationSeconds\":9223372036854775807}]");
 	ck_assert_int_eq(kube_store_watch(&w, st, "pods", &wo, pod_watch, NULL, NULL), 0);
 	start();
 	step(55);   /* one pass sees the node silent for 55 s */
@@ -374,7 +377,7 @@ START_TEST(test_nodelifecycle_evicts_after_toleration_seconds)
 	ck_assert(exists("long"));
 	kube_nodelifecycle_stats s = stats();
 	ck_assert_uint_eq(s.evictions, 2);
-	ck_assert_uint_eq(s.scheduled, 3);   /* default, short, long */
+	ck_assert_uint_eq(s.scheduled, 4);   /* default, short, long, huge */
 
 	step(59);
 	ck_assert(exists("short"));
@@ -398,9 +401,10 @@ START_TEST(test_nodelifecycle_evicts_after_toleration_seconds)
 	ck_assert(!exists("long"));
 	step(3600);
 	ck_assert(exists("forever"));
+	ck_assert(exists("huge"));
 	s = stats();
 	ck_assert_uint_eq(s.evictions, 5);
-	ck_assert_uint_eq(s.scheduled, 0);
+	ck_assert_uint_eq(s.scheduled, 1);
 	ck_assert_uint_eq(s.cancelled, 0);
 	kube_watch_cancel(w);
 }
