@@ -558,6 +558,69 @@ START_TEST(test_nodelifecycle_untolerated_taint_and_conditions)
 }
 END_TEST
 
+static int add_forever(kube_object *o, void *ud)
+{
+	(void)ud;
+	return kube_object_set_json(o, "spec.tolerations",
+	                            "[{\"key\":\"node.kubernetes.io/unreachable\","
+	                            "\"operator\":\"Exists\",\"effect\":\"NoExecute\"}]");
+}
+
+START_TEST(test_nodelifecycle_pod_and_node_events)
+{
+	create_node("node-1", "True");
+	create_node("node-2", "True");
+	create_pod("a", "node-1", NULL);
+	create_pod("b", "node-1", NULL);
+	create_pod("c", "node-2", NULL);
+	start();
+	step(55);
+	ck_assert_str_eq(field("nodes", NULL, "node-1", "status.conditions[3].status"), "Unknown");
+	ck_assert_str_eq(field("nodes", NULL, "node-2", "status.conditions[3].status"), "Unknown");
+	ck_assert_uint_eq(stats().scheduled, 3);
+	ck_assert_uint_eq(stats().pods_marked_not_ready, 3);
+
+	/* a pod bound to a node that is not Ready is marked not ready and
+	 * scheduled for eviction too */
+	step(10);
+	create_pod("late", "node-1", NULL);
+	step(0);
+	ck_assert_str_eq(field("pods", "ns", "late", "status.conditions[0].status"), "False");
+	ck_assert_str_eq(field("pods", "ns", "late", "status.conditions[0].lastTransitionTime"),
+	                 ts(fake_now));
+	kube_nodelifecycle_stats s = stats();
+	ck_assert_uint_eq(s.pods_marked_not_ready, 4);
+	ck_assert_uint_eq(s.scheduled, 4);
+
+	/* a toleration added for ever cancels the eviction */
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "pods", "ns", "a", add_forever, NULL), 0);
+	step(0);
+	ck_assert_uint_eq(stats().scheduled, 3);
+	ck_assert_uint_eq(stats().cancelled, 1);
+	/* a pod deleted by someone else: its eviction goes with it */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "b", NULL), 0);
+	step(0);
+	ck_assert_uint_eq(stats().scheduled, 2);
+	ck_assert_uint_eq(stats().cancelled, 2);
+	/* a deleted node takes its state along */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "nodes", NULL, "node-2", NULL), 0);
+	step(0);
+	ck_assert_uint_eq(stats().scheduled, 1);   /* late */
+	/* late's 300 s count from the taint's timeAdded (t0 + 55 s), not from
+	 * when the pod arrived (see doc/reconciler.md) */
+	fake_now = t0 + 354 * SEC;
+	step(0);
+	ck_assert(exists("late"));
+	step(1);
+	ck_assert(!exists("late"));
+	ck_assert(exists("a"));
+	ck_assert(exists("c"));   /* its node is gone: nobody evicts it */
+	s = stats();
+	ck_assert_uint_eq(s.evictions, 1);
+	ck_assert_uint_eq(s.scheduled, 0);
+}
+END_TEST
+
 /* The simulated nodes of lib/node: one fails (its heartbeat off), is
  * found out and tainted, and comes back.  Their Leases carry the real
  * time; the controller only compares them with each other. */
@@ -669,6 +732,7 @@ int main(void)
 	tcase_add_test(tc, test_nodelifecycle_recovery_cancels_eviction);
 	tcase_add_test(tc, test_nodelifecycle_not_ready_then_unreachable);
 	tcase_add_test(tc, test_nodelifecycle_untolerated_taint_and_conditions);
+	tcase_add_test(tc, test_nodelifecycle_pod_and_node_events);
 	tcase_add_test(tc, test_nodelifecycle_simulated_node_fails_and_returns);
 	tcase_add_test(tc, test_nodelifecycle_options_checked);
 	suite_add_tcase(s, tc);
