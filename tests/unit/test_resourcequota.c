@@ -676,6 +676,102 @@ START_TEST(test_resourcequota_services_and_claims)
 }
 END_TEST
 
+START_TEST(test_resourcequota_deleting_pod_after_grace)
+{
+	kube_resourcequota_controller *c = new_ctrl();
+	kube_controller *r = kube_resourcequota_controller_runner(c);
+
+	quota("ns", "q", "{\"pods\":\"2\",\"count/pods\":\"5\"}", NULL);
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":"
+	       "\"stuck\",\"finalizers\":[\"example.com/hold\"]},\"spec\":{" BARE "}}");
+	settle();
+	/* deleting with a finalizer leaves it stored, with a grace of 0 s */
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "stuck", NULL), 0);
+	fake_now = (int64_t)time(NULL) * SEC - 5 * SEC;
+	settle();
+	/* within its grace it still counts */
+	ck_assert_str_eq(used("ns", "q"), "{\"count/pods\":\"1\",\"pods\":\"1\"}");
+	/* past it, only count/pods (it is still in storage) */
+	fake_now = (int64_t)time(NULL) * SEC + 5 * SEC;
+	ck_assert_int_eq(kube_controller_enqueue(r, "ns/q"), 0);
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"count/pods\":\"1\",\"pods\":\"0\"}");
+	kube_resourcequota_controller_free(c);
+}
+END_TEST
+
+static int grow_claim(kube_object *p, void *ud)
+{
+	return kube_object_set_string(p, "spec.resources.requests.storage", ud);
+}
+
+START_TEST(test_resourcequota_claim_expansion_charged)
+{
+	kube_resourcequota_controller *c = new_ctrl();
+
+	quota("ns", "q", "{\"requests.storage\":\"10Gi\"}", NULL);
+	create("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"namespace\":"
+	       "\"ns\",\"name\":\"data\"},\"spec\":{\"resources\":{\"requests\":{\"storage\":\"4Gi\"}}}}");
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"requests.storage\":\"4Gi\"}");
+	/* growing by 6Gi fits; by 7Gi does not; the delta is what is asked */
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "persistentvolumeclaims", "ns", "data",
+	                                              grow_claim, "11Gi"), KUBE_EPERM);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "persistentvolumeclaims \"data\" is forbidden: exceeded quota: q, requested: "
+	                 "requests.storage=7Gi, used: requests.storage=4Gi, limited: "
+	                 "requests.storage=10Gi");
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "persistentvolumeclaims", "ns", "data",
+	                                              grow_claim, "10Gi"), 0);
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"requests.storage\":\"10Gi\"}");
+	/* a fraction of a byte is charged as a whole byte */
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "persistentvolumeclaims", "ns", "data",
+	                                              grow_claim, "4Gi"), 0);
+	settle();
+	create("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"namespace\":"
+	       "\"ns\",\"name\":\"odd\"},\"spec\":{\"resources\":{\"requests\":{\"storage\":\"1500m\"}}}}");
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"requests.storage\":\"4294967298\"}");
+	kube_resourcequota_controller_free(c);
+}
+END_TEST
+
+START_TEST(test_resourcequota_more_scopes)
+{
+	kube_resourcequota_controller *c = new_ctrl();
+	const char *xns = "\"affinity\":{\"podAffinity\":{\"preferredDuringSchedulingIgnoredDuring"
+	                  "Execution\":[{\"weight\":1,\"podAffinityTerm\":{\"topologyKey\":\"zone\","
+	                  "\"namespaceSelector\":{}}}]}},";
+	char spec[1024];
+
+	quota("ns", "xns", "{\"pods\":\"0\"}", "\"scopes\":[\"CrossNamespacePodAffinity\"]");
+	quota("ns", "notin", "{\"count/pods\":\"9\"}",
+	      "\"scopeSelector\":{\"matchExpressions\":[{\"scopeName\":\"PriorityClass\","
+	      "\"operator\":\"NotIn\",\"values\":[\"high\",\"low\"]}]}");
+	quota("ns", "any", "{\"count/pods\":\"9\"}",
+	      "\"scopeSelector\":{\"matchExpressions\":[{\"scopeName\":\"PriorityClass\","
+	      "\"operator\":\"Exists\"}]}");
+	quota("ns", "none", "{\"count/pods\":\"9\"}",
+	      "\"scopeSelector\":{\"matchExpressions\":[{\"scopeName\":\"PriorityClass\","
+	      "\"operator\":\"DoesNotExist\"}]}");
+	settle();
+	snprintf(spec, sizeof(spec), "%s" BARE, xns);
+	ck_assert_int_eq(try_pod("ns", "far", spec), KUBE_EPERM);
+	ck_assert_str_eq(last_msg, "pods \"far\" is forbidden: exceeded quota: xns, requested: pods=1, "
+	                           "used: pods=0, limited: pods=0");
+	ck_assert_int_eq(try_pod("ns", "near", BARE), 0);
+	ck_assert_int_eq(try_pod("ns", "mid", "\"priorityClassName\":\"mid\"," BARE), 0);
+	ck_assert_int_eq(try_pod("ns", "lo", "\"priorityClassName\":\"low\"," BARE), 0);
+	settle();
+	ck_assert_str_eq(used("ns", "notin"), "{\"count/pods\":\"2\"}");   /* near, mid */
+	ck_assert_str_eq(used("ns", "any"), "{\"count/pods\":\"2\"}");     /* mid, lo */
+	ck_assert_str_eq(used("ns", "none"), "{\"count/pods\":\"1\"}");    /* near */
+	ck_assert_str_eq(used("ns", "xns"), "{\"pods\":\"0\"}");
+	kube_resourcequota_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_resourcequota_options_and_args)
 {
 	kube_resourcequota_options o;
@@ -744,6 +840,9 @@ static Suite *resourcequota_suite(void)
 	tcase_add_test(tc, test_resourcequota_scopes);
 	tcase_add_test(tc, test_resourcequota_object_counts);
 	tcase_add_test(tc, test_resourcequota_services_and_claims);
+	tcase_add_test(tc, test_resourcequota_deleting_pod_after_grace);
+	tcase_add_test(tc, test_resourcequota_claim_expansion_charged);
+	tcase_add_test(tc, test_resourcequota_more_scopes);
 	tcase_add_test(tc, test_resourcequota_options_and_args);
 	suite_add_tcase(s, tc);
 	return s;
