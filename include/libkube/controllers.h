@@ -167,6 +167,28 @@ KUBE_EXTERN kube_controller *kube_statefulset_controller_runner(kube_statefulset
 
 /* ---- Endpoints ---- */
 
+typedef struct kube_endpoints_controller kube_endpoints_controller;
+
+/*
+ * An Endpoints controller (kube-controller-manager's endpoint controller):
+ * for every Service with a selector, an Endpoints of the same name holding
+ * the addresses of the pods it selects (ready ones in addresses, others in
+ * notReadyAddresses unless publishNotReadyAddresses), with the Service's
+ * ports resolved on each pod (named targetPorts by name and protocol),
+ * packed into subsets as upstream's RepackSubsets orders them; labels the
+ * Service's plus service.kubernetes.io/headless for clusterIP None; more
+ * than 1000 addresses are truncated (endpoints.kubernetes.io/over-capacity:
+ * truncated).  Written only when something changed; deleted with its
+ * Service; a Service without selector keeps the Endpoints its user writes.
+ * Reads pods, services and endpoints through f.  Of opts, only workers,
+ * clock and queue are used.  Returns 0, KUBE_EINVAL, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_endpoints_controller_new(kube_endpoints_controller **out,
+                                              kube_informer_factory *f, kube_store *store,
+                                              const kube_workload_controller_options *opts);
+KUBE_EXTERN void kube_endpoints_controller_free(kube_endpoints_controller *c);
+KUBE_EXTERN kube_controller *kube_endpoints_controller_runner(kube_endpoints_controller *c);
+
 /* ---- Node lifecycle ---- */
 
 typedef struct kube_nodelifecycle_controller kube_nodelifecycle_controller;
