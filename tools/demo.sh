@@ -17,4 +17,5 @@ $kubelite get deployments --data-dir "$data"
 $kubelite get replicasets --data-dir "$data"
 $kubelite get pods --data-dir "$data" -o wide
 $kubelite get statefulsets,daemonsets,jobs,cronjobs -A --data-dir "$data"
+$kubelite get services,endpoints,resourcequotas --data-dir "$data"
 $kubelite get nodes --data-dir "$data"

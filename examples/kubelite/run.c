@@ -50,6 +50,9 @@ typedef struct run_state {
 	kube_cronjob_controller *cj;
 	kube_gc *gc;
 	kube_namespace_controller *nsc;
+	kube_endpoints_controller *ep;
+	kube_nodelifecycle_controller *nlc;
+	kube_resourcequota_controller *quota;
 	kube_sched *sched;
 	kube_sched_runner *runner;
 	kube_nodes *nodes;
@@ -227,7 +230,7 @@ static kube_object_list *cached(run_state *s, const char *resource)
 static void summary(run_state *s, strv *lines)
 {
 	kube_object_list *l;
-	size_t total = 0, running = 0, pending = 0, unsched = 0;
+	size_t total = 0, running = 0, pending = 0, unsched = 0, succeeded = 0, failed = 0;
 
 	if ((l = cached(s, "deployments"))) {
 		for (size_t i = 0; i < kube_object_list_count(l); i++) {
@@ -307,6 +310,10 @@ static void summary(run_state *s, strv *lines)
 			kube_object_get_string(p, "spec.nodeName", &node);
 			if (phase && strcmp(phase, "Running") == 0)
 				running++;
+			else if (phase && strcmp(phase, "Succeeded") == 0)
+				succeeded++;
+			else if (phase && strcmp(phase, "Failed") == 0)
+				failed++;
 			else if (!node && kube_object_get_string(p, "status.conditions[0].reason",
 			                                         &reason) == 0 &&
 			         strcmp(reason, "Unschedulable") == 0)
@@ -316,8 +323,8 @@ static void summary(run_state *s, strv *lines)
 		}
 		kube_object_list_free(l);
 	}
-	add_line(lines, "pods: %zu (%zu running, %zu pending, %zu unschedulable)", total, running,
-	         pending, unsched);
+	add_line(lines, "pods: %zu (%zu running, %zu pending, %zu unschedulable, %zu succeeded, %zu failed)",
+	         total, running, pending, unsched, succeeded, failed);
 }
 
 static void print_progress(run_state *s, int final)
@@ -625,6 +632,9 @@ int cmd_run(int argc, char **argv)
 	    (rc = kube_cronjob_controller_new(&s.cj, s.fac, s.store, NULL)) != 0 ||
 	    (rc = kube_gc_new(&s.gc, s.fac, s.store, NULL)) != 0 ||
 	    (rc = kube_namespace_controller_new(&s.nsc, s.fac, s.store, 1000)) != 0 ||
+	    (rc = kube_endpoints_controller_new(&s.ep, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_nodelifecycle_controller_new(&s.nlc, s.fac, s.store, NULL)) != 0 ||
+	    (rc = kube_resourcequota_controller_new(&s.quota, s.fac, s.store, NULL)) != 0 ||
 	    (rc = kube_nodes_new(&s.nodes, s.loop, s.store, &no)) != 0 ||
 	    (rc = kube_informer_factory_start(s.fac)) != 0) {
 		fprintf(stderr, "kubelite: %s\n", errmsg(rc));
@@ -671,6 +681,9 @@ out:
 	kube_nodes_free(s.nodes);
 	kube_sched_runner_free(s.runner);
 	kube_sched_free(s.sched);
+	kube_resourcequota_controller_free(s.quota);
+	kube_nodelifecycle_controller_free(s.nlc);
+	kube_endpoints_controller_free(s.ep);
 	kube_namespace_controller_free(s.nsc);
 	kube_gc_free(s.gc);
 	kube_cronjob_controller_free(s.cj);

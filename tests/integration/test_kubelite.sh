@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 # the example manifests are all valid
 "$kubelite" validate -f "$src/examples/manifests" >"$tmp/out" 2>"$tmp/err"
 [ ! -s "$tmp/out" ] || { echo "unexpected problems:"; cat "$tmp/out"; exit 1; }
-grep -qx "kubelite: 10 objects in 7 files, 0 problems" "$tmp/err" || { cat "$tmp/err"; exit 1; }
+grep -qx "kubelite: 11 objects in 8 files, 0 problems" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 
 # every problem of a broken manifest, with its document and line, exit 1
 cd "$src/tests/data"
@@ -29,7 +29,7 @@ grep -q '"maxSurge": "25%"' "$tmp/web.json"
 # several files convert to one v1 List
 "$kubelite" convert -f "$src/examples/manifests" -o json >"$tmp/all.json"
 grep -q '"kind": "List"' "$tmp/all.json"
-[ "$(grep -c '"apiVersion"' "$tmp/all.json")" -eq 11 ]
+[ "$(grep -c '"apiVersion"' "$tmp/all.json")" -eq 12 ]
 
 # usage errors exit 2
 set +e

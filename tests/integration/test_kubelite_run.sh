@@ -20,7 +20,7 @@ d="$tmp/data"
 "$kubelite" run --data-dir "$d" --nodes 3 -f "$src/examples/manifests" --ready-delay 100 \
   --duration 3 >"$tmp/run.out" 2>"$tmp/run.err" || { cat "$tmp/run.out" "$tmp/run.err"; fail "run exit $?"; }
 [ ! -s "$tmp/run.err" ] || { cat "$tmp/run.err"; fail "run wrote errors"; }
-sed -n 2,11p "$tmp/run.out" >"$tmp/applied"
+sed -n 2,12p "$tmp/run.out" >"$tmp/applied"
 cat >"$tmp/want_applied" <<'X'
 job.batch/migrate created
 cronjob.batch/nightly-backup created
@@ -28,6 +28,7 @@ persistentvolumeclaim/shared-data created
 service/db created
 statefulset.apps/db created
 daemonset.apps/node-agent created
+resourcequota/compute created
 configmap/web-config created
 secret/db-credentials created
 deployment.apps/web created
@@ -40,22 +41,24 @@ grep -Eq '^\[ *[0-9.]+s\] deployment.apps/default/web: 3/3 ready, 3 up-to-date, 
   "$tmp/run.out" || { cat "$tmp/run.out"; fail "web never ready"; }
 # every workload kind of examples/manifests has its controller now
 for l in 'statefulset.apps/default/db: 3/3 ready' 'daemonset.apps/kube-system/node-agent: 3/3 ready' \
-         'job.batch/default/migrate: 0/1 succeeded, 1 active, 0 failed' \
+         'job.batch/default/migrate: 1/1 succeeded, 0 active, 0 failed' \
          'cronjob.batch/default/nightly-backup: schedule "30 2 \* \* 1-5", 0 active'; do
   grep -Eq "^\[ *[0-9.]+s\] $l\$" "$tmp/run.out" || { cat "$tmp/run.out"; fail "line: $l"; }
 done
-# 3 web + 3 db + 1 migrate + 3 node-agent (one per node)
-grep -Eq '^\[ *[0-9.]+s\] pods: 10 \(10 running, 0 pending, 0 unschedulable\)$' "$tmp/run.out" \
+# 3 web + 3 db + 3 node-agent (one per node) + 1 migrate, which completes
+grep -Eq '^\[ *[0-9.]+s\] pods: 10 \(9 running, 0 pending, 0 unschedulable, 1 succeeded, 0 failed\)$' "$tmp/run.out" \
   || { cat "$tmp/run.out"; fail "pods line"; }
 tail -1 "$tmp/run.out" | grep -Eqx 'kubelite: stopped after 3\.[0-9]s' || fail "stop line"
 
 # ---- get pods: kubectl's columns, aligned as its tabwriter aligns them ----
 "$kubelite" get pods --data-dir "$d" >"$tmp/pods"
 [ "$(wc -l <"$tmp/pods")" -eq 8 ] || { cat "$tmp/pods"; fail "want header + 7 pods"; }
-head -1 "$tmp/pods" | grep -qx 'NAME                   READY   STATUS    RESTARTS   AGE' \
+head -1 "$tmp/pods" | grep -qx 'NAME                   READY   STATUS      RESTARTS   AGE' \
   || { head -1 "$tmp/pods" | cat -A; fail "pods header"; }
-tail -n +2 "$tmp/pods" | grep -Ecx 'web-[a-z0-9]{6,10}-[a-z0-9]{5}   1/1     Running   0          [0-9]+s' \
+tail -n +2 "$tmp/pods" | grep -Ecx 'web-[a-z0-9]{6,10}-[a-z0-9]{5}   1/1     Running     0          [0-9]+s' \
   | grep -qx 3 || { cat "$tmp/pods"; fail "pod rows"; }
+grep -Eqx 'migrate-[a-z0-9]{5}          0/1     Completed   0          [0-9]+s' "$tmp/pods" \
+  || { cat "$tmp/pods"; fail "job pod row"; }
 # the ReplicaSet's hash is the same in every pod name
 [ "$(grep '^web-' "$tmp/pods" | sed 's/-[a-z0-9]*   .*//' | sort -u | wc -l)" -eq 1 ] || fail "hashes"
 # the StatefulSet's pods by ordinal, the Job's with a random suffix
@@ -110,6 +113,20 @@ sed -n 5p "$tmp/multi" | grep -Eq '^replicaset\.apps/web-[a-z0-9]+   3 ' || { ca
 grep -qx 'No resources found in default namespace.' "$tmp/none.err" || fail "no resources"
 [ "$("$kubelite" get pods -l 'app in (web),tier=frontend' --data-dir "$d" | wc -l)" -eq 4 ] \
   || fail "selector"
+# ---- the other controllers' work, in kubectl's columns ----
+"$kubelite" get jobs --data-dir "$d" | grep -Eqx 'migrate   Complete   1/1           [0-9]+s +[0-9]+s' \
+  || { "$kubelite" get jobs --data-dir "$d"; fail "job row"; }
+"$kubelite" get endpoints --data-dir "$d" >"$tmp/ep"
+head -1 "$tmp/ep" | grep -Eqx 'NAME +ENDPOINTS +AGE' || { cat "$tmp/ep"; fail "endpoints header"; }
+grep -Eqx 'web +10\.0\.[123]\.[0-9]+:80,10\.0\.[123]\.[0-9]+:80,10\.0\.[123]\.[0-9]+:80 +[0-9]+s' "$tmp/ep" \
+  || { cat "$tmp/ep"; fail "endpoints web"; }
+grep -Eqx 'db +10\.0\.[123]\.[0-9]+:5432,10\.0\.[123]\.[0-9]+:5432,10\.0\.[123]\.[0-9]+:5432 +[0-9]+s' "$tmp/ep" \
+  || { cat "$tmp/ep"; fail "endpoints db"; }
+# the Job's pod has completed: it no longer counts against the quota
+"$kubelite" get quota --data-dir "$d" | tail -1 | grep -Eqx 'compute +[0-9]+s +count/deployments.apps: 1/5, pods: 6/30, requests.cpu: 1050m/8, requests.memory: 1728Mi/16Gi +' \
+  || { "$kubelite" get quota --data-dir "$d"; fail "quota row"; }
+[ "$("$kubelite" get leases -n kube-node-lease --data-dir "$d" | grep -Ec '^node-[123] +node-[123] +[0-9]+s$')" -eq 3 ] \
+  || { "$kubelite" get leases -n kube-node-lease --data-dir "$d"; fail "leases"; }
 "$kubelite" get pods -A --data-dir "$d" | head -1 | grep -Eq '^NAMESPACE +NAME ' || fail "-A"
 "$kubelite" get pods -l app=web --data-dir "$d" -o json >"$tmp/list.json"
 python3 - "$tmp/list.json" <<'X'
