@@ -52,6 +52,9 @@ struct kube_replicaset_controller {
 	unsigned int burst;
 	kube_clock_cb clock;
 	void *clock_userdata;
+	/* what a sync read of each pod version: this sync's and the last
+	 * one's (see pod_state) */
+	kube__strmap states, last_states;
 };
 
 int kube_workload_controller_options_init(kube_workload_controller_options *opts,
@@ -143,17 +146,6 @@ static int pod_ready(const kube_object *pod, int64_t *since)
 	return ready;
 }
 
-static int pod_available(const kube_object *pod, int64_t min_ready_seconds, int64_t now_ns)
-{
-	int64_t since;
-
-	if (!pod_ready(pod, &since))
-		return 0;
-	if (min_ready_seconds == 0)
-		return 1;
-	return since != 0 && since + min_ready_seconds * KUBE__NS_PER_SEC < now_ns;
-}
-
 /* status.phase ("" when absent) into scratch. */
 static const char *pod_phase(const kube_object *pod, kube__buf *scratch)
 {
@@ -170,6 +162,79 @@ static int pod_active(const kube_object *pod)
 
 	kube__buf_free(&scratch);
 	return active;
+}
+
+/*
+ * A sync looks at every pod of the namespace, and the next sync at the
+ * same pods again, most of them the same versions: what it read of each
+ * version (active, ready and since when) is kept by resourceVersion,
+ * which names one version of one object in the store (one revision per
+ * write).  Two generations: a sync keeps the states it looked up, the
+ * ones no sync asked for since the last are dropped, so the table never
+ * holds much more than the namespace's pods.
+ */
+typedef struct pod_state {
+	char rv[KUBE__RV_ROOM];
+	int active, ready;
+	int64_t since;
+} pod_state;
+
+static void states_clear(kube__strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			kube_free(m->slots[i].val);
+	kube__strmap_fini(m);
+}
+
+/* A new sync: last time's states are the ones it may reuse. */
+static void states_turn(kube_replicaset_controller *c)
+{
+	states_clear(&c->last_states);
+	c->last_states = c->states;
+	c->states = (kube__strmap)KUBE__STRMAP_INIT;
+}
+
+/* The state of this pod version (read once per version); a stack copy
+ * when it cannot be kept. */
+static pod_state pod_state_of(kube_replicaset_controller *c, const kube_object *pod)
+{
+	const char *rv = kube_object_resource_version(pod);
+	pod_state *st = NULL, tmp;
+
+	if (rv && *rv && strlen(rv) < sizeof(st->rv)) {
+		if ((st = kube__strmap_get(&c->states, rv)) != NULL)
+			return *st;
+		if ((st = kube__strmap_remove(&c->last_states, rv)) != NULL) {
+			if (kube__strmap_put(&c->states, st->rv, st, NULL) == 0)
+				return *st;
+			tmp = *st;
+			kube_free(st);
+			kube_error_clear();
+			return tmp;
+		}
+	}
+	tmp.active = pod_active(pod);
+	tmp.ready = pod_ready(pod, &tmp.since);
+	if (!rv || !*rv || strlen(rv) >= sizeof(tmp.rv) || !(st = kube_malloc(sizeof(*st))))
+		return tmp;
+	*st = tmp;
+	memcpy(st->rv, rv, strlen(rv) + 1);
+	if (kube__strmap_put(&c->states, st->rv, st, NULL) != 0) {
+		kube_free(st);
+		kube_error_clear();
+	}
+	return tmp;
+}
+
+/* podutil.IsPodAvailable from a state. */
+static int state_available(const pod_state *st, int64_t min_ready_seconds, int64_t now_ns)
+{
+	if (!st->ready)
+		return 0;
+	if (min_ready_seconds == 0)
+		return 1;
+	return st->since != 0 && st->since + min_ready_seconds * KUBE__NS_PER_SEC < now_ns;
 }
 
 static void on_pod_delete(kube_informer *inf, kube_object *pod, int unknown, void *ud)
@@ -754,9 +819,10 @@ static int update_status(kube_replicaset_controller *c, kube_object *rs,
 		kube_object *p = kube_object_list_get(claimed, i);
 		if (kube_selector_matches(tmpl, kube_object_labels(p)))
 			s.fully_labeled++;
-		if (pod_ready(p, NULL)) {
+		pod_state ps = pod_state_of(c, p);
+		if (ps.ready) {
 			s.ready++;
-			if (pod_available(p, min_ready, now))
+			if (state_available(&ps, min_ready, now))
 				s.available++;
 		}
 	}
@@ -816,8 +882,9 @@ static int sync_owner(kube_controller *runner, const char *key, int64_t *after, 
 	if ((rc = kube_informer_list(&all, c->pods, ns, NULL)) != 0 ||
 	    (rc = kube_object_list_new(&active)) != 0)
 		goto out;
+	states_turn(c);
 	for (size_t i = 0; i < kube_object_list_count(all); i++)
-		if (pod_active(kube_object_list_get(all, i)))
+		if (pod_state_of(c, kube_object_list_get(all, i)).active)
 			kube_object_list_append(active, kube_object_list_get(all, i));
 	if ((rc = kube_object_list_new(&claimed)) != 0 ||
 	    (rc = kube__claim_pods(claimed, &claimer, rs, sel, active)) != 0)
@@ -834,9 +901,9 @@ static int sync_owner(kube_controller *runner, const char *key, int64_t *after, 
 		if (min_ready > 0) {
 			int64_t ready = 0, available = 0, now = now_ns(c);
 			for (size_t i = 0; i < kube_object_list_count(claimed); i++) {
-				kube_object *p = kube_object_list_get(claimed, i);
-				ready += pod_ready(p, NULL);
-				available += pod_available(p, min_ready, now);
+				pod_state ps = pod_state_of(c, kube_object_list_get(claimed, i));
+				ready += ps.ready;
+				available += state_available(&ps, min_ready, now);
 			}
 			if (ready == replicas && available != replicas)
 				*after = min_ready * KUBE__NS_PER_SEC;
@@ -924,6 +991,8 @@ void kube_replicaset_controller_free(kube_replicaset_controller *c)
 		kube_informer_remove_handler(c->owners, c->owners_h);
 	kube_controller_free(c->runner);
 	kube_expectations_free(c->exp);
+	states_clear(&c->states);
+	states_clear(&c->last_states);
 	kube_free(c);
 }
 

@@ -808,8 +808,10 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 		rc = read_view(p, spec, names);
 	if (rc == 0)
 		read_preemption(p, spec, jget(doc, "status"));
-	if (rc == 0 && owned)
+	if (rc == 0 && owned) {
 		rc = keep_strings(p, names);
+		p->interned = rc == 0;
+	}
 	if (owned)
 		json_object_put(doc);
 	if (rc != 0) {

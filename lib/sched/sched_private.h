@@ -177,6 +177,7 @@ typedef struct kube__pod {
 	uint32_t ip_mask;           /* its anti-affinity terms (0..31) that match it */
 	uint32_t slot;
 	int assumed;
+	int interned;               /* no string borrowed from obj's tree (podview.c) */
 	/* preemption (preempt.c) */
 	int32_t priority;           /* spec.priority, 0 when absent (PodPriority) */
 	int preempt_never;          /* spec.preemptionPolicy: Never */

@@ -785,11 +785,122 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 	return rc;
 }
 
+/* The bytes of a compact object's spec, or NULL. */
+static const char *spec_text(const kube_object *o, size_t *len)
+{
+	size_t n, v;
+	const char *t = kube__object_text(o, &n);
+	if (!t || (v = kube__json_text_member(t, n, 0, "spec")) == SIZE_MAX)
+		return NULL;
+	*len = kube__json_text_skip(t, n, v) - v;
+	return t + v;
+}
+
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_peek(const kube_object *a, const kube_object *b, const char *path)
+{
+	kube__buf x = KUBE__BUF_INIT, y = KUBE__BUF_INIT;
+	const char *va = NULL, *vb = NULL;
+	kube__object_peek_string(a, path, &x, &va);
+	kube__object_peek_string(b, path, &y, &vb);
+	int same = same_string(va, vb);
+	kube__buf_free(&x);
+	kube__buf_free(&y);
+	return same;
+}
+
+/*
+ * Does the new version `pod` of the placed view p leave everything the
+ * view was derived from as it was?  The view reads the spec, the labels
+ * (through its object, and other pods' terms matched them when it was
+ * placed), the deletion mark, status.startTime and
+ * status.nominatedNodeName; a kubelet's status writes (phase, conditions,
+ * IPs) change none of them.  Compact objects only: their spec text is
+ * compared byte for byte.
+ */
+/*
+ * Is b the spec a with member "nodeName":node appended, as a bind writes
+ * it (kube_object_set_string adds a new member last)?
+ */
+static int spec_plus_node(const char *a, size_t la, const char *b, size_t lb, const char *node)
+{
+	size_t nl = strlen(node), add = (la > 2 ? 1 : 0) + 12 + nl + 1;   /* [,]"nodeName":"X" */
+	if (la < 2 || lb != la + add || memcmp(a, b, la - 1) != 0)
+		return 0;
+	b += la - 1;
+	if (la > 2 && *b++ != ',')
+		return 0;
+	return memcmp(b, "\"nodeName\":\"", 12) == 0 && memcmp(b + 12, node, nl) == 0 &&
+	       b[12 + nl] == '"' && b[13 + nl] == '}';
+}
+
+/*
+ * Does the new version `pod` of the placed view p leave everything the
+ * view was derived from as it was?  The view reads the spec, the labels
+ * (through its object, and other pods' terms matched them when it was
+ * placed), the deletion mark, status.startTime and
+ * status.nominatedNodeName; a kubelet's status writes (phase, conditions,
+ * IPs) change none of them.  The bind of an assumed view changes only
+ * spec.nodeName, to the node it is assumed on (*binds = 1).  Compact
+ * objects only: their spec texts are compared byte for byte; a node name
+ * that would need escapes is never taken for equal.
+ */
+static int same_view(kube_sched *s, const kube__pod *p, const kube_object *pod, int *binds)
+{
+	const kube_object *old = p->obj;
+	const char *sa, *sb;
+	size_t la = 0, lb = 0;
+	*binds = 0;
+	if (!p->interned || !same_string(kube_object_uid(old), kube_object_uid(pod)) ||
+	    !same_string(kube_object_deletion_timestamp(old), kube_object_deletion_timestamp(pod)) ||
+	    !kube_labels_equal(kube_object_labels(old), kube_object_labels(pod)))
+		return 0;
+	if (!(sa = spec_text(old, &la)) || !(sb = spec_text(pod, &lb)))
+		return 0;
+	if (p->assumed) {
+		const char *node = s->node[p->slot]->name;
+		if (p->node_name || strpbrk(node, "\"\\") || !spec_plus_node(sa, la, sb, lb, node))
+			return 0;
+		*binds = 1;
+	} else if (la != lb || memcmp(sa, sb, la) != 0) {
+		return 0;
+	}
+	return same_peek(old, pod, "status.startTime") &&
+	       same_peek(old, pod, "status.nominatedNodeName");
+}
+
 int kube_sched_pod_add(kube_sched *s, kube_object *pod)
 {
 	KUBE_CHECK_ARG(s != NULL);
 	KUBE_CHECK_ARG(pod != NULL);
 	kube__pod *p;
+	char key[512];
+	const char *pns = kube_object_namespace(pod), *pname = kube_object_name(pod);
+	snprintf(key, sizeof(key), "%s/%s", pns ? pns : "", pname ? pname : "");
+	int binds = 0;
+	if ((p = kube__map_get(&s->pods_by_key, key)) != NULL && same_view(s, p, pod, &binds)) {
+		/* a status write, or the bind of the assumed view: the view
+		 * stays where it is placed, on the new version (its strings are
+		 * interned, none borrowed from the old one) */
+		if (binds) {
+			uint32_t id;
+			if (kube__intern_id(s->names, s->node[p->slot]->name, &id) != 0)
+				return KUBE_ENOMEM;
+			p->node_name = kube__intern_str(s->names, id);
+			p->assumed = 0;
+		}
+		kube_object_unref(p->obj);
+		p->obj = kube_object_ref(pod);
+		p->ns = pns ? pns : "";
+		p->name = pname ? pname : "";
+		if (s->nnominees)
+			kube__nominee_forget(s, key);
+		return 0;
+	}
 	int rc = kube__pod_new(&p, pod, s);
 	if (rc != 0)
 		return rc;
@@ -813,11 +924,8 @@ int kube_sched_pod_add(kube_sched *s, kube_object *pod)
 		return rc;
 	}
 	/* a bound pod is no longer a nominee (upstream's DeleteNominatedPodIfExists) */
-	if (s->nnominees) {
-		char key[512];
-		snprintf(key, sizeof(key), "%s/%s", p->ns, p->name);
+	if (s->nnominees)
 		kube__nominee_forget(s, key);
-	}
 	return 0;
 }
 

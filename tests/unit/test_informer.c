@@ -517,7 +517,8 @@ START_TEST(test_informer_peek_compact)
 
 	kube_object *o = obj(
 	        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
-	        "\"name\":\"p\",\"labels\":{\"phase\":\"x\"}},\"spec\":{\"schedulerName\":\"a\\\"b\\u00e9\","
+	        "\"name\":\"p\",\"labels\":{\"phase\":\"x\"},"
+	        "\"annotations\":{\"x\":\"ends\\\\\",\"y\":\"br\\\\\\\"}]{[\"}},\"spec\":{\"schedulerName\":\"a\\\"b\\u00e9\","
 	        "\"priority\":-42,\"big\":18446744073709551615,\"ratio\":1.5,\"nodeSelector\":{\"k\":\"v\"},"
 	        "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
 	        "\"status\":{\"phase\":\"Running\",\"nominatedNodeName\":null,\"conditions\":["
@@ -538,6 +539,11 @@ START_TEST(test_informer_peek_compact)
 		ck_assert_int_eq(kube__object_peek_string(x, "status.nominatedNodeName", &scratch, &v), 0);
 		ck_assert_ptr_null(v);
 		ck_assert_int_eq(kube__object_peek_string(x, "spec.nodeName", &scratch, &v), 0);
+		/* strings that end in a backslash, or hold quotes and brackets */
+		ck_assert_int_eq(kube__object_peek_string(x, "metadata.annotations.x", &scratch, &v), 1);
+		ck_assert_str_eq(v, "ends\\");
+		ck_assert_int_eq(kube__object_peek_string(x, "metadata.annotations.y", &scratch, &v), 1);
+		ck_assert_str_eq(v, "br\\\"}]{[");
 		ck_assert_int_eq(kube__object_peek_string(x, "spec.priority", &scratch, &v), 0);
 		ck_assert_int_eq(kube__object_peek_string(x, "spec.containers.name", &scratch, &v), 0);
 		ck_assert_int_eq(kube__object_peek_int(x, "spec.priority", &n), 1);

@@ -1430,6 +1430,110 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 }
 END_TEST
 
+static int set_running(kube_object *o, void *ud)
+{
+	(void)ud;
+	int rc = kube_object_set_string(o, "status.phase", "Running");
+	return rc ? rc : kube_object_set_json(o, "status.conditions[1]",
+	                                      "{\"type\":\"Ready\",\"status\":\"True\"}");
+}
+
+static int set_cpu(kube_object *o, void *ud)
+{
+	return kube_object_set_string(o, "spec.containers[0].resources.requests.cpu", ud);
+}
+
+static int set_label(kube_object *o, void *ud)
+{
+	(void)ud;
+	return kube_object_set_label(o, "tier", "web");
+}
+
+static int64_t cpu_requested(kube_sched *s, const char *node)
+{
+	int64_t a = 0, r = 0;
+	ck_assert_int_eq(kube_sched_node_resource(s, node, "cpu", &a, &r), 0);
+	return r;
+}
+
+/*
+ * A stored pod's new versions reach the snapshot as the runner sees them:
+ * the bind of the assumed pod and a kubelet's status writes keep the view
+ * (derived once, moved to the new version); a change of what the view
+ * reads (the spec, the labels) derives it again.  Either way the node
+ * accounts for the pod once, with its current requests.
+ */
+START_TEST(test_sched_pod_versions_keep_view)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_sched *s;
+	char *node = NULL, *msg = NULL;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	ck_assert_int_eq(kube_sched_store_binder(s, KUBE_SCHED_DEFAULT_PROFILE, st), 0);
+	node_add_stored(s, st, "n1", "{\"cpu\":\"2\",\"memory\":\"1Gi\",\"pods\":\"10\"}");
+	kube_object *p = pod("p", "{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":"
+	                          "{\"requests\":{\"cpu\":\"500m\"}}}]}");
+	kube_object *pending = NULL;
+	ck_assert_int_eq(kube_store_create(&pending, st, p), 0);
+	kube_object_unref(p);
+	ck_assert_int_eq(kube_sched_schedule(s, pending, &node, &msg), 0);
+	ck_assert_str_eq(node, "n1");
+	kube_free(node);
+	kube_object_unref(pending);
+	kube__pod *view = kube__map_get(&s->pods_by_key, "default/p");
+	ck_assert_ptr_nonnull(view);
+	ck_assert_int_eq(view->assumed, 1);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 500);
+
+	/* the bound version: the assumed view is confirmed where it is */
+	kube_object *got = stored_pod(st, "p");
+	ck_assert_int_eq(kube_sched_pod_add(s, got), 0);
+	ck_assert_ptr_eq(kube__map_get(&s->pods_by_key, "default/p"), view);
+	ck_assert_int_eq(view->assumed, 0);
+	ck_assert_str_eq(view->node_name, "n1");
+	ck_assert_ptr_eq(view->obj, got);
+	kube_object_unref(got);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 500);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+
+	/* Running and Ready: status only, the same view */
+	ck_assert_int_eq(kube_store_guaranteed_update(&got, st, "pods", "default", "p", set_running,
+	                                              NULL), 0);
+	ck_assert_int_eq(kube_sched_pod_add(s, got), 0);
+	ck_assert_ptr_eq(kube__map_get(&s->pods_by_key, "default/p"), view);
+	ck_assert_ptr_eq(view->obj, got);
+	kube_object_unref(got);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 500);
+
+	/* new requests: derived again */
+	ck_assert_int_eq(kube_store_guaranteed_update(&got, st, "pods", "default", "p", set_cpu,
+	                                              "700m"), 0);
+	ck_assert_int_eq(kube_sched_pod_add(s, got), 0);
+	kube_object_unref(got);
+	view = kube__map_get(&s->pods_by_key, "default/p");
+	ck_assert_int_eq(cpu_requested(s, "n1"), 700);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+
+	/* new labels (other pods' terms match them): derived again */
+	ck_assert_int_eq(kube_store_guaranteed_update(&got, st, "pods", "default", "p", set_label,
+	                                              NULL), 0);
+	ck_assert_int_eq(kube_sched_pod_add(s, got), 0);
+	kube_object_unref(got);
+	ck_assert_ptr_ne(kube__map_get(&s->pods_by_key, "default/p"), view);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 700);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+
+	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "p"), 0);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 0);
+	kube_sched_free(s);
+	kube_store_close(st);
+	kube_loop_free(loop);
+}
+END_TEST
+
 /* namespaceSelector reads the labels of the namespaces the scheduler was
  * given, and without them the one label every namespace has; a change of
  * a namespace changes the next answer (remembered answers follow it). */
@@ -1544,6 +1648,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tq, test_sched_queue_priority_order);
 	tcase_add_test(tq, test_sched_queue_backoff);
 	tcase_add_test(tq, test_sched_store_bind_and_unschedulable);
+	tcase_add_test(tq, test_sched_pod_versions_keep_view);
 	suite_add_tcase(s, tq);
 	return s;
 }
