@@ -52,9 +52,10 @@ struct kube_replicaset_controller {
 	unsigned int burst;
 	kube_clock_cb clock;
 	void *clock_userdata;
-	/* what a sync read of each pod version: this sync's and the last
-	 * one's (see pod_state) */
-	kube__strmap states, last_states;
+	/* what a sync read of each pod version (see pod_state) */
+	kube__strmap states;
+	uint64_t states_gen;
+	size_t states_asked;
 };
 
 int kube_workload_controller_options_init(kube_workload_controller_options *opts,
@@ -169,14 +170,16 @@ static int pod_active(const kube_object *pod)
  * same pods again, most of them the same versions: what it read of each
  * version (active, ready and since when) is kept by resourceVersion,
  * which names one version of one object in the store (one revision per
- * write).  Two generations: a sync keeps the states it looked up, the
- * ones no sync asked for since the last are dropped, so the table never
- * holds much more than the namespace's pods.
+ * write).  Each state records the sync that last asked for it; when the
+ * table holds more than twice what the last sync asked for, the states no
+ * sync asked for since the one before are dropped, so it never holds
+ * much more than the namespace's pods, and is not rebuilt every sync.
  */
 typedef struct pod_state {
 	char rv[KUBE__RV_ROOM];
 	int active, ready;
 	int64_t since;
+	uint64_t gen;                /* the last sync that asked */
 } pod_state;
 
 static void states_clear(kube__strmap *m)
@@ -187,42 +190,55 @@ static void states_clear(kube__strmap *m)
 	kube__strmap_fini(m);
 }
 
-/* A new sync: last time's states are the ones it may reuse. */
+/* A new sync; drops stale states when they are most of the table. */
 static void states_turn(kube_replicaset_controller *c)
 {
-	states_clear(&c->last_states);
-	c->last_states = c->states;
-	c->states = (kube__strmap)KUBE__STRMAP_INIT;
+	kube__strmap keep = KUBE__STRMAP_INIT;
+
+	c->states_gen++;
+	if (c->states.count <= 2 * c->states_asked + 1024) {
+		c->states_asked = 0;
+		return;
+	}
+	for (size_t i = 0; i < c->states.cap; i++) {
+		pod_state *st = c->states.slots[i].val;
+		if (!c->states.slots[i].key)
+			continue;
+		if (st->gen + 1 < c->states_gen || kube__strmap_put(&keep, st->rv, st, NULL) != 0)
+			kube_free(st);
+	}
+	kube_error_clear();
+	kube__strmap_fini(&c->states);
+	c->states = keep;
+	c->states_asked = 0;
 }
 
-/* The state of this pod version (read once per version); a stack copy
- * when it cannot be kept. */
+/* The state of this pod version (read once per version). */
 static pod_state pod_state_of(kube_replicaset_controller *c, const kube_object *pod)
 {
 	const char *rv = kube_object_resource_version(pod);
 	pod_state *st = NULL, tmp;
+	size_t rvlen = rv ? strlen(rv) : 0;
 
-	if (rv && *rv && strlen(rv) < sizeof(st->rv)) {
-		if ((st = kube__strmap_get(&c->states, rv)) != NULL)
-			return *st;
-		if ((st = kube__strmap_remove(&c->last_states, rv)) != NULL) {
-			if (kube__strmap_put(&c->states, st->rv, st, NULL) == 0)
-				return *st;
-			tmp = *st;
-			kube_free(st);
-			kube_error_clear();
-			return tmp;
+	if (rvlen && rvlen < sizeof(st->rv) && (st = kube__strmap_get(&c->states, rv)) != NULL) {
+		if (st->gen != c->states_gen) {
+			st->gen = c->states_gen;
+			c->states_asked++;
 		}
+		return *st;
 	}
 	tmp.active = pod_active(pod);
 	tmp.ready = pod_ready(pod, &tmp.since);
-	if (!rv || !*rv || strlen(rv) >= sizeof(tmp.rv) || !(st = kube_malloc(sizeof(*st))))
+	tmp.gen = c->states_gen;
+	if (!rvlen || rvlen >= sizeof(tmp.rv) || !(st = kube_malloc(sizeof(*st))))
 		return tmp;
 	*st = tmp;
-	memcpy(st->rv, rv, strlen(rv) + 1);
+	memcpy(st->rv, rv, rvlen + 1);
 	if (kube__strmap_put(&c->states, st->rv, st, NULL) != 0) {
 		kube_free(st);
 		kube_error_clear();
+	} else {
+		c->states_asked++;
 	}
 	return tmp;
 }
@@ -607,7 +623,9 @@ static char *pod_template_json(const kube_replicaset_controller *c, const kube_o
 	return kube__buf_detach(&b, NULL);
 }
 
-static int create_pod(kube_replicaset_controller *c, const char *tmpl)
+/* The template parsed once per sync and frozen: each pod is a private copy
+ * of its tree (a deep copy costs less than parsing the JSON again). */
+static int create_pod(kube_replicaset_controller *c, const kube_object *tmpl)
 {
 	int rc = KUBE_ERROR;
 
@@ -615,7 +633,7 @@ static int create_pod(kube_replicaset_controller *c, const char *tmpl)
 	 * as the API server does */
 	for (int attempt = 0; attempt < 4; attempt++) {
 		kube_object *pod = NULL;
-		if ((rc = kube_object_from_json(&pod, tmpl, strlen(tmpl))) != 0)
+		if ((rc = kube_object_mutable(&pod, tmpl)) != 0)
 			return rc;
 		rc = kube_store_create_take(NULL, c->store, pod);
 		if (rc != KUBE_EEXISTS)
@@ -626,7 +644,7 @@ static int create_pod(kube_replicaset_controller *c, const char *tmpl)
 
 typedef struct create_ctx {
 	kube_replicaset_controller *c;
-	const char *tmpl;
+	const kube_object *tmpl;
 	const char *key;
 } create_ctx;
 
@@ -651,17 +669,24 @@ static int manage_replicas(kube_replicaset_controller *c, const kube_object *rs,
 	if (diff < 0) {
 		int64_t want = -diff, done = 0, successes;
 		create_ctx cc;
-		char *tmpl;
+		char *json;
+		kube_object *tmpl = NULL;
+		int rc;
 		if (want > c->burst)
 			want = c->burst;
-		if (!(tmpl = pod_template_json(c, rs)))
+		if (!(json = pod_template_json(c, rs)))
 			return kube__error_oom();
+		rc = kube_object_from_json(&tmpl, json, strlen(json));
+		kube_free(json);
+		if (rc != 0)
+			return rc;
+		kube_object_freeze(tmpl);
 		kube_expectations_expect_creations(c->exp, key, want);
 		cc.c = c;
 		cc.tmpl = tmpl;
 		cc.key = key;
 		successes = kube__slow_start_batch(want, 1, create_one, &cc, &err, &done);
-		kube_free(tmpl);
+		kube_object_unref(tmpl);
 		/* the pods never attempted will not be observed either */
 		for (int64_t i = done; i < want; i++)
 			kube_expectations_creation_observed(c->exp, key);
@@ -992,7 +1017,6 @@ void kube_replicaset_controller_free(kube_replicaset_controller *c)
 	kube_controller_free(c->runner);
 	kube_expectations_free(c->exp);
 	states_clear(&c->states);
-	states_clear(&c->last_states);
 	kube_free(c);
 }
 
