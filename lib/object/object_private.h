@@ -93,6 +93,10 @@ KUBE_INTERNAL int kube__object_peek_condition(const kube_object *o, const char *
                                               const char *type, kube__buf *status,
                                               kube__buf *since);
 KUBE_INTERNAL int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *out);
+/* A compact object's own bytes for the value at path (*len of them), or
+ * NULL (absent, or not compact): equal bytes are equal values. */
+KUBE_INTERNAL const char *kube__object_peek_text(const kube_object *o, const char *path,
+                                                 size_t *len);
 
 /* Where the object came from in a decoded stream; takes ownership of pos. */
 typedef struct kube__posmap kube__posmap;

@@ -330,3 +330,15 @@ int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *ou
 	kube__buf_put(out, t + v, e - v);
 	return 1;
 }
+
+const char *kube__object_peek_text(const kube_object *o, const char *path, size_t *len)
+{
+	const char *t;
+	size_t n, v;
+
+	*len = 0;
+	if (!(t = kube__object_text(o, &n)) || (v = text_at(t, n, path)) == SIZE_MAX)
+		return NULL;
+	*len = skip_value(t, n, v) - v;
+	return t + v;
+}

@@ -773,6 +773,92 @@ static int reads_object(json_object *spec)
 	       jget(spec, "topologySpreadConstraints");
 }
 
+/*
+ * Replicas share their spec: the last view derived from a stored pod is
+ * kept with its spec text, and a pod whose spec has the same bytes gets a
+ * copy of it without a parse.  Only views whose parts are flat arrays of
+ * interned strings and ids (no node or pod affinity terms, no spread
+ * constraints) are kept; what is not in the spec (namespace, start time,
+ * nomination) is read for each pod.
+ */
+static int simple_view(const kube__pod *p)
+{
+	return p->interned && !p->has_required && !p->nreq_terms && !p->npref_terms && !p->naff &&
+	       !p->nanti && !p->npaff && !p->npanti && !p->nspread;
+}
+
+static int dup_array(void *out, const void *src, size_t n, size_t size)
+{
+	void **o = out;
+	*o = NULL;
+	if (!n)
+		return 0;
+	if (!(*o = kube_malloc(n * size)))
+		return kube__error_oom();
+	memcpy(*o, src, n * size);
+	return 0;
+}
+
+/* The spec-derived part of t, for pod. */
+static int view_copy(kube__pod *p, const kube__pod *t)
+{
+	p->node_name = t->node_name;
+	p->scheduler_name = t->scheduler_name;
+	memcpy(p->req, t->req, sizeof(p->req));
+	memcpy(p->nz, t->nz, sizeof(p->nz));
+	p->nscalars = t->nscalars;
+	p->nsel = t->nsel;
+	p->ntols = t->ntols;
+	p->nports = t->nports;
+	p->nimages = t->nimages;
+	p->priority = t->priority;
+	p->preempt_never = t->preempt_never;
+	p->interned = 1;
+	return dup_array(&p->scalars, t->scalars, t->nscalars, sizeof(*t->scalars)) ||
+	       dup_array(&p->sel_keys, t->sel_keys, t->nsel, sizeof(uint32_t)) ||
+	       dup_array(&p->sel_vals, t->sel_vals, t->nsel, sizeof(uint32_t)) ||
+	       dup_array(&p->tols, t->tols, t->ntols, sizeof(*t->tols)) ||
+	       dup_array(&p->ports, t->ports, t->nports, sizeof(*t->ports)) ||
+	       dup_array(&p->images, t->images, t->nimages, sizeof(uint32_t))
+	       ? KUBE_ENOMEM : 0;
+}
+
+/* status.startTime and status.nominatedNodeName, as read_preemption. */
+static int peek_status(kube__pod *p, const kube_object *pod, kube__intern *names)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	const char *v = NULL;
+	int rc = 0;
+	if (!kube__object_peek_string(pod, "status.startTime", &b, &v) || !parse_time(v, &p->start_time))
+		p->start_time = INT64_MAX;
+	p->nominated = NULL;
+	if (kube__object_peek_string(pod, "status.nominatedNodeName", &b, &v) && *v) {
+		p->nominated = v;
+		rc = keep(names, &p->nominated);
+	}
+	kube__buf_free(&b);
+	return rc;
+}
+
+/* Keeps p (just derived from spec) as the template for the next pods. */
+static void keep_template(kube_sched *s, const kube__pod *p, const char *spec, size_t len)
+{
+	kube__pod *t = kube_calloc(1, sizeof(*t));
+	char *text = kube_malloc(len ? len : 1);
+	if (!t || !text || view_copy(t, p) != 0) {
+		kube__pod_free(t);
+		kube_free(text);
+		kube_error_clear();
+		return;
+	}
+	memcpy(text, spec, len);
+	kube__pod_free(s->tmpl_view);
+	kube_free(s->tmpl_spec);
+	s->tmpl_view = t;
+	s->tmpl_spec = text;
+	s->tmpl_spec_len = len;
+}
+
 int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 {
 	kube__intern *names = s->names;
@@ -780,6 +866,26 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 	kube__pod *p = kube_calloc(1, sizeof(*p));
 	if (!p)
 		return kube__error_oom();
+	size_t spec_len = 0;
+	const char *spec_text = kube__object_peek_text(pod, "spec", &spec_len);
+	if (spec_text && s->tmpl_view && spec_len == s->tmpl_spec_len &&
+	    memcmp(spec_text, s->tmpl_spec, spec_len) == 0) {
+		p->obj = kube_object_ref(pod);
+		p->nsinfo = &s->nsinfo;
+		p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
+		p->name = kube_object_name(pod) ? kube_object_name(pod) : "";
+		int rc = view_copy(p, s->tmpl_view);
+		if (rc == 0)
+			rc = kube__intern_id(names, p->ns, &p->ns_id);
+		if (rc == 0)
+			rc = peek_status(p, pod, names);
+		if (rc != 0) {
+			kube__pod_free(p);
+			return rc;
+		}
+		*out = p;
+		return 0;
+	}
 	p->obj = kube_object_ref(pod);
 	p->nsinfo = &s->nsinfo;
 	p->ns = kube_object_namespace(pod) ? kube_object_namespace(pod) : "";
@@ -818,6 +924,8 @@ int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s)
 		kube__pod_free(p);
 		return rc;
 	}
+	if (spec_text && simple_view(p))
+		keep_template(s, p, spec_text, spec_len);
 	*out = p;
 	return 0;
 }

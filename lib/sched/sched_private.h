@@ -305,6 +305,9 @@ struct kube_sched {
 	char *spread_key;                 /* constraints + namespace + labels */
 	uint32_t spread_epoch;
 	char *ip_key;                     /* pod (anti-)affinity + namespace + labels */
+	kube__pod *tmpl_view;             /* the last simple view derived (podview.c) */
+	char *tmpl_spec;                  /* the spec text it was derived from */
+	size_t tmpl_spec_len;
 	uint32_t ip_epoch;
 	uint8_t *flags;
 	uint8_t *status;            /* KUBE__ST_*, written by the filter passes */

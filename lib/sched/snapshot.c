@@ -279,6 +279,8 @@ void kube_sched_free(kube_sched *s)
 	kube_free(s->inv[1]);
 	kube_free(s->gen);
 	kube_free(s->cache);
+	kube__pod_free(s->tmpl_view);
+	kube_free(s->tmpl_spec);
 	kube_free(s->aff_key);
 	kube_free(s->spread_key);
 	kube_free(s->ip_key);
@@ -788,12 +790,7 @@ int kube__snapshot_assume(kube_sched *s, kube__pod *p, kube_sched_node *n)
 /* The bytes of a compact object's spec, or NULL. */
 static const char *spec_text(const kube_object *o, size_t *len)
 {
-	size_t n, v;
-	const char *t = kube__object_text(o, &n);
-	if (!t || (v = kube__json_text_member(t, n, 0, "spec")) == SIZE_MAX)
-		return NULL;
-	*len = kube__json_text_skip(t, n, v) - v;
-	return t + v;
+	return kube__object_peek_text(o, "spec", len);
 }
 
 static int same_string(const char *a, const char *b)

@@ -1534,6 +1534,73 @@ START_TEST(test_sched_pod_versions_keep_view)
 }
 END_TEST
 
+/*
+ * Replicas share their spec: the second stored pod with the same spec
+ * bytes gets the first one's view without a parse, with its own
+ * namespace, start time and nomination; another spec is derived afresh.
+ */
+START_TEST(test_sched_view_of_same_spec)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_sched *s;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	static const char *const specs[] = {
+		"{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":"
+		"{\"cpu\":\"300m\",\"example.com/gpu\":\"2\"}},\"ports\":[{\"hostPort\":8080}]}],"
+		"\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\"}],\"nodeSelector\":{\"a\":\"b\"}}",
+		"{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":"
+		"{\"cpu\":\"400m\"}}}]}",
+	};
+	kube__pod *v[4];
+	for (int i = 0; i < 4; i++) {
+		kube_object *o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":"
+		                     "\"%s\",\"name\":\"p%d\"},\"spec\":%s%s}", i == 1 ? "other" : "default",
+		                     i, specs[i == 3], i == 1 ? ",\"status\":{\"startTime\":"
+		                     "\"1970-01-01T00:01:40Z\",\"nominatedNodeName\":\"n1\"}" : "");
+		kube_object *stored = NULL;
+		ck_assert_int_eq(kube_store_create(&stored, st, o), 0);
+		ck_assert_int_eq(kube__pod_new(&v[i], stored, s), 0);
+		kube_object_unref(stored);
+		kube_object_unref(o);
+		ck_assert_ptr_nonnull(s->tmpl_view);
+	}
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(v[i]->req[KUBE__R_CPU], 300);
+		ck_assert_uint_eq(v[i]->nscalars, 1);
+		ck_assert_int_eq(v[i]->scalars[0].value, 2);
+		ck_assert_uint_eq(v[i]->nports, 1);
+		ck_assert_int_eq(v[i]->ports[0].port, 8080);
+		ck_assert_str_eq(v[i]->ports[0].protocol, "TCP");
+		ck_assert_uint_eq(v[i]->ntols, 1);
+		ck_assert_str_eq(v[i]->tols[0].key, "k");
+		ck_assert_uint_eq(v[i]->nsel, 1);
+		ck_assert_uint_eq(v[i]->nimages, 1);
+		ck_assert_str_eq(v[i]->name, i == 0 ? "p0" : i == 1 ? "p1" : "p2");
+	}
+	ck_assert_ptr_ne(v[1]->scalars, v[0]->scalars);
+	ck_assert_str_eq(v[1]->ns, "other");
+	ck_assert_uint_ne(v[1]->ns_id, v[0]->ns_id);
+	ck_assert_uint_eq(v[2]->ns_id, v[0]->ns_id);
+	ck_assert_int_eq(v[1]->start_time, 100);
+	ck_assert_str_eq(v[1]->nominated, "n1");
+	ck_assert_int_eq(v[0]->start_time, INT64_MAX);
+	ck_assert_ptr_null(v[0]->nominated);
+	ck_assert_int_eq(v[2]->start_time, INT64_MAX);
+	ck_assert_ptr_null(v[2]->nominated);
+	ck_assert_int_eq(v[3]->req[KUBE__R_CPU], 400);
+	ck_assert_uint_eq(v[3]->nscalars, 0);
+	ck_assert_uint_eq(v[3]->nports, 0);
+	for (int i = 0; i < 4; i++)
+		kube__pod_free(v[i]);
+	kube_sched_free(s);
+	kube_store_close(st);
+	kube_loop_free(loop);
+}
+END_TEST
+
 /* namespaceSelector reads the labels of the namespaces the scheduler was
  * given, and without them the one label every namespace has; a change of
  * a namespace changes the next answer (remembered answers follow it). */
@@ -1649,6 +1716,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tq, test_sched_queue_backoff);
 	tcase_add_test(tq, test_sched_store_bind_and_unschedulable);
 	tcase_add_test(tq, test_sched_pod_versions_keep_view);
+	tcase_add_test(tq, test_sched_view_of_same_spec);
 	suite_add_tcase(s, tq);
 	return s;
 }
