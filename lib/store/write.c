@@ -19,19 +19,27 @@
  * number of writes in flight instead of being one fsync per write.
  *
  *   submit ─▶ queue ──flush──▶ batch: prepare each ─▶ worker: commit ─▶ loop: apply, callbacks
- *                     (one batch in flight; the queue fills meanwhile)
+ *                     (one or two batches in flight; the queue fills meanwhile)
  *
- * A batch stops before a second write to the same key, so each write is
- * prepared against a state that includes every earlier write: writes are
- * applied, get their revisions and call back in submission order.  A
- * synchronous write that comes while a batch is in flight first waits for
- * it and applies it (its callbacks then run from the loop, not inside the
- * synchronous call).
+ * A second batch may be prepared while the first commits, when commits are
+ * quicker than the loop's own work for the writes in flight (batch_room):
+ * then the loop prepares and applies one half of the writers while the
+ * other half's commit runs.  Commits still run one at a time in batch
+ * order (a sequence number), and batches apply and call back in that order.
+ *
+ * A batch stops before a second write to a key that it or a batch in
+ * flight writes, so each write is prepared against a state that includes
+ * every earlier write to its key: writes are applied, get their revisions
+ * and call back in submission order.  A synchronous write that comes while
+ * batches are in flight first waits for them and applies them (their
+ * callbacks then run from the loop, not inside the synchronous call).
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "object/object_private.h"
 #include "store_private.h"
@@ -85,8 +93,14 @@ typedef struct pending {
 
 typedef struct batch {
 	struct batch *wnext;             /* in writes->waiting */
+	struct batch *inext;             /* the next newer batch in flight */
 	kube_store *s;                   /* NULL once the store is gone */
 	pending *head;                   /* in submission order */
+	size_t n;                        /* writes in it */
+	kube__tnode *keys;               /* the keys it writes (nodes in its pendings) */
+	uint64_t seq;                    /* commit order: 1, 2, ... */
+	int64_t loop_ns;                 /* the loop's work for it: prepare ... notify */
+	int64_t commit_ns;               /* the backend's commit (worker) */
 	kube__store_op *ops;
 	pending **op_owner;
 	size_t nops;
@@ -101,9 +115,19 @@ typedef struct batch {
 
 typedef struct kube__writes {
 	pending *q_head, *q_tail;
-	batch *inflight;
+	size_t q_len;
+	batch *inflight, *inflight_tail; /* not applied yet, oldest first (inext) */
+	size_t ninflight;
 	batch *waiting;                  /* applied, callbacks deferred */
 	kube_timer *flush_timer;
+	/* Commits run in batch order whatever worker takes them. */
+	pthread_mutex_t seq_mu;
+	pthread_cond_t seq_cv;
+	uint64_t seq_next, seq_done;
+	/* Moving averages of the commit's wall time and of the loop's work
+	 * per write, which decide whether a second batch goes in flight. */
+	int64_t commit_avg, loop_per_write_avg;
+	int always_two;                  /* test hook: KUBE_STORE_TWO_BATCHES=1 */
 } kube__writes;
 
 /* ---- pending writes ---- */
@@ -874,6 +898,19 @@ int kube_store_guaranteed_update(kube_object **out, kube_store *store, const cha
 
 /* ---- asynchronous writes and group commit ---- */
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* avg += (v - avg) / 4: recent batches count, one odd one does not decide. */
+static void moving_avg(int64_t *avg, int64_t v)
+{
+	*avg = *avg ? *avg + (v - *avg) / 4 : v;
+}
+
 static void batch_unref(batch *b)
 {
 	if (--b->refs > 0)
@@ -898,15 +935,35 @@ static void commit_work(void *userdata)
 	commit_batch(userdata);
 }
 
+/*
+ * Commits b once every older batch has committed: two batches may be in
+ * flight, and a pool with several workers could start the newer first.
+ * The revisions the backend gives follow the batches' order.  w is not
+ * touched after b->committed is set: kube__writes_fini frees it once every
+ * batch in flight says committed.
+ */
 static void commit_batch(batch *b)
 {
 	kube_store *s = b->s;
-	int rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
+	kube__writes *w = s->writes;
+	int64_t t0;
+	int rc;
 
+	pthread_mutex_lock(&w->seq_mu);
+	while (w->seq_done + 1 != b->seq)
+		pthread_cond_wait(&w->seq_cv, &w->seq_mu);
+	pthread_mutex_unlock(&w->seq_mu);
+	t0 = mono_ns();
+	rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
+	b->commit_ns = mono_ns() - t0;
 	if (rc) {
 		const kube_error *e = kube_error_last();
 		b->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
 	}
+	pthread_mutex_lock(&w->seq_mu);
+	w->seq_done = b->seq;
+	pthread_cond_broadcast(&w->seq_cv);
+	pthread_mutex_unlock(&w->seq_mu);
 	pthread_mutex_lock(&b->mu);
 	b->rc = rc;
 	b->committed = 1;
@@ -914,11 +971,24 @@ static void commit_batch(batch *b)
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* Applies a committed batch to memory, in submission order (loop thread). */
+static void wait_committed(batch *b)
+{
+	pthread_mutex_lock(&b->mu);
+	while (!b->committed)
+		pthread_cond_wait(&b->cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Applies a committed batch to memory, in submission order (loop thread).
+ * b is the oldest batch in flight: batches apply in the order they commit. */
 static void apply_batch(kube_store *s, batch *b)
 {
+	kube__writes *w = s->writes;
+	int64_t t0 = mono_ns();
+
 	if (b->applied)
 		return;
+	assert(w->inflight == b);
 	b->applied = 1;
 	for (size_t i = 0; i < b->nops; i++)
 		b->op_owner[i]->op = b->ops[i];
@@ -930,7 +1000,12 @@ static void apply_batch(kube_store *s, batch *b)
 		}
 		finish(s, p);
 	}
-	s->writes->inflight = NULL;
+	w->inflight = b->inext;
+	if (!w->inflight)
+		w->inflight_tail = NULL;
+	b->inext = NULL;
+	w->ninflight--;
+	b->loop_ns += mono_ns() - t0;
 }
 
 /* Runs a batch's callbacks, in order, each failure with its message. */
@@ -991,7 +1066,22 @@ static void on_notify(void *userdata)
 	batch_unref(b);
 }
 
-/* The pool's completion of a batch commit (loop thread). */
+/* Learns from a batch that is over how long commits and the loop's work
+ * take (loop thread). */
+static void learn(kube__writes *w, const batch *b)
+{
+	if (b->nops)
+		moving_avg(&w->commit_avg, b->commit_ns);
+	if (b->n)
+		moving_avg(&w->loop_per_write_avg, b->loop_ns / (int64_t)b->n);
+}
+
+/*
+ * The pool's completion of a batch commit (loop thread).  Completions may
+ * come in either order when two batches are in flight; the batches apply
+ * and call back in commit order all the same: an older batch is committed
+ * whenever a newer one is, and is applied here first.
+ */
 static void on_committed(int status, void *userdata)
 {
 	batch *b = userdata;
@@ -999,9 +1089,15 @@ static void on_committed(int status, void *userdata)
 
 	KUBE_UNUSED(status);
 	if (s) {
-		if (!b->applied) {
-			apply_batch(s, b);
-			notify_batch(b);
+		while (!b->applied) {
+			batch *x = s->writes->inflight;
+			int64_t t0;
+			wait_committed(x);   /* its worker may not have said so yet */
+			apply_batch(s, x);
+			t0 = mono_ns();
+			notify_batch(x);
+			x->loop_ns += mono_ns() - t0;
+			learn(s->writes, x);
 		}
 		if (s->writes->q_head)
 			start_batch(s);
@@ -1009,26 +1105,24 @@ static void on_committed(int status, void *userdata)
 	batch_unref(b);
 }
 
+/* Waits for every batch in flight and applies them, oldest first; their
+ * callbacks run from the loop later, not inside this (synchronous) call. */
 static void wait_inflight(kube_store *s)
 {
-	batch *b = s->writes ? s->writes->inflight : NULL;
+	batch *b;
 
-	if (!b)
-		return;
-	pthread_mutex_lock(&b->mu);
-	while (!b->committed)
-		pthread_cond_wait(&b->cv, &b->mu);
-	pthread_mutex_unlock(&b->mu);
-	apply_batch(s, b);
-	/* Callbacks run from the loop, not inside this (synchronous) call. */
-	b->refs++;
-	if (kube_loop_defer(s->loop, on_notify, b, NULL) != 0) {
-		b->refs--;
-		notify_batch(b);   /* no memory to defer: better now than never */
-		return;
+	while (s->writes && (b = s->writes->inflight)) {
+		wait_committed(b);
+		apply_batch(s, b);
+		b->refs++;
+		if (kube_loop_defer(s->loop, on_notify, b, NULL) != 0) {
+			b->refs--;
+			notify_batch(b);   /* no memory to defer: better now than never */
+			continue;
+		}
+		b->wnext = s->writes->waiting;
+		s->writes->waiting = b;
 	}
-	b->wnext = s->writes->waiting;
-	s->writes->waiting = b;
 }
 
 /*
@@ -1066,25 +1160,70 @@ static void build_objects(batch *b)
 	}
 }
 
+/* Whether key is written by a batch in flight (they are not applied yet). */
+static int key_in_flight(const kube__writes *w, const char *key)
+{
+	for (const batch *b = w->inflight; b; b = b->inext)
+		if (kube__tree_find(b->keys, key))
+			return 1;
+	return 0;
+}
+
 /*
  * A write whose key was known only once prepared (a generated name) joins
- * the batch's key set here; a second write to that key in the batch fails
- * as AlreadyExists, as the first one wins.  The sqlite backend relies on
- * this: it keeps no unique index and takes a create's key as absent.
+ * the batch's key set here; a second write to that key in the batch, or
+ * while a batch in flight writes it, fails as AlreadyExists, as the first
+ * one wins.  The sqlite backend relies on this: it keeps no unique index
+ * and takes a create's key as absent.
  */
-static int batch_key(kube__tnode **keys, pending *p)
+static int batch_key(const kube__writes *w, kube__tnode **keys, pending *p)
 {
-	if (kube__tree_find(*keys, p->key)) {
+	if (kube__tree_find(*keys, p->key) || key_in_flight(w, p->key)) {
 		char qr[160];
 		kube__qualified_resource(qr, sizeof(qr), p->kind_info);
 		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr,
 		                       strrchr(p->key, '/') + 1);
 	}
-	p->knode.key = p->key;   /* the set lives only while the batch is cut */
+	p->knode.key = p->key;   /* until the batch is freed: pending_free is after */
 	p->knode.val = p;
 	p->knode.prio = kube__tree_prio();
 	kube__tree_insert(keys, &p->knode);
 	return 0;
+}
+
+/*
+ * How many queued writes the next batch may take: 0 for none now.
+ *
+ * One batch in flight is classic group commit: the queue fills while it
+ * commits and goes next as a whole.  When each writer waits for its own
+ * write before sending the next (16 writers, one write each in flight),
+ * nothing queues during a commit, and a cycle is the loop's work for the
+ * batch (prepare, apply, callbacks) plus the commit, one after the other.
+ * Two batches in flight overlap them: the writers go in two halves, and
+ * the loop prepares and applies one half while the other commits.  That
+ * pays when a commit is shorter than the loop's work for all the writes
+ * in flight (then the halves' cycle is the longer of the two, not their
+ * sum); when commits are longer (a slow or busy disk), two halves only
+ * cost a second fsync, and the writes wait to join one batch instead.
+ *
+ * A second batch is also never prepared while admission hooks are set:
+ * a hook is told its write is checked against a store whose revision
+ * moves only when the write's own batch applies (resourcequota.c
+ * retires a charge once the store passed the revision it was made at).
+ */
+static size_t batch_room(kube_store *s)
+{
+	kube__writes *w = s->writes;
+	size_t writers = w->q_len;
+	int overlap;
+
+	for (const batch *b = w->inflight; b; b = b->inext)
+		writers += b->n;
+	overlap = s->backend != &kube__store_memory_backend && !s->admission &&
+	          (w->always_two || w->commit_avg < w->loop_per_write_avg * (int64_t)writers);
+	if (w->ninflight == 0)
+		return overlap && w->q_len >= 2 ? (w->q_len + 1) / 2 : MAX_BATCH;
+	return overlap && w->ninflight == 1 ? MAX_BATCH : 0;
 }
 
 /* Cuts the next batch from the queue, prepares it, and commits it. */
@@ -1094,14 +1233,17 @@ static void start_batch(kube_store *s)
 	kube__tnode *keys = NULL;
 	pending **tail;
 	batch *b;
-	size_t n = 0;
+	size_t n = 0, room;
+	int64_t t0 = mono_ns();
 	int rc;
 
-	if (w->inflight || !w->q_head)
+	if (!w->q_head || (room = batch_room(s)) == 0)
 		return;
+	if (room > MAX_BATCH)
+		room = MAX_BATCH;
 	if (!(b = kube_calloc(1, sizeof(*b))) ||
-	    !(b->ops = kube_calloc(MAX_BATCH, sizeof(*b->ops))) ||
-	    !(b->op_owner = kube_calloc(MAX_BATCH, sizeof(*b->op_owner)))) {
+	    !(b->ops = kube_calloc(room, sizeof(*b->ops))) ||
+	    !(b->op_owner = kube_calloc(room, sizeof(*b->op_owner)))) {
 		if (b) {
 			kube_free(b->ops);
 			kube_free(b);
@@ -1115,25 +1257,28 @@ static void start_batch(kube_store *s)
 	b->s = s;
 	b->refs = 1;
 	tail = &b->head;
-	while (w->q_head && n < MAX_BATCH) {
+	while (w->q_head && n < room) {
 		pending *p = w->q_head;
 		if (!p->rkey)
 			p->rkey = request_key(p);
 		kube_error_clear();
 		if (p->rkey) {
-			if (kube__tree_find(keys, p->rkey))
-				break;   /* a second write to a key: the next batch */
+			/* a second write to a key: the next batch, once this
+			 * one (or the one in flight) is applied */
+			if (kube__tree_find(keys, p->rkey) || key_in_flight(w, p->rkey))
+				break;
 			p->knode.key = p->rkey;
 			p->knode.val = p;
 			p->knode.prio = kube__tree_prio();
 			kube__tree_insert(&keys, &p->knode);
 		}
 		prepare(s, p);
-		if (!p->rkey && !p->status && p->has_op && (rc = batch_key(&keys, p)) != 0)
+		if (!p->rkey && !p->status && p->has_op && (rc = batch_key(w, &keys, p)) != 0)
 			fail(p, rc);
 		w->q_head = p->next;
 		if (!w->q_head)
 			w->q_tail = NULL;
+		w->q_len--;
 		p->next = NULL;
 		*tail = p;
 		tail = &p->next;
@@ -1143,7 +1288,21 @@ static void start_batch(kube_store *s)
 		}
 		n++;
 	}
-	w->inflight = b;
+	if (n == 0) {
+		/* the head writes a key in flight: its batch's completion
+		 * starts the next one */
+		batch_unref(b);
+		return;
+	}
+	b->n = n;
+	b->keys = keys;
+	b->seq = ++w->seq_next;
+	if (w->inflight_tail)
+		w->inflight_tail->inext = b;
+	else
+		w->inflight = b;
+	w->inflight_tail = b;
+	w->ninflight++;
 	/* A durable backend commits on a worker, so the loop goes on and the
 	 * next batch gathers meanwhile; the memory backend needs no thread. */
 	if (b->nops && s->backend != &kube__store_memory_backend) {
@@ -1151,10 +1310,21 @@ static void start_batch(kube_store *s)
 		if (kube_loop_queue_work(NULL, s->loop, commit_work, on_committed, b,
 		                         NULL) == 0) {
 			build_objects(b);
+			b->loop_ns += mono_ns() - t0;
 			batch_unref(b);   /* the pool's reference stays */
+			/* the other half, while this one commits */
+			if (w->q_head && batch_room(s))
+				kube_timer_start(w->flush_timer, 0, 0);
 			return;
 		}
 		b->refs--;
+	}
+	/* Here, on the loop: after any older batch in flight, in order. */
+	while (w->inflight != b) {
+		batch *x = w->inflight;
+		wait_committed(x);
+		apply_batch(s, x);
+		notify_batch(x);
 	}
 	commit_batch(b);
 	apply_batch(s, b);
@@ -1182,6 +1352,12 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 			kube_free(w);
 			return kube__error_oom();
 		}
+		pthread_mutex_init(&w->seq_mu, NULL);
+		pthread_cond_init(&w->seq_cv, NULL);
+		/* Tests set it so that the two-batch path runs whatever the
+		 * timings say (the crash test, test_store). */
+		w->always_two = getenv("KUBE_STORE_TWO_BATCHES") &&
+		                strcmp(getenv("KUBE_STORE_TWO_BATCHES"), "1") == 0;
 		s->writes = w;
 	}
 	p->cb = cb;
@@ -1192,7 +1368,8 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 	else
 		w->q_head = p;
 	w->q_tail = p;
-	if (!w->inflight && !kube_timer_is_active(w->flush_timer))
+	w->q_len++;
+	if (!kube_timer_is_active(w->flush_timer) && (!w->inflight || batch_room(s)))
 		kube_timer_start(w->flush_timer, 0, 0);
 	return 0;
 }
@@ -1287,13 +1464,10 @@ void kube__writes_fini(kube_store *s)
 
 	if (!w)
 		return;
-	/* The batch in flight is durable or failed: apply it and tell its
-	 * writers, as if the loop had run. */
-	if ((b = w->inflight)) {
-		pthread_mutex_lock(&b->mu);
-		while (!b->committed)
-			pthread_cond_wait(&b->cv, &b->mu);
-		pthread_mutex_unlock(&b->mu);
+	/* The batches in flight are durable or failed: apply them and tell
+	 * their writers, oldest first, as if the loop had run. */
+	while ((b = w->inflight)) {
+		wait_committed(b);
 		apply_batch(s, b);
 		notify_batch(b);
 		b->s = NULL;   /* the pool's completion only frees it now */
@@ -1313,6 +1487,8 @@ void kube__writes_fini(kube_store *s)
 		pending_free(p);
 	}
 	kube_timer_free(w->flush_timer);
+	pthread_cond_destroy(&w->seq_cv);
+	pthread_mutex_destroy(&w->seq_mu);
 	kube_free(w);
 	s->writes = NULL;
 }

@@ -4,7 +4,8 @@
  *
  * Each round forks a child that opens the store and writes without end:
  * single synchronous creates, bursts of up to 64 asynchronous creates
- * (group-committed: one transaction and one fsync per batch) and
+ * (group-committed: one transaction and one fsync per batch; on odd rounds
+ * with two batches in flight whenever possible) and
  * synchronous updates of pods it created earlier.  After each acknowledged
  * write it reports "name resourceVersion seq" through a pipe.  The parent
  * picks a random number of acknowledgements to wait for, then SIGKILLs
@@ -140,6 +141,10 @@ static void child_run(int round, int fd, uint64_t rs)
 
 	c.round = round;
 	ack_fd = fd;
+	/* Odd rounds keep two batches in flight whenever they can (write.c's
+	 * test hook), so kills land between overlapping commits too. */
+	if (round % 2)
+		setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
 	o.backend = "sqlite";
 	o.path = dir;
 	if (kube_loop_new(&c.loop, NULL) != 0 || kube_store_open(&c.store, c.loop, &o) != 0) {

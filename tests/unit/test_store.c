@@ -2181,6 +2181,124 @@ START_TEST(test_store_sqlite_checkpoints_in_background)
 }
 END_TEST
 
+/* 16 writers, each with one write in flight (the bench's shape, where two
+ * batches go in flight): each writer creates its pod and then updates it
+ * 30 times, each update read at the revision its previous write returned.
+ * No write conflicts or waits out of order: revisions grow in callback
+ * order, each writer's pod ends at its last write, and a reopen agrees. */
+typedef struct chain {
+	int writer, step, failed;
+	int64_t last;
+	int64_t *global_last;
+	int *done;
+} chain;
+
+static void chain_next(chain *c, kube_object *prev);
+
+static void chain_cb(int status, kube_object *o, void *ud)
+{
+	chain *c = ud;
+	int64_t rv;
+
+	if (status) {
+		c->failed++;
+		(*c->done)++;
+		return;
+	}
+	rv = strtoll(kube_object_resource_version(o), NULL, 10);
+	if (rv <= *c->global_last || rv <= c->last)
+		c->failed++;
+	*c->global_last = rv;
+	c->last = rv;
+	if (++c->step > 30) {
+		(*c->done)++;
+		return;
+	}
+	chain_next(c, o);
+}
+
+static void chain_next(chain *c, kube_object *prev)
+{
+	kube_object *m;
+	char v[16];
+
+	if (!prev) {
+		char name[16];
+		snprintf(name, sizeof(name), "w%02d", c->writer);
+		ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL), chain_cb,
+		                                              c, NULL), 0);
+		return;
+	}
+	ck_assert_int_eq(kube_object_mutable(&m, prev), 0);
+	snprintf(v, sizeof(v), "%d", c->step);
+	ck_assert_int_eq(kube_object_set_annotation(m, "step", v), 0);
+	ck_assert_int_eq(kube_store_update_async_take(st, m, chain_cb, c, NULL), 0);
+}
+
+START_TEST(test_store_async_sqlite_writers_in_flight)
+{
+	chain c[16];
+	int64_t global_last = 0;
+	int done = 0;
+	kube_object *got;
+	char name[16];
+
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);   /* whatever the timings */
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 16; i++) {
+		c[i] = (chain){ .writer = i, .global_last = &global_last, .done = &done };
+		chain_next(&c[i], NULL);
+	}
+	for (int i = 0; i < 1000000 && done < 16; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(done, 16);
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(c[i].failed, 0);
+	ck_assert_int_eq(global_last, 16 * 31);
+	ck_assert_int_eq(kube_store_revision(st), 16 * 31);
+	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 16 * 31);
+	for (int i = 0; i < 16; i++) {
+		char rv[24];
+		snprintf(name, sizeof(name), "w%02d", i);
+		snprintf(rv, sizeof(rv), "%lld", (long long)c[i].last);
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), 0);
+		ck_assert_str_eq(kube_object_resource_version(got), rv);
+		ck_assert_str_eq(kube_object_annotation(got, "step"), "30");
+		kube_object_unref(got);
+	}
+}
+END_TEST
+
+/* Creates by generateName in flight together: each gets its own name, and
+ * a reopen loads every one once (nothing in the file keeps keys unique). */
+START_TEST(test_store_async_sqlite_generate_name)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l;
+	int n = 400, ok = 0;
+
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(kube_store_create_async_take(st, obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+		                 "\"metadata\":{\"namespace\":\"ns\",\"generateName\":\"g-\"}}"), wcb, w, NULL), 0);
+	run_until(w, n);
+	for (int i = 0; i < n; i++) {
+		ck_assert(w->status[i] == 0 || w->status[i] == KUBE_EEXISTS);
+		ok += w->status[i] == 0;
+	}
+	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), (size_t)ok);
+	kube_object_list_free(l);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_store_async_sqlite_group_commit)
 {
 	wrec *w = calloc(1, sizeof(*w));
@@ -2399,6 +2517,8 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
 	tcase_add_test(sq, test_store_sqlite_disk_full);
 	tcase_add_test(sq, test_store_async_sqlite_group_commit);
+	tcase_add_test(sq, test_store_async_sqlite_writers_in_flight);
+	tcase_add_test(sq, test_store_async_sqlite_generate_name);
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
 	tcase_add_test(sq, test_store_async_close_with_batch_in_flight);
