@@ -785,6 +785,56 @@ START_TEST(test_sched_runner_pdb_from_store)
 }
 END_TEST
 
+static int set_phase(kube_object *o, void *ud)
+{
+	return kube_object_set_string(o, "status.phase", ud);
+}
+
+/*
+ * The runner forgets a pod that ended (Succeeded, Failed): it holds
+ * nothing on its node.  A Running pod, and a pod whose text only mentions
+ * "Failed" elsewhere, stay where they are.
+ */
+START_TEST(test_sched_runner_forgets_ended_pods)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_sched *s;
+	kube_sched_runner *r;
+	size_t bound_n;
+	int64_t alloc = 0, req = 0;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_sched_new(&s), 0);
+	store_node(st, "n1", "2");
+	store_create(st, ppod("a", 0, "500m", "{\"note\":\"Failed\"}", NULL, NULL));
+	store_create(st, ppod("b", 0, "300m", NULL, NULL, NULL));
+	store_create(st, ppod("c", 0, "100m", NULL, NULL, NULL));
+	ck_assert_int_eq(kube_sched_runner_new(&r, s, st), 0);
+	pump(loop);
+	ck_assert_int_eq(kube_sched_runner_run(r, 1000, &bound_n, NULL), 0);
+	ck_assert_uint_eq(bound_n, 3);
+	pump(loop);
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 3);
+
+	static const char *const names[] = { "a", "b", "c" };
+	static const char *const phases[] = { "Running", "Succeeded", "Failed" };
+	static const int64_t left[] = { 900, 600, 500 };
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "pods", "default", names[i],
+		                                              set_phase, (void *)phases[i]), 0);
+		pump(loop);
+		ck_assert_int_eq(kube_sched_node_resource(s, "n1", "cpu", &alloc, &req), 0);
+		ck_assert_int_eq(req, left[i]);
+	}
+	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n1"), 1);
+	kube_sched_runner_free(r);
+	kube_sched_free(s);
+	kube_store_close(st);
+	kube_loop_free(loop);
+}
+END_TEST
+
 static Suite *sched_preempt_suite(void)
 {
 	Suite *s = suite_create("sched_preempt");
@@ -805,6 +855,7 @@ static Suite *sched_preempt_suite(void)
 	TCase *te = tcase_create("store");
 	tcase_add_test(te, test_sched_runner_end_to_end);
 	tcase_add_test(te, test_sched_runner_pdb_from_store);
+	tcase_add_test(te, test_sched_runner_forgets_ended_pods);
 	suite_add_tcase(s, te);
 	return s;
 }
