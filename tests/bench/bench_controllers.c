@@ -4,14 +4,20 @@
  * pods, the real scheduler (kube_sched_runner) binds them, and a simulated
  * kubelet takes each bound pod to Running / Ready.  Reported: wall time
  * from the Deployment's creation until all pods exist, are bound and are
- * Ready, the CPU time that took (the machine is shared: the wall times
- * count other people's work too), and the peak resident memory (VmHWM)
- * of the whole process.  BENCH_DEBUG=1 prints the controllers' counters.
+ * Ready (ms_created, ms_bound, ms_ready), the CPU time that took (the
+ * machine is shared: the wall times count other people's work too), the
+ * peak resident memory (VmHWM) of the whole process (bytes), and on a
+ * second line where the wall time went: the loop (watch deliveries,
+ * informers, the controllers and the pods they create), the scheduler's
+ * runs (scheduling, binding), the kubelet's writes.  The kubelet watches
+ * pods that are bound and not Running (a field selector, as a kubelet
+ * watches spec.nodeName) and writes each one Running and Ready.
+ * BENCH_DEBUG=1 prints each run and the controllers' counters.
  *
  * Prints one JSON object per line (DESIGN.md section 6).  One run per
- * process (the peak memory is the process's): REPS runs in child
- * processes, and the median of each figure.  Arguments: [replicas
- * [nodes]] for smaller runs.
+ * process (the peak memory is the process's): REPS (5; BENCH_REPS) runs
+ * in child processes, and the median of each figure.  Arguments:
+ * [replicas [nodes]] for smaller runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +219,8 @@ static void one_run(result *res)
 		die("watch");
 	for (int i = 0; i < 8; i++)
 		kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
+	if (getenv("BENCH_DEBUG"))
+		fprintf(stderr, "at the start: %zu nodes in the scheduler\n", kube_sched_node_count(s));
 
 	snprintf(buf, sizeof(buf),
 	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"namespace\":\"default\","
