@@ -1438,6 +1438,15 @@ static int set_running(kube_object *o, void *ud)
 	                                      "{\"type\":\"Ready\",\"status\":\"True\"}");
 }
 
+/* ud: "path=value" */
+static int set_string(kube_object *o, void *ud)
+{
+	char path[128];
+	const char *eq = strchr(ud, '=');
+	snprintf(path, sizeof(path), "%.*s", (int)(eq - (const char *)ud), (const char *)ud);
+	return kube_object_set_string(o, path, eq + 1);
+}
+
 static int set_cpu(kube_object *o, void *ud)
 {
 	return kube_object_set_string(o, "spec.containers[0].resources.requests.cpu", ud);
@@ -1506,6 +1515,16 @@ START_TEST(test_sched_pod_versions_keep_view)
 	ck_assert_ptr_eq(kube__map_get(&s->pods_by_key, "default/p"), view);
 	ck_assert_ptr_eq(view->obj, got);
 	kube_object_unref(got);
+	ck_assert_int_eq(cpu_requested(s, "n1"), 500);
+
+	/* a start time (preemption reads it): derived again */
+	ck_assert_int_eq(kube_store_guaranteed_update(&got, st, "pods", "default", "p", set_string,
+	                                              "status.startTime=1970-01-01T00:01:40Z"), 0);
+	ck_assert_int_eq(kube_sched_pod_add(s, got), 0);
+	kube_object_unref(got);
+	ck_assert_ptr_ne(kube__map_get(&s->pods_by_key, "default/p"), view);
+	view = kube__map_get(&s->pods_by_key, "default/p");
+	ck_assert_int_eq(view->start_time, 100);
 	ck_assert_int_eq(cpu_requested(s, "n1"), 500);
 
 	/* new requests: derived again */
