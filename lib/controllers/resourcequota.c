@@ -1097,6 +1097,9 @@ static int calculate_usage(kube_resourcequota_controller *c, const qview *v, con
 	return 0;
 }
 
+/* How soon after a charge its quota is synced again. */
+#define CHARGE_RECHECK_NS ((int64_t)1000000000)
+
 /* What becomes of a charge at this sync. */
 enum { CH_KEEP, CH_COUNTED, CH_GONE };
 
@@ -1106,8 +1109,12 @@ static int charge_fate(kube_resourcequota_controller *c, const charge *ch)
 	kube_object *o, *stored = NULL;
 	int fate = CH_KEEP;
 
+	/* Counted once the cache holds a version written after the charge:
+	 * for an update the cache always has the object (the old version,
+	 * same uid), which does not hold the growth yet. */
 	if (informer_for(c, ch->kind, &inf) == 0 && (o = kube_informer_get(inf, ch->ns, ch->name)) &&
-	    kube_object_uid(o) && strcmp(kube_object_uid(o), ch->uid) == 0)
+	    kube_object_uid(o) && strcmp(kube_object_uid(o), ch->uid) == 0 &&
+	    rv_of(o) > ch->revision)
 		return CH_COUNTED;
 	/* not in the cache: still being written, written but not seen yet, or
 	 * never written (refused later in its batch, failed) or gone again */
@@ -1495,6 +1502,10 @@ static int record_charge(kube_resourcequota_controller *c, const kube_admission_
 		;
 	*tail = ch;
 	c->stats.charges++;
+	/* A sync soon retires the charge once the write is seen, or drops it
+	 * if the write never happened (refused later, failed), instead of
+	 * holding the quota until the resync period. */
+	kube_controller_enqueue_after(c->runner, key, CHARGE_RECHECK_NS);
 	return 0;
 }
 

@@ -737,6 +737,53 @@ START_TEST(test_resourcequota_claim_expansion_charged)
 }
 END_TEST
 
+/* A sync that runs after an update was applied but before the informer
+ * saw it finds the old version in the cache: same uid, without the
+ * growth.  The charge must outlive that sync, or a second claim passes. */
+static kube_controller *race_runner;
+
+static void race_grow(void *ud)
+{
+	(void)ud;
+	ck_assert_int_eq(kube_store_guaranteed_update(NULL, st, "persistentvolumeclaims", "ns", "a",
+	                                              grow_claim, "9Gi"), 0);
+}
+
+static void race_create(void *ud)
+{
+	(void)ud;
+	ck_assert_int_eq(try_create("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\","
+	                            "\"metadata\":{\"namespace\":\"ns\",\"name\":\"b\"},\"spec\":"
+	                            "{\"resources\":{\"requests\":{\"storage\":\"5Gi\"}}}}"),
+	                 KUBE_EPERM);
+	ck_assert_str_eq(kube_error_last()->message,
+	                 "persistentvolumeclaims \"b\" is forbidden: exceeded quota: q, requested: "
+	                 "requests.storage=5Gi, used: requests.storage=9Gi, limited: "
+	                 "requests.storage=10Gi");
+}
+
+START_TEST(test_resourcequota_update_charge_outlives_stale_cache)
+{
+	kube_resourcequota_controller *c = new_ctrl();
+
+	race_runner = kube_resourcequota_controller_runner(c);
+	quota("ns", "q", "{\"requests.storage\":\"10Gi\"}", NULL);
+	create("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"namespace\":"
+	       "\"ns\",\"name\":\"a\"},\"spec\":{\"resources\":{\"requests\":{\"storage\":\"4Gi\"}}}}");
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"requests.storage\":\"4Gi\"}");
+	/* grow and queue a sync, then (the sync having run against the stale
+	 * cache in between) create a second claim */
+	ck_assert_int_eq(kube_loop_post(loop, race_grow, NULL, NULL), 0);
+	ck_assert_int_eq(kube_controller_enqueue(race_runner, "ns/q"), 0);
+	ck_assert_int_eq(kube_loop_post(loop, race_create, NULL, NULL), 0);
+	settle();
+	ck_assert_str_eq(used("ns", "q"), "{\"requests.storage\":\"9Gi\"}");
+	ck_assert_int_eq(count("persistentvolumeclaims"), 1);
+	kube_resourcequota_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_resourcequota_more_scopes)
 {
 	kube_resourcequota_controller *c = new_ctrl();
@@ -842,6 +889,7 @@ static Suite *resourcequota_suite(void)
 	tcase_add_test(tc, test_resourcequota_services_and_claims);
 	tcase_add_test(tc, test_resourcequota_deleting_pod_after_grace);
 	tcase_add_test(tc, test_resourcequota_claim_expansion_charged);
+	tcase_add_test(tc, test_resourcequota_update_charge_outlives_stale_cache);
 	tcase_add_test(tc, test_resourcequota_more_scopes);
 	tcase_add_test(tc, test_resourcequota_options_and_args);
 	suite_add_tcase(s, tc);
