@@ -235,7 +235,10 @@ KUBE_EXTERN int kube_nodelifecycle_options_init(kube_nodelifecycle_options *opts
  * node.kubernetes.io/unreachable:NoExecute (Ready Unknown) or
  * node.kubernetes.io/not-ready:NoExecute (Ready False), and with the
  * NoSchedule taints of its conditions; a pod that does not tolerate a
- * NoExecute taint is deleted, at once or after its tolerationSeconds.
+ * NoExecute taint is deleted, at once or after its tolerationSeconds; a
+ * pod without its own not-ready / unreachable NoExecute toleration is
+ * treated as tolerating them for default_toleration_seconds (what the
+ * DefaultTolerationSeconds admission plugin would have given it).
  * opts NULL = the defaults.  Started.  Returns 0, KUBE_EINVAL (bad
  * version, a period <= 0, default_toleration_seconds < 0), KUBE_ENOMEM.
  */

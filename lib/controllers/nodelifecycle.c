@@ -35,8 +35,8 @@
  *      NoExecute taints, is cancelled; one whose pod went is dropped.
  *
  * Decisions where libkube differs from upstream, each on purpose:
- *   - there is no admission chain yet, so a pod without a toleration for
- *     the not-ready (or the unreachable) NoExecute taint is treated as if
+ *   - DefaultTolerationSeconds is not an admission hook (yet: the store
+ *     has hooks now), so a pod without a toleration for the not-ready (or the unreachable) NoExecute taint is treated as if
  *     the DefaultTolerationSeconds plugin had given it one (Exists,
  *     NoExecute, default_toleration_seconds), exactly as that plugin
  *     decides whether a pod already has one;
@@ -749,11 +749,14 @@ static int sync_node(kube_controller *runner, const char *name, int64_t *requeue
 	snprintf(observed, sizeof(observed), "%s", ready ? ready : "");
 	grace = ready ? c->opts.monitor_grace_period_ns : c->opts.startup_grace_period_ns;
 	if (!h->seen) {
-		int64_t created = kube__rfc3339_ns(kube_object_creation_timestamp(node));
+		/* first sight counts as a probe, as upstream's: the grace runs
+		 * on this controller's clock from now, whatever the node's age */
 		h->seen = 1;
-		h->probe_ns = ready || !created ? now : created;
+		h->probe_ns = now;
 		h->ready_heartbeat = hb ? kube_strdup(hb) : NULL;
-	} else if (ready && (!h->ready_heartbeat || !hb || strcmp(h->ready_heartbeat, hb) != 0)) {
+	} else if (ready && ((!h->ready_heartbeat) != (!hb) ||
+	                     (hb && strcmp(h->ready_heartbeat, hb) != 0))) {
+		/* a heartbeat that moved; two missing ones are the same */
 		kube_free(h->ready_heartbeat);
 		h->ready_heartbeat = hb ? kube_strdup(hb) : NULL;
 		h->probe_ns = now;

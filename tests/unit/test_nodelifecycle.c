@@ -674,6 +674,27 @@ START_TEST(test_nodelifecycle_simulated_node_fails_and_returns)
 }
 END_TEST
 
+/* A Ready condition without lastHeartbeatTime and no Lease: nothing
+ * moves, so the node goes Unknown after the grace period like any silent
+ * node (two missing heartbeats are the same heartbeat). */
+START_TEST(test_nodelifecycle_missing_heartbeat_is_no_heartbeat)
+{
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"bare\"},"
+	       "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	start();
+	for (int i = 0; i < 10; i++)
+		step(5);
+	/* t0 + 50 s: the grace period, not more */
+	ck_assert_str_eq(field("nodes", NULL, "bare", "status.conditions[0].status"), "True");
+	step(5);
+	ck_assert_str_eq(field("nodes", NULL, "bare", "status.conditions[0].status"), "Unknown");
+	ck_assert_str_eq(field("nodes", NULL, "bare", "status.conditions[0].reason"),
+	                 "NodeStatusUnknown");
+	ck_assert_str_eq(taints("bare"), "node.kubernetes.io/unreachable:NoExecute,"
+	                                 "node.kubernetes.io/unreachable:NoSchedule");
+}
+END_TEST
+
 START_TEST(test_nodelifecycle_options_checked)
 {
 	kube_nodelifecycle_options o;
@@ -734,6 +755,7 @@ int main(void)
 	tcase_add_test(tc, test_nodelifecycle_untolerated_taint_and_conditions);
 	tcase_add_test(tc, test_nodelifecycle_pod_and_node_events);
 	tcase_add_test(tc, test_nodelifecycle_simulated_node_fails_and_returns);
+	tcase_add_test(tc, test_nodelifecycle_missing_heartbeat_is_no_heartbeat);
 	tcase_add_test(tc, test_nodelifecycle_options_checked);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
