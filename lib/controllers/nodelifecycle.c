@@ -36,8 +36,9 @@
  *
  * Decisions where libkube differs from upstream, each on purpose:
  *   - DefaultTolerationSeconds is not an admission hook (yet: the store
- *     has hooks now), so a pod without a toleration for the not-ready (or the unreachable) NoExecute taint is treated as if
- *     the DefaultTolerationSeconds plugin had given it one (Exists,
+ *     has hooks now), so a pod without a toleration for the not-ready
+ *     (or the unreachable) NoExecute taint is treated as if the
+ *     DefaultTolerationSeconds plugin had given it one (Exists,
  *     NoExecute, default_toleration_seconds), exactly as that plugin
  *     decides whether a pod already has one;
  *   - the eviction clock of a pod starts at the earliest timeAdded of the
