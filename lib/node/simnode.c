@@ -1121,8 +1121,9 @@ int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on)
 		ni->silent = !on;
 		return 0;
 	}
-	ni->silent = 0;
-	/* back: the kubelet renews its Lease and posts its conditions at once.
+	/* back: the kubelet renews its Lease and posts its conditions at once
+	 * (the node stays silent until both are written, so a failed return
+	 * can be retried).
 	 * The Lease first, and synchronously: a watcher then sees it renewed
 	 * before it sees Ready True, never a Ready node with a stale Lease. */
 	if (ni->uid) {
@@ -1150,6 +1151,7 @@ int kube_nodes_set_heartbeat(kube_nodes *n, const char *node, int on)
 	kube__buf_free(&b);
 	if (rc != 0)
 		return rc;
+	ni->silent = 0;
 	/* and starts the pods bound to it while it was down */
 	snprintf(sel, sizeof(sel), "spec.nodeName=%s", ni->name);
 	lo.field_selector = sel;
