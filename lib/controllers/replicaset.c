@@ -56,7 +56,20 @@ struct kube_replicaset_controller {
 	kube__strmap states;
 	uint64_t states_gen;
 	size_t states_asked;
+	/* why the last sync's first failed create or delete failed, kept for
+	 * the ReplicaFailure condition: the thread's error is overwritten by
+	 * what runs between the failure and the status */
+	char manage_msg[256];
 };
+
+static void note_manage_error(kube_replicaset_controller *c, int rc)
+{
+	const kube_error *e = kube_error_last();
+
+	if (!c->manage_msg[0])
+		snprintf(c->manage_msg, sizeof(c->manage_msg), "%s",
+		         e && e->code == rc ? e->message : kube_strerror(rc));
+}
 
 int kube_workload_controller_options_init(kube_workload_controller_options *opts,
                                           unsigned int version)
@@ -654,8 +667,10 @@ static int create_one(void *ud)
 	int rc = create_pod(cc->c, cc->tmpl);
 
 	/* a pod that was not made will never be observed */
-	if (rc != 0)
+	if (rc != 0) {
+		note_manage_error(cc->c, rc);
 		kube_expectations_creation_observed(cc->c->exp, cc->key);
+	}
 	return rc;
 }
 
@@ -665,6 +680,8 @@ static int manage_replicas(kube_replicaset_controller *c, const kube_object *rs,
 	int64_t replicas = kube__get_int_or(rs, "spec.replicas", 1);
 	int64_t diff = (int64_t)kube_object_list_count(claimed) - replicas;
 	int err = 0;
+
+	c->manage_msg[0] = '\0';
 
 	if (diff < 0) {
 		int64_t want = -diff, done = 0, successes;
@@ -724,9 +741,11 @@ static int manage_replicas(kube_replicaset_controller *c, const kube_object *rs,
 			rc = kube_store_delete(NULL, c->store, "pods", kube_object_namespace(p),
 			                       kube_object_name(p), &o);
 			if (rc != 0) {
-				kube_expectations_deletion_observed(c->exp, key, keys[i]);
-				if (rc != KUBE_ENOTFOUND && !err)
+				if (rc != KUBE_ENOTFOUND && !err) {
+					note_manage_error(c, rc);
 					err = rc;
+				}
+				kube_expectations_deletion_observed(c->exp, key, keys[i]);
 			}
 		}
 		kube_free(victims);
@@ -857,9 +876,7 @@ static int update_status(kube_replicaset_controller *c, kube_object *rs,
 		s.failure = 1;
 		s.reason = diff < 0 ? "FailedCreate" : diff > 0 ? "FailedDelete" : "";
 		snprintf(s.message, sizeof(s.message), "%s",
-		         kube_error_last() && kube_error_last()->code == manage_err
-		                 ? kube_error_last()->message
-		                 : kube_strerror(manage_err));
+		         c->manage_msg[0] ? c->manage_msg : kube_strerror(manage_err));
 		kube__format_rfc3339(now, s.now);
 	} else if (!manage_err && has_failure) {
 		s.failure = -1;

@@ -512,11 +512,15 @@ START_TEST(test_resourcequota_replicaset_stops_at_quota)
 	ck_assert_str_eq(used("ns", "q"), "{\"pods\":\"3\"}");
 	/* the two creates past the quota were refused, twice: at the first
 	 * sync and when its pods' events brought it back; the ReplicaSet
-	 * reports FailedCreate (its message is replicaset.c's to carry) */
+	 * reports FailedCreate with the store's Forbidden message */
 	ck_assert_uint_eq(stats(c).refused, 4);
 	ck_assert_int_eq(kube_store_get(&r, st, "replicasets", "ns", "web"), 0);
 	ck_assert_int_eq(kube_object_get_string(r, "status.conditions[0].reason", &msg), 0);
 	ck_assert_str_eq(msg, "FailedCreate");
+	ck_assert_int_eq(kube_object_get_string(r, "status.conditions[0].message", &msg), 0);
+	ck_assert_int_eq(strncmp(msg, "pods \"web-", 10), 0);
+	ck_assert_str_eq(msg + 15, "\" is forbidden: exceeded quota: q, requested: pods=1, used: "
+	                           "pods=3, limited: pods=3");
 	kube_object_unref(r);
 	/* its retries, after backoff, are refused too */
 	fake_now += 10 * SEC;
