@@ -158,6 +158,7 @@ END_TEST
 /* A hook that admits at most `limit` creates, counting what it admitted. */
 typedef struct counter {
 	int admitted, limit;
+	int64_t revisions;               /* sum of the store's revision at each call */
 } counter;
 
 static int limit_pods(const kube_admission_request *req, char *msg, size_t n, void *ud)
@@ -165,6 +166,7 @@ static int limit_pods(const kube_admission_request *req, char *msg, size_t n, vo
 	counter *c = ud;
 	if (req->operation != KUBE_ADMISSION_CREATE)
 		return 0;
+	c->revisions += kube_store_revision(st);
 	if (c->admitted >= c->limit) {
 		snprintf(msg, n, "only %d", c->limit);
 		return KUBE_EPERM;
@@ -184,7 +186,7 @@ static void written(int status, kube_object *o, void *ud)
 
 START_TEST(test_admission_batched_writes_each_checked)
 {
-	counter c = { 0, 3 };
+	counter c = { 0, 3, 0 };
 	char json[256];
 
 	ck_assert_int_eq(kube_store_add_admission(st, "pods", limit_pods, &c, NULL), 0);
@@ -202,6 +204,74 @@ START_TEST(test_admission_batched_writes_each_checked)
 	ck_assert_int_eq(results[3], KUBE_EPERM);
 	ck_assert_int_eq(results[4], KUBE_EPERM);
 	ck_assert_int_eq(kube_store_revision(st), 3);
+	/* one batch: every write was checked before the first was applied */
+	ck_assert_int_eq(c.revisions, 0);
+}
+END_TEST
+
+/* Refuses with whatever code and reason it is given. */
+typedef struct refuser {
+	int code;
+	const char *reason;
+	char name[80];
+} refuser;
+
+static int refuse(const kube_admission_request *req, char *msg, size_t n, void *ud)
+{
+	refuser *r = ud;
+	snprintf(r->name, sizeof(r->name), "%s", req->name);
+	snprintf(msg, n, "%s", r->reason);
+	return r->code;
+}
+
+static int async_status;
+static kube_object *async_obj = (kube_object *)1;
+
+static void async_done(int status, kube_object *o, void *ud)
+{
+	(void)ud;
+	async_status = status;
+	async_obj = o;
+}
+
+START_TEST(test_admission_messages)
+{
+	refuser r = { KUBE_EPERM, "no", "" };
+	kube_object *d = obj("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+	                     "{\"generateName\":\"web-\",\"namespace\":\"ns\"}}");
+
+	ck_assert_int_eq(kube_store_add_admission(st, NULL, refuse, &r, NULL), 0);
+	/* a grouped resource; the name generated before the hook sees it */
+	ck_assert_int_eq(kube_store_create(NULL, st, d), KUBE_EPERM);
+	ck_assert_uint_eq(strlen(r.name), 9);
+	ck_assert_int_eq(strncmp(r.name, "web-", 4), 0);
+	{
+		char want[128];
+		snprintf(want, sizeof(want), "deployments.apps \"%s\" is forbidden: no", r.name);
+		ck_assert_str_eq(kube_error_last()->message, want);
+	}
+	/* no reason written */
+	r.reason = "";
+	ck_assert_int_eq(kube_store_create(NULL, st, d), KUBE_EPERM);
+	ck_assert_str_eq(kube_error_last()->message + strlen(kube_error_last()->message) -
+	                 strlen("is forbidden: refused by an admission hook"),
+	                 "is forbidden: refused by an admission hook");
+	/* a code that is not one of libkube's becomes KUBE_ERROR, reason as is */
+	r.code = 7;
+	r.reason = "odd";
+	ck_assert_int_eq(kube_store_create(NULL, st, d), KUBE_ERROR);
+	ck_assert_str_eq(kube_error_last()->message, "odd");
+	r.code = -1000;
+	ck_assert_int_eq(kube_store_create(NULL, st, d), KUBE_ERROR);
+	/* an asynchronous write is told through its callback */
+	r.code = KUBE_EPERM;
+	ck_assert_int_eq(kube_store_create_async(st, d, async_done, NULL, NULL), 0);
+	while (async_obj == (kube_object *)1)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(async_status, KUBE_EPERM);
+	ck_assert_ptr_null(async_obj);
+	ck_assert_int_eq(kube_store_revision(st), 0);
+	kube_object_unref(d);
 }
 END_TEST
 
@@ -225,6 +295,7 @@ static Suite *admission_suite(void)
 	tcase_add_test(tc, test_admission_refusal_writes_nothing);
 	tcase_add_test(tc, test_admission_filters_and_order);
 	tcase_add_test(tc, test_admission_batched_writes_each_checked);
+	tcase_add_test(tc, test_admission_messages);
 	tcase_add_test(tc, test_admission_destroyed_at_close);
 	suite_add_tcase(s, tc);
 	return s;
