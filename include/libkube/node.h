@@ -13,7 +13,9 @@
  *   - each node renews a coordination.k8s.io/v1 Lease of its own name in
  *     the namespace kube-node-lease every lease_period_ms (holderIdentity
  *     = the node, leaseDurationSeconds 40, renewTime; owned by the Node), as
- *     the kubelet's node lease controller does;
+ *     the kubelet's node lease controller does; the pool renews them a
+ *     tenth of its nodes at a time, every tenth of the period, rather
+ *     than all at once;
  *   - one pod watch (not one per node: a pool of 1,000 nodes costs one
  *     watcher) hands every pod bound to one of the pool's nodes that is not
  *     yet running to the node's runtime; once the runtime reports it
@@ -140,16 +142,20 @@ typedef struct kube_nodes_stats {
 	uint64_t write_errors;    /* status or Lease writes that failed (logged) */
 	size_t starting;          /* pods with the runtime now */
 	uint64_t completed;       /* version 2: pods written Succeeded */
+	uint64_t busy_ns;         /* version 3: wall time spent in the pool's
+	                             callbacks on the loop (its pod watch, the
+	                             simulated runtime, its timers, its writes'
+	                             completions), for benchmarks */
 } kube_nodes_stats;
 
-#define KUBE_NODES_STATS_VERSION 2
+#define KUBE_NODES_STATS_VERSION 3
 
-/* Counters since the pool was made (out->version 1 or 2: a version 1
- * struct is filled up to its own end).  0 or KUBE_EINVAL. */
+/* Counters since the pool was made (out->version 1 to 3: an older struct
+ * is filled up to its own end).  0 or KUBE_EINVAL. */
 KUBE_EXTERN int kube_nodes_get_stats(const kube_nodes *n, kube_nodes_stats *out);
 
-/* Renews every Lease now (as the timer does), but those of nodes whose
- * heartbeat is off.  0 or the first store error. */
+/* Renews every Lease now (the timer renews them a slice at a time), but
+ * those of nodes whose heartbeat is off.  0 or the first store error. */
 KUBE_EXTERN int kube_nodes_heartbeat(kube_nodes *n);
 
 /*

@@ -28,7 +28,9 @@ KUBE_INTERNAL int kube__pod_available(const kube_object *pod, int64_t min_ready_
                                       int64_t now_ns);
 /* controller.IsPodActive: not Succeeded, not Failed, not being deleted. */
 KUBE_INTERNAL int kube__pod_active(const kube_object *pod);
-/* status.phase, "" when absent. */
+/* status.phase, "" when absent (or not a string).  These four read a
+ * stored (compact) pod without building its tree.  The phase returned is
+ * static for the five known phases, else borrowed from the pod. */
 KUBE_INTERNAL const char *kube__pod_phase(const kube_object *pod);
 
 /* A selector of k=v requirements from a map of strings at path (e.g. a

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "controllers_private.h"
+#include "object/object_private.h"
 
 int64_t kube__rfc3339_ns(const char *s)
 {
@@ -68,37 +69,43 @@ int64_t kube__get_int_or(const kube_object *o, const char *path, int64_t def)
 	return kube_object_get_int(o, path, &v) == 0 ? v : def;
 }
 
+/*
+ * The pod readers below look at stored pods (informer caches, lists), which
+ * are compact: kube_object_get_* would build the tree of each version read
+ * and the store would keep it, ~15 times the pod's JSON.  They read the
+ * text instead (peek.c); a mutable pod is read from its tree, alike.
+ */
 const char *kube__pod_phase(const kube_object *pod)
 {
-	const char *v;
+	static const char *const known[] = { "Pending", "Running", "Succeeded", "Failed", "Unknown" };
+	size_t len = 0;
+	const char *t = kube__object_peek_text(pod, "status.phase", &len), *v;
+
+	if (t) {
+		if (t[0] != '"')
+			return "";   /* not a string: as absent */
+		for (size_t i = 0; i < KUBE_ARRAY_SIZE(known); i++)
+			if (len == strlen(known[i]) + 2 && memcmp(t + 1, known[i], len - 2) == 0)
+				return known[i];
+		/* another phase, or escaped: the tree says what it is */
+	} else if (kube__object_text(pod, &len)) {
+		return "";   /* compact, and no status.phase */
+	}
 	return kube_object_get_string(pod, "status.phase", &v) == 0 && v ? v : "";
 }
 
 int kube__pod_ready(const kube_object *pod, int64_t *since)
 {
-	size_t n = 0;
-	char path[64];
-	const char *v;
+	kube__buf st = KUBE__BUF_INIT, ltt = KUBE__BUF_INIT;
+	int ready = kube__object_peek_condition(pod, "status.conditions", "Ready", &st,
+	                                        since ? &ltt : NULL) &&
+	            st.data && strcmp(st.data, "True") == 0;
 
 	if (since)
-		*since = 0;
-	if (kube_object_get_len(pod, "status.conditions", &n) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "status.conditions[%zu].type", i);
-		if (kube_object_get_string(pod, path, &v) != 0 || !v || strcmp(v, "Ready") != 0)
-			continue;
-		snprintf(path, sizeof(path), "status.conditions[%zu].status", i);
-		if (kube_object_get_string(pod, path, &v) != 0 || !v || strcmp(v, "True") != 0)
-			return 0;
-		if (since) {
-			snprintf(path, sizeof(path), "status.conditions[%zu].lastTransitionTime", i);
-			if (kube_object_get_string(pod, path, &v) == 0)
-				*since = kube__rfc3339_ns(v);
-		}
-		return 1;
-	}
-	return 0;
+		*since = ready && ltt.data ? kube__rfc3339_ns(ltt.data) : 0;
+	kube__buf_free(&st);
+	kube__buf_free(&ltt);
+	return ready;
 }
 
 int kube__pod_available(const kube_object *pod, int64_t min_ready_seconds, int64_t now_ns)

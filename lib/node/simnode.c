@@ -27,6 +27,14 @@
  * arrives or the pool is freed, so `ctx` handed to a runtime is never
  * dangling.
  *
+ * The pool reads the pods it is shown without their trees (peek.c: the
+ * store would keep a tree on every stored version read through
+ * kube_object_get_*), and writes a pod's Running status as text spliced
+ * into the stored pod's text, parsed once and handed over (_take).  A
+ * runtime may report thousands of pods started at once: they wait on the
+ * `waiting` list and at most MAX_WRITING status writes are in flight,
+ * since each holds its pod's tree until the store has applied it.
+ *
  * Every asynchronous store write holds a reference on the pool, so the
  * pool may be freed with writes in flight: their callbacks see `freed`
  * and only release what they hold.
@@ -40,16 +48,20 @@
 #include "libkube/kube.h"
 #include "libkube/node.h"
 #include "../base/base.h"
+#include "object/object_private.h"
 
 #define LEASE_NS "kube-node-lease"
 #define MAX_NODES 65000u
 #define STATUS_RETRIES 16
+#define LEASE_SLICES 10u         /* the pool's Leases are renewed a slice at a time */
+#define MAX_WRITING 256u        /* status writes in flight (pump_writes) */
 
 enum { E_STARTING = 1, E_RUNNING = 2, E_FAILED = 3, E_SUCCEEDED = 4 };
 
 typedef struct entry {
 	struct entry *next, *prev;     /* the list of every entry */
 	struct entry *hnext;           /* uid table chain */
+	struct entry *wnext, *wprev;   /* on the pool's `waiting`: started, status not written */
 	char *uid, *ns, *name;
 	struct kube_nodes *pool;
 	unsigned int node;             /* index */
@@ -85,6 +97,7 @@ typedef struct fin_item {
 } fin_item;
 
 typedef struct sim_runtime {
+	struct kube_nodes *pool;
 	kube_loop *loop;
 	kube_timer *timer;
 	sim_item *head, *tail;
@@ -105,7 +118,9 @@ struct kube_nodes {
 	void *rt_ud;
 	sim_runtime *sim;
 	kube_watch *watch;
-	kube_timer *lease_timer;
+	kube_timer *lease_timer;       /* every lease_period_ms / lease_slices */
+	unsigned int lease_slices;     /* LEASE_SLICES, fewer for a small pool or period */
+	unsigned int lease_slice;      /* the one the next tick renews */
 	entry list;                    /* sentinel */
 	entry **table;
 	size_t table_size, table_used;
@@ -113,6 +128,10 @@ struct kube_nodes {
 	kube_nodes_stats stats;
 	kube_timer *fin_timer;
 	fin_item *fin_head, *fin_tail;
+	entry waiting;                 /* sentinel: pods waiting for their status write */
+	size_t writing;                /* status writes in flight */
+	unsigned int busy_depth;       /* callbacks of the pool on the stack */
+	uint64_t busy_since;           /* when the outermost began (ns) */
 };
 
 static uint64_t now_ms(void)
@@ -120,6 +139,28 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Each callback of the pool (loop thread) is bracketed by busy_begin /
+ * busy_end, for stats.busy_ns; one nested in another (a write that
+ * completes inside the call that made it) counts once. */
+static void busy_begin(struct kube_nodes *n)
+{
+	if (n->busy_depth++ == 0)
+		n->busy_since = now_ns();
+}
+
+static void busy_end(struct kube_nodes *n)
+{
+	if (--n->busy_depth == 0)
+		n->stats.busy_ns += now_ns() - n->busy_since;
 }
 
 static void now_rfc3339(char out[32], int micro)
@@ -223,8 +264,25 @@ static void table_remove(kube_nodes *n, entry *e)
 	}
 }
 
+static void wait_push(kube_nodes *n, entry *e)
+{
+	e->wnext = &n->waiting;
+	e->wprev = n->waiting.wprev;
+	n->waiting.wprev->wnext = e;
+	n->waiting.wprev = e;
+}
+
+static void wait_remove(entry *e)
+{
+	e->wprev->wnext = e->wnext;
+	e->wnext->wprev = e->wprev;
+	e->wnext = e->wprev = NULL;
+}
+
 static void entry_free(entry *e)
 {
+	if (e->wnext)
+		wait_remove(e);
 	e->prev->next = e->next;
 	e->next->prev = e->prev;
 	kube_free(e->uid);
@@ -235,7 +293,7 @@ static void entry_free(entry *e)
 
 /* ---- the simulated runtime ---- */
 
-static void sim_fire(kube_timer *t, void *ud)
+static void sim_fire_(kube_timer *t, void *ud)
 {
 	sim_runtime *s = ud;
 	uint64_t now = now_ms();
@@ -250,6 +308,14 @@ static void sim_fire(kube_timer *t, void *ud)
 	}
 	if (s->head)
 		kube_timer_start(s->timer, s->head->due_ms - now, 0);
+}
+
+static void sim_fire(kube_timer *t, void *ud)
+{
+	kube_nodes *n = ((sim_runtime *)ud)->pool;
+	busy_begin(n);
+	sim_fire_(t, ud);
+	busy_end(n);
 }
 
 static int sim_start(const kube_object *pod, const char *node, kube_node_started_cb done, void *ctx,
@@ -428,6 +494,10 @@ static write_ctx *write_ctx_new(kube_nodes *n, unsigned int node, const char *ui
 	return w;
 }
 
+static void lease_written(int status, kube_object *obj, void *ud);
+static void node_written(int status, kube_object *obj, void *ud);
+static void status_written(int status, kube_object *obj, void *ud);
+
 static void write_failed(kube_nodes *n, const char *what, int status)
 {
 	const kube_error *e = kube_error_last();
@@ -436,7 +506,7 @@ static void write_failed(kube_nodes *n, const char *what, int status)
 	         e && e->message ? e->message : kube_strerror(status));
 }
 
-static void lease_written(int status, kube_object *obj, void *ud)
+static void lease_written_(int status, kube_object *obj, void *ud)
 {
 	write_ctx *w = ud;
 	kube_nodes *n = w->pool;
@@ -456,6 +526,14 @@ static void lease_written(int status, kube_object *obj, void *ud)
 			write_failed(n, "lease", KUBE_ENOMEM);
 	} else if (status != KUBE_EEXISTS)
 		write_failed(n, "lease", status);
+}
+
+static void lease_written(int status, kube_object *obj, void *ud)
+{
+	kube_nodes *n = ((write_ctx *)ud)->pool;
+	busy_begin(n);
+	lease_written_(status, obj, ud);
+	busy_end(n);
 }
 
 static int write_lease(kube_nodes *n, unsigned int i, int create)
@@ -478,7 +556,7 @@ static int write_lease(kube_nodes *n, unsigned int i, int create)
 	              : kube_store_update_async_take(n->store, o, lease_written, w, write_ctx_free);
 }
 
-static void node_written(int status, kube_object *obj, void *ud)
+static void node_written_(int status, kube_object *obj, void *ud)
 {
 	write_ctx *w = ud;
 	kube_nodes *n = w->pool;
@@ -513,20 +591,41 @@ static void node_written(int status, kube_object *obj, void *ud)
 	}
 }
 
+static void node_written(int status, kube_object *obj, void *ud)
+{
+	kube_nodes *n = ((write_ctx *)ud)->pool;
+	busy_begin(n);
+	node_written_(status, obj, ud);
+	busy_end(n);
+}
+
+/* One slice of the pool renews its Leases: node i in slice i % slices,
+ * so that a pool of 1,000 nodes writes 100 Leases every tenth of the
+ * period rather than 1,000 at once, and each node still renews once a
+ * period, as each kubelet does on its own clock. */
 static void lease_tick(kube_timer *t, void *ud)
 {
+	kube_nodes *n = ud;
 	(void)t;
-	kube_nodes_heartbeat(ud);
+	busy_begin(n);
+	for (unsigned int i = n->lease_slice; i < n->count; i += n->lease_slices)
+		if (n->nodes[i].uid && !n->nodes[i].silent && write_lease(n, i, 0) != 0)
+			write_failed(n, "lease", KUBE_ENOMEM);
+	n->lease_slice = (n->lease_slice + 1) % n->lease_slices;
+	busy_end(n);
 }
 
 /* ---- pods ---- */
 
+/* The status the kubelet writes for a running pod, with a containerStatus
+ * for each of spec.containers (read from the pod's text: no tree). */
 static void status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, entry *e)
 {
 	char ts[32];
 	node_info *ni = &n->nodes[e->node];
 	unsigned int k = e->node + 1, ip = ni->next_ip;
-	size_t containers = 0;
+	kube__buf ctext = KUBE__BUF_INIT;
+	json_object *containers = NULL;
 
 	ni->next_ip = ni->next_ip >= 254 ? 2 : ni->next_ip + 1;
 	now_rfc3339(ts, 0);
@@ -543,14 +642,19 @@ static void status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, ent
 	        "],\"hostIP\":\"%s\",\"hostIPs\":[{\"ip\":\"%s\"}],\"podIP\":\"10.%u.%u.%u\","
 	        "\"podIPs\":[{\"ip\":\"10.%u.%u.%u\"}],\"startTime\":\"%s\",\"containerStatuses\":[",
 	        ni->host_ip, ni->host_ip, k >> 8, k & 255u, ip, k >> 8, k & 255u, ip, e->start_time);
-	kube_object_get_len(pod, "spec.containers", &containers);
-	for (size_t i = 0; i < containers; i++) {
-		char path[64];
+	/* spec.containers alone is small: parsed on its own and dropped */
+	if (kube__object_peek_json(pod, "spec.containers", &ctext) && !ctext.failed &&
+	    kube__buf_put(&ctext, "", 0) == 0)
+		containers = json_tokener_parse(ctext.data);
+	for (size_t i = 0, len = json_object_is_type(containers, json_type_array)
+	                             ? json_object_array_length(containers) : 0;
+	     i < len; i++) {
+		json_object *c = json_object_array_get_idx(containers, i), *v;
 		const char *name = "", *image = "";
-		snprintf(path, sizeof(path), "spec.containers[%zu].name", i);
-		kube_object_get_string(pod, path, &name);
-		snprintf(path, sizeof(path), "spec.containers[%zu].image", i);
-		kube_object_get_string(pod, path, &image);
+		if (json_object_object_get_ex(c, "name", &v) && json_object_is_type(v, json_type_string))
+			name = json_object_get_string(v);
+		if (json_object_object_get_ex(c, "image", &v) && json_object_is_type(v, json_type_string))
+			image = json_object_get_string(v);
 		kube__buf_printf(b, "%s{\"name\":", i ? "," : "");
 		kube__go_json_string(b, name, strlen(name));
 		kube__buf_printf(b, ",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{},"
@@ -559,19 +663,23 @@ static void status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, ent
 		kube__buf_printf(b, ",\"imageID\":\"\",\"containerID\":\"%s://%s-%zu\",\"started\":true}",
 		                 n->sim ? "simulated" : "libkube", e->uid, i);
 	}
+	json_object_put(containers);
+	kube__buf_free(&ctext);
 	kube__buf_puts(b, "]}");
 }
 
 static int write_status(kube_nodes *n, entry *e, unsigned int attempts);
+static void pump_writes(kube_nodes *n);
 static int fin_push(kube_nodes *n, const char *uid);
 
-static void status_written(int status, kube_object *obj, void *ud)
+static void status_written_(int status, kube_object *obj, void *ud)
 {
 	write_ctx *w = ud;
 	kube_nodes *n = w->pool;
 	entry *e;
 	(void)obj;
 
+	n->writing--;
 	if (n->freed)
 		return;
 	e = table_find(n, w->uid);
@@ -579,23 +687,80 @@ static void status_written(int status, kube_object *obj, void *ud)
 		n->stats.running++;
 		if (e && e->finishes && n->opts.complete_after_ms && fin_push(n, e->uid) != 0)
 			write_failed(n, "pod completion", KUBE_ENOMEM);
-		return;
+	} else if (!e || status == KUBE_ENOTFOUND) {
+		;   /* the pod went meanwhile */
+	} else if (status != KUBE_ECONFLICT || w->attempts >= STATUS_RETRIES ||
+	           write_status(n, e, w->attempts + 1) != 0) {
+		e->state = E_FAILED;
+		write_failed(n, "pod status", status);
 	}
-	if (!e || status == KUBE_ENOTFOUND)
-		return;   /* the pod went meanwhile */
-	if (status == KUBE_ECONFLICT && w->attempts < STATUS_RETRIES) {
-		if (write_status(n, e, w->attempts + 1) == 0)
-			return;
-	}
-	e->state = E_FAILED;
-	write_failed(n, "pod status", status);
+	pump_writes(n);
 }
 
-/* Writes the Running status on the pod as the store has it now. */
+static void status_written(int status, kube_object *obj, void *ud)
+{
+	kube_nodes *n = ((write_ctx *)ud)->pool;
+	busy_begin(n);
+	status_written_(status, obj, ud);
+	busy_end(n);
+}
+
+/*
+ * The stored pod cur with its status replaced by the Running one, as a new
+ * object to write: the stored text (compact, no tree: it stays so) with
+ * the status spliced in and the resourceVersion put back (the stored text
+ * has none; with it the write is refused if the pod changed meanwhile),
+ * parsed once, and that tree handed to the store:
+ *
+ *   {"apiVersion":..,"metadata":{ "resourceVersion":"N", ...},"spec":{..},"status":{..}}
+ *                                 ^ put in                               ^ replaced
+ *
+ * A pod whose text is not at hand (not compact), or laid out otherwise
+ * (status before metadata), is copied and changed through its tree.
+ */
+static int running_pod(kube_object **out, kube_nodes *n, const kube_object *cur, entry *e)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	size_t len = 0, mlen = 0, slen = 0;
+	const char *t = kube__object_text(cur, &len);
+	const char *md = kube__object_peek_text(cur, "metadata", &mlen);
+	const char *st = kube__object_peek_text(cur, "status", &slen);
+	const char *rv = kube_object_resource_version(cur);
+	int rc;
+
+	if (t && md && rv && *md == '{' && mlen > 2 && (st ? st > md : t[len - 1] == '}')) {
+		size_t moff = (size_t)(md - t) + 1;
+		kube__buf_put(&b, t, moff);
+		kube__buf_puts(&b, "\"resourceVersion\":");
+		kube__go_json_string(&b, rv, strlen(rv));
+		kube__buf_putc(&b, ',');
+		if (st) {
+			kube__buf_put(&b, t + moff, (size_t)(st - t) - moff);
+			status_json(&b, n, cur, e);
+			kube__buf_put(&b, st + slen, len - (size_t)(st + slen - t));
+		} else {
+			kube__buf_put(&b, t + moff, len - 1 - moff);
+			kube__buf_puts(&b, ",\"status\":");
+			status_json(&b, n, cur, e);
+			kube__buf_putc(&b, '}');
+		}
+		return object_of(out, &b);
+	}
+	if ((rc = kube_object_mutable(out, cur)) != 0)
+		return rc;
+	status_json(&b, n, *out, e);
+	rc = b.failed ? kube__error_oom() : kube_object_set_json(*out, "status", b.data);
+	kube__buf_free(&b);
+	if (rc != 0)
+		*out = kube_object_unref(*out);
+	return rc;
+}
+
+/* Writes the Running status on the pod as the store has it now (one of
+ * the `writing` in flight). */
 static int write_status(kube_nodes *n, entry *e, unsigned int attempts)
 {
 	kube_object *cur = NULL, *m = NULL;
-	kube__buf b = KUBE__BUF_INIT;
 	write_ctx *w;
 	int rc;
 
@@ -605,34 +770,41 @@ static int write_status(kube_nodes *n, entry *e, unsigned int attempts)
 		kube_object_unref(cur);
 		return KUBE_ENOTFOUND;
 	}
-	status_json(&b, n, cur, e);
-	if (b.failed) {
-		kube__buf_free(&b);
-		kube_object_unref(cur);
-		return kube__error_oom();
-	}
-	rc = kube_object_mutable(&m, cur);
+	rc = running_pod(&m, n, cur, e);
 	kube_object_unref(cur);
-	if (rc == 0)
-		rc = kube_object_set_json(m, "status", b.data);
-	kube__buf_free(&b);
-	if (rc != 0) {
-		kube_object_unref(m);
+	if (rc != 0)
 		return rc;
-	}
 	if (!(w = write_ctx_new(n, e->node, e->uid))) {
 		kube_object_unref(m);
 		return kube__error_oom();
 	}
 	w->attempts = attempts;
-	return kube_store_update_async_take(n->store, m, status_written, w, write_ctx_free);
+	if ((rc = kube_store_update_async_take(n->store, m, status_written, w, write_ctx_free)) == 0)
+		n->writing++;
+	return rc;
+}
+
+/* Starts the status writes of the pods that wait for one, up to
+ * MAX_WRITING in flight: each write holds its pod's tree until the store
+ * has it, and a runtime that starts 10,000 pods at once would otherwise
+ * hold 10,000 trees. */
+static void pump_writes(kube_nodes *n)
+{
+	while (n->writing < MAX_WRITING && n->waiting.wnext != &n->waiting) {
+		entry *e = n->waiting.wnext;
+		int rc;
+		wait_remove(e);
+		if ((rc = write_status(n, e, 0)) != 0 && rc != KUBE_ENOTFOUND) {
+			e->state = E_FAILED;
+			write_failed(n, "pod status", rc);
+		}
+	}
 }
 
 static void pod_started(int status, void *ctx)
 {
 	entry *e = ctx;
 	kube_nodes *n;
-	int rc;
 
 	if (e->deleted) {
 		entry_free(e);
@@ -646,16 +818,20 @@ static void pod_started(int status, void *ctx)
 		return;
 	}
 	e->state = E_RUNNING;
-	if ((rc = write_status(n, e, 0)) != 0 && rc != KUBE_ENOTFOUND)
-		write_failed(n, "pod status", rc);
+	wait_push(n, e);
+	pump_writes(n);
 }
 
+/* A pod the watch shows (or a list, when a node comes back): stored, so
+ * read without its tree (peek.c), which the store would otherwise keep on
+ * every version the pool is shown. */
 static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 {
-	const char *uid = kube_object_uid(pod), *node = NULL, *phase = NULL;
+	const char *uid = kube_object_uid(pod), *phase = NULL;
+	kube__buf scratch = KUBE__BUF_INIT;
 	entry *e;
 	long idx;
-	int rc;
+	int rc, done;
 
 	if (!uid)
 		return;
@@ -676,12 +852,13 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 	}
 	if (e || kube_object_deletion_timestamp(pod))
 		return;
-	kube_object_get_string(pod, "spec.nodeName", &node);
-	if ((idx = node_index(n, node)) < 0 || n->nodes[idx].silent)
+	if ((idx = node_index(n, kube__object_node_name(pod))) < 0 || n->nodes[idx].silent)
 		return;
-	if (kube_object_get_string(pod, "status.phase", &phase) == 0 &&
-	    (strcmp(phase, "Running") == 0 || strcmp(phase, "Succeeded") == 0 ||
-	     strcmp(phase, "Failed") == 0))
+	done = kube__object_peek_string(pod, "status.phase", &scratch, &phase) &&
+	       (strcmp(phase, "Running") == 0 || strcmp(phase, "Succeeded") == 0 ||
+	        strcmp(phase, "Failed") == 0);
+	kube__buf_free(&scratch);
+	if (done)
 		return;
 	if (!(e = kube_calloc(1, sizeof(*e))) || !(e->uid = dup_str(uid)) ||
 	    !(e->ns = dup_str(kube_object_namespace(pod) ? kube_object_namespace(pod) : "")) ||
@@ -700,8 +877,9 @@ static void pod_event(kube_nodes *n, kube_object *pod, int deleted)
 	e->state = E_STARTING;
 	{
 		const char *rp = NULL;
-		e->finishes = kube_object_get_string(pod, "spec.restartPolicy", &rp) == 0 &&
+		e->finishes = kube__object_peek_string(pod, "spec.restartPolicy", &scratch, &rp) &&
 		              (strcmp(rp, "Never") == 0 || strcmp(rp, "OnFailure") == 0);
+		kube__buf_free(&scratch);
 	}
 	now_rfc3339(e->start_time, 0);
 	e->next = &n->list;
@@ -812,7 +990,7 @@ static int complete_mutate(kube_object *pod, void *ud)
 	return rc;
 }
 
-static void fin_fire(kube_timer *t, void *ud)
+static void fin_fire_(kube_timer *t, void *ud)
 {
 	kube_nodes *n = ud;
 	uint64_t now = now_ms();
@@ -846,9 +1024,17 @@ static void fin_fire(kube_timer *t, void *ud)
 		kube_timer_start(n->fin_timer, n->fin_head->due_ms - now, 0);
 }
 
+static void fin_fire(kube_timer *t, void *ud)
+{
+	kube_nodes *n = ud;
+	busy_begin(n);
+	fin_fire_(t, ud);
+	busy_end(n);
+}
+
 static int start_watch(kube_nodes *n);
 
-static void watch_cb(kube_watch *w, const kube_watch_event *ev, void *ud)
+static void watch_cb_(kube_watch *w, const kube_watch_event *ev, void *ud)
 {
 	kube_nodes *n = ud;
 	(void)w;
@@ -870,6 +1056,14 @@ static void watch_cb(kube_watch *w, const kube_watch_event *ev, void *ud)
 	default:
 		break;
 	}
+}
+
+static void watch_cb(kube_watch *w, const kube_watch_event *ev, void *ud)
+{
+	kube_nodes *n = ud;
+	busy_begin(n);
+	watch_cb_(w, ev, ud);
+	busy_end(n);
 }
 
 static int start_watch(kube_nodes *n)
@@ -957,6 +1151,7 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 	 * never complete, as they did not before */
 	memcpy(&n->opts, opts, options_size(opts->version));
 	n->list.next = n->list.prev = &n->list;
+	n->waiting.wnext = n->waiting.wprev = &n->waiting;
 	n->count = opts->count;
 	if (!(n->prefix = dup_str(opts->name_prefix)) ||
 	    !(n->nodes = kube_calloc(n->count, sizeof(*n->nodes)))) {
@@ -999,6 +1194,7 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 			pool_destroy(n);
 			return rc ? rc : kube__error_oom();
 		}
+		n->sim->pool = n;
 		n->sim->loop = n->loop;
 		n->sim->delay_ms = opts->ready_delay_ms;
 		n->rt_ud = n->sim;
@@ -1028,8 +1224,13 @@ int kube_nodes_new(kube_nodes **out, kube_loop *loop, kube_store *store,
 	if ((rc = kube_timer_new(&n->fin_timer, n->loop, fin_fire, n, NULL)) != 0)
 		goto fail;
 	if (opts->lease_period_ms) {
+		uint64_t tick;
+		n->lease_slices = n->count < LEASE_SLICES ? n->count : LEASE_SLICES;
+		if (opts->lease_period_ms < n->lease_slices)
+			n->lease_slices = (unsigned int)opts->lease_period_ms;
+		tick = opts->lease_period_ms / n->lease_slices;
 		if ((rc = kube_timer_new(&n->lease_timer, n->loop, lease_tick, n, NULL)) != 0 ||
-		    (rc = kube_timer_start(n->lease_timer, opts->lease_period_ms, opts->lease_period_ms)) != 0)
+		    (rc = kube_timer_start(n->lease_timer, tick, tick)) != 0)
 			goto fail;
 	}
 	if ((rc = start_watch(n)) != 0)
@@ -1078,8 +1279,10 @@ int kube_nodes_get_stats(const kube_nodes *n, kube_nodes_stats *out)
 	kube_nodes_stats s = n->stats;
 	s.version = out->version;
 	s.starting = n->starting;
-	/* a version 1 caller's struct ends before `completed` */
-	memcpy(out, &s, out->version == 1 ? offsetof(kube_nodes_stats, completed) : sizeof(s));
+	/* an older caller's struct ends before `completed` (1) or `busy_ns` (2) */
+	memcpy(out, &s, out->version == 1   ? offsetof(kube_nodes_stats, completed)
+	                : out->version == 2 ? offsetof(kube_nodes_stats, busy_ns)
+	                                    : sizeof(s));
 	return 0;
 }
 

@@ -1,17 +1,26 @@
 /*
  * bench_controllers.c - a Deployment of 10,000 replicas on 1,000 simulated
  * nodes (issue 7): the Deployment and ReplicaSet controllers create the
- * pods, the real scheduler (kube_sched_runner) binds them, and a simulated
- * kubelet takes each bound pod to Running / Ready.  Reported: wall time
- * from the Deployment's creation until all pods exist, are bound and are
- * Ready (ms_created, ms_bound, ms_ready), the CPU time that took (the
- * machine is shared: the wall times count other people's work too), the
- * peak resident memory (VmHWM) of the whole process (bytes), and on a
- * second line where the wall time went: the loop (watch deliveries,
- * informers, the controllers and the pods they create), the scheduler's
- * runs (scheduling, binding), the kubelet's writes.  The kubelet watches
- * pods that are bound and not Running (a field selector, as a kubelet
- * watches spec.nodeName) and writes each one Running and Ready.
+ * pods, the real scheduler (kube_sched_runner) binds them, and a pool of
+ * the library's simulated nodes (kube_nodes, as kubelite run serves them:
+ * the pool registers its own Node objects and Leases, its one pod watch
+ * hands each bound pod to the simulated runtime, ready_delay_ms 0, and
+ * the pool writes the kubelet's Running / Ready status) takes each bound
+ * pod to Running / Ready.  Reported: wall time from the Deployment's
+ * creation until all pods exist, are bound and are Ready (ms_created,
+ * ms_bound, ms_ready: the pool has written every pod Running), the CPU
+ * time that took (the machine is shared: the wall times count other
+ * people's work too), the peak resident memory (VmHWM) of the whole
+ * process (bytes), and on a second line where the wall time went: the
+ * loop (watch deliveries, informers, the controllers and the pods they
+ * create, and the pool, whose callbacks run on it), the scheduler's runs
+ * (scheduling, binding), and of the loop's time the pool's share
+ * (ms_pool: its watch, runtime and write callbacks, from its stats).
+ *
+ * BENCH_KUBELET=minimal drives the pods with the benchmark's own minimal
+ * kubelet instead (its own Node objects, a field-selected watch, a
+ * synchronous update per pod that writes phase and Ready only), for
+ * comparison; ms_pool is then the time in that kubelet.
  * BENCH_DEBUG=1 prints each run and the controllers' counters.
  *
  * Prints one JSON object per line (DESIGN.md section 6).  One run per
@@ -81,7 +90,7 @@ static kube_object *obj(const char *json)
 	return o;
 }
 
-/* ---- the simulated kubelet: bound pods become Running and Ready ---- */
+/* ---- BENCH_KUBELET=minimal: the benchmark's own kubelet, for comparison ---- */
 
 typedef struct kubelet {
 	kube_store *st;
@@ -154,11 +163,12 @@ static void kubelet_run(kubelet *k)
  * cache), was bound, was Ready (ms after the Deployment's creation); the
  * process's CPU time; and the wall time spent in each step of the loop
  * below: the loop itself (watch deliveries, the informers, the Deployment
- * and ReplicaSet controllers and the pod creations they make), the
- * scheduler's run (scheduling and binding), the kubelet's updates. */
+ * and ReplicaSet controllers and the pod creations they make, the node
+ * pool's callbacks), the scheduler's run (scheduling and binding), and of
+ * those the node pool's share (or the minimal kubelet's). */
 typedef struct result {
 	double created, bound, ready, cpu;
-	double in_loop, in_sched, in_kubelet;
+	double in_loop, in_sched, in_pool;
 	long bytes;
 } result;
 
@@ -174,27 +184,10 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void one_run(result *res)
+/* The minimal kubelet's Node objects (the pool registers its own). */
+static void create_nodes(kube_store *st)
 {
-	kube_loop *loop;
-	kube_store *st;
-	kube_informer_factory *f;
-	kube_replicaset_controller *rsc;
-	kube_deployment_controller *dc;
-	kube_sched *s;
-	kube_sched_runner *r;
-	kube_watch *w;
-	kube_informer *pods;
-	kubelet k;
 	char buf[1024];
-	double t0, c0, t_created = 0, t_bound = 0, t_ready = 0, t;
-	size_t bound_total = 0;
-
-	memset(&k, 0, sizeof(k));
-	if (kube_loop_new(&loop, NULL) || kube_store_open(&st, loop, NULL) ||
-	    kube_informer_factory_new(&f, st, 0))
-		die("setup");
-	k.st = st;
 	for (int i = 0; i < nodes; i++) {
 		snprintf(buf, sizeof(buf),
 		         "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-%04d\","
@@ -206,6 +199,44 @@ static void one_run(result *res)
 		if (kube_store_create_take(NULL, st, n) != 0)
 			die("node");
 	}
+}
+
+static void one_run(result *res, int minimal)
+{
+	kube_loop *loop;
+	kube_store *st;
+	kube_informer_factory *f;
+	kube_replicaset_controller *rsc;
+	kube_deployment_controller *dc;
+	kube_sched *s;
+	kube_sched_runner *r;
+	kube_watch *w = NULL;
+	kube_informer *pods;
+	kube_nodes *pool = NULL;
+	kube_nodes_stats ns = { .version = KUBE_NODES_STATS_VERSION };
+	kubelet k;
+	char buf[1024];
+	double t0, c0, t_created = 0, t_bound = 0, t_ready = 0, t, pool0 = 0;
+	size_t bound_total = 0, ready = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (kube_loop_new(&loop, NULL) || kube_store_open(&st, loop, NULL) ||
+	    kube_informer_factory_new(&f, st, 0))
+		die("setup");
+	k.st = st;
+	if (minimal) {
+		create_nodes(st);
+	} else {
+		/* as kubelite run makes its nodes, with the minimal kubelet's
+		 * capacity and no delay before a handed pod runs */
+		kube_nodes_options no = KUBE_NODES_OPTIONS_INIT;
+		no.count = (unsigned)nodes;
+		no.cpu = "32";
+		no.memory = "128Gi";
+		no.ready_delay_ms = 0;
+		if (kube_nodes_new(&pool, loop, st, &no))
+			die("nodes");
+	}
 	if (kube_replicaset_controller_new(&rsc, f, st, "ReplicaSet", NULL) ||
 	    kube_deployment_controller_new(&dc, f, st, NULL) || kube_informer_factory_start(f))
 		die("controllers");
@@ -213,14 +244,27 @@ static void one_run(result *res)
 		die("scheduler");
 	if (kube_informer_factory_get(&pods, f, "pods"))
 		die("informer");
-	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
-	wo.field_selector = "spec.nodeName!=,status.phase!=Running";
-	if (kube_store_watch(&w, st, "pods", &wo, kubelet_watch, &k, NULL))
-		die("watch");
-	for (int i = 0; i < 8; i++)
+	if (minimal) {
+		kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+		wo.field_selector = "spec.nodeName!=,status.phase!=Running";
+		if (kube_store_watch(&w, st, "pods", &wo, kubelet_watch, &k, NULL))
+			die("watch");
+	}
+	/* until the scheduler knows every node (the pool's are written
+	 * asynchronously) and the Leases are in */
+	for (int i = 0; i < 10000 && (i < 8 || kube_sched_node_count(s) < (size_t)nodes ||
+	                              (pool && (kube_nodes_get_stats(pool, &ns) != 0 ||
+	                                        ns.heartbeats < (uint64_t)nodes)));
+	     i++) {
 		kube_loop_run_once(loop, KUBE_LOOP_NOWAIT);
+		kube_sched_runner_run(r, (int64_t)wall_ms(), NULL, NULL);
+	}
+	if (kube_sched_node_count(s) < (size_t)nodes)
+		die("nodes not registered");
 	if (getenv("BENCH_DEBUG"))
 		fprintf(stderr, "at the start: %zu nodes in the scheduler\n", kube_sched_node_count(s));
+	if (pool && kube_nodes_get_stats(pool, &ns) == 0)
+		pool0 = (double)ns.busy_ns / 1e6;
 
 	snprintf(buf, sizeof(buf),
 	         "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"namespace\":\"default\","
@@ -234,7 +278,7 @@ static void one_run(result *res)
 	if (kube_store_create_take(NULL, st, d) != 0)
 		die("deployment");
 	memset(res, 0, sizeof(*res));
-	while (k.ready < (size_t)replicas) {
+	while (ready < (size_t)replicas) {
 		size_t bound = 0;
 		t = wall_ms();
 		if (kube_loop_run_once(loop, KUBE_LOOP_NOWAIT) != 0)
@@ -245,9 +289,18 @@ static void one_run(result *res)
 			die("sched");
 		res->in_sched += wall_ms() - t;
 		bound_total += bound;
-		t = wall_ms();
-		kubelet_run(&k);
-		res->in_kubelet += wall_ms() - t;
+		if (minimal) {
+			t = wall_ms();
+			kubelet_run(&k);
+			res->in_pool += wall_ms() - t;
+			ready = k.ready;
+		} else {
+			if (kube_nodes_get_stats(pool, &ns) != 0)
+				die("stats");
+			if (ns.write_errors || ns.start_failures)
+				die("node pool: write errors");
+			ready = (size_t)ns.running;
+		}
 		if (!t_created && kube_informer_count(pods) >= (size_t)replicas)
 			t_created = wall_ms() - t0;
 		if (!t_bound && bound_total >= (size_t)replicas)
@@ -261,6 +314,8 @@ static void one_run(result *res)
 	res->ready = t_ready;
 	res->cpu = cpu_ms() - c0;
 	res->bytes = peak_rss_bytes();
+	if (pool)
+		res->in_pool = (double)ns.busy_ns / 1e6 - pool0;
 	if (getenv("BENCH_DEBUG")) {
 		kube_controller_stats cs = { .version = KUBE_CONTROLLER_STATS_VERSION };
 		kube_controller_get_stats(kube_replicaset_controller_runner(rsc), &cs);
@@ -271,8 +326,13 @@ static void one_run(result *res)
 		fprintf(stderr, "d: reconciles %llu errors %llu requeues %llu after %llu\n",
 		        (unsigned long long)cs.reconciles, (unsigned long long)cs.errors,
 		        (unsigned long long)cs.requeues, (unsigned long long)cs.requeues_after);
+		if (pool)
+			fprintf(stderr, "pool: started %llu running %llu heartbeats %llu\n",
+			        (unsigned long long)ns.started, (unsigned long long)ns.running,
+			        (unsigned long long)ns.heartbeats);
 	}
 	kube_watch_cancel(w);
+	kube_nodes_free(pool);
 	kube_sched_runner_free(r);
 	kube_sched_free(s);
 	kube_deployment_controller_free(dc);
@@ -286,6 +346,12 @@ static void one_run(result *res)
 int main(int argc, char **argv)
 {
 	int reps = REPS;
+	const char *kl = getenv("BENCH_KUBELET");
+	int minimal = kl && strcmp(kl, "minimal") == 0;
+	if (kl && !minimal && strcmp(kl, "pool") != 0) {
+		fprintf(stderr, "bench_controllers: BENCH_KUBELET is \"pool\" or \"minimal\"\n");
+		return 2;
+	}
 	if (argc > 1)
 		replicas = atoi(argv[1]);
 	if (argc > 2)
@@ -296,7 +362,7 @@ int main(int argc, char **argv)
 		reps = REPS;
 	/* each repetition in its own process, so that each peak is its own */
 	double created[MAX_REPS], bound[MAX_REPS], ready[MAX_REPS], cpu[MAX_REPS], bytes[MAX_REPS];
-	double in_loop[MAX_REPS], in_sched[MAX_REPS], in_kubelet[MAX_REPS];
+	double in_loop[MAX_REPS], in_sched[MAX_REPS], in_pool[MAX_REPS];
 	for (int i = 0; i < reps; i++) {
 		int fd[2];
 		result res;
@@ -305,7 +371,7 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(fd[0]);
-			one_run(&res);
+			one_run(&res, minimal);
 			_exit(write(fd[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 		}
 		close(fd[1]);
@@ -317,8 +383,8 @@ int main(int argc, char **argv)
 			return 1;
 		if (getenv("BENCH_DEBUG"))
 			fprintf(stderr, "run %d: created %.0f bound %.0f ready %.0f ms, cpu %.0f ms, "
-			        "loop %.0f sched %.0f kubelet %.0f ms, peak %ld bytes\n", i, res.created,
-			        res.bound, res.ready, res.cpu, res.in_loop, res.in_sched, res.in_kubelet,
+			        "loop %.0f sched %.0f pool %.0f ms, peak %ld bytes\n", i, res.created,
+			        res.bound, res.ready, res.cpu, res.in_loop, res.in_sched, res.in_pool,
 			        res.bytes);
 		created[i] = res.created;
 		bound[i] = res.bound;
@@ -326,7 +392,7 @@ int main(int argc, char **argv)
 		cpu[i] = res.cpu;
 		in_loop[i] = res.in_loop;
 		in_sched[i] = res.in_sched;
-		in_kubelet[i] = res.in_kubelet;
+		in_pool[i] = res.in_pool;
 		bytes[i] = (double)res.bytes;
 	}
 	/* medians of each figure (DESIGN.md section 6); bytes is the peak
@@ -338,8 +404,8 @@ int main(int argc, char **argv)
 	       median(cpu, reps), median(bytes, reps));
 	/* where the wall time went: the steps of the driving loop */
 	printf("{\"bench\":\"deployment_rollout_steps\",\"case\":\"%d_replicas_%d_nodes\","
-	       "\"runs\":%d,\"ms_loop\":%.0f,\"ms_sched\":%.0f,\"ms_kubelet\":%.0f}\n",
-	       replicas, nodes, reps, median(in_loop, reps), median(in_sched, reps),
-	       median(in_kubelet, reps));
+	       "\"runs\":%d,\"kubelet\":\"%s\",\"ms_loop\":%.0f,\"ms_sched\":%.0f,\"ms_pool\":%.0f}\n",
+	       replicas, nodes, reps, minimal ? "minimal" : "kube_nodes", median(in_loop, reps), median(in_sched, reps),
+	       median(in_pool, reps));
 	return 0;
 }

@@ -162,7 +162,7 @@ START_TEST(test_node_registers_nodes_and_leases)
 	kube_object_unref(get("namespaces", NULL, "kube-node-lease"));
 
 	/* a renewal rewrites every Lease */
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	ck_assert_int_eq(kube_nodes_heartbeat(n), 0);
 	run_for(10);
 	ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
@@ -192,7 +192,7 @@ END_TEST
 START_TEST(test_node_pod_running_after_delay)
 {
 	kube_nodes *n = new_pool(3, 400, NULL, NULL);
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	kube_object *p;
 
 	run_for(10);
@@ -262,6 +262,106 @@ START_TEST(test_node_pod_running_after_delay)
 }
 END_TEST
 
+/* More pods started at once than the pool keeps status writes in flight:
+ * every one is written, each on the pod as stored (a status already
+ * there is replaced, labels, spec and the rest kept). */
+START_TEST(test_node_many_pods_all_written)
+{
+	kube_nodes *n = new_pool(3, 0, NULL, NULL);
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
+	kube_object *p;
+	char name[32];
+	int64_t end;
+
+	run_for(10);
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\","
+	       "\"name\":\"scheduled\",\"labels\":{\"app\":\"a\\\"b\"}},\"spec\":{\"nodeName\":"
+	       "\"node-3\",\"containers\":[{\"name\":\"c\",\"image\":\"r/\\\"q\\\"\"}]},"
+	       "\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\","
+	       "\"status\":\"True\"}],\"nominatedNodeName\":\"x\"}}");
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "p-%d", i);
+		create_pod(name, i % 2 ? "node-1" : "node-2");
+	}
+	end = mono_ms() + 10000;
+	do {
+		run_for(5);
+		ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	} while (s.running < 601 && mono_ms() < end);
+	ck_assert_uint_eq(s.started, 601);
+	ck_assert_uint_eq(s.running, 601);
+	ck_assert_uint_eq(s.write_errors, 0);
+	p = get("pods", "default", "p-599");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	ck_assert_str_eq(str(p, "status.hostIP"), "192.168.0.2");
+	ck_assert_str_eq(str(p, "spec.containers[1].image"), "busybox");
+	ck_assert_str_eq(str(p, "status.containerStatuses[1].image"), "busybox");
+	kube_object_unref(p);
+	p = get("pods", "default", "scheduled");
+	ck_assert_str_eq(str(p, "status.phase"), "Running");
+	ck_assert_str_eq(str(p, "status.conditions[4].type"), "PodScheduled");
+	ck_assert_str_eq(str(p, "status.nominatedNodeName"), "<none>");   /* the whole status */
+	ck_assert_str_eq(str(p, "metadata.labels.app"), "a\"b");
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].image"), "r/\"q\"");
+	ck_assert_str_eq(str(p, "status.containerStatuses[0].name"), "c");
+	kube_object_unref(p);
+	kube_nodes_free(n);
+}
+END_TEST
+
+/* The timer renews the Leases a slice of the pool at a time, not all at
+ * once, and every one within a period or so. */
+START_TEST(test_node_leases_renewed_in_slices)
+{
+	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes *n = NULL;
+	kube_object *lease;
+	char created[10][32];
+	int64_t end;
+
+	o.count = 10;
+	o.lease_period_ms = 200;
+	ck_assert_int_eq(kube_nodes_new(&n, loop, st, &o), 0);
+	for (end = mono_ms() + 5000; mono_ms() < end;) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+		if (s.heartbeats >= 10)
+			break;
+	}
+	ck_assert_uint_eq(s.heartbeats, 10);   /* the creations */
+	for (int i = 0; i < 10; i++) {
+		char nm[16];
+		snprintf(nm, sizeof(nm), "node-%d", i + 1);
+		lease = get("leases", "kube-node-lease", nm);
+		snprintf(created[i], sizeof(created[i]), "%s", str(lease, "spec.renewTime"));
+		kube_object_unref(lease);
+	}
+	/* the first renewals seen: a slice (one node of ten), two at most when
+	 * the loop was late, never the pool */
+	for (end = mono_ms() + 5000; mono_ms() < end && s.heartbeats == 10;) {
+		ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+		ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	}
+	ck_assert_uint_gt(s.heartbeats, 10);
+	ck_assert_uint_le(s.heartbeats, 12);
+	/* a period later every node has renewed */
+	for (end = mono_ms() + 5000; mono_ms() < end && s.heartbeats < 20;) {
+		run_for(5);
+		ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		char nm[16];
+		snprintf(nm, sizeof(nm), "node-%d", i + 1);
+		lease = get("leases", "kube-node-lease", nm);
+		ck_assert_str_gt(str(lease, "spec.renewTime"), created[i]);
+		kube_object_unref(lease);
+	}
+	ck_assert_uint_eq(s.write_errors, 0);
+	kube_nodes_free(n);
+}
+END_TEST
+
 /* A runtime of the test's own: counts, defers done, fails "bad" pods. */
 typedef struct fake_rt {
 	int starts, stops;
@@ -297,7 +397,7 @@ START_TEST(test_node_runtime_vtable)
 	fake_rt f;
 	kube_node_runtime rt = { KUBE_NODE_RUNTIME_VERSION, sizeof(kube_node_runtime), fake_start,
 		                 fake_stop };
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	kube_nodes *n;
 	kube_object *p;
 
@@ -352,7 +452,7 @@ static void create_pod_policy(const char *name, const char *node, const char *po
 START_TEST(test_node_job_pods_complete)
 {
 	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	kube_nodes *n = NULL;
 	kube_object *p;
 
@@ -422,6 +522,14 @@ START_TEST(test_node_job_pods_complete)
 	ck_assert_int_eq(kube_nodes_get_stats(n, &s1), 0);
 	ck_assert_uint_eq(s1.running, 3);
 	ck_assert_uint_eq(s1.completed, 777);
+	/* and a version 2 caller's before `busy_ns`, which a version 3 one
+	 * gets: the pool's callbacks took some time */
+	s1.version = 2;
+	s1.busy_ns = 777;
+	ck_assert_int_eq(kube_nodes_get_stats(n, &s1), 0);
+	ck_assert_uint_eq(s1.completed, 2);
+	ck_assert_uint_eq(s1.busy_ns, 777);
+	ck_assert_uint_gt(s.busy_ns, 0);
 	kube_nodes_free(n);
 
 	/* a version 1 caller never gets pods completed */
@@ -473,7 +581,7 @@ START_TEST(test_node_job_completes_through_nodes)
 	kube_informer_factory *f = NULL;
 	kube_job_controller *jc = NULL;
 	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	kube_nodes *n = NULL;
 	kube_object *job = NULL;
 	int64_t end = mono_ms() + 10000, succeeded = 0;
@@ -523,7 +631,7 @@ static int set_ready_unknown(kube_object *o, void *ud)
 START_TEST(test_node_heartbeat_switch)
 {
 	kube_nodes_options o = KUBE_NODES_OPTIONS_INIT;
-	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 };
+	kube_nodes_stats s = { KUBE_NODES_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 };
 	kube_nodes *n = NULL;
 	kube_object *l1, *l2, *p;
 	char renew1[32], renew2[32];
@@ -644,6 +752,8 @@ int main(void)
 	tcase_add_test(tc, test_node_job_pods_complete);
 	tcase_add_test(tc, test_node_job_completes_through_nodes);
 	tcase_add_test(tc, test_node_heartbeat_switch);
+	tcase_add_test(tc, test_node_many_pods_all_written);
+	tcase_add_test(tc, test_node_leases_renewed_in_slices);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
