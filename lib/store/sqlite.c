@@ -43,16 +43,19 @@
  * inside the COMMIT that crosses 1,000 WAL frames, copying every page to
  * store.db and fsyncing it: a few ms to tens of ms (the log's pages are new,
  * so a checkpoint writes about as much as the commits since the last one),
- * paid by the writers of that batch.  Here wal_autocheckpoint is 0 and a
- * thread with its own connection runs PASSIVE checkpoints while commits go
- * on; the WAL restarts from its beginning at the first write after a
- * checkpoint that caught up.  Should it never catch up, the commit thread
- * runs a RESTART checkpoint itself once the WAL passes WAL_HARD_FRAMES, so
- * the WAL stays bounded.  A checkpoint that fails (a full disk) loses
+ * paid by the writers of that batch.  Here a wal hook replaces it, and a
+ * thread with its own connection runs a PASSIVE checkpoint each time
+ * WAL_CKPT_FRAMES more frames wait to be copied, while commits go on.  The
+ * WAL restarts from its beginning only at a write that finds it all
+ * copied, which back-to-back commits rarely let happen, so the commit
+ * thread runs a RESTART checkpoint itself once the WAL reaches
+ * WAL_HARD_FRAMES (32 MB): by then nearly everything is copied, and it
+ * costs one pass over the rest, once per 8,000 frames instead of a full
+ * checkpoint per 1,000.  A checkpoint that fails (a full disk) loses
  * nothing: the frames stay in the WAL, and it is retried later.
  *
  *   loop ─▶ worker: BEGIN, ops, COMMIT (fsync WAL) ─▶ ack
- *                                   │ wal hook: frames >= WAL_CKPT_FRAMES
+ *                                   │ wal hook: 1,000 frames not copied yet
  *                                   ▼
  *           checkpointer: PASSIVE checkpoint (store.db written, fsync'ed)
  *
@@ -83,10 +86,11 @@
 
 #define SCHEMA_VERSION 3
 
-/* The checkpointer starts at SQLite's own autocheckpoint size (4 MB of 4 KB
- * frames); the commit thread steps in at 16 times that. */
+/* The checkpointer runs each time the WAL holds this many frames it has
+ * not copied yet (SQLite's own autocheckpoint size, 4 MB of 4 KB pages);
+ * the commit thread restarts the WAL when it reaches WAL_HARD_FRAMES. */
 #define WAL_CKPT_FRAMES 1000
-#define WAL_HARD_FRAMES 16000
+#define WAL_HARD_FRAMES 8000
 /* After a failed checkpoint (full disk), the next try waits this long. */
 #define CKPT_RETRY_MS 100
 
@@ -107,6 +111,7 @@ typedef struct sq_state {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int ckpt_wanted, ckpt_stop;  /* under ckpt_mu */
+	int ckpt_copied;             /* frames the last checkpoint had copied (ckpt_mu) */
 } sq_state;
 
 /* Raises the libkube error for SQLite result `rc` during `what`. */
@@ -241,6 +246,8 @@ static void *ckpt_main(void *arg)
 		 * never blocks the writer. */
 		rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		pthread_mutex_lock(&q->ckpt_mu);
+		if (rc == SQLITE_OK)
+			q->ckpt_copied = done;
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
 			struct timespec until;
 			KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: checkpoint failed: %s (retried later; "
@@ -267,9 +274,16 @@ static int on_wal(void *userdata, sqlite3 *db, const char *name, int frames)
 	KUBE_UNUSED(name);
 	q->wal_frames = frames;
 	if (frames >= WAL_CKPT_FRAMES && q->ckpt_started) {
+		/* Not on every commit past the mark: a pass sorts the whole
+		 * WAL's index and syncs store.db, so it waits for another
+		 * WAL_CKPT_FRAMES frames (a restarted WAL counts from 0). */
 		pthread_mutex_lock(&q->ckpt_mu);
-		q->ckpt_wanted = 1;
-		pthread_cond_signal(&q->ckpt_cv);
+		if (q->ckpt_copied > frames)
+			q->ckpt_copied = 0;
+		if (frames - q->ckpt_copied >= WAL_CKPT_FRAMES && !q->ckpt_wanted) {
+			q->ckpt_wanted = 1;
+			pthread_cond_signal(&q->ckpt_cv);
+		}
 		pthread_mutex_unlock(&q->ckpt_mu);
 	}
 	return SQLITE_OK;

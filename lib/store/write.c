@@ -46,6 +46,10 @@
 
 #define MAX_UPDATE_RETRIES 64
 #define MAX_BATCH 1024
+/* Choosing between one and two batches in flight (learn): a window is
+ * this many writes, and one window in PROBE_EVERY tries the other mode. */
+#define WINDOW_WRITES 512
+#define PROBE_EVERY 8
 
 static const char *const MODIFIED_MSG =
 	"the object has been modified; please apply your changes to the latest version and try again";
@@ -99,8 +103,6 @@ typedef struct batch {
 	size_t n;                        /* writes in it */
 	kube__tnode *keys;               /* the keys it writes (nodes in its pendings) */
 	uint64_t seq;                    /* commit order: 1, 2, ... */
-	int64_t loop_ns;                 /* the loop's work for it: prepare ... notify */
-	int64_t commit_ns;               /* the backend's commit (worker) */
 	kube__store_op *ops;
 	pending **op_owner;
 	size_t nops;
@@ -124,10 +126,14 @@ typedef struct kube__writes {
 	pthread_mutex_t seq_mu;
 	pthread_cond_t seq_cv;
 	uint64_t seq_next, seq_done;
-	/* Moving averages of the commit's wall time and of the loop's work
-	 * per write, which decide whether a second batch goes in flight. */
-	int64_t commit_avg, loop_per_write_avg;
-	int always_two;                  /* test hook: KUBE_STORE_TWO_BATCHES=1 */
+	/* Whether a second batch may go in flight, chosen by measuring:
+	 * writes applied per second in each mode (batch_room, learn). */
+	int two;
+	unsigned windows;                /* windows measured so far */
+	size_t win_writes;
+	int64_t win_start;
+	int64_t rate[2];                 /* writes/s, moving average; 0 = not yet known */
+	int force_two;                   /* KUBE_STORE_TWO_BATCHES: 1 always, 0 never, -1 measure */
 } kube__writes;
 
 /* ---- pending writes ---- */
@@ -946,16 +952,13 @@ static void commit_batch(batch *b)
 {
 	kube_store *s = b->s;
 	kube__writes *w = s->writes;
-	int64_t t0;
 	int rc;
 
 	pthread_mutex_lock(&w->seq_mu);
 	while (w->seq_done + 1 != b->seq)
 		pthread_cond_wait(&w->seq_cv, &w->seq_mu);
 	pthread_mutex_unlock(&w->seq_mu);
-	t0 = mono_ns();
 	rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
-	b->commit_ns = mono_ns() - t0;
 	if (rc) {
 		const kube_error *e = kube_error_last();
 		b->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
@@ -984,7 +987,6 @@ static void wait_committed(batch *b)
 static void apply_batch(kube_store *s, batch *b)
 {
 	kube__writes *w = s->writes;
-	int64_t t0 = mono_ns();
 
 	if (b->applied)
 		return;
@@ -1005,7 +1007,6 @@ static void apply_batch(kube_store *s, batch *b)
 		w->inflight_tail = NULL;
 	b->inext = NULL;
 	w->ninflight--;
-	b->loop_ns += mono_ns() - t0;
 }
 
 /* Runs a batch's callbacks, in order, each failure with its message. */
@@ -1066,14 +1067,31 @@ static void on_notify(void *userdata)
 	batch_unref(b);
 }
 
-/* Learns from a batch that is over how long commits and the loop's work
- * take (loop thread). */
+/*
+ * Counts a batch's writes into the current measuring window; at the end
+ * of a window, notes the mode's rate and picks the mode for the next: the
+ * faster one, except that every PROBE_EVERY-th window (and any window
+ * while a mode's rate is unknown) tries the other, so a change in the
+ * machine (a busy disk, the other core taken) shows.
+ */
 static void learn(kube__writes *w, const batch *b)
 {
-	if (b->nops)
-		moving_avg(&w->commit_avg, b->commit_ns);
-	if (b->n)
-		moving_avg(&w->loop_per_write_avg, b->loop_ns / (int64_t)b->n);
+	int64_t now = mono_ns(), r;
+	int best;
+
+	if (w->win_writes == 0)
+		w->win_start = now;
+	w->win_writes += b->n;
+	if (w->win_writes < WINDOW_WRITES || now <= w->win_start)
+		return;
+	r = (int64_t)w->win_writes * 1000000000 / (now - w->win_start);
+	moving_avg(&w->rate[w->two], r);
+	w->win_writes = 0;
+	best = w->rate[1] > w->rate[0];
+	if (!w->rate[!w->two] || ++w->windows % PROBE_EVERY == 0)
+		w->two = !w->two;
+	else
+		w->two = best;
 }
 
 /*
@@ -1091,12 +1109,9 @@ static void on_committed(int status, void *userdata)
 	if (s) {
 		while (!b->applied) {
 			batch *x = s->writes->inflight;
-			int64_t t0;
 			wait_committed(x);   /* its worker may not have said so yet */
 			apply_batch(s, x);
-			t0 = mono_ns();
 			notify_batch(x);
-			x->loop_ns += mono_ns() - t0;
 			learn(s->writes, x);
 		}
 		if (s->writes->q_head)
@@ -1201,10 +1216,13 @@ static int batch_key(const kube__writes *w, kube__tnode **keys, pending *p)
  * batch (prepare, apply, callbacks) plus the commit, one after the other.
  * Two batches in flight overlap them: the writers go in two halves, and
  * the loop prepares and applies one half while the other commits.  That
- * pays when a commit is shorter than the loop's work for all the writes
- * in flight (then the halves' cycle is the longer of the two, not their
- * sum); when commits are longer (a slow or busy disk), two halves only
- * cost a second fsync, and the writes wait to join one batch instead.
+ * pays when a commit is shorter than the loop's work for the writes in
+ * flight and a second core is free (the halves' cycle is then the longer
+ * of the two, not their sum); with a slow or busy disk, or no free core,
+ * two halves only cost a second fsync and more switching.  Which case
+ * holds changes with the machine, so it is measured (learn): writes
+ * applied per second with one batch and with two, the faster is used,
+ * and the other is tried now and then.
  *
  * A second batch is also never prepared while admission hooks are set:
  * a hook is told its write is checked against a store whose revision
@@ -1220,7 +1238,7 @@ static size_t batch_room(kube_store *s)
 	for (const batch *b = w->inflight; b; b = b->inext)
 		writers += b->n;
 	overlap = s->backend != &kube__store_memory_backend && !s->admission &&
-	          (w->always_two || w->commit_avg < w->loop_per_write_avg * (int64_t)writers);
+	          writers >= 2 && (w->force_two >= 0 ? w->force_two : w->two);
 	if (w->ninflight == 0)
 		return overlap && w->q_len >= 2 ? (w->q_len + 1) / 2 : MAX_BATCH;
 	return overlap && w->ninflight == 1 ? MAX_BATCH : 0;
@@ -1234,7 +1252,6 @@ static void start_batch(kube_store *s)
 	pending **tail;
 	batch *b;
 	size_t n = 0, room;
-	int64_t t0 = mono_ns();
 	int rc;
 
 	if (!w->q_head || (room = batch_room(s)) == 0)
@@ -1310,7 +1327,6 @@ static void start_batch(kube_store *s)
 		if (kube_loop_queue_work(NULL, s->loop, commit_work, on_committed, b,
 		                         NULL) == 0) {
 			build_objects(b);
-			b->loop_ns += mono_ns() - t0;
 			batch_unref(b);   /* the pool's reference stays */
 			/* the other half, while this one commits */
 			if (w->q_head && batch_room(s))
@@ -1354,10 +1370,10 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 		}
 		pthread_mutex_init(&w->seq_mu, NULL);
 		pthread_cond_init(&w->seq_cv, NULL);
-		/* Tests set it so that the two-batch path runs whatever the
-		 * timings say (the crash test, test_store). */
-		w->always_two = getenv("KUBE_STORE_TWO_BATCHES") &&
-		                strcmp(getenv("KUBE_STORE_TWO_BATCHES"), "1") == 0;
+		/* Tests set it to 1 so that the two-batch path runs whatever
+		 * the timings say (the crash test, test_store); 0 keeps one
+		 * batch in flight (A/B measurements). */
+		w->force_two = getenv("KUBE_STORE_TWO_BATCHES") ? atoi(getenv("KUBE_STORE_TWO_BATCHES")) != 0 : -1;
 		s->writes = w;
 	}
 	p->cb = cb;
