@@ -279,7 +279,7 @@ START_TEST(test_node_many_pods_all_written)
 	       "\"node-3\",\"containers\":[{\"name\":\"c\",\"image\":\"r/\\\"q\\\"\"}]},"
 	       "\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\","
 	       "\"status\":\"True\"}],\"nominatedNodeName\":\"x\"}}");
-	for (int i = 0; i < 600; i++) {
+	for (int i = 0; i < 1100; i++) {
 		snprintf(name, sizeof(name), "p-%d", i);
 		create_pod(name, i % 2 ? "node-1" : "node-2");
 	}
@@ -287,11 +287,11 @@ START_TEST(test_node_many_pods_all_written)
 	do {
 		run_for(5);
 		ck_assert_int_eq(kube_nodes_get_stats(n, &s), 0);
-	} while (s.running < 601 && mono_ms() < end);
-	ck_assert_uint_eq(s.started, 601);
-	ck_assert_uint_eq(s.running, 601);
+	} while (s.running < 1101 && mono_ms() < end);
+	ck_assert_uint_eq(s.started, 1101);
+	ck_assert_uint_eq(s.running, 1101);
 	ck_assert_uint_eq(s.write_errors, 0);
-	p = get("pods", "default", "p-599");
+	p = get("pods", "default", "p-1099");
 	ck_assert_str_eq(str(p, "status.phase"), "Running");
 	ck_assert_str_eq(str(p, "status.hostIP"), "192.168.0.2");
 	ck_assert_str_eq(str(p, "spec.containers[1].image"), "busybox");
