@@ -711,7 +711,7 @@ static json_object *status_tree(kube_nodes *n, json_object *doc, entry *e)
 	    !json_object_is_type(ctrs, json_type_array))
 		ctrs = NULL;
 	len = ctrs ? json_object_array_length(ctrs) : 0;
-	a = json_object_new_array_ext((int)len);
+	a = json_object_new_array_ext(len ? (int)len : 1);   /* json-c would malloc(0) */
 	for (size_t i = 0; i < len; i++) {
 		json_object *c = json_object_array_get_idx(ctrs, i), *m = json_object_new_object();
 		json_object *state = json_object_new_object(), *running = json_object_new_object();

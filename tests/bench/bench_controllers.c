@@ -21,7 +21,10 @@
  * kubelet instead (its own Node objects, a field-selected watch, a
  * synchronous update per pod that writes phase and Ready only), for
  * comparison; ms_pool is then the time in that kubelet.
- * BENCH_DEBUG=1 prints each run and the controllers' counters.
+ * BENCH_DEBUG=1 prints each run, the controllers' counters, and while it
+ * runs, at the end of a loop iteration 100 ms or more after the last such
+ * line, how many pods exist, are bound, started (the pool) and Ready: a
+ * line far from the one before is one long iteration of the loop.
  *
  * Prints one JSON object per line (DESIGN.md section 6).  One run per
  * process (the peak memory is the process's): REPS (5; BENCH_REPS) runs
@@ -218,6 +221,8 @@ static void one_run(result *res, int minimal)
 	char buf[1024];
 	double t0, c0, t_created = 0, t_bound = 0, t_ready = 0, t, pool0 = 0;
 	size_t bound_total = 0, ready = 0;
+	double shown_ms = 0;
+	int debug = getenv("BENCH_DEBUG") != NULL;
 
 	memset(&k, 0, sizeof(k));
 	if (kube_loop_new(&loop, NULL) || kube_store_open(&st, loop, NULL) ||
@@ -300,6 +305,12 @@ static void one_run(result *res, int minimal)
 			if (ns.write_errors || ns.start_failures)
 				die("node pool: write errors");
 			ready = (size_t)ns.running;
+		}
+		if (debug && wall_ms() - t0 >= shown_ms + 100) {
+			shown_ms = wall_ms() - t0;
+			fprintf(stderr, "%8.0f ms: %zu pods, %zu bound, %llu started, %zu ready\n",
+			        shown_ms, kube_informer_count(pods), bound_total,
+			        (unsigned long long)ns.started, ready);
 		}
 		if (!t_created && kube_informer_count(pods) >= (size_t)replicas)
 			t_created = wall_ms() - t0;
