@@ -47,12 +47,13 @@
  * thread with its own connection runs a PASSIVE checkpoint each time
  * WAL_CKPT_FRAMES more frames wait to be copied, while commits go on.  The
  * WAL restarts from its beginning only at a write that finds it all
- * copied, which back-to-back commits rarely let happen, so the commit
- * thread runs a RESTART checkpoint itself once the WAL reaches
- * WAL_HARD_FRAMES (32 MB): by then nearly everything is copied, and it
- * costs one pass over the rest, once per 8,000 frames instead of a full
- * checkpoint per 1,000.  A checkpoint that fails (a full disk) loses
- * nothing: the frames stay in the WAL, and it is retried later.
+ * copied, which back-to-back commits rarely let happen, so once the WAL
+ * holds WAL_RESTART_FRAMES the checkpointer follows its pass with a
+ * RESTART checkpoint, which holds new writes off while it copies the few
+ * frames left (the commit thread waits in busy_wait).  Should that not
+ * happen (the thread failed), the commit thread runs the RESTART itself at
+ * WAL_HARD_FRAMES.  A checkpoint that fails (a full disk) loses nothing:
+ * the frames stay in the WAL, and it is retried later.
  *
  *   loop ─▶ worker: BEGIN, ops, COMMIT (fsync WAL) ─▶ ack
  *                                   │ wal hook: 1,000 frames not copied yet
@@ -90,6 +91,7 @@
  * not copied yet (SQLite's own autocheckpoint size, 4 MB of 4 KB pages);
  * the commit thread restarts the WAL when it reaches WAL_HARD_FRAMES. */
 #define WAL_CKPT_FRAMES 1000
+#define WAL_RESTART_FRAMES WAL_CKPT_FRAMES
 #define WAL_HARD_FRAMES 8000
 /* After a failed checkpoint (full disk), the next try waits this long. */
 #define CKPT_RETRY_MS 100
@@ -245,6 +247,14 @@ static void *ckpt_main(void *arg)
 		/* PASSIVE: copies what no reader needs, never waits for and
 		 * never blocks the writer. */
 		rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		/* Nearly all copied now: a RESTART copies the rest with new
+		 * writes held off (a fraction of a ms), so the next write
+		 * starts the WAL over.  Rewriting the same 4 MB keeps each
+		 * commit's fdatasync an overwrite; a growing WAL changes the
+		 * file's size, which costs the sync an inode write. */
+		if (rc == SQLITE_OK && log >= WAL_RESTART_FRAMES)
+			rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART, &log,
+			                               &done);
 		pthread_mutex_lock(&q->ckpt_mu);
 		if (rc == SQLITE_OK)
 			q->ckpt_copied = done;
@@ -263,6 +273,18 @@ static void *ckpt_main(void *arg)
 	}
 	pthread_mutex_unlock(&q->ckpt_mu);
 	return NULL;
+}
+
+/* Our two connections wait for each other briefly (a RESTART checkpoint
+ * holds writes off while it copies the last frames); SQLite's own busy
+ * timeout would sleep a whole millisecond first. */
+static int busy_wait(void *userdata, int tries)
+{
+	KUBE_UNUSED(userdata);
+	if (tries >= 100000)   /* ~5 s: something else holds the database */
+		return 0;
+	usleep(50);
+	return 1;
 }
 
 /* SQLite's wal hook: after every commit, with the frames now in the WAL. */
@@ -298,6 +320,7 @@ static void start_checkpointer(sq_state *q)
 	                    NULL) != SQLITE_OK ||
 	    sqlite3_exec(q->ckpt_db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	sqlite3_busy_handler(q->ckpt_db, busy_wait, NULL);
 	if (pthread_mutex_init(&q->ckpt_mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&q->ckpt_cv, NULL) != 0) {
@@ -312,6 +335,7 @@ static void start_checkpointer(sq_state *q)
 	q->ckpt_started = 1;
 	/* The hook replaces SQLite's autocheckpoint (itself a wal hook). */
 	sqlite3_wal_hook(q->db, on_wal, q);
+	sqlite3_busy_handler(q->db, busy_wait, NULL);
 	return;
 fail:
 	KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: no checkpoint thread; commits checkpoint", q->file);
