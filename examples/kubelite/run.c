@@ -73,6 +73,20 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Opens the store, waiting up to 5 s while another process has it: a
+ * `kubelite get` that read the directory a moment before this run made
+ * its socket holds it for as long as one list takes. */
+static int open_store(kube_store **out, kube_loop *loop, const kube_store_options *so)
+{
+	struct timespec nap = { 0, 50 * 1000000 };
+	int64_t until = mono_ms() + 5000;
+	int rc;
+
+	while ((rc = kube_store_open(out, loop, so)) == KUBE_EBUSY && mono_ms() < until)
+		nanosleep(&nap, NULL);
+	return rc;
+}
+
 static const char *errmsg(int rc)
 {
 	const kube_error *e = kube_error_last();
@@ -607,7 +621,7 @@ int cmd_run(int argc, char **argv)
 	no.count = (unsigned int)nodes;
 	no.ready_delay_ms = delay;
 	s.tty = isatty(STDOUT_FILENO);
-	if ((rc = kube_loop_new(&s.loop, NULL)) != 0 || (rc = kube_store_open(&s.store, s.loop, &so)) != 0) {
+	if ((rc = kube_loop_new(&s.loop, NULL)) != 0 || (rc = open_store(&s.store, s.loop, &so)) != 0) {
 		fprintf(stderr, "kubelite: %s\n", errmsg(rc));
 		status = 1;
 		goto out;

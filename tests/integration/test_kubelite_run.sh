@@ -150,6 +150,12 @@ grep -qx 'kind: List' "$tmp/list.yaml" || fail "yaml kind"
 "$kubelite" run --data-dir "$d" --nodes 3 -f "$src/examples/manifests/web-deployment.yaml" \
   --ready-delay 100 --duration 20 >"$tmp/run2.out" 2>&1 &
 runpid=$!
+# the run has the store once it has re-applied the manifest; until then a
+# get would read the first run's pods straight from the directory
+for i in $(seq 1 200); do
+  grep -qx 'deployment.apps/web unchanged' "$tmp/run2.out" && break
+  sleep 0.05
+done
 ok=0
 for i in $(seq 1 100); do
   if "$kubelite" get pods --data-dir "$d" >"$tmp/live" 2>/dev/null &&
