@@ -269,12 +269,12 @@ KUBE_EXTERN int kube_store_delete_async(kube_store *store, const char *resource,
  * storage: a caller-supplied check that may refuse a write (ResourceQuota
  * is one, controllers.h).  Hooks run on the loop thread when a write's
  * turn comes, after the store's own checks (exists, conflict,
- * preconditions) and before anything is written, one write at a time in
+ * preconditions, size) and before anything is written, one write at a time in
  * the order the writes apply; writes batched for one commit are each
  * checked before the first of them is applied, so a hook that counts must
  * count what it admitted itself.  An admitted write may still fail later
- * (a durable backend's I/O error); an update that changes nothing is not
- * shown to hooks.
+ * (a durable backend's I/O error); an update that changes nothing, and
+ * a delete of an object already being deleted, are not shown to hooks.
  */
 
 typedef enum kube_admission_operation {
@@ -291,7 +291,9 @@ typedef struct kube_admission_request {
 	/* The state to be written (create, update; with uid, creationTimestamp
 	 * and generation as they will be stored, without resourceVersion), or
 	 * NULL for a delete; the stored state (update, delete) or NULL for a
-	 * create.  Both are valid during the call only. */
+	 * create.  Both are valid during the call only: do not keep a
+	 * reference (the new state is the store's tree, changed as it
+	 * applies). */
 	const kube_object *object;
 	const kube_object *old;
 } kube_admission_request;

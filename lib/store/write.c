@@ -601,9 +601,6 @@ static int prepare(kube_store *s, pending *p)
 	case W_UPDATE: rc = prepare_update(s, p); break;
 	default:       rc = prepare_delete(s, p); break;
 	}
-	if (rc == 0 && p->has_op && s->admission &&
-	    kube__admission_wants(s, p->kind_info->resource))
-		rc = admit(s, p);
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT) {
@@ -625,6 +622,11 @@ static int prepare(kube_store *s, pending *p)
 			p->op.len = p->value.len;
 		}
 	}
+	/* Last, after every check of the store's own, the size limit too: a
+	 * hook that counts what it admits must not count a refused write. */
+	if (rc == 0 && p->has_op && s->admission &&
+	    kube__admission_wants(s, p->kind_info->resource))
+		rc = admit(s, p);
 	return rc ? fail(p, rc) : 0;
 }
 

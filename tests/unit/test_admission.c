@@ -275,6 +275,29 @@ START_TEST(test_admission_messages)
 }
 END_TEST
 
+/* The store's own refusals come first: a hook never sees a write the
+ * store refuses (here: over the size limit), so it cannot count one. */
+START_TEST(test_admission_after_the_store_checks)
+{
+	recorder r = { .refuse_at = 0 };
+	kube_store *small = NULL;
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_object *o = obj(POD("a"));
+
+	so.max_object_bytes = 64;
+	ck_assert_int_eq(kube_store_open(&small, loop, &so), 0);
+	ck_assert_int_eq(kube_store_add_admission(small, NULL, record, &r, NULL), 0);
+	ck_assert_int_eq(kube_store_create(NULL, small, o), KUBE_EINVAL);
+	ck_assert_int_eq(r.calls, 0);
+	ck_assert_int_eq(kube_store_create(NULL, st, o), 0);
+	ck_assert_int_eq(kube_store_add_admission(st, NULL, record, &r, NULL), 0);
+	ck_assert_int_eq(kube_store_create(NULL, st, o), KUBE_EEXISTS);
+	ck_assert_int_eq(r.calls, 0);
+	kube_store_close(small);
+	kube_object_unref(o);
+}
+END_TEST
+
 /* The hook's userdata is destroyed when the store closes. */
 START_TEST(test_admission_destroyed_at_close)
 {
@@ -296,6 +319,7 @@ static Suite *admission_suite(void)
 	tcase_add_test(tc, test_admission_filters_and_order);
 	tcase_add_test(tc, test_admission_batched_writes_each_checked);
 	tcase_add_test(tc, test_admission_messages);
+	tcase_add_test(tc, test_admission_after_the_store_checks);
 	tcase_add_test(tc, test_admission_destroyed_at_close);
 	suite_add_tcase(s, tc);
 	return s;
