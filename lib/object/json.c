@@ -892,16 +892,24 @@ static size_t ws(const char *t, size_t n, size_t p)
 	return p;
 }
 
-/* Just past the string that starts at t[p] ('"'). */
+/* Just past the string that starts at t[p] ('"').  Strings are most of
+ * an object's text: memchr finds the quote, and the quote is escaped when
+ * an odd run of backslashes precedes it. */
 static size_t skip_string(const char *t, size_t n, size_t p)
 {
-	for (p++; p < n; p++) {
-		if (t[p] == '\\')
-			p++;
-		else if (t[p] == '"')
-			return p + 1;
+	size_t start = ++p;
+	for (;;) {
+		const char *q = p < n ? memchr(t + p, '"', n - p) : NULL;
+		size_t e, b;
+		if (!q)
+			return n;
+		e = (size_t)(q - t);
+		for (b = e; b > start && t[b - 1] == '\\'; b--)
+			;
+		if ((e - b) % 2 == 0)
+			return e + 1;
+		p = e + 1;
 	}
-	return n;
 }
 
 size_t kube__json_text_skip(const char *t, size_t n, size_t p)
@@ -954,8 +962,11 @@ static int key_is(const char *t, size_t p, size_t e, const char *key, size_t kle
 
 size_t kube__json_text_member(const char *t, size_t n, size_t p, const char *key)
 {
-	size_t klen = strlen(key);
+	return kube__json_text_member_n(t, n, p, key, strlen(key));
+}
 
+size_t kube__json_text_member_n(const char *t, size_t n, size_t p, const char *key, size_t klen)
+{
 	p = ws(t, n, p);
 	if (p >= n || t[p] != '{')
 		return SIZE_MAX;

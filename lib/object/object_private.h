@@ -157,6 +157,9 @@ KUBE_INTERNAL int kube__json_encode(kube__buf *out, json_object *root, unsigned 
  * unescaped, into out (cleared first); KUBE_EINVAL if it is not a string.
  */
 KUBE_INTERNAL size_t kube__json_text_member(const char *t, size_t n, size_t p, const char *key);
+/* The same for a key of klen bytes (a segment of a dotted path). */
+KUBE_INTERNAL size_t kube__json_text_member_n(const char *t, size_t n, size_t p, const char *key,
+                                              size_t klen);
 KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
 KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
 /* Compact JSON, as kube__json_encode(out, root, 0), and *meta_end: the

@@ -29,98 +29,16 @@
 #include "object/object_private.h"
 
 /*
- * Scanning the text.  kube__json_text_member walks it a byte at a time;
- * these find a string's end with memchr, and strings are most of a pod's
- * text (a sync of a 10,000-pod ReplicaSet reads two fields of each pod, at
- * ~5 instructions a byte that way).  The text is what the encoder wrote:
- * valid, compact JSON; whitespace is skipped anyway.
+ * Scanning the text: the object layer's kube__json_text_* readers (which
+ * find a string's end with memchr: strings are most of a pod's text).  The
+ * text is what the encoder wrote: valid, compact JSON; whitespace is
+ * skipped anyway.
  */
 static size_t ws(const char *t, size_t n, size_t p)
 {
 	while (p < n && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r'))
 		p++;
 	return p;
-}
-
-/* Just past the string that starts at t[p] ('"'). */
-static size_t skip_string(const char *t, size_t n, size_t p)
-{
-	size_t start = ++p;
-	for (;;) {
-		const char *q = p < n ? memchr(t + p, '"', n - p) : NULL;
-		size_t e, b;
-		if (!q)
-			return n;
-		e = (size_t)(q - t);
-		/* escaped when an odd run of backslashes precedes it */
-		for (b = e; b > start && t[b - 1] == '\\'; b--)
-			;
-		if ((e - b) % 2 == 0)
-			return e + 1;
-		p = e + 1;
-	}
-}
-
-/* Just past the value that starts at t[p]. */
-static size_t skip_value(const char *t, size_t n, size_t p)
-{
-	size_t depth = 0;
-
-	if (p >= n)
-		return n;
-	if (t[p] == '"')
-		return skip_string(t, n, p);
-	if (t[p] != '{' && t[p] != '[') {
-		while (p < n && t[p] != ',' && t[p] != '}' && t[p] != ']' && t[p] != ' ' &&
-		       t[p] != '\n' && t[p] != '\t' && t[p] != '\r')
-			p++;
-		return p;
-	}
-	while (p < n) {
-		char c = t[p];
-		if (c == '"') {
-			p = skip_string(t, n, p);
-			continue;
-		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && --depth == 0)
-			return p + 1;
-		p++;
-	}
-	return n;
-}
-
-/* The offset of the value of member key (klen bytes) of the map at t[p],
- * or SIZE_MAX. */
-static size_t member(const char *t, size_t n, size_t p, const char *key, size_t klen)
-{
-	p = ws(t, n, p);
-	if (p >= n || t[p] != '{')
-		return SIZE_MAX;
-	p = ws(t, n, p + 1);
-	while (p < n && t[p] == '"') {
-		size_t ke = skip_string(t, n, p), v;
-		int hit = ke - p - 2 == klen && memcmp(t + p + 1, key, klen) == 0;
-		if (!hit && memchr(t + p + 1, '\\', ke - p - 2)) {
-			/* an escaped key: compare what it says */
-			kube__buf k = KUBE__BUF_INIT;
-			hit = kube__json_text_string(t, ke, p, &k) == 0 && k.len == klen &&
-			      memcmp(k.data, key, klen) == 0;
-			kube__buf_free(&k);
-		}
-		v = ws(t, n, ke);
-		if (v >= n || t[v] != ':')
-			return SIZE_MAX;
-		v = ws(t, n, v + 1);
-		if (hit)
-			return v;
-		p = ws(t, n, skip_value(t, n, v));
-		if (p >= n || t[p] != ',')
-			return SIZE_MAX;
-		p = ws(t, n, p + 1);
-	}
-	return SIZE_MAX;
 }
 
 /* The offset of the value at path in a compact text, or SIZE_MAX. */
@@ -131,7 +49,7 @@ static size_t text_at(const char *t, size_t n, const char *path)
 	while (p != SIZE_MAX) {
 		const char *dot = strchr(path, '.');
 		size_t klen = dot ? (size_t)(dot - path) : strlen(path);
-		p = member(t, n, p, path, klen);
+		p = kube__json_text_member_n(t, n, p, path, klen);
 		if (!dot)
 			return p;
 		path = dot + 1;
@@ -233,14 +151,14 @@ int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out)
 	}
 	if (!t || (v = text_at(t, n, path)) == SIZE_MAX)
 		return 0;
-	return text_int(t, v, skip_value(t, n, v), out);
+	return text_int(t, v, kube__json_text_skip(t, n, v), out);
 }
 
 /* Copies a string member of a condition into out ("" when absent or not
  * a string). */
 static void text_member_string(const char *t, size_t n, size_t p, const char *key, kube__buf *out)
 {
-	size_t v = member(t, n, p, key, strlen(key));
+	size_t v = kube__json_text_member_n(t, n, p, key, strlen(key));
 
 	out->len = 0;
 	if (v == SIZE_MAX || t[v] != '"' || kube__json_text_string(t, n, v, out) != 0)
@@ -289,7 +207,7 @@ int kube__object_peek_condition(const kube_object *o, const char *path, const ch
 	kube__buf ty = KUBE__BUF_INIT;
 	int found = 0;
 	for (p = ws(t, n, p + 1); p < n && t[p] != ']';) {
-		size_t v = member(t, n, p, "type", 4);
+		size_t v = kube__json_text_member_n(t, n, p, "type", 4);
 		if (v != SIZE_MAX && t[v] == '"' && kube__json_text_string(t, n, v, &ty) == 0 &&
 		    !ty.failed && ty.len == strlen(type) && memcmp(ty.data, type, ty.len) == 0) {
 			if (status)
@@ -299,7 +217,7 @@ int kube__object_peek_condition(const kube_object *o, const char *path, const ch
 			found = 1;
 			break;
 		}
-		p = ws(t, n, skip_value(t, n, p));
+		p = ws(t, n, kube__json_text_skip(t, n, p));
 		if (p < n && t[p] == ',')
 			p = ws(t, n, p + 1);
 	}
@@ -326,7 +244,7 @@ int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *ou
 		return 0;
 	/* the text is compact JSON, as kube_encode writes it: the value's
 	 * bytes are its JSON */
-	e = skip_value(t, n, v);
+	e = kube__json_text_skip(t, n, v);
 	kube__buf_put(out, t + v, e - v);
 	return 1;
 }
@@ -339,6 +257,6 @@ const char *kube__object_peek_text(const kube_object *o, const char *path, size_
 	*len = 0;
 	if (!(t = kube__object_text(o, &n)) || (v = text_at(t, n, path)) == SIZE_MAX)
 		return NULL;
-	*len = skip_value(t, n, v) - v;
+	*len = kube__json_text_skip(t, n, v) - v;
 	return t + v;
 }
