@@ -1121,6 +1121,20 @@ static void on_committed(int status, void *userdata)
 	batch_unref(b);
 }
 
+/* Runs an applied batch's callbacks from the loop later, in the order
+ * deferred. */
+static void defer_notify(kube_store *s, batch *b)
+{
+	b->refs++;
+	if (kube_loop_defer(s->loop, on_notify, b, NULL) != 0) {
+		b->refs--;
+		notify_batch(b);   /* no memory to defer: better now than never */
+		return;
+	}
+	b->wnext = s->writes->waiting;
+	s->writes->waiting = b;
+}
+
 /* Waits for every batch in flight and applies them, oldest first; their
  * callbacks run from the loop later, not inside this (synchronous) call. */
 static void wait_inflight(kube_store *s)
@@ -1130,14 +1144,7 @@ static void wait_inflight(kube_store *s)
 	while (s->writes && (b = s->writes->inflight)) {
 		wait_committed(b);
 		apply_batch(s, b);
-		b->refs++;
-		if (kube_loop_defer(s->loop, on_notify, b, NULL) != 0) {
-			b->refs--;
-			notify_batch(b);   /* no memory to defer: better now than never */
-			continue;
-		}
-		b->wnext = s->writes->waiting;
-		s->writes->waiting = b;
+		defer_notify(s, b);
 	}
 }
 
@@ -1337,16 +1344,24 @@ static void start_batch(kube_store *s)
 		}
 		b->refs--;
 	}
-	/* Here, on the loop: after any older batch in flight, in order. */
+	/* Here, on the loop: after any older batch in flight, in order.  Their
+	 * callbacks, and then this batch's, are deferred: one that wrote
+	 * synchronously would wait for this batch, which only this thread
+	 * commits, and callbacks keep submission order. */
+	int deferred = 0;
 	while (w->inflight != b) {
 		batch *x = w->inflight;
 		wait_committed(x);
 		apply_batch(s, x);
-		notify_batch(x);
+		defer_notify(s, x);
+		deferred = 1;
 	}
 	commit_batch(b);
 	apply_batch(s, b);
-	notify_batch(b);
+	if (deferred)
+		defer_notify(s, b);
+	else
+		notify_batch(b);
 	batch_unref(b);
 	if (w->q_head)
 		kube_timer_start(w->flush_timer, 0, 0);

@@ -2299,6 +2299,53 @@ START_TEST(test_store_async_sqlite_generate_name)
 }
 END_TEST
 
+/* A batch with nothing to commit (a create that fails AlreadyExists) is
+ * finished on the loop while an older batch commits on a worker: the
+ * older batch's callbacks must not run inside that, where one writing
+ * synchronously would wait for a batch only this thread can commit. */
+static int sync_in_cb_done;
+
+static void sync_in_cb(int status, kube_object *o, void *ud)
+{
+	kube_object *out = NULL;
+	(void)o;
+	(void)ud;
+	ck_assert_int_eq(status, 0);
+	ck_assert_int_eq(kube_store_create_take(&out, st, obj("{\"apiVersion\":\"v1\",\"kind\":"
+	                 "\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"s\"}}")), 0);
+	kube_object_unref(out);
+	sync_in_cb_done++;
+}
+
+static void exists_cb(int status, kube_object *o, void *ud)
+{
+	(void)o;
+	(void)ud;
+	ck_assert_int_eq(status, KUBE_EEXISTS);
+	ck_assert_int_eq(sync_in_cb_done, 1);   /* callbacks keep their order */
+	sync_in_cb_done++;
+}
+
+START_TEST(test_store_async_sqlite_sync_write_in_callback_two_batches)
+{
+	const char *x = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\","
+	                "\"name\":\"x\"}}";
+
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_create_take(NULL, st, obj(x)), 0);
+	ck_assert_int_eq(kube_store_create_async_take(st, obj("{\"apiVersion\":\"v1\",\"kind\":"
+	                 "\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"a\"}}"), sync_in_cb, NULL,
+	                 NULL), 0);
+	ck_assert_int_eq(kube_store_create_async_take(st, obj(x), exists_cb, NULL, NULL), 0);
+	for (int i = 0; i < 100000 && sync_in_cb_done < 2; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	unsetenv("KUBE_STORE_TWO_BATCHES");
+	ck_assert_int_eq(sync_in_cb_done, 2);
+	ck_assert_int_eq(kube_store_revision(st), 3);
+}
+END_TEST
+
 START_TEST(test_store_async_sqlite_group_commit)
 {
 	wrec *w = calloc(1, sizeof(*w));
@@ -2519,6 +2566,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_async_sqlite_group_commit);
 	tcase_add_test(sq, test_store_async_sqlite_writers_in_flight);
 	tcase_add_test(sq, test_store_async_sqlite_generate_name);
+	tcase_add_test(sq, test_store_async_sqlite_sync_write_in_callback_two_batches);
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
 	tcase_add_test(sq, test_store_async_close_with_batch_in_flight);
