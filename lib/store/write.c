@@ -82,6 +82,8 @@ typedef struct pending {
 	json_object *doc;                /* the new (or, deleted: last) state, without
 	                                    resourceVersion; it becomes the object at apply */
 	int noop;                        /* nothing to write: the result is entry->obj */
+	int noop_by_text;                /* an update of a compact object: noop is decided
+	                                    on the encoded text (prepare) */
 	int has_op;
 	kube__store_op op;
 	kube__buf value;
@@ -301,6 +303,80 @@ static int generate_name(char *out, size_t cap, const char *base)
 	return 0;
 }
 
+/*
+ * An update of a compact object reads the old version from its text
+ * instead of parsing it whole (most of an update's cost once the new
+ * version is built): the system fields it keeps are a few members of its
+ * metadata, the spec is compared by its encoded bytes, and whether
+ * anything changed at all by the new version's encoding (prepare), which
+ * the write needs anyway.  The text is what this store's encoder wrote, so
+ * equal bytes are equal documents; unequal bytes are parsed and compared
+ * as trees (a caller's member order may differ).
+ */
+
+/* The value at t[v..] (a member of the old text) as a tree. */
+static int text_value(const char *t, size_t n, size_t v, json_object **out)
+{
+	size_t e = kube__json_text_skip(t, n, v);
+	enum json_tokener_error err = json_tokener_success;
+	char *copy = kube_malloc(e - v + 1);
+
+	*out = NULL;
+	if (!copy)
+		return kube__error_oom();
+	/* NUL-terminated: a number at the end of a span would otherwise wait
+	 * for more digits */
+	memcpy(copy, t + v, e - v);
+	copy[e - v] = '\0';
+	*out = json_tokener_parse_verbose(copy, &err);
+	kube_free(copy);
+	if (err != json_tokener_success)
+		return kube__error_set(KUBE_EIO, NULL, "store: a stored object's text does not parse: %s",
+		                       json_tokener_error_desc(err));
+	return 0;   /* *out NULL: a JSON null */
+}
+
+/* jkeep, from the old version's text. */
+static int jkeep_text(json_object *to, const char *t, size_t n, size_t md, const char *key)
+{
+	size_t v = md == SIZE_MAX ? SIZE_MAX : kube__json_text_member(t, n, md, key);
+	json_object *val;
+	int rc;
+
+	if (v == SIZE_MAX) {
+		json_object_object_del(to, key);
+		return 0;
+	}
+	if ((rc = text_value(t, n, v, &val)) != 0)
+		return rc;
+	if (!val)
+		return json_object_object_add(to, key, NULL) == 0 ? 0 : kube__error_oom();
+	return jset(to, key, val);
+}
+
+/* Is the new doc's spec the old text's?  1, 0, or an error (< 0). */
+static int spec_equal_text(const char *t, size_t n, json_object *doc, kube__buf *enc)
+{
+	size_t v = kube__json_text_member(t, n, 0, "spec"), e;
+	json_object *spec = NULL, *old = NULL;
+	int same, rc;
+
+	if (!json_object_object_get_ex(doc, "spec", &spec) || v == SIZE_MAX)
+		return !spec && v == SIZE_MAX;
+	e = kube__json_text_skip(t, n, v);
+	enc->len = 0;
+	enc->failed = 0;
+	if ((rc = kube__json_encode(enc, spec, 0)) != 0)
+		return rc;
+	if (enc->len == e - v && memcmp(enc->data, t + v, e - v) == 0)
+		return 1;
+	if ((rc = text_value(t, n, v, &old)) != 0)
+		return rc;
+	same = json_object_equal(old, spec);
+	json_object_put(old);
+	return same;
+}
+
 static int spec_equal(json_object *a, json_object *b)
 {
 	json_object *sa = NULL, *sb = NULL;
@@ -469,13 +545,32 @@ static int prepare_update(kube_store *s, pending *p)
 		return rc;
 	if (!(md = metadata_of(p->doc)))
 		return kube__error_oom();
+	if (!k->namespaced)
+		json_object_object_del(md, "namespace");
+	size_t olen = 0, omd;
+	const char *otext = kube__object_text(old, &olen);
+	if (otext) {
+		/* compact: the old version's text, not its tree (above) */
+		int same_spec = spec_equal_text(otext, olen, p->doc, &s->enc);
+		omd = kube__json_text_member(otext, olen, 0, "metadata");
+		if (same_spec < 0)
+			return same_spec;
+		if ((rc = jkeep_text(md, otext, olen, omd, "uid")) != 0 ||
+		    (rc = jkeep_text(md, otext, olen, omd, "creationTimestamp")) != 0 ||
+		    (rc = jkeep_text(md, otext, olen, omd, "deletionTimestamp")) != 0 ||
+		    (rc = jkeep_text(md, otext, olen, omd, "deletionGracePeriodSeconds")) != 0 ||
+		    (rc = jset(md, "generation", json_object_new_int64(kube_object_generation(old) +
+		                                                        (same_spec ? 0 : 1)))) != 0)
+			return rc;
+		json_object_object_del(md, "resourceVersion");
+		p->noop_by_text = 1;
+		goto write;
+	}
 	/* The stored object is compact: its tree, parsed for this update and
 	 * dropped after, so the old version does not keep one in history. */
 	if (!(old_doc = kube__object_doc_transient(old, &old_owned)))
 		return KUBE_ENOMEM;
 	old_md = metadata_of(old_doc);   /* a stored object always has metadata */
-	if (!k->namespaced)
-		json_object_object_del(md, "namespace");
 	/* uid, creation and deletion are the store's, as upstream's BeforeUpdate */
 	if ((rc = jkeep(md, old_md, "uid")) != 0 ||
 	    (rc = jkeep(md, old_md, "creationTimestamp")) != 0 ||
@@ -497,6 +592,7 @@ static int prepare_update(kube_store *s, pending *p)
 		return 0;
 	}
 	json_object_object_del(md, "resourceVersion");
+write:
 	p->has_op = 1;
 	p->op.expect_revision = e->mod_revision;
 	if (kube_object_deletion_timestamp(old) && finalizers == 0) {
@@ -568,6 +664,44 @@ static int prepare_delete(kube_store *s, pending *p)
 	return 0;
 }
 
+/* An update of a compact object whose encoding is the stored text (or,
+ * bytes apart, the same document) changes nothing: upstream writes
+ * nothing and keeps the revision. */
+static int noop_by_text(pending *p)
+{
+	const kube_object *old = p->entry->obj;
+	size_t olen = 0;
+	const char *otext = kube__object_text(old, &olen);
+	json_object *old_doc;
+	int owned, same;
+
+	if (!otext || p->value.len != olen)
+		return 0;   /* another length: another document */
+	if (memcmp(p->value.data, otext, olen) != 0) {
+		/* compared as prepare_update compares: both with the old
+		 * resourceVersion, which the old tree carries */
+		json_object *md = metadata_of(p->doc);
+		int rc;
+		if (!(old_doc = kube__object_doc_transient(old, &owned)))
+			return kube__error_oom();
+		if (!md || (rc = jset_str(md, "resourceVersion", kube_object_resource_version(old))) != 0) {
+			if (owned)
+				json_object_put(old_doc);
+			return kube__error_oom();
+		}
+		same = json_object_equal(old_doc, p->doc);
+		json_object_object_del(md, "resourceVersion");
+		if (owned)
+			json_object_put(old_doc);
+		if (!same)
+			return 0;
+	}
+	kube__buf_free(&p->value);
+	p->noop = 1;
+	p->has_op = 0;
+	return 0;
+}
+
 /* Shows a prepared write to the admission hooks (admission.c): its new
  * state through a view of the prepared tree, which stays p's. */
 static int admit(kube_store *s, pending *p)
@@ -614,6 +748,10 @@ static int prepare(kube_store *s, pending *p)
 			memcpy(p->value.data, s->enc.data, s->enc.len + 1);
 			p->value.len = s->enc.len;
 			p->value.cap = s->enc.len + 1;
+			if (p->noop_by_text && (rc = noop_by_text(p)) != 0)
+				return fail(p, rc);
+			if (p->noop)
+				return 0;
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
 				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",

@@ -280,6 +280,52 @@ END_TEST
 
 /* ---- update ---- */
 
+/* An update is compared with the stored version by its encoding first;
+ * the same document with its members in another order is still the same
+ * document (no write, same generation), and a spec that differs only in
+ * order is the same spec. */
+START_TEST(test_store_update_member_order)
+{
+	kube_object *a = NULL, *m = NULL, *out = NULL;
+	char json[512];
+
+	ck_assert_int_eq(kube_store_create_take(&a, st, obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	                 "\"metadata\":{\"name\":\"o\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":"
+	                 "\"n1\",\"priority\":5},\"status\":{\"phase\":\"Pending\"}}")), 0);
+	/* the same, members reordered (metadata and spec) */
+	snprintf(json, sizeof(json),
+	         "{\"status\":{\"phase\":\"Pending\"},\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+	         "\"spec\":{\"priority\":5,\"nodeName\":\"n1\"},\"metadata\":{\"namespace\":\"ns\","
+	         "\"resourceVersion\":\"%s\",\"name\":\"o\",\"uid\":\"%s\",\"creationTimestamp\":\"%s\","
+	         "\"generation\":1}}",
+	         kube_object_resource_version(a), kube_object_uid(a), kube_object_creation_timestamp(a));
+	ck_assert_int_eq(kube_store_update_take(&out, st, obj(json)), 0);
+	ck_assert_ptr_eq(out, a);
+	ck_assert_int_eq(kube_store_revision(st), 1);
+	kube_object_unref(out);
+	/* status changed, spec reordered: written, generation kept */
+	snprintf(json, sizeof(json),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"o\",\"namespace\":"
+	         "\"ns\"},\"spec\":{\"priority\":5,\"nodeName\":\"n1\"},\"status\":{\"phase\":"
+	         "\"Running\"}}");
+	ck_assert_int_eq(kube_store_update_take(&out, st, obj(json)), 0);
+	ck_assert_str_eq(kube_object_resource_version(out), "2");
+	ck_assert_int_eq(kube_object_generation(out), 1);
+	ck_assert_str_eq(kube_object_uid(out), kube_object_uid(a));
+	ck_assert_str_eq(kube_object_creation_timestamp(out), kube_object_creation_timestamp(a));
+	kube_object_unref(out);
+	/* a spec change: generation 2 */
+	ck_assert_int_eq(kube_store_get(&out, st, "pods", "ns", "o"), 0);
+	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
+	ck_assert_int_eq(kube_object_set_int(m, "spec.priority", 6), 0);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update_take(&out, st, m), 0);
+	ck_assert_int_eq(kube_object_generation(out), 2);
+	kube_object_unref(out);
+	kube_object_unref(a);
+}
+END_TEST
+
 START_TEST(test_store_update_conflict_and_generation)
 {
 	kube_object *a = create_pod("default", "a", "\"app\":\"web\""), *m = NULL, *out = NULL, *out2 = NULL;
@@ -2518,6 +2564,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_generate_name_and_cluster_scope);
 	tcase_add_test(tc, test_store_object_size_limit);
 	tcase_add_test(tc, test_store_update_conflict_and_generation);
+	tcase_add_test(tc, test_store_update_member_order);
 	tcase_add_test(tc, test_store_guaranteed_update_retries);
 	tcase_add_test(tc, test_store_delete_preconditions);
 	tcase_add_test(tc, test_store_finalizer_flow);
