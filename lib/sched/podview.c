@@ -823,6 +823,15 @@ static int view_copy(kube__pod *p, const kube__pod *t)
 	       ? KUBE_ENOMEM : 0;
 }
 
+void kube__pod_set_start_time(kube__pod *p, const kube_object *pod)
+{
+	kube__buf b = KUBE__BUF_INIT;
+	const char *v = NULL;
+	if (!kube__object_peek_string(pod, "status.startTime", &b, &v) || !parse_time(v, &p->start_time))
+		p->start_time = INT64_MAX;
+	kube__buf_free(&b);
+}
+
 /* status.startTime and status.nominatedNodeName, as read_preemption. */
 static int peek_status(kube__pod *p, const kube_object *pod, kube__intern *names)
 {

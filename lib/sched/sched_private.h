@@ -194,6 +194,9 @@ KUBE_INTERNAL void kube__intern_free(kube__intern *in);
 /* Builds the view of pod (referenced) for scheduler s.  Returns 0,
  * KUBE_EINVAL naming the field, KUBE_ENOMEM. */
 KUBE_INTERNAL int kube__pod_new(kube__pod **out, kube_object *pod, kube_sched *s);
+/* Reads a new version's status.startTime into a view kept across it (a
+ * kubelet's status write): only preemption reads it, nothing is sorted by it. */
+KUBE_INTERNAL void kube__pod_set_start_time(kube__pod *p, const kube_object *pod);
 KUBE_INTERNAL void kube__pod_free(kube__pod *p);
 
 /* Parses a quantity value (string or number) into milli (cpu) or units. */

@@ -824,15 +824,6 @@ static int same_peek(const kube_object *a, const kube_object *b, const char *pat
 }
 
 /*
- * Does the new version `pod` of the placed view p leave everything the
- * view was derived from as it was?  The view reads the spec, the labels
- * (through its object, and other pods' terms matched them when it was
- * placed), the deletion mark, status.startTime and
- * status.nominatedNodeName; a kubelet's status writes (phase, conditions,
- * IPs) change none of them.  Compact objects only: their spec text is
- * compared byte for byte.
- */
-/*
  * Is b the spec a with member "nodeName":node appended, as a bind writes
  * it (kube_object_set_string adds a new member last)?
  */
@@ -852,9 +843,10 @@ static int spec_plus_node(const char *a, size_t la, const char *b, size_t lb, co
  * Does the new version `pod` of the placed view p leave everything the
  * view was derived from as it was?  The view reads the spec, the labels
  * (through its object, and other pods' terms matched them when it was
- * placed), the deletion mark, status.startTime and
- * status.nominatedNodeName; a kubelet's status writes (phase, conditions,
- * IPs) change none of them.  The bind of an assumed view changes only
+ * placed), the deletion mark and status.nominatedNodeName; a kubelet's
+ * status writes (phase, conditions, IPs) change none of them, and the
+ * startTime they set is read into the view as it stays.  The bind of an
+ * assumed view changes only
  * spec.nodeName, to the node it is assumed on (*binds = 1).  Compact
  * objects only: their spec texts are compared byte for byte; a node name
  * that would need escapes is never taken for equal.
@@ -879,8 +871,10 @@ static int same_view(kube_sched *s, const kube__pod *p, const kube_object *pod, 
 	} else if (la != lb || memcmp(sa, sb, la) != 0) {
 		return 0;
 	}
-	return same_peek(old, pod, "status.startTime", "\"startTime\"") &&
-	       same_peek(old, pod, "status.nominatedNodeName", "\"nominatedNodeName\"");
+	/* status.startTime, which a kubelet's first status write sets, is
+	 * read into the kept view (kube_sched_pod_add), not a reason to
+	 * derive it again */
+	return same_peek(old, pod, "status.nominatedNodeName", "\"nominatedNodeName\"");
 }
 
 int kube_sched_pod_add(kube_sched *s, kube_object *pod)
@@ -903,6 +897,7 @@ int kube_sched_pod_add(kube_sched *s, kube_object *pod)
 			p->node_name = kube__intern_str(s->names, id);
 			p->assumed = 0;
 		}
+		kube__pod_set_start_time(p, pod);
 		kube_object_unref(p->obj);
 		p->obj = kube_object_ref(pod);
 		p->ns = pns ? pns : "";
