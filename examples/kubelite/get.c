@@ -214,6 +214,13 @@ static void joined(table *t, const kube_object *o, const char *array, const char
 	cell(t, buf);
 }
 
+/* kubectl's layoutContainerCells: the CONTAINERS and IMAGES cells of -o wide. */
+static void container_cells(table *t, const kube_object *o, const char *containers)
+{
+	joined(t, o, containers, "name");
+	joined(t, o, containers, "image");
+}
+
 static void selector(table *t, const kube_object *o, const char *path)
 {
 	kube_selector *sel = NULL;
@@ -299,8 +306,7 @@ static void deployment_row(table *t, const kube_object *d, int wide)
 	cellf(t, "%lld", num(d, "status.availableReplicas", 0));
 	age(t, d);
 	if (wide) {
-		joined(t, d, "spec.template.spec.containers", "name");
-		joined(t, d, "spec.template.spec.containers", "image");
+		container_cells(t, d, "spec.template.spec.containers");
 		selector(t, d, "spec.selector");
 	}
 }
@@ -313,8 +319,7 @@ static void replicaset_row(table *t, const kube_object *r, int wide)
 	cellf(t, "%lld", num(r, "status.readyReplicas", 0));
 	age(t, r);
 	if (wide) {
-		joined(t, r, "spec.template.spec.containers", "name");
-		joined(t, r, "spec.template.spec.containers", "image");
+		container_cells(t, r, "spec.template.spec.containers");
 		selector(t, r, "spec.selector");
 	}
 }
@@ -325,8 +330,7 @@ static void statefulset_row(table *t, const kube_object *s, int wide)
 	cellf(t, "%lld/%lld", num(s, "status.readyReplicas", 0), num(s, "spec.replicas", 1));
 	age(t, s);
 	if (wide) {
-		joined(t, s, "spec.template.spec.containers", "name");
-		joined(t, s, "spec.template.spec.containers", "image");
+		container_cells(t, s, "spec.template.spec.containers");
 	}
 }
 
@@ -341,8 +345,7 @@ static void daemonset_row(table *t, const kube_object *d, int wide)
 	string_map(t, d, "spec.template.spec.nodeSelector");
 	age(t, d);
 	if (wide) {
-		joined(t, d, "spec.template.spec.containers", "name");
-		joined(t, d, "spec.template.spec.containers", "image");
+		container_cells(t, d, "spec.template.spec.containers");
 		selector(t, d, "spec.selector");
 	}
 }
@@ -472,8 +475,7 @@ static void job_row(table *t, const kube_object *j, int wide)
 	cell(t, buf);
 	age(t, j);
 	if (wide) {
-		joined(t, j, "spec.template.spec.containers", "name");
-		joined(t, j, "spec.template.spec.containers", "image");
+		container_cells(t, j, "spec.template.spec.containers");
 		selector(t, j, "spec.selector");
 	}
 }
@@ -496,8 +498,7 @@ static void cronjob_row(table *t, const kube_object *c, int wide)
 		cell(t, "<none>");
 	age(t, c);
 	if (wide) {
-		joined(t, c, "spec.jobTemplate.spec.template.spec.containers", "name");
-		joined(t, c, "spec.jobTemplate.spec.template.spec.containers", "image");
+		container_cells(t, c, "spec.jobTemplate.spec.template.spec.containers");
 		selector(t, c, "spec.jobTemplate.spec.selector");
 	}
 }

@@ -136,48 +136,6 @@ static void pod_key(char *buf, size_t n, const kube_object *pod)
 	snprintf(buf, n, "%s/%s", kube_object_namespace(pod), kube_object_name(pod));
 }
 
-/* ---- pod state, read without the pod's tree ----
- *
- * util.c's kube__pod_ready, _available, _active and _phase (upstream's
- * podutil), peeked from the stored text (object_private.h): a sync looks
- * at every pod of the namespace, and kube_object_get_string would build
- * and keep the tree of each pod version the store holds, ~15 times its
- * JSON, which was most of a 10,000-replica rollout's time and memory.
- * When util.c reads the same way these can go.
- */
-
-static int pod_ready(const kube_object *pod, int64_t *since)
-{
-	kube__buf st = KUBE__BUF_INIT, ltt = KUBE__BUF_INIT;
-	int ready = kube__object_peek_condition(pod, "status.conditions", "Ready", &st,
-	                                        since ? &ltt : NULL) &&
-	            st.data && strcmp(st.data, "True") == 0;
-
-	if (since)
-		*since = ready && ltt.data ? kube__rfc3339_ns(ltt.data) : 0;
-	kube__buf_free(&st);
-	kube__buf_free(&ltt);
-	return ready;
-}
-
-/* status.phase ("" when absent) into scratch. */
-static const char *pod_phase(const kube_object *pod, kube__buf *scratch)
-{
-	const char *v;
-	return kube__object_peek_string(pod, "status.phase", scratch, &v) ? v : "";
-}
-
-static int pod_active(const kube_object *pod)
-{
-	kube__buf scratch = KUBE__BUF_INIT;
-	const char *phase = pod_phase(pod, &scratch);
-	int active = strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0 &&
-	             !kube_object_deletion_timestamp(pod);
-
-	kube__buf_free(&scratch);
-	return active;
-}
-
 /*
  * A sync looks at every pod of the namespace, and the next sync at the
  * same pods again, most of them the same versions: what it read of each
@@ -240,8 +198,8 @@ static pod_state pod_state_of(kube_replicaset_controller *c, const kube_object *
 		}
 		return *st;
 	}
-	tmp.active = pod_active(pod);
-	tmp.ready = pod_ready(pod, &tmp.since);
+	tmp.active = kube__pod_active(pod);
+	tmp.ready = kube__pod_ready(pod, &tmp.since);
 	tmp.gen = c->states_gen;
 	if (!rvlen || rvlen >= sizeof(tmp.rv) || !(st = kube_malloc(sizeof(*st))))
 		return tmp;
@@ -342,7 +300,7 @@ static void on_pod_update(kube_informer *inf, kube_object *old, kube_object *cur
 			int64_t min_ready = kube__get_int_or(rs, "spec.minReadySeconds", 0);
 			enqueue(c, rs);
 			/* it will become available minReadySeconds from now */
-			if (min_ready > 0 && !pod_ready(old, NULL) && pod_ready(cur, NULL)) {
+			if (min_ready > 0 && !kube__pod_ready(old, NULL) && kube__pod_ready(cur, NULL)) {
 				char key[512];
 				pod_key(key, sizeof(key), rs);
 				kube_controller_enqueue_after(c->runner, key,
@@ -526,7 +484,7 @@ static void count_related(kube_replicaset_controller *c, const kube_object *rs,
 		for (size_t j = 0; j < kube_object_list_count(pods); j++) {
 			kube_object *p = kube_object_list_get(pods, j);
 			kube_owner_ref pr;
-			if (!pod_active(p) || kube_object_controller_ref(p, &pr) != 0 || !pr.uid ||
+			if (!kube__pod_active(p) || kube_object_controller_ref(p, &pr) != 0 || !pr.uid ||
 			    strcmp(pr.uid, kube_object_uid(o)) != 0)
 				continue;
 			const char *nn = node_name(p);
@@ -558,7 +516,6 @@ static kube_object **pods_to_delete(kube_replicaset_controller *c, const kube_ob
 	ranked *r = kube_calloc(n ? n : 1, sizeof(*r));
 	kube_object **out = kube_calloc(diff ? diff : 1, sizeof(*out));
 	kube__strmap on_node = KUBE__STRMAP_INIT;
-	kube__buf scratch = KUBE__BUF_INIT;
 	int *counts = NULL;
 	size_t ncounts = 0;
 
@@ -575,8 +532,8 @@ static kube_object **pods_to_delete(kube_replicaset_controller *c, const kube_ob
 		r[i].pod = p;
 		r[i].rank = idx ? counts[(uintptr_t)idx - 1] : 0;
 		r[i].assigned = *node_name(p) != 0;
-		r[i].phase = phase_ordinal(pod_phase(p, &scratch));
-		r[i].ready = pod_ready(p, &r[i].ready_since);
+		r[i].phase = phase_ordinal(kube__pod_phase(p));
+		r[i].ready = kube__pod_ready(p, &r[i].ready_since);
 		r[i].created = kube__rfc3339_ns(kube_object_creation_timestamp(p));
 		r[i].cost = deletion_cost(p);
 		r[i].restarts = max_restarts(p);
@@ -589,7 +546,6 @@ static kube_object **pods_to_delete(kube_replicaset_controller *c, const kube_ob
 	for (size_t i = 0; i < diff && i < n; i++)
 		out[i] = r[i].pod;
 	kube__strmap_fini(&on_node);
-	kube__buf_free(&scratch);
 	kube_free(counts);
 	kube_free(r);
 	return out;
