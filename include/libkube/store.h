@@ -224,6 +224,52 @@ KUBE_EXTERN int kube_store_delete(kube_object **out, kube_store *store, const ch
                                   const char *namespace_, const char *name,
                                   const kube_delete_options *opts);
 
+/* ---- subresources: /status and pods/binding ----
+ *
+ * What kube-apiserver's status subresource and a pod's binding do: change
+ * one part of a stored object and keep the rest.  The store edits the
+ * object's stored text, which costs a fraction of a whole update: a
+ * kubelet's status write or a scheduler's bind is one of these per pod.
+ * Preconditions, when set, must match the stored object (uid, and
+ * resourceVersion for a write that must not follow another unseen);
+ * a mismatch is KUBE_ECONFLICT, with kube_store_delete's messages.
+ */
+typedef struct kube_preconditions {
+	unsigned int version;            /* KUBE_PRECONDITIONS_VERSION */
+	const char *uid;                 /* or NULL */
+	const char *resource_version;    /* or NULL */
+} kube_preconditions;
+
+#define KUBE_PRECONDITIONS_VERSION 1
+#define KUBE_PRECONDITIONS_INIT { KUBE_PRECONDITIONS_VERSION, NULL, NULL }
+
+/*
+ * Replaces the status of a stored object with status_json (a JSON map)
+ * and keeps everything else (spec, metadata, generation), as an update of
+ * /status does.  A status equal to the stored one writes nothing and
+ * returns the stored object.  pre may be NULL.  Returns 0, KUBE_EINVAL
+ * (status_json is not one JSON map: "status: ..."; an unknown resource),
+ * KUBE_ENOTFOUND, KUBE_ECONFLICT, KUBE_ENOMEM.
+ */
+KUBE_EXTERN int kube_store_update_status(kube_object **out, kube_store *store,
+                                         const char *resource, const char *namespace_,
+                                         const char *name, const char *status_json,
+                                         const kube_preconditions *pre);
+
+/*
+ * Binds a pod to a node, as a Binding posted to pods/<name>/binding does:
+ * spec.nodeName becomes node (generation + 1, as for any change of spec)
+ * and the PodScheduled condition becomes True (replacing one there, as
+ * upstream's UpdatePodCondition).  Fails with KUBE_ECONFLICT when the pod
+ * is assigned already ("pod ns/name is already assigned to node \"x\"")
+ * or being deleted ("pod ns/name is being deleted, cannot be assigned to
+ * a host"), and KUBE_ENOTFOUND without the pod.  Whether the node exists
+ * is not checked (upstream does not either).  pre may be NULL.
+ */
+KUBE_EXTERN int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_,
+                                const char *name, const char *node,
+                                const kube_preconditions *pre);
+
 /* ---- asynchronous writes (group commit) ----
  *
  * The same writes, queued: each is checked and applied exactly as its
@@ -258,6 +304,12 @@ KUBE_EXTERN int kube_store_create_async_take(kube_store *store, kube_object *obj
 KUBE_EXTERN int kube_store_update_async_take(kube_store *store, kube_object *obj,
                                              kube_store_write_cb cb, void *userdata,
                                              void (*destroy)(void *));
+KUBE_EXTERN int kube_store_update_status_async(kube_store *store, const char *resource,
+                                               const char *namespace_, const char *name,
+                                               const char *status_json,
+                                               const kube_preconditions *pre,
+                                               kube_store_write_cb cb, void *userdata,
+                                               void (*destroy)(void *));
 KUBE_EXTERN int kube_store_delete_async(kube_store *store, const char *resource,
                                         const char *namespace_, const char *name,
                                         const kube_delete_options *opts, kube_store_write_cb cb,

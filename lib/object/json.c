@@ -988,6 +988,11 @@ size_t kube__json_text_member_n(const char *t, size_t n, size_t p, const char *k
 	return SIZE_MAX;
 }
 
+void kube__json_put_string(kube__buf *b, const char *s, size_t n)
+{
+	put_string(b, s, n);
+}
+
 int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out)
 {
 	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;

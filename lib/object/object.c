@@ -602,6 +602,88 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 	return 0;
 }
 
+/* The value at t[v..] (compact text) as a tree; *out NULL for a null. */
+static int text_tree(const char *t, size_t n, size_t v, json_object **out)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	size_t e = kube__json_text_skip(t, n, v);
+	int rc;
+
+	*out = NULL;
+	opts.format = KUBE_FORMAT_JSON;
+	opts.max_document_bytes = e - v + 1;
+	opts.max_depth = KUBE__DEPTH_CAP;
+	if ((rc = kube__json_decode(&docs, t + v, e - v, &opts)) != 0)
+		return rc;
+	if (docs.count != 1) {
+		kube__docs_free(&docs);
+		return kube__error_set(KUBE_EIO, NULL, "object: a member of the compact text is not one value");
+	}
+	*out = docs.items[0].root;
+	docs.items[0].root = NULL;
+	kube__docs_free(&docs);
+	return 0;
+}
+
+/* Adds t's member `key` of the map at t[at] to `to`, parsed, if there is one. */
+static int add_text_member(json_object *to, const char *t, size_t n, size_t at, const char *key)
+{
+	size_t v = kube__json_text_member(t, n, at, key);
+	json_object *val;
+	int rc;
+
+	if (v == SIZE_MAX)
+		return 0;
+	if ((rc = text_tree(t, n, v, &val)) != 0)
+		return rc;
+	if (json_object_object_add(to, key, val) != 0) {
+		json_object_put(val);
+		return kube__error_oom();
+	}
+	return 0;
+}
+
+int kube__object_from_text(kube_object **out, char *text, size_t len, size_t meta_end)
+{
+	json_object *root = json_object_new_object(), *spec = NULL;
+	kube_object *o;
+	size_t at;
+	int rc;
+
+	*out = NULL;
+	if (!root)
+		return kube__error_oom();
+	/* the members a compact object keeps at hand (kube__object_compact
+	 * reads them from this partial tree, then drops it for the text) */
+	if ((rc = add_text_member(root, text, len, 0, "apiVersion")) != 0 ||
+	    (rc = add_text_member(root, text, len, 0, "kind")) != 0 ||
+	    (rc = add_text_member(root, text, len, 0, "metadata")) != 0)
+		goto fail;
+	if ((at = kube__json_text_member(text, len, 0, "spec")) != SIZE_MAX &&
+	    kube__json_text_member(text, len, at, "nodeName") != SIZE_MAX) {
+		if (!(spec = json_object_new_object()) || json_object_object_add(root, "spec", spec) != 0) {
+			json_object_put(spec);
+			rc = kube__error_oom();
+			goto fail;
+		}
+		if ((rc = add_text_member(spec, text, len, at, "nodeName")) != 0)
+			goto fail;
+	}
+	if ((rc = kube__object_adopt(&o, root)) != 0)
+		return rc;   /* adopt released root */
+	kube_object_freeze(o);
+	if ((rc = kube__object_compact(o, text, len, meta_end)) != 0) {
+		kube_object_unref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+fail:
+	json_object_put(root);
+	return rc;
+}
+
 void kube__object_set_source(kube_object *o, int document, int line, int column,
                              kube__posmap *pos)
 {

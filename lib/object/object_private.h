@@ -54,6 +54,18 @@ KUBE_INTERNAL json_object *kube__object_doc_transient(const kube_object *o, int 
  */
 KUBE_INTERNAL int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end);
 
+/*
+ * A compact object made from compact text alone (what
+ * kube__object_compact would make of its tree; same contract for text,
+ * len and meta_end): only the members the object keeps at hand are parsed
+ * (apiVersion, kind, metadata, spec.nodeName).  The text must be this
+ * library's encoding of a JSON map (a store's writes splice such text).
+ * The object is frozen, without resourceVersion (kube__object_stamp_rv).
+ * On failure the text is still the caller's.
+ */
+KUBE_INTERNAL int kube__object_from_text(kube_object **out, char *text, size_t len,
+                                         size_t meta_end);
+
 /* Room a compact object keeps for its resourceVersion (an int64 in text). */
 #define KUBE__RV_ROOM 24
 
@@ -162,6 +174,9 @@ KUBE_INTERNAL size_t kube__json_text_member_n(const char *t, size_t n, size_t p,
                                               size_t klen);
 KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
 KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
+/* Appends s[0..n) as the encoder writes a string (quoted, escaped): text
+ * spliced into a compact object's text reads as if encoded. */
+KUBE_INTERNAL void kube__json_put_string(kube__buf *b, const char *s, size_t n);
 /* Compact JSON, as kube__json_encode(out, root, 0), and *meta_end: the
  * offset of the closing brace of root's "metadata" map (SIZE_MAX if none). */
 KUBE_INTERNAL int kube__json_encode_meta(kube__buf *out, json_object *root, size_t *meta_end);

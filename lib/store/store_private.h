@@ -261,6 +261,21 @@ KUBE_INTERNAL void kube__unlink_entry(kube_store *s, kube__entry *e);
  * the batch in flight (store close). */
 KUBE_INTERNAL void kube__writes_fini(kube_store *s);
 
+/* subresource.c: the new text of a write through /status or pods/binding,
+ * edited from the old version's compact text `old` (without
+ * resourceVersion), into out (cleared first), with *meta_end for it
+ * (kube__object_compact).  _status: status becomes the caller's JSON map
+ * status[0..slen) (checked: KUBE_EINVAL naming "status" when it is not
+ * one); *same = 1 (out untouched) when that is the stored status already.
+ * _binding: spec.nodeName = node, the PodScheduled condition True since
+ * stamp, metadata.generation = generation; KUBE_ECONFLICT (not raised)
+ * with the node in *assigned when the pod has one already. */
+KUBE_INTERNAL int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old,
+                                    size_t olen, const char *status, size_t slen);
+KUBE_INTERNAL int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned,
+                                     const char *old, size_t olen, const char *node,
+                                     const char *stamp, int64_t generation);
+
 /* store.c, for watch.c */
 typedef struct kube__filter {
 	const char *resource;

@@ -56,7 +56,9 @@ static const char *const MODIFIED_MSG =
 typedef enum wkind {
 	W_CREATE,
 	W_UPDATE,
-	W_DELETE
+	W_DELETE,
+	W_STATUS,                        /* /status: arg is the new status (JSON) */
+	W_BIND                           /* pods/binding: arg is the node */
 } wkind;
 
 /* One write, from its request to its result. */
@@ -68,7 +70,8 @@ typedef struct pending {
 	int in_owned;                    /* in holds a reference (asynchronous) */
 	int in_private;                  /* ... to our own copy: prepare may take its tree */
 	char *resource, *ns, *name;      /* delete */
-	char *pre_uid, *pre_rv;          /* delete preconditions */
+	char *pre_uid, *pre_rv;          /* delete, status, bind preconditions */
+	char *arg;                       /* status, bind: see wkind */
 	kube_store_write_cb cb;
 	void *userdata;
 	void (*destroy)(void *);
@@ -153,6 +156,7 @@ static void pending_free(pending *p)
 	kube_free(p->name);
 	kube_free(p->pre_uid);
 	kube_free(p->pre_rv);
+	kube_free(p->arg);
 	kube_free(p->errmsg);
 	kube_free(p->key);
 	kube_free(p->rkey);
@@ -319,10 +323,32 @@ static int text_value(const char *t, size_t n, size_t v, json_object **out)
 {
 	size_t e = kube__json_text_skip(t, n, v);
 	enum json_tokener_error err = json_tokener_success;
-	char *copy = kube_malloc(e - v + 1);
+	char *copy;
 
 	*out = NULL;
-	if (!copy)
+	/* the members kept from the old text are strings and integers: read
+	 * those directly (a tokener costs thousands of instructions a call,
+	 * most in setting up its locale) */
+	if (v < n && t[v] == '"') {
+		kube__buf b = KUBE__BUF_INIT;
+		int rc = kube__json_text_string(t, n, v, &b);
+		if (rc == 0 && !(*out = json_object_new_string_len(b.data ? b.data : "", (int)b.len)))
+			rc = kube__error_oom();
+		kube__buf_free(&b);
+		return rc;
+	}
+	if (v < n && e - v < 20 && (t[v] == '-' || (t[v] >= '0' && t[v] <= '9'))) {
+		int64_t x = 0;
+		size_t i = v + (t[v] == '-');
+		while (i < e && t[i] >= '0' && t[i] <= '9')
+			x = x * 10 + (t[i++] - '0');
+		if (i == e && i > v + (t[v] == '-')) {
+			if (!(*out = json_object_new_int64(t[v] == '-' ? -x : x)))
+				return kube__error_oom();
+			return 0;
+		}
+	}
+	if (!(copy = kube_malloc(e - v + 1)))
 		return kube__error_oom();
 	/* NUL-terminated: a number at the end of a span would otherwise wait
 	 * for more digits */
@@ -606,6 +632,25 @@ write:
 	return 0;
 }
 
+/* The preconditions of a delete, status or bind request against e. */
+static int check_preconditions(const pending *p, const kube__entry *e)
+{
+	char why[200];
+
+	if (p->pre_uid && strcmp(p->pre_uid, kube_object_uid(e->obj)) != 0) {
+		snprintf(why, sizeof(why), "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+		         p->pre_uid, kube_object_uid(e->obj));
+		return kube__conflict(p->kind_info, p->name, why);
+	}
+	if (p->pre_rv && strcmp(p->pre_rv, kube_object_resource_version(e->obj)) != 0) {
+		snprintf(why, sizeof(why),
+		         "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
+		         p->pre_rv, kube_object_resource_version(e->obj));
+		return kube__conflict(p->kind_info, p->name, why);
+	}
+	return 0;
+}
+
 static int prepare_delete(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
@@ -623,19 +668,8 @@ static int prepare_delete(kube_store *s, pending *p)
 	if (!(e = kube__find_entry(s, p->key)))
 		return kube__not_found(k, p->name);
 	p->entry = e;
-	if (p->pre_uid && strcmp(p->pre_uid, kube_object_uid(e->obj)) != 0) {
-		char why[200];
-		snprintf(why, sizeof(why), "Precondition failed: UID in precondition: %s, UID in object meta: %s",
-		         p->pre_uid, kube_object_uid(e->obj));
-		return kube__conflict(k, p->name, why);
-	}
-	if (p->pre_rv && strcmp(p->pre_rv, kube_object_resource_version(e->obj)) != 0) {
-		char why[200];
-		snprintf(why, sizeof(why),
-		         "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
-		         p->pre_rv, kube_object_resource_version(e->obj));
-		return kube__conflict(k, p->name, why);
-	}
+	if ((rc = check_preconditions(p, e)) != 0)
+		return rc;
 	if (kube_object_finalizer_count(e->obj) > 0 && kube_object_deletion_timestamp(e->obj)) {
 		p->noop = 1;   /* already being deleted: wait for the finalizers */
 		return 0;
@@ -659,6 +693,81 @@ static int prepare_delete(kube_store *s, pending *p)
 	    (kube_object_generation(e->obj) > 0 &&
 	     (rc = jset(md, "generation", json_object_new_int64(kube_object_generation(e->obj) + 1))) != 0))
 		return rc;
+	p->event = KUBE_WATCH_MODIFIED;
+	p->op.type = KUBE__OP_PUT;
+	return 0;
+}
+
+/*
+ * A write through /status or pods/binding: the new text is an edit of the
+ * stored one (subresource.c), with no tree on either side; p->doc stays
+ * NULL and p->value is the text to write.
+ */
+static int prepare_subresource(kube_store *s, pending *p)
+{
+	const kube_kind_info *k;
+	kube__entry *e;
+	const kube_object *old;
+	const char *otext;
+	size_t olen = 0;
+	kube__buf tmp = KUBE__BUF_INIT;
+	int rc;
+
+	if (!(k = kube__resource_info(p->resource)))
+		return kube__error_set(KUBE_EINVAL, NULL, "the server doesn't have a resource type \"%s\"",
+		                       p->resource);
+	p->kind_info = k;
+	if (!(p->key = kube__make_key(p->resource, k->namespaced ? p->ns : NULL, p->name)))
+		return KUBE_ENOMEM;
+	if (!(e = kube__find_entry(s, p->key)))
+		return kube__not_found(k, p->name);
+	p->entry = e;
+	if ((rc = check_preconditions(p, e)) != 0)
+		return rc;
+	old = e->obj;
+	if (!(otext = kube__object_text(old, &olen))) {
+		/* kept whole (compacting it ran out of memory): its encoding */
+		json_object *doc, *md;
+		if ((rc = copy_doc(old, &doc)) != 0)
+			return rc;
+		if ((md = metadata_of(doc)) != NULL)
+			json_object_object_del(md, "resourceVersion");
+		rc = kube__json_encode(&tmp, doc, 0);
+		json_object_put(doc);
+		if (rc != 0) {
+			kube__buf_free(&tmp);
+			return rc;
+		}
+		otext = tmp.data;
+		olen = tmp.len;
+	}
+	if (p->kind == W_STATUS) {
+		int same = 0;
+		rc = kube__status_text(&p->value, &p->meta_end, &same, otext, olen, p->arg, strlen(p->arg));
+		if (rc == 0 && same)
+			p->noop = 1;
+	} else if (kube_object_deletion_timestamp(old)) {
+		rc = kube__error_set(KUBE_ECONFLICT, NULL,
+		                     "Operation cannot be fulfilled on pods/binding \"%s\": pod %s is being "
+		                     "deleted, cannot be assigned to a host", p->name, p->name);
+	} else {
+		char stamp[32];
+		kube__buf assigned = KUBE__BUF_INIT;
+		kube__now_rfc3339(stamp);
+		rc = kube__binding_text(&p->value, &p->meta_end, &assigned, otext, olen, p->arg, stamp,
+		                        kube_object_generation(old) + 1);
+		if (rc == KUBE_ECONFLICT)
+			rc = kube__error_set(KUBE_ECONFLICT, NULL,
+			                     "Operation cannot be fulfilled on pods/binding \"%s\": pod %s is "
+			                     "already assigned to node \"%.*s\"", p->name, p->name,
+			                     (int)assigned.len, assigned.data ? assigned.data : "");
+		kube__buf_free(&assigned);
+	}
+	kube__buf_free(&tmp);
+	if (rc != 0 || p->noop)
+		return rc;
+	p->has_op = 1;
+	p->op.expect_revision = e->mod_revision;
 	p->event = KUBE_WATCH_MODIFIED;
 	p->op.type = KUBE__OP_PUT;
 	return 0;
@@ -707,15 +816,20 @@ static int noop_by_text(pending *p)
 static int admit(kube_store *s, pending *p)
 {
 	kube_admission_operation op = p->kind == W_CREATE ? KUBE_ADMISSION_CREATE :
-	                              p->kind == W_UPDATE ? KUBE_ADMISSION_UPDATE :
-	                                                    KUBE_ADMISSION_DELETE;
+	                              p->kind == W_DELETE ? KUBE_ADMISSION_DELETE :
+	                                                    KUBE_ADMISSION_UPDATE;
 	const kube_object *old = p->entry ? p->entry->obj : NULL;
 	kube_object *view = NULL;
 	int rc;
 
-	if (op != KUBE_ADMISSION_DELETE) {
+	if (op != KUBE_ADMISSION_DELETE && p->doc) {
 		if ((rc = kube__object_adopt(&view, json_object_get(p->doc))) != 0)
 			return rc;   /* adopt dropped the reference */
+		kube_object_freeze(view);
+	} else if (op != KUBE_ADMISSION_DELETE) {
+		/* a subresource's write: its new text, parsed for the hooks */
+		if ((rc = kube_object_from_json(&view, p->value.data, p->value.len)) != 0)
+			return rc;
 		kube_object_freeze(view);
 	}
 	rc = kube__admit(s, op, p->kind_info, kube_object_namespace(view ? view : old),
@@ -733,11 +847,20 @@ static int prepare(kube_store *s, pending *p)
 	switch (p->kind) {
 	case W_CREATE: rc = prepare_create(s, p); break;
 	case W_UPDATE: rc = prepare_update(s, p); break;
-	default:       rc = prepare_delete(s, p); break;
+	case W_DELETE: rc = prepare_delete(s, p); break;
+	default:       rc = prepare_subresource(s, p); break;
 	}
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
-		if (p->op.type == KUBE__OP_PUT) {
+		if (p->op.type == KUBE__OP_PUT && !p->doc) {
+			/* a subresource's write: its text is ready */
+			if (p->value.len > s->opts.max_object_bytes)
+				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
+				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
+				                               p->key, p->value.len, s->opts.max_object_bytes));
+			p->op.value = p->value.data;
+			p->op.len = p->value.len;
+		} else if (p->op.type == KUBE__OP_PUT) {
 			s->enc.len = 0;
 			s->enc.failed = 0;
 			if ((rc = kube__json_encode_meta(&s->enc, p->doc, &p->meta_end)) != 0)
@@ -805,6 +928,22 @@ static int apply(kube_store *s, pending *p)
 	if (p->built && kube__object_stamp_rv(p->built, rvs) == 0) {
 		obj = p->built;   /* built while the backend committed */
 		p->built = NULL;
+		goto built;
+	}
+	if (!p->doc && p->op.type == KUBE__OP_PUT) {
+		/* a subresource's write: the object is made from its text */
+		size_t len = p->value.len;
+		char *text = kube__buf_detach(&p->value, NULL);
+		if (!text)
+			return kube__error_oom();
+		if ((rc = kube__object_from_text(&obj, text, len, p->meta_end)) != 0) {
+			kube_free(text);
+			return rc;
+		}
+		if ((rc = kube__object_stamp_rv(obj, rvs)) != 0) {
+			kube_object_unref(obj);
+			return rc;
+		}
 		goto built;
 	}
 	md = metadata_of(p->doc);
@@ -915,6 +1054,7 @@ static void pending_reset(pending *p)
 	kube_free(p->name);
 	kube_free(p->pre_uid);
 	kube_free(p->pre_rv);
+	kube_free(p->arg);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1001,6 +1141,58 @@ int kube_store_delete(kube_object **out, kube_store *store, const char *resource
 		rc = write_sync(store, &p, out);
 	pending_reset(&p);
 	return rc;
+}
+
+static int subresource_request(pending *p, wkind kind, const char *resource, const char *ns,
+                               const char *name, const char *arg, const kube_preconditions *pre)
+{
+	p->kind = kind;
+	if (!(p->resource = kube_strdup(resource)) || !(p->name = kube_strdup(name)) ||
+	    (ns && !(p->ns = kube_strdup(ns))) || !(p->arg = kube_strdup(arg)) ||
+	    (pre && pre->uid && !(p->pre_uid = kube_strdup(pre->uid))) ||
+	    (pre && pre->resource_version && !(p->pre_rv = kube_strdup(pre->resource_version))))
+		return kube__error_oom();
+	return 0;
+}
+
+static int subresource_sync(kube_object **out, kube_store *store, wkind kind,
+                            const char *resource, const char *ns, const char *name,
+                            const char *arg, const kube_preconditions *pre)
+{
+	pending p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = subresource_request(&p, kind, resource, ns, name, arg, pre)) == 0)
+		rc = write_sync(store, &p, out);
+	pending_reset(&p);
+	return rc;
+}
+
+int kube_store_update_status(kube_object **out, kube_store *store, const char *resource,
+                             const char *namespace_, const char *name, const char *status_json,
+                             const kube_preconditions *pre)
+{
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(status_json);
+	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
+	return subresource_sync(out, store, W_STATUS, resource, namespace_, name, status_json, pre);
+}
+
+int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_,
+                    const char *name, const char *node, const kube_preconditions *pre)
+{
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(node && *node);
+	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
+	return subresource_sync(out, store, W_BIND, "pods", namespace_, name, node, pre);
 }
 
 int kube_store_guaranteed_update(kube_object **out, kube_store *store, const char *resource,
@@ -1177,7 +1369,7 @@ static char *request_key(const pending *p)
 {
 	const kube_kind_info *k;
 
-	if (p->kind == W_DELETE) {
+	if (p->kind == W_DELETE || p->kind == W_STATUS || p->kind == W_BIND) {
 		if (!(k = kube__resource_info(p->resource)))
 			return NULL;
 		return kube__make_key(p->resource, k->namespaced ? p->ns : NULL, p->name);
@@ -1302,8 +1494,17 @@ static void build_objects(batch *b)
 		kube_object *obj;
 		json_object *doc = p->doc;
 
-		if (p->status || !p->has_op || p->op.type != KUBE__OP_PUT || !doc || !p->value.data)
+		if (p->status || !p->has_op || p->op.type != KUBE__OP_PUT || !p->value.data)
 			continue;
+		if (!doc) {
+			/* a subresource's write: from its text (which becomes the
+			 * object's, the backend reading it meanwhile) */
+			if (kube__object_from_text(&obj, p->value.data, p->value.len, p->meta_end) != 0)
+				continue;
+			p->value = (kube__buf)KUBE__BUF_INIT;
+			p->built = obj;
+			continue;
+		}
 		json_object_get(doc);   /* p->doc stays valid if adopt fails */
 		if (kube__object_adopt(&obj, doc) != 0)
 			continue;
@@ -1608,6 +1809,30 @@ int kube_store_update_async_take(kube_store *store, kube_object *obj, kube_store
                                  void *userdata, void (*destroy)(void *))
 {
 	return submit_object(store, W_UPDATE, obj, 1, cb, userdata, destroy);
+}
+
+int kube_store_update_status_async(kube_store *store, const char *resource,
+                                   const char *namespace_, const char *name,
+                                   const char *status_json, const kube_preconditions *pre,
+                                   kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
+{
+	pending *p;
+
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(status_json);
+	KUBE_CHECK_ARG(cb);
+	KUBE_CHECK_ARG(!store->closing);
+	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
+	if (!(p = kube_calloc(1, sizeof(*p))))
+		return kube__error_oom();
+	if (subresource_request(p, W_STATUS, resource, namespace_, name, status_json, pre) != 0 ||
+	    submit(store, p, cb, userdata, destroy) != 0) {
+		pending_free(p);
+		return KUBE_ENOMEM;
+	}
+	return 0;
 }
 
 int kube_store_delete_async(kube_store *store, const char *resource, const char *namespace_,

@@ -1,0 +1,283 @@
+/*
+ * subresource.c - the new text of an object written through a
+ * subresource: /status (a new status, all else kept) and pods/binding
+ * (spec.nodeName and the PodScheduled condition).
+ *
+ * Both change a few members of an object the store holds as compact text
+ * (object.c), so they edit that text instead of parsing it into a tree,
+ * changing the tree and encoding it again: the edits are spans of the old
+ * text replaced by new encoded values, spliced in one pass.  What they
+ * splice is what the encoder writes for the same values (compact, strings
+ * as kube__json_put_string writes them), and new members go where setting
+ * them on the tree would put them (last in their map), so the result is
+ * byte for byte the encoding of the edited tree: the store's other text
+ * readers (noop_by_text, spec_equal_text, the peek readers) rely on that.
+ * write.c does the rest (preconditions, the write itself).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "object/object_private.h"
+#include "store_private.h"
+
+/* t[start..end) becomes rep[0..replen). */
+typedef struct edit {
+	size_t start, end;
+	const char *rep;
+	size_t replen;
+} edit;
+
+static int edit_cmp(const void *a, const void *b)
+{
+	const edit *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Where metadata's closing brace is in t[0..n), or SIZE_MAX. */
+static size_t meta_end_of(const char *t, size_t n)
+{
+	size_t v = kube__json_text_member(t, n, 0, "metadata");
+	if (v == SIZE_MAX || t[v] != '{')
+		return SIZE_MAX;
+	return kube__json_text_skip(t, n, v) - 1;
+}
+
+/* out = t with the edits made (sorted here; they do not overlap). */
+static int splice(kube__buf *out, size_t *meta_end, const char *t, size_t n, edit *ed, size_t ne)
+{
+	size_t at = 0;
+
+	qsort(ed, ne, sizeof(*ed), edit_cmp);
+	out->len = 0;
+	out->failed = 0;
+	for (size_t i = 0; i < ne; i++) {
+		kube__buf_put(out, t + at, ed[i].start - at);
+		kube__buf_put(out, ed[i].rep, ed[i].replen);
+		at = ed[i].end;
+	}
+	kube__buf_put(out, t + at, n - at);
+	if (out->failed)
+		return kube__error_oom();
+	*meta_end = meta_end_of(out->data, out->len);
+	return 0;
+}
+
+/* The position of the closing brace of the map at t[v]. */
+static size_t map_close(const char *t, size_t n, size_t v)
+{
+	return kube__json_text_skip(t, n, v) - 1;
+}
+
+/* An edit that adds member `"key":value` (already encoded as member) at
+ * the end of the map at t[v]. */
+static void add_member(edit *e, const char *t, size_t n, size_t v, kube__buf *member)
+{
+	size_t close = map_close(t, n, v);
+	e->start = e->end = close;
+	e->rep = member->data;
+	e->replen = member->len;
+	/* a map with members already needs a comma first: member starts
+	 * with one, dropped for an empty map */
+	if (close == v + 1 && member->len && member->data[0] == ',') {
+		e->rep++;
+		e->replen--;
+	}
+}
+
+int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old, size_t olen,
+                      const char *status, size_t slen)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	kube__buf enc = KUBE__BUF_INIT, member = KUBE__BUF_INIT;
+	size_t v = kube__json_text_member(old, olen, 0, "status");
+	edit e;
+	int rc;
+
+	*same = 0;
+	/* the caller's JSON, checked and in the encoder's form */
+	opts.format = KUBE_FORMAT_JSON;
+	if ((rc = kube__json_decode(&docs, status, slen, &opts)) != 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s",
+		         kube_error_last() && kube_error_last()->message ? kube_error_last()->message
+		                                                         : kube_strerror(rc));
+		return kube__error_set(rc, "status", "status: %s", why);
+	}
+	if (docs.count != 1 || !json_object_is_type(docs.items[0].root, json_type_object)) {
+		kube__docs_free(&docs);
+		return kube__error_set(KUBE_EINVAL, "status", "status: must be one JSON map");
+	}
+	rc = kube__json_encode(&enc, docs.items[0].root, 0);
+	kube__docs_free(&docs);
+	if (rc != 0) {
+		kube__buf_free(&enc);
+		return rc;
+	}
+	if (v != SIZE_MAX) {
+		e.start = v;
+		e.end = kube__json_text_skip(old, olen, v);
+		if (e.end - e.start == enc.len && memcmp(old + v, enc.data, enc.len) == 0) {
+			*same = 1;
+			kube__buf_free(&enc);
+			return 0;
+		}
+		e.rep = enc.data;
+		e.replen = enc.len;
+	} else {
+		kube__buf_puts(&member, ",\"status\":");
+		kube__buf_put(&member, enc.data, enc.len);
+		if (member.failed) {
+			kube__buf_free(&enc);
+			kube__buf_free(&member);
+			return kube__error_oom();
+		}
+		add_member(&e, old, olen, 0, &member);
+	}
+	rc = splice(out, meta_end, old, olen, &e, 1);
+	kube__buf_free(&enc);
+	kube__buf_free(&member);
+	return rc;
+}
+
+/* The element of the array at t[v] whose "type" is `type`: its span in
+ * *start, *end; 0, or KUBE_ENOTFOUND. */
+static int find_typed(const char *t, size_t n, size_t v, const char *type, size_t *start,
+                      size_t *end)
+{
+	size_t p = v + 1, tl = strlen(type);
+
+	while (p < n && t[p] != ']') {
+		size_t e = kube__json_text_skip(t, n, p);
+		size_t tv = kube__json_text_member(t, n, p, "type");
+		if (tv != SIZE_MAX && tv + tl + 2 <= n && t[tv] == '"' && memcmp(t + tv + 1, type, tl) == 0 &&
+		    t[tv + tl + 1] == '"') {
+			*start = p;
+			*end = e;
+			return 0;
+		}
+		p = e < n && t[e] == ',' ? e + 1 : e;
+	}
+	return KUBE_ENOTFOUND;
+}
+
+int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, const char *old,
+                       size_t olen, const char *node, const char *stamp, int64_t generation)
+{
+	kube__buf gen = KUBE__BUF_INIT, nn = KUBE__BUF_INIT, cond = KUBE__BUF_INIT;
+	kube__buf m1 = KUBE__BUF_INIT, m2 = KUBE__BUF_INIT, m3 = KUBE__BUF_INIT;
+	size_t md = kube__json_text_member(old, olen, 0, "metadata");
+	size_t spec = kube__json_text_member(old, olen, 0, "spec");
+	size_t st = kube__json_text_member(old, olen, 0, "status");
+	size_t v;
+	edit ed[4];
+	size_t ne = 0;
+	int rc;
+
+	/* already bound: upstream refuses (the caller names the node) */
+	if (spec != SIZE_MAX && old[spec] == '{' &&
+	    (v = kube__json_text_member(old, olen, spec, "nodeName")) != SIZE_MAX && old[v] == '"' &&
+	    old[v + 1] != '"') {
+		if ((rc = kube__json_text_string(old, olen, v, assigned)) != 0)
+			return rc == KUBE_ENOMEM ? rc : kube__error_set(KUBE_EIO, NULL, "store: a stored pod's spec.nodeName does not read");
+		return KUBE_ECONFLICT;
+	}
+	/* the values, encoded */
+	kube__buf_printf(&gen, "%lld", (long long)generation);
+	kube__json_put_string(&nn, node, strlen(node));
+	kube__buf_puts(&cond, "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+	                      "\"lastTransitionTime\":");
+	kube__json_put_string(&cond, stamp, strlen(stamp));
+	kube__buf_putc(&cond, '}');
+	if (gen.failed || nn.failed || cond.failed) {
+		rc = kube__error_oom();
+		goto out;
+	}
+
+	/* metadata.generation */
+	if (md != SIZE_MAX && old[md] == '{') {
+		if ((v = kube__json_text_member(old, olen, md, "generation")) != SIZE_MAX) {
+			ed[ne++] = (edit){ v, kube__json_text_skip(old, olen, v), gen.data, gen.len };
+		} else {
+			kube__buf_printf(&m1, ",\"generation\":%s", gen.data);
+			add_member(&ed[ne++], old, olen, md, &m1);
+		}
+	}
+	/* spec.nodeName: an empty (or non-string) one is replaced, else added */
+	if (spec != SIZE_MAX && old[spec] == '{') {
+		if ((v = kube__json_text_member(old, olen, spec, "nodeName")) != SIZE_MAX) {
+			ed[ne++] = (edit){ v, kube__json_text_skip(old, olen, v), nn.data, nn.len };
+		} else {
+			kube__buf_puts(&m2, ",\"nodeName\":");
+			kube__buf_put(&m2, nn.data, nn.len);
+			add_member(&ed[ne++], old, olen, spec, &m2);
+		}
+	} else {
+		kube__buf_puts(&m2, ",\"spec\":{\"nodeName\":");
+		kube__buf_put(&m2, nn.data, nn.len);
+		kube__buf_putc(&m2, '}');
+		if (spec != SIZE_MAX)
+			ed[ne++] = (edit){ spec, kube__json_text_skip(old, olen, spec), m2.data + 8, m2.len - 8 };
+		else
+			add_member(&ed[ne++], old, olen, 0, &m2);
+	}
+	/* status.conditions: PodScheduled replaced, else added last
+	 * (upstream's UpdatePodCondition) */
+	if (st != SIZE_MAX && old[st] == '{') {
+		size_t cs, ce;
+		if ((v = kube__json_text_member(old, olen, st, "conditions")) != SIZE_MAX && old[v] == '[') {
+			if (find_typed(old, olen, v, "PodScheduled", &cs, &ce) == 0) {
+				ed[ne++] = (edit){ cs, ce, cond.data, cond.len };
+			} else {
+				size_t close = kube__json_text_skip(old, olen, v) - 1;
+				kube__buf_putc(&m3, ',');
+				kube__buf_put(&m3, cond.data, cond.len);
+				ed[ne] = (edit){ close, close, m3.data, m3.len };
+				if (close == v + 1) {
+					ed[ne].rep++;
+					ed[ne].replen--;
+				}
+				ne++;
+			}
+		} else if (v != SIZE_MAX) {
+			kube__buf_putc(&m3, '[');
+			kube__buf_put(&m3, cond.data, cond.len);
+			kube__buf_putc(&m3, ']');
+			ed[ne++] = (edit){ v, kube__json_text_skip(old, olen, v), m3.data, m3.len };
+		} else {
+			kube__buf_puts(&m3, ",\"conditions\":[");
+			kube__buf_put(&m3, cond.data, cond.len);
+			kube__buf_putc(&m3, ']');
+			add_member(&ed[ne++], old, olen, st, &m3);
+		}
+	} else {
+		kube__buf_puts(&m3, ",\"status\":{\"conditions\":[");
+		kube__buf_put(&m3, cond.data, cond.len);
+		kube__buf_puts(&m3, "]}");
+		if (st != SIZE_MAX)
+			ed[ne++] = (edit){ st, kube__json_text_skip(old, olen, st), m3.data + 10, m3.len - 10 };
+		else if (ne && ed[ne - 1].start == map_close(old, olen, 0)) {
+			/* spec was added at the same place: one edit, spec first */
+			kube__buf_put(&m2, m3.data, m3.len);
+			ed[ne - 1].rep = m2.data;
+			ed[ne - 1].replen = m2.len;
+		} else {
+			add_member(&ed[ne++], old, olen, 0, &m3);
+		}
+	}
+	if (m1.failed || m2.failed || m3.failed) {
+		rc = kube__error_oom();
+		goto out;
+	}
+	rc = splice(out, meta_end, old, olen, ed, ne);
+out:
+	kube__buf_free(&gen);
+	kube__buf_free(&nn);
+	kube__buf_free(&cond);
+	kube__buf_free(&m1);
+	kube__buf_free(&m2);
+	kube__buf_free(&m3);
+	return rc;
+}
