@@ -29,12 +29,11 @@
  *
  * The pool reads the pods it is shown without their trees (peek.c: the
  * store would keep a tree on every stored version read through
- * kube_object_get_*), and writes a pod's Running status as a tree put
- * into a copy of the stored pod (its text parsed once), handed over
- * (_take) for the store to write as it is.  A
+ * kube_object_get_*), and writes a pod's Running status as JSON text
+ * through the pod's /status (kube_store_update_status_async: the store
+ * splices it into the stored text, and nobody parses the pod).  A
  * runtime may report thousands of pods started at once: they wait on the
- * `waiting` list and at most MAX_WRITING status writes are in flight,
- * since each holds its pod's tree until the store has applied it.
+ * `waiting` list and at most MAX_WRITING status writes are in flight.
  *
  * Every asynchronous store write holds a reference on the pool, so the
  * pool may be freed with writes in flight: their callbacks see `freed`
@@ -618,124 +617,94 @@ static void lease_tick(kube_timer *t, void *ud)
 
 /* ---- pods ---- */
 
-/* Building a status tree: keys are static (not copied), and a failed
- * allocation is remembered in *ok (v, if any, released). */
-static void put(json_object *o, const char *key, json_object *v, int *ok)
+/* Appends ,"key":"v" (or without the comma: first) to b. */
+static void put_member(kube__buf *b, const char *key, const char *v, size_t vlen, int first)
 {
-	if (!*ok || !o || !v ||
-	    json_object_object_add_ex(o, key, v,
-	                              JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
-		json_object_put(v);
-		*ok = 0;
-	}
+	kube__buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+	kube__json_put_string(b, v, vlen);
 }
 
-static void put_str(json_object *o, const char *key, const char *v, int *ok)
+/* The string member `key` of the map at t[p] (compact text), or "". */
+static void text_member_string(const char *t, size_t n, size_t p, const char *key, kube__buf *out)
 {
-	put(o, key, json_object_new_string(v), ok);
-}
-
-static void append(json_object *a, json_object *v, int *ok)
-{
-	if (!*ok || !a || !v || json_object_array_add(a, v) != 0) {
-		json_object_put(v);
-		*ok = 0;
-	}
-}
-
-/* [{"ip": ip}] */
-static json_object *ip_list(const char *ip, int *ok)
-{
-	json_object *a = json_object_new_array_ext(1), *m = json_object_new_object();
-	put_str(m, "ip", ip, ok);
-	append(a, m, ok);
-	return a;
-}
-
-static const char *doc_string(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-	               ? json_object_get_string(v)
-	               : "";
+	size_t v = kube__json_text_member(t, n, p, key);
+	out->len = 0;
+	if (v == SIZE_MAX || kube__json_text_string(t, n, v, out) != 0)
+		out->len = 0;
+	kube_error_clear();
 }
 
 /*
  * The status the kubelet writes for a running pod, with a containerStatus
- * for each of the pod's spec.containers (doc: the pod's tree), built as a
- * tree (the pod's copy is one already: text would be parsed again):
+ * for each of the pod's spec.containers, as JSON text into b (which the
+ * store checks and splices into the stored pod: kube_store_update_status):
  *   {"phase":"Running","conditions":[{"type":..,"status":"True",
  *    "lastProbeTime":null,"lastTransitionTime":..} x5],"hostIP":..,
  *    "hostIPs":[{"ip":..}],"podIP":..,"podIPs":[{"ip":..}],"startTime":..,
  *    "containerStatuses":[{"name":..,"state":{"running":{"startedAt":..}},
  *    "lastState":{},"ready":true,"restartCount":0,"image":..,"imageID":"",
  *    "containerID":..,"started":true}]}
- * NULL when out of memory.
+ * Returns 0 or KUBE_ENOMEM (raised).
  */
-static json_object *status_tree(kube_nodes *n, json_object *doc, entry *e)
+static int status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, entry *e)
 {
 	static const char *const conds[] = { "PodReadyToStartContainers", "Initialized", "Ready",
 		                             "ContainersReady", "PodScheduled" };
 	char ts[32], pod_ip[24];
 	node_info *ni = &n->nodes[e->node];
 	unsigned int k = e->node + 1, ip = ni->next_ip;
-	json_object *st = json_object_new_object(), *a, *spec = NULL, *ctrs = NULL;
-	size_t len;
-	int ok = 1;
+	kube__buf ctrs = KUBE__BUF_INIT, name = KUBE__BUF_INIT, image = KUBE__BUF_INIT;
 
 	ni->next_ip = ni->next_ip >= 254 ? 2 : ni->next_ip + 1;
 	now_rfc3339(ts, 0);
 	memcpy(e->run_time, ts, sizeof(e->run_time));
 	snprintf(pod_ip, sizeof(pod_ip), "10.%u.%u.%u", k >> 8, k & 255u, ip);
-	put_str(st, "phase", "Running", &ok);
-	a = json_object_new_array_ext((int)KUBE_ARRAY_SIZE(conds));
+	kube__buf_puts(b, "{\"phase\":\"Running\",\"conditions\":[");
 	for (size_t c = 0; c < KUBE_ARRAY_SIZE(conds); c++) {
-		json_object *m = json_object_new_object();
-		put_str(m, "type", conds[c], &ok);
-		put_str(m, "status", "True", &ok);
-		if (ok && m && json_object_object_add_ex(m, "lastProbeTime", NULL,
-		                                         JSON_C_OBJECT_ADD_KEY_IS_NEW |
-		                                                 JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0)
-			ok = 0;
-		put_str(m, "lastTransitionTime", c == 4 ? e->start_time : ts, &ok);
-		append(a, m, &ok);
+		const char *since = c == 4 ? e->start_time : ts;
+		kube__buf_printf(b, "%s{\"type\":\"%s\",\"status\":\"True\",\"lastProbeTime\":null,",
+		                 c ? "," : "", conds[c]);
+		put_member(b, "lastTransitionTime", since, strlen(since), 1);
+		kube__buf_putc(b, '}');
 	}
-	put(st, "conditions", a, &ok);
-	put_str(st, "hostIP", ni->host_ip, &ok);
-	put(st, "hostIPs", ip_list(ni->host_ip, &ok), &ok);
-	put_str(st, "podIP", pod_ip, &ok);
-	put(st, "podIPs", ip_list(pod_ip, &ok), &ok);
-	put_str(st, "startTime", e->start_time, &ok);
-	json_object_object_get_ex(doc, "spec", &spec);
-	if (!json_object_object_get_ex(spec, "containers", &ctrs) ||
-	    !json_object_is_type(ctrs, json_type_array))
-		ctrs = NULL;
-	len = ctrs ? json_object_array_length(ctrs) : 0;
-	a = json_object_new_array_ext(len ? (int)len : 1);   /* json-c would malloc(0) */
-	for (size_t i = 0; i < len; i++) {
-		json_object *c = json_object_array_get_idx(ctrs, i), *m = json_object_new_object();
-		json_object *state = json_object_new_object(), *running = json_object_new_object();
-		char id[160];
-		put_str(m, "name", doc_string(c, "name"), &ok);
-		put_str(running, "startedAt", ts, &ok);
-		put(state, "running", running, &ok);
-		put(m, "state", state, &ok);
-		put(m, "lastState", json_object_new_object(), &ok);
-		put(m, "ready", json_object_new_boolean(1), &ok);
-		put(m, "restartCount", json_object_new_int(0), &ok);
-		put_str(m, "image", doc_string(c, "image"), &ok);
-		put_str(m, "imageID", "", &ok);
-		snprintf(id, sizeof(id), "%s://%s-%zu", n->sim ? "simulated" : "libkube", e->uid, i);
-		put_str(m, "containerID", id, &ok);
-		put(m, "started", json_object_new_boolean(1), &ok);
-		append(a, m, &ok);
+	kube__buf_putc(b, ']');
+	put_member(b, "hostIP", ni->host_ip, strlen(ni->host_ip), 0);
+	kube__buf_puts(b, ",\"hostIPs\":[{");
+	put_member(b, "ip", ni->host_ip, strlen(ni->host_ip), 1);
+	kube__buf_puts(b, "}]");
+	put_member(b, "podIP", pod_ip, strlen(pod_ip), 0);
+	kube__buf_puts(b, ",\"podIPs\":[{");
+	put_member(b, "ip", pod_ip, strlen(pod_ip), 1);
+	kube__buf_puts(b, "}]");
+	put_member(b, "startTime", e->start_time, strlen(e->start_time), 0);
+	kube__buf_puts(b, ",\"containerStatuses\":[");
+	/* spec.containers, as compact JSON (from the stored text) */
+	if (kube__object_peek_json(pod, "spec.containers", &ctrs) && ctrs.len && ctrs.data[0] == '[') {
+		size_t p = 1, i = 0;
+		while (p < ctrs.len && ctrs.data[p] != ']') {
+			size_t end = kube__json_text_skip(ctrs.data, ctrs.len, p);
+			char id[160];
+			text_member_string(ctrs.data, ctrs.len, p, "name", &name);
+			text_member_string(ctrs.data, ctrs.len, p, "image", &image);
+			snprintf(id, sizeof(id), "%s://%s-%zu", n->sim ? "simulated" : "libkube", e->uid, i);
+			kube__buf_puts(b, i ? ",{" : "{");
+			put_member(b, "name", name.data ? name.data : "", name.len, 1);
+			kube__buf_puts(b, ",\"state\":{\"running\":{");
+			put_member(b, "startedAt", ts, strlen(ts), 1);
+			kube__buf_puts(b, "}},\"lastState\":{},\"ready\":true,\"restartCount\":0");
+			put_member(b, "image", image.data ? image.data : "", image.len, 0);
+			kube__buf_puts(b, ",\"imageID\":\"\"");
+			put_member(b, "containerID", id, strlen(id), 0);
+			kube__buf_puts(b, ",\"started\":true}");
+			i++;
+			p = end < ctrs.len && ctrs.data[end] == ',' ? end + 1 : end;
+		}
 	}
-	put(st, "containerStatuses", a, &ok);
-	if (!ok) {
-		json_object_put(st);
-		return NULL;
-	}
-	return st;
+	kube__buf_puts(b, "]}");
+	kube__buf_free(&ctrs);
+	kube__buf_free(&name);
+	kube__buf_free(&image);
+	return b->failed ? kube__error_oom() : 0;
 }
 
 static int write_status(kube_nodes *n, entry *e, unsigned int attempts);
@@ -775,34 +744,15 @@ static void status_written(int status, kube_object *obj, void *ud)
 	busy_end(n);
 }
 
-/* The stored pod cur with its status replaced by the Running one, as a
- * new object to write: a copy (one parse of the stored text, which stays
- * compact; the copy keeps cur's resourceVersion, so the write is refused
- * if the pod changed meanwhile) whose status tree is swapped for the one
- * built here, which the store then takes as it is (_take). */
-static int running_pod(kube_object **out, kube_nodes *n, const kube_object *cur, entry *e)
-{
-	json_object *doc, *st;
-	int rc;
-
-	if ((rc = kube_object_mutable(out, cur)) != 0)
-		return rc;
-	/* a mutable object's tree is its own to change; status is no hot
-	 * metadata, so nothing else needs to know */
-	doc = kube__object_doc(*out);
-	if (!(st = status_tree(n, doc, e)) || json_object_object_add(doc, "status", st) != 0) {
-		json_object_put(st);
-		*out = kube_object_unref(*out);
-		return kube__error_oom();
-	}
-	return 0;
-}
-
 /* Writes the Running status on the pod as the store has it now (one of
- * the `writing` in flight). */
+ * the `writing` in flight), through its /status: the store edits the
+ * stored text, and the pod's uid is the precondition (a pod made again
+ * under the name is another pod), as the kubelet's status patches have it. */
 static int write_status(kube_nodes *n, entry *e, unsigned int attempts)
 {
-	kube_object *cur = NULL, *m = NULL;
+	kube_object *cur = NULL;
+	kube_preconditions pre = KUBE_PRECONDITIONS_INIT;
+	kube__buf st = KUBE__BUF_INIT;
 	write_ctx *w;
 	int rc;
 
@@ -812,27 +762,32 @@ static int write_status(kube_nodes *n, entry *e, unsigned int attempts)
 		kube_object_unref(cur);
 		return KUBE_ENOTFOUND;
 	}
-	rc = running_pod(&m, n, cur, e);
+	rc = status_json(&st, n, cur, e);
 	kube_object_unref(cur);
-	if (rc != 0)
+	if (rc != 0) {
+		kube__buf_free(&st);
 		return rc;
+	}
 	if (!(w = write_ctx_new(n, e->node, e->uid))) {
-		kube_object_unref(m);
+		kube__buf_free(&st);
 		return kube__error_oom();
 	}
 	w->attempts = attempts;
-	if ((rc = kube_store_update_async_take(n->store, m, status_written, w, write_ctx_free)) == 0)
+	pre.uid = e->uid;
+	if ((rc = kube_store_update_status_async(n->store, "pods", e->ns, e->name, st.data, &pre,
+	                                         status_written, w, write_ctx_free)) == 0)
 		n->writing++;
+	kube__buf_free(&st);
 	return rc;
 }
 
 /* Starts the status writes of the pods that wait for one, up to
- * MAX_WRITING in flight: each write holds its pod's tree (~20 KB for a
- * small pod) until the store has it, and a runtime that starts 10,000 pods
- * at once would otherwise hold 10,000 trees (450 MB in bench_controllers).
- * Fewer in flight means more rounds of writes, and the controllers that
- * watch the pods (a ReplicaSet counting its ready pods) sync once a
- * round: 256 took 15% longer than 1,024 there, 2,048 no shorter. */
+ * MAX_WRITING in flight: a runtime that starts 10,000 pods at once would
+ * otherwise queue 10,000 writes in one go (each holds its status text and
+ * request until the store has applied it).  Fewer in flight means more
+ * rounds of writes, and the controllers that watch the pods (a ReplicaSet
+ * counting its ready pods) sync once a round: 256 took 15% longer than
+ * 1,024 in bench_controllers, 2,048 no shorter. */
 static void pump_writes(kube_nodes *n)
 {
 	while (n->writing < MAX_WRITING && n->waiting.wnext != &n->waiting) {

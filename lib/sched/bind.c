@@ -3,14 +3,16 @@
  * DefaultBinder, which posts a Binding) and the PodScheduled=False
  * condition of a pod no node fits.
  *
- * A bind writes spec.nodeName and PodScheduled=True (as the API server's
- * binding subresource does) as kube_store_guaranteed_update would, so a
- * concurrent change of other fields does not fail it; what fails it is
- * what fails upstream's binding: the pod is gone (KUBE_ENOTFOUND) or
- * already assigned ("pod ns/name is already assigned to node \"x\"",
- * KUBE_ECONFLICT); and the node being gone from the store (KUBE_ECONFLICT:
- * node "x" is gone: binding pod ns/name refused).  The framework then unreserves and forgets the assumed
- * pod, and the caller puts it back in the queue.
+ * A bind is the store's binding subresource (kube_store_bind: spec.nodeName
+ * and PodScheduled=True, edited into the stored pod), so a concurrent
+ * change of other fields does not fail it; what fails it is what fails
+ * upstream's binding: the pod is gone (KUBE_ENOTFOUND), made again under
+ * its name (the uid precondition), being deleted or already assigned
+ * (KUBE_ECONFLICT: "Operation cannot be fulfilled on pods/binding \"x\":
+ * pod x is already assigned to node \"n\""); and the node being gone
+ * from the store (KUBE_ECONFLICT: node "n" is gone: binding pod ns/x
+ * refused).  The framework then unreserves and forgets the assumed pod,
+ * and the caller puts it back in the queue.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,10 +20,6 @@
 
 #include "libkube/store.h"
 #include "sched_private.h"
-
-typedef struct bind_ctx {
-	const char *node;
-} bind_ctx;
 
 /* Sets the PodScheduled condition to json, replacing the one there. */
 static int put_scheduled(kube_object *pod, const char *json)
@@ -53,30 +51,6 @@ static void now_stamp(char stamp[32])
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/*
- * As the API server's binding subresource: spec.nodeName, and the
- * PodScheduled condition becomes True (UpdatePodCondition: the new
- * condition replaces the old, reason and message included).
- */
-static int set_node(kube_object *pod, void *userdata)
-{
-	const bind_ctx *b = userdata;
-	const char *cur = NULL;
-	if (kube_object_get_string(pod, "spec.nodeName", &cur) == 0 && cur && *cur)
-		return kube__error_set(KUBE_ECONFLICT, NULL, "pod %s/%s is already assigned to node \"%s\"",
-		                       kube_object_namespace(pod) ? kube_object_namespace(pod) : "",
-		                       kube_object_name(pod), cur);
-	kube_error_clear();
-	int rc = kube_object_set_string(pod, "spec.nodeName", b->node);
-	if (rc)
-		return rc;
-	char stamp[32], json[160];
-	now_stamp(stamp);
-	snprintf(json, sizeof(json), "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
-	                             "\"lastTransitionTime\":\"%s\"}", stamp);
-	return put_scheduled(pod, json);
 }
 
 /*
@@ -117,7 +91,6 @@ static int update_pod(kube_store *store, const char *ns, const char *name,
 static int store_bind(const kube_object *pod, const char *node, void *userdata)
 {
 	kube_store *store = userdata;
-	bind_ctx b = { node };
 	kube_object *out = NULL;
 	/* the snapshot may still hold a node the store has just lost (its
 	 * DELETED event not delivered yet): then the pod goes back to the
@@ -131,7 +104,12 @@ static int store_bind(const kube_object *pod, const char *node, void *userdata)
 		                       kube_object_name(pod));
 	if (rc)
 		return rc;
-	return update_pod(store, kube_object_namespace(pod), kube_object_name(pod), set_node, &b);
+	/* the binding subresource, with the pod's uid as its precondition
+	 * (a pod made again under the name is another pod) */
+	kube_preconditions pre = KUBE_PRECONDITIONS_INIT;
+	pre.uid = kube_object_uid(pod);
+	return kube_store_bind(NULL, store, kube_object_namespace(pod), kube_object_name(pod), node,
+	                       &pre);
 }
 
 int kube_sched_store_binder(kube_sched *s, const char *profile, kube_store *store)

@@ -1397,7 +1397,7 @@ START_TEST(test_sched_store_bind_and_unschedulable)
 	/* binding a pod that is already assigned fails and leaves no trace */
 	ck_assert_int_eq(kube_sched_pod_remove(s, "default", "big"), 0);
 	ck_assert_int_eq(kube_sched_schedule(s, got, &node, &msg), KUBE_ECONFLICT);
-	ck_assert_str_eq(kube_error_last()->message, "pod default/big is already assigned to node \"n2\"");
+	ck_assert_str_eq(kube_error_last()->message, "Operation cannot be fulfilled on pods/binding \"big\": pod big is already assigned to node \"n2\"");
 	ck_assert_ptr_null(node);
 	ck_assert_uint_eq(kube_sched_node_pod_count(s, "n2"), 0);
 	kube_object_unref(got);
