@@ -510,88 +510,132 @@ static const char *put_str(char **p, const char *s)
 	return d;
 }
 
-int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end)
+/* Where a compact object's hot metadata comes from: the strings (any may
+ * be NULL), owner references, finalizers, and annotations either as a map
+ * or as key, value pairs. */
+typedef struct hot_src {
+	const char *api_version, *kind, *namespace_, *name, *generate_name, *uid;
+	const char *creation_timestamp, *deletion_timestamp, *node_name, *resource_version;
+	const kube_owner_ref *owners;
+	size_t nowners;
+	const char *const *finalizers;
+	size_t nfinalizers;
+	json_object *ann_map;           /* or */
+	const char *const *ann_pairs;
+	size_t nann;
+} hot_src;
+
+/*
+ * One block for the hot strings of a compact object: pointer arrays
+ * (owners, finalizers, annotation pairs), then resourceVersion in room for
+ * any revision (so a write can stamp it after its commit,
+ * kube__object_stamp_rv), then the strings.  Points o's hot fields into
+ * it and returns it; NULL on ENOMEM (raised), o untouched.
+ */
+static void *build_block(kube_object *o, const hot_src *h)
 {
-	json_object *doc = atomic_load_explicit(&o->doc, memory_order_acquire);
-	const char *node_name = kube__object_node_name(o);
-	const char *hot[] = { o->api_version, o->kind, o->namespace_, o->name, o->generate_name,
-	                      o->uid, o->creation_timestamp, o->deletion_timestamp, node_name };
-	size_t rv_cap = o->resource_version ? strlen(o->resource_version) + 1 : 0;
-	size_t nann = o->annotations ? (size_t)json_object_object_length(o->annotations) : 0;
+	const char *hot[] = { h->api_version, h->kind, h->namespace_, h->name, h->generate_name,
+	                      h->uid, h->creation_timestamp, h->deletion_timestamp, h->node_name };
+	size_t rv_cap = h->resource_version ? strlen(h->resource_version) + 1 : 0;
 	size_t strs = 0, head, i;
 	kube_owner_ref *owners;
 	const char **fins, **ann;
 	char *block, *p;
 
-	if (o->text || !doc)
-		return kube__error_set(KUBE_EINVAL, NULL, "object: already compact");
-	/* sizes first: pointer arrays, then the strings */
-	/* resourceVersion first, in room for any revision, so a write can
-	 * stamp it after its commit (kube__object_stamp_rv) */
 	if (rv_cap < KUBE__RV_ROOM)
 		rv_cap = KUBE__RV_ROOM;
 	strs += rv_cap;
 	for (i = 0; i < KUBE_ARRAY_SIZE(hot); i++)
 		strs += hot[i] ? strlen(hot[i]) + 1 : 0;
-	for (i = 0; i < o->nowners; i++) {
-		const kube_owner_ref *r = &o->owners[i];
+	for (i = 0; i < h->nowners; i++) {
+		const kube_owner_ref *r = &h->owners[i];
 		const char *f[] = { r->api_version, r->kind, r->name, r->uid };
 		for (size_t j = 0; j < 4; j++)
 			strs += f[j] ? strlen(f[j]) + 1 : 0;
 	}
-	for (i = 0; i < o->nfinalizers; i++)
-		strs += strlen(o->finalizers[i]) + 1;
-	if (nann) {
-		json_object_object_foreach(o->annotations, k, v)
+	for (i = 0; i < h->nfinalizers; i++)
+		strs += strlen(h->finalizers[i]) + 1;
+	if (h->ann_map) {
+		json_object_object_foreach(h->ann_map, k, v)
 			strs += strlen(k) + 1 + (v ? strlen(json_object_get_string(v)) : 0) + 1;
+	} else {
+		for (i = 0; i < 2 * h->nann; i++)
+			strs += strlen(h->ann_pairs[i]) + 1;
 	}
-	head = o->nowners * sizeof(*owners) + (o->nfinalizers + 2 * nann) * sizeof(char *);
-	if (!(block = kube_malloc(head + strs + 1)))
-		return kube__error_oom();
+	head = h->nowners * sizeof(*owners) + (h->nfinalizers + 2 * h->nann) * sizeof(char *);
+	if (!(block = kube_malloc(head + strs + 1))) {
+		kube__error_oom();
+		return NULL;
+	}
 	owners = (kube_owner_ref *)(void *)block;
-	fins = (const char **)(void *)(block + o->nowners * sizeof(*owners));
-	ann = fins + o->nfinalizers;
+	fins = (const char **)(void *)(block + h->nowners * sizeof(*owners));
+	ann = fins + h->nfinalizers;
 	p = block + head;
 
-	if (o->resource_version)
-		memcpy(p, o->resource_version, strlen(o->resource_version) + 1);
+	if (h->resource_version)
+		memcpy(p, h->resource_version, strlen(h->resource_version) + 1);
 	else
 		p[0] = '\0';
-	o->resource_version = o->resource_version ? p : NULL;
+	o->resource_version = h->resource_version ? p : NULL;
 	p += rv_cap;
-	o->api_version = put_str(&p, o->api_version);
-	o->kind = put_str(&p, o->kind);
-	o->namespace_ = put_str(&p, o->namespace_);
-	o->name = put_str(&p, o->name);
-	o->generate_name = put_str(&p, o->generate_name);
-	o->uid = put_str(&p, o->uid);
-	o->creation_timestamp = put_str(&p, o->creation_timestamp);
-	o->deletion_timestamp = put_str(&p, o->deletion_timestamp);
-	o->node_name = put_str(&p, node_name);
-	for (i = 0; i < o->nowners; i++) {
-		owners[i] = o->owners[i];
+	o->api_version = put_str(&p, h->api_version);
+	o->kind = put_str(&p, h->kind);
+	o->namespace_ = put_str(&p, h->namespace_);
+	o->name = put_str(&p, h->name);
+	o->generate_name = put_str(&p, h->generate_name);
+	o->uid = put_str(&p, h->uid);
+	o->creation_timestamp = put_str(&p, h->creation_timestamp);
+	o->deletion_timestamp = put_str(&p, h->deletion_timestamp);
+	o->node_name = put_str(&p, h->node_name);
+	for (i = 0; i < h->nowners; i++) {
+		owners[i] = h->owners[i];
 		owners[i].api_version = put_str(&p, owners[i].api_version);
 		owners[i].kind = put_str(&p, owners[i].kind);
 		owners[i].name = put_str(&p, owners[i].name);
 		owners[i].uid = put_str(&p, owners[i].uid);
 	}
-	for (i = 0; i < o->nfinalizers; i++)
-		fins[i] = put_str(&p, o->finalizers[i]);
-	i = 0;
-	if (nann) {
-		json_object_object_foreach(o->annotations, k, v) {
+	for (i = 0; i < h->nfinalizers; i++)
+		fins[i] = put_str(&p, h->finalizers[i]);
+	if (h->ann_map) {
+		i = 0;
+		json_object_object_foreach(h->ann_map, k, v) {
 			ann[i++] = put_str(&p, k);
 			ann[i++] = put_str(&p, v ? json_object_get_string(v) : "");
 		}
+	} else {
+		for (i = 0; i < 2 * h->nann; i++)
+			ann[i] = put_str(&p, h->ann_pairs[i]);
 	}
-	kube_free(o->owners);
-	kube_free(o->finalizers);
-	o->owners = o->nowners ? owners : NULL;
-	o->finalizers = o->nfinalizers ? fins : NULL;
-	o->ann = nann ? ann : NULL;
-	o->nann = nann;
+	o->owners = h->nowners ? owners : NULL;
+	o->nowners = h->nowners;
+	o->finalizers = h->nfinalizers ? fins : NULL;
+	o->nfinalizers = h->nfinalizers;
+	o->ann = h->nann ? ann : NULL;
+	o->nann = h->nann;
 	o->annotations = NULL;
 	o->block = block;
+	return block;
+}
+
+int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end)
+{
+	json_object *doc = atomic_load_explicit(&o->doc, memory_order_acquire);
+	kube_owner_ref *old_owners = o->owners;
+	const char **old_fins = o->finalizers;
+	hot_src h;
+
+	if (o->text || !doc)
+		return kube__error_set(KUBE_EINVAL, NULL, "object: already compact");
+	h = (hot_src){ o->api_version, o->kind, o->namespace_, o->name, o->generate_name, o->uid,
+	               o->creation_timestamp, o->deletion_timestamp, kube__object_node_name(o),
+	               o->resource_version, o->owners, o->nowners, o->finalizers, o->nfinalizers,
+	               o->annotations, NULL,
+	               o->annotations ? (size_t)json_object_object_length(o->annotations) : 0 };
+	if (!build_block(o, &h))
+		return KUBE_ENOMEM;
+	/* the strings now live in the block: the tree they came from goes */
+	kube_free(old_owners);
+	kube_free(old_fins);
 	o->text = text;
 	o->text_len = len;
 	o->meta_end = meta_end;
@@ -599,6 +643,37 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 	o->pos = NULL;
 	atomic_store_explicit(&o->doc, NULL, memory_order_release);
 	json_object_put(doc);
+	return 0;
+}
+
+int kube__object_derive(kube_object **out, const kube_object *like, char *text, size_t len,
+                        size_t meta_end, int64_t generation, const char *node_name)
+{
+	kube_object *o;
+	hot_src h;
+
+	*out = NULL;
+	if (!like->text)
+		return kube__object_from_text(out, text, len, meta_end);
+	if (!(o = kube_calloc(1, sizeof(*o))))
+		return kube__error_oom();
+	atomic_init(&o->refs, 1);
+	atomic_init(&o->frozen, 1);
+	atomic_init(&o->doc, NULL);
+	h = (hot_src){ like->api_version, like->kind, like->namespace_, like->name,
+	               like->generate_name, like->uid, like->creation_timestamp,
+	               like->deletion_timestamp, node_name, NULL, like->owners, like->nowners,
+	               like->finalizers, like->nfinalizers, NULL, like->ann, like->nann };
+	if (kube_labels_copy(&o->labels, like->labels) != 0 || !build_block(o, &h)) {
+		kube_labels_free(o->labels);
+		kube_free(o);
+		return KUBE_ENOMEM;
+	}
+	o->generation = generation;
+	o->text = text;
+	o->text_len = len;
+	o->meta_end = meta_end;
+	*out = o;
 	return 0;
 }
 

@@ -66,6 +66,17 @@ KUBE_INTERNAL int kube__object_compact(kube_object *o, char *text, size_t len, s
 KUBE_INTERNAL int kube__object_from_text(kube_object **out, char *text, size_t len,
                                          size_t meta_end);
 
+/*
+ * The same, for text that is an edit of compact object `like` which kept
+ * its metadata but for generation and spec.nodeName (a write through
+ * /status or pods/binding): the hot metadata is copied from like instead
+ * of parsed from text.  like must be compact (else this parses, as
+ * kube__object_from_text).
+ */
+KUBE_INTERNAL int kube__object_derive(kube_object **out, const kube_object *like, char *text,
+                                      size_t len, size_t meta_end, int64_t generation,
+                                      const char *node_name);
+
 /* Room a compact object keeps for its resourceVersion (an int64 in text). */
 #define KUBE__RV_ROOM 24
 

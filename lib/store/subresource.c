@@ -86,18 +86,117 @@ static void add_member(edit *e, const char *t, size_t n, size_t v, kube__buf *me
 	}
 }
 
-int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old, size_t olen,
-                      const char *status, size_t slen)
+/*
+ * Whether s[p..n) starts with a JSON value written exactly as the encoder
+ * writes it, so that its bytes can be spliced without a tree: compact;
+ * strings of plain bytes and well-formed UTF-8 (no escapes, no control
+ * bytes: the encoder would write those otherwise); integers as int64
+ * prints them; maps without a repeated key (a tree keeps one).  Returns
+ * the offset past the value, or SIZE_MAX for "not sure": then the caller
+ * decodes and encodes, which also says what is wrong with bad input.
+ */
+#define CANON_DEPTH 64                 /* well under the decoder's 256 */
+#define CANON_KEYS 32                  /* a bigger map: not sure */
+
+static size_t canon_value(const char *s, size_t n, size_t p, int depth);
+
+static size_t canon_string(const char *s, size_t n, size_t p)
+{
+	if (p >= n || s[p] != '"')
+		return SIZE_MAX;
+	for (p++; p < n;) {
+		unsigned char c = (unsigned char)s[p];
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20 || c == '\\')
+			return SIZE_MAX;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t l = kube__utf8_len((const unsigned char *)s + p, n - p);
+		if (!l)
+			return SIZE_MAX;
+		p += l;
+	}
+	return SIZE_MAX;
+}
+
+static size_t canon_number(const char *s, size_t n, size_t p)
+{
+	size_t d = p + (p < n && s[p] == '-'), e = d;
+
+	while (e < n && s[e] >= '0' && s[e] <= '9')
+		e++;
+	if (e == d || e - d > 18 || (s[d] == '0' && e - d > 1))
+		return SIZE_MAX;
+	if (d > p && e - d == 1 && s[d] == '0')
+		return SIZE_MAX;   /* -0: an integer 0 */
+	if (e < n && (s[e] == '.' || s[e] == 'e' || s[e] == 'E'))
+		return SIZE_MAX;   /* a float: kept as written, but let the decoder say */
+	return e;
+}
+
+static size_t canon_value(const char *s, size_t n, size_t p, int depth)
+{
+	if (p >= n || depth > CANON_DEPTH)
+		return SIZE_MAX;
+	switch (s[p]) {
+	case '"':
+		return canon_string(s, n, p);
+	case 't':
+		return n - p >= 4 && memcmp(s + p, "true", 4) == 0 ? p + 4 : SIZE_MAX;
+	case 'f':
+		return n - p >= 5 && memcmp(s + p, "false", 5) == 0 ? p + 5 : SIZE_MAX;
+	case 'n':
+		return n - p >= 4 && memcmp(s + p, "null", 4) == 0 ? p + 4 : SIZE_MAX;
+	case '[':
+		if (++p < n && s[p] == ']')
+			return p + 1;
+		for (;;) {
+			if ((p = canon_value(s, n, p, depth + 1)) == SIZE_MAX || p >= n)
+				return SIZE_MAX;
+			if (s[p] == ']')
+				return p + 1;
+			if (s[p++] != ',')
+				return SIZE_MAX;
+		}
+	case '{': {
+		size_t key[CANON_KEYS], klen[CANON_KEYS], nk = 0;
+		if (++p < n && s[p] == '}')
+			return p + 1;
+		for (;;) {
+			size_t ke = canon_string(s, n, p);
+			if (ke == SIZE_MAX || ke >= n || s[ke] != ':' || nk == CANON_KEYS)
+				return SIZE_MAX;
+			for (size_t i = 0; i < nk; i++)
+				if (klen[i] == ke - p && memcmp(s + key[i], s + p, ke - p) == 0)
+					return SIZE_MAX;
+			key[nk] = p;
+			klen[nk++] = ke - p;
+			if ((p = canon_value(s, n, ke + 1, depth + 1)) == SIZE_MAX || p >= n)
+				return SIZE_MAX;
+			if (s[p] == '}')
+				return p + 1;
+			if (s[p++] != ',')
+				return SIZE_MAX;
+		}
+	}
+	default:
+		return s[p] == '-' || (s[p] >= '0' && s[p] <= '9') ? canon_number(s, n, p) : SIZE_MAX;
+	}
+}
+
+/* The caller's status in the encoder's form, into enc: its own bytes when
+ * they are that already, else decoded (checked) and encoded. */
+static int canonical_status(kube__buf *enc, const char *status, size_t slen)
 {
 	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
 	kube__docs docs = { 0 };
-	kube__buf enc = KUBE__BUF_INIT, member = KUBE__BUF_INIT;
-	size_t v = kube__json_text_member(old, olen, 0, "status");
-	edit e;
 	int rc;
 
-	*same = 0;
-	/* the caller's JSON, checked and in the encoder's form */
+	if (slen && status[0] == '{' && canon_value(status, slen, 0, 0) == slen)
+		return kube__buf_put(enc, status, slen);
 	opts.format = KUBE_FORMAT_JSON;
 	if ((rc = kube__json_decode(&docs, status, slen, &opts)) != 0) {
 		char why[256];
@@ -110,9 +209,21 @@ int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *o
 		kube__docs_free(&docs);
 		return kube__error_set(KUBE_EINVAL, "status", "status: must be one JSON map");
 	}
-	rc = kube__json_encode(&enc, docs.items[0].root, 0);
+	rc = kube__json_encode(enc, docs.items[0].root, 0);
 	kube__docs_free(&docs);
-	if (rc != 0) {
+	return rc;
+}
+
+int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old, size_t olen,
+                      const char *status, size_t slen)
+{
+	kube__buf enc = KUBE__BUF_INIT, member = KUBE__BUF_INIT;
+	size_t v = kube__json_text_member(old, olen, 0, "status");
+	edit e;
+	int rc;
+
+	*same = 0;
+	if ((rc = canonical_status(&enc, status, slen)) != 0) {
 		kube__buf_free(&enc);
 		return rc;
 	}

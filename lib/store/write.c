@@ -914,6 +914,19 @@ static int op_refused(pending *p)
 	}
 }
 
+/* The object a subresource's write makes of its text: the stored one's
+ * metadata, but for what a binding changes (generation, spec.nodeName). */
+static int derive_object(kube_object **out, const pending *p, char *text, size_t len)
+{
+	const kube_object *old = p->entry->obj;
+
+	if (p->kind == W_BIND)
+		return kube__object_derive(out, old, text, len, p->meta_end,
+		                           kube_object_generation(old) + 1, p->arg);
+	return kube__object_derive(out, old, text, len, p->meta_end, kube_object_generation(old),
+	                           kube__object_node_name(old));
+}
+
 /* Takes a committed write into the in-memory state and the ring. */
 static int apply(kube_store *s, pending *p)
 {
@@ -936,7 +949,7 @@ static int apply(kube_store *s, pending *p)
 		char *text = kube__buf_detach(&p->value, NULL);
 		if (!text)
 			return kube__error_oom();
-		if ((rc = kube__object_from_text(&obj, text, len, p->meta_end)) != 0) {
+		if ((rc = derive_object(&obj, p, text, len)) != 0) {
 			kube_free(text);
 			return rc;
 		}
@@ -1499,7 +1512,7 @@ static void build_objects(batch *b)
 		if (!doc) {
 			/* a subresource's write: from its text (which becomes the
 			 * object's, the backend reading it meanwhile) */
-			if (kube__object_from_text(&obj, p->value.data, p->value.len, p->meta_end) != 0)
+			if (derive_object(&obj, p, p->value.data, p->value.len) != 0)
 				continue;
 			p->value = (kube__buf)KUBE__BUF_INIT;
 			p->built = obj;

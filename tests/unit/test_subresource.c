@@ -63,6 +63,14 @@ static void expect_json(const kube_object *o, const char *want)
 	kube_object_unref(m);
 }
 
+/* o's JSON is what encoding a copy of its tree gives. */
+static void expect_json_consistent(const kube_object *o)
+{
+	char *got = json_of(o);
+	expect_json(o, got);
+	free(got);
+}
+
 static void expect_err(int rc, int code, const char *msg)
 {
 	ck_assert_int_eq(rc, code);
@@ -144,6 +152,42 @@ START_TEST(test_status_replaces_status_only)
 	kube_watch_cancel(w);
 	kube_object_unref(got);
 	kube_object_unref(out);
+	kube_object_unref(a);
+}
+END_TEST
+
+/* A status already in the encoder's form is spliced as it is; any other
+ * is decoded and encoded: both must leave what the encoder writes. */
+START_TEST(test_status_written_as_encoded)
+{
+	static const struct {
+		const char *in, *stored;
+	} cases[] = {
+		{ "{\"a\":1,\"b\":\"\xc3\xa9\",\"c\":[true,false,null,{}],\"d\":[]}",
+		  "{\"a\":1,\"b\":\"\xc3\xa9\",\"c\":[true,false,null,{}],\"d\":[]}" },
+		{ "{\"s\":\"x\\u0041\\n\"}", "{\"s\":\"xA\\n\"}" },
+		{ "{\"n\":-0,\"m\":-12}", "{\"n\":0,\"m\":-12}" },
+		{ "{\"f\":1.50,\"g\":1e3}", "{\"f\":1.50,\"g\":1e3}" },
+		{ "{\"big\":123456789012345678901}", "{\"big\":123456789012345678901}" },
+		{ "{ }", "{}" },
+	};
+	kube_object *a = create(POD_HEAD "},\"spec\":{}}");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kube_object *out = NULL;
+		char *status = NULL;
+		ck_assert_int_eq(kube_store_update_status(&out, st, "pods", "ns", "p", cases[i].in, NULL), 0);
+		ck_assert_int_eq(kube_object_get_json(out, "status", &status), 0);
+		ck_assert_str_eq(status, cases[i].stored);
+		expect_json_consistent(out);
+		free(status);
+		kube_object_unref(out);
+	}
+	/* what the decoder refuses is refused */
+	expect_err(kube_store_update_status(NULL, st, "pods", "ns", "p", "{\"bad\":\"\xff\"}", NULL),
+	           KUBE_EINVAL, "status: document 1, line 1, column 9: invalid UTF-8 in string");
+	expect_err(kube_store_update_status(NULL, st, "pods", "ns", "p", "{\"a\":1,\"a\":2}", NULL),
+	           KUBE_EINVAL, "status: document 1, line 1, column 8: object key \"a\" already defined");
 	kube_object_unref(a);
 }
 END_TEST
@@ -435,6 +479,74 @@ START_TEST(test_bind_refusals_change_nothing)
 }
 END_TEST
 
+/* What the store reads from an object without its tree (its metadata,
+ * spec.nodeName) is the written document's after either write. */
+static void expect_hot(const kube_object *o, const kube_object *created, int64_t generation)
+{
+	kube_owner_ref ref;
+	kube_object *m = NULL;
+
+	ck_assert_str_eq(kube_object_name(o), "p");
+	ck_assert_str_eq(kube_object_namespace(o), "ns");
+	ck_assert_str_eq(kube_object_uid(o), kube_object_uid(created));
+	ck_assert_str_eq(kube_object_creation_timestamp(o), kube_object_creation_timestamp(created));
+	ck_assert_int_eq(kube_object_generation(o), generation);
+	ck_assert_uint_eq(kube_labels_count(kube_object_labels(o)), 2);
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(o), "app"), "web");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(o), "tier"), "front");
+	ck_assert_uint_eq(kube_object_annotation_count(o), 1);
+	ck_assert_str_eq(kube_object_annotation(o, "note"), "kept");
+	ck_assert_uint_eq(kube_object_owner_ref_count(o), 1);
+	ck_assert_int_eq(kube_object_controller_ref(o, &ref), 0);
+	ck_assert_str_eq(ref.kind, "ReplicaSet");
+	ck_assert_str_eq(ref.name, "rs");
+	ck_assert_str_eq(ref.uid, "u-1");
+	ck_assert_uint_eq(kube_object_finalizer_count(o), 1);
+	ck_assert_str_eq(kube_object_finalizer(o, 0), "f/one");
+	/* and a tree made of its text says the same */
+	ck_assert_int_eq(kube_object_mutable(&m, o), 0);
+	ck_assert_int_eq(kube_object_generation(m), generation);
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(m), "tier"), "front");
+	ck_assert_str_eq(kube_object_annotation(m, "note"), "kept");
+	kube_object_unref(m);
+}
+
+START_TEST(test_subresource_keeps_metadata)
+{
+	kube_object *a = create(POD_HEAD ",\"labels\":{\"app\":\"web\",\"tier\":\"front\"},"
+	                        "\"annotations\":{\"note\":\"kept\"},\"ownerReferences\":[{"
+	                        "\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"rs\","
+	                        "\"uid\":\"u-1\",\"controller\":true}],\"finalizers\":[\"f/one\"]},"
+	                        "\"spec\":{\"containers\":[]}}");
+	kube_object *out = NULL;
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	kube_object_list *l = NULL;
+	const char *node = NULL;
+
+	ck_assert_int_eq(kube_store_update_status(&out, st, "pods", "ns", "p", "{\"phase\":\"Pending\"}",
+	                                          NULL), 0);
+	expect_hot(out, a, 1);
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_bind(&out, st, "ns", "p", "node-7", NULL), 0);
+	expect_hot(out, a, 2);
+	ck_assert_int_eq(kube_object_get_string(out, "spec.nodeName", &node), 0);
+	ck_assert_str_eq(node, "node-7");
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_update_status(&out, st, "pods", "ns", "p", "{\"phase\":\"Running\"}",
+	                                          NULL), 0);
+	expect_hot(out, a, 2);
+	kube_object_unref(out);
+	/* the indexes follow: by label, by node (the node stays after a
+	 * status write) */
+	lo.label_selector = "tier=front";
+	lo.field_selector = "spec.nodeName=node-7";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 1);
+	kube_object_list_free(l);
+	kube_object_unref(a);
+}
+END_TEST
+
 /* ---- admission ---- */
 
 typedef struct seen {
@@ -549,6 +661,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("memory");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_status_replaces_status_only);
+	tcase_add_test(tc, test_status_written_as_encoded);
 	tcase_add_test(tc, test_status_unchanged_writes_nothing);
 	tcase_add_test(tc, test_status_added_when_absent);
 	tcase_add_test(tc, test_status_refusals_change_nothing);
@@ -556,6 +669,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bind_replaces_condition_in_place);
 	tcase_add_test(tc, test_bind_adds_what_is_missing);
 	tcase_add_test(tc, test_bind_refusals_change_nothing);
+	tcase_add_test(tc, test_subresource_keeps_metadata);
 	tcase_add_test(tc, test_subresource_admission);
 	suite_add_tcase(s, tc);
 	TCase *sq = tcase_create("sqlite");
