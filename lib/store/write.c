@@ -1550,15 +1550,25 @@ static int key_in_flight(const kube__writes *w, const char *key)
  * while a batch in flight writes it, fails as AlreadyExists, as the first
  * one wins.  The sqlite backend relies on this: it keeps no unique index
  * and takes a create's key as absent.
+ *
+ * Such a write was prepared without the admission hooks (start_batch):
+ * they run here, once the name is known free, so a hook that counts what
+ * it admits (ResourceQuota) never counts a create that then fails here.
+ * A refused write does not take the key.
  */
-static int batch_key(const kube__writes *w, kube__tnode **keys, pending *p)
+static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
 {
-	if (kube__tree_find(*keys, p->key) || key_in_flight(w, p->key)) {
+	int rc;
+
+	if (kube__tree_find(*keys, p->key) || key_in_flight(s->writes, p->key)) {
 		char qr[160];
 		kube__qualified_resource(qr, sizeof(qr), p->kind_info);
 		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr,
 		                       strrchr(p->key, '/') + 1);
 	}
+	if (s->admission && kube__admission_wants(s, p->kind_info->resource) &&
+	    (rc = admit(s, p)) != 0)
+		return rc;
 	p->knode.key = p->key;   /* until the batch is freed: pending_free is after */
 	p->knode.val = p;
 	p->knode.prio = kube__tree_prio();
@@ -1650,9 +1660,18 @@ static void start_batch(kube_store *s)
 			p->knode.prio = kube__tree_prio();
 			kube__tree_insert(&keys, &p->knode);
 		}
-		prepare(s, p);
-		if (!p->rkey && !p->status && p->has_op && (rc = batch_key(w, &keys, p)) != 0)
-			fail(p, rc);
+		if (p->rkey) {
+			prepare(s, p);
+		} else {
+			/* prepare admits last; this write's hooks run in
+			 * batch_key, after its generated name is checked */
+			struct kube__admission *hooks = s->admission;
+			s->admission = NULL;
+			prepare(s, p);
+			s->admission = hooks;
+			if (!p->status && p->has_op && (rc = batch_key(s, &keys, p)) != 0)
+				fail(p, rc);
+		}
 		w->q_head = p->next;
 		if (!w->q_head)
 			w->q_tail = NULL;

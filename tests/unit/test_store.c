@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "libkube/kube.h"
@@ -21,6 +23,29 @@
 
 static kube_loop *loop;
 static kube_store *st;
+
+/*
+ * Generated names on demand: the store's random bytes come from
+ * getrandom(), which this definition replaces for the whole test program.
+ * It passes through to the kernel unless a test sets forced_random before
+ * its first write (Check forks each test, and a forked child refills the
+ * store's pool): then every byte is a multiple of 27, the size of the
+ * generateName alphabet, so every generated suffix is "bbbbb" while uids
+ * still differ.
+ */
+static int forced_random;
+
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+	static unsigned k;
+	unsigned char *b = buf;
+
+	if (!forced_random)
+		return syscall(SYS_getrandom, buf, len, flags);
+	for (size_t i = 0; i < len; i++)
+		b[i] = (unsigned char)(27 * (k++ % 10));
+	return (ssize_t)len;
+}
 
 static void setup_opts(const kube_store_options *o)
 {
@@ -2004,6 +2029,82 @@ START_TEST(test_store_async_order_and_errors)
 }
 END_TEST
 
+/* Counts the creates it admits, and their names; refuses the n-th call. */
+typedef struct admitted {
+	int calls, creates, refuse_at;
+	char names[256];
+} admitted;
+
+static int count_admitted(const kube_admission_request *req, char *msg, size_t n, void *ud)
+{
+	admitted *a = ud;
+	size_t len = strlen(a->names);
+
+	if (++a->calls == a->refuse_at) {
+		snprintf(msg, n, "no more");
+		return KUBE_EPERM;
+	}
+	if (req->operation == KUBE_ADMISSION_CREATE) {
+		a->creates++;
+		snprintf(a->names + len, sizeof(a->names) - len, "%s;", req->name);
+	}
+	return 0;
+}
+
+#define GEN_POD(base) "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":" \
+	"\"ns\",\"generateName\":\"" base "\"}}"
+
+/* A generated name taken by an earlier write of the same batch fails the
+ * create before the admission hooks see it: a hook that counts what it
+ * admits (ResourceQuota) must not count a create the store then refuses. */
+START_TEST(test_store_generated_name_checked_before_admission)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	admitted a = { .refuse_at = 0 };
+	kube_object *got;
+
+	forced_random = 1;   /* every generated suffix is "bbbbb" */
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_store_add_admission(st, "pods", count_admitted, &a, NULL), 0);
+	/* one batch: three creates, one generated name */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(kube_store_create_async_take(st, obj(GEN_POD("g-")), wcb, w, NULL), 0);
+	run_until(w, 3);
+	ck_assert_int_eq(w->status[0], 0);
+	ck_assert_int_eq(w->status[1], KUBE_EEXISTS);
+	ck_assert_int_eq(w->status[2], KUBE_EEXISTS);
+	ck_assert_str_eq(w->msg[1], "pods \"g-bbbbb\" already exists");
+	ck_assert_str_eq(w->msg[2], "pods \"g-bbbbb\" already exists");
+	ck_assert_int_eq(a.creates, 1);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_str_eq(a.names, "g-bbbbb;");
+	ck_assert_int_eq(kube_store_revision(st), 1);
+
+	/* taken by a stored object: refused before the hooks too */
+	expect_err(kube_store_create_take(NULL, st, obj(GEN_POD("g-"))), KUBE_EEXISTS,
+	           "pods \"g-bbbbb\" already exists");
+	ck_assert_int_eq(a.calls, 1);
+
+	/* a create the hooks refuse does not take its name: the next one
+	 * in the batch gets it */
+	a.refuse_at = 2;
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(kube_store_create_async_take(st, obj(GEN_POD("h-")), wcb, w, NULL), 0);
+	run_until(w, 5);
+	ck_assert_int_eq(w->status[3], KUBE_EPERM);
+	ck_assert_str_eq(w->msg[3], "pods \"h-bbbbb\" is forbidden: no more");
+	ck_assert_int_eq(w->status[4], 0);
+	ck_assert_int_eq(a.calls, 3);
+	ck_assert_int_eq(a.creates, 2);
+	ck_assert_str_eq(a.names, "g-bbbbb;h-bbbbb;");
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "h-bbbbb"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "2");
+	kube_object_unref(got);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_store_async_update_chain_same_key)
 {
 	wrec *w = calloc(1, sizeof(*w));
@@ -2596,6 +2697,7 @@ static Suite *store_suite(void)
 	tcase_add_test(own, test_store_watch_gone);
 	tcase_add_test(own, test_store_watch_slow_watcher_ended);
 	tcase_add_test(own, test_store_watch_bookmarks);
+	tcase_add_test(own, test_store_generated_name_checked_before_admission);
 	suite_add_tcase(s, own);
 
 	TCase *sq = tcase_create("sqlite");
