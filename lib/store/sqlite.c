@@ -26,10 +26,13 @@
  * and a batch never holds two writes to one key.  What the backend still
  * checks costs nothing: an update or delete names the row of the revision
  * it was read at (rev = expect_revision AND key = key, the rowid lookup
- * that finds the page it dirties anyway), and if that row is not there the
- * op fails with KUBE_ECONFLICT.  A create is a plain append; the store
- * vouches that the key is absent, and a key stored twice would be refused
- * as corrupt at the next open (store.c), never silently merged.
+ * that finds the page it dirties anyway).  That row is missing only if
+ * store.db changed behind the store's back (no other store writes it: the
+ * lock file), so the whole batch is rolled back and fails with KUBE_EIO
+ * naming the file, key and revision; nothing of it is applied in memory.
+ * A create is a plain append; the store vouches that the key is absent,
+ * and a key stored twice would be refused as corrupt at the next open
+ * (store.c), never silently merged.
  * Schema 1 and 2 databases are converted on open.
  *
  * The revision is the newest row's, or meta's when that is larger: a delete
@@ -55,6 +58,13 @@
  * WAL_HARD_FRAMES.  A checkpoint that fails (a full disk) loses nothing:
  * the frames stay in the WAL, and it is retried later.
  *
+ * A RESTART waits for every reader of the WAL, and holds writes off while
+ * it waits.  Readers are never this store's (it reads memory), but another
+ * program may hold a read transaction open for long: so a RESTART waits at
+ * most CKPT_BUSY_MS for it, the checkpointer's next pass comes only after
+ * WAL_CKPT_FRAMES more frames, and a failed forced restart is tried again
+ * (and logged) only after the WAL grew another WAL_HARD_FRAMES / 4.
+ *
  *   loop ─▶ worker: BEGIN, ops, COMMIT (fsync WAL) ─▶ ack
  *                                   │ wal hook: 1,000 frames not copied yet
  *                                   ▼
@@ -68,8 +78,9 @@
  *
  * Every SQLite failure becomes a clear libkube error naming the database:
  * KUBE_ENOSPC for a full disk or a file size limit, KUBE_EIO for a corrupt
- * or foreign file, KUBE_EPERM for a directory or file we may not use,
- * KUBE_EBUSY when another store holds the database.
+ * or foreign file (or one changed outside the store), KUBE_EPERM for a
+ * directory or file we may not use, KUBE_EBUSY when another store holds the
+ * lock file or the database stayed locked past the busy wait.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +106,18 @@
 #define WAL_HARD_FRAMES 8000
 /* After a failed checkpoint (full disk), the next try waits this long. */
 #define CKPT_RETRY_MS 100
+/* How long a write waits for a lock (our checkpointer's RESTART, or
+ * another program), and how long a RESTART waits for readers and the
+ * writer before it gives up (it is tried again later). */
+#define BUSY_WAIT_MS 5000
+#define CKPT_BUSY_MS 100
+
+/* One connection's busy handler state (busy_wait). */
+typedef struct sq_busy {
+	int64_t limit_ns;            /* how long one wait may last */
+	int64_t since;               /* when the current wait began */
+	int gave_up;                 /* the last wait ran out of time */
+} sq_busy;
 
 typedef struct sq_state {
 	sqlite3 *db;
@@ -105,6 +128,9 @@ typedef struct sq_state {
 	int ack_early;               /* the test hook (above) */
 	int open_txn;                /* ... and a transaction it left open */
 	int wal_frames;              /* in the WAL after the last commit (wal hook) */
+	int restart_at;              /* the commit thread's next forced RESTART */
+	sq_busy busy;                /* db's busy handler: writes */
+	sq_busy restart_busy;        /* ... while the commit thread runs a RESTART */
 
 	/* the checkpointer: its own connection, used only on its thread */
 	sqlite3 *ckpt_db;
@@ -113,7 +139,8 @@ typedef struct sq_state {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int ckpt_wanted, ckpt_stop;  /* under ckpt_mu */
-	int ckpt_copied;             /* frames the last checkpoint had copied (ckpt_mu) */
+	int ckpt_seen;               /* frames in the WAL at the last pass (ckpt_mu) */
+	sq_busy ckpt_busy;           /* ckpt_db's busy handler (its thread) */
 } sq_state;
 
 /* Raises the libkube error for SQLite result `rc` during `what`. */
@@ -149,9 +176,22 @@ static int sq_error(sq_state *q, int rc, const char *what)
 		code = KUBE_EPERM;
 		break;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	case SQLITE_LOCKED: {
+		/* No other libkube store opens the file (the lock file), so the
+		 * holder is another program, or, after a busy wait, possibly our
+		 * own checkpointer, whose RESTART holds writes off while it
+		 * copies (a very slow disk). */
+		int waited = q->busy.gave_up;
+		q->busy.gave_up = 0;
+		if (waited)
+			return kube__error_set(KUBE_EBUSY, NULL,
+			                       "store: %s stayed locked for %d s (%s): another process "
+			                       "holds it, or a checkpoint took that long",
+			                       q->file, BUSY_WAIT_MS / 1000, msg);
 		return kube__error_set(KUBE_EBUSY, NULL,
-		                       "store: %s is in use by another store or process (%s)", q->file, msg);
+		                       "store: %s is locked by another connection or process (%s)",
+		                       q->file, msg);
+	}
 	case SQLITE_NOMEM:
 		return kube__error_oom();
 	default:
@@ -236,7 +276,7 @@ static void *ckpt_main(void *arg)
 
 	pthread_mutex_lock(&q->ckpt_mu);
 	for (;;) {
-		int rc, log = 0, done = 0;
+		int rc, log = 0, done = 0, seen;
 
 		while (!q->ckpt_wanted && !q->ckpt_stop)
 			pthread_cond_wait(&q->ckpt_cv, &q->ckpt_mu);
@@ -247,17 +287,23 @@ static void *ckpt_main(void *arg)
 		/* PASSIVE: copies what no reader needs, never waits for and
 		 * never blocks the writer. */
 		rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		seen = log;
 		/* Nearly all copied now: a RESTART copies the rest with new
 		 * writes held off (a fraction of a ms), so the next write
 		 * starts the WAL over.  Rewriting the same 4 MB keeps each
 		 * commit's fdatasync an overwrite; a growing WAL changes the
-		 * file's size, which costs the sync an inode write. */
+		 * file's size, which costs the sync an inode write.  A reader
+		 * in the WAL makes it fail (SQLITE_BUSY) after CKPT_BUSY_MS. */
 		if (rc == SQLITE_OK && log >= WAL_RESTART_FRAMES)
 			rc = sqlite3_wal_checkpoint_v2(q->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART, &log,
 			                               &done);
 		pthread_mutex_lock(&q->ckpt_mu);
-		if (rc == SQLITE_OK)
-			q->ckpt_copied = done;
+		/* The next pass after WAL_CKPT_FRAMES more frames, whether or
+		 * not this one copied them all: a reader that keeps frames
+		 * from being copied would otherwise wake a pass (and a
+		 * RESTART's wait) at every commit. */
+		if ((rc == SQLITE_OK || rc == SQLITE_BUSY) && seen >= 0)
+			q->ckpt_seen = seen;
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
 			struct timespec until;
 			KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: checkpoint failed: %s (retried later; "
@@ -275,14 +321,30 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Our two connections wait for each other briefly (a RESTART checkpoint
  * holds writes off while it copies the last frames); SQLite's own busy
- * timeout would sleep a whole millisecond first. */
+ * timeout would sleep a whole millisecond first.  Timed by the clock, not
+ * by tries, so that "stayed locked for 5 s" is what happened. */
 static int busy_wait(void *userdata, int tries)
 {
-	KUBE_UNUSED(userdata);
-	if (tries >= 100000)   /* ~5 s: something else holds the database */
+	sq_busy *b = userdata;
+	int64_t now = mono_ns();
+
+	if (tries == 0) {
+		b->since = now;
+		b->gave_up = 0;
+	} else if (now - b->since >= b->limit_ns) {
+		b->gave_up = 1;
 		return 0;
+	}
 	usleep(50);
 	return 1;
 }
@@ -300,9 +362,9 @@ static int on_wal(void *userdata, sqlite3 *db, const char *name, int frames)
 		 * WAL's index and syncs store.db, so it waits for another
 		 * WAL_CKPT_FRAMES frames (a restarted WAL counts from 0). */
 		pthread_mutex_lock(&q->ckpt_mu);
-		if (q->ckpt_copied > frames)
-			q->ckpt_copied = 0;
-		if (frames - q->ckpt_copied >= WAL_CKPT_FRAMES && !q->ckpt_wanted) {
+		if (q->ckpt_seen > frames)
+			q->ckpt_seen = 0;
+		if (frames - q->ckpt_seen >= WAL_CKPT_FRAMES && !q->ckpt_wanted) {
 			q->ckpt_wanted = 1;
 			pthread_cond_signal(&q->ckpt_cv);
 		}
@@ -312,15 +374,16 @@ static int on_wal(void *userdata, sqlite3 *db, const char *name, int frames)
 }
 
 /* The checkpointer's connection and thread, and SQLite's automatic
- * checkpoints replaced by the wal hook that wakes it.  Without them (a failure here), SQLite checkpoints inside commits
- * as it does by default: slower, as safe. */
+ * checkpoints replaced by the wal hook that wakes it.  Without them (a
+ * failure here), SQLite checkpoints inside commits as it does by default:
+ * slower, as safe. */
 static void start_checkpointer(sq_state *q)
 {
 	if (sqlite3_open_v2(q->file, &q->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK ||
 	    sqlite3_exec(q->ckpt_db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_handler(q->ckpt_db, busy_wait, NULL);
+	sqlite3_busy_handler(q->ckpt_db, busy_wait, &q->ckpt_busy);
 	if (pthread_mutex_init(&q->ckpt_mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&q->ckpt_cv, NULL) != 0) {
@@ -335,7 +398,7 @@ static void start_checkpointer(sq_state *q)
 	q->ckpt_started = 1;
 	/* The hook replaces SQLite's autocheckpoint (itself a wal hook). */
 	sqlite3_wal_hook(q->db, on_wal, q);
-	sqlite3_busy_handler(q->db, busy_wait, NULL);
+	sqlite3_busy_handler(q->db, busy_wait, &q->busy);
 	return;
 fail:
 	KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: no checkpoint thread; commits checkpoint", q->file);
@@ -405,6 +468,10 @@ static int sq_open(void **state, const kube_store_options *opts)
 	if (!(q = kube_calloc(1, sizeof(*q))))
 		return kube__error_oom();
 	q->lock_fd = -1;
+	q->restart_at = WAL_HARD_FRAMES;
+	q->busy.limit_ns = (int64_t)BUSY_WAIT_MS * 1000000;
+	q->restart_busy.limit_ns = (int64_t)CKPT_BUSY_MS * 1000000;
+	q->ckpt_busy.limit_ns = (int64_t)CKPT_BUSY_MS * 1000000;
 	kube__buf b = KUBE__BUF_INIT;
 	kube__buf_printf(&b, "%s/store.db", opts->path);
 	if (b.failed || !(q->file = kube__buf_detach(&b, NULL))) {
@@ -548,7 +615,8 @@ static int find_key(sq_state *q, const char *key, int64_t *cur)
 }
 
 /* One op inside the open transaction: 0, a per-op condition code stored in
- * op->result (returns 0), or a hard error (returned). */
+ * op->result (returns 0), or a hard error (returned: the caller rolls the
+ * whole batch back). */
 static int apply(sq_state *q, kube__store_op *op, int64_t rev)
 {
 	int64_t expect = op->expect_revision;
@@ -574,14 +642,46 @@ static int apply(sq_state *q, kube__store_op *op, int64_t rev)
 		sqlite3_bind_int64(st, 4, expect);
 	if ((rc = step_done(q, st, "writing a key")) != 0)
 		return rc;
-	if (expect != 0 && sqlite3_changes(q->db) == 0) {
-		/* not the row the write was read at: someone else's write */
-		op->result = KUBE_ECONFLICT;
-		return 0;
-	}
+	if (expect != 0 && sqlite3_changes(q->db) == 0)
+		/* Not a conflict: no other store writes this file (the lock
+		 * file), and the store's entries say the row is there.  The
+		 * file and memory disagree; going on would apply in memory
+		 * what the file cannot hold. */
+		return kube__error_set(KUBE_EIO, NULL,
+		                       "store: %s has no row for %s at revision %lld: the database "
+		                       "changed outside this store", q->file, op->key, (long long)expect);
 	op->result = 0;
 	op->revision = rev;
 	return 0;
+}
+
+/*
+ * The checkpointer never caught up: the commit thread restarts the WAL
+ * itself.  The batch is durable already; this only delays its
+ * acknowledgement, and only when the WAL grew this far.  A reader that
+ * keeps the WAL (another program's long read transaction) makes the
+ * RESTART fail; it is tried again, and the failure logged, once per
+ * WAL_HARD_FRAMES / 4 more frames, not at every commit.
+ */
+static void restart_wal(sq_state *q)
+{
+	int rc;
+
+	if (q->wal_frames < WAL_HARD_FRAMES)
+		q->restart_at = WAL_HARD_FRAMES;   /* restarted meanwhile */
+	if (q->wal_frames < q->restart_at)
+		return;
+	sqlite3_busy_handler(q->db, busy_wait, &q->restart_busy);
+	rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_handler(q->db, busy_wait, &q->busy);
+	if (rc == SQLITE_OK) {
+		q->restart_at = WAL_HARD_FRAMES;
+		return;
+	}
+	q->restart_at = q->wal_frames + WAL_HARD_FRAMES / 4;
+	KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: the WAL has %d frames and could not be restarted "
+	         "(%s: another connection reads it, or a checkpoint was running); next try at %d frames",
+	         q->file, q->wal_frames, sqlite3_errmsg(q->db), q->restart_at);
 }
 
 static int sq_commit(void *state, kube__store_op *ops, size_t n)
@@ -626,11 +726,7 @@ static int sq_commit(void *state, kube__store_op *ops, size_t n)
 		goto rollback;
 	}
 	q->revision = rev;
-	/* The checkpointer never caught up: the commit thread restarts the
-	 * WAL itself.  The batch is durable already; this only delays its
-	 * acknowledgement, and only when the WAL grew this far. */
-	if (q->wal_frames >= WAL_HARD_FRAMES)
-		sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	restart_wal(q);
 	return 0;
 rollback:
 	/* Keep the error of the failure, not of the rollback. */

@@ -7,6 +7,8 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libkube/kube.h"
@@ -2282,16 +2285,40 @@ static long file_size(const char *dir, const char *name)
 	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
+/* The WAL header's checkpoint sequence number: how many times the WAL
+ * restarted from its beginning since it was created; -1 with no WAL. */
+static long wal_restarts(const char *dir)
+{
+	char p[256];
+	unsigned char h[16];
+	FILE *f;
+	size_t got;
+
+	snprintf(p, sizeof(p), "%s/store.db-wal", dir);
+	if (!(f = fopen(p, "rb")))
+		return -1;
+	got = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	if (got != sizeof(h))
+		return -1;
+	return (long)h[12] << 24 | (long)h[13] << 16 | (long)h[14] << 8 | (long)h[15];
+}
+
+/* WAL frames in a WAL that never restarted: a 32-byte header, then a
+ * 24-byte header and a 4 KB page per frame. */
+#define WAL_FRAMES(size) (((size) - 32) / (4096 + 24))
+
 /* Checkpoints run on their own thread: store.db grows while writes go on
- * (no commit copies the WAL), and the WAL stays bounded (it restarts from
- * its beginning once a checkpoint caught up). */
+ * (no commit copies the WAL), and the WAL stays bounded: it restarts from
+ * its beginning once a checkpoint caught up (every ~1,000 frames, 4 MB),
+ * so it never holds the ~6,000 frames written. */
 START_TEST(test_store_sqlite_checkpoints_in_background)
 {
 	wrec *w = calloc(1, sizeof(*w));
 	char name[16], *data;
 	kube_object *got;
-	long db0, wal_max = 0;
-	int n = 1000;
+	long db0, wal_max = 0, restarts;
+	int n = 2000;
 
 	data = malloc(8000);
 	memset(data, 'q', 7999);
@@ -2313,15 +2340,17 @@ START_TEST(test_store_sqlite_checkpoints_in_background)
 	run_until(w, n);
 	for (int i = 0; i < n; i++)
 		ck_assert_int_eq(w->status[i], 0);
-	/* ~8 MB written: more than one checkpoint's worth (4 MB of WAL) */
-	for (int i = 0; i < 200 && file_size(tmpdir, "store.db") < 4 * 1024 * 1024; i++)
+	restarts = wal_restarts(tmpdir);
+	/* ~16 MB written: several checkpoints' worth (4 MB of WAL each) */
+	for (int i = 0; i < 200 && file_size(tmpdir, "store.db") < 8 * 1024 * 1024; i++)
 		usleep(10000);
-	ck_assert_int_gt(file_size(tmpdir, "store.db"), db0 + 4 * 1024 * 1024);
-	ck_assert_msg(wal_max < 64L * 1024 * 1024, "WAL grew to %ld bytes", wal_max);
+	ck_assert_int_gt(file_size(tmpdir, "store.db"), db0 + 8 * 1024 * 1024);
+	ck_assert_msg(restarts >= 2, "the WAL restarted %ld times", restarts);
+	ck_assert_msg(WAL_FRAMES(wal_max) <= 3000, "the WAL grew to %ld frames", WAL_FRAMES(wal_max));
 	close_store();
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
 	ck_assert_int_eq(kube_store_revision(st), n);
-	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p0999"), 0);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p1999"), 0);
 	kube_object_unref(got);
 	free(data);
 	free(w);
@@ -2395,6 +2424,9 @@ START_TEST(test_store_async_sqlite_writers_in_flight)
 	for (int i = 0; i < 16; i++) {
 		c[i] = (chain){ .writer = i, .global_last = &global_last, .done = &done };
 		chain_next(&c[i], NULL);
+		/* read at the store's first asynchronous write: later stores
+		 * (the reopen below) run in the default mode */
+		unsetenv("KUBE_STORE_TWO_BATCHES");
 	}
 	for (int i = 0; i < 1000000 && done < 16; i++)
 		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
@@ -2418,31 +2450,91 @@ START_TEST(test_store_async_sqlite_writers_in_flight)
 }
 END_TEST
 
-/* Creates by generateName in flight together: each gets its own name, and
- * a reopen loads every one once (nothing in the file keeps keys unique). */
+/* What each generateName create was told: its name, or its error. */
+typedef struct gen_rec {
+	int n;
+	int status[400];
+	int64_t rev[400];
+	char name[400][32];   /* the stored name, or the taken one */
+} gen_rec;
+
+static void gen_cb(int status, kube_object *o, void *ud)
+{
+	gen_rec *g = ud;
+	const char *m;
+
+	g->status[g->n] = status;
+	if (status == 0) {
+		snprintf(g->name[g->n], sizeof(g->name[0]), "%s", kube_object_name(o));
+		g->rev[g->n] = strtoll(kube_object_resource_version(o), NULL, 10);
+	} else if (status == KUBE_EEXISTS && (m = kube_error_last()->message) &&
+	           strncmp(m, "pods \"", 6) == 0 && strchr(m + 6, '"') &&
+	           strcmp(strchr(m + 6, '"'), "\" already exists") == 0) {
+		snprintf(g->name[g->n], sizeof(g->name[0]), "%.*s", (int)(strchr(m + 6, '"') - (m + 6)),
+		         m + 6);
+	}
+	g->n++;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Creates by generateName in flight together: each gets its own name (the
+ * generator's form), in submission order of revisions, and a reopen loads
+ * exactly those, each once (nothing in the file keeps keys unique).  A
+ * create may only fail as AlreadyExists naming a name another one got (one
+ * in ~180 runs: 400 names from 27^5). */
 START_TEST(test_store_async_sqlite_generate_name)
 {
-	wrec *w = calloc(1, sizeof(*w));
+	gen_rec *g = calloc(1, sizeof(*g));
 	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
 	kube_object_list *l;
+	const char *got[400], *want[400];
 	int n = 400, ok = 0;
 
 	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
-	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(kube_store_create_async_take(st, obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
-		                 "\"metadata\":{\"namespace\":\"ns\",\"generateName\":\"g-\"}}"), wcb, w, NULL), 0);
-	run_until(w, n);
 	for (int i = 0; i < n; i++) {
-		ck_assert(w->status[i] == 0 || w->status[i] == KUBE_EEXISTS);
-		ok += w->status[i] == 0;
+		ck_assert_int_eq(kube_store_create_async_take(st, obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+		                 "\"metadata\":{\"namespace\":\"ns\",\"generateName\":\"g-\"}}"), gen_cb, g, NULL), 0);
+		unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first write */
 	}
+	for (int i = 0; i < 100000 && g->n < n; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(g->n, n);
+	for (int i = 0; i < n; i++) {
+		ck_assert_msg(strlen(g->name[i]) == 7 && strncmp(g->name[i], "g-", 2) == 0 &&
+		              strspn(g->name[i] + 2, "bcdfghjklmnpqrstvwxz2456789") == 5,
+		              "write %d: status %d, name '%s'", i, g->status[i], g->name[i]);
+		if (g->status[i] == 0) {
+			ck_assert_int_eq(g->rev[i], ++ok);
+			want[ok - 1] = g->name[i];
+			continue;
+		}
+		ck_assert_int_eq(g->status[i], KUBE_EEXISTS);
+		int taken = 0;
+		for (int j = 0; j < n; j++)
+			taken += j != i && g->status[j] == 0 && strcmp(g->name[j], g->name[i]) == 0;
+		ck_assert_int_eq(taken, 1);
+	}
+	ck_assert_int_ge(ok, n - 3);
 	close_store();
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), ok);
 	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
 	ck_assert_uint_eq(kube_object_list_count(l), (size_t)ok);
+	for (int i = 0; i < ok; i++)
+		got[i] = kube_object_name(kube_object_list_get(l, (size_t)i));
+	qsort(want, (size_t)ok, sizeof(want[0]), str_ptr_cmp);
+	for (int i = 0; i < ok; i++) {
+		ck_assert_str_eq(got[i], want[i]);   /* the list is in key order */
+		if (i > 0)
+			ck_assert_str_ne(want[i - 1], want[i]);
+	}
 	kube_object_list_free(l);
-	free(w);
+	free(g);
 }
 END_TEST
 
@@ -2484,10 +2576,10 @@ START_TEST(test_store_async_sqlite_sync_write_in_callback_two_batches)
 	ck_assert_int_eq(kube_store_create_async_take(st, obj("{\"apiVersion\":\"v1\",\"kind\":"
 	                 "\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"a\"}}"), sync_in_cb, NULL,
 	                 NULL), 0);
+	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
 	ck_assert_int_eq(kube_store_create_async_take(st, obj(x), exists_cb, NULL, NULL), 0);
 	for (int i = 0; i < 100000 && sync_in_cb_done < 2; i++)
 		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
-	unsetenv("KUBE_STORE_TWO_BATCHES");
 	ck_assert_int_eq(sync_in_cb_done, 2);
 	ck_assert_int_eq(kube_store_revision(st), 3);
 }
@@ -2610,6 +2702,251 @@ START_TEST(test_store_async_close_with_batch_in_flight)
 }
 END_TEST
 
+/* A row the store's entries say is there, gone from store.db (changed
+ * behind the store's back: no other store writes it, the lock file keeps
+ * them out): not a conflict, an I/O error naming the file, key and
+ * revision; the whole batch fails with it and nothing of it is applied. */
+START_TEST(test_store_sqlite_missing_row_is_eio)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	char file[256], want[512];
+	kube_object *a, *m, *got;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	a = create_pod("ns", "a", NULL);
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM log WHERE key='pods/ns/a'", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_changes(db), 1);
+	snprintf(want, sizeof(want), "store: %s has no row for pods/ns/a at revision 1: the database "
+	         "changed outside this store", file);
+
+	ck_assert_int_eq(kube_object_mutable(&m, a), 0);
+	ck_assert_int_eq(kube_object_set_label(m, "x", "y"), 0);
+	expect_err(kube_store_update(NULL, st, m), KUBE_EIO, want);
+	expect_err(kube_store_delete(NULL, st, "pods", "ns", "a", NULL), KUBE_EIO, want);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "1");
+	ck_assert_ptr_null(kube_labels_get(kube_object_labels(got), "x"));
+	kube_object_unref(got);
+
+	/* one batch: the good creates around the update fail with it */
+	ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", "b", NULL, NULL), wcb, w, NULL), 0);
+	ck_assert_int_eq(kube_store_update_async(st, m, wcb, w, NULL), 0);
+	ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", "c", NULL, NULL), wcb, w, NULL), 0);
+	run_until(w, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(w->status[i], KUBE_EIO);
+		ck_assert_str_eq(w->msg[i], want);
+	}
+	ck_assert_int_eq(kube_store_revision(st), 1);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "b"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "a"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "1");
+	kube_object_unref(got);
+	/* rolled back: the file holds none of them */
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM log", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(q, 0), 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	/* other keys are written as before */
+	got = create_pod("ns", "d", NULL);
+	ck_assert_str_eq(kube_object_resource_version(got), "2");
+	kube_object_unref(got);
+	kube_object_unref(m);
+	kube_object_unref(a);
+	free(w);
+}
+END_TEST
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* store.db locked by another connection: a second store gets the lock
+ * file's error, an open fails at once, and a write waits 5 s and says so. */
+START_TEST(test_store_sqlite_locked_messages)
+{
+	kube_store *other = NULL;
+	char file[256], want[512];
+	kube_object *got;
+	sqlite3 *db;
+	int64_t t0, waited;
+
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "a", NULL));
+	/* a second store: the lock file, as before */
+	snprintf(want, sizeof(want), "store: %s is in use by another store or process "
+	         "(database is locked)", file);
+	expect_err(open_sqlite(&other, tmpdir), KUBE_EBUSY, want);
+	close_store();
+
+	/* another program's write transaction at open: no wait */
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	snprintf(want, sizeof(want), "store: %s is locked by another connection or process "
+	         "(database is locked)", file);
+	expect_err(open_sqlite(&other, tmpdir), KUBE_EBUSY, want);
+	ck_assert_ptr_null(other);
+	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+
+	/* ... at a write: the busy wait, then the error */
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	snprintf(want, sizeof(want), "store: %s stayed locked for 5 s (database is locked): another "
+	         "process holds it, or a checkpoint took that long", file);
+	t0 = now_ms();
+	expect_err(kube_store_create_take(NULL, st, pod_json("ns", "b", NULL, NULL)), KUBE_EBUSY, want);
+	waited = now_ms() - t0;
+	ck_assert_msg(waited >= 5000 && waited < 15000, "waited %lld ms", (long long)waited);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "b"), KUBE_ENOTFOUND);
+	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	got = create_pod("ns", "b", NULL);
+	ck_assert_str_eq(kube_object_resource_version(got), "2");
+	kube_object_unref(got);
+}
+END_TEST
+
+/* What the store logs about restarting the WAL. */
+static pthread_mutex_t restart_mu = PTHREAD_MUTEX_INITIALIZER;
+static int restart_logs;
+static char restart_msg[512];
+
+static void restart_sink(kube_log_level level, const char *subsystem, const char *message,
+                         const kube_log_field *fields, size_t nfields, void *userdata)
+{
+	(void)level;
+	(void)subsystem;
+	(void)fields;
+	(void)nfields;
+	(void)userdata;
+	if (!strstr(message, "could not be restarted"))
+		return;
+	pthread_mutex_lock(&restart_mu);
+	restart_logs++;
+	snprintf(restart_msg, sizeof(restart_msg), "%s", message);
+	pthread_mutex_unlock(&restart_mu);
+}
+
+/* Another program's long read transaction keeps the WAL from restarting.
+ * The commit thread forces a restart at 8,000 frames (sqlite.c's
+ * WAL_HARD_FRAMES); failed, it is tried again, and logged, only after
+ * another 2,000 frames, not at each commit.  Once the reader is gone the
+ * WAL restarts and stops growing. */
+START_TEST(test_store_sqlite_wal_restart_spaced_while_read)
+{
+	char file[256], name[16], want[512], *data;
+	long frames = 0, next = 8000, size, restarts;
+	int expected = 0, i = 0;
+	sqlite3 *rd;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "seed", NULL));
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &rd), SQLITE_OK);
+	/* a snapshot inside the WAL (after the seed's frames) */
+	ck_assert_int_eq(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM log", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(kube_log_set_sink(restart_sink, KUBE_LOG_WARN, NULL, NULL), 0);
+	data = malloc(1000 * 1000);
+	memset(data, 'w', 1000 * 1000 - 1);
+	data[1000 * 1000 - 1] = '\0';
+	for (; expected < 3 && i < 100; i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "big%03d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create_take(NULL, st, in), 0);
+		frames = WAL_FRAMES(file_size(tmpdir, "store.db-wal"));
+		if (frames >= next) {
+			expected++;
+			next = frames + 2000;
+			snprintf(want, sizeof(want), "store: %s: the WAL has %ld frames and could not be "
+			         "restarted (database is locked: another connection reads it, or a "
+			         "checkpoint was running); next try at %ld frames", file, frames, next);
+		}
+		pthread_mutex_lock(&restart_mu);
+		ck_assert_msg(restart_logs == expected, "write %d, %ld frames: %d logged, %d expected",
+		              i, frames, restart_logs, expected);
+		if (expected)
+			ck_assert_str_eq(restart_msg, want);
+		pthread_mutex_unlock(&restart_mu);
+	}
+	ck_assert_int_eq(expected, 3);
+	ck_assert_int_eq(wal_restarts(tmpdir), 0);
+
+	/* the reader goes: the WAL restarts, and is then rewritten in place */
+	ck_assert_int_eq(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(rd);
+	size = file_size(tmpdir, "store.db-wal");
+	for (int j = 0; j < 60 && (restarts = wal_restarts(tmpdir)) == 0; j++, i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "big%03d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create_take(NULL, st, in), 0);
+	}
+	ck_assert_int_gt(restarts, 0);
+	size = file_size(tmpdir, "store.db-wal");
+	for (int j = 0; j < 20; j++, i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "big%03d", i);
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create_take(NULL, st, in), 0);
+	}
+	ck_assert_int_eq(file_size(tmpdir, "store.db-wal"), size);
+	ck_assert_int_gt(wal_restarts(tmpdir), restarts);
+	kube_log_set_sink(NULL, KUBE_LOG_ERROR, NULL, NULL);
+	free(data);
+}
+END_TEST
+
+/* No file of the store leaks into a child the embedder starts: the lock
+ * file's descriptor, and SQLite's, are close-on-exec. */
+START_TEST(test_store_sqlite_fds_close_on_exec)
+{
+	DIR *d;
+	struct dirent *de;
+	char link[512], target[512];
+	int locks = 0, files = 0;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "a", NULL));
+	ck_assert_ptr_nonnull(d = opendir("/proc/self/fd"));
+	while ((de = readdir(d))) {
+		ssize_t n;
+		int fd;
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) < 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, tmpdir, strlen(tmpdir)) != 0)
+			continue;
+		files++;
+		if (n >= 11 && strcmp(target + n - 11, "/store.lock") == 0)
+			locks++;
+		ck_assert_msg(fcntl(fd, F_GETFD) & FD_CLOEXEC, "%s (fd %d) is not close-on-exec", target, fd);
+	}
+	closedir(d);
+	ck_assert_int_eq(locks, 1);
+	ck_assert_int_ge(files, 4);   /* store.lock, store.db, -wal, -shm */
+}
+END_TEST
+
 /* Many keys created and deleted in waves: lookups, key order and counts
  * stay right through table growth and tombstones. */
 START_TEST(test_store_key_churn)
@@ -2719,6 +3056,10 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
 	tcase_add_test(sq, test_store_async_close_with_batch_in_flight);
+	tcase_add_test(sq, test_store_sqlite_missing_row_is_eio);
+	tcase_add_test(sq, test_store_sqlite_locked_messages);
+	tcase_add_test(sq, test_store_sqlite_wal_restart_spaced_while_read);
+	tcase_add_test(sq, test_store_sqlite_fds_close_on_exec);
 	suite_add_tcase(s, sq);
 	return s;
 }
