@@ -142,7 +142,8 @@ static void child_run(int round, int fd, uint64_t rs)
 	c.round = round;
 	ack_fd = fd;
 	/* Odd rounds keep two batches in flight whenever they can (write.c's
-	 * test hook), so kills land between overlapping commits too. */
+	 * test hook), so kills land between overlapping commits too; unset
+	 * again once the store has read it (below). */
 	if (round % 2)
 		setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
 	o.backend = "sqlite";
@@ -177,6 +178,9 @@ static void child_run(int round, int fd, uint64_t rs)
 				kube_object_unref(in);
 				c.inflight++;
 			}
+			/* write.c read it at the store's first asynchronous
+			 * write; nothing after that may inherit it */
+			unsetenv("KUBE_STORE_TWO_BATCHES");
 			while (c.inflight > 0)
 				if (kube_loop_run_once(c.loop, 0) != 0)
 					_exit(7);
