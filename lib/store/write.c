@@ -102,6 +102,7 @@ typedef struct pending {
 typedef struct batch {
 	struct batch *wnext;             /* in writes->waiting */
 	struct batch *inext;             /* the next newer batch in flight */
+	struct batch *pnext;             /* in writes->pooled */
 	kube_store *s;                   /* NULL once the store is gone */
 	pending *head;                   /* in submission order */
 	size_t n;                        /* writes in it */
@@ -125,6 +126,11 @@ typedef struct kube__writes {
 	batch *inflight, *inflight_tail; /* not applied yet, oldest first (inext) */
 	size_t ninflight;
 	batch *waiting;                  /* applied, callbacks deferred */
+	/* Batches whose commit the worker pool will still complete
+	 * (on_committed), applied or not: another batch's completion or a
+	 * synchronous write may have applied them already, and a store closed
+	 * before the pool runs their completion must not be reached from it. */
+	batch *pooled;
 	kube_timer *flush_timer;
 	/* Commits run in batch order whatever worker takes them. */
 	pthread_mutex_t seq_mu;
@@ -1451,6 +1457,11 @@ static void on_committed(int status, void *userdata)
 
 	KUBE_UNUSED(status);
 	if (s) {
+		for (batch **pp = &s->writes->pooled; *pp; pp = &(*pp)->pnext)
+			if (*pp == b) {
+				*pp = b->pnext;
+				break;
+			}
 		while (!b->applied) {
 			batch *x = s->writes->inflight;
 			wait_committed(x);   /* its worker may not have said so yet */
@@ -1706,6 +1717,8 @@ static void start_batch(kube_store *s)
 		b->refs++;
 		if (kube_loop_queue_work(NULL, s->loop, commit_work, on_committed, b,
 		                         NULL) == 0) {
+			b->pnext = w->pooled;
+			w->pooled = b;
 			build_objects(b);
 			batch_unref(b);   /* the pool's reference stays */
 			/* the other half, while this one commits */
@@ -1910,6 +1923,12 @@ void kube__writes_fini(kube_store *s)
 		notify_batch(b);
 		b->s = NULL;   /* the deferred call only frees it now */
 	}
+	/* Completions the pool still holds (run when the loop is freed) only
+	 * free their batch now: those applied above, and those another
+	 * batch's completion or a synchronous write applied before. */
+	for (b = w->pooled; b; b = b->pnext)
+		b->s = NULL;
+	w->pooled = NULL;
 	/* Writes not started are cancelled. */
 	while (w->q_head) {
 		pending *p = w->q_head;
