@@ -247,9 +247,14 @@ typedef struct kube_preconditions {
  * Replaces the status of a stored object with status_json (a JSON map)
  * and keeps everything else (spec, metadata, generation), as an update of
  * /status does.  A status equal to the stored one writes nothing and
- * returns the stored object.  pre may be NULL.  Returns 0, KUBE_EINVAL
- * (status_json is not one JSON map: "status: ..."; an unknown resource),
- * KUBE_ENOTFOUND, KUBE_ECONFLICT, KUBE_ENOMEM.
+ * returns the stored object.  Only for the built-in resources upstream
+ * serves a /status for (pods, nodes, namespaces, services, deployments,
+ * replicasets, jobs, ...); others fail with KUBE_ENOTFOUND, "the server
+ * could not find the requested resource (configmaps/status)".  pre may be
+ * NULL.  Returns 0, KUBE_EINVAL (status_json is not one JSON map:
+ * "status: ..."; an unknown resource), KUBE_ETOOBIG (the status nests
+ * deeper than 255: the object would not decode), KUBE_ENOTFOUND,
+ * KUBE_ECONFLICT, KUBE_ENOMEM.
  */
 KUBE_EXTERN int kube_store_update_status(kube_object **out, kube_store *store,
                                          const char *resource, const char *namespace_,
@@ -260,11 +265,14 @@ KUBE_EXTERN int kube_store_update_status(kube_object **out, kube_store *store,
  * Binds a pod to a node, as a Binding posted to pods/<name>/binding does:
  * spec.nodeName becomes node (generation + 1, as for any change of spec)
  * and the PodScheduled condition becomes True (replacing one there, as
- * upstream's UpdatePodCondition).  Fails with KUBE_ECONFLICT when the pod
- * is assigned already ("pod ns/name is already assigned to node \"x\"")
- * or being deleted ("pod ns/name is being deleted, cannot be assigned to
- * a host"), and KUBE_ENOTFOUND without the pod.  Whether the node exists
- * is not checked (upstream does not either).  pre may be NULL.
+ * upstream's UpdatePodCondition: one True already keeps its
+ * lastTransitionTime).  Fails with KUBE_ECONFLICT when the pod is
+ * assigned already ('Operation cannot be fulfilled on pods/binding "p":
+ * pod p is already assigned to node "n"') or being deleted ('... pod p is
+ * being deleted, cannot be assigned to a host'), KUBE_ENOTFOUND without
+ * the pod, and KUBE_EINVAL for a node name that is empty or not UTF-8.
+ * Whether the node exists is not checked (upstream does not either).  pre
+ * may be NULL.
  */
 KUBE_EXTERN int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_,
                                 const char *name, const char *node,

@@ -720,6 +720,32 @@ oom:
 	return kube__error_oom();
 }
 
+/* A stored object's JSON as an object.  What the store wrote it reads
+ * back, so only the encoder's own cap on nesting applies (a write may
+ * nest deeper than the decoder's default for callers' documents). */
+static int decode_stored(kube_object **out, const char *json, size_t len)
+{
+	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;
+	kube__docs docs = { 0 };
+	json_object *root;
+	int rc;
+
+	*out = NULL;
+	opts.format = KUBE_FORMAT_JSON;
+	opts.max_document_bytes = len + 1;
+	opts.max_depth = KUBE__DEPTH_CAP;
+	if ((rc = kube__json_decode(&docs, json, len, &opts)) != 0)
+		return rc;
+	if (docs.count != 1 || !json_object_is_type(docs.items[0].root, json_type_object)) {
+		kube__docs_free(&docs);
+		return kube__error_set(KUBE_EINVAL, NULL, "not one JSON object");
+	}
+	root = docs.items[0].root;
+	docs.items[0].root = NULL;
+	kube__docs_free(&docs);
+	return kube__object_adopt(out, root);
+}
+
 /* One stored key on open: decode, check, stamp, index. */
 static int load_one(const kube__store_kv *kv, void *userdata)
 {
@@ -730,7 +756,7 @@ static int load_one(const kube__store_kv *kv, void *userdata)
 	char *key = NULL;
 	int rc;
 
-	if ((rc = kube_object_from_json(&o, kv->value, kv->len)) != 0)
+	if ((rc = decode_stored(&o, kv->value, kv->len)) != 0)
 		return kube__error_set(KUBE_EIO, NULL, "store: the stored object %s does not decode: %s",
 		                       kv->key, kube_error_last() ? kube_error_last()->message : "");
 	if ((rc = kube__object_kind(o, &k)) != 0 ||

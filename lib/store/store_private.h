@@ -270,6 +270,8 @@ KUBE_INTERNAL void kube__writes_fini(kube_store *s);
  * _binding: spec.nodeName = node, the PodScheduled condition True since
  * stamp, metadata.generation = generation; KUBE_ECONFLICT (not raised)
  * with the node in *assigned when the pod has one already. */
+/* Whether upstream serves a /status for this built-in resource. */
+KUBE_INTERNAL int kube__has_status(const char *resource);
 KUBE_INTERNAL int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old,
                                     size_t olen, const char *status, size_t slen);
 KUBE_INTERNAL int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned,

@@ -44,22 +44,32 @@ static size_t meta_end_of(const char *t, size_t n)
 	return kube__json_text_skip(t, n, v) - 1;
 }
 
-/* out = t with the edits made (sorted here; they do not overlap). */
+/* out = t with the edits made (sorted here; they do not overlap),
+ * allocated to size: it becomes the stored object's text. */
 static int splice(kube__buf *out, size_t *meta_end, const char *t, size_t n, edit *ed, size_t ne)
 {
-	size_t at = 0;
+	size_t at = 0, len = n;
+	char *d;
 
 	qsort(ed, ne, sizeof(*ed), edit_cmp);
-	out->len = 0;
+	for (size_t i = 0; i < ne; i++)
+		len = len - (ed[i].end - ed[i].start) + ed[i].replen;
+	if (!(d = kube_malloc(len + 1)))
+		return kube__error_oom();
+	kube__buf_free(out);
+	out->data = d;
+	out->len = len;
+	out->cap = len + 1;
 	out->failed = 0;
 	for (size_t i = 0; i < ne; i++) {
-		kube__buf_put(out, t + at, ed[i].start - at);
-		kube__buf_put(out, ed[i].rep, ed[i].replen);
+		memcpy(d, t + at, ed[i].start - at);
+		d += ed[i].start - at;
+		memcpy(d, ed[i].rep, ed[i].replen);
+		d += ed[i].replen;
 		at = ed[i].end;
 	}
-	kube__buf_put(out, t + at, n - at);
-	if (out->failed)
-		return kube__error_oom();
+	memcpy(d, t + at, n - at);
+	d[n - at] = '\0';
 	*meta_end = meta_end_of(out->data, out->len);
 	return 0;
 }
@@ -198,6 +208,8 @@ static int canonical_status(kube__buf *enc, const char *status, size_t slen)
 	if (slen && status[0] == '{' && canon_value(status, slen, 0, 0) == slen)
 		return kube__buf_put(enc, status, slen);
 	opts.format = KUBE_FORMAT_JSON;
+	/* one level under the object, which must decode as stored */
+	opts.max_depth = opts.max_depth - 1;
 	if ((rc = kube__json_decode(&docs, status, slen, &opts)) != 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s",
@@ -212,6 +224,22 @@ static int canonical_status(kube__buf *enc, const char *status, size_t slen)
 	rc = kube__json_encode(enc, docs.items[0].root, 0);
 	kube__docs_free(&docs);
 	return rc;
+}
+
+/* The built-in resources upstream serves a /status for (1.32). */
+int kube__has_status(const char *resource)
+{
+	static const char *const with_status[] = {
+		"pods", "nodes", "namespaces", "services", "persistentvolumes",
+		"persistentvolumeclaims", "replicationcontrollers", "resourcequotas", "deployments",
+		"replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
+		"horizontalpodautoscalers", "ingresses", "poddisruptionbudgets", "volumeattachments",
+		"customresourcedefinitions",
+	};
+	for (size_t i = 0; i < sizeof(with_status) / sizeof(with_status[0]); i++)
+		if (strcmp(resource, with_status[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old, size_t olen,
@@ -340,6 +368,24 @@ int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, co
 		size_t cs, ce;
 		if ((v = kube__json_text_member(old, olen, st, "conditions")) != SIZE_MAX && old[v] == '[') {
 			if (find_typed(old, olen, v, "PodScheduled", &cs, &ce) == 0) {
+				/* already True: it keeps its lastTransitionTime (as
+				 * UpdatePodCondition; none is Go's zero time, null) */
+				size_t sv = kube__json_text_member(old, olen, cs, "status");
+				if (sv != SIZE_MAX && olen - sv >= 6 && memcmp(old + sv, "\"True\"", 6) == 0) {
+					size_t tv = kube__json_text_member(old, olen, cs, "lastTransitionTime");
+					cond.len = 0;
+					kube__buf_puts(&cond, "{\"type\":\"PodScheduled\",\"status\":\"True\","
+					                      "\"lastProbeTime\":null,\"lastTransitionTime\":");
+					if (tv == SIZE_MAX)
+						kube__buf_puts(&cond, "null");
+					else
+						kube__buf_put(&cond, old + tv, kube__json_text_skip(old, olen, tv) - tv);
+					kube__buf_putc(&cond, '}');
+					if (cond.failed) {
+						rc = kube__error_oom();
+						goto out;
+					}
+				}
 				ed[ne++] = (edit){ cs, ce, cond.data, cond.len };
 			} else {
 				size_t close = kube__json_text_skip(old, olen, v) - 1;

@@ -343,7 +343,7 @@ static int text_value(const char *t, size_t n, size_t v, json_object **out)
 		kube__buf_free(&b);
 		return rc;
 	}
-	if (v < n && e - v < 20 && (t[v] == '-' || (t[v] >= '0' && t[v] <= '9'))) {
+	if (v < n && e - v <= 18 && (t[v] == '-' || (t[v] >= '0' && t[v] <= '9'))) {
 		int64_t x = 0;
 		size_t i = v + (t[v] == '-');
 		while (i < e && t[i] >= '0' && t[i] <= '9')
@@ -723,6 +723,10 @@ static int prepare_subresource(kube_store *s, pending *p)
 		return kube__error_set(KUBE_EINVAL, NULL, "the server doesn't have a resource type \"%s\"",
 		                       p->resource);
 	p->kind_info = k;
+	if (p->kind == W_STATUS && !kube__has_status(k->resource))
+		return kube__error_set(KUBE_ENOTFOUND, NULL,
+		                       "the server could not find the requested resource (%s/status)",
+		                       k->resource);
 	if (!(p->key = kube__make_key(p->resource, k->namespaced ? p->ns : NULL, p->name)))
 		return KUBE_ENOMEM;
 	if (!(e = kube__find_entry(s, p->key)))
@@ -833,10 +837,16 @@ static int admit(kube_store *s, pending *p)
 			return rc;   /* adopt dropped the reference */
 		kube_object_freeze(view);
 	} else if (op != KUBE_ADMISSION_DELETE) {
-		/* a subresource's write: its new text, parsed for the hooks */
-		if ((rc = kube_object_from_json(&view, p->value.data, p->value.len)) != 0)
+		/* a subresource's write: an object of (a copy of) its new text,
+		 * as it will be stored */
+		char *text = kube_malloc(p->value.len + 1);
+		if (!text)
+			return kube__error_oom();
+		memcpy(text, p->value.data, p->value.len + 1);
+		if ((rc = kube__object_from_text(&view, text, p->value.len, p->meta_end)) != 0) {
+			kube_free(text);
 			return rc;
-		kube_object_freeze(view);
+		}
 	}
 	rc = kube__admit(s, op, p->kind_info, kube_object_namespace(view ? view : old),
 	                 strrchr(p->key, '/') + 1, view, old);
@@ -1211,6 +1221,12 @@ int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_
 	KUBE_CHECK_ARG(name);
 	KUBE_CHECK_ARG(node && *node);
 	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
+	/* the object keeps the name as given, the text as encoded: the two
+	 * must be the same string */
+	for (size_t i = 0, n = strlen(node), l; i < n; i += l)
+		if (!(l = kube__utf8_len((const unsigned char *)node + i, n - i)))
+			return kube__error_set(KUBE_EINVAL, NULL,
+			                       "kube_store_bind: the node name is not UTF-8 (byte %zu)", i);
 	return subresource_sync(out, store, W_BIND, "pods", namespace_, name, node, pre);
 }
 

@@ -10,7 +10,8 @@
  * a node; after each write that succeeds:
  *   - the stored text reads as the encoder's own: the object encodes to
  *     the same bytes as a tree copy of it (a splice in the wrong place, a
- *     missing comma, would differ or fail to parse);
+ *     missing comma, would differ or fail to parse), and the metadata the
+ *     object keeps at hand (derived from the old version) is the copy's;
  *   - what the write must not touch is as it was: spec after a status
  *     write, metadata.labels after both;
  *   - a bind left spec.nodeName and a PodScheduled condition that is True.
@@ -42,6 +43,16 @@ static void reads_as_encoded(const kube_object *o)
 	char *a = encoded(o), *b;
 
 	if (kube_object_mutable(&m, o) != 0)
+		abort();
+	/* and what it keeps at hand (derived from the old version, not
+	 * parsed) is what its text says */
+	if (kube_object_generation(o) != kube_object_generation(m) ||
+	    !kube_labels_equal(kube_object_labels(o), kube_object_labels(m)) ||
+	    kube_object_annotation_count(o) != kube_object_annotation_count(m) ||
+	    kube_object_owner_ref_count(o) != kube_object_owner_ref_count(m) ||
+	    kube_object_finalizer_count(o) != kube_object_finalizer_count(m) ||
+	    strcmp(kube_object_uid(o), kube_object_uid(m)) != 0 ||
+	    !kube_object_deletion_timestamp(o) != !kube_object_deletion_timestamp(m))
 		abort();
 	b = encoded(m);
 	if (strcmp(a, b) != 0) {

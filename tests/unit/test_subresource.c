@@ -268,13 +268,14 @@ END_TEST
 
 typedef struct results {
 	int n;
-	int status[4];
-	char rv[4][16];
+	int status[8];
+	char rv[8][16];
 } results;
 
 static void write_cb(int status, kube_object *o, void *ud)
 {
 	results *r = ud;
+	ck_assert_int_lt(r->n, 8);
 	r->status[r->n] = status;
 	snprintf(r->rv[r->n], sizeof(r->rv[0]), "%s", o ? kube_object_resource_version(o) : "-");
 	r->n++;
@@ -547,6 +548,81 @@ START_TEST(test_subresource_keeps_metadata)
 }
 END_TEST
 
+START_TEST(test_bind_keeps_true_condition_time)
+{
+	kube_object *a = create(POD_HEAD "},\"spec\":{},\"status\":{\"conditions\":[{\"type\":"
+	                        "\"PodScheduled\",\"status\":\"True\",\"lastTransitionTime\":"
+	                        "\"2020-01-01T00:00:00Z\",\"reason\":\"Old\"}]}}");
+	kube_object *b = create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\","
+	                        "\"namespace\":\"ns\"},\"spec\":{},\"status\":{\"conditions\":[{\"type\":"
+	                        "\"PodScheduled\",\"status\":\"True\"}]}}");
+	kube_object *out = NULL;
+	char *conds = NULL;
+
+	/* True already: the time stays (reason and message go, as upstream
+	 * replaces the condition whole) */
+	ck_assert_int_eq(kube_store_bind(&out, st, "ns", "p", "n1", NULL), 0);
+	ck_assert_int_eq(kube_object_get_json(out, "status.conditions", &conds), 0);
+	ck_assert_str_eq(conds, "[{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+	                        "\"lastTransitionTime\":\"2020-01-01T00:00:00Z\"}]");
+	expect_json_consistent(out);
+	free(conds);
+	kube_object_unref(out);
+	/* True without a time: Go's zero time, null */
+	ck_assert_int_eq(kube_store_bind(&out, st, "ns", "b", "n1", NULL), 0);
+	ck_assert_int_eq(kube_object_get_json(out, "status.conditions", &conds), 0);
+	ck_assert_str_eq(conds, "[{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+	                        "\"lastTransitionTime\":null}]");
+	free(conds);
+	kube_object_unref(out);
+	kube_object_unref(a);
+	kube_object_unref(b);
+}
+END_TEST
+
+START_TEST(test_subresource_refused_inputs)
+{
+	kube_object *a = create(POD_HEAD "},\"spec\":{}}");
+	kube_object *cm = create("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+	                         "\"c\",\"namespace\":\"ns\"},\"data\":{}}");
+	kube_object *out = NULL;
+	char deep[1200];
+	size_t n;
+
+	/* no /status upstream: 404 */
+	expect_err(kube_store_update_status(NULL, st, "configmaps", "ns", "c", "{}", NULL), KUBE_ENOTFOUND,
+	           "the server could not find the requested resource (configmaps/status)");
+	/* a node name the object and its text would spell differently */
+	expect_err(kube_store_bind(NULL, st, "ns", "p", "n\xff", NULL), KUBE_EINVAL,
+	           "kube_store_bind: the node name is not UTF-8 (byte 1)");
+	/* the status is one level under the object, which must decode as
+	 * stored (256 levels): 255 in the status are the most (the space
+	 * takes the decoder's path) */
+	for (int arrays = 254; arrays <= 255; arrays++) {
+		n = (size_t)snprintf(deep, sizeof(deep), "{\"a\": ");
+		for (int i = 0; i < arrays; i++)
+			deep[n++] = '[';
+		deep[n++] = '1';
+		for (int i = 0; i < arrays; i++)
+			deep[n++] = ']';
+		deep[n++] = '}';
+		deep[n] = '\0';
+		if (arrays == 254) {
+			ck_assert_int_eq(kube_store_update_status(&out, st, "pods", "ns", "p", deep, NULL), 0);
+			expect_json_consistent(out);
+			kube_object_unref(out);
+		} else {
+			int rc = kube_store_update_status(NULL, st, "pods", "ns", "p", deep, NULL);
+			ck_assert_str_eq(kube_error_last()->message,
+			                 "status: document 1, line 1, column 261: nesting deeper than 255 (max_depth)");
+			ck_assert_int_eq(rc, KUBE_ETOOBIG);
+		}
+	}
+	kube_object_unref(a);
+	kube_object_unref(cm);
+}
+END_TEST
+
 /* ---- admission ---- */
 
 typedef struct seen {
@@ -655,6 +731,90 @@ START_TEST(test_subresource_sqlite_reopen)
 }
 END_TEST
 
+/* Asynchronous status writes on SQLite, two batches in flight: each
+ * batch's new objects are derived while its commit runs (build_objects),
+ * and what reopens is what was written. */
+START_TEST(test_subresource_sqlite_async_two_batches)
+{
+	enum { N = 6 };
+	results r = { 0 };
+	char *before[N];
+	char name[16], json[512];
+
+	strcpy(tmpdir, "/tmp/kube-subres-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	open_sqlite();
+	for (int i = 0; i < N; i++) {
+		snprintf(json, sizeof(json),
+		         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\","
+		         "\"namespace\":\"ns\",\"labels\":{\"i\":\"%d\"}},\"spec\":{}}", i, i);
+		kube_object_unref(create(json));
+	}
+	/* read when the store queues its first asynchronous write */
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(json, sizeof(json), "{\"phase\":\"Running\",\"n\":%d}", i);
+		ck_assert_int_eq(kube_store_update_status_async(st, "pods", "ns", name, json, NULL, write_cb,
+		                                                &r, NULL), 0);
+		if (i == 0)
+			unsetenv("KUBE_STORE_TWO_BATCHES");
+	}
+	/* a synchronous write waits for the batches in flight, none yet: it
+	 * goes first (revision 7), the queued ones after it, in order */
+	ck_assert_int_eq(kube_store_bind(NULL, st, "ns", "p0", "n0", NULL), 0);
+	for (int i = 0; i < 1000 && r.n < N; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(r.n, N);
+	for (int i = 0; i < N; i++) {
+		char rv[8];
+		snprintf(rv, sizeof(rv), "%d", N + 2 + i);
+		ck_assert_int_eq(r.status[i], 0);
+		ck_assert_str_eq(r.rv[i], rv);
+	}
+	for (int i = 0; i < N; i++) {
+		kube_object *o = NULL;
+		const char *label = NULL;
+		int64_t got = -1;
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(kube_store_get(&o, st, "pods", "ns", name), 0);
+		ck_assert_int_eq(kube_object_get_int(o, "status.n", &got), 0);
+		ck_assert_int_eq(got, i);
+		label = kube_labels_get(kube_object_labels(o), "i");
+		ck_assert_int_eq(atoi(label), i);
+		if (i == 0) {
+			const char *node = NULL;
+			ck_assert_int_eq(kube_object_get_string(o, "spec.nodeName", &node), 0);
+			ck_assert_str_eq(node, "n0");
+			ck_assert_int_eq(kube_object_generation(o), 2);
+		}
+		expect_json_consistent(o);
+		before[i] = json_of(o);
+		kube_object_unref(o);
+	}
+	kube_store_close(st);
+	open_sqlite();
+	for (int i = 0; i < N; i++) {
+		kube_object *o = NULL;
+		char *after;
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(kube_store_get(&o, st, "pods", "ns", name), 0);
+		after = json_of(o);
+		ck_assert_str_eq(after, before[i]);
+		free(after);
+		free(before[i]);
+		kube_object_unref(o);
+	}
+	ck_assert_int_eq(kube_store_revision(st), 2 * N + 1);
+	kube_store_close(st);
+	st = NULL;
+	kube_loop_free(loop);
+	loop = NULL;
+	rm_tree(tmpdir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("subresource");
@@ -670,10 +830,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bind_adds_what_is_missing);
 	tcase_add_test(tc, test_bind_refusals_change_nothing);
 	tcase_add_test(tc, test_subresource_keeps_metadata);
+	tcase_add_test(tc, test_bind_keeps_true_condition_time);
+	tcase_add_test(tc, test_subresource_refused_inputs);
 	tcase_add_test(tc, test_subresource_admission);
 	suite_add_tcase(s, tc);
 	TCase *sq = tcase_create("sqlite");
 	tcase_add_test(sq, test_subresource_sqlite_reopen);
+	tcase_add_test(sq, test_subresource_sqlite_async_two_batches);
 	suite_add_tcase(s, sq);
 	return s;
 }
