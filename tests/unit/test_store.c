@@ -1578,6 +1578,41 @@ static void set_string(const char *ns, const char *name, const char *path, const
 	kube_object_unref(cur);
 }
 
+/* An object nested deeper than the decoder's default for callers' JSON
+ * (256) can be written through a tree; the store must open with it. */
+START_TEST(test_store_sqlite_reopens_deep_object)
+{
+	kube_object *m = NULL, *out = NULL;
+	char deep[1024], *before, *after;
+	size_t n = 0;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	/* 255 levels (the most the decoder takes in one piece), two maps
+	 * above them: 257 */
+	for (int i = 0; i < 255; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < 255; i++)
+		deep[n++] = ']';
+	deep[n] = '\0';
+	ck_assert_int_eq(kube_object_from_json(&m, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+	                                          "\"metadata\":{\"name\":\"deep\",\"namespace\":\"ns\"}}", 82), 0);
+	ck_assert_int_eq(kube_object_set_json(m, "data", "{}"), 0);
+	ck_assert_int_eq(kube_object_set_json(m, "data2", "{}"), 0);
+	ck_assert_int_eq(kube_object_set_json(m, "data2.x", deep), 0);
+	ck_assert_int_eq(kube_store_create_take(&out, st, m), 0);
+	ck_assert_int_eq(kube_encode(&before, NULL, out, KUBE_FORMAT_JSON, 0), 0);
+	kube_object_unref(out);
+	kube_store_close(st);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_get(&out, st, "configmaps", "ns", "deep"), 0);
+	ck_assert_int_eq(kube_encode(&after, NULL, out, KUBE_FORMAT_JSON, 0), 0);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	kube_object_unref(out);
+}
+END_TEST
+
 START_TEST(test_store_sqlite_reopen)
 {
 	kube_object *a, *in, *got;
@@ -3041,6 +3076,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(sq, sqlite_setup, sqlite_teardown);
 	tcase_set_timeout(sq, 120);
 	tcase_add_test(sq, test_store_sqlite_reopen);
+	tcase_add_test(sq, test_store_sqlite_reopens_deep_object);
 	tcase_add_test(sq, test_store_sqlite_schema1_converted);
 	tcase_add_test(sq, test_store_sqlite_schema2_converted);
 	tcase_add_test(sq, test_store_sqlite_key_stored_twice);
