@@ -630,16 +630,6 @@ static void put_member(kube__buf *b, const char *key, const char *v, size_t vlen
 	kube__json_put_string(b, v, vlen);
 }
 
-/* The string member `key` of the map at t[p] (compact text), or "". */
-static void text_member_string(const char *t, size_t n, size_t p, const char *key, kube__buf *out)
-{
-	size_t v = kube__json_text_member(t, n, p, key);
-	out->len = 0;
-	if (v == SIZE_MAX || kube__json_text_string(t, n, v, out) != 0)
-		out->len = 0;
-	kube_error_clear();
-}
-
 /*
  * The status the kubelet writes for a running pod, with a containerStatus
  * for each of the pod's spec.containers, as JSON text into b (which the
@@ -691,8 +681,8 @@ static int status_json(kube__buf *b, kube_nodes *n, const kube_object *pod, entr
 		while (p < ctrs.len && ctrs.data[p] != ']') {
 			size_t end = kube__json_text_skip(ctrs.data, ctrs.len, p);
 			char id[160];
-			text_member_string(ctrs.data, ctrs.len, p, "name", &name);
-			text_member_string(ctrs.data, ctrs.len, p, "image", &image);
+			kube__json_text_member_string(ctrs.data, ctrs.len, p, "name", &name);
+			kube__json_text_member_string(ctrs.data, ctrs.len, p, "image", &image);
 			snprintf(id, sizeof(id), "%s://%s-%zu", n->sim ? "simulated" : "libkube", e->uid, i);
 			kube__buf_puts(b, i ? ",{" : "{");
 			put_member(b, "name", name.data ? name.data : "", name.len, 1);

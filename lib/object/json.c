@@ -993,6 +993,38 @@ void kube__json_put_string(kube__buf *b, const char *s, size_t n)
 	put_string(b, s, n);
 }
 
+void kube__json_text_member_string(const char *t, size_t n, size_t p, const char *key,
+                                   kube__buf *out)
+{
+	size_t v = kube__json_text_member_n(t, n, p, key, strlen(key));
+
+	out->len = 0;
+	if (v == SIZE_MAX || t[v] != '"' || kube__json_text_string(t, n, v, out) != 0)
+		out->len = 0;
+	kube__buf_put(out, "", 0);   /* NUL-terminated even when empty */
+}
+
+size_t kube__json_text_typed(const char *t, size_t n, size_t p, const char *type, size_t *end)
+{
+	size_t tl = strlen(type);
+
+	p = ws(t, n, p);
+	if (p >= n || t[p] != '[')
+		return SIZE_MAX;
+	for (p = ws(t, n, p + 1); p < n && t[p] != ']';) {
+		size_t v = kube__json_text_member_n(t, n, p, "type", 4);
+		size_t e = kube__json_text_skip(t, n, p);
+		if (v != SIZE_MAX && t[v] == '"' && key_is(t, v, skip_string(t, n, v), type, tl)) {
+			*end = e;
+			return p;
+		}
+		p = ws(t, n, e);
+		if (p < n && t[p] == ',')
+			p = ws(t, n, p + 1);
+	}
+	return SIZE_MAX;
+}
+
 int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out)
 {
 	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;

@@ -185,6 +185,15 @@ KUBE_INTERNAL size_t kube__json_text_member_n(const char *t, size_t n, size_t p,
                                               size_t klen);
 KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
 KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
+/* The string member `key` of the map at t[p], unescaped into out (cleared
+ * first; "" when absent or not a string), NUL-terminated either way. */
+KUBE_INTERNAL void kube__json_text_member_string(const char *t, size_t n, size_t p,
+                                                 const char *key, kube__buf *out);
+/* In the array at t[p]: the offset of the first element whose "type"
+ * member is the string `type` (a condition), and *end just past it; or
+ * SIZE_MAX. */
+KUBE_INTERNAL size_t kube__json_text_typed(const char *t, size_t n, size_t p, const char *type,
+                                           size_t *end);
 /* Appends s[0..n) as the encoder writes a string (quoted, escaped): text
  * spliced into a compact object's text reads as if encoded. */
 KUBE_INTERNAL void kube__json_put_string(kube__buf *b, const char *s, size_t n);

@@ -34,13 +34,6 @@
  * text is what the encoder wrote: valid, compact JSON; whitespace is
  * skipped anyway.
  */
-static size_t ws(const char *t, size_t n, size_t p)
-{
-	while (p < n && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r'))
-		p++;
-	return p;
-}
-
 /* The offset of the value at path in a compact text, or SIZE_MAX. */
 static size_t text_at(const char *t, size_t n, const char *path)
 {
@@ -156,16 +149,6 @@ int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out)
 
 /* Copies a string member of a condition into out ("" when absent or not
  * a string). */
-static void text_member_string(const char *t, size_t n, size_t p, const char *key, kube__buf *out)
-{
-	size_t v = kube__json_text_member_n(t, n, p, key, strlen(key));
-
-	out->len = 0;
-	if (v == SIZE_MAX || t[v] != '"' || kube__json_text_string(t, n, v, out) != 0)
-		out->len = 0;
-	kube__buf_put(out, "", 0);   /* NUL-terminated even when empty */
-}
-
 static void tree_member_string(json_object *c, const char *key, kube__buf *out)
 {
 	json_object *v = NULL;
@@ -180,7 +163,7 @@ int kube__object_peek_condition(const kube_object *o, const char *path, const ch
                                 kube__buf *status, kube__buf *since)
 {
 	const char *t;
-	size_t n, p;
+	size_t n, p, end;
 	json_object *doc = tree_of(o, &t, &n), *arr;
 
 	if (doc) {
@@ -202,27 +185,14 @@ int kube__object_peek_condition(const kube_object *o, const char *path, const ch
 		}
 		return 0;
 	}
-	if (!t || (p = text_at(t, n, path)) == SIZE_MAX || t[p] != '[')
+	if (!t || (p = text_at(t, n, path)) == SIZE_MAX ||
+	    (p = kube__json_text_typed(t, n, p, type, &end)) == SIZE_MAX)
 		return 0;
-	kube__buf ty = KUBE__BUF_INIT;
-	int found = 0;
-	for (p = ws(t, n, p + 1); p < n && t[p] != ']';) {
-		size_t v = kube__json_text_member_n(t, n, p, "type", 4);
-		if (v != SIZE_MAX && t[v] == '"' && kube__json_text_string(t, n, v, &ty) == 0 &&
-		    !ty.failed && ty.len == strlen(type) && memcmp(ty.data, type, ty.len) == 0) {
-			if (status)
-				text_member_string(t, n, p, "status", status);
-			if (since)
-				text_member_string(t, n, p, "lastTransitionTime", since);
-			found = 1;
-			break;
-		}
-		p = ws(t, n, kube__json_text_skip(t, n, p));
-		if (p < n && t[p] == ',')
-			p = ws(t, n, p + 1);
-	}
-	kube__buf_free(&ty);
-	return found;
+	if (status)
+		kube__json_text_member_string(t, n, p, "status", status);
+	if (since)
+		kube__json_text_member_string(t, n, p, "lastTransitionTime", since);
+	return 1;
 }
 
 int kube__object_peek_json(const kube_object *o, const char *path, kube__buf *out)

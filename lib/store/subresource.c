@@ -281,27 +281,6 @@ int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *o
 	return rc;
 }
 
-/* The element of the array at t[v] whose "type" is `type`: its span in
- * *start, *end; 0, or KUBE_ENOTFOUND. */
-static int find_typed(const char *t, size_t n, size_t v, const char *type, size_t *start,
-                      size_t *end)
-{
-	size_t p = v + 1, tl = strlen(type);
-
-	while (p < n && t[p] != ']') {
-		size_t e = kube__json_text_skip(t, n, p);
-		size_t tv = kube__json_text_member(t, n, p, "type");
-		if (tv != SIZE_MAX && tv + tl + 2 <= n && t[tv] == '"' && memcmp(t + tv + 1, type, tl) == 0 &&
-		    t[tv + tl + 1] == '"') {
-			*start = p;
-			*end = e;
-			return 0;
-		}
-		p = e < n && t[e] == ',' ? e + 1 : e;
-	}
-	return KUBE_ENOTFOUND;
-}
-
 int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, const char *old,
                        size_t olen, const char *node, const char *stamp, int64_t generation)
 {
@@ -320,7 +299,9 @@ int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, co
 	    (v = kube__json_text_member(old, olen, spec, "nodeName")) != SIZE_MAX && old[v] == '"' &&
 	    old[v + 1] != '"') {
 		if ((rc = kube__json_text_string(old, olen, v, assigned)) != 0)
-			return rc == KUBE_ENOMEM ? rc : kube__error_set(KUBE_EIO, NULL, "store: a stored pod's spec.nodeName does not read");
+			return rc == KUBE_ENOMEM ? rc
+			                         : kube__error_set(KUBE_EIO, NULL,
+			                                           "store: a stored pod's spec.nodeName does not read");
 		return KUBE_ECONFLICT;
 	}
 	/* the values, encoded */
@@ -367,7 +348,7 @@ int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, co
 	if (st != SIZE_MAX && old[st] == '{') {
 		size_t cs, ce;
 		if ((v = kube__json_text_member(old, olen, st, "conditions")) != SIZE_MAX && old[v] == '[') {
-			if (find_typed(old, olen, v, "PodScheduled", &cs, &ce) == 0) {
+			if ((cs = kube__json_text_typed(old, olen, v, "PodScheduled", &ce)) != SIZE_MAX) {
 				/* already True: it keeps its lastTransitionTime (as
 				 * UpdatePodCondition; none is Go's zero time, null) */
 				size_t sv = kube__json_text_member(old, olen, cs, "status");

@@ -1141,61 +1141,47 @@ int kube_store_update_take(kube_object **out, kube_store *store, kube_object *ob
 	return write_object_sync(out, store, W_UPDATE, obj, 1);
 }
 
-static int delete_request(pending *p, const char *resource, const char *ns, const char *name,
-                          const kube_delete_options *opts)
+/* A write that names its object (delete, status, bind): what it names, its
+ * argument (wkind) and its preconditions, copied into p. */
+static int named_request(pending *p, wkind kind, const char *resource, const char *ns,
+                         const char *name, const char *arg, const char *pre_uid,
+                         const char *pre_rv)
 {
-	p->kind = W_DELETE;
+	p->kind = kind;
 	if (!(p->resource = kube_strdup(resource)) || !(p->name = kube_strdup(name)) ||
-	    (ns && !(p->ns = kube_strdup(ns))) ||
-	    (opts && opts->uid && !(p->pre_uid = kube_strdup(opts->uid))) ||
-	    (opts && opts->resource_version && !(p->pre_rv = kube_strdup(opts->resource_version))))
+	    (ns && !(p->ns = kube_strdup(ns))) || (arg && !(p->arg = kube_strdup(arg))) ||
+	    (pre_uid && !(p->pre_uid = kube_strdup(pre_uid))) ||
+	    (pre_rv && !(p->pre_rv = kube_strdup(pre_rv))))
 		return kube__error_oom();
 	return 0;
+}
+
+/* The synchronous form of a named write. */
+static int named_sync(kube_object **out, kube_store *store, wkind kind, const char *resource,
+                      const char *ns, const char *name, const char *arg, const char *pre_uid,
+                      const char *pre_rv)
+{
+	pending p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = named_request(&p, kind, resource, ns, name, arg, pre_uid, pre_rv)) == 0)
+		rc = write_sync(store, &p, out);
+	pending_reset(&p);
+	return rc;
 }
 
 int kube_store_delete(kube_object **out, kube_store *store, const char *resource,
                       const char *namespace_, const char *name, const kube_delete_options *opts)
 {
-	pending p;
-	int rc;
-
 	if (out)
 		*out = NULL;
 	KUBE_CHECK_ARG(store);
 	KUBE_CHECK_ARG(resource);
 	KUBE_CHECK_ARG(name);
 	KUBE_CHECK_ARG(!opts || (opts->version >= 1 && opts->version <= KUBE_DELETE_OPTIONS_VERSION));
-	memset(&p, 0, sizeof(p));
-	if ((rc = delete_request(&p, resource, namespace_, name, opts)) == 0)
-		rc = write_sync(store, &p, out);
-	pending_reset(&p);
-	return rc;
-}
-
-static int subresource_request(pending *p, wkind kind, const char *resource, const char *ns,
-                               const char *name, const char *arg, const kube_preconditions *pre)
-{
-	p->kind = kind;
-	if (!(p->resource = kube_strdup(resource)) || !(p->name = kube_strdup(name)) ||
-	    (ns && !(p->ns = kube_strdup(ns))) || !(p->arg = kube_strdup(arg)) ||
-	    (pre && pre->uid && !(p->pre_uid = kube_strdup(pre->uid))) ||
-	    (pre && pre->resource_version && !(p->pre_rv = kube_strdup(pre->resource_version))))
-		return kube__error_oom();
-	return 0;
-}
-
-static int subresource_sync(kube_object **out, kube_store *store, wkind kind,
-                            const char *resource, const char *ns, const char *name,
-                            const char *arg, const kube_preconditions *pre)
-{
-	pending p;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	if ((rc = subresource_request(&p, kind, resource, ns, name, arg, pre)) == 0)
-		rc = write_sync(store, &p, out);
-	pending_reset(&p);
-	return rc;
+	return named_sync(out, store, W_DELETE, resource, namespace_, name, NULL,
+	                  opts ? opts->uid : NULL, opts ? opts->resource_version : NULL);
 }
 
 int kube_store_update_status(kube_object **out, kube_store *store, const char *resource,
@@ -1209,7 +1195,8 @@ int kube_store_update_status(kube_object **out, kube_store *store, const char *r
 	KUBE_CHECK_ARG(name);
 	KUBE_CHECK_ARG(status_json);
 	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
-	return subresource_sync(out, store, W_STATUS, resource, namespace_, name, status_json, pre);
+	return named_sync(out, store, W_STATUS, resource, namespace_, name, status_json,
+	                  pre ? pre->uid : NULL, pre ? pre->resource_version : NULL);
 }
 
 int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_,
@@ -1227,7 +1214,8 @@ int kube_store_bind(kube_object **out, kube_store *store, const char *namespace_
 		if (!(l = kube__utf8_len((const unsigned char *)node + i, n - i)))
 			return kube__error_set(KUBE_EINVAL, NULL,
 			                       "kube_store_bind: the node name is not UTF-8 (byte %zu)", i);
-	return subresource_sync(out, store, W_BIND, "pods", namespace_, name, node, pre);
+	return named_sync(out, store, W_BIND, "pods", namespace_, name, node, pre ? pre->uid : NULL,
+	                  pre ? pre->resource_version : NULL);
 }
 
 int kube_store_guaranteed_update(kube_object **out, kube_store *store, const char *resource,
@@ -1872,23 +1860,17 @@ int kube_store_update_async_take(kube_store *store, kube_object *obj, kube_store
 	return submit_object(store, W_UPDATE, obj, 1, cb, userdata, destroy);
 }
 
-int kube_store_update_status_async(kube_store *store, const char *resource,
-                                   const char *namespace_, const char *name,
-                                   const char *status_json, const kube_preconditions *pre,
-                                   kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
+/* The asynchronous form: queued, or freed (destroy not called) on failure. */
+static int named_async(kube_store *store, wkind kind, const char *resource, const char *ns,
+                       const char *name, const char *arg, const char *pre_uid,
+                       const char *pre_rv, kube_store_write_cb cb, void *userdata,
+                       void (*destroy)(void *))
 {
 	pending *p;
 
-	KUBE_CHECK_ARG(store);
-	KUBE_CHECK_ARG(resource);
-	KUBE_CHECK_ARG(name);
-	KUBE_CHECK_ARG(status_json);
-	KUBE_CHECK_ARG(cb);
-	KUBE_CHECK_ARG(!store->closing);
-	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
 	if (!(p = kube_calloc(1, sizeof(*p))))
 		return kube__error_oom();
-	if (subresource_request(p, W_STATUS, resource, namespace_, name, status_json, pre) != 0 ||
+	if (named_request(p, kind, resource, ns, name, arg, pre_uid, pre_rv) != 0 ||
 	    submit(store, p, cb, userdata, destroy) != 0) {
 		pending_free(p);
 		return KUBE_ENOMEM;
@@ -1896,26 +1878,36 @@ int kube_store_update_status_async(kube_store *store, const char *resource,
 	return 0;
 }
 
+int kube_store_update_status_async(kube_store *store, const char *resource,
+                                   const char *namespace_, const char *name,
+                                   const char *status_json, const kube_preconditions *pre,
+                                   kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
+{
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(resource);
+	KUBE_CHECK_ARG(name);
+	KUBE_CHECK_ARG(status_json);
+	KUBE_CHECK_ARG(cb);
+	KUBE_CHECK_ARG(!store->closing);
+	KUBE_CHECK_ARG(!pre || (pre->version >= 1 && pre->version <= KUBE_PRECONDITIONS_VERSION));
+	return named_async(store, W_STATUS, resource, namespace_, name, status_json,
+	                   pre ? pre->uid : NULL, pre ? pre->resource_version : NULL, cb, userdata,
+	                   destroy);
+}
+
 int kube_store_delete_async(kube_store *store, const char *resource, const char *namespace_,
                             const char *name, const kube_delete_options *opts,
                             kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
 {
-	pending *p;
-
 	KUBE_CHECK_ARG(store);
 	KUBE_CHECK_ARG(resource);
 	KUBE_CHECK_ARG(name);
 	KUBE_CHECK_ARG(cb);
 	KUBE_CHECK_ARG(!store->closing);
 	KUBE_CHECK_ARG(!opts || (opts->version >= 1 && opts->version <= KUBE_DELETE_OPTIONS_VERSION));
-	if (!(p = kube_calloc(1, sizeof(*p))))
-		return kube__error_oom();
-	if (delete_request(p, resource, namespace_, name, opts) != 0 ||
-	    submit(store, p, cb, userdata, destroy) != 0) {
-		pending_free(p);
-		return KUBE_ENOMEM;
-	}
-	return 0;
+	return named_async(store, W_DELETE, resource, namespace_, name, NULL,
+	                   opts ? opts->uid : NULL, opts ? opts->resource_version : NULL, cb, userdata,
+	                   destroy);
 }
 
 void kube__writes_fini(kube_store *s)

@@ -402,34 +402,38 @@ START_TEST(test_bind_adds_what_is_missing)
 	kube_object_unref(out);
 	kube_object_unref(a);
 
-	/* an empty spec, a status without conditions, an empty list of them */
-	a = create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"q\",\"namespace\":"
-	           "\"ns\"},\"spec\":{},\"status\":{\"phase\":\"Pending\"}}");
-	ck_assert_int_eq(kube_store_bind(&out, st, "ns", "q", "n3", NULL), 0);
-	snprintf(want, sizeof(want),
-	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"q\",\"namespace\":"
-	         "\"ns\",\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"generation\":2,"
-	         "\"resourceVersion\":\"4\"},\"spec\":{\"nodeName\":\"n3\"},\"status\":{\"phase\":"
-	         "\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"True\","
-	         "\"lastProbeTime\":null,\"lastTransitionTime\":\"%s\"}]}}",
-	         kube_object_uid(a), kube_object_creation_timestamp(a),
-	         scheduled_since(out, since, sizeof(since)));
-	expect_json(out, want);
-	kube_object_unref(out);
-	kube_object_unref(a);
-
-	a = create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"r\",\"namespace\":"
-	           "\"ns\"},\"spec\":{},\"status\":{\"conditions\":[]}}");
-	ck_assert_int_eq(kube_store_bind(&out, st, "ns", "r", "n4", NULL), 0);
-	snprintf(want, sizeof(want),
-	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"r\",\"namespace\":"
-	         "\"ns\",\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"generation\":2,"
-	         "\"resourceVersion\":\"6\"},\"spec\":{\"nodeName\":\"n4\"},\"status\":{\"conditions\":"
-	         "[{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
-	         "\"lastTransitionTime\":\"%s\"}]}}",
-	         kube_object_uid(a), kube_object_creation_timestamp(a),
-	         scheduled_since(out, since, sizeof(since)));
-	expect_json(out, want);
+	/* an empty spec, and a status without conditions or with an empty
+	 * list of them: the condition goes last in the status, or is the list */
+	static const struct {
+		const char *name, *node, *status_in, *status_out, *rv;
+	} cases[] = {
+		{ "q", "n3", "{\"phase\":\"Pending\"}", "{\"phase\":\"Pending\",\"conditions\":[%s]}", "4" },
+		{ "r", "n4", "{\"conditions\":[]}", "{\"conditions\":[%s]}", "6" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char in[512], cond[256], status[512];
+		snprintf(in, sizeof(in),
+		         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+		         "\"namespace\":\"ns\"},\"spec\":{},\"status\":%s}", cases[i].name, cases[i].status_in);
+		a = create(in);
+		ck_assert_int_eq(kube_store_bind(&out, st, "ns", cases[i].name, cases[i].node, NULL), 0);
+		snprintf(cond, sizeof(cond),
+		         "{\"type\":\"PodScheduled\",\"status\":\"True\",\"lastProbeTime\":null,"
+		         "\"lastTransitionTime\":\"%s\"}", scheduled_since(out, since, sizeof(since)));
+		snprintf(status, sizeof(status), cases[i].status_out, cond);
+		snprintf(want, sizeof(want),
+		         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+		         "\"namespace\":\"ns\",\"uid\":\"%s\",\"creationTimestamp\":\"%s\","
+		         "\"generation\":2,\"resourceVersion\":\"%s\"},\"spec\":{\"nodeName\":\"%s\"},"
+		         "\"status\":%s}",
+		         cases[i].name, kube_object_uid(a), kube_object_creation_timestamp(a), cases[i].rv,
+		         cases[i].node, status);
+		expect_json(out, want);
+		if (i + 1 < sizeof(cases) / sizeof(cases[0])) {
+			kube_object_unref(out);
+			kube_object_unref(a);
+		}
+	}
 	/* the store's node index follows the binding */
 	{
 		kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
