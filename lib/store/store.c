@@ -398,14 +398,13 @@ static int bucket_add(kube__index *idx, const char *value, kube__entry *e)
 		b->node.prio = kube__tree_prio();
 		kube__tree_insert(&idx->buckets, &b->node);
 	}
-	if (kube__tree_find(b->members, e->key))
-		return 0;
-	if (!(m = kube_calloc(1, sizeof(*m))))
+	if (!(m = kube_malloc(sizeof(*m))))
 		return kube__error_oom();
 	m->key = e->key;
 	m->val = e;
 	m->prio = kube__tree_prio();
-	kube__tree_insert(&b->members, m);
+	if (kube__tree_insert(&b->members, m))
+		kube_free(m);   /* a member already */
 	return 0;
 }
 

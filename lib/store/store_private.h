@@ -34,8 +34,9 @@ typedef struct kube__tnode {
 } kube__tnode;
 
 KUBE_INTERNAL kube__tnode *kube__tree_find(kube__tnode *root, const char *key);
-/* Inserts n (key must be absent). */
-KUBE_INTERNAL void kube__tree_insert(kube__tnode **root, kube__tnode *n);
+/* Inserts n and returns NULL, or returns the node that has n's key
+ * already (n is not inserted then): one walk where find + insert take two. */
+KUBE_INTERNAL kube__tnode *kube__tree_insert(kube__tnode **root, kube__tnode *n);
 /* Unlinks and returns the node with `key`, or NULL. */
 KUBE_INTERNAL kube__tnode *kube__tree_remove(kube__tnode **root, const char *key);
 /* The node with the smallest key > key (>= key when inclusive), or NULL. */

@@ -54,24 +54,26 @@ static kube__tnode *rotate_left(kube__tnode *n)
 	return r;
 }
 
-void kube__tree_insert(kube__tnode **root, kube__tnode *n)
+kube__tnode *kube__tree_insert(kube__tnode **root, kube__tnode *n)
 {
-	kube__tnode *t = *root;
+	kube__tnode *t = *root, *there;
+	int c;
 
 	if (!t) {
 		n->left = n->right = NULL;
 		*root = n;
-		return;
+		return NULL;
 	}
-	if (strcmp(n->key, t->key) < 0) {
-		kube__tree_insert(&t->left, n);
-		if (t->left->prio > t->prio)
+	if ((c = strcmp(n->key, t->key)) == 0)
+		return t;
+	if (c < 0) {
+		if ((there = kube__tree_insert(&t->left, n)) == NULL && t->left->prio > t->prio)
 			*root = rotate_right(t);
 	} else {
-		kube__tree_insert(&t->right, n);
-		if (t->right->prio > t->prio)
+		if ((there = kube__tree_insert(&t->right, n)) == NULL && t->right->prio > t->prio)
 			*root = rotate_left(t);
 	}
+	return there;
 }
 
 kube__tnode *kube__tree_remove(kube__tnode **root, const char *key)
