@@ -24,6 +24,7 @@
  *   - On open, a durable backend's keys are decoded, checked against their
  *     key, stamped with their revision and indexed, before any call.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +70,28 @@ static int resource_matches(const kube__index *idx, const char *key, size_t rlen
 
 /* Random bytes from a per-thread pool refilled 4 KiB at a time: one
  * getrandom() per 256 uids instead of one per create.  A fork() child
- * must not replay its parent's pool, so the pool remembers its pid. */
+ * must not replay its parent's pool: a fork handler empties the pool of
+ * the thread that forked, the child's only thread.  (The pool used to
+ * remember its pid instead, and getpid() is a system call per uid.) */
+static _Thread_local unsigned char pool[4096];
+static _Thread_local size_t avail;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_forked(void)
+{
+	avail = 0;
+}
+
+static void pool_init(void)
+{
+	pthread_atfork(NULL, NULL, pool_forked);
+}
+
 int kube__random_bytes(void *buf, size_t n)
 {
-	static _Thread_local unsigned char pool[4096];
-	static _Thread_local size_t avail;
-	static _Thread_local pid_t owner;
 	unsigned char *out = buf;
 
-	if (owner != getpid()) {
-		owner = getpid();
-		avail = 0;
-	}
+	pthread_once(&pool_once, pool_init);
 	while (n > 0) {
 		if (avail == 0) {
 			size_t got = 0;
