@@ -1644,6 +1644,11 @@ static void start_batch(kube_store *s)
 		return;
 	if (room > MAX_BATCH)
 		room = MAX_BATCH;
+	/* The arrays for what is queued, not for MAX_BATCH: 56 KB zeroed per
+	 * batch cost more than the writes of a small one, and a request that
+	 * large makes malloc consolidate every chunk freed since the last. */
+	if (room > w->q_len)
+		room = w->q_len;
 	if (!(b = kube_calloc(1, sizeof(*b))) ||
 	    !(b->ops = kube_calloc(room, sizeof(*b->ops))) ||
 	    !(b->op_owner = kube_calloc(room, sizeof(*b->op_owner)))) {
