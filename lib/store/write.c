@@ -21,8 +21,8 @@
  *   submit ─▶ queue ──flush──▶ batch: prepare each ─▶ worker: commit ─▶ loop: apply, callbacks
  *                     (one or two batches in flight; the queue fills meanwhile)
  *
- * A second batch may be prepared while the first commits (batch_room; off
- * by default, KUBE_STORE_TWO_BATCHES turns it on): then the loop prepares
+ * A second batch may be prepared while the first commits (batch_room; on
+ * by default, KUBE_STORE_TWO_BATCHES=0 turns it off): then the loop prepares
  * and applies one half of the writers while the other half's commit runs.  Commits still run one at a time in batch
  * order (a sequence number), and batches apply and call back in that order.
  *
@@ -1608,7 +1608,7 @@ static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
  * holds changes with the machine; with KUBE_STORE_TWO_BATCHES=auto it is
  * measured (learn): writes applied per second with one batch and with
  * two, the faster is used, and the other is tried now and then.  By
- * default one batch is in flight (see submit for why).
+ * default two may be in flight (see submit for why).
  *
  * A second batch is also never prepared while admission hooks are set:
  * a hook is told its write is checked against a store whose revision
@@ -1780,14 +1780,14 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 		}
 		pthread_mutex_init(&w->seq_mu, NULL);
 		pthread_cond_init(&w->seq_cv, NULL);
-		/* One batch in flight unless KUBE_STORE_TWO_BATCHES says
-		 * otherwise: "1" always allows two (the crash test and
-		 * test_store run that path so), "auto" measures which is
-		 * faster (batch_room).  On the shared 2-core machine the
-		 * measured choice did not beat one batch (doc/store.md), so
-		 * it is not the default. */
+		/* Two batches may be in flight unless KUBE_STORE_TWO_BATCHES
+		 * says otherwise: "0" keeps one (the crash test's even rounds
+		 * run that path), "auto" measures which is faster
+		 * (batch_room).  Two beat one on the shared 2-core machine in
+		 * interleaved runs (doc/store.md, Figures); auto's probing
+		 * cost more than it won there. */
 		const char *two = getenv("KUBE_STORE_TWO_BATCHES");
-		w->force_two = !two ? 0 : strcmp(two, "auto") == 0 ? -1 : strcmp(two, "1") == 0;
+		w->force_two = !two ? 1 : strcmp(two, "auto") == 0 ? -1 : strcmp(two, "0") != 0;
 		s->writes = w;
 	}
 	p->cb = cb;

@@ -141,11 +141,11 @@ static void child_run(int round, int fd, uint64_t rs)
 
 	c.round = round;
 	ack_fd = fd;
-	/* Odd rounds keep two batches in flight whenever they can (write.c's
-	 * test hook), so kills land between overlapping commits too; unset
-	 * again once the store has read it (below). */
-	if (round % 2)
-		setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	/* Odd rounds keep two batches in flight whenever they can (the
+	 * default), even rounds one (write.c's switch), so kills land between
+	 * overlapping commits and in one-batch cycles; unset again once the
+	 * store has read it (below). */
+	setenv("KUBE_STORE_TWO_BATCHES", round % 2 ? "1" : "0", 1);
 	o.backend = "sqlite";
 	o.path = dir;
 	if (kube_loop_new(&c.loop, NULL) != 0 || kube_store_open(&c.store, c.loop, &o) != 0) {

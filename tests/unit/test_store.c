@@ -2768,8 +2768,11 @@ START_TEST(test_store_sqlite_missing_row_is_eio)
 	ck_assert_ptr_null(kube_labels_get(kube_object_labels(got), "x"));
 	kube_object_unref(got);
 
-	/* one batch: the good creates around the update fail with it */
+	/* one batch: the good creates around the update fail with it (one
+	 * batch in flight, else the three go in two) */
+	setenv("KUBE_STORE_TWO_BATCHES", "0", 1);
 	ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", "b", NULL, NULL), wcb, w, NULL), 0);
+	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
 	ck_assert_int_eq(kube_store_update_async(st, m, wcb, w, NULL), 0);
 	ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", "c", NULL, NULL), wcb, w, NULL), 0);
 	run_until(w, 3);
