@@ -71,11 +71,15 @@ static int resource_matches(const kube__index *idx, const char *key, size_t rlen
 /* Random bytes from a per-thread pool refilled 4 KiB at a time: one
  * getrandom() per 256 uids instead of one per create.  A fork() child
  * must not replay its parent's pool: a fork handler empties the pool of
- * the thread that forked, the child's only thread.  (The pool used to
- * remember its pid instead, and getpid() is a system call per uid.) */
+ * the thread that forked, the child's only thread (a getpid() per uid
+ * did it before: a system call per create).  Should the handler not
+ * register, the pool checks the pid as before.  A child made without
+ * fork handlers (_Fork, a raw clone) must exec before it creates. */
 static _Thread_local unsigned char pool[4096];
 static _Thread_local size_t avail;
+static _Thread_local pid_t owner;       /* only without the handler */
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_handler;                /* the fork handler is registered */
 
 static void pool_forked(void)
 {
@@ -84,7 +88,7 @@ static void pool_forked(void)
 
 static void pool_init(void)
 {
-	pthread_atfork(NULL, NULL, pool_forked);
+	pool_handler = pthread_atfork(NULL, NULL, pool_forked) == 0;
 }
 
 int kube__random_bytes(void *buf, size_t n)
@@ -92,6 +96,10 @@ int kube__random_bytes(void *buf, size_t n)
 	unsigned char *out = buf;
 
 	pthread_once(&pool_once, pool_init);
+	if (!pool_handler && owner != getpid()) {
+		owner = getpid();
+		avail = 0;
+	}
 	while (n > 0) {
 		if (avail == 0) {
 			size_t got = 0;

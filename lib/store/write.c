@@ -1781,13 +1781,19 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 		pthread_mutex_init(&w->seq_mu, NULL);
 		pthread_cond_init(&w->seq_cv, NULL);
 		/* Two batches may be in flight unless KUBE_STORE_TWO_BATCHES
-		 * says otherwise: "0" keeps one (the crash test's even rounds
-		 * run that path), "auto" measures which is faster
-		 * (batch_room).  Two beat one on the shared 2-core machine in
-		 * interleaved runs (doc/store.md, Figures); auto's probing
-		 * cost more than it won there. */
+		 * says otherwise: "0" (or "off", "false", "no") keeps one (the
+		 * crash test's even rounds run that path), "auto" measures
+		 * which is faster (batch_room).  Two beat one on the shared
+		 * 2-core machine in interleaved runs (doc/store.md, Figures);
+		 * auto's probing cost more than it won there. */
 		const char *two = getenv("KUBE_STORE_TWO_BATCHES");
-		w->force_two = !two ? 1 : strcmp(two, "auto") == 0 ? -1 : strcmp(two, "0") != 0;
+		if (!two)
+			w->force_two = 1;
+		else if (strcmp(two, "auto") == 0)
+			w->force_two = -1;
+		else
+			w->force_two = !(strcmp(two, "0") == 0 || strcmp(two, "off") == 0 ||
+			                 strcmp(two, "false") == 0 || strcmp(two, "no") == 0);
 		s->writes = w;
 	}
 	p->cb = cb;

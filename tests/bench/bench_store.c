@@ -305,7 +305,7 @@ static void bench_create(kube_loop *loop, int writers)
 		char name[64];
 
 		if (!strcmp(cases[c].backend, "memory"))
-			snprintf(name, sizeof(name), w ? "memory_%d_writers" : "memory", w);
+			snprintf(name, sizeof(name), w ? "memory_%d_writer%s" : "memory", w, w > 1 ? "s" : "");
 		else
 			snprintf(name, sizeof(name), "sqlite_%d_writer%s", w ? w : 1, w > 1 ? "s" : "");
 		if (only && strcmp(only, name) != 0)
