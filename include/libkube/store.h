@@ -282,10 +282,12 @@ KUBE_EXTERN int kube_store_bind(kube_object **out, kube_store *store, const char
  *
  * The same writes, queued: each is checked and applied exactly as its
  * synchronous form would be at the moment its turn comes, but writes
- * queued together are made durable together (one SQLite transaction, one
- * fsync, on a worker thread), so many writes in flight cost about one
- * fsync per batch instead of one per write.  Writes apply, get their
- * revisions and call back in the order they were queued.
+ * queued together are made durable in batches (one SQLite transaction and
+ * one fsync each, on a worker thread), so many writes in flight cost
+ * about one fsync per batch instead of one per write.  Up to two batches
+ * are in flight, so a burst queued at once may go as two transactions: a
+ * backend failure fails every write of its batch, and only those.  Writes
+ * apply, get their revisions and call back in the order they were queued.
  *
  * cb runs on the loop thread once the write is durable (or failed), never
  * inside the call: status is 0 or what the synchronous call would have
