@@ -42,6 +42,10 @@
  * are the objects' JSON without metadata.resourceVersion (the store stamps
  * it from the revision), as kube-apiserver stores objects in etcd.
  *
+ * Both connections open the database through our VFS (sqlite_vfs.c),
+ * the default one but that a commit's WAL frames, which SQLite writes a
+ * header and a page at a time, go out in one write before the sync.
+ *
  * Checkpoints are off the commit path.  SQLite's automatic checkpoint runs
  * inside the COMMIT that crosses 1,000 WAL frames, copying every page to
  * store.db and fsyncing it: a few ms to tens of ms (the log's pages are new,
@@ -122,6 +126,7 @@ typedef struct sq_busy {
 typedef struct sq_state {
 	sqlite3 *db;
 	char *file;
+	const char *vfs;             /* for both connections: ours, or NULL (default) */
 	int lock_fd;                 /* <path>/store.lock, flock'ed */
 	sqlite3_stmt *ins, *upd, *del, *find, *set_rev;
 	int64_t revision;
@@ -380,7 +385,7 @@ static int on_wal(void *userdata, sqlite3 *db, const char *name, int frames)
 static void start_checkpointer(sq_state *q)
 {
 	if (sqlite3_open_v2(q->file, &q->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK ||
+	                    q->vfs) != SQLITE_OK ||
 	    sqlite3_exec(q->ckpt_db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_handler(q->ckpt_db, busy_wait, &q->ckpt_busy);
@@ -491,8 +496,13 @@ static int sq_open(void **state, const kube_store_options *opts)
 		sq_close(q);
 		return rc;
 	}
+	/* Our VFS gathers a commit's WAL frames into one write (sqlite_vfs.c);
+	 * KUBE_STORE_SQLITE_GATHER=0 keeps SQLite's default, one write per
+	 * frame header and per page (for comparing the two). */
+	q->vfs = getenv("KUBE_STORE_SQLITE_GATHER") && strcmp(getenv("KUBE_STORE_SQLITE_GATHER"), "0") == 0
+	         ? NULL : kube__sqlite_gather_vfs();
 	rc = sqlite3_open_v2(q->file, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                     SQLITE_OPEN_NOMUTEX, NULL);
+	                     SQLITE_OPEN_NOMUTEX, q->vfs);
 	if (rc != SQLITE_OK) {
 		rc = sq_error(q, rc, "open");
 		sq_close(q);

@@ -104,6 +104,12 @@ typedef struct kube__store_backend_ops {
 KUBE_INTERNAL extern const kube__store_backend_ops kube__store_memory_backend;
 KUBE_INTERNAL extern const kube__store_backend_ops kube__store_sqlite_backend;
 
+/* The sqlite backend's VFS (sqlite_vfs.c): the default VFS, but that a
+ * commit's WAL frames go out in one write.  Its name, registered on the
+ * first call, or NULL if it could not be (then the default VFS serves). */
+#define KUBE__SQLITE_VFS "libkube-gather"
+KUBE_INTERNAL const char *kube__sqlite_gather_vfs(void);
+
 /* ---- field selectors (fieldsel.c) ---- */
 
 typedef struct kube__fieldsel kube__fieldsel;

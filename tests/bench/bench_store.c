@@ -14,6 +14,13 @@
  *                       case's ceiling: the loop's work without a commit);
  *                       each with the loop thread's and the process's CPU
  *                       time per create
+ *   store_commit        the sqlite backend's commit alone, batches of 8 and
+ *                       16 pods' JSON: p50/p90 latency and the committing
+ *                       thread's CPU time, with the WAL's frames gathered
+ *                       into one write (the default) and written one by one
+ *                       as SQLite does (KUBE_STORE_SQLITE_GATHER=0): two
+ *                       stores in one process, blocks of commits taking
+ *                       turns, as the disk's speed changes by the second
  *   store_get           latency of a get (p50/p99)
  *   store_update        latency of a synchronous update, sqlite and memory
  *   store_list_indexed  a list of 100,000 pods by a label selector that the
@@ -34,7 +41,7 @@
  *
  *   bench_store [writers]   (16 by default: the in-flight count of the
  *                            group-commit case)
- *   KUBE_BENCH_ONLY=create|get|list|watch|memory   one workload
+ *   KUBE_BENCH_ONLY=create|commit|get|list|watch|memory   one workload
  *   KUBE_BENCH_CASE=sqlite_16_writers              one case (prefix) of
  *                                                  store_create or store_memory
  */
@@ -48,6 +55,7 @@
 #include <unistd.h>
 
 #include "libkube/kube.h"
+#include "store/store_private.h"   /* store_commit: the backend's commit alone */
 
 #define REPS 5
 
@@ -328,6 +336,74 @@ static void bench_create(kube_loop *loop, int writers)
 	}
 }
 
+/* ---- store_commit ---- */
+
+/* The sqlite backend's commit of `batch` creates, with the WAL gathered
+ * (g = 1) or not, alternating blocks in one process. */
+static void bench_commit(void)
+{
+	enum { BLOCKS = 40, PER_BLOCK = 50, N = BLOCKS * PER_BLOCK };
+	static const int batches[] = { 8, 16 };
+	static double lat[2][N];
+	static char text[16][4096];
+	size_t len[16];
+
+	for (int i = 0; i < 16; i++)
+		len[i] = pod_text(text[i], sizeof(text[i]), i, 100);
+	for (size_t bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
+		int batch = batches[bi], key = 0;
+		void *st[2];
+		char dirs[2][64];
+		double cpu[2] = { 0, 0 };
+
+		for (int g = 0; g < 2; g++) {
+			kube_store_options o = KUBE_STORE_OPTIONS_INIT;
+			const char *t = getenv("TMPDIR");
+			snprintf(dirs[g], sizeof(dirs[g]), "%s/kube-bench-commit-XXXXXX", t && *t ? t : "/tmp");
+			if (!mkdtemp(dirs[g]))
+				die("mkdtemp");
+			/* read when the backend opens */
+			setenv("KUBE_STORE_SQLITE_GATHER", g ? "1" : "0", 1);
+			o.path = dirs[g];
+			if (kube__store_sqlite_backend.open(&st[g], &o) != 0)
+				die("sqlite open");
+		}
+		unsetenv("KUBE_STORE_SQLITE_GATHER");
+		for (int b = 0; b < BLOCKS; b++) {
+			for (int g = 0; g < 2; g++) {
+				double c0 = cpu_ns();
+				for (int i = 0; i < PER_BLOCK; i++) {
+					kube__store_op ops[16];
+					char keys[16][48];
+					for (int j = 0; j < batch; j++) {
+						snprintf(keys[j], sizeof(keys[j]), "pods/ns-00/web-%08d", key++);
+						memset(&ops[j], 0, sizeof(ops[j]));
+						ops[j].type = KUBE__OP_PUT;
+						ops[j].key = keys[j];
+						ops[j].value = text[j];
+						ops[j].len = len[j];
+						ops[j].expect_revision = KUBE__EXPECT_ABSENT;
+					}
+					double t0 = wall_ns();
+					if (kube__store_sqlite_backend.commit(st[g], ops, (size_t)batch) != 0)
+						die("sqlite commit");
+					lat[g][b * PER_BLOCK + i] = (wall_ns() - t0) / 1e3;
+				}
+				cpu[g] += cpu_ns() - c0;
+			}
+		}
+		for (int g = 1; g >= 0; g--) {
+			kube__store_sqlite_backend.close(st[g]);
+			rm_dir(dirs[g]);
+			printf("{\"bench\":\"store_commit\",\"case\":\"sqlite_%d_creates_%s\",\"p50_us\":%.0f,"
+			       "\"p90_us\":%.0f,\"thread_cpu_us\":%.1f}\n",
+			       batch, g ? "gathered" : "frame_by_frame", quantile(lat[g], N, 0.5),
+			       quantile(lat[g], N, 0.9), cpu[g] / 1e3 / N);
+			fflush(stdout);
+		}
+	}
+}
+
 /* ---- store_get, store_update ---- */
 
 static void fill(kube_loop *loop, kube_store *st, int n)
@@ -599,6 +675,8 @@ int main(int argc, char **argv)
 		bench_fsync();
 		bench_create(loop, writers);
 	}
+	if (!only || !strcmp(only, "commit"))
+		bench_commit();
 	if (!only || !strcmp(only, "get"))
 		bench_get_update(loop);
 	if (!only || !strcmp(only, "list"))

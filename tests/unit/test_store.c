@@ -2392,6 +2392,46 @@ START_TEST(test_store_sqlite_checkpoints_in_background)
 }
 END_TEST
 
+/* The WAL's frames of a commit go out gathered (sqlite_vfs.c), at most
+ * 120 KB per write: batches of 20 pods of 8 KB each need two or three
+ * such writes.  Every pod comes back byte for byte after a reopen, each
+ * with its own letter (a frame written at another's place would show). */
+START_TEST(test_store_sqlite_batch_larger_than_one_write)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	char name[16], data[8001], *got_data;
+	kube_object *got;
+	const int n = 40;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < n; i++) {
+		kube_object *in;
+		snprintf(name, sizeof(name), "big%02d", i);
+		memset(data, 'a' + i % 26, 8000);
+		data[8000] = '\0';
+		in = pod_json("ns", name, NULL, NULL);
+		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
+		ck_assert_int_eq(kube_store_create_async_take(st, in, wcb, w, NULL), 0);
+	}
+	run_until(w, n);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(w->status[i], 0);
+	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), n);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "big%02d", i);
+		memset(data, 'a' + i % 26, 8000);
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), 0);
+		ck_assert_int_eq(kube_object_get_string(got, "metadata.annotations.data",
+		                                        (const char **)&got_data), 0);
+		ck_assert_str_eq(got_data, data);
+		kube_object_unref(got);
+	}
+	free(w);
+}
+END_TEST
+
 /* 16 writers, each with one write in flight (the bench's shape, where two
  * batches go in flight): each writer creates its pod and then updates it
  * 30 times, each update read at the revision its previous write returned.
@@ -3084,6 +3124,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_schema2_converted);
 	tcase_add_test(sq, test_store_sqlite_key_stored_twice);
 	tcase_add_test(sq, test_store_sqlite_checkpoints_in_background);
+	tcase_add_test(sq, test_store_sqlite_batch_larger_than_one_write);
 	tcase_add_test(sq, test_store_sqlite_open_errors);
 	tcase_add_test(sq, test_store_sqlite_corrupt_file);
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
