@@ -174,6 +174,21 @@ KUBE_EXTERN int kube_store_create_take(kube_object **out, kube_store *store, kub
 KUBE_EXTERN int kube_store_update_take(kube_object **out, kube_store *store, kube_object *obj);
 
 /*
+ * Creates the object whose JSON is json[0..len), as a create request's
+ * body: the same as kube_object_from_json and then kube_store_create_take
+ * (the same stored object, *out, errors and messages), but faster for
+ * JSON in the form kube_encode writes (compact: no whitespace, strings
+ * without escapes, integers only, no repeated keys, maps of at most 32
+ * members, no metadata.resourceVersion): such text is stored as it came,
+ * with the fields a create sets spliced into metadata, and no JSON tree
+ * is built, which halves the store's CPU time for a create.  Any other
+ * JSON is decoded.  Returns as kube_store_create, or a decoding error
+ * (KUBE_EINVAL, KUBE_ETOOBIG).  json is not kept.
+ */
+KUBE_EXTERN int kube_store_create_json(kube_object **out, kube_store *store, const char *json,
+                                       size_t len);
+
+/*
  * Replaces the stored object with a copy of obj.  A non-empty
  * metadata.resourceVersion must equal the stored one (else KUBE_ECONFLICT);
  * an empty one updates unconditionally.  uid (if set) must match.  uid,
@@ -312,6 +327,12 @@ KUBE_EXTERN int kube_store_create_async_take(kube_store *store, kube_object *obj
                                              kube_store_write_cb cb, void *userdata,
                                              void (*destroy)(void *));
 KUBE_EXTERN int kube_store_update_async_take(kube_store *store, kube_object *obj,
+                                             kube_store_write_cb cb, void *userdata,
+                                             void (*destroy)(void *));
+/* kube_store_create_json, queued: a decoding error is returned here (cb
+ * never runs, destroy is not called), as for an object that failed to
+ * decode before kube_store_create_async_take. */
+KUBE_EXTERN int kube_store_create_json_async(kube_store *store, const char *json, size_t len,
                                              kube_store_write_cb cb, void *userdata,
                                              void (*destroy)(void *));
 KUBE_EXTERN int kube_store_update_status_async(kube_store *store, const char *resource,

@@ -77,6 +77,18 @@ KUBE_INTERNAL int kube__object_derive(kube_object **out, const kube_object *like
                                       size_t len, size_t meta_end, int64_t generation,
                                       const char *node_name);
 
+/*
+ * The same for the text a create stores (store/createtext.c), spliced from
+ * compact object `like`, the request: its hot metadata but for what the
+ * create set (name when generated, else NULL: like's; uid,
+ * creationTimestamp; generation 1; no deletionTimestamp; no namespace when
+ * drop_namespace).  like must be compact (else this parses the text).
+ */
+KUBE_INTERNAL int kube__object_derive_create(kube_object **out, const kube_object *like,
+                                             char *text, size_t len, size_t meta_end,
+                                             const char *name, const char *uid,
+                                             const char *creation_timestamp, int drop_namespace);
+
 /* Room a compact object keeps for its resourceVersion (an int64 in text). */
 #define KUBE__RV_ROOM 24
 

@@ -104,6 +104,34 @@ typedef struct kube__store_backend_ops {
 KUBE_INTERNAL extern const kube__store_backend_ops kube__store_memory_backend;
 KUBE_INTERNAL extern const kube__store_backend_ops kube__store_sqlite_backend;
 
+/* ---- a create's text without a tree (createtext.c) ---- */
+
+/* What a create sets in metadata. */
+typedef struct kube__create_fields {
+	const char *name;                /* a generated name, or NULL (the request's stays) */
+	const char *uid, *creation_timestamp;
+	int drop_namespace;              /* a cluster-scoped kind */
+} kube__create_fields;
+
+/*
+ * Appends to out the text a create stores for the request's text t[0..n),
+ * which must be one JSON map in the encoder's form (kube__json_canonical)
+ * with a metadata map: what setting f on its tree (write.c, prepare_create)
+ * and encoding it would give, and *meta_end, where metadata's closing brace
+ * is in out.  0, KUBE_EINVAL (no metadata map) or KUBE_ENOMEM (raised).
+ */
+KUBE_INTERNAL int kube__create_text(kube__buf *out, size_t *meta_end, const char *t, size_t n,
+                                    const kube__create_fields *f);
+
+/*
+ * 1 when s[0..n) is one JSON value written exactly as the encoder writes
+ * its decoded tree (subresource.c): compact, strings of plain bytes and
+ * well-formed UTF-8 without escapes, integers as int64 prints them, maps
+ * without a repeated key and of at most 32 members, nesting at most 64
+ * deep.  0 means "not sure", not "bad": decode it to know.
+ */
+KUBE_INTERNAL int kube__json_canonical(const char *s, size_t n);
+
 /* The sqlite backend's VFS (sqlite_vfs.c): the default VFS, but that a
  * commit's WAL frames go out in one write.  Its name, registered on the
  * first call, or NULL if it could not be (then the default VFS serves). */

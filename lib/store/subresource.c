@@ -197,6 +197,11 @@ static size_t canon_value(const char *s, size_t n, size_t p, int depth)
 	}
 }
 
+int kube__json_canonical(const char *s, size_t n)
+{
+	return n > 0 && canon_value(s, n, 0, 0) == n;
+}
+
 /* The caller's status in the encoder's form, into enc: its own bytes when
  * they are that already, else decoded (checked) and encoded. */
 static int canonical_status(kube__buf *enc, const char *status, size_t slen)

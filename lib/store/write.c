@@ -69,6 +69,10 @@ typedef struct pending {
 	kube_object *in;                 /* create/update: the object to write */
 	int in_owned;                    /* in holds a reference (asynchronous) */
 	int in_private;                  /* ... to our own copy: prepare may take its tree */
+	int in_text;                     /* a create of compact text in the encoder's form
+	                                    (kube_store_create_json): prepare splices it */
+	char made_uid[37], made_ts[32];  /* ... and what it made up, for the object */
+	char made_name[80];              /* a generated name, or "" */
 	char *resource, *ns, *name;      /* delete */
 	char *pre_uid, *pre_rv;          /* delete, status, bind preconditions */
 	char *arg;                       /* status, bind: see wkind */
@@ -456,11 +460,39 @@ static int prepare_create(kube_store *s, pending *p)
 		kube__qualified_resource(qr, sizeof(qr), k);
 		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr, name);
 	}
-	if ((rc = kube__new_uid(uid)) != 0 || (rc = take_doc(p, &p->doc)) != 0)
+	if ((rc = kube__new_uid(uid)) != 0)
+		return rc;
+	kube__now_rfc3339(ts);
+	p->event = KUBE_WATCH_ADDED;
+	p->op.type = KUBE__OP_PUT;
+	p->op.expect_revision = KUBE__EXPECT_ABSENT;
+	if (p->in_text) {
+		/* The stored text straight from the request's (createtext.c):
+		 * what the edits below make of the tree, without one. */
+		kube__create_fields f = { name == gen ? p->made_name : NULL, p->made_uid, p->made_ts,
+		                          !k->namespaced };
+		size_t tlen;
+		const char *t = kube__object_text(in, &tlen);
+		memcpy(p->made_uid, uid, sizeof(p->made_uid));
+		memcpy(p->made_ts, ts, sizeof(p->made_ts));
+		snprintf(p->made_name, sizeof(p->made_name), "%s", name == gen ? gen : "");
+		s->enc.len = 0;
+		s->enc.failed = 0;
+		if ((rc = kube__create_text(&s->enc, &p->meta_end, t, tlen, &f)) != 0)
+			return rc;
+		kube__buf_free(&p->value);
+		if (!(p->value.data = kube_malloc(s->enc.len + 1)))
+			return kube__error_oom();
+		memcpy(p->value.data, s->enc.data, s->enc.len + 1);
+		p->value.len = s->enc.len;
+		p->value.cap = s->enc.len + 1;
+		p->has_op = 1;
+		return 0;
+	}
+	if ((rc = take_doc(p, &p->doc)) != 0)
 		return rc;
 	if (!(md = metadata_of(p->doc)))
 		return kube__error_oom();
-	kube__now_rfc3339(ts);
 	/* System fields, as upstream's BeforeCreate: whatever the caller sent. */
 	if (!k->namespaced)
 		json_object_object_del(md, "namespace");
@@ -473,9 +505,6 @@ static int prepare_create(kube_store *s, pending *p)
 	json_object_object_del(md, "deletionGracePeriodSeconds");
 	json_object_object_del(md, "resourceVersion");
 	json_object_object_del(md, "selfLink");
-	p->event = KUBE_WATCH_ADDED;
-	p->op.type = KUBE__OP_PUT;
-	p->op.expect_revision = KUBE__EXPECT_ABSENT;
 	p->has_op = 1;
 	return 0;
 }
@@ -837,8 +866,9 @@ static int admit(kube_store *s, pending *p)
 			return rc;   /* adopt dropped the reference */
 		kube_object_freeze(view);
 	} else if (op != KUBE_ADMISSION_DELETE) {
-		/* a subresource's write: an object of (a copy of) its new text,
-		 * as it will be stored */
+		/* a write without a tree (a subresource's, a create of
+		 * text): an object of (a copy of) its new text, as it will
+		 * be stored */
 		char *text = kube_malloc(p->value.len + 1);
 		if (!text)
 			return kube__error_oom();
@@ -869,7 +899,8 @@ static int prepare(kube_store *s, pending *p)
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
 		if (p->op.type == KUBE__OP_PUT && !p->doc) {
-			/* a subresource's write: its text is ready */
+			/* a subresource's write, or a create of text: its text
+			 * is ready */
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
 				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
@@ -930,12 +961,18 @@ static int op_refused(pending *p)
 	}
 }
 
-/* The object a subresource's write makes of its text: the stored one's
- * metadata, but for what a binding changes (generation, spec.nodeName). */
+/* The object a write without a tree makes of its text: a create's, from
+ * the text; a subresource's, the stored one's metadata but for what a
+ * binding changes (generation, spec.nodeName). */
 static int derive_object(kube_object **out, const pending *p, char *text, size_t len)
 {
-	const kube_object *old = p->entry->obj;
+	const kube_object *old;
 
+	if (p->kind == W_CREATE)
+		return kube__object_derive_create(out, p->in, text, len, p->meta_end,
+		                                  p->made_name[0] ? p->made_name : NULL, p->made_uid,
+		                                  p->made_ts, !p->kind_info->namespaced);
+	old = p->entry->obj;
 	if (p->kind == W_BIND)
 		return kube__object_derive(out, old, text, len, p->meta_end,
 		                           kube_object_generation(old) + 1, p->arg);
@@ -960,7 +997,8 @@ static int apply(kube_store *s, pending *p)
 		goto built;
 	}
 	if (!p->doc && p->op.type == KUBE__OP_PUT) {
-		/* a subresource's write: the object is made from its text */
+		/* a write without a tree (a subresource's, a create of text): the
+		 * object is made from its text */
 		size_t len = p->value.len;
 		char *text = kube__buf_detach(&p->value, NULL);
 		if (!text)
@@ -1098,9 +1136,18 @@ static void request_object(pending *p, kube_object *obj, int take)
 	p->in_private = take && !kube_object_is_frozen(obj);
 }
 
+/* How a request's object comes (write_object_sync, submit_object). */
+enum {
+	REQ_BORROWED,                    /* the caller's, copied or shared */
+	REQ_TAKEN,                       /* the caller's reference, now ours */
+	REQ_TEXT                         /* ours, made of text in the encoder's form
+	                                    (json_request): a create splices it */
+};
+
 static int write_object_sync(kube_object **out, kube_store *store, wkind kind, kube_object *obj,
-                             int take)
+                             int how)
 {
+	int take = how != REQ_BORROWED;
 	pending p;
 	int rc;
 
@@ -1116,6 +1163,7 @@ static int write_object_sync(kube_object **out, kube_store *store, wkind kind, k
 	memset(&p, 0, sizeof(p));
 	p.kind = kind;
 	request_object(&p, obj, take);
+	p.in_text = how == REQ_TEXT;
 	rc = write_sync(store, &p, out);
 	pending_reset(&p);
 	return rc;
@@ -1123,22 +1171,68 @@ static int write_object_sync(kube_object **out, kube_store *store, wkind kind, k
 
 int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj)
 {
-	return write_object_sync(out, store, W_CREATE, (kube_object *)obj, 0);
+	return write_object_sync(out, store, W_CREATE, (kube_object *)obj, REQ_BORROWED);
 }
 
 int kube_store_create_take(kube_object **out, kube_store *store, kube_object *obj)
 {
-	return write_object_sync(out, store, W_CREATE, obj, 1);
+	return write_object_sync(out, store, W_CREATE, obj, REQ_TAKEN);
+}
+
+/*
+ * The object of a create's JSON.  Text in the encoder's form (and small
+ * enough for the decoder) becomes a compact object on a copy of it, which
+ * parses only the members an object keeps at hand (metadata, with the
+ * same checks and messages as a decode), and *how says REQ_TEXT: prepare
+ * then splices the stored text from it.  Anything else, and text whose
+ * metadata has a resourceVersion (the create refuses it, as it says on a
+ * tree), is decoded as kube_object_from_json does, with its errors.
+ */
+static int json_request(kube_object **out, int *how, const char *json, size_t len)
+{
+	kube_decode_options dec = KUBE_DECODE_OPTIONS_INIT;
+	size_t md;
+	char *copy;
+
+	*how = REQ_TAKEN;
+	if (len <= dec.max_document_bytes && len && json[0] == '{' &&
+	    kube__json_canonical(json, len) &&
+	    (md = kube__json_text_member(json, len, 0, "metadata")) != SIZE_MAX && json[md] == '{' &&
+	    kube__json_text_member(json, len, md, "resourceVersion") == SIZE_MAX &&
+	    (copy = kube_malloc(len + 1)) != NULL) {
+		memcpy(copy, json, len);
+		copy[len] = '\0';
+		if (kube__object_from_text(out, copy, len, kube__json_text_skip(json, len, md) - 1) == 0) {
+			*how = REQ_TEXT;
+			return 0;
+		}
+		kube_free(copy);   /* the decoder says what is wrong with it */
+	}
+	return kube_object_from_json(out, json, len);
+}
+
+int kube_store_create_json(kube_object **out, kube_store *store, const char *json, size_t len)
+{
+	kube_object *in;
+	int how, rc;
+
+	if (out)
+		*out = NULL;
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(json);
+	if ((rc = json_request(&in, &how, json, len)) != 0)
+		return rc;
+	return write_object_sync(out, store, W_CREATE, in, how);
 }
 
 int kube_store_update(kube_object **out, kube_store *store, const kube_object *obj)
 {
-	return write_object_sync(out, store, W_UPDATE, (kube_object *)obj, 0);
+	return write_object_sync(out, store, W_UPDATE, (kube_object *)obj, REQ_BORROWED);
 }
 
 int kube_store_update_take(kube_object **out, kube_store *store, kube_object *obj)
 {
-	return write_object_sync(out, store, W_UPDATE, obj, 1);
+	return write_object_sync(out, store, W_UPDATE, obj, REQ_TAKEN);
 }
 
 /* A write that names its object (delete, status, bind): what it names, its
@@ -1525,8 +1619,9 @@ static void build_objects(batch *b)
 		if (p->status || !p->has_op || p->op.type != KUBE__OP_PUT || !p->value.data)
 			continue;
 		if (!doc) {
-			/* a subresource's write: from its text (which becomes the
-			 * object's, the backend reading it meanwhile) */
+			/* a write without a tree (a subresource's, a create of
+			 * text): from its text (which becomes the object's, the
+			 * backend reading it meanwhile) */
 			if (derive_object(&obj, p, p->value.data, p->value.len) != 0)
 				continue;
 			p->value = (kube__buf)KUBE__BUF_INIT;
@@ -1810,9 +1905,10 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 	return 0;
 }
 
-static int submit_object(kube_store *s, wkind kind, kube_object *obj, int take,
+static int submit_object(kube_store *s, wkind kind, kube_object *obj, int how,
                          kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
 {
+	int take = how != REQ_BORROWED;
 	kube_object *in = obj;
 	pending *p;
 
@@ -1839,6 +1935,7 @@ static int submit_object(kube_store *s, wkind kind, kube_object *obj, int take,
 	}
 	p->kind = kind;
 	request_object(p, in, 1);
+	p->in_text = how == REQ_TEXT;
 	if (submit(s, p, cb, userdata, destroy) != 0) {
 		p->destroy = NULL;   /* "destroy is not called" on failure */
 		pending_free(p);
@@ -1850,25 +1947,40 @@ static int submit_object(kube_store *s, wkind kind, kube_object *obj, int take,
 int kube_store_create_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
                             void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_CREATE, (kube_object *)obj, 0, cb, userdata, destroy);
+	return submit_object(store, W_CREATE, (kube_object *)obj, REQ_BORROWED, cb, userdata, destroy);
 }
 
 int kube_store_create_async_take(kube_store *store, kube_object *obj, kube_store_write_cb cb,
                                  void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_CREATE, obj, 1, cb, userdata, destroy);
+	return submit_object(store, W_CREATE, obj, REQ_TAKEN, cb, userdata, destroy);
+}
+
+int kube_store_create_json_async(kube_store *store, const char *json, size_t len,
+                                 kube_store_write_cb cb, void *userdata, void (*destroy)(void *))
+{
+	kube_object *in;
+	int how, rc;
+
+	KUBE_CHECK_ARG(store);
+	KUBE_CHECK_ARG(json);
+	KUBE_CHECK_ARG(cb);
+	KUBE_CHECK_ARG(!store->closing);
+	if ((rc = json_request(&in, &how, json, len)) != 0)
+		return rc;
+	return submit_object(store, W_CREATE, in, how, cb, userdata, destroy);
 }
 
 int kube_store_update_async(kube_store *store, const kube_object *obj, kube_store_write_cb cb,
                             void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_UPDATE, (kube_object *)obj, 0, cb, userdata, destroy);
+	return submit_object(store, W_UPDATE, (kube_object *)obj, REQ_BORROWED, cb, userdata, destroy);
 }
 
 int kube_store_update_async_take(kube_store *store, kube_object *obj, kube_store_write_cb cb,
                                  void *userdata, void (*destroy)(void *))
 {
-	return submit_object(store, W_UPDATE, obj, 1, cb, userdata, destroy);
+	return submit_object(store, W_UPDATE, obj, REQ_TAKEN, cb, userdata, destroy);
 }
 
 /* The asynchronous form: queued, or freed (destroy not called) on failure. */

@@ -154,6 +154,36 @@ static kube_object **make_pods(int i0, int n)
 	return v;
 }
 
+/* The same pods as JSON text, in the encoder's form (for
+ * kube_store_create_json: a request's body). */
+typedef struct pod_json {
+	char *text;
+	size_t len;
+} pod_json;
+
+static pod_json *make_texts(int i0, int n)
+{
+	pod_json *v = malloc((size_t)n * sizeof(*v));
+	char buf[4096];
+
+	if (!v)
+		exit(1);
+	for (int i = 0; i < n; i++) {
+		v[i].len = pod_text(buf, sizeof(buf), i0 + i, 1000);
+		if (!(v[i].text = malloc(v[i].len + 1)))
+			exit(1);
+		memcpy(v[i].text, buf, v[i].len + 1);
+	}
+	return v;
+}
+
+static void free_texts(pod_json *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
 /* ---- stores ---- */
 
 static char tmpdir[64];
@@ -224,28 +254,33 @@ typedef struct create_cpu {
 	double loop_us, process_us;
 } create_cpu;
 
-/* Creates pods[0..n) with `writers` in flight (0 = synchronous), returns
- * the creates per second on the wall clock; cpu (may be NULL) gets the
- * CPU time per create. */
-static double run_creates(kube_loop *loop, kube_store *st, kube_object **pods, int n, int writers,
-                          create_cpu *cpu)
+/* Creates pods[0..n), or texts[0..n) when pods is NULL, with `writers`
+ * in flight (0 = synchronous), returns the creates per second on the wall
+ * clock; cpu (may be NULL) gets the CPU time per create. */
+static double run_creates(kube_loop *loop, kube_store *st, kube_object **pods, const pod_json *texts,
+                          int n, int writers, create_cpu *cpu)
 {
 	inflight f = { 0, 0 };
 	double t0 = wall_ns(), c0 = cpu_ns(), p0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 
 	if (writers == 0) {
 		for (int i = 0; i < n; i++) {
-			if (kube_store_create_take(NULL, st, pods[i]) != 0)
+			if (pods ? kube_store_create_take(NULL, st, pods[i]) != 0
+			         : kube_store_create_json(NULL, st, texts[i].text, texts[i].len) != 0)
 				die("create");
-			pods[i] = NULL;
+			if (pods)
+				pods[i] = NULL;
 		}
 	} else {
 		int next = 0;
 		while (next < n || f.n > 0) {
 			while (f.n < writers && next < n) {
-				if (kube_store_create_async_take(st, pods[next], create_cb, &f, NULL) != 0)
+				if (pods ? kube_store_create_async_take(st, pods[next], create_cb, &f, NULL) != 0
+				         : kube_store_create_json_async(st, texts[next].text, texts[next].len,
+				                                        create_cb, &f, NULL) != 0)
 					die("create_async");
-				pods[next] = NULL;
+				if (pods)
+					pods[next] = NULL;
 				next++;
 				f.n++;
 			}
@@ -297,12 +332,18 @@ static void bench_create(kube_loop *loop, int writers)
 		const char *backend;
 		int writers;         /* -1: the command line's */
 		int n;
+		int json;            /* from JSON text (kube_store_create_json) */
 	} cases[] = {
-		{ "sqlite", 0, 1000 },
-		{ "sqlite", -1, 20000 },
-		{ "memory", 0, 20000 },
+		{ "sqlite", 0, 1000, 0 },
+		{ "sqlite", -1, 20000, 0 },
+		{ "memory", 0, 20000, 0 },
 		/* the durable case's ceiling: the same loop work, no commit */
-		{ "memory", -1, 20000 },
+		{ "memory", -1, 20000, 0 },
+		/* the same from the pods' JSON: a request's body, stored without a tree */
+		{ "sqlite", 0, 1000, 1 },
+		{ "sqlite", -1, 20000, 1 },
+		{ "memory", 0, 20000, 1 },
+		{ "memory", -1, 20000, 1 },
 	};
 
 	const char *only = getenv("KUBE_BENCH_CASE");   /* e.g. "sqlite_16_writers" */
@@ -313,20 +354,25 @@ static void bench_create(kube_loop *loop, int writers)
 		char name[64];
 
 		if (!strcmp(cases[c].backend, "memory"))
-			snprintf(name, sizeof(name), w ? "memory_%d_writer%s" : "memory", w, w > 1 ? "s" : "");
+			snprintf(name, sizeof(name), w ? "memory_%d_writer%s%s" : "memory%.0d%s%s", w,
+			         w > 1 ? "s" : "", cases[c].json ? "_json" : "");
 		else
-			snprintf(name, sizeof(name), "sqlite_%d_writer%s", w ? w : 1, w > 1 ? "s" : "");
+			snprintf(name, sizeof(name), "sqlite_%d_writer%s%s", w ? w : 1, w > 1 ? "s" : "",
+			         cases[c].json ? "_json" : "");
 		if (only && strcmp(only, name) != 0)
 			continue;
 		for (int r = 0; r < REPS; r++) {
-			kube_object **pods = make_pods(0, cases[c].n);
+			kube_object **pods = cases[c].json ? NULL : make_pods(0, cases[c].n);
+			pod_json *texts = cases[c].json ? make_texts(0, cases[c].n) : NULL;
 			kube_store *st = open_store(loop, cases[c].backend);
 			create_cpu cpu;
-			v[r] = run_creates(loop, st, pods, cases[c].n, w, &cpu);
+			v[r] = run_creates(loop, st, pods, texts, cases[c].n, w, &cpu);
 			lcpu[r] = cpu.loop_us;
 			pcpu[r] = cpu.process_us;
 			close_store(st, cases[c].backend);
 			free(pods);
+			if (texts)
+				free_texts(texts, cases[c].n);
 		}
 		double med = median(v, REPS);   /* sorts v: the best is last */
 		printf("{\"bench\":\"store_create\",\"case\":\"%s\",\"ops_per_s\":%.0f,\"best_ops_per_s\":%.0f,"
@@ -409,7 +455,7 @@ static void bench_commit(void)
 static void fill(kube_loop *loop, kube_store *st, int n)
 {
 	kube_object **pods = make_pods(0, n);
-	run_creates(loop, st, pods, n, 64, NULL);
+	run_creates(loop, st, pods, NULL, n, 64, NULL);
 	free(pods);
 }
 

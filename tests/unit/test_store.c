@@ -235,6 +235,153 @@ START_TEST(test_store_create_errors)
 }
 END_TEST
 
+/* ---- creates from JSON text ---- */
+
+/* The stored text of o: its JSON as a store keeps it (no resourceVersion)
+ * is what kube_encode writes with resourceVersion; printed to compare. */
+static char *stored_json(const kube_object *o)
+{
+	char *s = NULL;
+	ck_assert_int_eq(kube_encode(&s, NULL, o, KUBE_FORMAT_JSON, 0), 0);
+	return s;
+}
+
+/* Text in the encoder's form is stored as it came, with what a create
+ * sets spliced into metadata where the tree path puts it: uid, generation
+ * and creationTimestamp replaced in place, deletionTimestamp,
+ * deletionGracePeriodSeconds, selfLink and (cluster-scoped) namespace
+ * dropped, an empty name replaced by a generated one, the rest appended;
+ * members after metadata kept.  The same request through a tree gives
+ * the same object, but for what a create makes up. */
+START_TEST(test_store_create_json_splices_system_fields)
+{
+	static const char ns_json[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"generateName\":\"team-\","
+		"\"namespace\":\"x\",\"name\":\"\",\"uid\":\"mine\",\"selfLink\":\"/api\",\"generation\":7,"
+		"\"labels\":{\"a\":\"b\"},\"deletionTimestamp\":\"2020-01-01T00:00:00Z\","
+		"\"deletionGracePeriodSeconds\":30},\"spec\":{\"finalizers\":[\"kubernetes\"]}}";
+	static const char pod[] =
+		"{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\"},\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+		"\"spec\":{\"nodeName\":\"n1\"}}";
+	kube_object *out = NULL, *got = NULL, *viatree = NULL, *in;
+	kube_store *tree_st;
+	char want[1024], *have;
+
+	ck_assert_int_eq(kube_store_create_json(&out, st, ns_json, strlen(ns_json)), 0);
+	ck_assert_str_eq(kube_object_generate_name(out), "team-");
+	ck_assert_uint_eq(strlen(kube_object_name(out)), 10);
+	ck_assert_int_eq(strncmp(kube_object_name(out), "team-", 5), 0);
+	ck_assert_ptr_null(kube_object_namespace(out));
+	ck_assert_ptr_null(kube_object_deletion_timestamp(out));
+	ck_assert_int_eq(kube_object_generation(out), 1);
+	ck_assert_str_ne(kube_object_uid(out), "mine");
+	ck_assert_str_eq(kube_object_resource_version(out), "1");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(out), "a"), "b");
+	snprintf(want, sizeof(want),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"generateName\":\"team-\","
+	         "\"name\":\"%s\",\"uid\":\"%s\",\"generation\":1,\"labels\":{\"a\":\"b\"},"
+	         "\"creationTimestamp\":\"%s\",\"resourceVersion\":\"1\"},"
+	         "\"spec\":{\"finalizers\":[\"kubernetes\"]}}",
+	         kube_object_name(out), kube_object_uid(out), kube_object_creation_timestamp(out));
+	have = stored_json(out);
+	ck_assert_str_eq(have, want);
+	free(have);
+	ck_assert_int_eq(kube_store_get(&got, st, "namespaces", NULL, kube_object_name(out)), 0);
+	ck_assert_ptr_eq(got, out);
+	kube_object_unref(got);
+
+	/* through a tree: the same text, made-up fields aside */
+	ck_assert_int_eq(kube_store_open(&tree_st, loop, NULL), 0);
+	in = obj(ns_json);
+	ck_assert_int_eq(kube_store_create_take(&viatree, tree_st, in), 0);
+	snprintf(want, sizeof(want),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"generateName\":\"team-\","
+	         "\"name\":\"%s\",\"uid\":\"%s\",\"generation\":1,\"labels\":{\"a\":\"b\"},"
+	         "\"creationTimestamp\":\"%s\",\"resourceVersion\":\"1\"},"
+	         "\"spec\":{\"finalizers\":[\"kubernetes\"]}}",
+	         kube_object_name(viatree), kube_object_uid(viatree),
+	         kube_object_creation_timestamp(viatree));
+	have = stored_json(viatree);
+	ck_assert_str_eq(have, want);
+	free(have);
+	kube_object_unref(viatree);
+	kube_store_close(tree_st);
+	kube_object_unref(out);
+
+	/* metadata first, members after it, a namespaced kind keeps its
+	 * namespace; what was absent is appended in the tree's order */
+	ck_assert_int_eq(kube_store_create_json(&out, st, pod, strlen(pod)), 0);
+	snprintf(want, sizeof(want),
+	         "{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\",\"uid\":\"%s\","
+	         "\"creationTimestamp\":\"%s\",\"generation\":1,\"resourceVersion\":\"2\"},"
+	         "\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"spec\":{\"nodeName\":\"n1\"}}",
+	         kube_object_uid(out), kube_object_creation_timestamp(out));
+	have = stored_json(out);
+	ck_assert_str_eq(have, want);
+	free(have);
+	kube_object_unref(out);
+	/* the node index saw spec.nodeName */
+	kube_object_list *l = NULL;
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	lo.field_selector = "spec.nodeName=n1";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 1);
+	kube_object_list_free(l);
+}
+END_TEST
+
+static int create_json(kube_store *store, const char *json)
+{
+	return kube_store_create_json(NULL, store, json, strlen(json));
+}
+
+/* JSON not in the encoder's form is decoded (the same object); bad input
+ * fails as kube_object_from_json and kube_store_create say, and writes
+ * nothing. */
+START_TEST(test_store_create_json_decodes_other_json_and_errors)
+{
+	static const char spaced[] =
+		"{ \"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": { \"name\": \"s\", "
+		"\"namespace\": \"default\", \"labels\": {\"a\": \"b\\u0021\"} } }";
+	kube_object *out = NULL;
+	char want[512], *have;
+
+	ck_assert_int_eq(kube_store_create_json(&out, st, spaced, strlen(spaced)), 0);
+	snprintf(want, sizeof(want),
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"s\",\"namespace\":\"default\","
+	         "\"labels\":{\"a\":\"b!\"},\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"generation\":1,"
+	         "\"resourceVersion\":\"1\"}}",
+	         kube_object_uid(out), kube_object_creation_timestamp(out));
+	have = stored_json(out);
+	ck_assert_str_eq(have, want);
+	free(have);
+	kube_object_unref(out);
+
+	expect_err(kube_store_create_json(&out, st, "{\"apiVersion\":", 14), KUBE_EINVAL,
+	           "document 1, line 1, column 15: unexpected end of input, expected a value");
+	ck_assert_ptr_null(out);
+	expect_err(kube_store_create_json(NULL, st, "[1]", 3), KUBE_EINVAL,
+	           "kube_object_from_json: expected a JSON object, found array");
+	expect_err(create_json(st, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	                           "\"metadata\":{\"name\":\"s\",\"namespace\":\"default\"}}"),
+	           KUBE_EEXISTS, "pods \"s\" already exists");
+	expect_err(create_json(st, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	                           "\"metadata\":{\"name\":\"r\",\"namespace\":\"default\","
+	                           "\"resourceVersion\":\"5\"}}"),
+	           KUBE_EINVAL, "resourceVersion should not be set on objects to be created");
+	expect_err(create_json(st, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	                           "\"metadata\":{\"name\":\"l\",\"namespace\":\"default\","
+	                           "\"labels\":{\"a\":1}}}"),
+	           KUBE_EINVAL, "metadata.labels[\"a\"]: expected a string, found integer");
+	expect_err(create_json(st, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	                           "\"metadata\":{\"namespace\":\"default\"}}"),
+	           KUBE_EINVAL, "metadata.name: Required value: name or generateName is required");
+	ck_assert_int_eq(kube_store_create_json(NULL, NULL, spaced, strlen(spaced)), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_create_json(NULL, st, NULL, 0), KUBE_EINVAL);
+	ck_assert_int_eq(kube_store_revision(st), 1);
+}
+END_TEST
+
 START_TEST(test_store_generate_name_and_cluster_scope)
 {
 	kube_object *in, *out = NULL, *got = NULL;
@@ -2432,6 +2579,60 @@ START_TEST(test_store_sqlite_batch_larger_than_one_write)
 }
 END_TEST
 
+/* Creates from JSON text, queued on the durable store: each callback has
+ * its object, and after a reopen (the text as SQLite kept it) every
+ * object encodes to what its callback saw.  A request that does not
+ * decode fails at the call. */
+typedef struct json_rec {
+	int n, failed;
+	char *seen[32];
+} json_rec;
+
+static void json_cb(int status, kube_object *o, void *ud)
+{
+	json_rec *r = ud;
+	if (status)
+		r->failed++;
+	else
+		r->seen[r->n] = stored_json(o);
+	r->n++;
+}
+
+START_TEST(test_store_sqlite_create_json_async)
+{
+	json_rec r = { 0 };
+	char json[256], name[16];
+	kube_object *got;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 32; i++) {
+		snprintf(json, sizeof(json), "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"j%02d\","
+		         "\"namespace\":\"ns\",\"labels\":{\"i\":\"%d\"}},\"spec\":{\"nodeName\":\"n%d\"}}", i, i, i % 3);
+		ck_assert_int_eq(kube_store_create_json_async(st, json, strlen(json), json_cb, &r, NULL), 0);
+	}
+	expect_err(kube_store_create_json_async(st, "{", 1, json_cb, &r, NULL), KUBE_EINVAL,
+	           "document 1, line 1, column 2: expected a string key, found end of input");
+	for (int i = 0; i < 100000 && r.n < 32; i++)
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+	ck_assert_int_eq(r.n, 32);
+	ck_assert_int_eq(r.failed, 0);
+	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 32);
+	for (int i = 0; i < 32; i++) {
+		char *now;
+		snprintf(name, sizeof(name), "j%02d", i);
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", name), 0);
+		now = stored_json(got);
+		ck_assert_str_eq(now, r.seen[i]);
+		ck_assert_ptr_nonnull(strstr(now, "\"spec\":{\"nodeName\":\"n"));
+		free(now);
+		free(r.seen[i]);
+		kube_object_unref(got);
+	}
+}
+END_TEST
+
 /* 16 writers, each with one write in flight (the bench's shape, where two
  * batches go in flight): each writer creates its pod and then updates it
  * 30 times, each update read at the revision its previous write returned.
@@ -3077,6 +3278,8 @@ static Suite *store_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_store_create_sets_system_fields);
 	tcase_add_test(tc, test_store_create_errors);
+	tcase_add_test(tc, test_store_create_json_splices_system_fields);
+	tcase_add_test(tc, test_store_create_json_decodes_other_json_and_errors);
 	tcase_add_test(tc, test_store_generate_name_and_cluster_scope);
 	tcase_add_test(tc, test_store_object_size_limit);
 	tcase_add_test(tc, test_store_update_conflict_and_generation);
@@ -3125,6 +3328,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_key_stored_twice);
 	tcase_add_test(sq, test_store_sqlite_checkpoints_in_background);
 	tcase_add_test(sq, test_store_sqlite_batch_larger_than_one_write);
+	tcase_add_test(sq, test_store_sqlite_create_json_async);
 	tcase_add_test(sq, test_store_sqlite_open_errors);
 	tcase_add_test(sq, test_store_sqlite_corrupt_file);
 	tcase_add_test(sq, test_store_sqlite_truncated_file);
