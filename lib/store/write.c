@@ -468,14 +468,16 @@ static int prepare_create(kube_store *s, pending *p)
 	p->op.expect_revision = KUBE__EXPECT_ABSENT;
 	if (p->in_text) {
 		/* The stored text straight from the request's (createtext.c):
-		 * what the edits below make of the tree, without one. */
-		kube__create_fields f = { name == gen ? p->made_name : NULL, p->made_uid, p->made_ts,
-		                          !k->namespaced };
+		 * what the edits below make of the tree, without one.  What
+		 * it makes up is kept for the object (derive_object). */
+		kube__create_fields f;
 		size_t tlen;
 		const char *t = kube__object_text(in, &tlen);
 		memcpy(p->made_uid, uid, sizeof(p->made_uid));
 		memcpy(p->made_ts, ts, sizeof(p->made_ts));
 		snprintf(p->made_name, sizeof(p->made_name), "%s", name == gen ? gen : "");
+		f = (kube__create_fields){ p->made_name[0] ? p->made_name : NULL, p->made_uid,
+		                           p->made_ts, !k->namespaced };
 		s->enc.len = 0;
 		s->enc.failed = 0;
 		if ((rc = kube__create_text(&s->enc, &p->meta_end, t, tlen, &f)) != 0)
@@ -968,7 +970,7 @@ static int derive_object(kube_object **out, const pending *p, char *text, size_t
 {
 	const kube_object *old;
 
-	if (p->kind == W_CREATE)
+	if (p->in_text)
 		return kube__object_derive_create(out, p->in, text, len, p->meta_end,
 		                                  p->made_name[0] ? p->made_name : NULL, p->made_uid,
 		                                  p->made_ts, !p->kind_info->namespaced);
