@@ -646,25 +646,20 @@ int kube__object_compact(kube_object *o, char *text, size_t len, size_t meta_end
 	return 0;
 }
 
-int kube__object_derive(kube_object **out, const kube_object *like, char *text, size_t len,
-                        size_t meta_end, int64_t generation, const char *node_name)
+/* A frozen compact object on text, its hot metadata from h and like's
+ * labels (the kube__object_derive* functions). */
+static int derive(kube_object **out, const kube_object *like, const hot_src *h, int64_t generation,
+                  char *text, size_t len, size_t meta_end)
 {
 	kube_object *o;
-	hot_src h;
 
 	*out = NULL;
-	if (!like->text)
-		return kube__object_from_text(out, text, len, meta_end);
 	if (!(o = kube_calloc(1, sizeof(*o))))
 		return kube__error_oom();
 	atomic_init(&o->refs, 1);
 	atomic_init(&o->frozen, 1);
 	atomic_init(&o->doc, NULL);
-	h = (hot_src){ like->api_version, like->kind, like->namespace_, like->name,
-	               like->generate_name, like->uid, like->creation_timestamp,
-	               like->deletion_timestamp, node_name, NULL, like->owners, like->nowners,
-	               like->finalizers, like->nfinalizers, NULL, like->ann, like->nann };
-	if (kube_labels_copy(&o->labels, like->labels) != 0 || !build_block(o, &h)) {
+	if (kube_labels_copy(&o->labels, like->labels) != 0 || !build_block(o, h)) {
 		kube_labels_free(o->labels);
 		kube_free(o);
 		return KUBE_ENOMEM;
@@ -677,36 +672,33 @@ int kube__object_derive(kube_object **out, const kube_object *like, char *text, 
 	return 0;
 }
 
+int kube__object_derive(kube_object **out, const kube_object *like, char *text, size_t len,
+                        size_t meta_end, int64_t generation, const char *node_name)
+{
+	hot_src h;
+
+	if (!like->text)
+		return kube__object_from_text(out, text, len, meta_end);
+	h = (hot_src){ like->api_version, like->kind, like->namespace_, like->name,
+	               like->generate_name, like->uid, like->creation_timestamp,
+	               like->deletion_timestamp, node_name, NULL, like->owners, like->nowners,
+	               like->finalizers, like->nfinalizers, NULL, like->ann, like->nann };
+	return derive(out, like, &h, generation, text, len, meta_end);
+}
+
 int kube__object_derive_create(kube_object **out, const kube_object *like, char *text, size_t len,
                                size_t meta_end, const char *name, const char *uid,
                                const char *creation_timestamp, int drop_namespace)
 {
-	kube_object *o;
 	hot_src h;
 
-	*out = NULL;
 	if (!like->text)
 		return kube__object_from_text(out, text, len, meta_end);
-	if (!(o = kube_calloc(1, sizeof(*o))))
-		return kube__error_oom();
-	atomic_init(&o->refs, 1);
-	atomic_init(&o->frozen, 1);
-	atomic_init(&o->doc, NULL);
 	h = (hot_src){ like->api_version, like->kind, drop_namespace ? NULL : like->namespace_,
 	               name ? name : like->name, like->generate_name, uid, creation_timestamp,
 	               NULL, like->node_name, NULL, like->owners, like->nowners, like->finalizers,
 	               like->nfinalizers, NULL, like->ann, like->nann };
-	if (kube_labels_copy(&o->labels, like->labels) != 0 || !build_block(o, &h)) {
-		kube_labels_free(o->labels);
-		kube_free(o);
-		return KUBE_ENOMEM;
-	}
-	o->generation = 1;
-	o->text = text;
-	o->text_len = len;
-	o->meta_end = meta_end;
-	*out = o;
-	return 0;
+	return derive(out, like, &h, 1, text, len, meta_end);
 }
 
 /* The value at t[v..] (compact text) as a tree; *out NULL for a null. */

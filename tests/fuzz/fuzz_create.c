@@ -22,16 +22,9 @@
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "stored_text.h"
 
 static kube_loop *loop;
-
-static char *encoded(const kube_object *o)
-{
-	char *s = NULL;
-	if (kube_encode(&s, NULL, o, KUBE_FORMAT_JSON, 0) != 0)
-		abort();
-	return s;
-}
 
 static void same_text(const char *what, const char *a, const char *b)
 {
@@ -56,32 +49,6 @@ static char *made_up_alike(const kube_object *o)
 	s = encoded(m);
 	kube_object_unref(m);
 	return s;
-}
-
-/* o's text is what encoding its tree gives, and its metadata at hand is
- * what its text says. */
-static void reads_as_encoded(const kube_object *o)
-{
-	kube_object *m = NULL;
-	char *a = encoded(o), *b;
-
-	if (kube_object_mutable(&m, o) != 0)
-		abort();
-	if (kube_object_generation(o) != kube_object_generation(m) ||
-	    !kube_labels_equal(kube_object_labels(o), kube_object_labels(m)) ||
-	    kube_object_annotation_count(o) != kube_object_annotation_count(m) ||
-	    kube_object_owner_ref_count(o) != kube_object_owner_ref_count(m) ||
-	    kube_object_finalizer_count(o) != kube_object_finalizer_count(m) ||
-	    strcmp(kube_object_uid(o), kube_object_uid(m)) != 0 ||
-	    strcmp(kube_object_name(o), kube_object_name(m)) != 0 ||
-	    !kube_object_namespace(o) != !kube_object_namespace(m) ||
-	    !kube_object_deletion_timestamp(o) != !kube_object_deletion_timestamp(m))
-		abort();
-	b = encoded(m);
-	same_text("the stored text and its tree's encoding", a, b);
-	free(a);
-	free(b);
-	kube_object_unref(m);
 }
 
 /* A generated name is random: the five characters after each mention of

@@ -24,45 +24,10 @@
 #include <string.h>
 
 #include "libkube/kube.h"
+#include "stored_text.h"
 
 static kube_loop *loop;
 static kube_store *st;
-
-static char *encoded(const kube_object *o)
-{
-	char *s = NULL;
-	if (kube_encode(&s, NULL, o, KUBE_FORMAT_JSON, 0) != 0)
-		abort();
-	return s;
-}
-
-/* o's text is what encoding its tree gives. */
-static void reads_as_encoded(const kube_object *o)
-{
-	kube_object *m = NULL;
-	char *a = encoded(o), *b;
-
-	if (kube_object_mutable(&m, o) != 0)
-		abort();
-	/* and what it keeps at hand (derived from the old version, not
-	 * parsed) is what its text says */
-	if (kube_object_generation(o) != kube_object_generation(m) ||
-	    !kube_labels_equal(kube_object_labels(o), kube_object_labels(m)) ||
-	    kube_object_annotation_count(o) != kube_object_annotation_count(m) ||
-	    kube_object_owner_ref_count(o) != kube_object_owner_ref_count(m) ||
-	    kube_object_finalizer_count(o) != kube_object_finalizer_count(m) ||
-	    strcmp(kube_object_uid(o), kube_object_uid(m)) != 0 ||
-	    !kube_object_deletion_timestamp(o) != !kube_object_deletion_timestamp(m))
-		abort();
-	b = encoded(m);
-	if (strcmp(a, b) != 0) {
-		fprintf(stderr, "stored: %s\ntree:   %s\n", a, b);
-		abort();
-	}
-	free(a);
-	free(b);
-	kube_object_unref(m);
-}
 
 static void same_json(const kube_object *a, const kube_object *b, const char *path)
 {
