@@ -5,9 +5,9 @@
  * stores the object's JSON.  Done on a tree, that is a parse, the edits,
  * an encoding and freeing the tree: for a pod of 2 KB, most of the loop
  * thread's work for a create.  When the request is compact JSON already
- * in the encoder's form (kube_store_create_json with such text, or an
- * object a store gave out), this writes the stored text directly: the
- * request's bytes, metadata's members edited in place.  The result is
+ * in the encoder's form (kube_store_create_json checks), this writes the
+ * stored text directly: the request's bytes, metadata's members edited in
+ * place.  The result is
  * byte for byte what the tree would encode to (fuzz_create checks), as
  * the store's text readers rely on (subresource.c says why).
  *
