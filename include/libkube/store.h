@@ -182,8 +182,9 @@ KUBE_EXTERN int kube_store_update_take(kube_object **out, kube_store *store, kub
  * members, no metadata.resourceVersion): such text is stored as it came,
  * with the fields a create sets spliced into metadata, and no JSON tree
  * is built (for a 2 KB pod, a third to half of the loop thread's time for
- * a create, and all of the decoding).  Any other JSON is decoded.  Returns as kube_store_create, or a decoding error
- * (KUBE_EINVAL, KUBE_ETOOBIG).  json is not kept.
+ * a create, and all of the decoding).  Any other JSON is decoded.
+ * Returns as kube_store_create, or a decoding error (KUBE_EINVAL,
+ * KUBE_ETOOBIG).  json is not kept.
  */
 KUBE_EXTERN int kube_store_create_json(kube_object **out, kube_store *store, const char *json,
                                        size_t len);

@@ -460,6 +460,7 @@ static int make_dir(const char *path)
 
 static int sq_open(void **state, const kube_store_options *opts)
 {
+	const char *gather;
 	sq_state *q;
 	int64_t v = 0;
 	int found, rc;
@@ -499,8 +500,8 @@ static int sq_open(void **state, const kube_store_options *opts)
 	/* Our VFS gathers a commit's WAL frames into one write (sqlite_vfs.c);
 	 * KUBE_STORE_SQLITE_GATHER=0 keeps SQLite's default, one write per
 	 * frame header and per page (for comparing the two). */
-	q->vfs = getenv("KUBE_STORE_SQLITE_GATHER") && strcmp(getenv("KUBE_STORE_SQLITE_GATHER"), "0") == 0
-	         ? NULL : kube__sqlite_gather_vfs();
+	gather = getenv("KUBE_STORE_SQLITE_GATHER");
+	q->vfs = gather && strcmp(gather, "0") == 0 ? NULL : kube__sqlite_gather_vfs();
 	rc = sqlite3_open_v2(q->file, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                     SQLITE_OPEN_NOMUTEX, q->vfs);
 	if (rc != SQLITE_OK) {

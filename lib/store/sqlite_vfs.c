@@ -210,7 +210,8 @@ static const sqlite3_io_methods gather_io = {
 /* The real file sits after our struct, aligned for anything. */
 #define REAL_OFFSET ((sizeof(gather_file) + 15) & ~(size_t)15)
 
-static int gather_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
+static int gather_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+                       int *out_flags)
 {
 	gather_file *g = (gather_file *)f;
 	sqlite3_file *real;

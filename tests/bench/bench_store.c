@@ -257,8 +257,8 @@ typedef struct create_cpu {
 /* Creates pods[0..n), or texts[0..n) when pods is NULL, with `writers`
  * in flight (0 = synchronous), returns the creates per second on the wall
  * clock; cpu (may be NULL) gets the CPU time per create. */
-static double run_creates(kube_loop *loop, kube_store *st, kube_object **pods, const pod_json *texts,
-                          int n, int writers, create_cpu *cpu)
+static double run_creates(kube_loop *loop, kube_store *st, kube_object **pods,
+                          const pod_json *texts, int n, int writers, create_cpu *cpu)
 {
 	inflight f = { 0, 0 };
 	double t0 = wall_ns(), c0 = cpu_ns(), p0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
