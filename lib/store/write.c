@@ -421,6 +421,21 @@ static int spec_equal(json_object *a, json_object *b)
 	return json_object_equal(sa, sb);
 }
 
+/* p's value: a copy of the text in s->enc (the store's scratch buffer),
+ * allocated to size, as the stored object keeps it. */
+static int take_encoding(kube_store *s, pending *p)
+{
+	kube__buf_free(&p->value);
+	if (!(p->value.data = kube_malloc(s->enc.len + 1))) {
+		p->value = (kube__buf)KUBE__BUF_INIT;
+		return kube__error_oom();
+	}
+	memcpy(p->value.data, s->enc.data, s->enc.len + 1);
+	p->value.len = s->enc.len;
+	p->value.cap = s->enc.len + 1;
+	return 0;
+}
+
 static int prepare_create(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
@@ -480,14 +495,9 @@ static int prepare_create(kube_store *s, pending *p)
 		                           p->made_ts, !k->namespaced };
 		s->enc.len = 0;
 		s->enc.failed = 0;
-		if ((rc = kube__create_text(&s->enc, &p->meta_end, t, tlen, &f)) != 0)
+		if ((rc = kube__create_text(&s->enc, &p->meta_end, t, tlen, &f)) != 0 ||
+		    (rc = take_encoding(s, p)) != 0)
 			return rc;
-		kube__buf_free(&p->value);
-		if (!(p->value.data = kube_malloc(s->enc.len + 1)))
-			return kube__error_oom();
-		memcpy(p->value.data, s->enc.data, s->enc.len + 1);
-		p->value.len = s->enc.len;
-		p->value.cap = s->enc.len + 1;
 		p->has_op = 1;
 		return 0;
 	}
@@ -900,30 +910,20 @@ static int prepare(kube_store *s, pending *p)
 	}
 	if (rc == 0 && p->has_op) {
 		p->op.key = p->key;
-		if (p->op.type == KUBE__OP_PUT && !p->doc) {
-			/* a subresource's write, or a create of text: its text
-			 * is ready */
-			if (p->value.len > s->opts.max_object_bytes)
-				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
-				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
-				                               p->key, p->value.len, s->opts.max_object_bytes));
-			p->op.value = p->value.data;
-			p->op.len = p->value.len;
-		} else if (p->op.type == KUBE__OP_PUT) {
+		/* A write without a tree (a subresource's, a create of text)
+		 * has its text ready; a tree is encoded now. */
+		if (p->op.type == KUBE__OP_PUT && p->doc) {
 			s->enc.len = 0;
 			s->enc.failed = 0;
-			if ((rc = kube__json_encode_meta(&s->enc, p->doc, &p->meta_end)) != 0)
+			if ((rc = kube__json_encode_meta(&s->enc, p->doc, &p->meta_end)) != 0 ||
+			    (rc = take_encoding(s, p)) != 0)
 				return fail(p, rc);
-			kube__buf_free(&p->value);
-			if (!(p->value.data = kube_malloc(s->enc.len + 1)))
-				return fail(p, kube__error_oom());
-			memcpy(p->value.data, s->enc.data, s->enc.len + 1);
-			p->value.len = s->enc.len;
-			p->value.cap = s->enc.len + 1;
 			if (p->noop_by_text && (rc = noop_by_text(p)) != 0)
 				return fail(p, rc);
 			if (p->noop)
 				return 0;
+		}
+		if (p->op.type == KUBE__OP_PUT) {
 			if (p->value.len > s->opts.max_object_bytes)
 				return fail(p, kube__error_set(KUBE_EINVAL, NULL,
 				                               "%s: the object is too large: %zu bytes of JSON, the limit is %zu",
