@@ -12,11 +12,11 @@
  *
  *   log(rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL)
  *   meta(name TEXT PRIMARY KEY, value INTEGER): "revision"      WITHOUT ROWID
- *   PRAGMA user_version = 3, page_size = 4096 (new databases)
+ *   PRAGMA user_version = 3, page_size = 8192 (new databases)
  *
  * The schema is etcd's shape: each key's current value sits in the row of
  * the revision that wrote it, so rows are appended in revision order and a
- * group commit of 16 creates fills eight or nine fresh pages of `log`.
+ * group commit of 16 creates fills five or six fresh pages of `log`.
  * What a commit costs is mostly the pages it appends to the WAL and syncs,
  * so the table has no index on key (schema 2 had one, UNIQUE: it cost one
  * random 4 KB leaf per written key, ~16 of the ~25 pages of such a batch).
@@ -103,7 +103,7 @@
 #define SCHEMA_VERSION 3
 
 /* The checkpointer runs each time the WAL holds this many frames it has
- * not copied yet (SQLite's own autocheckpoint size, 4 MB of 4 KB pages);
+ * not copied yet (SQLite's own autocheckpoint size, 8 MB of 8 KB pages);
  * the commit thread restarts the WAL when it reaches WAL_HARD_FRAMES. */
 #define WAL_CKPT_FRAMES 1000
 #define WAL_RESTART_FRAMES WAL_CKPT_FRAMES
@@ -519,10 +519,15 @@ static int sq_open(void **state, const kube_store_options *opts)
 		                     q->file, (long long)v, SCHEMA_VERSION);
 		goto fail;
 	}
-	/* 4 KB pages: a commit appends every page it dirtied to the WAL and
-	 * syncs it, so small pages keep an update's random leaf cheap (a new
-	 * database only; an existing one keeps its size). */
-	if ((rc = exec(q, "PRAGMA page_size=4096", "page size")) != 0 ||
+	/* 8 KB pages (a new database only; an existing one keeps its size).
+	 * A commit appends every page it dirtied to the WAL and syncs it: a
+	 * typical pod (~2.2 KB) fills a 4 KB page alone, as two do not fit,
+	 * while an 8 KB page holds three, so creates write about a third
+	 * fewer bytes to the WAL and again to store.db.  Measured on the
+	 * 2-core VM, fresh stores taking turns with 4 KB ones: 16-writer
+	 * creates 2-10 % faster, update latency unchanged (its random
+	 * leaf costs far less than the fsync).  16 KB pages did no better. */
+	if ((rc = exec(q, "PRAGMA page_size=8192", "page size")) != 0 ||
 	    (rc = exec(q, "PRAGMA journal_mode=WAL", "journal mode")) != 0 ||
 	    (rc = exec(q, "PRAGMA synchronous=FULL", "synchronous")) != 0 ||
 	    (rc = exec(q, "BEGIN IMMEDIATE;"

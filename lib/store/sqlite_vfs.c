@@ -40,7 +40,7 @@
 /* Past this many gathered bytes the buffer is written out: the unix VFS
  * writes at most 128 KB - 1 in one call (it masks the length with 0x1ffff,
  * as SQLite's own writes are at most a 64 KB page and its header), so a
- * larger commit goes out in 120 KB writes (29 frames of 4 KB pages). */
+ * larger commit goes out in 120 KB writes (14 frames of 8 KB pages). */
 #define GATHER_MAX (120 * 1024)
 
 typedef struct gather_file {

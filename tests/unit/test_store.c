@@ -2466,9 +2466,9 @@ static long file_size(const char *dir, const char *name)
 	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
-/* The WAL header's checkpoint sequence number: how many times the WAL
- * restarted from its beginning since it was created; -1 with no WAL. */
-static long wal_restarts(const char *dir)
+/* A big-endian 32-bit field of the WAL header (at byte `at`); -1 with
+ * no WAL. */
+static long wal_header_field(const char *dir, int at)
 {
 	char p[256];
 	unsigned char h[16];
@@ -2482,24 +2482,38 @@ static long wal_restarts(const char *dir)
 	fclose(f);
 	if (got != sizeof(h))
 		return -1;
-	return (long)h[12] << 24 | (long)h[13] << 16 | (long)h[14] << 8 | (long)h[15];
+	return (long)h[at] << 24 | (long)h[at + 1] << 16 | (long)h[at + 2] << 8 | (long)h[at + 3];
 }
 
-/* WAL frames in a WAL that never restarted: a 32-byte header, then a
- * 24-byte header and a 4 KB page per frame. */
-#define WAL_FRAMES(size) (((size) - 32) / (4096 + 24))
+/* The checkpoint sequence number: how many times the WAL restarted from
+ * its beginning since it was created. */
+static long wal_restarts(const char *dir)
+{
+	return wal_header_field(dir, 12);
+}
+
+/* WAL frames in a WAL of `size` bytes that never restarted: a 32-byte
+ * header, then per frame a 24-byte header and a page (of the size at
+ * byte 8 of the header: 8 KB for a new store). */
+static long wal_frames(const char *dir, long size)
+{
+	long page = wal_header_field(dir, 8);
+
+	return page > 0 ? (size - 32) / (page + 24) : -1;
+}
 
 /* Checkpoints run on their own thread: store.db grows while writes go on
  * (no commit copies the WAL), and the WAL stays bounded: it restarts from
- * its beginning once a checkpoint caught up (every ~1,000 frames, 4 MB),
- * so it never holds the ~6,000 frames written. */
+ * its beginning once a checkpoint caught up (every ~1,000 frames, 8 MB),
+ * so it never holds the ~3,000 frames written (a pod of 8 KB takes a
+ * page, and an eighth of another). */
 START_TEST(test_store_sqlite_checkpoints_in_background)
 {
 	wrec *w = calloc(1, sizeof(*w));
 	char name[16], *data;
 	kube_object *got;
 	long db0, wal_max = 0, restarts;
-	int n = 2000;
+	int n = 3000;
 
 	data = malloc(8000);
 	memset(data, 'q', 7999);
@@ -2522,16 +2536,18 @@ START_TEST(test_store_sqlite_checkpoints_in_background)
 	for (int i = 0; i < n; i++)
 		ck_assert_int_eq(w->status[i], 0);
 	restarts = wal_restarts(tmpdir);
-	/* ~16 MB written: several checkpoints' worth (4 MB of WAL each) */
-	for (int i = 0; i < 200 && file_size(tmpdir, "store.db") < 8 * 1024 * 1024; i++)
+	/* ~24 MB written: several checkpoints' worth (8 MB of WAL each) */
+	for (int i = 0; i < 200 && file_size(tmpdir, "store.db") < 16 * 1024 * 1024; i++)
 		usleep(10000);
-	ck_assert_int_gt(file_size(tmpdir, "store.db"), db0 + 8 * 1024 * 1024);
+	ck_assert_int_gt(file_size(tmpdir, "store.db"), db0 + 16 * 1024 * 1024);
 	ck_assert_msg(restarts >= 2, "the WAL restarted %ld times", restarts);
-	ck_assert_msg(WAL_FRAMES(wal_max) <= 3000, "the WAL grew to %ld frames", WAL_FRAMES(wal_max));
+	ck_assert_int_eq(wal_header_field(tmpdir, 8), 8192);
+	ck_assert_msg(wal_frames(tmpdir, wal_max) <= 3000, "the WAL grew to %ld frames",
+	              wal_frames(tmpdir, wal_max));
 	close_store();
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
 	ck_assert_int_eq(kube_store_revision(st), n);
-	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p1999"), 0);
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p2999"), 0);
 	kube_object_unref(got);
 	free(data);
 	free(w);
@@ -3121,7 +3137,8 @@ static void restart_sink(kube_log_level level, const char *subsystem, const char
  * The commit thread forces a restart at 8,000 frames (sqlite.c's
  * WAL_HARD_FRAMES); failed, it is tried again, and logged, only after
  * another 2,000 frames, not at each commit.  Once the reader is gone the
- * WAL restarts and stops growing. */
+ * WAL restarts and stops growing.  The database is one of 4 KB pages (an
+ * older store's: it keeps its page size), so 12,000 frames are 48 MB. */
 START_TEST(test_store_sqlite_wal_restart_spaced_while_read)
 {
 	char file[256], name[16], want[512], *data;
@@ -3129,9 +3146,14 @@ START_TEST(test_store_sqlite_wal_restart_spaced_while_read)
 	int expected = 0, i = 0;
 	sqlite3 *rd;
 
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &rd), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(rd, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
+	                              "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(rd);
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
 	kube_object_unref(create_pod("ns", "seed", NULL));
-	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(wal_header_field(tmpdir, 8), 4096);
 	ck_assert_int_eq(sqlite3_open(file, &rd), SQLITE_OK);
 	/* a snapshot inside the WAL (after the seed's frames) */
 	ck_assert_int_eq(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM log", NULL, NULL, NULL), SQLITE_OK);
@@ -3145,7 +3167,7 @@ START_TEST(test_store_sqlite_wal_restart_spaced_while_read)
 		in = pod_json("ns", name, NULL, NULL);
 		ck_assert_int_eq(kube_object_set_annotation(in, "data", data), 0);
 		ck_assert_int_eq(kube_store_create_take(NULL, st, in), 0);
-		frames = WAL_FRAMES(file_size(tmpdir, "store.db-wal"));
+		frames = wal_frames(tmpdir, file_size(tmpdir, "store.db-wal"));
 		if (frames >= next) {
 			expected++;
 			next = frames + 2000;
