@@ -42,6 +42,9 @@
  *   bench_store [writers]   (16 by default: the in-flight count of the
  *                            group-commit case)
  *   KUBE_BENCH_ONLY=create|commit|get|list|watch|memory   one workload
+ *   KUBE_BENCH_ONLY=ab KUBE_BENCH_A=VAR=x KUBE_BENCH_B=VAR=y [KUBE_BENCH_JSON=1]
+ *                       two settings' durable creates, taking turns (by
+ *                       hand only, not part of a full run)
  *   KUBE_BENCH_CASE=sqlite_16_writers              one case (prefix) of
  *                                                  store_create or store_memory
  */
@@ -450,6 +453,63 @@ static void bench_commit(void)
 	}
 }
 
+/* ---- store_create_ab ---- */
+
+/* Sets the environment variable of a "VAR=value" setting (on) or unsets
+ * it (off); "" or NULL is no setting. */
+static void set_ab(const char *kv, int on)
+{
+	char name[128];
+	const char *eq = kv ? strchr(kv, '=') : NULL;
+
+	if (!eq || (size_t)(eq - kv) >= sizeof(name))
+		return;
+	memcpy(name, kv, (size_t)(eq - kv));
+	name[eq - kv] = 0;
+	if (on)
+		setenv(name, eq + 1, 1);
+	else
+		unsetenv(name);
+}
+
+/* Durable creates, `writers` in flight, under two settings (KUBE_BENCH_A
+ * and KUBE_BENCH_B, each one VAR=value or empty, set while a store opens
+ * and writes): a fresh store per block of creates, the two settings
+ * taking turns and going first in turn, so that both see the same disk.
+ * Its speed changes by the minute here, so separate runs compare badly.
+ * KUBE_BENCH_JSON=1 creates from JSON text.  Figures: the median block's
+ * creates per second, and the 10th and 90th percentile blocks'. */
+static void bench_ab(kube_loop *loop, int writers)
+{
+	enum { BLOCKS = 12, PER_BLOCK = 5000 };
+	static double rate[2][BLOCKS];
+	const char *set[2] = { getenv("KUBE_BENCH_A"), getenv("KUBE_BENCH_B") };
+	int json = getenv("KUBE_BENCH_JSON") && !strcmp(getenv("KUBE_BENCH_JSON"), "1");
+
+	for (int b = 0; b < BLOCKS; b++)
+		for (int k = 0; k < 2; k++) {
+			int a = (b + k) % 2;   /* each goes first in half the blocks */
+			kube_object **pods = json ? NULL : make_pods(0, PER_BLOCK);
+			pod_json *texts = json ? make_texts(0, PER_BLOCK) : NULL;
+			set_ab(set[a], 1);
+			kube_store *st = open_store(loop, "sqlite");
+			rate[a][b] = run_creates(loop, st, pods, texts, PER_BLOCK, writers, NULL);
+			close_store(st, "sqlite");
+			set_ab(set[a], 0);
+			free(pods);
+			if (texts)
+				free_texts(texts, PER_BLOCK);
+		}
+	for (int a = 0; a < 2; a++) {
+		printf("{\"bench\":\"store_create_ab\",\"case\":\"sqlite_%d_writer%s%s%s%s\","
+		       "\"ops_per_s\":%.0f,\"p10_ops_per_s\":%.0f,\"p90_ops_per_s\":%.0f}\n", writers,
+		       writers > 1 ? "s" : "", json ? "_json" : "", set[a] && *set[a] ? " " : "", set[a] ? set[a] : "",
+		       quantile(rate[a], BLOCKS, 0.5), quantile(rate[a], BLOCKS, 0.1),
+		       quantile(rate[a], BLOCKS, 0.9));
+		fflush(stdout);
+	}
+}
+
 /* ---- store_get, store_update ---- */
 
 static void fill(kube_loop *loop, kube_store *st, int n)
@@ -723,6 +783,8 @@ int main(int argc, char **argv)
 	}
 	if (!only || !strcmp(only, "commit"))
 		bench_commit();
+	if (only && !strcmp(only, "ab"))   /* by hand only: see bench_ab */
+		bench_ab(loop, writers);
 	if (!only || !strcmp(only, "get"))
 		bench_get_update(loop);
 	if (!only || !strcmp(only, "list"))
