@@ -503,7 +503,8 @@ static void bench_ab(kube_loop *loop, int writers)
 	for (int a = 0; a < 2; a++) {
 		printf("{\"bench\":\"store_create_ab\",\"case\":\"sqlite_%d_writer%s%s%s%s\","
 		       "\"ops_per_s\":%.0f,\"p10_ops_per_s\":%.0f,\"p90_ops_per_s\":%.0f}\n", writers,
-		       writers > 1 ? "s" : "", json ? "_json" : "", set[a] && *set[a] ? " " : "", set[a] ? set[a] : "",
+		       writers > 1 ? "s" : "", json ? "_json" : "", set[a] && *set[a] ? " " : "",
+		       set[a] ? set[a] : "",
 		       quantile(rate[a], BLOCKS, 0.5), quantile(rate[a], BLOCKS, 0.1),
 		       quantile(rate[a], BLOCKS, 0.9));
 		fflush(stdout);
