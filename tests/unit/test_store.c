@@ -246,6 +246,18 @@ static char *stored_json(const kube_object *o)
 	return s;
 }
 
+/* o is stored as fmt says, with o's uid and creationTimestamp for its two
+ * %s, in that order: what a create made up. */
+static void expect_stored(const kube_object *o, const char *fmt)
+{
+	char want[1024], *have;
+
+	snprintf(want, sizeof(want), fmt, kube_object_uid(o), kube_object_creation_timestamp(o));
+	have = stored_json(o);
+	ck_assert_str_eq(have, want);
+	free(have);
+}
+
 /* What the namespace below is stored as, with what its create made up. */
 static void expect_team_namespace(const kube_object *o)
 {
@@ -281,7 +293,6 @@ START_TEST(test_store_create_json_splices_system_fields)
 		"\"spec\":{\"nodeName\":\"n1\"}}";
 	kube_object *out = NULL, *got = NULL, *viatree = NULL, *in;
 	kube_store *tree_st;
-	char want[1024], *have;
 
 	ck_assert_int_eq(kube_store_create_json(&out, st, ns_json, strlen(ns_json)), 0);
 	ck_assert_str_eq(kube_object_generate_name(out), "team-");
@@ -310,14 +321,9 @@ START_TEST(test_store_create_json_splices_system_fields)
 	/* metadata first, members after it, a namespaced kind keeps its
 	 * namespace; what was absent is appended in the tree's order */
 	ck_assert_int_eq(kube_store_create_json(&out, st, pod, strlen(pod)), 0);
-	snprintf(want, sizeof(want),
-	         "{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\",\"uid\":\"%s\","
-	         "\"creationTimestamp\":\"%s\",\"generation\":1,\"resourceVersion\":\"2\"},"
-	         "\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"spec\":{\"nodeName\":\"n1\"}}",
-	         kube_object_uid(out), kube_object_creation_timestamp(out));
-	have = stored_json(out);
-	ck_assert_str_eq(have, want);
-	free(have);
+	expect_stored(out, "{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\",\"uid\":\"%s\","
+	                   "\"creationTimestamp\":\"%s\",\"generation\":1,\"resourceVersion\":\"2\"},"
+	                   "\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"spec\":{\"nodeName\":\"n1\"}}");
 	kube_object_unref(out);
 	/* the node index saw spec.nodeName */
 	kube_object_list *l = NULL;
@@ -343,17 +349,11 @@ START_TEST(test_store_create_json_decodes_other_json_and_errors)
 		"{ \"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": { \"name\": \"s\", "
 		"\"namespace\": \"default\", \"labels\": {\"a\": \"b\\u0021\"} } }";
 	kube_object *out = NULL;
-	char want[512], *have;
 
 	ck_assert_int_eq(kube_store_create_json(&out, st, spaced, strlen(spaced)), 0);
-	snprintf(want, sizeof(want),
-	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"s\",\"namespace\":\"default\","
-	         "\"labels\":{\"a\":\"b!\"},\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"generation\":1,"
-	         "\"resourceVersion\":\"1\"}}",
-	         kube_object_uid(out), kube_object_creation_timestamp(out));
-	have = stored_json(out);
-	ck_assert_str_eq(have, want);
-	free(have);
+	expect_stored(out, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"s\","
+	                   "\"namespace\":\"default\",\"labels\":{\"a\":\"b!\"},\"uid\":\"%s\","
+	                   "\"creationTimestamp\":\"%s\",\"generation\":1,\"resourceVersion\":\"1\"}}");
 	kube_object_unref(out);
 
 	expect_err(kube_store_create_json(&out, st, "{\"apiVersion\":", 14), KUBE_EINVAL,
