@@ -65,6 +65,11 @@ KUBE_INTERNAL int kube__object_compact(kube_object *o, char *text, size_t len, s
  */
 KUBE_INTERNAL int kube__object_from_text(kube_object **out, char *text, size_t len,
                                          size_t meta_end);
+/* The same through a small tree of those members (what
+ * kube__object_from_text falls back on for text it is not sure of; the
+ * oracle of fuzz_object_text). */
+KUBE_INTERNAL int kube__object_from_text_tree(kube_object **out, char *text, size_t len,
+                                              size_t meta_end);
 
 /*
  * The same, for text that is an edit of compact object `like` which kept

@@ -619,6 +619,79 @@ START_TEST(test_object_compact_tree_built_once_across_threads)
 }
 END_TEST
 
+/* An object made from its text alone reads every piece of metadata it
+ * keeps at hand from the bytes, escapes decoded; what it may not read
+ * (here a generation that is no integer) fails in the tree path's words. */
+START_TEST(test_object_from_text)
+{
+	static const char good[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-1\","
+		"\"namespace\":\"shop\",\"generateName\":\"web-\",\"uid\":\"u-1\",\"generation\":-12,"
+		"\"creationTimestamp\":\"2026-11-20T10:00:00Z\",\"deletionTimestamp\":null,"
+		"\"labels\":{\"app\":\"web\",\"bad key\":\"x\",\"tier\":null},"
+		"\"annotations\":{\"note\":\"caf\\u00e9 \\\"q\\\"\",\"empty\":null},"
+		"\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\","
+		"\"name\":\"web\",\"uid\":\"rs-1\",\"controller\":true,\"extra\":[1,{\"a\":\"}\"}]},"
+		"{\"name\":\"other\",\"blockOwnerDeletion\":true,\"controller\":null}],"
+		"\"finalizers\":[\"a/b\",\"c\\\\d\"]},\"spec\":{\"containers\":[],\"nodeName\":\"node-7\"}}";
+	static const char bad[] = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"generation\":1.5}}";
+	size_t len = sizeof(good) - 1, meta_end = kube__json_text_skip(good, len,
+	             kube__json_text_member(good, len, 0, "metadata")) - 1;
+	char *text = kube_strdup(good), *t2 = kube_strdup(bad), msg[256];
+	kube_object *o = NULL;
+	kube_owner_ref r;
+
+	ck_assert_int_eq(kube__object_from_text(&o, text, len, meta_end), 0);
+	ck_assert(without_tree(o));
+	ck_assert(kube_object_is_frozen(o));
+	ck_assert_str_eq(kube_object_api_version(o), "v1");
+	ck_assert_str_eq(kube_object_kind(o), "Pod");
+	ck_assert_str_eq(kube_object_name(o), "web-1");
+	ck_assert_str_eq(kube_object_namespace(o), "shop");
+	ck_assert_str_eq(kube_object_generate_name(o), "web-");
+	ck_assert_str_eq(kube_object_uid(o), "u-1");
+	ck_assert_ptr_null(kube_object_resource_version(o));
+	ck_assert_int_eq(kube_object_generation(o), -12);
+	ck_assert_str_eq(kube_object_creation_timestamp(o), "2026-11-20T10:00:00Z");
+	ck_assert_ptr_null(kube_object_deletion_timestamp(o));
+	ck_assert_str_eq(kube__object_node_name(o), "node-7");
+	/* the invalid key stays out of the set; null reads as "" */
+	ck_assert_uint_eq(kube_labels_count(kube_object_labels(o)), 2);
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(o), "app"), "web");
+	ck_assert_str_eq(kube_labels_get(kube_object_labels(o), "tier"), "");
+	ck_assert_uint_eq(kube_object_annotation_count(o), 2);
+	ck_assert_str_eq(kube_object_annotation(o, "note"), "caf\xc3\xa9 \"q\"");
+	ck_assert_str_eq(kube_object_annotation(o, "empty"), "");
+	ck_assert_uint_eq(kube_object_owner_ref_count(o), 2);
+	ck_assert_int_eq(kube_object_owner_ref(o, 0, &r), 0);
+	ck_assert_str_eq(r.api_version, "apps/v1");
+	ck_assert_str_eq(r.kind, "ReplicaSet");
+	ck_assert_str_eq(r.name, "web");
+	ck_assert_str_eq(r.uid, "rs-1");
+	ck_assert_int_eq(r.controller, 1);
+	ck_assert_int_eq(r.block_owner_deletion, 0);
+	ck_assert_int_eq(kube_object_owner_ref(o, 1, &r), 0);
+	ck_assert_str_eq(r.name, "other");
+	ck_assert_ptr_null(r.uid);
+	ck_assert_int_eq(r.controller, 0);
+	ck_assert_int_eq(r.block_owner_deletion, 1);
+	ck_assert_uint_eq(kube_object_finalizer_count(o), 2);
+	ck_assert_str_eq(kube_object_finalizer(o, 0), "a/b");
+	ck_assert_str_eq(kube_object_finalizer(o, 1), "c\\d");
+	kube_object_unref(o);
+
+	ck_assert_int_eq(kube__object_from_text(&o, t2, sizeof(bad) - 1, sizeof(bad) - 3),
+	                 KUBE_EINVAL);
+	ck_assert_ptr_null(o);
+	snprintf(msg, sizeof(msg), "%s", kube_error_last()->message);
+	ck_assert_str_eq(msg, "metadata.generation: expected an integer, found number");
+	ck_assert_int_eq(kube__object_from_text_tree(&o, t2, sizeof(bad) - 1, sizeof(bad) - 3),
+	                 KUBE_EINVAL);
+	ck_assert_str_eq(kube_error_last()->message, msg);
+	kube_free(t2);
+}
+END_TEST
+
 START_TEST(test_object_text_scanner)
 {
 	static const char t[] = "{\"a\":{\"x\":[1,{\"k\":\"}\"}],\"b\\\"c\":\"q\"},"
@@ -668,6 +741,7 @@ static Suite *object_suite(void)
 	tcase_add_test(tc, test_object_compact_edges);
 	tcase_add_test(tc, test_object_compact_tree_built_once_across_threads);
 	tcase_add_test(tc, test_object_text_scanner);
+	tcase_add_test(tc, test_object_from_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
