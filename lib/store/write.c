@@ -21,10 +21,12 @@
  *   submit ─▶ queue ──flush──▶ batch: prepare each ─▶ worker: commit ─▶ loop: apply, callbacks
  *                     (one or two batches in flight; the queue fills meanwhile)
  *
- * A second batch may be prepared while the first commits (batch_room; on
- * by default, KUBE_STORE_TWO_BATCHES=0 turns it off): then the loop prepares
- * and applies one half of the writers while the other half's commit runs.  Commits still run one at a time in batch
- * order (a sequence number), and batches apply and call back in that order.
+ * A second batch may be prepared while the first commits, when what
+ * batches cost says it pays (batch_room; KUBE_STORE_TWO_BATCHES=1 or 0
+ * fixes it): then the loop prepares and applies one half of the writers
+ * while the other half's commit runs.  Commits still run one at a time in
+ * batch order (a sequence number), and batches apply and call back in
+ * that order.
  *
  * A batch stops before a second write to a key that it or a batch in
  * flight writes, so each write is prepared against a state that includes
@@ -45,10 +47,6 @@
 
 #define MAX_UPDATE_RETRIES 64
 #define MAX_BATCH 1024
-/* Choosing between one and two batches in flight (learn): a window is
- * this many writes, and one window in PROBE_EVERY tries the other mode. */
-#define WINDOW_WRITES 512
-#define PROBE_EVERY 8
 
 static const char *const MODIFIED_MSG =
 	"the object has been modified; please apply your changes to the latest version and try again";
@@ -122,6 +120,10 @@ typedef struct batch {
 	int committed;                   /* the worker is done */
 	int applied;                     /* the results are in memory */
 	int refs;                        /* the pool's done callback + the store */
+	/* What it cost (learn): the loop's time for it (prepare, build,
+	 * apply, callbacks) and its commit's wait for the disk (the commit's
+	 * time less the worker's CPU time in it). */
+	int64_t loop_ns, wait_ns;
 } batch;
 
 typedef struct kube__writes {
@@ -140,14 +142,12 @@ typedef struct kube__writes {
 	pthread_mutex_t seq_mu;
 	pthread_cond_t seq_cv;
 	uint64_t seq_next, seq_done;
-	/* Whether a second batch may go in flight, chosen by measuring:
-	 * writes applied per second in each mode (batch_room, learn). */
-	int two;
-	unsigned windows;                /* windows measured so far */
-	size_t win_writes;
-	int64_t win_start;
-	int64_t rate[2];                 /* writes/s, moving average; 0 = not yet known */
-	int force_two;                   /* 1 always, 0 never, -1 measure (see submit) */
+	/* Whether a second batch may go in flight (batch_room): moving
+	 * averages of the loop's time per write and of a commit's wait for
+	 * the disk, in ns (learn); 0 = not known yet. */
+	int64_t loop_per_write, commit_wait;
+	size_t writers;                  /* in flight at the last batch_room */
+	int force_two;                   /* 1 always, 0 never, -1 choose (see submit) */
 } kube__writes;
 
 /* ---- pending writes ---- */
@@ -1361,6 +1361,13 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* avg += (v - avg) / 4: recent batches count, one odd one does not decide. */
 static void moving_avg(int64_t *avg, int64_t v)
 {
@@ -1408,7 +1415,13 @@ static void commit_batch(batch *b)
 	while (w->seq_done + 1 != b->seq)
 		pthread_cond_wait(&w->seq_cv, &w->seq_mu);
 	pthread_mutex_unlock(&w->seq_mu);
-	rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
+	if (b->nops) {
+		int64_t t0 = mono_ns(), c0 = thread_cpu_ns();
+		rc = s->backend->commit(s->backend_state, b->ops, b->nops);
+		b->wait_ns = (mono_ns() - t0) - (thread_cpu_ns() - c0);
+	} else {
+		rc = 0;
+	}
 	if (rc) {
 		const kube_error *e = kube_error_last();
 		b->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
@@ -1517,31 +1530,28 @@ static void on_notify(void *userdata)
 	batch_unref(b);
 }
 
-/*
- * Counts a batch's writes into the current measuring window; at the end
- * of a window, notes the mode's rate and picks the mode for the next: the
- * faster one, except that every PROBE_EVERY-th window (and any window
- * while a mode's rate is unknown) tries the other, so a change in the
- * machine (a busy disk, the other core taken) shows.
- */
+/* Notes what an applied batch cost (batch_room decides with it). */
 static void learn(kube__writes *w, const batch *b)
 {
-	int64_t now = mono_ns(), r;
-	int best;
+	if (b->n && b->loop_ns > 0)
+		moving_avg(&w->loop_per_write, b->loop_ns / (int64_t)b->n);
+	if (b->wait_ns > 0)
+		moving_avg(&w->commit_wait, b->wait_ns);
+}
 
-	if (w->win_writes == 0)
-		w->win_start = now;
-	w->win_writes += b->n;
-	if (w->win_writes < WINDOW_WRITES || now <= w->win_start)
-		return;
-	r = (int64_t)w->win_writes * 1000000000 / (now - w->win_start);
-	moving_avg(&w->rate[w->two], r);
-	w->win_writes = 0;
-	best = w->rate[1] > w->rate[0];
-	if (!w->rate[!w->two] || ++w->windows % PROBE_EVERY == 0)
-		w->two = !w->two;
-	else
-		w->two = best;
+/* Whether a second batch may go in flight with `writers` writes in
+ * flight (batch_room says why).  Two until measured. */
+static int two_batches(const kube_store *s, size_t writers)
+{
+	const kube__writes *w = s->writes;
+
+	if (s->backend == &kube__store_memory_backend || s->admission || writers < 2)
+		return 0;
+	if (w->force_two >= 0)
+		return w->force_two;
+	if (!w->loop_per_write || !w->commit_wait)
+		return 1;
+	return w->loop_per_write * (int64_t)writers > 2 * w->commit_wait;
 }
 
 /*
@@ -1564,13 +1574,25 @@ static void on_committed(int status, void *userdata)
 			}
 		while (!b->applied) {
 			batch *x = s->writes->inflight;
+			int64_t t0;
 			wait_committed(x);   /* its worker may not have said so yet */
+			t0 = mono_ns();
 			apply_batch(s, x);
 			notify_batch(x);
+			x->loop_ns += mono_ns() - t0;
 			learn(s->writes, x);
 		}
-		if (s->writes->q_head)
-			start_batch(s);
+		/* With one batch in flight the next waits for the writes
+		 * its writers send once called back (the flush timer runs
+		 * after them): started now, it would take only the writes
+		 * queued meanwhile, and the writers would stay split in two
+		 * groups, each waiting for the other's commit. */
+		if (s->writes->q_head) {
+			if (two_batches(s, s->writes->writers))
+				start_batch(s);
+			else
+				kube_timer_start(s->writes->flush_timer, 0, 0);
+		}
 	}
 	batch_unref(b);
 }
@@ -1697,15 +1719,23 @@ static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
  * nothing queues during a commit, and a cycle is the loop's work for the
  * batch (prepare, apply, callbacks) plus the commit, one after the other.
  * Two batches in flight overlap them: the writers go in two halves, and
- * the loop prepares and applies one half while the other commits.  That
- * pays when a commit is shorter than the loop's work for the writes in
- * flight and a second core is free (the halves' cycle is then the longer
- * of the two, not their sum); with a slow or busy disk, or no free core,
- * two halves only cost a second fsync and more switching.  Which case
- * holds changes with the machine; with KUBE_STORE_TWO_BATCHES=auto it is
- * measured (learn): writes applied per second with one batch and with
- * two, the faster is used, and the other is tried now and then.  By
- * default two may be in flight (see submit for why).
+ * the loop prepares and applies one half while the other commits.
+ *
+ * With N writes in flight, L the loop's time per write and F a commit's
+ * wait for the disk (mostly a fixed cost: a batch of 8 creates waits
+ * about as long as one of 16), one batch cycles in about L*N + F, two in
+ * about the longer of L*N and 2F.  By that, two would pay once F < L*N;
+ * but two halves also cost each write more CPU (twice the handoffs
+ * between threads, on two cores), and measured they pay only once the
+ * loop's work outlasts both halves' syncs, L*N > 2F.  That is the rule.
+ * L and F are measured as batches go (learn: the loop's time for each
+ * batch, and the commit's time less the worker's CPU time in it), so the
+ * choice follows the machine and the writes; two until they are known.
+ * With 16 writers, creates from JSON (L about 13 us) take one batch:
+ * 15,400 and 22,200/s in two runs against 12,000 and 21,000/s with two;
+ * creates of trees (L about 40 us: the loop encodes them) take two while
+ * the disk's fsync is short (doc/store.md, Figures).
+ * KUBE_STORE_TWO_BATCHES=1 or 0 fixes the choice (submit).
  *
  * A second batch is also never prepared while admission hooks are set:
  * a hook is told its write is checked against a store whose revision
@@ -1720,8 +1750,8 @@ static size_t batch_room(kube_store *s)
 
 	for (const batch *b = w->inflight; b; b = b->inext)
 		writers += b->n;
-	overlap = s->backend != &kube__store_memory_backend && !s->admission &&
-	          writers >= 2 && (w->force_two >= 0 ? w->force_two : w->two);
+	w->writers = writers;
+	overlap = two_batches(s, writers);
 	if (w->ninflight == 0)
 		return overlap && w->q_len >= 2 ? (w->q_len + 1) / 2 : MAX_BATCH;
 	return overlap && w->ninflight == 1 ? MAX_BATCH : 0;
@@ -1735,10 +1765,12 @@ static void start_batch(kube_store *s)
 	pending **tail;
 	batch *b;
 	size_t n = 0, room;
+	int64_t t0;
 	int rc;
 
 	if (!w->q_head || (room = batch_room(s)) == 0)
 		return;
+	t0 = mono_ns();
 	if (room > MAX_BATCH)
 		room = MAX_BATCH;
 	/* The arrays for what is queued, not for MAX_BATCH: 56 KB zeroed per
@@ -1826,6 +1858,7 @@ static void start_batch(kube_store *s)
 			b->pnext = w->pooled;
 			w->pooled = b;
 			build_objects(b);
+			b->loop_ns = mono_ns() - t0;
 			batch_unref(b);   /* the pool's reference stays */
 			/* the other half, while this one commits */
 			if (w->q_head && batch_room(s))
@@ -1877,20 +1910,18 @@ static int submit(kube_store *s, pending *p, kube_store_write_cb cb, void *userd
 		}
 		pthread_mutex_init(&w->seq_mu, NULL);
 		pthread_cond_init(&w->seq_cv, NULL);
-		/* Two batches may be in flight unless KUBE_STORE_TWO_BATCHES
-		 * says otherwise: "0" (or "off", "false", "no") keeps one (the
-		 * crash test's even rounds run that path), "auto" measures
-		 * which is faster (batch_room).  Two beat one on the shared
-		 * 2-core machine in interleaved runs (doc/store.md, Figures);
-		 * auto's probing cost more than it won there. */
+		/* One batch in flight or two is chosen by what batches cost
+		 * (batch_room) unless KUBE_STORE_TWO_BATCHES fixes it: "1"
+		 * (or "on", "true", "yes") two, "0" (or "off", "false", "no")
+		 * one; the crash test runs both paths. */
 		const char *two = getenv("KUBE_STORE_TWO_BATCHES");
-		if (!two)
+		w->force_two = -1;
+		if (two && (!strcmp(two, "1") || !strcmp(two, "on") || !strcmp(two, "true") ||
+		            !strcmp(two, "yes")))
 			w->force_two = 1;
-		else if (strcmp(two, "auto") == 0)
-			w->force_two = -1;
-		else
-			w->force_two = !(strcmp(two, "0") == 0 || strcmp(two, "off") == 0 ||
-			                 strcmp(two, "false") == 0 || strcmp(two, "no") == 0);
+		else if (two && (!strcmp(two, "0") || !strcmp(two, "off") || !strcmp(two, "false") ||
+		                 !strcmp(two, "no")))
+			w->force_two = 0;
 		s->writes = w;
 	}
 	p->cb = cb;

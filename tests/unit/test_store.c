@@ -2741,6 +2741,66 @@ START_TEST(test_store_async_sqlite_writers_in_flight)
 }
 END_TEST
 
+static void count_cb(int status, kube_object *o, void *ud)
+{
+	(void)o;
+	ck_assert_int_eq(status, 0);
+	(*(int *)ud)++;
+}
+
+/* With one batch in flight, writers that send their next write once called
+ * back, from outside the callback (as the store benchmark's do), all go in
+ * the next batch: it starts from the flush timer, after them.  Two groups
+ * of 8 (the second sent while the first's batch commits) become one batch
+ * of 16 from the second round on; started at once, the next batch would take
+ * only the group queued meanwhile, and the groups would take turns for
+ * good, each waiting for the other's commit (groups of 8, then 8, ...). */
+START_TEST(test_store_one_batch_gathers_its_writers)
+{
+	int groups[64], ngroups = 0, sent = 0, done = 0;
+	char name[16];
+
+	setenv("KUBE_STORE_TWO_BATCHES", "0", 1);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 8; i++, sent++) {
+		snprintf(name, sizeof(name), "p%03d", sent);
+		ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL),
+		                                              count_cb, &done, NULL), 0);
+	}
+	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
+	ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);   /* the first 8 commit */
+	for (int spins = 0; sent < 168 || done < sent; spins++) {
+		int before = done, k;
+		ck_assert_int_lt(spins, 1000000);
+		/* a write to send for each one called back, the second group
+		 * now and then each of its writers' next */
+		k = sent == 8 ? 8 : 0;
+		for (; k > 0 && sent < 168; k--, sent++) {
+			snprintf(name, sizeof(name), "p%03d", sent);
+			ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL),
+			                                              count_cb, &done, NULL), 0);
+		}
+		ck_assert_int_eq(kube_loop_run_once(loop, 0), 0);
+		if (done > before) {
+			ck_assert_int_lt(ngroups, 64);
+			groups[ngroups++] = done - before;
+			for (int i = 0; i < done - before && sent < 168; i++, sent++) {
+				snprintf(name, sizeof(name), "p%03d", sent);
+				ck_assert_int_eq(kube_store_create_async_take(
+					st, pod_json("ns", name, NULL, NULL), count_cb, &done, NULL), 0);
+			}
+		}
+	}
+	ck_assert_int_eq(done, 168);
+	/* 8 (the first group alone), then 16 at a time */
+	ck_assert_int_eq(ngroups, 11);
+	ck_assert_int_eq(groups[0], 8);
+	for (int i = 1; i < ngroups; i++)
+		ck_assert_int_eq(groups[i], 16);
+	ck_assert_int_eq(kube_store_revision(st), 168);
+}
+END_TEST
+
 /* What each generateName create was told: its name, or its error. */
 typedef struct gen_rec {
 	int n;
@@ -3356,6 +3416,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_disk_full);
 	tcase_add_test(sq, test_store_async_sqlite_group_commit);
 	tcase_add_test(sq, test_store_async_sqlite_writers_in_flight);
+	tcase_add_test(sq, test_store_one_batch_gathers_its_writers);
 	tcase_add_test(sq, test_store_async_sqlite_generate_name);
 	tcase_add_test(sq, test_store_async_sqlite_sync_write_in_callback_two_batches);
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
