@@ -47,6 +47,9 @@
 
 #define MAX_UPDATE_RETRIES 64
 #define MAX_BATCH 1024
+/* Two batches go in flight when the loop's time per write is above this
+ * (batch_room says why). */
+#define TWO_BATCHES_LOOP_NS 25000
 
 static const char *const MODIFIED_MSG =
 	"the object has been modified; please apply your changes to the latest version and try again";
@@ -120,10 +123,8 @@ typedef struct batch {
 	int committed;                   /* the worker is done */
 	int applied;                     /* the results are in memory */
 	int refs;                        /* the pool's done callback + the store */
-	/* What it cost (learn): the loop's time for it (prepare, build,
-	 * apply, callbacks) and its commit's wait for the disk (the commit's
-	 * time less the worker's CPU time in it). */
-	int64_t loop_ns, wait_ns;
+	/* The loop's time for it (learn): prepare, build, apply, callbacks. */
+	int64_t loop_ns;
 } batch;
 
 typedef struct kube__writes {
@@ -142,11 +143,9 @@ typedef struct kube__writes {
 	pthread_mutex_t seq_mu;
 	pthread_cond_t seq_cv;
 	uint64_t seq_next, seq_done;
-	/* Whether a second batch may go in flight (batch_room): moving
-	 * averages of the loop's time per write and of a commit's wait for
-	 * the disk, in ns (learn); 0 = not known yet. */
-	int64_t loop_per_write, commit_wait;
-	size_t writers;                  /* in flight at the last batch_room */
+	/* Whether a second batch may go in flight (batch_room): the loop's
+	 * time per write, in ns, a moving average (learn; 0 = not known). */
+	int64_t loop_per_write;
 	int force_two;                   /* 1 always, 0 never, -1 choose (see submit) */
 } kube__writes;
 
@@ -1361,17 +1360,11 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* avg += (v - avg) / 4: recent batches count, one odd one does not decide. */
+/* avg += (v - avg) / 16: the last few dozen batches count; one that a
+ * burst of page faults slowed, or one cut small, does not decide. */
 static void moving_avg(int64_t *avg, int64_t v)
 {
-	*avg = *avg ? *avg + (v - *avg) / 4 : v;
+	*avg = *avg ? *avg + (v - *avg) / 16 : v;
 }
 
 static void batch_unref(batch *b)
@@ -1415,13 +1408,7 @@ static void commit_batch(batch *b)
 	while (w->seq_done + 1 != b->seq)
 		pthread_cond_wait(&w->seq_cv, &w->seq_mu);
 	pthread_mutex_unlock(&w->seq_mu);
-	if (b->nops) {
-		int64_t t0 = mono_ns(), c0 = thread_cpu_ns();
-		rc = s->backend->commit(s->backend_state, b->ops, b->nops);
-		b->wait_ns = (mono_ns() - t0) - (thread_cpu_ns() - c0);
-	} else {
-		rc = 0;
-	}
+	rc = b->nops ? s->backend->commit(s->backend_state, b->ops, b->nops) : 0;
 	if (rc) {
 		const kube_error *e = kube_error_last();
 		b->errmsg = kube_strdup(e && e->message ? e->message : kube_strerror(rc));
@@ -1530,28 +1517,24 @@ static void on_notify(void *userdata)
 	batch_unref(b);
 }
 
-/* Notes what an applied batch cost (batch_room decides with it). */
+/* Notes the loop's time per write of an applied batch (batch_room
+ * decides with it). */
 static void learn(kube__writes *w, const batch *b)
 {
 	if (b->n && b->loop_ns > 0)
 		moving_avg(&w->loop_per_write, b->loop_ns / (int64_t)b->n);
-	if (b->wait_ns > 0)
-		moving_avg(&w->commit_wait, b->wait_ns);
 }
 
-/* Whether a second batch may go in flight with `writers` writes in
- * flight (batch_room says why).  Two until measured. */
-static int two_batches(const kube_store *s, size_t writers)
+/* Whether a second batch may go in flight (batch_room says why). */
+static int two_batches(const kube_store *s)
 {
 	const kube__writes *w = s->writes;
 
-	if (s->backend == &kube__store_memory_backend || s->admission || writers < 2)
+	if (s->backend == &kube__store_memory_backend || s->admission)
 		return 0;
 	if (w->force_two >= 0)
 		return w->force_two;
-	if (!w->loop_per_write || !w->commit_wait)
-		return 1;
-	return w->loop_per_write * (int64_t)writers > 2 * w->commit_wait;
+	return !w->loop_per_write || w->loop_per_write > TWO_BATCHES_LOOP_NS;
 }
 
 /*
@@ -1588,7 +1571,7 @@ static void on_committed(int status, void *userdata)
 		 * queued meanwhile, and the writers would stay split in two
 		 * groups, each waiting for the other's commit. */
 		if (s->writes->q_head) {
-			if (two_batches(s, s->writes->writers))
+			if (two_batches(s))
 				start_batch(s);
 			else
 				kube_timer_start(s->writes->flush_timer, 0, 0);
@@ -1721,20 +1704,20 @@ static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
  * Two batches in flight overlap them: the writers go in two halves, and
  * the loop prepares and applies one half while the other commits.
  *
- * With N writes in flight, L the loop's time per write and F a commit's
- * wait for the disk (mostly a fixed cost: a batch of 8 creates waits
- * about as long as one of 16), one batch cycles in about L*N + F, two in
- * about the longer of L*N and 2F.  By that, two would pay once F < L*N;
- * but two halves also cost each write more CPU (twice the handoffs
- * between threads, on two cores), and measured they pay only once the
- * loop's work outlasts both halves' syncs, L*N > 2F.  That is the rule.
- * L and F are measured as batches go (learn: the loop's time for each
- * batch, and the commit's time less the worker's CPU time in it), so the
- * choice follows the machine and the writes; two until they are known.
- * With 16 writers, creates from JSON (L about 13 us) take one batch:
- * 15,400 and 22,200/s in two runs against 12,000 and 21,000/s with two;
- * creates of trees (L about 40 us: the loop encodes them) take two while
- * the disk's fsync is short (doc/store.md, Figures).
+ * Which pays depends on how much of a cycle is the loop's.  Two halves
+ * cost a second fsync a cycle and each write some 10 us more CPU (twice
+ * the handoffs between threads, on two cores), and win back the loop's
+ * time for one half, hidden behind the other's commit.  Measured (16
+ * writers, one setting after the other, six rounds as the disk's speed
+ * changed): creates from JSON, whose loop time is 8-15 us a write, did
+ * better with one batch in all six, by 12-35% (medians 16,040 against
+ * 12,730/s); creates of trees, 30-50 us a write (the loop encodes them),
+ * did better with two in four, by up to 66%, and worse in two, by 8-12%
+ * (medians 13,440 against 12,130/s).  Rules that also weighed the
+ * commit's measured wait chose wrong for trees: on two busy cores that
+ * wait includes the commit thread's wait for a core.  So the loop's time
+ * per write decides (learn measures it, a moving average): two above
+ * TWO_BATCHES_LOOP_NS, one below it, two until measured.
  * KUBE_STORE_TWO_BATCHES=1 or 0 fixes the choice (submit).
  *
  * A second batch is also never prepared while admission hooks are set:
@@ -1750,8 +1733,7 @@ static size_t batch_room(kube_store *s)
 
 	for (const batch *b = w->inflight; b; b = b->inext)
 		writers += b->n;
-	w->writers = writers;
-	overlap = two_batches(s, writers);
+	overlap = writers >= 2 && two_batches(s);
 	if (w->ninflight == 0)
 		return overlap && w->q_len >= 2 ? (w->q_len + 1) / 2 : MAX_BATCH;
 	return overlap && w->ninflight == 1 ? MAX_BATCH : 0;
