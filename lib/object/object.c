@@ -910,24 +910,34 @@ static int tm_string_map(text_meta *m, size_t *p, int labels)
 	return more == 0;
 }
 
+/* An array or null at t[*p]: 1 with *p at its first element, 0 for null
+ * or an empty array (*p past it), -1 neither. */
+static int tm_array(const text_meta *m, size_t *p)
+{
+	if (tm_null(m, *p, p))
+		return 0;
+	if (*p + 1 >= m->n || m->t[*p] != '[')
+		return -1;
+	if (m->t[++*p] == ']') {
+		++*p;
+		return 0;
+	}
+	return 1;
+}
+
 static int tm_owners(text_meta *m, size_t *p)
 {
 	size_t i = 0, ke;
-	int more;
+	int more = tm_array(m, p);
 
-	if (tm_null(m, *p, p))
-		return 1;
-	if (*p + 1 >= m->n || m->t[*p] != '[')
-		return 0;
-	if (m->t[++*p] == ']') {
-		++*p;
-		return 1;
-	}
-	for (more = 1; more == 1; more = tm_after(m, p, ']')) {
-		kube_owner_ref *r = &m->owners[i];
+	if (more != 1)
+		return more == 0;
+	for (; more == 1; more = tm_after(m, p, ']')) {
+		kube_owner_ref *r;
 		int in;
 		if (i == TM_OWNERS)
 			return 0;
+		r = &m->owners[i];
 		memset(r, 0, sizeof(*r));
 		for (in = tm_open(m, p); in == 1; in = tm_after(m, p, '}')) {
 			size_t k = *p;
@@ -966,17 +976,11 @@ static int tm_owners(text_meta *m, size_t *p)
 static int tm_finalizers(text_meta *m, size_t *p)
 {
 	size_t i = 0;
-	int more;
+	int more = tm_array(m, p);
 
-	if (tm_null(m, *p, p))
-		return 1;
-	if (*p + 1 >= m->n || m->t[*p] != '[')
-		return 0;
-	if (m->t[++*p] == ']') {
-		++*p;
-		return 1;
-	}
-	for (more = 1; more == 1; more = tm_after(m, p, ']'))
+	if (more != 1)
+		return more == 0;
+	for (; more == 1; more = tm_after(m, p, ']'))
 		if (i == TM_FINALIZERS || !(m->fins[i++] = tm_string(m, *p, p)))
 			return 0;
 	m->h.finalizers = m->fins;
