@@ -47,8 +47,8 @@
 
 #define MAX_UPDATE_RETRIES 64
 #define MAX_BATCH 1024
-/* Two batches go in flight when the loop's time per write is above this
- * (batch_room says why). */
+/* Two batches go in flight when the loop's CPU time per write is above
+ * this (batch_room says why). */
 #define TWO_BATCHES_LOOP_NS 25000
 
 static const char *const MODIFIED_MSG =
@@ -123,7 +123,8 @@ typedef struct batch {
 	int committed;                   /* the worker is done */
 	int applied;                     /* the results are in memory */
 	int refs;                        /* the pool's done callback + the store */
-	/* The loop's time for it (learn): prepare, build, apply, callbacks. */
+	/* The loop's CPU time for it (learn): prepare, build, apply,
+	 * callbacks. */
 	int64_t loop_ns;
 } batch;
 
@@ -143,9 +144,10 @@ typedef struct kube__writes {
 	pthread_mutex_t seq_mu;
 	pthread_cond_t seq_cv;
 	uint64_t seq_next, seq_done;
-	/* Whether a second batch may go in flight (batch_room): the loop's
-	 * time per write, in ns, a moving average (learn; 0 = not known). */
-	int64_t loop_per_write;
+	/* Whether a second batch may go in flight (batch_room): moving
+	 * averages of the loop's CPU time for a batch, in ns, and of a
+	 * batch's writes, times 1024 (learn; 0 = not known). */
+	int64_t batch_loop_ns, batch_writes;
 	int force_two;                   /* 1 always, 0 never, -1 choose (see submit) */
 } kube__writes;
 
@@ -1353,10 +1355,12 @@ int kube_store_guaranteed_update(kube_object **out, kube_store *store, const cha
 
 /* ---- asynchronous writes and group commit ---- */
 
-static int64_t mono_ns(void)
+/* The loop thread's CPU time: what a batch costs the loop, without the
+ * time another program had the core (learn). */
+static int64_t loop_cpu_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -1517,12 +1521,16 @@ static void on_notify(void *userdata)
 	batch_unref(b);
 }
 
-/* Notes the loop's time per write of an applied batch (batch_room
- * decides with it). */
+/* Notes what an applied batch cost the loop (batch_room decides with
+ * it).  The time and the writes are averaged apart, so that the time per
+ * write is weighted by writes: a batch of one, which pays a batch's fixed
+ * cost alone, counts for one write, not for as much as a batch of 16. */
 static void learn(kube__writes *w, const batch *b)
 {
-	if (b->n && b->loop_ns > 0)
-		moving_avg(&w->loop_per_write, b->loop_ns / (int64_t)b->n);
+	if (b->n && b->loop_ns > 0) {
+		moving_avg(&w->batch_loop_ns, b->loop_ns);
+		moving_avg(&w->batch_writes, (int64_t)b->n * 1024);
+	}
 }
 
 /* Whether a second batch may go in flight (batch_room says why). */
@@ -1534,7 +1542,7 @@ static int two_batches(const kube_store *s)
 		return 0;
 	if (w->force_two >= 0)
 		return w->force_two;
-	return !w->loop_per_write || w->loop_per_write > TWO_BATCHES_LOOP_NS;
+	return !w->batch_writes || w->batch_loop_ns * 1024 / w->batch_writes > TWO_BATCHES_LOOP_NS;
 }
 
 /*
@@ -1559,10 +1567,10 @@ static void on_committed(int status, void *userdata)
 			batch *x = s->writes->inflight;
 			int64_t t0;
 			wait_committed(x);   /* its worker may not have said so yet */
-			t0 = mono_ns();
+			t0 = loop_cpu_ns();
 			apply_batch(s, x);
 			notify_batch(x);
-			x->loop_ns += mono_ns() - t0;
+			x->loop_ns += loop_cpu_ns() - t0;
 			learn(s->writes, x);
 		}
 		/* With one batch in flight the next waits for the writes
@@ -1716,7 +1724,8 @@ static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
  * (medians 13,440 against 12,130/s).  Rules that also weighed the
  * commit's measured wait chose wrong for trees: on two busy cores that
  * wait includes the commit thread's wait for a core.  So the loop's time
- * per write decides (learn measures it, a moving average): two above
+ * per write decides (learn measures the loop thread's CPU time, which
+ * another program's use of the core does not inflate): two above
  * TWO_BATCHES_LOOP_NS, one below it, two until measured.
  * KUBE_STORE_TWO_BATCHES=1 or 0 fixes the choice (submit).
  *
@@ -1752,7 +1761,7 @@ static void start_batch(kube_store *s)
 
 	if (!w->q_head || (room = batch_room(s)) == 0)
 		return;
-	t0 = mono_ns();
+	t0 = loop_cpu_ns();
 	if (room > MAX_BATCH)
 		room = MAX_BATCH;
 	/* The arrays for what is queued, not for MAX_BATCH: 56 KB zeroed per
@@ -1840,7 +1849,7 @@ static void start_batch(kube_store *s)
 			b->pnext = w->pooled;
 			w->pooled = b;
 			build_objects(b);
-			b->loop_ns = mono_ns() - t0;
+			b->loop_ns = loop_cpu_ns() - t0;
 			batch_unref(b);   /* the pool's reference stays */
 			/* the other half, while this one commits */
 			if (w->q_head && batch_room(s))
