@@ -942,6 +942,12 @@ size_t kube__json_text_skip(const char *t, size_t n, size_t p)
 	return n;
 }
 
+int kube__json_text_key_plain(const char *t, size_t k, size_t ke, const char *key)
+{
+	size_t l = strlen(key);
+	return ke - k == l + 2 && memcmp(t + k + 1, key, l) == 0;
+}
+
 /* Does the JSON string token t[p..e) say `key`? */
 static int key_is(const char *t, size_t p, size_t e, const char *key, size_t klen)
 {

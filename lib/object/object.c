@@ -831,10 +831,9 @@ static int tm_str(text_meta *m, size_t p, size_t *end, const char **out)
 
 /* Whether the key token t[k..ke) is `key` (a key named here needs no
  * escapes, so the encoder wrote none). */
-static int tm_key(const char *t, size_t k, size_t ke, const char *key)
+static int tm_is(const text_meta *m, size_t k, size_t ke, const char *key)
 {
-	size_t l = strlen(key);
-	return ke - k == l + 2 && memcmp(t + k + 1, key, l) == 0;
+	return kube__json_text_key_plain(m->t, k, ke, key);
 }
 
 /* The first member of the map at t[*p]: 1 with *p at its key, 0 for an
@@ -945,12 +944,12 @@ static int tm_owners(text_meta *m, size_t *p)
 			int *b = NULL;
 			if (!tm_member(m, p, &ke))
 				return 0;
-			if (tm_key(m->t, k, ke, "apiVersion")) s = &r->api_version;
-			else if (tm_key(m->t, k, ke, "kind")) s = &r->kind;
-			else if (tm_key(m->t, k, ke, "name")) s = &r->name;
-			else if (tm_key(m->t, k, ke, "uid")) s = &r->uid;
-			else if (tm_key(m->t, k, ke, "controller")) b = &r->controller;
-			else if (tm_key(m->t, k, ke, "blockOwnerDeletion")) b = &r->block_owner_deletion;
+			if (tm_is(m, k, ke, "apiVersion")) s = &r->api_version;
+			else if (tm_is(m, k, ke, "kind")) s = &r->kind;
+			else if (tm_is(m, k, ke, "name")) s = &r->name;
+			else if (tm_is(m, k, ke, "uid")) s = &r->uid;
+			else if (tm_is(m, k, ke, "controller")) b = &r->controller;
+			else if (tm_is(m, k, ke, "blockOwnerDeletion")) b = &r->block_owner_deletion;
 			if (s && !tm_str(m, *p, p, s))
 				return 0;
 			if (b) {
@@ -1023,24 +1022,24 @@ static int tm_metadata(text_meta *m, size_t *p)
 		const char *t = m->t, **s = NULL;
 		if (!tm_member(m, p, &ke))
 			return 0;
-		if (tm_key(t, k, ke, "name")) s = &h->name;
-		else if (tm_key(t, k, ke, "generateName")) s = &h->generate_name;
-		else if (tm_key(t, k, ke, "namespace")) s = &h->namespace_;
-		else if (tm_key(t, k, ke, "uid")) s = &h->uid;
-		else if (tm_key(t, k, ke, "resourceVersion")) s = &h->resource_version;
-		else if (tm_key(t, k, ke, "creationTimestamp")) s = &h->creation_timestamp;
-		else if (tm_key(t, k, ke, "deletionTimestamp")) s = &h->deletion_timestamp;
+		if (tm_is(m, k, ke, "name")) s = &h->name;
+		else if (tm_is(m, k, ke, "generateName")) s = &h->generate_name;
+		else if (tm_is(m, k, ke, "namespace")) s = &h->namespace_;
+		else if (tm_is(m, k, ke, "uid")) s = &h->uid;
+		else if (tm_is(m, k, ke, "resourceVersion")) s = &h->resource_version;
+		else if (tm_is(m, k, ke, "creationTimestamp")) s = &h->creation_timestamp;
+		else if (tm_is(m, k, ke, "deletionTimestamp")) s = &h->deletion_timestamp;
 		if (s)
 			rc = tm_str(m, *p, p, s);
-		else if (tm_key(t, k, ke, "generation"))
+		else if (tm_is(m, k, ke, "generation"))
 			rc = tm_generation(m, p);
-		else if (tm_key(t, k, ke, "labels"))
+		else if (tm_is(m, k, ke, "labels"))
 			rc = tm_string_map(m, p, 1);
-		else if (tm_key(t, k, ke, "annotations"))
+		else if (tm_is(m, k, ke, "annotations"))
 			rc = tm_string_map(m, p, 0);
-		else if (tm_key(t, k, ke, "ownerReferences"))
+		else if (tm_is(m, k, ke, "ownerReferences"))
 			rc = tm_owners(m, p);
-		else if (tm_key(t, k, ke, "finalizers"))
+		else if (tm_is(m, k, ke, "finalizers"))
 			rc = tm_finalizers(m, p);
 		else
 			rc = (*p = kube__json_text_skip(t, m->n, *p)) < m->n;
@@ -1071,13 +1070,13 @@ static int from_text_direct(kube_object **out, char *text, size_t len, size_t me
 			return 0;
 		v = p;
 		e = p = kube__json_text_skip(text, len, v);
-		if (tm_key(text, k, ke, "apiVersion"))
+		if (tm_is(&m, k, ke, "apiVersion"))
 			api = v;
-		else if (tm_key(text, k, ke, "kind"))
+		else if (tm_is(&m, k, ke, "kind"))
 			kind = v;
-		else if (tm_key(text, k, ke, "metadata"))
+		else if (tm_is(&m, k, ke, "metadata"))
 			md = v;
-		else if (tm_key(text, k, ke, "spec") &&
+		else if (tm_is(&m, k, ke, "spec") &&
 		         (node = kube__json_text_member(text, len, v, "nodeName")) != SIZE_MAX)
 			e = kube__json_text_skip(text, len, node), v = node;
 		else

@@ -201,6 +201,10 @@ KUBE_INTERNAL size_t kube__json_text_member(const char *t, size_t n, size_t p, c
 KUBE_INTERNAL size_t kube__json_text_member_n(const char *t, size_t n, size_t p, const char *key,
                                               size_t klen);
 KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
+/* Whether the key token t[k..ke) (quotes included) is `key` written without
+ * escapes: how the encoder writes a key that needs none, so enough for text
+ * in its form and a key of plain characters. */
+KUBE_INTERNAL int kube__json_text_key_plain(const char *t, size_t k, size_t ke, const char *key);
 KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
 /* The string member `key` of the map at t[p], unescaped into out (cleared
  * first; "" when absent or not a string), NUL-terminated either way. */

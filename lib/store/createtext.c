@@ -25,14 +25,6 @@
 #include "object/object_private.h"
 #include "store_private.h"
 
-/* Whether the key token t[k..ke) (quotes included, no escapes in the
- * encoder's form of a plain key) says `name`. */
-static int key_eq(const char *t, size_t k, size_t ke, const char *name)
-{
-	size_t n = strlen(name);
-	return ke - k == n + 2 && memcmp(t + k + 1, name, n) == 0;
-}
-
 static void put_member(kube__buf *b, int *first, const char *key, const char *value, int quoted)
 {
 	if (!*first)
@@ -64,22 +56,22 @@ int kube__create_text(kube__buf *out, size_t *meta_end, const char *t, size_t n,
 	for (p = md + 1; p < close && t[p] == '"';) {
 		size_t ke = kube__json_text_skip(t, n, p);        /* past the key */
 		size_t ve = kube__json_text_skip(t, n, ke + 1);   /* past ':' and the value */
-		int drop = f->drop_namespace && key_eq(t, p, ke, "namespace");
+		int drop = f->drop_namespace && kube__json_text_key_plain(t, p, ke, "namespace");
 
 		for (size_t i = 0; i < KUBE_ARRAY_SIZE(dropped) && !drop; i++)
-			drop = key_eq(t, p, ke, dropped[i]);
+			drop = kube__json_text_key_plain(t, p, ke, dropped[i]);
 		if (drop) {
 			/* not stored */
-		} else if (f->name && key_eq(t, p, ke, "name")) {
+		} else if (f->name && kube__json_text_key_plain(t, p, ke, "name")) {
 			put_member(out, &first, "name", f->name, 1);
 			set_name = 1;
-		} else if (key_eq(t, p, ke, "uid")) {
+		} else if (kube__json_text_key_plain(t, p, ke, "uid")) {
 			put_member(out, &first, "uid", f->uid, 1);
 			set_uid = 1;
-		} else if (key_eq(t, p, ke, "creationTimestamp")) {
+		} else if (kube__json_text_key_plain(t, p, ke, "creationTimestamp")) {
 			put_member(out, &first, "creationTimestamp", f->creation_timestamp, 1);
 			set_ts = 1;
-		} else if (key_eq(t, p, ke, "generation")) {
+		} else if (kube__json_text_key_plain(t, p, ke, "generation")) {
 			put_member(out, &first, "generation", "1", 0);
 			set_gen = 1;
 		} else {
