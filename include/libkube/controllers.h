@@ -327,7 +327,10 @@ KUBE_EXTERN int kube_resourcequota_options_init(kube_resourcequota_options *opts
  * admission reads status.hard: a quota whose status the controller has
  * not written yet limits nothing.  "used" is the quota's status.used plus
  * what the hook admitted since that status was computed, so writes
- * batched into one commit cannot together pass a quota.
+ * batched into one commit cannot together pass a quota.  Until the
+ * quotas' informer has listed (start f right after this call), those
+ * writes in a namespace are refused: 'pods "x" is forbidden: not yet
+ * ready to handle request' (upstream's words after its wait).
  *
  * Reads quotas, pods, services, claims and the counted kinds through f
  * (informers made as quotas name them); writes quota status through

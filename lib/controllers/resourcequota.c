@@ -1526,6 +1526,16 @@ static int admit(const kube_admission_request *req, char *message, size_t size, 
 		k = kube_kind_find(req->resource);
 	if (!k || strcmp(k->resource, "events") == 0 || !handles(k, req->operation))
 		return 0;
+	/* An empty cache before the quotas were listed would admit what a
+	 * quota refuses.  Upstream's plugin waits (10 s) for its informers and
+	 * then refuses in these words; the hook may not wait (it runs on the
+	 * store's turn), so it refuses at once: until the informer factory is
+	 * started, or while a failed list leaves the cache unsynced. */
+	if (!kube_informer_has_synced(c->quotas)) {
+		snprintf(message, size, "not yet ready to handle request");
+		c->stats.refused++;
+		return KUBE_EPERM;
+	}
 	if (kube_informer_list(&l, c->quotas, req->namespace_, NULL) != 0)
 		return 0;   /* no memory to look: as upstream without a lister, let it be */
 	if ((n = kube_object_list_count(l)) == 0)

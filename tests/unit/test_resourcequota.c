@@ -823,6 +823,31 @@ START_TEST(test_resourcequota_more_scopes)
 }
 END_TEST
 
+/* Before its quotas are listed the hook cannot know them: it refuses
+ * what it would check, and lets the rest be. */
+START_TEST(test_resourcequota_refuses_until_quotas_listed)
+{
+	kube_resourcequota_options o = KUBE_RESOURCEQUOTA_OPTIONS_INIT;
+	kube_resourcequota_controller *c = NULL;
+
+	o.clock = fake_clock;
+	ck_assert_int_eq(kube_resourcequota_controller_new(&c, fac, st, &o), 0);
+	ck_assert_int_eq(try_pod("ns", "early", BARE), KUBE_EPERM);
+	ck_assert_str_eq(last_msg, "pods \"early\" is forbidden: not yet ready to handle request");
+	ck_assert_uint_eq(stats(c).refused, 1);
+	/* not checked by quota: no namespace, an event, an update of a pod */
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"}}");
+	create("{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"namespace\":\"ns\","
+	       "\"name\":\"e1\"},\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"early\"}}");
+	ck_assert_uint_eq(count("pods"), 0);
+	ck_assert_int_eq(kube_informer_factory_start(fac), 0);
+	ck_assert_int_eq(try_pod("ns", "late", BARE), 0);
+	ck_assert_uint_eq(count("pods"), 1);
+	ck_assert_uint_eq(stats(c).refused, 1);
+	kube_resourcequota_controller_free(c);
+}
+END_TEST
+
 START_TEST(test_resourcequota_options_and_args)
 {
 	kube_resourcequota_options o;
@@ -895,6 +920,7 @@ static Suite *resourcequota_suite(void)
 	tcase_add_test(tc, test_resourcequota_claim_expansion_charged);
 	tcase_add_test(tc, test_resourcequota_update_charge_outlives_stale_cache);
 	tcase_add_test(tc, test_resourcequota_more_scopes);
+	tcase_add_test(tc, test_resourcequota_refuses_until_quotas_listed);
 	tcase_add_test(tc, test_resourcequota_options_and_args);
 	suite_add_tcase(s, tc);
 	return s;
