@@ -1759,6 +1759,81 @@ START_TEST(test_store_sqlite_reopens_deep_object)
 }
 END_TEST
 
+/* Rows in the encoder's form are read from their bytes at open, others
+ * decoded: both give the object a write would have left, stamped with the
+ * row's revision and indexed. */
+START_TEST(test_store_sqlite_reopen_reads_rows_as_stored)
+{
+	kube_list_options lo = KUBE_LIST_OPTIONS_INIT;
+	static const struct {
+		const char *name, *want;
+	} rows[] = {
+		{ "c", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"c\",\"namespace\":"
+		       "\"ns\",\"uid\":\"u-c\",\"labels\":{\"app\":\"x\"},\"generation\":3,"
+		       "\"resourceVersion\":\"2\"},\"spec\":{\"nodeName\":\"n1\"}}" },
+		{ "d", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"d\",\"namespace\":"
+		       "\"ns\",\"uid\":\"u-d\",\"resourceVersion\":\"3\"},\"spec\":{\"x\":1.50}}" },
+		{ "e", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"e\",\"namespace\":"
+		       "\"ns\",\"resourceVersion\":\"4\"}}" },
+	};
+	kube_object_list *l = NULL;
+	kube_object *got;
+	char file[128], *json;
+	sqlite3 *db;
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	kube_object_unref(create_pod("ns", "a", NULL));   /* rev 1: schema 3 */
+	close_store();
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+		/* the encoder's form */
+		"INSERT INTO log VALUES(2, 'pods/ns/c', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"c\",\"namespace\":\"ns\",\"uid\":\"u-c\",\"labels\":{\"app\":\"x\"},"
+		"\"generation\":3},\"spec\":{\"nodeName\":\"n1\"}}');"
+		/* spaces, an escape, a float (kept as written): decoded */
+		"INSERT INTO log VALUES(3, 'pods/ns/d', '{ \"apiVersion\": \"v1\", \"kind\": \"Pod\", "
+		"\"metadata\": {\"name\": \"d\", \"namespace\": \"ns\", \"uid\": \"u-\\u0064\"}, "
+		"\"spec\": {\"x\": 1.50}}');"
+		/* a resourceVersion of its own: the row's revision wins */
+		"INSERT INTO log VALUES(4, 'pods/ns/e', '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		"{\"name\":\"e\",\"namespace\":\"ns\",\"resourceVersion\":\"99\"}}');"
+		"UPDATE meta SET value=4", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_revision(st), 4);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", rows[i].name), 0);
+		json = stored_json(got);
+		ck_assert_str_eq(json, rows[i].want);
+		free(json);
+		kube_object_unref(got);
+	}
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), 0);
+	ck_assert_int_eq(kube_object_generation(got), 3);
+	ck_assert_str_eq(kube_object_uid(got), "u-c");
+	kube_object_unref(got);
+	lo.label_selector = "app=x";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 1);
+	ck_assert_str_eq(kube_object_name(kube_object_list_get(l, 0)), "c");
+	kube_object_list_free(l);
+	lo.label_selector = NULL;
+	lo.field_selector = "spec.nodeName=n1";
+	ck_assert_int_eq(kube_store_list(&l, st, "pods", &lo, NULL, NULL), 0);
+	ck_assert_uint_eq(kube_object_list_count(l), 1);
+	ck_assert_str_eq(kube_object_name(kube_object_list_get(l, 0)), "c");
+	kube_object_list_free(l);
+	/* and they are written on as any object */
+	set_string("ns", "c", "metadata.labels.app", "y");
+	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "c"), 0);
+	ck_assert_str_eq(kube_object_resource_version(got), "5");
+	ck_assert_int_eq(kube_object_generation(got), 3);
+	kube_object_unref(got);
+}
+END_TEST
+
 START_TEST(test_store_sqlite_reopen)
 {
 	kube_object *a, *in, *got;
@@ -3403,6 +3478,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(sq, sqlite_setup, sqlite_teardown);
 	tcase_set_timeout(sq, 120);
 	tcase_add_test(sq, test_store_sqlite_reopen);
+	tcase_add_test(sq, test_store_sqlite_reopen_reads_rows_as_stored);
 	tcase_add_test(sq, test_store_sqlite_reopens_deep_object);
 	tcase_add_test(sq, test_store_sqlite_schema1_converted);
 	tcase_add_test(sq, test_store_sqlite_schema2_converted);
