@@ -121,7 +121,10 @@ KUBE_EXTERN int kube_object_has_finalizer(const kube_object *o, const char *fina
 /*
  * Each getter returns 0, KUBE_ENOTFOUND if the path does not exist (or goes
  * through a null), or KUBE_EINVAL if the path is malformed or the value has
- * another type (the message names the path and both types).
+ * another type (the message names the path and both types).  On an object
+ * a store holds, the getters read its stored JSON text: reading does not
+ * expand the object into a document tree, and a string handed out is
+ * decoded once and kept with the object (KUBE_ENOMEM if that fails).
  */
 KUBE_EXTERN int kube_object_get_type(const kube_object *o, const char *path, kube_value_type *out);
 KUBE_EXTERN int kube_object_get_string(const kube_object *o, const char *path, const char **out);

@@ -1031,6 +1031,28 @@ size_t kube__json_text_typed(const char *t, size_t n, size_t p, const char *type
 	return SIZE_MAX;
 }
 
+int kube__json_text_int(const char *t, size_t v, size_t e, int64_t *out)
+{
+	uint64_t u = 0, lim = (uint64_t)INT64_MAX;
+	int neg = 0;
+
+	if (v < e && t[v] == '-') {
+		neg = 1;
+		lim++;
+		v++;
+	}
+	if (v >= e)
+		return 0;
+	for (; v < e; v++) {
+		unsigned d = (unsigned)(t[v] - '0');
+		if (d > 9 || u > (lim - d) / 10)
+			return 0;   /* a fraction, an exponent, or too big: a double */
+		u = u * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 1;
+}
+
 int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out)
 {
 	kube_decode_options opts = KUBE_DECODE_OPTIONS_INIT;

@@ -52,6 +52,14 @@
 #include "object_private.h"
 #include "path.h"
 
+/* A string a getter handed out of a compact object's text, decoded, kept
+ * for the object's life; `off` is where it is in the text. */
+typedef struct kept_string {
+	struct kept_string *next;
+	size_t off;
+	char s[];
+} kept_string;
+
 struct kube_object {
 	atomic_uint refs;
 	atomic_int frozen;
@@ -66,6 +74,8 @@ struct kube_object {
 	const char **ann;            /* compact: key, value, key, value, ... */
 	size_t nann;
 	const char *node_name;       /* compact: spec.nodeName, NULL when absent */
+	/* compact, without its tree: what the getters handed out (getters below) */
+	_Atomic(struct kept_string *) kept;
 
 	const char *api_version;
 	const char *kind;
@@ -1272,6 +1282,11 @@ kube_object *kube_object_unref(kube_object *o)
 	}
 	kube__posmap_free(o->pos);
 	json_object_put(atomic_load_explicit(&o->doc, memory_order_acquire));
+	for (kept_string *k = atomic_load_explicit(&o->kept, memory_order_acquire), *next; k;
+	     k = next) {
+		next = k->next;
+		kube_free(k);
+	}
 	kube_free(o);
 	return NULL;
 }
@@ -1393,39 +1408,206 @@ int kube_object_has_finalizer(const kube_object *o, const char *finalizer)
 
 /* ---- getters ---- */
 
-static int lookup(const kube_object *o, const char *path, json_object **out)
+/*
+ * A compact object without its tree answers from its text.  Building the
+ * tree would keep it on the object for as long as the object lives, ~15
+ * times its text: a controller reading two fields of every pod version it
+ * is shown would so keep a tree of each, which is most of the memory of a
+ * store with watchers.  What a getter hands out borrowed (a string, a map
+ * key) is decoded once and kept on the object (kept_string), found again
+ * by where it is in the text, so repeated reads return the same pointer
+ * and the list grows only with the distinct values read.  The answers and
+ * errors are the tree's, word for word (fuzz_object_get compares them):
+ * the text is this library's encoding of that tree.  The tree still
+ * answers a path that ends at the root or at metadata itself, and
+ * metadata.resourceVersion, which the text leaves out.
+ */
+enum { AT_TREE = 1 };   /* text_lookup: the tree must answer */
+
+static enum json_type text_type(const char *t, size_t n, size_t v)
+{
+	int64_t i;
+
+	switch (t[v]) {
+	case '"': return json_type_string;
+	case '{': return json_type_object;
+	case '[': return json_type_array;
+	case 't':
+	case 'f': return json_type_boolean;
+	case 'n': return json_type_null;
+	default:
+		return kube__json_text_int(t, v, kube__json_text_skip(t, n, v), &i) ? json_type_int
+		                                                                     : json_type_double;
+	}
+}
+
+/* The offset of element i of the array at t[p], or SIZE_MAX. */
+static size_t text_element(const char *t, size_t n, size_t p, size_t i)
+{
+	if (++p >= n || t[p] == ']')
+		return SIZE_MAX;
+	for (;;) {
+		if (i-- == 0)
+			return p;
+		p = kube__json_text_skip(t, n, p);
+		if (p >= n || t[p] != ',')
+			return SIZE_MAX;
+		p++;
+	}
+}
+
+/* The members of the map or the elements of the array at t[p]; with key
+ * set, *key the offset of member i's key (SIZE_MAX when there are fewer). */
+static size_t text_count(const char *t, size_t n, size_t p, size_t i, size_t *key)
+{
+	size_t count = 0;
+	int map = t[p] == '{';
+
+	if (key)
+		*key = SIZE_MAX;
+	if (++p >= n || t[p] == ']' || t[p] == '}')
+		return 0;
+	for (;;) {
+		if (key && count == i)
+			*key = p;
+		count++;
+		if (map)
+			p = kube__json_text_skip(t, n, p) + 1;   /* the key and ':' */
+		p = kube__json_text_skip(t, n, p);
+		if (p >= n || t[p] != ',')
+			return count;
+		p++;
+	}
+}
+
+/*
+ * The offset of path's value in o's text (a JSON null's too), AT_TREE, or
+ * kube__json_path_get's errors in its words (KUBE_ENOTFOUND not raised).
+ */
+static int text_lookup(const kube_object *o, const char *path, size_t *at)
+{
+	kube__path_cursor c = KUBE__PATH_CURSOR(path);
+	kube__path_step step;
+	const char *t = o->text;
+	size_t n = o->text_len, cur = 0;
+	int rc, depth = 0, in_meta = 0;
+
+	while ((rc = kube__path_next(&c, &step)) == 1) {
+		if (depth == 0)
+			in_meta = !step.is_index && strcmp(step.key, "metadata") == 0;
+		else if (depth == 1 && in_meta && !step.is_index && strcmp(step.key, "resourceVersion") == 0)
+			return AT_TREE;
+		depth++;
+		if (t[cur] == 'n')
+			goto notfound;   /* null: nothing under it */
+		if (step.is_index && t[cur] != '{') {
+			if (t[cur] != '[')
+				return kube__error_set(KUBE_EINVAL, path, "%s: cannot index a %s with [%zu]",
+				                       path, kube__json_type_word(text_type(t, n, cur)),
+				                       step.index);
+			if ((cur = text_element(t, n, cur, step.index)) == SIZE_MAX)
+				goto notfound;
+		} else {
+			if (t[cur] != '{')
+				return kube__error_set(KUBE_EINVAL, path, "%s: cannot look up key \"%s\" in a %s",
+				                       path, step.key,
+				                       kube__json_type_word(text_type(t, n, cur)));
+			if ((cur = kube__json_text_member_n(t, n, cur, step.key, strlen(step.key))) ==
+			    SIZE_MAX)
+				goto notfound;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (depth == 0 || (depth == 1 && in_meta))
+		return AT_TREE;
+	*at = cur;
+	return 0;
+notfound:
+	while ((rc = kube__path_next(&c, &step)) == 1)
+		;   /* the rest must still be a path */
+	return rc < 0 ? rc : KUBE_ENOTFOUND;
+}
+
+/*
+ * The value at path: at offset *at of the text of a compact object
+ * without a tree, else (*at = SIZE_MAX) the node *v of its tree, NULL
+ * for JSON null.  Not found is raised as "<path>: not found".
+ */
+static int locate(const kube_object *o, const char *path, json_object **v, size_t *at)
 {
 	json_object *doc;
 	int rc;
 
 	KUBE_CHECK_ARG(o);
 	KUBE_CHECK_ARG(path);
+	*at = SIZE_MAX;
+	*v = NULL;
+	if (o->text && !atomic_load_explicit(&((kube_object *)o)->doc, memory_order_acquire)) {
+		if ((rc = text_lookup(o, path, at)) != AT_TREE)
+			goto out;
+		*at = SIZE_MAX;
+	}
 	if (!(doc = kube__object_doc(o)))
 		return KUBE_ENOMEM;
-	rc = kube__json_path_get(doc, path, out, NULL);
+	rc = kube__json_path_get(doc, path, v, NULL);
+out:
 	if (rc == KUBE_ENOTFOUND)
 		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
-	if (rc == 0 && *out == NULL)
-		return kube__error_set(KUBE_ENOTFOUND, path, "%s: is null", path);
 	return rc;
+}
+
+/* The json-c type of what locate found. */
+static enum json_type located_type(const kube_object *o, json_object *v, size_t at)
+{
+	return at != SIZE_MAX ? text_type(o->text, o->text_len, at) : json_object_get_type(v);
+}
+
+/* The string at t[p] (a value or a key), kept on o; NULL on ENOMEM (raised). */
+static const char *keep_string(const kube_object *o, size_t p)
+{
+	kube_object *w = (kube_object *)o;
+	kept_string *head = atomic_load_explicit(&w->kept, memory_order_acquire), *k, *x;
+	kube__buf b = KUBE__BUF_INIT;
+
+	for (k = head; k; k = k->next)
+		if (k->off == p)
+			return k->s;
+	if (kube__json_text_string(o->text, o->text_len, p, &b) != 0 || b.failed ||
+	    !(k = kube_malloc(sizeof(*k) + b.len + 1))) {
+		kube__buf_free(&b);
+		kube__error_oom();
+		return NULL;
+	}
+	k->off = p;
+	if (b.len)
+		memcpy(k->s, b.data, b.len);
+	k->s[b.len] = '\0';
+	kube__buf_free(&b);
+	for (;;) {
+		k->next = head;
+		if (atomic_compare_exchange_weak_explicit(&w->kept, &head, k, memory_order_acq_rel,
+		                                          memory_order_acquire))
+			return k->s;
+		/* another thread kept some: this one too, perhaps */
+		for (x = head; x && x != k->next; x = x->next)
+			if (x->off == p) {
+				kube_free(k);
+				return x->s;
+			}
+	}
 }
 
 int kube_object_get_type(const kube_object *o, const char *path, kube_value_type *out)
 {
-	json_object *v, *doc;
+	json_object *v;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	KUBE_CHECK_ARG(o);
-	KUBE_CHECK_ARG(path);
-	if (!(doc = kube__object_doc(o)))
-		return KUBE_ENOMEM;
-	rc = kube__json_path_get(doc, path, &v, NULL);
-	if (rc == KUBE_ENOTFOUND)
-		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
-	if (rc)
+	if ((rc = locate(o, path, &v, &at)) != 0)
 		return rc;
-	switch (json_object_get_type(v)) {
+	switch (located_type(o, v, at)) {
 	case json_type_null:    *out = KUBE_VALUE_NULL; break;
 	case json_type_boolean: *out = KUBE_VALUE_BOOL; break;
 	case json_type_int:     *out = KUBE_VALUE_INT; break;
@@ -1437,37 +1619,59 @@ int kube_object_get_type(const kube_object *o, const char *path, kube_value_type
 	return 0;
 }
 
+/* The value at path, not null (that is "<path>: is null", not found). */
+static int lookup(const kube_object *o, const char *path, json_object **v, size_t *at)
+{
+	int rc = locate(o, path, v, at);
+
+	if (rc == 0 && located_type(o, *v, *at) == json_type_null)
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: is null", path);
+	return rc;
+}
+
 /* The value at path, which must have json-c type `type` (`want` names it). */
 static int lookup_typed(const kube_object *o, const char *path, enum json_type type,
-                        const char *want, json_object **out)
+                        const char *want, json_object **v, size_t *at)
 {
-	int rc = lookup(o, path, out);
-	if (rc == 0 && !json_object_is_type(*out, type))
-		rc = kube__error_set(KUBE_EINVAL, path, "%s: expected %s, found %s",
-		                     path, want, kube__json_type_name(*out));
+	int rc = lookup(o, path, v, at);
+	enum json_type found;
+
+	if (rc == 0 && (found = located_type(o, *v, *at)) != type)
+		rc = kube__error_set(KUBE_EINVAL, path, "%s: expected %s, found %s", path, want,
+		                     kube__json_type_word(found));
 	return rc;
 }
 
 int kube_object_get_string(const kube_object *o, const char *path, const char **out)
 {
 	json_object *v;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup_typed(o, path, json_type_string, "a string", &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_string, "a string", &v, &at)) != 0)
 		return rc;
-	*out = json_object_get_string(v);
+	if (at == SIZE_MAX)
+		*out = json_object_get_string(v);
+	else if (!(*out = keep_string(o, at)))
+		return KUBE_ENOMEM;
 	return 0;
 }
 
 int kube_object_get_int(const kube_object *o, const char *path, int64_t *out)
 {
 	json_object *v;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup_typed(o, path, json_type_int, "an integer", &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_int, "an integer", &v, &at)) != 0)
 		return rc;
+	if (at != SIZE_MAX) {
+		/* text_type said it fits */
+		kube__json_text_int(o->text, at, kube__json_text_skip(o->text, o->text_len, at), out);
+		return 0;
+	}
 	/* json-c keeps integers above INT64_MAX as uint64; they do not fit */
 	if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
 		return kube__error_set(KUBE_ERANGE, path, "%s: %s does not fit in int64",
@@ -1479,46 +1683,59 @@ int kube_object_get_int(const kube_object *o, const char *path, int64_t *out)
 int kube_object_get_bool(const kube_object *o, const char *path, int *out)
 {
 	json_object *v;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup_typed(o, path, json_type_boolean, "a boolean", &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_boolean, "a boolean", &v, &at)) != 0)
 		return rc;
-	*out = json_object_get_boolean(v) ? 1 : 0;
+	*out = at != SIZE_MAX ? o->text[at] == 't' : json_object_get_boolean(v) ? 1 : 0;
 	return 0;
 }
 
 int kube_object_get_len(const kube_object *o, const char *path, size_t *out)
 {
 	json_object *v;
+	enum json_type type;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup(o, path, &v)) != 0)
+	if ((rc = lookup(o, path, &v, &at)) != 0)
 		return rc;
-	if (json_object_is_type(v, json_type_array))
-		*out = json_object_array_length(v);
-	else if (json_object_is_type(v, json_type_object))
-		*out = (size_t)json_object_object_length(v);
-	else
+	type = located_type(o, v, at);
+	if (type != json_type_array && type != json_type_object)
 		return kube__error_set(KUBE_EINVAL, path, "%s: expected an array or a map, found %s",
-		                       path, kube__json_type_name(v));
+		                       path, kube__json_type_word(type));
+	if (at != SIZE_MAX)
+		*out = text_count(o->text, o->text_len, at, 0, NULL);
+	else if (type == json_type_array)
+		*out = json_object_array_length(v);
+	else
+		*out = (size_t)json_object_object_length(v);
 	return 0;
 }
 
 int kube_object_get_key(const kube_object *o, const char *path, size_t i, const char **out)
 {
 	json_object *v;
-	size_t n = 0;
+	size_t n = 0, at, key;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
-	if ((rc = lookup_typed(o, path, json_type_object, "a map", &v)) != 0)
+	if ((rc = lookup_typed(o, path, json_type_object, "a map", &v, &at)) != 0)
 		return rc;
-	json_object_object_foreach(v, key, val) {
+	if (at != SIZE_MAX) {
+		n = text_count(o->text, o->text_len, at, i, &key);
+		if (key != SIZE_MAX)
+			return (*out = keep_string(o, key)) ? 0 : KUBE_ENOMEM;
+		return kube__error_set(KUBE_ENOTFOUND, path, "%s: key %zu of %zu does not exist", path,
+		                       i, n);
+	}
+	json_object_object_foreach(v, k, val) {
 		(void)val;
 		if (n++ == i) {
-			*out = key;
+			*out = k;
 			return 0;
 		}
 	}
@@ -1527,22 +1744,21 @@ int kube_object_get_key(const kube_object *o, const char *path, size_t i, const 
 
 int kube_object_get_json(const kube_object *o, const char *path, char **out)
 {
-	json_object *v, *doc;
+	json_object *v;
 	kube__buf b = KUBE__BUF_INIT;
+	size_t at;
 	int rc;
 
 	KUBE_CHECK_ARG(out);
 	*out = NULL;
-	KUBE_CHECK_ARG(o);
-	KUBE_CHECK_ARG(path);
-	if (!(doc = kube__object_doc(o)))
-		return KUBE_ENOMEM;
-	rc = kube__json_path_get(doc, path, &v, NULL);
-	if (rc == KUBE_ENOTFOUND)
-		return kube__error_set(KUBE_ENOTFOUND, path, "%s: not found", path);
-	if (rc)
+	if ((rc = locate(o, path, &v, &at)) != 0)
 		return rc;
-	if ((rc = kube__json_encode(&b, v, 0)) != 0) {
+	if (at != SIZE_MAX)   /* the encoder's bytes for that value */
+		rc = kube__buf_put(&b, o->text + at,
+		                   kube__json_text_skip(o->text, o->text_len, at) - at);
+	else
+		rc = kube__json_encode(&b, v, 0);
+	if (rc != 0) {
 		kube__buf_free(&b);
 		return rc;
 	}

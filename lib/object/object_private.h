@@ -152,8 +152,9 @@ KUBE_INTERNAL void kube__object_set_source(kube_object *o, int document, int lin
 KUBE_INTERNAL int kube__json_path_get(json_object *root, const char *path,
                                       json_object **out, json_object **deepest);
 
-/* "string", "integer", "map", ... for messages. */
+/* "string", "integer", "map", ... for messages: of a node, of a type. */
 KUBE_INTERNAL const char *kube__json_type_name(json_object *v);
+KUBE_INTERNAL const char *kube__json_type_word(enum json_type type);
 
 /* ---- positions (posmap.c, filled by the YAML and JSON decoders) ---- */
 
@@ -206,6 +207,9 @@ KUBE_INTERNAL size_t kube__json_text_skip(const char *t, size_t n, size_t p);
  * in its form and a key of plain characters. */
 KUBE_INTERNAL int kube__json_text_key_plain(const char *t, size_t k, size_t ke, const char *key);
 KUBE_INTERNAL int kube__json_text_string(const char *t, size_t n, size_t p, kube__buf *out);
+/* Whether t[v..e) is an integer that fits int64 (what the decoder makes a
+ * json-c int; any other number is a double), and then its value. */
+KUBE_INTERNAL int kube__json_text_int(const char *t, size_t v, size_t e, int64_t *out);
 /* The string member `key` of the map at t[p], unescaped into out (cleared
  * first; "" when absent or not a string), NUL-terminated either way. */
 KUBE_INTERNAL void kube__json_text_member_string(const char *t, size_t n, size_t p,

@@ -98,7 +98,12 @@ int kube__path_next(kube__path_cursor *c, kube__path_step *step)
 
 const char *kube__json_type_name(json_object *v)
 {
-	switch (json_object_get_type(v)) {
+	return kube__json_type_word(json_object_get_type(v));
+}
+
+const char *kube__json_type_word(enum json_type type)
+{
+	switch (type) {
 	case json_type_null:    return "null";
 	case json_type_boolean: return "bool";
 	case json_type_double:  return "number";

@@ -2,15 +2,15 @@
  * peek.c - reading a few fields of a stored object without its tree.
  *
  * A store keeps its objects compact (object.c): their JSON text and the hot
- * metadata, no json-c tree.  kube_object_get_string() and its siblings
- * build the tree on first use and keep it on the object, for as long as
- * the store keeps the object: ~15 times the text, and a full parse.  A
- * watcher that looks at two fields of every pod (the scheduler's runner,
- * the ReplicaSet controller counting ready pods) would so rebuild and keep
- * the tree of every pod version it is shown.  These readers find the field
- * in the text instead and leave the object compact; a mutable object is read
- * from its tree, so both forms answer alike (a compact object is frozen:
- * its text and any tree built from it say the same):
+ * metadata, no json-c tree.  kube_object_get_string() and its siblings read
+ * that text too, but keep each string they hand out on the object for the
+ * object's life.  These readers find the field in the text and copy a
+ * string into the caller's scratch buffer instead, keeping nothing: for a
+ * watcher that looks at a field of every pod version it is shown (the
+ * scheduler's runner, the ReplicaSet controller counting ready pods).  A
+ * mutable object is read from its tree, so both forms answer alike (a
+ * compact object is frozen: its text and any tree built from it say the
+ * same):
  *
  *   {"apiVersion":"v1",...,"status":{"phase":"Running","conditions":[{...
  *                           ^ member "status"  ^ member "phase": the string
@@ -103,30 +103,6 @@ int kube__object_peek_string(const kube_object *o, const char *path, kube__buf *
 	return 1;
 }
 
-/* A JSON integer that fits int64 (what json-c keeps as an int), as the
- * text at t[v..e) spells it. */
-static int text_int(const char *t, size_t v, size_t e, int64_t *out)
-{
-	uint64_t u = 0, lim = (uint64_t)INT64_MAX;
-	int neg = 0;
-
-	if (v < e && t[v] == '-') {
-		neg = 1;
-		lim++;
-		v++;
-	}
-	if (v >= e)
-		return 0;
-	for (; v < e; v++) {
-		unsigned d = (unsigned)(t[v] - '0');
-		if (d > 9 || u > (lim - d) / 10)
-			return 0;   /* a fraction, an exponent, or too big: a double */
-		u = u * 10 + d;
-	}
-	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
-	return 1;
-}
-
 int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out)
 {
 	const char *t;
@@ -144,7 +120,7 @@ int kube__object_peek_int(const kube_object *o, const char *path, int64_t *out)
 	}
 	if (!t || (v = text_at(t, n, path)) == SIZE_MAX)
 		return 0;
-	return text_int(t, v, kube__json_text_skip(t, n, v), out);
+	return kube__json_text_int(t, v, kube__json_text_skip(t, n, v), out);
 }
 
 /* Copies a string member of a condition into out ("" when absent or not

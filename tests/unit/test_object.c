@@ -26,6 +26,12 @@ static const char *POD =
 	"\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx:1.27\",\"ports\":[{\"containerPort\":80}]}],"
 	"\"hostNetwork\":false,\"priority\":null,\"weight\":1.5}}";
 
+static void expect_err(int rc, int code, const char *msg)
+{
+	ck_assert_int_eq(rc, code);
+	ck_assert_str_eq(kube_error_last()->message, msg);
+}
+
 static kube_object *pod(void)
 {
 	kube_object *o = NULL;
@@ -513,18 +519,37 @@ START_TEST(test_object_compact_reads_without_tree)
 	kube_free(pretty_t);
 	kube_object_unref(t);
 
-	/* a path read builds the tree once, with resourceVersion in it */
-	const char *img, *rv;
-	double w;
+	/* a path read answers from the text and keeps what it hands out ... */
+	const char *img, *img2, *rv, *key;
+	char *js;
+	size_t len;
+	int64_t gen;
 	ck_assert_int_eq(kube_object_get_string(o, "spec.containers[0].image", &img), 0);
 	ck_assert_str_eq(img, "nginx:1.27");
-	ck_assert(!without_tree(o));
+	ck_assert_int_eq(kube_object_get_string(o, "spec[containers][0][\"image\"]", &img2), 0);
+	ck_assert_ptr_eq(img2, img);
+	ck_assert_int_eq(kube_object_get_len(o, "spec.containers", &len), 0);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_int_eq(kube_object_get_key(o, "metadata.annotations", 1, &key), 0);
+	ck_assert_str_eq(key, "note");
+	ck_assert_int_eq(kube_object_get_int(o, "metadata.generation", &gen), 0);
+	ck_assert_int_eq(gen, 3);
+	ck_assert_int_eq(kube_object_get_json(o, "spec.weight", &js), 0);
+	ck_assert_str_eq(js, "1.5");
+	kube_free(js);
+	expect_err(kube_object_get_int(o, "spec.weight", &gen), KUBE_EINVAL,
+	           "spec.weight: expected an integer, found number");
+	expect_err(kube_object_get_string(o, "spec.containers.image", &img2), KUBE_EINVAL,
+	           "spec.containers.image: cannot look up key \"image\" in a array");
+	expect_err(kube_object_get_string(o, "spec.nope.x[", &img2), KUBE_EINVAL,
+	           "path \"spec.nope.x[\": expected a key or number and ']' at offset 12");
+	ck_assert(without_tree(o));
+	/* ... but for what the text leaves out: resourceVersion, from the tree */
 	ck_assert_int_eq(kube_object_get_string(o, "metadata.resourceVersion", &rv), 0);
 	ck_assert_str_eq(rv, "77");
-	ck_assert_int_eq(kube_object_get_json(o, "spec.weight", (char **)&img), 0);
-	ck_assert_str_eq(img, "1.5");
-	kube_free((char *)img);
-	(void)w;
+	ck_assert(!without_tree(o));
+	ck_assert_int_eq(kube_object_get_string(o, "spec.containers[0].image", &img2), 0);
+	ck_assert_str_eq(img2, "nginx:1.27");
 	ck_assert_int_eq(kube_encode(&pretty_t, NULL, o, KUBE_FORMAT_JSON, KUBE_ENCODE_PRETTY), 0);
 	ck_assert_int_eq(kube_encode(&yaml_t, NULL, o, KUBE_FORMAT_YAML, 0), 0);
 	ck_assert_str_eq(pretty_t, pretty_c);
