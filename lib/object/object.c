@@ -450,6 +450,11 @@ json_object *kube__object_doc_transient(const kube_object *o, int *owned)
 	return d;
 }
 
+int kube__object_has_tree(const kube_object *o)
+{
+	return atomic_load_explicit(&((kube_object *)o)->doc, memory_order_acquire) != NULL;
+}
+
 const char *kube__object_text(const kube_object *o, size_t *len)
 {
 	if (len)

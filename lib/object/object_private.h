@@ -105,6 +105,10 @@ KUBE_INTERNAL int kube__object_derive_create(kube_object **out, const kube_objec
  */
 KUBE_INTERNAL int kube__object_stamp_rv(kube_object *o, const char *rv);
 
+/* Whether o holds its document tree now (a compact object may not):
+ * what tests check to see that a reader left a stored object compact. */
+KUBE_INTERNAL int kube__object_has_tree(const kube_object *o);
+
 /* A compact object's stored text (NULL otherwise): the JSON without
  * resourceVersion, as a backend keeps it. */
 KUBE_INTERNAL const char *kube__object_text(const kube_object *o, size_t *len);

@@ -18,6 +18,7 @@
 #include "libkube/kube.h"
 #include "libkube/node.h"
 #include "controllers/controllers_private.h"
+#include "object/object_private.h"
 
 #define SEC ((int64_t)1000000000)
 
@@ -618,6 +619,14 @@ START_TEST(test_nodelifecycle_pod_and_node_events)
 	s = stats();
 	ck_assert_uint_eq(s.evictions, 1);
 	ck_assert_uint_eq(s.scheduled, 0);
+	/* it read every pod version by path (spec.nodeName, tolerations) and
+	 * expanded none into a tree */
+	static const char *const kept[] = { "a", "c" };
+	for (size_t i = 0; i < 2; i++) {
+		kube_object *p = get("pods", "ns", kept[i]);
+		ck_assert_msg(!kube__object_has_tree(p), "pod %s has its tree built", kept[i]);
+		kube_object_unref(p);
+	}
 }
 END_TEST
 

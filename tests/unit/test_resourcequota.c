@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "libkube/kube.h"
+#include "object/object_private.h"
 
 #define SEC ((int64_t)1000000000)
 
@@ -321,6 +322,13 @@ START_TEST(test_resourcequota_refuses_third_pod)
 	ck_assert_int_eq(try_pod("ns", "p4", BARE), KUBE_EPERM);
 	ck_assert_str_eq(last_msg, "pods \"p4\" is forbidden: exceeded quota: q, requested: pods=1, "
 	                           "used: pods=2, limited: pods=2");
+	/* the usage was read from the stored pods' text: none expanded */
+	for (int i = 1; i <= 2; i++) {
+		kube_object *p = NULL;
+		ck_assert_int_eq(kube_store_get(&p, st, "pods", "ns", i == 1 ? "p1" : "p2"), 0);
+		ck_assert(!kube__object_has_tree(p));
+		kube_object_unref(p);
+	}
 	kube_resourcequota_controller_free(c);
 }
 END_TEST
