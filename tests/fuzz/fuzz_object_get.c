@@ -46,6 +46,16 @@ static void same_rc(const char *path, const char *what, int ra, int rb, const ch
 	}
 }
 
+/* One getter on both objects: the same code and message. */
+#define BOTH(what, call_a, call_b)                        \
+	do {                                                  \
+		ra = (call_a);                                    \
+		message(ma, sizeof(ma), ra);                      \
+		rb = (call_b);                                    \
+		message(mb, sizeof(mb), rb);                      \
+		same_rc(path, what, ra, rb, ma, mb);              \
+	} while (0)
+
 static void compare(const kube_object *a, const kube_object *b, const char *path)
 {
 	char ma[512], mb[512], na[32], nb[32];
@@ -56,19 +66,11 @@ static void compare(const kube_object *a, const kube_object *b, const char *path
 	size_t la = 0, lb = 0;
 	int ba = 0, bb = 0, ra, rb;
 
-	ra = kube_object_get_type(a, path, &ta);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_type(b, path, &tb);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_type", ra, rb, ma, mb);
+	BOTH("get_type", kube_object_get_type(a, path, &ta), kube_object_get_type(b, path, &tb));
 	if (ta != tb)
 		fail(path, "the types", NULL, NULL);
 
-	ra = kube_object_get_string(a, path, &sa);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_string(b, path, &sb);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_string", ra, rb, ma, mb);
+	BOTH("get_string", kube_object_get_string(a, path, &sa), kube_object_get_string(b, path, &sb));
 	if (ra == 0) {
 		if (strcmp(sa, sb) != 0)
 			fail(path, "the strings", sa, sb);
@@ -76,49 +78,29 @@ static void compare(const kube_object *a, const kube_object *b, const char *path
 			fail(path, "a second read's pointer", again, sa);
 	}
 
-	ra = kube_object_get_int(a, path, &ia);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_int(b, path, &ib);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_int", ra, rb, ma, mb);
+	BOTH("get_int", kube_object_get_int(a, path, &ia), kube_object_get_int(b, path, &ib));
 	if (ra == 0 && ia != ib) {
 		snprintf(na, sizeof(na), "%lld", (long long)ia);
 		snprintf(nb, sizeof(nb), "%lld", (long long)ib);
 		fail(path, "the integers", na, nb);
 	}
 
-	ra = kube_object_get_bool(a, path, &ba);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_bool(b, path, &bb);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_bool", ra, rb, ma, mb);
+	BOTH("get_bool", kube_object_get_bool(a, path, &ba), kube_object_get_bool(b, path, &bb));
 	if (ra == 0 && ba != bb)
 		fail(path, "the booleans", ba ? "true" : "false", bb ? "true" : "false");
 
-	ra = kube_object_get_json(a, path, &ja);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_json(b, path, &jb);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_json", ra, rb, ma, mb);
+	BOTH("get_json", kube_object_get_json(a, path, &ja), kube_object_get_json(b, path, &jb));
 	if (ra == 0 && strcmp(ja, jb) != 0)
 		fail(path, "the JSON", ja, jb);
 	kube_free(ja);
 	kube_free(jb);
 
-	ra = kube_object_get_len(a, path, &la);
-	message(ma, sizeof(ma), ra);
-	rb = kube_object_get_len(b, path, &lb);
-	message(mb, sizeof(mb), rb);
-	same_rc(path, "get_len", ra, rb, ma, mb);
+	BOTH("get_len", kube_object_get_len(a, path, &la), kube_object_get_len(b, path, &lb));
 	if (ra == 0 && la != lb)
 		fail(path, "the lengths", NULL, NULL);
-	/* every key, and one past them */
-	for (size_t i = 0; i <= (ra == 0 ? la : 0) && i < 64; i++) {
-		ra = kube_object_get_key(a, path, i, &sa);
-		message(ma, sizeof(ma), ra);
-		rb = kube_object_get_key(b, path, i, &sb);
-		message(mb, sizeof(mb), rb);
-		same_rc(path, "get_key", ra, rb, ma, mb);
+	/* every key, and one past them (one try of a value without keys) */
+	for (size_t i = 0, keys = ra == 0 ? la : 0; i <= keys && i < 64; i++) {
+		BOTH("get_key", kube_object_get_key(a, path, i, &sa), kube_object_get_key(b, path, i, &sb));
 		if (ra == 0 && strcmp(sa, sb) != 0)
 			fail(path, "the keys", sa, sb);
 	}
