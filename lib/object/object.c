@@ -1507,16 +1507,14 @@ static int text_lookup(const kube_object *o, const char *path, size_t *at)
 			goto notfound;   /* null: nothing under it */
 		if (step.is_index && t[cur] != '{') {
 			if (t[cur] != '[')
-				return kube__error_set(KUBE_EINVAL, path, "%s: cannot index a %s with [%zu]",
-				                       path, kube__json_type_word(text_type(t, n, cur)),
-				                       step.index);
+				return kube__path_cannot_index(path, kube__json_type_word(text_type(t, n, cur)),
+				                               step.index);
 			if ((cur = text_element(t, n, cur, step.index)) == SIZE_MAX)
 				goto notfound;
 		} else {
 			if (t[cur] != '{')
-				return kube__error_set(KUBE_EINVAL, path, "%s: cannot look up key \"%s\" in a %s",
-				                       path, step.key,
-				                       kube__json_type_word(text_type(t, n, cur)));
+				return kube__path_cannot_look_up(path, step.key,
+				                                 kube__json_type_word(text_type(t, n, cur)));
 			if ((cur = kube__json_text_member_n(t, n, cur, step.key, strlen(step.key))) ==
 			    SIZE_MAX)
 				goto notfound;
@@ -1529,9 +1527,7 @@ static int text_lookup(const kube_object *o, const char *path, size_t *at)
 	*at = cur;
 	return 0;
 notfound:
-	while ((rc = kube__path_next(&c, &step)) == 1)
-		;   /* the rest must still be a path */
-	return rc < 0 ? rc : KUBE_ENOTFOUND;
+	return kube__path_not_found(&c);
 }
 
 /*
@@ -1548,7 +1544,7 @@ static int locate(const kube_object *o, const char *path, json_object **v, size_
 	KUBE_CHECK_ARG(path);
 	*at = SIZE_MAX;
 	*v = NULL;
-	if (o->text && !atomic_load_explicit(&((kube_object *)o)->doc, memory_order_acquire)) {
+	if (o->text && !kube__object_has_tree(o)) {
 		if ((rc = text_lookup(o, path, at)) != AT_TREE)
 			goto out;
 		*at = SIZE_MAX;

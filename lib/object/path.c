@@ -115,14 +115,25 @@ const char *kube__json_type_word(enum json_type type)
 	return "unknown";
 }
 
-/* The rest of a path must be well-formed even when a value is missing. */
-static int finish_syntax(kube__path_cursor *c)
+int kube__path_not_found(kube__path_cursor *c)
 {
 	kube__path_step step;
 	int rc;
 	while ((rc = kube__path_next(c, &step)) == 1)
 		;
-	return rc;
+	return rc < 0 ? rc : KUBE_ENOTFOUND;
+}
+
+int kube__path_cannot_index(const char *path, const char *type, size_t index)
+{
+	return kube__error_set(KUBE_EINVAL, path, "%s: cannot index a %s with [%zu]", path, type,
+	                       index);
+}
+
+int kube__path_cannot_look_up(const char *path, const char *key, const char *type)
+{
+	return kube__error_set(KUBE_EINVAL, path, "%s: cannot look up key \"%s\" in a %s", path, key,
+	                       type);
 }
 
 int kube__json_path_get(json_object *root, const char *path, json_object **out,
@@ -141,17 +152,13 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 			goto notfound;
 		if (step.is_index && !json_object_is_type(cur, json_type_object)) {
 			if (!json_object_is_type(cur, json_type_array))
-				return kube__error_set(KUBE_EINVAL, path,
-				                       "%s: cannot index a %s with [%zu]",
-				                       path, kube__json_type_name(cur), step.index);
+				return kube__path_cannot_index(path, kube__json_type_name(cur), step.index);
 			if (step.index >= json_object_array_length(cur))
 				goto notfound;
 			next = json_object_array_get_idx(cur, step.index);
 		} else {
 			if (!json_object_is_type(cur, json_type_object))
-				return kube__error_set(KUBE_EINVAL, path,
-				                       "%s: cannot look up key \"%s\" in a %s",
-				                       path, step.key, kube__json_type_name(cur));
+				return kube__path_cannot_look_up(path, step.key, kube__json_type_name(cur));
 			if (!json_object_object_get_ex(cur, step.key, &next))
 				goto notfound;
 		}
@@ -164,7 +171,6 @@ int kube__json_path_get(json_object *root, const char *path, json_object **out,
 	*out = cur;
 	return 0;
 notfound:
-	rc = finish_syntax(&c);
-	return rc < 0 ? rc : KUBE_ENOTFOUND;
+	return kube__path_not_found(&c);
 }
 
