@@ -933,7 +933,8 @@ int kube__json_text_key_plain(const char *t, size_t k, size_t ke, const char *ke
 	return ke - k == l + 2 && memcmp(t + k + 1, key, l) == 0;
 }
 
-/* Does the JSON string token t[p..e) say `key`? */
+/* Does the JSON string token t[p..e) say `key`?  Its raw bytes are the
+ * key only when they hold no escape: "a\\b" says a\b, not a\\b. */
 static int key_is(const char *t, size_t p, size_t e, const char *key, size_t klen)
 {
 	kube__buf s = KUBE__BUF_INIT;
@@ -941,10 +942,8 @@ static int key_is(const char *t, size_t p, size_t e, const char *key, size_t kle
 
 	if (e < p + 2)
 		return 0;
-	if (e - p - 2 == klen && memcmp(t + p + 1, key, klen) == 0)
-		return 1;
 	if (!memchr(t + p + 1, '\\', e - p - 2))
-		return 0;
+		return e - p - 2 == klen && memcmp(t + p + 1, key, klen) == 0;
 	eq = kube__json_text_string(t, e, p, &s) == 0 && s.len == klen &&
 	     memcmp(s.data, key, klen) == 0;
 	kube__buf_free(&s);

@@ -607,6 +607,35 @@ START_TEST(test_object_compact_edges)
 }
 END_TEST
 
+/* A map key written with escapes is found by what it says, as in the
+ * tree: "a\\b" is the key a\b, never a path's a\\b; the raw bytes
+ * decide only for a key without escapes. */
+START_TEST(test_object_compact_escaped_keys)
+{
+	char *before;
+	kube_object *o = compact_pod("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	                             "{\"name\":\"c\"},\"x\":{\"a\\\\b\":1,\"a\\\\\\\\b\":2,"
+	                             "\"q\\\"r\":3,\"n\\nl\":4}}", "5", &before);
+	int64_t v;
+
+	ck_assert(without_tree(o));
+	ck_assert_int_eq(kube_object_get_int(o, "x.a\\b", &v), 0);   /* the key a\b */
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(kube_object_get_int(o, "x[\"a\\\\\\\\b\"]", &v), 0);   /* a\\b */
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(kube_object_get_int(o, "x[\"q\\\"r\"]", &v), 0);   /* q"r */
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(kube_object_get_int(o, "x.n\nl", &v), 0);   /* a real newline */
+	ck_assert_int_eq(v, 4);
+	/* the keys' escaped spellings are not their names */
+	expect_err(kube_object_get_int(o, "x.a\\\\\\\\b", &v), KUBE_ENOTFOUND, "x.a\\\\\\\\b: not found");
+	expect_err(kube_object_get_int(o, "x.n\\nl", &v), KUBE_ENOTFOUND, "x.n\\nl: not found");
+	ck_assert(without_tree(o));
+	kube_free(before);
+	kube_object_unref(o);
+}
+END_TEST
+
 static void *read_image(void *arg)
 {
 	const char *img = NULL;
@@ -758,6 +787,7 @@ static Suite *object_suite(void)
 	tcase_add_test(tc, test_object_null_arguments);
 	tcase_add_test(tc, test_object_compact_reads_without_tree);
 	tcase_add_test(tc, test_object_compact_edges);
+	tcase_add_test(tc, test_object_compact_escaped_keys);
 	tcase_add_test(tc, test_object_compact_tree_built_once_across_threads);
 	tcase_add_test(tc, test_object_text_scanner);
 	tcase_add_test(tc, test_object_from_text);
