@@ -1421,7 +1421,9 @@ int kube_object_has_finalizer(const kube_object *o, const char *finalizer)
  * store with watchers.  What a getter hands out borrowed (a string, a map
  * key) is decoded once and kept on the object (kept_string), found again
  * by where it is in the text, so repeated reads return the same pointer
- * and the list grows only with the distinct values read.  The answers and
+ * (until something builds the tree: the getters then answer from it, and
+ * both pointers stay valid while the object lives) and the list grows
+ * only with the distinct values read.  The answers and
  * errors are the tree's, word for word (fuzz_object_get compares them):
  * the text is this library's encoding of that tree.  The tree still
  * answers a path that ends at the root or at metadata itself, and
