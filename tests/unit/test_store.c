@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3089,13 +3090,30 @@ START_TEST(test_store_async_close_cancels_queued)
 }
 END_TEST
 
+/* Ends another connection's write transaction a little later. */
+static void *unlock_later(void *db)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	return (void *)(intptr_t)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 START_TEST(test_store_async_close_with_batch_in_flight)
 {
 	wrec *w = calloc(1, sizeof(*w));
 	kube_object *got;
-	char name[16];
+	char name[16], file[256];
+	sqlite3 *db;
+	pthread_t t;
+	void *trc;
 
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	/* Another connection holds the write lock, so that the commit is
+	 * still under way at the close (a fast disk would otherwise finish it,
+	 * and the pool report it, inside the loop's one run below). */
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	for (int i = 0; i < 10; i++) {
 		kube_object *in;
 		snprintf(name, sizeof(name), "p%d", i);
@@ -3104,7 +3122,12 @@ START_TEST(test_store_async_close_with_batch_in_flight)
 		kube_object_unref(in);
 	}
 	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);   /* batch to a worker */
+	ck_assert_int_eq(w->n, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, unlock_later, db), 0);
 	close_store();   /* waits for it: durable, so reported as done */
+	ck_assert_int_eq(pthread_join(t, &trc), 0);
+	ck_assert_int_eq((int)(intptr_t)trc, SQLITE_OK);
+	sqlite3_close(db);
 	ck_assert_int_eq(w->n, 10);
 	for (int i = 0; i < 10; i++) {
 		ck_assert_int_eq(w->status[i], 0);
