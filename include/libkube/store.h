@@ -33,8 +33,9 @@
  *
  * Errors (all through kube_error_last() with upstream's messages):
  *   KUBE_EINVAL    bad argument, object without a registered kind, name or
- *                  namespace missing or unusable in a key, object over the
- *                  size limit, malformed selector or continue token
+ *                  namespace missing or unusable in a key ("." or "..",
+ *                  '/' or '%' in it, not UTF-8), object over the size
+ *                  limit, malformed selector or continue token
  *   KUBE_ENOTFOUND pods "x" not found
  *   KUBE_EEXISTS   pods "x" already exists
  *   KUBE_ECONFLICT Operation cannot be fulfilled on pods "x": the object has
@@ -151,8 +152,8 @@ KUBE_EXTERN int kube_store_list(kube_object_list **out, kube_store *store,
 /*
  * Stores a copy of obj under a new key: sets metadata.uid (a random UUID),
  * creationTimestamp (now, UTC, seconds), generation 1 and resourceVersion.
- * A name comes from metadata.name, or from metadata.generateName plus five
- * random characters.  *out (optional) receives a reference to the stored
+ * A name comes from metadata.name, or from metadata.generateName (its first
+ * 58 bytes, less a character they would cut) plus five random characters.  *out (optional) receives a reference to the stored
  * object.  Returns 0, KUBE_EINVAL, KUBE_EEXISTS, KUBE_ENOMEM, a backend error.
  */
 KUBE_EXTERN int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj);

@@ -574,6 +574,16 @@ fail:
 	return rc;
 }
 
+/* The error raised (about a row) with the file it is in named first. */
+static int in_file(const sq_state *q, int code)
+{
+	char why[1024];   /* the message is rewritten from itself */
+
+	snprintf(why, sizeof(why), "%s",
+	         kube_error_last() ? kube_error_last()->message : kube_strerror(code));
+	return kube__error_set(code, NULL, "store: %s: %s", q->file, why);
+}
+
 static int sq_load(void *state, kube__store_load_cb fn, void *userdata, int64_t *revision)
 {
 	sq_state *q = state;
@@ -586,18 +596,28 @@ static int sq_load(void *state, kube__store_load_cb fn, void *userdata, int64_t 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kube__store_kv kv;
 		int frc;
+		int text_key = sqlite3_column_type(st, 0) == SQLITE_TEXT;   /* before any conversion */
 		kv.key = (const char *)sqlite3_column_text(st, 0);
 		kv.value = sqlite3_column_blob(st, 1);
 		kv.len = (size_t)sqlite3_column_bytes(st, 1);
 		kv.mod_revision = sqlite3_column_int64(st, 2);
-		if (!kv.key || !kv.value || kv.mod_revision <= 0 || kv.mod_revision > q->revision) {
+		/* a key is the text the store bound: one with a NUL in it (an
+		 * edit) would load as its first part and then match no row at
+		 * the next write of it */
+		if (!text_key || !kv.key || strlen(kv.key) != (size_t)sqlite3_column_bytes(st, 0)) {
+			sqlite3_finalize(st);
+			return kube__error_set(KUBE_EIO, NULL, "store: %s is corrupt: a bad row (revision "
+			                       "%lld: its key is not plain text)", q->file,
+			                       (long long)kv.mod_revision);
+		}
+		if (!kv.value || kv.mod_revision <= 0 || kv.mod_revision > q->revision) {
 			sqlite3_finalize(st);
 			return kube__error_set(KUBE_EIO, NULL, "store: %s is corrupt: a bad row (key %s)",
 			                       q->file, kv.key ? kv.key : "NULL");
 		}
 		if (fn && (frc = fn(&kv, userdata)) != 0) {
 			sqlite3_finalize(st);
-			return frc;
+			return frc == KUBE_EIO ? in_file(q, frc) : frc;
 		}
 	}
 	sqlite3_finalize(st);

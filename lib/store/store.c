@@ -206,9 +206,18 @@ int kube__object_kind(const kube_object *obj, const kube_kind_info **out)
 	return 0;
 }
 
-/* upstream's path.IsValidPathSegmentName, for names and namespaces in keys */
+/* upstream's path.IsValidPathSegmentName, for names and namespaces in
+ * keys; and UTF-8, which upstream's JSON decoding guarantees: the encoder
+ * writes U+FFFD for a byte that is not, and the stored object would then
+ * not be the one its key names (it could not be loaded again). */
 int kube__check_segment(const char *field, const char *v)
 {
+	size_t n = strlen(v), l;
+
+	for (size_t i = 0; i < n; i += l)
+		if (!(l = kube__utf8_len((const unsigned char *)v + i, n - i)))
+			return kube__error_set(KUBE_EINVAL, field,
+			                       "%s: Invalid value: not valid UTF-8 (byte %zu)", field, i);
 	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
 		return kube__error_set(KUBE_EINVAL, field, "%s: Invalid value: \"%s\": may not be '%s'",
 		                       field, v, v);
@@ -709,8 +718,10 @@ static int stamp(kube_object **o, int64_t rev)
 
 	*o = kube_object_unref(*o);   /* the tree is ours alone now */
 	snprintf(rv, sizeof(rv), "%lld", (long long)rev);
-	if (!json_object_object_get_ex(doc, "metadata", &md) || !json_object_is_type(md, json_type_object))
-		goto oom;
+	if (!json_object_object_get_ex(doc, "metadata", &md) || !json_object_is_type(md, json_type_object)) {
+		json_object_put(doc);   /* load_one refuses such a row first */
+		return kube__error_set(KUBE_EIO, NULL, "the stored object has no metadata");
+	}
 	json_object_object_del(md, "resourceVersion");
 	if ((rc = kube__json_encode_meta(&text, doc, &meta_end)) != 0) {
 		kube__buf_free(&text);
@@ -808,22 +819,36 @@ static int load_one(const kube__store_kv *kv, void *userdata)
 	char *key = NULL;
 	int rc;
 
-	if (!stamped && (rc = decode_stored(&o, kv->value, kv->len)) != 0)
-		return kube__error_set(KUBE_EIO, NULL, "store: the stored object %s does not decode: %s",
-		                       kv->key, kube_error_last() ? kube_error_last()->message : "");
-	if ((rc = kube__object_kind(o, &k)) != 0 ||
+	if (!stamped && (rc = decode_stored(&o, kv->value, kv->len)) != 0) {
+		char why[512];   /* the message is rewritten from itself */
+		snprintf(why, sizeof(why), "%s",
+		         kube_error_last() ? kube_error_last()->message : kube_strerror(rc));
+		return kube__error_set(KUBE_EIO, NULL, "the stored object %s does not decode: %s",
+		                       kv->key, why);
+	}
+	/* Every object the store writes has metadata and a name (the key's
+	 * last segment): a row without is not the store's. */
+	if (!kube_object_name(o) || !*kube_object_name(o)) {
+		rc = kube__error_set(KUBE_EIO, NULL, "the stored object %s has no metadata.name",
+		                     kv->key);
+		goto fail;
+	}
+	if (kube__object_kind(o, &k) == 0 &&
 	    !(key = kube__make_key(k->resource, k->namespaced ? kube_object_namespace(o) : NULL,
-	                     kube_object_name(o) ? kube_object_name(o) : "")) ||
-	    strcmp(key, kv->key) != 0) {
-		rc = kube__error_set(KUBE_EIO, NULL, "store: the stored object %s is not the object its key names",
+	                           kube_object_name(o)))) {
+		rc = KUBE_ENOMEM;   /* raised */
+		goto fail;
+	}
+	if (!key || strcmp(key, kv->key) != 0) {
+		rc = kube__error_set(KUBE_EIO, NULL, "the stored object %s is not the object its key names",
 		                     kv->key);
 		goto fail;
 	}
 	/* The sqlite backend keeps no unique index on keys (a commit would
 	 * pay a random leaf per key): a key stored twice is a broken file. */
 	if (kube__find_entry(s, key)) {
-		rc = kube__error_set(KUBE_EIO, NULL, "store: the key %s is stored twice (revisions %lld and "
-		                     "%lld)", kv->key, (long long)kube__find_entry(s, key)->mod_revision,
+		rc = kube__error_set(KUBE_EIO, NULL, "the key %s is stored twice (revisions %lld and %lld)",
+		                     kv->key, (long long)kube__find_entry(s, key)->mod_revision,
 		                     (long long)kv->mod_revision);
 		goto fail;
 	}

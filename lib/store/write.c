@@ -308,8 +308,13 @@ static int generate_name(char *out, size_t cap, const char *base)
 	size_t n = strlen(base);
 	int rc;
 
-	if (n > 58)
+	if (n > 58) {
 		n = 58;
+		/* not in the middle of a character: the name stays UTF-8
+		 * (upstream cuts bytes, but its names are ASCII) */
+		while (n && ((unsigned char)base[n] & 0xC0) == 0x80)
+			n--;
+	}
 	if (n + 6 > cap)
 		return KUBE_EINVAL;
 	if ((rc = kube__random_bytes(r, sizeof(r))) != 0)

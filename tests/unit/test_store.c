@@ -217,6 +217,13 @@ START_TEST(test_store_create_errors)
 	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
 	           "metadata.name: Invalid value: \"..\": may not be '..'");
 	kube_object_unref(in);
+	/* a name that is not UTF-8 (only a setter makes one: JSON cannot)
+	 * would be stored as U+FFFD, under a key that does not say so */
+	in = pod_json("default", "x", NULL, NULL);
+	ck_assert_int_eq(kube_object_set_string(in, "metadata.name", "ab\xc3"), 0);
+	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL,
+	           "metadata.name: Invalid value: not valid UTF-8 (byte 2)");
+	kube_object_unref(in);
 
 	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}");
 	expect_err(kube_store_create(NULL, st, in), KUBE_EINVAL, "metadata.namespace: Required value");
@@ -2040,25 +2047,90 @@ START_TEST(test_store_sqlite_schema2_converted)
 }
 END_TEST
 
-/* Nothing in the database keeps a key unique any more: a key stored twice
- * (a damaged or hand-edited file) is refused at open, never merged. */
-START_TEST(test_store_sqlite_key_stored_twice)
+/* generateName is cut to 58 bytes, as upstream does, but never inside a
+ * character: 57 ASCII bytes and an "é" keep the 57, and the store opens
+ * again with the name (a cut "é" stored invalid UTF-8 from JSON, and U+FFFD
+ * under a key that did not say so from a tree: neither store reopened). */
+START_TEST(test_store_sqlite_generated_name_cut_at_a_character)
 {
-	char file[128];
-	sqlite3 *db;
-	kube_store *s = NULL;
+	char json[256], base[64];
+	kube_object *in, *a = NULL, *b = NULL, *got;
+	char name_a[80], name_b[80];
 
+	memset(base, 'a', 57);
+	strcpy(base + 57, "\xc3\xa9z");
+	snprintf(json, sizeof(json), "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	         "{\"namespace\":\"ns\",\"generateName\":\"%s\"}}", base);
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
-	kube_object_unref(create_pod("ns", "a", NULL));
+	ck_assert_int_eq(kube_store_create_json(&a, st, json, strlen(json)), 0);
+	in = obj(json);
+	ck_assert_int_eq(kube_store_create(&b, st, in), 0);
+	kube_object_unref(in);
+	snprintf(name_a, sizeof(name_a), "%s", kube_object_name(a));
+	snprintf(name_b, sizeof(name_b), "%s", kube_object_name(b));
+	kube_object_unref(a);
+	kube_object_unref(b);
+	ck_assert_uint_eq(strlen(name_a), 62);
+	ck_assert_uint_eq(strlen(name_b), 62);
+	ck_assert_int_eq(strncmp(name_a, base, 57), 0);
+	ck_assert_int_eq(strncmp(name_b, base, 57), 0);
 	close_store();
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	ck_assert_int_eq(kube_store_get(&got, st, "configmaps", "ns", name_a), 0);
+	kube_object_unref(got);
+	ck_assert_int_eq(kube_store_get(&got, st, "configmaps", "ns", name_b), 0);
+	kube_object_unref(got);
+}
+END_TEST
+
+/* Rows that a damaged or hand-edited file holds are refused at open with
+ * KUBE_EIO naming the file, the row and what is wrong, never loaded as
+ * something else.  Nothing in the database keeps a key unique any more:
+ * a key stored twice is one of them, never merged. */
+START_TEST(test_store_sqlite_bad_rows_refused_at_open)
+{
+	static const struct {
+		const char *sql;    /* run on the file of a store holding pods/ns/a */
+		const char *want;   /* the message after "store: <file>" */
+	} cases[] = {
+		{ "INSERT INTO log SELECT 2, key, value FROM log WHERE rev=1; UPDATE meta SET value=2",
+		  ": the key pods/ns/a is stored twice (revisions 1 and 2)" },
+		{ "UPDATE log SET value=substr(value, 1, 40)",
+		  ": the stored object pods/ns/a does not decode: document 1, line 1, column 33: "
+		  "unterminated string" },
+		{ "UPDATE log SET value='{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		  "{\"name\":\"a\",\"name\":\"b\"}}'",
+		  ": the stored object pods/ns/a does not decode: document 1, line 1, column 56: "
+		  "object key \"name\" already defined" },
+		{ "INSERT INTO log VALUES (2, 'namespaces/x', '{\"apiVersion\":\"v1\",\"kind\":"
+		  "\"Namespace\"}'); UPDATE meta SET value=2",
+		  ": the stored object namespaces/x has no metadata.name" },
+		{ "UPDATE log SET value=replace(value, '\"name\":\"a\"', '\"name\":\"b\"')",
+		  ": the stored object pods/ns/a is not the object its key names" },
+		{ "UPDATE log SET key=CAST('pods/ns/a' || char(0) || 'x' AS BLOB)",
+		  " is corrupt: a bad row (revision 1: its key is not plain text)" },
+		{ "UPDATE log SET key=CAST('pods/ns/a' || char(0) || 'x' AS TEXT)",
+		  " is corrupt: a bad row (revision 1: its key is not plain text)" },
+	};
+	char file[128], want[512];
+
 	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
-	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO log SELECT 2, key, value FROM log WHERE rev=1;"
-	                 "UPDATE meta SET value=2", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	expect_err(open_sqlite(&s, tmpdir), KUBE_EIO,
-	           "store: the key pods/ns/a is stored twice (revisions 1 and 2)");
-	ck_assert_ptr_null(s);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kube_store *s = NULL;
+		sqlite3 *db;
+
+		unlink(file);
+		ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+		kube_object_unref(create_pod("ns", "a", NULL));
+		close_store();
+		ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+		ck_assert_msg(sqlite3_exec(db, cases[i].sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s",
+		              cases[i].sql, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		snprintf(want, sizeof(want), "store: %s%s", file, cases[i].want);
+		expect_err(open_sqlite(&s, tmpdir), KUBE_EIO, want);
+		ck_assert_ptr_null(s);
+	}
 }
 END_TEST
 
@@ -3497,7 +3569,8 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_sqlite_reopens_deep_object);
 	tcase_add_test(sq, test_store_sqlite_schema1_converted);
 	tcase_add_test(sq, test_store_sqlite_schema2_converted);
-	tcase_add_test(sq, test_store_sqlite_key_stored_twice);
+	tcase_add_test(sq, test_store_sqlite_bad_rows_refused_at_open);
+	tcase_add_test(sq, test_store_sqlite_generated_name_cut_at_a_character);
 	tcase_add_test(sq, test_store_sqlite_checkpoints_in_background);
 	tcase_add_test(sq, test_store_sqlite_batch_larger_than_one_write);
 	tcase_add_test(sq, test_store_sqlite_create_json_async);
