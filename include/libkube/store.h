@@ -67,8 +67,8 @@ typedef struct kube_store_options {
 	const char *path;                /* data directory of durable backends
 	                                    (created if missing) */
 	size_t history;                  /* watch events kept for resuming (> 0) */
-	size_t watch_backlog;            /* undelivered events after which a paused
-	                                    watcher is ended with KUBE_EBUSY (> 0) */
+	size_t watch_backlog;            /* undelivered events (its own) after which a
+	                                    paused watcher is ended with KUBE_EBUSY (> 0) */
 	unsigned int bookmark_ms;        /* BOOKMARK period; 0 = no bookmarks */
 	size_t max_object_bytes;         /* larger objects are refused; <= 1.5 MiB */
 } kube_store_options;
@@ -499,13 +499,15 @@ KUBE_EXTERN int kube_store_watch(kube_watch **out, kube_store *store, const char
                                  void *userdata, void (*destroy)(void *));
 
 /* Ends the watch: no more callbacks; destroy runs.  May be called inside
- * any watch callback.  NULL is a no-op. */
+ * any watch callback or destroy callback.  NULL is a no-op. */
 KUBE_EXTERN void kube_watch_cancel(kube_watch *watch);
 
 /*
  * Pauses delivery (for a consumer that cannot take more now, e.g. a full
- * socket).  Writers are never held back: a paused watcher's backlog grows,
- * and past watch_backlog the watch ends with KUBE_EBUSY.
+ * socket).  Writers are never held back: a paused watcher's backlog (the
+ * events it would be sent: of its resource, through its selectors) grows,
+ * and past watch_backlog the watch ends with KUBE_EBUSY.  Other writes
+ * neither count nor age it out of the history.
  */
 KUBE_EXTERN void kube_watch_pause(kube_watch *watch);
 KUBE_EXTERN void kube_watch_resume(kube_watch *watch);

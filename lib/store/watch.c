@@ -37,6 +37,8 @@ struct kube_watch {
 	void *userdata;
 	void (*destroy)(void *);
 	int64_t cursor;              /* every event with revision <= cursor is done */
+	int64_t counted;             /* paused: events up to here are counted ... */
+	size_t backlog;              /* ... and this many of them are for us */
 	kube_object **initial;       /* revision 0: the ADDED events to send first */
 	size_t ninitial, initial_pos;
 	int bookmarks;
@@ -141,15 +143,22 @@ static void watch_free(kube_watch *w)
 	kube_free(w);
 }
 
-/* Frees dead watchers once no callback is running. */
+/* Frees dead watchers once no callback is running.  A destroy callback
+ * may cancel other watches, which reaps (and frees) them at once: so no
+ * pointer into the list is kept across a free, the walk starts over. */
 static void reap(kube_store *s)
 {
+	kube_watch *w;
+
 	if (s->dispatching)
 		return;
-	for (kube_watch *w = s->watches.head, *next; w; w = next) {
-		next = w->next;
-		if (w->dead)
+	for (w = s->watches.head; w;) {
+		if (w->dead) {
 			watch_free(w);
+			w = s->watches.head;
+		} else {
+			w = w->next;
+		}
 	}
 }
 
@@ -201,6 +210,38 @@ static kube_object *prev_at(kube__event *ev)
 	return ev->prev_at = o;
 }
 
+/* What ev is to w: selected now (the new state) and before (the old). */
+static int selects(kube_watch *w, const kube__event *ev, int *before)
+{
+	*before = ev->prev && kube__filter_matches(&w->filter, ev->key, ev->prev);
+	return ev->type != KUBE_WATCH_DELETED && kube__filter_matches(&w->filter, ev->key, ev->obj);
+}
+
+/*
+ * A paused watcher's undelivered events are the ring's events that it
+ * would be sent (of its resource, through its selectors): the ring holds
+ * every resource's.  They are counted as they come, once each; events it
+ * would skip are skipped now, while none of its own waits before them, so
+ * that other resources' writes neither end it as slow nor push it out of
+ * the history.
+ */
+static void count_backlog(kube_store *s, kube_watch *w)
+{
+	int64_t from = w->counted > w->cursor ? w->counted : w->cursor;
+
+	for (size_t i = kube__ring_after(s, from); i < s->ring_len; i++) {
+		kube__event *ev = kube__ring_at(s, i);
+		int before, now = selects(w, ev, &before);
+		if (now || before)
+			w->backlog++;
+		else if (w->backlog == 0)
+			w->cursor = ev->revision;
+		w->counted = ev->revision;
+	}
+	if (w->backlog > s->opts.watch_backlog)
+		end_watch(w, KUBE_EBUSY);
+}
+
 static void deliver(kube_store *s, kube_watch *w)
 {
 	while (!w->dead && !w->paused && w->initial_pos < w->ninitial) {
@@ -221,10 +262,11 @@ static void deliver(kube_store *s, kube_watch *w)
 		return;
 	}
 	if (w->paused) {
-		if (s->ring_len - kube__ring_after(s, w->cursor) > s->opts.watch_backlog)
-			end_watch(w, KUBE_EBUSY);
+		count_backlog(s, w);
 		return;
 	}
+	w->counted = 0;   /* delivered from here on: counted afresh at a pause */
+	w->backlog = 0;
 	while (!w->dead && !w->paused) {
 		size_t i;
 		kube__event *ev;
@@ -239,8 +281,7 @@ static void deliver(kube_store *s, kube_watch *w)
 			return;
 		ev = kube__ring_at(s, i);
 		w->cursor = ev->revision;
-		now = ev->type != KUBE_WATCH_DELETED && kube__filter_matches(&w->filter, ev->key, ev->obj);
-		before = ev->prev && kube__filter_matches(&w->filter, ev->key, ev->prev);
+		now = selects(w, ev, &before);
 		kube_object *obj = ev->obj;
 		if (now && before)
 			type = KUBE_WATCH_MODIFIED;

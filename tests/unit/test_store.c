@@ -1532,6 +1532,131 @@ START_TEST(test_store_watch_slow_watcher_ended)
 }
 END_TEST
 
+static void create_configmap(const char *name)
+{
+	char json[256];
+	snprintf(json, sizeof(json), "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	         "{\"namespace\":\"ns\",\"name\":\"%s\"}}", name);
+	ck_assert_int_eq(kube_store_create_json(NULL, st, json, strlen(json)), 0);
+}
+
+/* A paused watcher's backlog is what it would be sent: writes to other
+ * resources (or outside its selector) neither end it as slow nor, with a
+ * short history, as gone; its own do, past the bound. */
+START_TEST(test_store_watch_backlog_counts_its_own_events)
+{
+	kube_store_options so = KUBE_STORE_OPTIONS_INIT;
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *pods = rec_new(), *web = rec_new();
+	kube_watch *wp, *ww;
+	char name[8];
+
+	so.watch_backlog = 3;
+	so.history = 4;
+	setup_opts(&so);
+	ck_assert_int_eq(kube_store_watch(&wp, st, "pods", &wo, rec_cb, pods, rec_destroy), 0);
+	wo.label_selector = "app=web";
+	ck_assert_int_eq(kube_store_watch(&ww, st, "pods", &wo, rec_cb, web, rec_destroy), 0);
+	kube_watch_pause(wp);
+	kube_watch_pause(ww);
+	for (int i = 0; i < 10; i++) {   /* more than the history holds */
+		snprintf(name, sizeof(name), "c%d", i);
+		create_configmap(name);
+		pump();
+	}
+	kube_object_unref(create_pod("ns", "p0", "\"app\":\"db\""));
+	kube_object_unref(create_pod("ns", "p1", "\"app\":\"db\""));
+	pump();
+	ck_assert_uint_eq(pods->n, 0);
+	ck_assert_uint_eq(web->n, 0);
+	kube_watch_resume(wp);
+	kube_watch_resume(ww);
+	pump();
+	ck_assert_uint_eq(pods->n, 2);
+	ck_assert_int_eq(pods->ev[0].type, KUBE_WATCH_ADDED);
+	ck_assert_str_eq(pods->ev[0].name, "p0");
+	ck_assert_int_eq(pods->ev[0].revision, 11);
+	ck_assert_str_eq(pods->ev[1].name, "p1");
+	ck_assert_uint_eq(web->n, 0);
+
+	/* its own events past the bound end it; the other is still within */
+	kube_watch_pause(wp);
+	kube_watch_pause(ww);
+	for (int i = 2; i < 6; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		kube_object_unref(create_pod("ns", name, NULL));
+		pump();
+	}
+	ck_assert_uint_eq(pods->n, 3);
+	ck_assert_int_eq(pods->ev[2].type, KUBE_WATCH_ERROR);
+	ck_assert_int_eq(pods->ev[2].error, KUBE_EBUSY);
+	ck_assert_int_eq(pods->destroyed, 1);
+	ck_assert_uint_eq(web->n, 0);
+	ck_assert_int_eq(web->destroyed, 0);
+	kube_watch_cancel(ww);
+	ck_assert_int_eq(web->destroyed, 1);
+	close_store();
+	rec_free(pods);
+	rec_free(web);
+}
+END_TEST
+
+/* A destroy callback that cancels other watches: the store frees those at
+ * once, and must not walk on to them (use after free under ASan). */
+typedef struct canceller {
+	kube_watch *others[2];
+	int destroyed;
+} canceller;
+
+static void cancel_others(void *ud)
+{
+	canceller *c = ud;
+	c->destroyed++;
+	for (int i = 0; i < 2; i++)
+		kube_watch_cancel(c->others[i]);
+}
+
+static void ignore_event(kube_watch *w, const kube_watch_event *e, void *ud)
+{
+	(void)w;
+	(void)e;
+	(void)ud;
+}
+
+START_TEST(test_store_watch_destroy_cancels_others)
+{
+	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
+	recorder *r[4];
+	canceller c = { { NULL, NULL }, 0 };
+	kube_watch *first, *w[4];
+
+	setup_opts(NULL);
+	ck_assert_int_eq(kube_store_watch(&first, st, "pods", &wo, ignore_event, &c, cancel_others), 0);
+	for (int i = 0; i < 4; i++) {
+		r[i] = rec_new();
+		ck_assert_int_eq(kube_store_watch(&w[i], st, "pods", &wo, rec_cb, r[i], rec_destroy), 0);
+	}
+	/* freeing the first watch cancels (and frees) the two after it */
+	c.others[0] = w[0];
+	c.others[1] = w[1];
+	kube_watch_cancel(first);
+	ck_assert_int_eq(c.destroyed, 1);
+	ck_assert_int_eq(r[0]->destroyed, 1);
+	ck_assert_int_eq(r[1]->destroyed, 1);
+	ck_assert_int_eq(r[2]->destroyed, 0);
+	ck_assert_int_eq(r[3]->destroyed, 0);
+	kube_object_unref(create_pod("ns", "a", NULL));
+	pump();
+	ck_assert_uint_eq(r[0]->n, 0);
+	ck_assert_uint_eq(r[2]->n, 1);
+	ck_assert_uint_eq(r[3]->n, 1);
+	close_store();
+	ck_assert_int_eq(r[2]->destroyed, 1);
+	for (int i = 0; i < 4; i++)
+		rec_free(r[i]);
+}
+END_TEST
+
 START_TEST(test_store_watch_selectors_and_cancel)
 {
 	kube_watch_options wo = KUBE_WATCH_OPTIONS_INIT;
@@ -3557,6 +3682,8 @@ static Suite *store_suite(void)
 	tcase_add_test(own, test_store_list_token_gone);
 	tcase_add_test(own, test_store_watch_gone);
 	tcase_add_test(own, test_store_watch_slow_watcher_ended);
+	tcase_add_test(own, test_store_watch_backlog_counts_its_own_events);
+	tcase_add_test(own, test_store_watch_destroy_cancels_others);
 	tcase_add_test(own, test_store_watch_bookmarks);
 	tcase_add_test(own, test_store_generated_name_checked_before_admission);
 	suite_add_tcase(s, own);
