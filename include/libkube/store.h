@@ -153,7 +153,12 @@ KUBE_EXTERN int kube_store_list(kube_object_list **out, kube_store *store,
  * Stores a copy of obj under a new key: sets metadata.uid (a random UUID),
  * creationTimestamp (now, UTC, seconds), generation 1 and resourceVersion.
  * A name comes from metadata.name, or from metadata.generateName (its first
- * 58 bytes, less a character they would cut) plus five random characters.  *out (optional) receives a reference to the stored
+ * 58 bytes, less a character they would cut) plus five random characters,
+ * drawn again while a stored object has the name (8 names at most).
+ * KUBE_EEXISTS says as upstream does when the name was the server's
+ * ("..., the server was not able to generate a unique name for the
+ * object") and when its holder is being deleted ("object is being
+ * deleted: ...").  *out (optional) receives a reference to the stored
  * object.  Returns 0, KUBE_EINVAL, KUBE_EEXISTS, KUBE_ENOMEM, a backend error.
  */
 KUBE_EXTERN int kube_store_create(kube_object **out, kube_store *store, const kube_object *obj);

@@ -445,6 +445,29 @@ static int take_encoding(kube_store *s, pending *p)
 	return 0;
 }
 
+/* How many names a create by generateName draws before it gives up. */
+#define GENERATE_NAME_ATTEMPTS 8
+
+/*
+ * A create's AlreadyExists, in upstream's words: for an object with a
+ * generateName (generate) the server's name was taken
+ * (rest.CheckGeneratedNameError),
+ * and an existing object (may be NULL: not applied yet) that is being
+ * deleted is said to be (the registry's create).
+ */
+static int already_exists(const kube_kind_info *k, int generate, const char *name,
+                          const kube_object *existing)
+{
+	char qr[160];
+
+	kube__qualified_resource(qr, sizeof(qr), k);
+	return kube__error_set(KUBE_EEXISTS, NULL, "%s%s \"%s\" already exists%s",
+	                       existing && kube_object_deletion_timestamp(existing)
+	                               ? "object is being deleted: " : "",
+	                       qr, name, generate ? ", the server was not able to generate a "
+	                                            "unique name for the object" : "");
+}
+
 static int prepare_create(kube_store *s, pending *p)
 {
 	const kube_kind_info *k;
@@ -470,19 +493,27 @@ static int prepare_create(kube_store *s, pending *p)
 		                       "metadata.namespace: Required value");
 	if (k->namespaced && (rc = kube__check_segment("metadata.namespace", ns)) != 0)
 		return rc;
-	if (!name || !*name) {
-		if ((rc = generate_name(gen, sizeof(gen), kube_object_generate_name(in))) != 0)
+	/* A generated name that a stored object has is drawn again, up to
+	 * GENERATE_NAME_ATTEMPTS names in all (upstream's
+	 * createWithGenerateNameRetry). */
+	for (int attempt = 1;; attempt++) {
+		const kube__entry *e;
+		if ((!name || !*name || name == gen) &&
+		    (rc = generate_name(gen, sizeof(gen), kube_object_generate_name(in))) != 0)
 			return rc;
-		name = gen;
-	}
-	if ((rc = kube__check_segment("metadata.name", name)) != 0)
-		return rc;
-	if (!(p->key = kube__make_key(k->resource, k->namespaced ? ns : NULL, name)))
-		return KUBE_ENOMEM;
-	if (kube__find_entry(s, p->key)) {
-		char qr[160];
-		kube__qualified_resource(qr, sizeof(qr), k);
-		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr, name);
+		if (!name || !*name)
+			name = gen;
+		if ((rc = kube__check_segment("metadata.name", name)) != 0)
+			return rc;
+		if (!(p->key = kube__make_key(k->resource, k->namespaced ? ns : NULL, name)))
+			return KUBE_ENOMEM;
+		if (!(e = kube__find_entry(s, p->key)))
+			break;
+		if (name != gen || attempt == GENERATE_NAME_ATTEMPTS)
+			return already_exists(k, kube_object_generate_name(in) &&
+			                      *kube_object_generate_name(in), name, e->obj);
+		kube_free(p->key);
+		p->key = NULL;
 	}
 	if ((rc = kube__new_uid(uid)) != 0)
 		return rc;
@@ -1695,12 +1726,8 @@ static int batch_key(kube_store *s, kube__tnode **keys, pending *p)
 {
 	int rc;
 
-	if (kube__tree_find(*keys, p->key) || key_in_flight(s->writes, p->key)) {
-		char qr[160];
-		kube__qualified_resource(qr, sizeof(qr), p->kind_info);
-		return kube__error_set(KUBE_EEXISTS, NULL, "%s \"%s\" already exists", qr,
-		                       strrchr(p->key, '/') + 1);
-	}
+	if (kube__tree_find(*keys, p->key) || key_in_flight(s->writes, p->key))
+		return already_exists(p->kind_info, 1, strrchr(p->key, '/') + 1, NULL);
 	if (s->admission && kube__admission_wants(s, p->kind_info->resource) &&
 	    (rc = admit(s, p)) != 0)
 		return rc;
@@ -1814,6 +1841,11 @@ static void start_batch(kube_store *s)
 		}
 		if (p->rkey) {
 			prepare(s, p);
+			/* a write that fails (or changes nothing) leaves its key
+			 * as it was: free for a later write of the batch, e.g. a
+			 * generated name */
+			if (p->status || !p->has_op)
+				kube__tree_remove(&keys, p->rkey);
 		} else {
 			/* prepare admits last; this write's hooks run in
 			 * batch_key, after its generated name is checked */

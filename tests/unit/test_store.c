@@ -46,8 +46,12 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 
 	if (!forced_random)
 		return syscall(SYS_getrandom, buf, len, flags);
-	for (size_t i = 0; i < len; i++)
-		b[i] = (unsigned char)(27 * (k++ % 10));
+	for (size_t i = 0; i < len; i++, k++) {
+		if (forced_random == 2)   /* see test_store_create_name_conflicts */
+			b[i] = (unsigned char)(k >= 26 && k < 31 ? 1 : k < 5 || (k >= 21 && k < 26) ? 0 : k);
+		else
+			b[i] = (unsigned char)(27 * (k % 10));
+	}
 	return (ssize_t)len;
 }
 
@@ -2511,6 +2515,71 @@ static int count_admitted(const kube_admission_request *req, char *msg, size_t n
 #define GEN_POD(base) "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":" \
 	"\"ns\",\"generateName\":\"" base "\"}}"
 
+/* A create's name conflicts as upstream's registry answers them: a name a
+ * stored object holds is drawn again (createWithGenerateNameRetry); one
+ * drawn eight times over, or given, fails with upstream's message, which
+ * also says when the holder is being deleted; and a write of a batch that
+ * fails leaves its key free for a later create of the same batch.
+ *
+ * forced_random 2 makes the store's random stream: bytes 0-4 (the first
+ * create's name) and 21-25 (the second's first draw) say "bbbbb", 26-30
+ * (its second draw) "ccccc"; the uids (5-20, 31-46) differ. */
+START_TEST(test_store_create_name_conflicts)
+{
+	kube_object *out = NULL, *in;
+
+	forced_random = 2;
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_store_create_take(&out, st, obj(GEN_POD("g-"))), 0);
+	ck_assert_str_eq(kube_object_name(out), "g-bbbbb");
+	kube_object_unref(out);
+	ck_assert_int_eq(kube_store_create_take(&out, st, obj(GEN_POD("g-"))), 0);
+	ck_assert_str_eq(kube_object_name(out), "g-ccccc");
+	kube_object_unref(out);
+
+	/* a given name that is taken, with a generateName beside it: the
+	 * server's name (upstream words it so whenever generateName is set) */
+	in = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\","
+	         "\"name\":\"g-ccccc\",\"generateName\":\"g-\"}}");
+	expect_err(kube_store_create(NULL, st, in), KUBE_EEXISTS,
+	           "pods \"g-ccccc\" already exists, the server was not able to generate a unique "
+	           "name for the object");
+	kube_object_unref(in);
+
+	/* the holder is being deleted (a finalizer keeps it) */
+	in = pod_json("ns", "t", NULL, ",\"finalizers\":[\"example.com/a\"]");
+	ck_assert_int_eq(kube_store_create(NULL, st, in), 0);
+	ck_assert_int_eq(kube_store_delete(NULL, st, "pods", "ns", "t", NULL), 0);
+	expect_err(kube_store_create(NULL, st, in), KUBE_EEXISTS,
+	           "object is being deleted: pods \"t\" already exists");
+	kube_object_unref(in);
+}
+END_TEST
+
+/* One batch: a delete of a pod that is not there, then a create of that
+ * very name by generateName; the failed delete leaves the name free. */
+START_TEST(test_store_failed_write_leaves_its_key_to_the_batch)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	kube_object *out = NULL;
+
+	forced_random = 1;   /* every generated suffix is "bbbbb" */
+	ck_assert_int_eq(kube_loop_new(&loop, NULL), 0);
+	ck_assert_int_eq(kube_store_open(&st, loop, NULL), 0);
+	ck_assert_int_eq(kube_store_delete_async(st, "pods", "ns", "g-bbbbb", NULL, wcb, w, NULL), 0);
+	ck_assert_int_eq(kube_store_create_async_take(st, obj(GEN_POD("g-")), wcb, w, NULL), 0);
+	run_until(w, 2);
+	ck_assert_int_eq(w->status[0], KUBE_ENOTFOUND);
+	ck_assert_str_eq(w->msg[0], "pods \"g-bbbbb\" not found");
+	ck_assert_int_eq(w->status[1], 0);
+	ck_assert_int_eq(w->rev[1], 1);
+	ck_assert_int_eq(kube_store_get(&out, st, "pods", "ns", "g-bbbbb"), 0);
+	kube_object_unref(out);
+	free(w);
+}
+END_TEST
+
 /* A generated name taken by an earlier write of the same batch fails the
  * create before the admission hooks see it: a hook that counts what it
  * admits (ResourceQuota) must not count a create the store then refuses. */
@@ -2531,16 +2600,17 @@ START_TEST(test_store_generated_name_checked_before_admission)
 	ck_assert_int_eq(w->status[0], 0);
 	ck_assert_int_eq(w->status[1], KUBE_EEXISTS);
 	ck_assert_int_eq(w->status[2], KUBE_EEXISTS);
-	ck_assert_str_eq(w->msg[1], "pods \"g-bbbbb\" already exists");
-	ck_assert_str_eq(w->msg[2], "pods \"g-bbbbb\" already exists");
+	ck_assert_str_eq(w->msg[1], "pods \"g-bbbbb\" already exists, the server was not able to generate a unique name for the object");
+	ck_assert_str_eq(w->msg[2], "pods \"g-bbbbb\" already exists, the server was not able to generate a unique name for the object");
 	ck_assert_int_eq(a.creates, 1);
 	ck_assert_int_eq(a.calls, 1);
 	ck_assert_str_eq(a.names, "g-bbbbb;");
 	ck_assert_int_eq(kube_store_revision(st), 1);
 
-	/* taken by a stored object: refused before the hooks too */
+	/* taken by a stored object: refused before the hooks too (after
+	 * drawing the same name eight times) */
 	expect_err(kube_store_create_take(NULL, st, obj(GEN_POD("g-"))), KUBE_EEXISTS,
-	           "pods \"g-bbbbb\" already exists");
+	           "pods \"g-bbbbb\" already exists, the server was not able to generate a unique name for the object");
 	ck_assert_int_eq(a.calls, 1);
 
 	/* a create the hooks refuse does not take its name: the next one
@@ -3686,6 +3756,8 @@ static Suite *store_suite(void)
 	tcase_add_test(own, test_store_watch_destroy_cancels_others);
 	tcase_add_test(own, test_store_watch_bookmarks);
 	tcase_add_test(own, test_store_generated_name_checked_before_admission);
+	tcase_add_test(own, test_store_create_name_conflicts);
+	tcase_add_test(own, test_store_failed_write_leaves_its_key_to_the_batch);
 	suite_add_tcase(s, own);
 
 	TCase *sq = tcase_create("sqlite");
