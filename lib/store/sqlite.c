@@ -245,6 +245,10 @@ static void sq_close(void *state)
 
 	if (!q)
 		return;
+	/* The commit below (of the unsafe test hook's open transaction) must
+	 * not wake a checkpointer that is gone. */
+	if (q->db && q->ckpt_started)
+		sqlite3_wal_hook(q->db, NULL, NULL);
 	if (q->ckpt_started) {
 		pthread_mutex_lock(&q->ckpt_mu);
 		q->ckpt_stop = 1;
@@ -403,7 +407,6 @@ static void start_checkpointer(sq_state *q)
 	q->ckpt_started = 1;
 	/* The hook replaces SQLite's autocheckpoint (itself a wal hook). */
 	sqlite3_wal_hook(q->db, on_wal, q);
-	sqlite3_busy_handler(q->db, busy_wait, &q->busy);
 	return;
 fail:
 	KUBE_LOG(KUBE_LOG_WARN, "store", "store: %s: no checkpoint thread; commits checkpoint", q->file);
@@ -563,6 +566,10 @@ static int sq_open(void **state, const kube_store_options *opts)
 	    (rc = prepare(q, "UPDATE meta SET value=?1 WHERE name='revision'", &q->set_rev)) != 0)
 		goto fail;
 	start_checkpointer(q);
+	/* Writes wait for a lock (with or without the checkpointer); the
+	 * open above did not, so that a database another program holds is
+	 * said at once. */
+	sqlite3_busy_handler(q->db, busy_wait, &q->busy);
 	q->ack_early = getenv("KUBE_STORE_SQLITE_UNSAFE_ACK_EARLY") &&
 	               strcmp(getenv("KUBE_STORE_SQLITE_UNSAFE_ACK_EARLY"), "1") == 0;
 	*state = q;

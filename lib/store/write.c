@@ -1639,8 +1639,12 @@ static void defer_notify(kube_store *s, batch *b)
 		notify_batch(b);   /* no memory to defer: better now than never */
 		return;
 	}
-	b->wnext = s->writes->waiting;
-	s->writes->waiting = b;
+	/* last: the list is in apply order, which the close keeps */
+	batch **pp = &s->writes->waiting;
+	while (*pp)
+		pp = &(*pp)->wnext;
+	b->wnext = NULL;
+	*pp = b;
 }
 
 /* Waits for every batch in flight and applies them, oldest first; their
@@ -2109,19 +2113,20 @@ void kube__writes_fini(kube_store *s)
 
 	if (!w)
 		return;
-	/* The batches in flight are durable or failed: apply them and tell
-	 * their writers, oldest first, as if the loop had run. */
+	/* Batches applied already (by a synchronous write), whose deferred
+	 * callbacks have not run: theirs now, oldest first ... */
+	while ((b = w->waiting)) {
+		w->waiting = b->wnext;
+		notify_batch(b);
+		b->s = NULL;   /* the deferred call only frees it now */
+	}
+	/* ... then the batches in flight, newer than those: durable or
+	 * failed, they are applied and told, as if the loop had run. */
 	while ((b = w->inflight)) {
 		wait_committed(b);
 		apply_batch(s, b);
 		notify_batch(b);
 		b->s = NULL;   /* the pool's completion only frees it now */
-	}
-	/* Batches a synchronous write applied: their callbacks now. */
-	while ((b = w->waiting)) {
-		w->waiting = b->wnext;
-		notify_batch(b);
-		b->s = NULL;   /* the deferred call only frees it now */
 	}
 	/* Completions the pool still holds (run when the loop is freed) only
 	 * free their batch now: those applied above, and those another

@@ -3357,6 +3357,36 @@ START_TEST(test_store_async_close_cancels_queued)
 }
 END_TEST
 
+/* Batches that a synchronous write applied call back at the close in the
+ * order they applied (two in flight, then a synchronous create). */
+START_TEST(test_store_close_calls_back_in_apply_order)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	char name[8];
+
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL), wcb, w,
+		                                              NULL), 0);
+	}
+	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
+	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+	ck_assert_int_eq(kube_store_create_take(NULL, st, pod_json("ns", "sync", NULL, NULL)), 0);
+	ck_assert_int_eq(w->n, 0);
+	close_store();
+	ck_assert_int_eq(w->n, 4);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(w->status[i], 0);
+		ck_assert_int_eq(w->rev[i], i + 1);
+	}
+	pump();
+	free(w);
+}
+END_TEST
+
 /* Ends another connection's write transaction a little later. */
 static void *unlock_later(void *db)
 {
@@ -3785,6 +3815,7 @@ static Suite *store_suite(void)
 	tcase_add_test(sq, test_store_async_sync_write_waits_for_batch);
 	tcase_add_test(sq, test_store_async_close_cancels_queued);
 	tcase_add_test(sq, test_store_async_close_with_batch_in_flight);
+	tcase_add_test(sq, test_store_close_calls_back_in_apply_order);
 	tcase_add_test(sq, test_store_sqlite_missing_row_is_eio);
 	tcase_add_test(sq, test_store_sqlite_locked_messages);
 	tcase_add_test(sq, test_store_sqlite_wal_restart_spaced_while_read);
