@@ -1022,6 +1022,18 @@ static int derive_object(kube_object **out, const pending *p, char *text, size_t
 	                           kube__object_node_name(old));
 }
 
+/* A frozen copy of o with resourceVersion rv, or NULL (no memory). */
+static kube_object *stamped_copy(const kube_object *o, const char *rv)
+{
+	kube_object *c = NULL;
+
+	if (kube_object_mutable(&c, o) != 0 ||
+	    kube_object_set_string(c, "metadata.resourceVersion", rv) != 0)
+		return kube_object_unref(c);
+	kube_object_freeze(c);
+	return c;
+}
+
 /* Takes a committed write into the in-memory state and the ring. */
 static int apply(kube_store *s, pending *p)
 {
@@ -1093,9 +1105,16 @@ built:
 		kube__ring_append(s, KUBE_WATCH_MODIFIED, rev, e->key, e->obj, old);
 		kube_object_unref(old);
 		break;
-	default:
+	default: {
+		/* An update that removed the last finalizer deletes the stored
+		 * object: watchers see that state go, stamped with this revision
+		 * (upstream deletes the stored key, and its watch sends the old
+		 * value), while the writer gets its object back.  Without
+		 * memory for the copy they see the writer's. */
+		kube_object *gone = p->kind == W_UPDATE ? stamped_copy(e->obj, rvs) : NULL;
 		kube__unlink_entry(s, e);
-		kube__ring_append(s, KUBE_WATCH_DELETED, rev, e->key, obj, e->obj);
+		kube__ring_append(s, KUBE_WATCH_DELETED, rev, e->key, gone ? gone : obj, e->obj);
+		kube_object_unref(gone);
 		kube_object_unref(e->obj);
 		kube_free(e->key);
 		kube_free(e);
@@ -1104,6 +1123,7 @@ built:
 		p->result = kube_object_ref(obj);
 		kube_object_unref(obj);
 		return 0;
+	}
 	}
 	p->result = kube_object_ref(obj);
 	return 0;

@@ -781,8 +781,14 @@ START_TEST(test_store_finalizer_flow)
 	ck_assert_int_eq(r->ev[1].revision, 3);
 	ck_assert_int_eq(r->ev[2].type, KUBE_WATCH_DELETED);
 	ck_assert_int_eq(r->ev[2].revision, 4);
-	ck_assert_ptr_eq(r->ev[2].obj, out);
-	ck_assert_uint_eq(kube_object_finalizer_count(r->ev[2].obj), 0);
+	/* the stored state goes (upstream's watch sends the deleted value),
+	 * at the delete's revision; the writer got its own object */
+	ck_assert_ptr_ne(r->ev[2].obj, out);
+	ck_assert_uint_eq(kube_object_finalizer_count(out), 0);
+	ck_assert_uint_eq(kube_object_finalizer_count(r->ev[2].obj), 1);
+	ck_assert_str_eq(kube_object_finalizer(r->ev[2].obj, 0), "example.com/b");
+	ck_assert_str_eq(kube_object_resource_version(r->ev[2].obj), "4");
+	ck_assert_ptr_nonnull(kube_object_deletion_timestamp(r->ev[2].obj));
 	kube_object_unref(out);
 	kube_object_unref(a);
 	kube_store_close(st);
