@@ -239,8 +239,10 @@ typedef struct kube_delete_options {
  * object already being deleted changes nothing.  *out (optional) receives
  * the last state of the object.  opts may be NULL.
  * Returns 0, KUBE_EINVAL, KUBE_ENOTFOUND, KUBE_ECONFLICT (a precondition
- * failed: "Precondition failed: UID in precondition: a, UID in object
- * meta: b"), KUBE_ENOMEM.
+ * failed, in upstream's words for a delete: "Operation cannot be fulfilled
+ * on Pod \"x\": the UID in the precondition (a) does not match the UID in
+ * record (b). The object might have been deleted and then recreated"),
+ * KUBE_ENOMEM.
  */
 KUBE_EXTERN int kube_store_delete(kube_object **out, kube_store *store, const char *resource,
                                   const char *namespace_, const char *name,

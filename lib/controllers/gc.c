@@ -45,6 +45,7 @@
 #include "controllers_private.h"
 #include "libkube/kinds.h"
 #include "libkube/lifecycle.h"
+#include "store/store_private.h"
 
 static const char *const default_resources[] = {
 	"pods", "replicasets", "deployments", "statefulsets", "daemonsets", "controllerrevisions",
@@ -169,19 +170,6 @@ typedef struct fin_edit {
 	int ns_terminating;            /* a Namespace: phase and spec.finalizers */
 } fin_edit;
 
-static int precondition_failed(const kube_object *o, const fin_edit *e)
-{
-	if (e->uid && strcmp(e->uid, kube_object_uid(o)) != 0)
-		return kube__error_set(KUBE_ECONFLICT, NULL,
-		                       "Precondition failed: UID in precondition: %s, UID in object meta: %s",
-		                       e->uid, kube_object_uid(o));
-	if (e->rv && strcmp(e->rv, kube_object_resource_version(o)) != 0)
-		return kube__error_set(KUBE_ECONFLICT, NULL,
-		                       "Precondition failed: ResourceVersion in precondition: %s, "
-		                       "ResourceVersion in object meta: %s",
-		                       e->rv, kube_object_resource_version(o));
-	return 0;
-}
 
 static int spec_finalizers_add(kube_object *o, const char *f)
 {
@@ -214,7 +202,7 @@ static int edit_finalizers(kube_object *o, void *ud)
 	const fin_edit *e = ud;
 	int rc;
 
-	if ((rc = precondition_failed(o, e)) != 0)
+	if ((rc = kube__delete_preconditions(o, e->uid, e->rv)) != 0)
 		return rc;
 	if (kube_object_deletion_timestamp(o))
 		return KUBE_ECANCELED;   /* already going: leave it */

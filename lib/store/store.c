@@ -178,6 +178,26 @@ int kube__conflict(const kube_kind_info *k, const char *name, const char *why)
 	                       qr, name, why);
 }
 
+int kube__delete_preconditions(const kube_object *o, const char *uid, const char *rv)
+{
+	const kube_kind_info *k = kube_kind_lookup(kube_object_api_version(o), kube_object_kind(o));
+	const char *kind = k ? k->kind : kube_object_kind(o), *group = k ? k->group : "";
+	const char *dot = *group ? "." : "", *name = kube_object_name(o);
+	const char *have_uid = kube_object_uid(o), *have_rv = kube_object_resource_version(o);
+
+	if (uid && strcmp(uid, have_uid ? have_uid : "") != 0)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "Operation cannot be fulfilled on %s%s%s \"%s\": "
+		                       "the UID in the precondition (%s) does not match the UID in record "
+		                       "(%s). The object might have been deleted and then recreated",
+		                       kind, dot, group, name, uid, have_uid ? have_uid : "");
+	if (rv && strcmp(rv, have_rv ? have_rv : "") != 0)
+		return kube__error_set(KUBE_ECONFLICT, NULL, "Operation cannot be fulfilled on %s%s%s \"%s\": "
+		                       "the ResourceVersion in the precondition (%s) does not match the "
+		                       "ResourceVersion in record (%s). The object might have been modified",
+		                       kind, dot, group, name, rv, have_rv ? have_rv : "");
+	return 0;
+}
+
 const kube_kind_info *kube__resource_info(const char *resource)
 {
 	/* Callers ask for the same few resources over and over. */

@@ -257,6 +257,11 @@ KUBE_INTERNAL void kube__qualified_resource(char *buf, size_t n, const kube_kind
 /* Raise upstream's NotFound / Conflict messages; return the code. */
 KUBE_INTERNAL int kube__not_found(const kube_kind_info *k, const char *name);
 KUBE_INTERNAL int kube__conflict(const kube_kind_info *k, const char *name, const char *why);
+/* A delete's preconditions (uid, rv: NULL for none) against the stored o,
+ * as upstream's rest.BeforeDelete checks them: KUBE_ECONFLICT on the kind
+ * ("Operation cannot be fulfilled on Pod \"a\": the UID in the
+ * precondition (x) does not match the UID in record (y). ..."), or 0. */
+KUBE_INTERNAL int kube__delete_preconditions(const kube_object *o, const char *uid, const char *rv);
 /* The registered kind of a plural resource name, or NULL. */
 KUBE_INTERNAL const kube_kind_info *kube__resource_info(const char *resource);
 /* The kind of an object by apiVersion/kind; KUBE_EINVAL with upstream's message. */

@@ -719,7 +719,8 @@ write:
 	return 0;
 }
 
-/* The preconditions of a delete, status or bind request against e. */
+/* The preconditions of a status or bind request against e (the storage
+ * layer's words, as an update's). */
 static int check_preconditions(const pending *p, const kube__entry *e)
 {
 	char why[200];
@@ -755,7 +756,7 @@ static int prepare_delete(kube_store *s, pending *p)
 	if (!(e = kube__find_entry(s, p->key)))
 		return kube__not_found(k, p->name);
 	p->entry = e;
-	if ((rc = check_preconditions(p, e)) != 0)
+	if ((rc = kube__delete_preconditions(e->obj, p->pre_uid, p->pre_rv)) != 0)
 		return rc;
 	if (kube_object_finalizer_count(e->obj) > 0 && kube_object_deletion_timestamp(e->obj)) {
 		p->noop = 1;   /* already being deleted: wait for the finalizers */

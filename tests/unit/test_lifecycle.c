@@ -441,9 +441,11 @@ START_TEST(test_lifecycle_delete_checked)
 	d.uid = "not-the-uid";
 	ck_assert_int_eq(kube_delete(NULL, st, "configmaps", "ns", "c", KUBE_PROPAGATION_FOREGROUND,
 	                             &d), KUBE_ECONFLICT);
-	char msg[200];
+	char msg[400];
 	snprintf(msg, sizeof(msg),
-	         "Precondition failed: UID in precondition: not-the-uid, UID in object meta: %s", uid);
+	         "Operation cannot be fulfilled on ConfigMap \"c\": the UID in the precondition "
+	         "(not-the-uid) does not match the UID in record (%s). The object might have been "
+	         "deleted and then recreated", uid);
 	ck_assert_str_eq(kube_error_last()->message, msg);
 	kube_object *c = get("configmaps", "ns", "c");
 	ck_assert_uint_eq(kube_object_finalizer_count(c), 0);   /* nothing was written */

@@ -693,15 +693,18 @@ START_TEST(test_store_delete_preconditions)
 	kube_delete_options o = KUBE_DELETE_OPTIONS_INIT;
 	char want[300];
 
+	/* upstream's rest.BeforeDelete: a Conflict on the kind */
 	o.uid = "bad";
-	snprintf(want, sizeof(want), "Operation cannot be fulfilled on pods \"a\": Precondition failed: "
-	         "UID in precondition: bad, UID in object meta: %s", kube_object_uid(a));
+	snprintf(want, sizeof(want), "Operation cannot be fulfilled on Pod \"a\": the UID in the "
+	         "precondition (bad) does not match the UID in record (%s). The object might have been "
+	         "deleted and then recreated", kube_object_uid(a));
 	expect_err(kube_store_delete(NULL, st, "pods", "default", "a", &o), KUBE_ECONFLICT, want);
 	o.uid = kube_object_uid(a);
 	o.resource_version = "7";
 	expect_err(kube_store_delete(NULL, st, "pods", "default", "a", &o), KUBE_ECONFLICT,
-	           "Operation cannot be fulfilled on pods \"a\": Precondition failed: ResourceVersion in "
-	           "precondition: 7, ResourceVersion in object meta: 1");
+	           "Operation cannot be fulfilled on Pod \"a\": the ResourceVersion in the precondition "
+	           "(7) does not match the ResourceVersion in record (1). The object might have been "
+	           "modified");
 	o.resource_version = "1";
 	ck_assert_int_eq(kube_store_delete(&out, st, "pods", "default", "a", &o), 0);
 	ck_assert_str_eq(kube_object_resource_version(out), "2");   /* the deletion's revision */
@@ -716,6 +719,19 @@ START_TEST(test_store_delete_preconditions)
 	ck_assert_str_eq(kube_object_resource_version(b), "3");
 	kube_object_unref(b);
 	kube_object_unref(a);
+	/* a kind of a named group: "Deployment.apps" */
+	{
+		kube_object *d = obj("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+		                     "{\"namespace\":\"default\",\"name\":\"d\"}}");
+		kube_delete_options od = KUBE_DELETE_OPTIONS_INIT;
+		ck_assert_int_eq(kube_store_create(NULL, st, d), 0);
+		kube_object_unref(d);
+		od.resource_version = "1";   /* it was created at 4 */
+		expect_err(kube_store_delete(NULL, st, "deployments", "default", "d", &od), KUBE_ECONFLICT,
+		           "Operation cannot be fulfilled on Deployment.apps \"d\": the ResourceVersion in "
+		           "the precondition (1) does not match the ResourceVersion in record (4). The "
+		           "object might have been modified");
+	}
 }
 END_TEST
 
