@@ -643,14 +643,16 @@ static int prepare_update(kube_store *s, pending *p)
 		return kube__not_found(k, name);
 	p->entry = e;
 	old = e->obj;
-	if (rv && *rv && strcmp(rv, kube_object_resource_version(old)) != 0)
-		return kube__conflict(k, name, MODIFIED_MSG);
+	/* the uid first: upstream's GuaranteedUpdate checks its preconditions
+	 * before the update's resourceVersion */
 	if (uid && *uid && strcmp(uid, kube_object_uid(old)) != 0) {
 		char why[200];
 		snprintf(why, sizeof(why), "Precondition failed: UID in precondition: %s, UID in object meta: %s",
 		         uid, kube_object_uid(old));
 		return kube__conflict(k, name, why);
 	}
+	if (rv && *rv && strcmp(rv, kube_object_resource_version(old)) != 0)
+		return kube__conflict(k, name, MODIFIED_MSG);
 	int finalizers = (int)kube_object_finalizer_count(in);
 	if (kube_object_deletion_timestamp(old) && (rc = check_no_new_finalizers(in, old)) != 0)
 		return rc;

@@ -560,12 +560,14 @@ START_TEST(test_store_update_conflict_and_generation)
 	ck_assert_int_eq(kube_object_generation(out), 3);   /* spec went back to busybox */
 	kube_object_unref(m);
 
-	/* uid precondition */
+	/* uid precondition, checked before the resourceVersion (stale here) */
 	ck_assert_int_eq(kube_object_mutable(&m, out), 0);
 	ck_assert_int_eq(kube_object_set_string(m, "metadata.uid", "other"), 0);
 	char want[300];
 	snprintf(want, sizeof(want), "Operation cannot be fulfilled on pods \"a\": Precondition failed: "
 	         "UID in precondition: other, UID in object meta: %s", kube_object_uid(a));
+	expect_err(kube_store_update(NULL, st, m), KUBE_ECONFLICT, want);
+	ck_assert_int_eq(kube_object_set_string(m, "metadata.resourceVersion", "1"), 0);
 	expect_err(kube_store_update(NULL, st, m), KUBE_ECONFLICT, want);
 	kube_object_unref(m);
 
