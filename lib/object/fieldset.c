@@ -7,8 +7,9 @@
  *
  *   v1 Pod     spec.nodeName spec.restartPolicy spec.schedulerName
  *              spec.serviceAccountName spec.hostNetwork ("true"/"false")
- *              status.phase status.podIP (status.podIPs[0].ip, else
- *              status.podIP) status.nominatedNodeName
+ *              status.phase status.podIP (status.podIP, else
+ *              status.podIPs[0].ip) status.nominatedNodeName; and
+ *              spec.serviceAccountName is spec.serviceAccount when unset
  *   v1 Event   involvedObject.{kind,namespace,name,uid,apiVersion,
  *              resourceVersion,fieldPath} reason source (source.component)
  *              type
@@ -56,22 +57,28 @@ static const char *str2(json_object *root, const char *a, const char *b)
 	return json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
 }
 
+/* status.podIP, else status.podIPs[0].ip: the conversion from v1 makes
+ * podIP authoritative when both are set and differ, and the field set
+ * reads the first of the converted podIPs. */
 static const char *pod_ip(json_object *root)
 {
 	json_object *st = NULL, *ips = NULL;
+	const char *ip = str2(root, "status", "podIP");
 
+	if (*ip)
+		return ip;
 	if (json_object_object_get_ex(root, "status", &st) && st &&
 	    json_object_is_type(st, json_type_object) &&
 	    json_object_object_get_ex(st, "podIPs", &ips) && ips &&
 	    json_object_is_type(ips, json_type_array) && json_object_array_length(ips) > 0) {
-		json_object *first = json_object_array_get_idx(ips, 0), *ip = NULL;
+		json_object *first = json_object_array_get_idx(ips, 0), *first_ip = NULL;
 		if (first && json_object_is_type(first, json_type_object) &&
-		    json_object_object_get_ex(first, "ip", &ip) && ip &&
-		    json_object_is_type(ip, json_type_string))
-			return json_object_get_string(ip);
+		    json_object_object_get_ex(first, "ip", &first_ip) && first_ip &&
+		    json_object_is_type(first_ip, json_type_string))
+			return json_object_get_string(first_ip);
 		return "";
 	}
-	return str2(root, "status", "podIP");
+	return "";
 }
 
 static const char *host_network(json_object *root)
@@ -118,6 +125,11 @@ static const char *field_value(const kube_object *o, enum okind k, const char *n
 			return host_network(root);
 		if (strcmp(name, "status.podIP") == 0)
 			return pod_ip(root);
+		if (strcmp(name, "spec.serviceAccountName") == 0) {
+			/* the conversion from v1 falls back on the deprecated name */
+			const char *sa = str2(root, "spec", "serviceAccountName");
+			return *sa ? sa : str2(root, "spec", "serviceAccount");
+		}
 		for (size_t i = 0; i < KUBE_ARRAY_SIZE(pod_fields); i++) {
 			if (strcmp(name, pod_fields[i]) == 0) {
 				const char *dot = strchr(name, '.');

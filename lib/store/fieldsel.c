@@ -39,7 +39,10 @@
  * JSON tree, or from a stored (compact) object's text without building
  * its tree: a missing string is "", a missing bool
  * "false" and a missing count "0" (a Go struct's zero values);
- * status.podIP is status.podIPs[0].ip, else status.podIP; an Event's
+ * status.podIP is status.podIP, else status.podIPs[0].ip (the conversion
+ * from v1 makes podIP authoritative, and the field set reads the first
+ * converted podIPs); spec.serviceAccountName is the deprecated
+ * spec.serviceAccount when unset (the conversion's fallback); an Event's
  * source is source.component, else reportingComponent; status.podIPs is
  * accepted but never set upstream, so it reads ""; Jobs' status.successful
  * is status.succeeded.
@@ -57,8 +60,9 @@ typedef enum vkind {
 	V_STRING,        /* the string at path, "" */
 	V_BOOL,          /* "true"/"false" at path, "false" */
 	V_INT,           /* the integer at path, "0" */
-	V_POD_IP,        /* status.podIPs[0].ip, else status.podIP */
+	V_POD_IP,        /* status.podIP, else status.podIPs[0].ip */
 	V_EVENT_SOURCE,  /* source.component, else reportingComponent */
+	V_POD_SA,        /* spec.serviceAccountName, else spec.serviceAccount */
 	V_UNSET          /* accepted but never set: "" */
 } vkind;
 
@@ -90,7 +94,7 @@ static const field_rule POD_FIELDS[] = {
 	{ "spec.host", "spec.nodeName", V_STRING },
 	{ "spec.restartPolicy", "spec.restartPolicy", V_STRING },
 	{ "spec.schedulerName", "spec.schedulerName", V_STRING },
-	{ "spec.serviceAccountName", "spec.serviceAccountName", V_STRING },
+	{ "spec.serviceAccountName", NULL, V_POD_SA },
 	{ "spec.hostNetwork", "spec.hostNetwork", V_BOOL },
 	{ "status.phase", "status.phase", V_STRING },
 	{ "status.podIP", NULL, V_POD_IP },
@@ -360,6 +364,9 @@ static const char *text_value_of(const field_rule *f, const char *t, size_t n, c
 		snprintf(buf, 24, "%" PRId64, x == SIZE_MAX ? (int64_t)0 : text_int(t, n, x));
 		return buf;
 	case V_POD_IP:
+		v = text_str(t, n, 0, "status.podIP", scratch);
+		if (*v)
+			return v;
 		x = text_at(t, n, 0, "status.podIPs");
 		if (x != SIZE_MAX && t[x] == '[') {
 			size_t first = x + 1;
@@ -369,10 +376,13 @@ static const char *text_value_of(const field_rule *f, const char *t, size_t n, c
 			if (first < n && t[first] != ']')
 				return t[first] == '{' ? text_str(t, n, first, "ip", scratch) : "";
 		}
-		return text_str(t, n, 0, "status.podIP", scratch);
+		return "";
 	case V_EVENT_SOURCE:
 		v = text_str(t, n, 0, "source.component", scratch);
 		return *v ? v : text_str(t, n, 0, "reportingComponent", scratch);
+	case V_POD_SA:
+		v = text_str(t, n, 0, "spec.serviceAccountName", scratch);
+		return *v ? v : text_str(t, n, 0, "spec.serviceAccount", scratch);
 	default:
 		return "";
 	}
@@ -413,15 +423,21 @@ static const char *value_of(const field_rule *f, const kube_object *obj, char bu
 		snprintf(buf, 24, "%" PRId64, x && json_object_is_type(x, json_type_int) ? json_object_get_int64(x) : 0);
 		return buf;
 	case V_POD_IP:
+		v = str_at(root, "status.podIP");
+		if (*v)
+			return v;
 		x = at(root, "status.podIPs");
 		if (x && json_object_is_type(x, json_type_array) && json_object_array_length(x) > 0) {
 			json_object *first = json_object_array_get_idx(x, 0);
 			return first && json_object_is_type(first, json_type_object) ? str_at(first, "ip") : "";
 		}
-		return str_at(root, "status.podIP");
+		return "";
 	case V_EVENT_SOURCE:
 		v = str_at(root, "source.component");
 		return *v ? v : str_at(root, "reportingComponent");
+	case V_POD_SA:
+		v = str_at(root, "spec.serviceAccountName");
+		return *v ? v : str_at(root, "spec.serviceAccount");
 	default:
 		return "";
 	}

@@ -212,8 +212,9 @@ START_TEST(test_fieldsel_pod_fields)
 	ck_assert_int_eq(match_obj("spec.schedulerName=s,spec.serviceAccountName=sa", o), 1);
 	ck_assert_int_eq(match_obj("spec.hostNetwork=true", o), 1);
 	ck_assert_int_eq(match_obj("status.phase=Running,status.nominatedNodeName=n2", o), 1);
-	ck_assert_int_eq(match_obj("status.podIP=10.0.0.1", o), 1);
-	ck_assert_int_eq(match_obj("status.podIP=10.0.0.9", o), 0);
+	/* podIP and podIPs[0] differ: podIP is authoritative (v1 conversion) */
+	ck_assert_int_eq(match_obj("status.podIP=10.0.0.9", o), 1);
+	ck_assert_int_eq(match_obj("status.podIP=10.0.0.1", o), 0);
 	ck_assert_int_eq(match_obj("spec.nodeName!=n1", o), 0);
 	/* not a selectable field of pods: reads as "" */
 	ck_assert_int_eq(match_obj("spec.hostname=", o), 1);
@@ -228,6 +229,13 @@ START_TEST(test_fieldsel_pod_fields)
 	        "\"status\":{\"podIP\":\"10.1.1.1\"}}");
 	ck_assert_int_eq(match_obj("spec.hostNetwork=false,spec.nodeName=,metadata.namespace=", o), 1);
 	ck_assert_int_eq(match_obj("status.podIP=10.1.1.1", o), 1);
+	kube_object_unref(o);
+
+	/* only podIPs: its first; only the deprecated serviceAccount: that */
+	o = obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"r\"},"
+	        "\"spec\":{\"serviceAccount\":\"old\"},"
+	        "\"status\":{\"podIPs\":[{\"ip\":\"10.2.2.2\"},{\"ip\":\"fd00::2\"}]}}");
+	ck_assert_int_eq(match_obj("status.podIP=10.2.2.2,spec.serviceAccountName=old", o), 1);
 	kube_object_unref(o);
 
 	o = obj("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"},"

@@ -1011,13 +1011,18 @@ START_TEST(test_store_field_selectors_per_resource)
 	expect_fields("pods", "spec.hostNetwork=true", "p1");
 	expect_fields("pods", "spec.restartPolicy=Never", "p1");
 	expect_fields("pods", "spec.schedulerName=s,spec.serviceAccountName=sa", "p2");
-	expect_fields("pods", "status.podIP=10.0.0.1", "p1");   /* podIPs[0] first */
+	expect_fields("pods", "status.podIP=10.0.0.9", "p1");   /* podIP wins over podIPs[0] */
+	expect_fields("pods", "status.podIP=10.0.0.1", "");
 	expect_fields("pods", "status.podIP=10.0.0.2", "p2");
 	expect_fields("pods", "status.nominatedNodeName=n2", "p2");
 	expect_fields("pods", "status.podIPs=10.0.0.1", "");   /* accepted, never set */
 	expect_fields("pods", "status.podIPs=", "p1 p2");
 	expect_fields("pods", "metadata.namespace=b,metadata.name==p2", "p2");
 	expect_field_error("pods", "spec.containers=x", "field label not supported: spec.containers");
+	/* only podIPs: its first; only the deprecated serviceAccount: that */
+	put("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"c\",\"name\":\"p3\"},"
+	    "\"spec\":{\"serviceAccount\":\"old\"},\"status\":{\"podIPs\":[{\"ip\":\"10.0.0.3\"}]}}");
+	expect_fields("pods", "status.podIP=10.0.0.3,spec.serviceAccountName=old", "p3");
 	expect_field_error("pods", "status.phase=Running,metadata.labels=x",
 	                   "field label not supported: metadata.labels");
 
