@@ -52,10 +52,19 @@ static char *made_up_alike(const kube_object *o)
 }
 
 /* A generated name is random: the five characters after each mention of
- * generateName's value become stars (a message may name the name). */
-static void mask_generated(char *msg, const char *gn)
+ * the name's base become stars (a message may name the name).  The base
+ * is generateName's first 58 bytes, less a character they would cut, as
+ * the store takes it. */
+static void mask_generated(char *msg, char *gn)
 {
 	size_t gl = gn ? strlen(gn) : 0;
+
+	if (gl > 58) {
+		gl = 58;
+		while (gl && ((unsigned char)gn[gl] & 0xC0) == 0x80)
+			gl--;
+		gn[gl] = '\0';
+	}
 
 	for (char *p = msg; gl && (p = strstr(p, gn)) != NULL;) {
 		p += gl;
