@@ -309,7 +309,8 @@ KUBE_INTERNAL void kube__writes_fini(kube_store *s);
  * one); *same = 1 (out untouched) when that is the stored status already.
  * _binding: spec.nodeName = node, the PodScheduled condition True since
  * stamp, metadata.generation = generation; KUBE_ECONFLICT (not raised)
- * with the node in *assigned when the pod has one already. */
+ * with the node in *assigned when the pod has one already, KUBE_EBUSY
+ * (not raised) when it has scheduling gates left. */
 /* Whether upstream serves a /status for this built-in resource. */
 KUBE_INTERNAL int kube__has_status(const char *resource);
 KUBE_INTERNAL int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old,

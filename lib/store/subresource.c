@@ -309,6 +309,11 @@ int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned, co
 			                                           "store: a stored pod's spec.nodeName does not read");
 		return KUBE_ECONFLICT;
 	}
+	/* scheduling gates left: upstream refuses (the caller says so) */
+	if (spec != SIZE_MAX && old[spec] == '{' &&
+	    (v = kube__json_text_member(old, olen, spec, "schedulingGates")) != SIZE_MAX &&
+	    old[v] == '[' && v + 1 < olen && old[v + 1] != ']')
+		return KUBE_EBUSY;
 	/* the values, encoded */
 	kube__buf_printf(&gen, "%lld", (long long)generation);
 	kube__json_put_string(&nn, node, strlen(node));

@@ -850,11 +850,21 @@ static int prepare_subresource(kube_store *s, pending *p)
 		kube__now_rfc3339(stamp);
 		rc = kube__binding_text(&p->value, &p->meta_end, &assigned, otext, olen, p->arg, stamp,
 		                        kube_object_generation(old) + 1);
-		if (rc == KUBE_ECONFLICT)
+		if (rc == KUBE_ECONFLICT) {
+			kube__buf q = KUBE__BUF_INIT;   /* Go's %q of the node */
+			kube__go_quote(&q, assigned.data ? assigned.data : "", assigned.len);
+			rc = q.failed ? kube__error_oom()
+			              : kube__error_set(KUBE_ECONFLICT, NULL,
+			                                "Operation cannot be fulfilled on pods/binding \"%s\": "
+			                                "pod %s is already assigned to node %s", p->name,
+			                                p->name, q.data);
+			kube__buf_free(&q);
+		} else if (rc == KUBE_EBUSY) {
+			/* upstream's setPodNodeAndMetadata: not ready to schedule */
 			rc = kube__error_set(KUBE_ECONFLICT, NULL,
-			                     "Operation cannot be fulfilled on pods/binding \"%s\": pod %s is "
-			                     "already assigned to node \"%.*s\"", p->name, p->name,
-			                     (int)assigned.len, assigned.data ? assigned.data : "");
+			                     "Operation cannot be fulfilled on pods/binding \"%s\": pod %s has "
+			                     "non-empty .spec.schedulingGates", p->name, p->name);
+		}
 		kube__buf_free(&assigned);
 	}
 	kube__buf_free(&tmp);

@@ -481,6 +481,23 @@ START_TEST(test_bind_refusals_change_nothing)
 	kube_object_unref(out);
 	kube_object_unref(a);
 	kube_object_unref(b);
+
+	/* scheduling gates left (upstream's setPodNodeAndMetadata); an empty
+	 * list is none */
+	kube_object_unref(create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+	                         "\"g\",\"namespace\":\"ns\"},\"spec\":{\"schedulingGates\":"
+	                         "[{\"name\":\"wait\"}]}}"));
+	kube_object_unref(create("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+	                         "\"h\",\"namespace\":\"ns\"},\"spec\":{\"schedulingGates\":[]}}"));
+	expect_err(kube_store_bind(NULL, st, "ns", "g", "n2", NULL), KUBE_ECONFLICT,
+	           "Operation cannot be fulfilled on pods/binding \"g\": pod g has non-empty "
+	           ".spec.schedulingGates");
+	ck_assert_int_eq(kube_store_revision(st), 5);
+	/* a node name that needs quoting is quoted as Go's %q does */
+	ck_assert_int_eq(kube_store_bind(NULL, st, "ns", "h", "a\"b", NULL), 0);
+	expect_err(kube_store_bind(NULL, st, "ns", "h", "n2", NULL), KUBE_ECONFLICT,
+	           "Operation cannot be fulfilled on pods/binding \"h\": pod h is already assigned to "
+	           "node \"a\\\"b\"");
 }
 END_TEST
 
