@@ -170,7 +170,6 @@ typedef struct fin_edit {
 	int ns_terminating;            /* a Namespace: phase and spec.finalizers */
 } fin_edit;
 
-
 static int spec_finalizers_add(kube_object *o, const char *f)
 {
 	size_t n = 0;

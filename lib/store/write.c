@@ -451,9 +451,8 @@ static int take_encoding(kube_store *s, pending *p)
 /*
  * A create's AlreadyExists, in upstream's words: for an object with a
  * generateName (generate) the server's name was taken
- * (rest.CheckGeneratedNameError),
- * and an existing object (may be NULL: not applied yet) that is being
- * deleted is said to be (the registry's create).
+ * (rest.CheckGeneratedNameError), and an existing object (NULL: one not
+ * applied yet) that is being deleted is said to be (the registry's create).
  */
 static int already_exists(const kube_kind_info *k, int generate, const char *name,
                           const kube_object *existing)
