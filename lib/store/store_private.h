@@ -306,7 +306,8 @@ KUBE_INTERNAL void kube__writes_fini(kube_store *s);
  * resourceVersion), into out (cleared first), with *meta_end for it
  * (kube__object_compact).  _status: status becomes the caller's JSON map
  * status[0..slen) (checked: KUBE_EINVAL naming "status" when it is not
- * one); *same = 1 (out untouched) when that is the stored status already.
+ * one; a pod keeps its stored status.qosClass when status has none or
+ * ""); *same = 1 (out untouched) when that is the stored status already.
  * _binding: spec.nodeName = node, the PodScheduled condition True since
  * stamp, metadata.generation = generation; KUBE_ECONFLICT (not raised)
  * with the node in *assigned when the pod has one already, KUBE_EBUSY
@@ -314,7 +315,8 @@ KUBE_INTERNAL void kube__writes_fini(kube_store *s);
 /* Whether upstream serves a /status for this built-in resource. */
 KUBE_INTERNAL int kube__has_status(const char *resource);
 KUBE_INTERNAL int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old,
-                                    size_t olen, const char *status, size_t slen);
+                                    size_t olen, const char *resource, const char *status,
+                                    size_t slen);
 KUBE_INTERNAL int kube__binding_text(kube__buf *out, size_t *meta_end, kube__buf *assigned,
                                      const char *old, size_t olen, const char *node,
                                      const char *stamp, int64_t generation);

@@ -247,8 +247,48 @@ int kube__has_status(const char *resource)
 	return 0;
 }
 
+/*
+ * A pod's QoS class is set at creation and immutable: upstream's pod status
+ * strategy (PrepareForUpdate) keeps the stored one when the new status has
+ * none or "" (old kubelets dropped it).  The stored value's bytes go into
+ * enc, a new member last, as setting it on the tree puts it.
+ */
+static int keep_qos_class(kube__buf *enc, const char *old, size_t olen, size_t ost)
+{
+	size_t ov, nv, oe;
+	kube__buf fixed = KUBE__BUF_INIT;
+
+	if (ost == SIZE_MAX || old[ost] != '{' ||
+	    (ov = kube__json_text_member(old, olen, ost, "qosClass")) == SIZE_MAX ||
+	    old[ov] != '"' || old[ov + 1] == '"')
+		return 0;   /* none stored: nothing to keep */
+	oe = kube__json_text_skip(old, olen, ov);
+	nv = kube__json_text_member(enc->data, enc->len, 0, "qosClass");
+	if (nv != SIZE_MAX && !(enc->data[nv] == '"' && enc->data[nv + 1] == '"'))
+		return 0;   /* the new status says one */
+	if (nv != SIZE_MAX) {   /* "": the stored value in its place */
+		kube__buf_put(&fixed, enc->data, nv);
+		kube__buf_put(&fixed, old + ov, oe - ov);
+		kube__buf_put(&fixed, enc->data + nv + 2, enc->len - nv - 2);
+	} else {                /* absent: last */
+		kube__buf_put(&fixed, enc->data, enc->len - 1);
+		if (enc->len > 2)
+			kube__buf_putc(&fixed, ',');
+		kube__buf_puts(&fixed, "\"qosClass\":");
+		kube__buf_put(&fixed, old + ov, oe - ov);
+		kube__buf_putc(&fixed, '}');
+	}
+	if (fixed.failed) {
+		kube__buf_free(&fixed);
+		return kube__error_oom();
+	}
+	kube__buf_free(enc);
+	*enc = fixed;
+	return 0;
+}
+
 int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *old, size_t olen,
-                      const char *status, size_t slen)
+                      const char *resource, const char *status, size_t slen)
 {
 	kube__buf enc = KUBE__BUF_INIT, member = KUBE__BUF_INIT;
 	size_t v = kube__json_text_member(old, olen, 0, "status");
@@ -256,7 +296,8 @@ int kube__status_text(kube__buf *out, size_t *meta_end, int *same, const char *o
 	int rc;
 
 	*same = 0;
-	if ((rc = canonical_status(&enc, status, slen)) != 0) {
+	if ((rc = canonical_status(&enc, status, slen)) != 0 ||
+	    (strcmp(resource, "pods") == 0 && (rc = keep_qos_class(&enc, old, olen, v)) != 0)) {
 		kube__buf_free(&enc);
 		return rc;
 	}

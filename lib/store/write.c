@@ -836,7 +836,8 @@ static int prepare_subresource(kube_store *s, pending *p)
 	}
 	if (p->kind == W_STATUS) {
 		int same = 0;
-		rc = kube__status_text(&p->value, &p->meta_end, &same, otext, olen, p->arg, strlen(p->arg));
+		rc = kube__status_text(&p->value, &p->meta_end, &same, otext, olen, p->resource, p->arg,
+		                       strlen(p->arg));
 		if (rc == 0 && same)
 			p->noop = 1;
 	} else if (kube_object_deletion_timestamp(old)) {

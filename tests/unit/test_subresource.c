@@ -227,6 +227,51 @@ START_TEST(test_status_added_when_absent)
 }
 END_TEST
 
+/* A pod's QoS class is immutable: a status without one (or with "") keeps
+ * the stored one (upstream's pod status strategy); a resource without that
+ * rule, a Node, takes the status as it is. */
+START_TEST(test_status_keeps_pod_qos_class)
+{
+	static const struct {
+		const char *in, *stored;
+	} cases[] = {
+		{ "{\"phase\":\"Running\"}", "{\"phase\":\"Running\",\"qosClass\":\"BestEffort\"}" },
+		{ "{}", "{\"qosClass\":\"BestEffort\"}" },
+		{ "{\"qosClass\":\"\",\"phase\":\"Failed\"}",
+		  "{\"qosClass\":\"BestEffort\",\"phase\":\"Failed\"}" },
+		/* one the status says is taken (validation is not the store's) */
+		{ "{\"qosClass\":\"Guaranteed\"}", "{\"qosClass\":\"Guaranteed\"}" },
+	};
+	kube_object *a = create(POD_HEAD "},\"spec\":{},\"status\":{\"qosClass\":\"BestEffort\","
+	                        "\"phase\":\"Pending\"}}");
+	kube_object *n = create("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"},"
+	                        "\"status\":{\"qosClass\":\"x\"}}");
+	kube_object *out = NULL;
+	char *status = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(kube_store_update_status(&out, st, "pods", "ns", "p", cases[i].in, NULL), 0);
+		ck_assert_int_eq(kube_object_get_json(out, "status", &status), 0);
+		ck_assert_str_eq(status, cases[i].stored);
+		expect_json_consistent(out);
+		free(status);
+		kube_object_unref(out);
+	}
+	/* a status that is the stored one once the class is kept writes
+	 * nothing */
+	int64_t rev = kube_store_revision(st);
+	ck_assert_int_eq(kube_store_update_status(NULL, st, "pods", "ns", "p", "{}", NULL), 0);
+	ck_assert_int_eq(kube_store_revision(st), rev);
+	ck_assert_int_eq(kube_store_update_status(&out, st, "nodes", NULL, "n", "{}", NULL), 0);
+	ck_assert_int_eq(kube_object_get_json(out, "status", &status), 0);
+	ck_assert_str_eq(status, "{}");
+	free(status);
+	kube_object_unref(out);
+	kube_object_unref(a);
+	kube_object_unref(n);
+}
+END_TEST
+
 START_TEST(test_status_refusals_change_nothing)
 {
 	kube_object *a = create(POD_HEAD "},\"spec\":{},\"status\":{\"phase\":\"Pending\"}}");
@@ -845,6 +890,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_status_written_as_encoded);
 	tcase_add_test(tc, test_status_unchanged_writes_nothing);
 	tcase_add_test(tc, test_status_added_when_absent);
+	tcase_add_test(tc, test_status_keeps_pod_qos_class);
 	tcase_add_test(tc, test_status_refusals_change_nothing);
 	tcase_add_test(tc, test_status_async_in_order);
 	tcase_add_test(tc, test_bind_replaces_condition_in_place);
