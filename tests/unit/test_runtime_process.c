@@ -600,6 +600,24 @@ START_TEST(test_runtime_process_stats_and_images)
 }
 END_TEST
 
+/* Waits up to 30 s for a line in the log at path (the ticker writes one
+ * every 0.1 s, on half a CPU); a miss says what the container is doing. */
+static void wait_for_a_line(const char *id, const char *path)
+{
+	struct stat sst = { 0 };
+	kube_cri_container_status st;
+
+	for (int i = 0; i < 300 && (stat(path, &sst) != 0 || sst.st_size == 0); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (sst.st_size > 0)
+		return;
+	status_of(id, &st);
+	ck_abort_msg("no line in %s within 30 s: container state %d, exit code %d, reason %s", path,
+	             (int)st.state, (int)st.exit_code, st.reason ? st.reason : "-");
+}
+
 /* UpdateContainerResources reaches the cgroup; ReopenContainerLog follows a rotation. */
 START_TEST(test_runtime_process_update_and_reopen)
 {
@@ -628,25 +646,17 @@ START_TEST(test_runtime_process_update_and_reopen)
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
 	pclose(p);
 	ck_assert_str_eq(line, "50331648\n");
-	/* Rotate: rename the log, reopen, and new lines land in a new file. */
+	/* Rotate: rename the log, reopen, and new lines land in a new file.
+	 * The log has a line first: on a busy machine the ticker may not have
+	 * written one yet (CI twice found the rotated file empty). */
 	char rotated[PATH_MAX + 8];
 	snprintf(rotated, sizeof(rotated), "%s.1", log);
+	wait_for_a_line(id, log);
 	ck_assert_int_eq(rename(log, rotated), 0);
 	ck_assert_int_eq(vt->reopen_container_log(rt, id), 0);
 	struct stat sst;
 	ck_assert_int_eq(stat(log, &sst), 0);
-	/* The ticker writes every 0.1 s, but on half a CPU and a machine the
-	 * other tests keep busy (CI saw 5 s pass without a line twice): up to
-	 * 30 s, and if none comes, what the container is doing says why. */
-	for (int i = 0; i < 300 && (stat(log, &sst) != 0 || sst.st_size == 0); i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (sst.st_size == 0) {
-		status_of(id, &st);
-		ck_abort_msg("no line in the reopened log within 30 s: container state %d, exit code "
-		             "%d, reason %s", st.state, st.exit_code, st.reason ? st.reason : "-");
-	}
+	wait_for_a_line(id, log);
 	ck_assert_int_eq(stat(rotated, &sst), 0);
 	ck_assert_int_gt(sst.st_size, 0);
 	ck_assert_int_eq(vt->reopen_container_log(rt, "no-such-container"), KUBE_ENOTFOUND);
