@@ -3386,36 +3386,6 @@ START_TEST(test_store_async_close_cancels_queued)
 }
 END_TEST
 
-/* Batches that a synchronous write applied call back at the close in the
- * order they applied (two in flight, then a synchronous create). */
-START_TEST(test_store_close_calls_back_in_apply_order)
-{
-	wrec *w = calloc(1, sizeof(*w));
-	char name[8];
-
-	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
-	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
-	for (int i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "p%d", i);
-		ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL), wcb, w,
-		                                              NULL), 0);
-	}
-	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
-	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
-	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
-	ck_assert_int_eq(kube_store_create_take(NULL, st, pod_json("ns", "sync", NULL, NULL)), 0);
-	ck_assert_int_eq(w->n, 0);
-	close_store();
-	ck_assert_int_eq(w->n, 4);
-	for (int i = 0; i < 4; i++) {
-		ck_assert_int_eq(w->status[i], 0);
-		ck_assert_int_eq(w->rev[i], i + 1);
-	}
-	pump();
-	free(w);
-}
-END_TEST
-
 /* Ends another connection's write transaction a little later. */
 static void *unlock_later(void *db)
 {
@@ -3465,6 +3435,49 @@ START_TEST(test_store_async_close_with_batch_in_flight)
 	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
 	ck_assert_int_eq(kube_store_get(&got, st, "pods", "ns", "p9"), 0);
 	kube_object_unref(got);
+	free(w);
+}
+END_TEST
+
+/* Batches that a synchronous write applied call back at the close in the
+ * order they applied (two in flight, then a synchronous create). */
+START_TEST(test_store_close_calls_back_in_apply_order)
+{
+	wrec *w = calloc(1, sizeof(*w));
+	char name[8], file[256];
+	sqlite3 *db;
+	pthread_t t;
+	void *trc;
+
+	setenv("KUBE_STORE_TWO_BATCHES", "1", 1);
+	ck_assert_int_eq(open_sqlite(&st, tmpdir), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(kube_store_create_async_take(st, pod_json("ns", name, NULL, NULL), wcb, w,
+		                                              NULL), 0);
+	}
+	unsetenv("KUBE_STORE_TWO_BATCHES");   /* read at the first asynchronous write */
+	/* another connection's write lock keeps both batches in flight (a
+	 * fast disk would otherwise commit them, and the pool report them,
+	 * within the loop's runs) until the synchronous create waits */
+	snprintf(file, sizeof(file), "%s/store.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(file, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+	ck_assert_int_eq(kube_loop_run_once(loop, KUBE_LOOP_NOWAIT), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, unlock_later, db), 0);
+	ck_assert_int_eq(kube_store_create_take(NULL, st, pod_json("ns", "sync", NULL, NULL)), 0);
+	ck_assert_int_eq(pthread_join(t, &trc), 0);
+	ck_assert_int_eq((int)(intptr_t)trc, SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(w->n, 0);
+	close_store();
+	ck_assert_int_eq(w->n, 4);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(w->status[i], 0);
+		ck_assert_int_eq(w->rev[i], i + 1);
+	}
+	pump();
 	free(w);
 }
 END_TEST
